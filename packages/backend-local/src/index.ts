@@ -1,0 +1,1 @@
+export { createLocalSource, type LocalSourceOptions } from './local-source.js';

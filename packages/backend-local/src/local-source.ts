@@ -1,0 +1,297 @@
+import { randomBytes } from 'node:crypto';
+import { constants, type Dirent, promises as fsp, readdirSync, statSync } from 'node:fs';
+import nodePath from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  type EnumerateOptions,
+  fromSystemError,
+  joinRelative,
+  PhotolalaError,
+  parseRootUri,
+  type RootSource,
+  resolveInside,
+  type SourceCapabilities,
+  type SourceEntry,
+  TEMP_FILE_PREFIX,
+  validateRelativePath,
+} from '@photolala/core';
+import { z } from 'zod';
+
+const BACKEND = 'local';
+
+const localSourceOptions = z.object({
+  /** The root folder: a path or a `file://` URI. */
+  root: z.string().min(1),
+  /** Treat the folder as read-only even when the file system would allow writes. */
+  readOnly: z.boolean().optional(),
+});
+
+export type LocalSourceOptions = z.input<typeof localSourceOptions>;
+
+// statfs magic numbers of file systems whose mtimes are only good to 2 s (FAT) or that a network
+// client may round (SMB/CIFS). Change detection must not trust their mtimes to the millisecond.
+const COARSE_MTIME_FILESYSTEMS = new Set([0x4d44, 0x2011bab0, 0xfe534d42, 0xff534d42, 0x517b]);
+
+/**
+ * A `RootSource` over a local or mounted folder.
+ *
+ * Enumeration walks one folder at a time with synchronous `readdir`/`stat` calls: per-file promises
+ * cost more than the system calls themselves (about 4x slower on 100k files), and yielding between
+ * folders keeps the event loop responsive.
+ */
+export async function createLocalSource(options: LocalSourceOptions): Promise<RootSource> {
+  const { root, readOnly } = localSourceOptions.parse(options);
+  const location = parseRootUri(root);
+  if (location.scheme !== 'file' && location.scheme !== 'apple-photos') {
+    throw new PhotolalaError('INVALID_ARGUMENT', `not a local folder: ${root}`, {
+      backend: BACKEND,
+      path: root,
+    });
+  }
+  const rootDir = location.path;
+  let realRoot: string;
+  try {
+    const info = await fsp.stat(rootDir);
+    if (!info.isDirectory()) {
+      throw new PhotolalaError('INVALID_ARGUMENT', `root is not a folder: ${rootDir}`, {
+        backend: BACKEND,
+        path: rootDir,
+      });
+    }
+    realRoot = await fsp.realpath(rootDir);
+  } catch (error) {
+    throw fromSystemError(error, BACKEND, rootDir, 'open root folder');
+  }
+  let coarse = false;
+  try {
+    coarse = COARSE_MTIME_FILESYSTEMS.has(Number((await fsp.statfs(realRoot)).type));
+  } catch {
+    // statfs is missing on some platforms; assume a fine-grained local file system.
+  }
+  const capabilities: SourceCapabilities = {
+    writable: !readOnly,
+    removable: !readOnly,
+    etags: false,
+    mtimeResolutionMs: coarse ? 2000 : 1,
+    remote: false,
+  };
+
+  const isInsideRoot = (real: string) => real === realRoot || real.startsWith(realRoot + nodePath.sep);
+
+  /**
+   * The on-disk name of a validated NFC path. Files written on macOS or by other tools may be stored
+   * in NFD; when the NFC name is not found, match each segment by its normalised form.
+   */
+  async function locate(relativePath: string): Promise<string> {
+    const direct = resolveInside(rootDir, relativePath, BACKEND);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII test
+    if (/^[\u0000-\u007f]*$/.test(relativePath)) return direct;
+    try {
+      await fsp.lstat(direct);
+      return direct;
+    } catch {
+      let current = rootDir;
+      for (const segment of relativePath.split('/')) {
+        let names: string[];
+        try {
+          names = await fsp.readdir(current);
+        } catch {
+          return direct;
+        }
+        const found = names.find((n) => n.normalize('NFC') === segment);
+        if (!found) return direct;
+        current = nodePath.join(current, found);
+      }
+      return current;
+    }
+  }
+
+  async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
+    const { filter, onIssue, signal } = options;
+    const report = (path: string, error: unknown, action: string) =>
+      onIssue?.({ path, error: fromSystemError(error, BACKEND, path, action) });
+    // Folders already walked, by device and inode: a link loop or two links to one folder are walked once.
+    const visited = new Set<string>();
+    const stack: Array<{ abs: string; rel: string }> = [{ abs: rootDir, rel: '' }];
+    try {
+      const info = statSync(rootDir);
+      visited.add(`${info.dev}:${info.ino}`);
+    } catch (error) {
+      throw fromSystemError(error, BACKEND, rootDir, 'read root folder');
+    }
+    let first = true;
+    while (stack.length > 0) {
+      if (signal?.aborted) return;
+      const { abs, rel } = stack.pop()!;
+      let dirents: Dirent[];
+      try {
+        dirents = readdirSync(abs, { withFileTypes: true });
+      } catch (error) {
+        if (first) throw fromSystemError(error, BACKEND, rootDir, 'read root folder');
+        report(rel, error, 'read folder');
+        continue;
+      }
+      first = false;
+      const batch: SourceEntry[] = [];
+      for (const dirent of dirents) {
+        const name = dirent.name.normalize('NFC');
+        const childRel = joinRelative(rel, name);
+        const childAbs = nodePath.join(abs, dirent.name);
+        let isDir = dirent.isDirectory();
+        let isFile = dirent.isFile();
+        if (dirent.isSymbolicLink()) {
+          try {
+            const real = nodePath.resolve(await fsp.realpath(childAbs));
+            if (!isInsideRoot(real)) {
+              report(
+                childRel,
+                new PhotolalaError('INVALID_PATH', 'symbolic link leads outside the root', {
+                  backend: BACKEND,
+                  path: childRel,
+                }),
+                'follow link',
+              );
+              continue;
+            }
+            const target = statSync(real);
+            isDir = target.isDirectory();
+            isFile = target.isFile();
+          } catch (error) {
+            report(childRel, error, 'follow link');
+            continue;
+          }
+        }
+        if (isDir) {
+          if (filter && !filter.directory(name, childRel)) continue;
+          try {
+            const info = statSync(childAbs);
+            const id = `${info.dev}:${info.ino}`;
+            if (visited.has(id)) continue;
+            visited.add(id);
+          } catch (error) {
+            report(childRel, error, 'stat folder');
+            continue;
+          }
+          stack.push({ abs: childAbs, rel: childRel });
+        } else if (isFile) {
+          if (name.startsWith(TEMP_FILE_PREFIX)) continue;
+          if (filter && !filter.file(name, childRel)) continue;
+          try {
+            const info = statSync(childAbs);
+            batch.push({ path: childRel, size: info.size, mtimeMs: Math.floor(info.mtimeMs) });
+          } catch (error) {
+            // Deleted between readdir and stat: it is simply gone.
+            if ((error as NodeJS.ErrnoException).code !== 'ENOENT') report(childRel, error, 'stat file');
+          }
+        }
+      }
+      yield* batch;
+    }
+  }
+
+  async function readHead(path: string, bytes: number): Promise<Buffer> {
+    const file = await locate(path);
+    let handle: fsp.FileHandle | undefined;
+    try {
+      handle = await fsp.open(file, constants.O_RDONLY);
+      const buffer = Buffer.alloc(bytes);
+      let filled = 0;
+      // One read normally; loop only for the rare short read.
+      while (filled < bytes) {
+        const { bytesRead } = await handle.read(buffer, filled, bytes - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return filled === bytes ? buffer : buffer.subarray(0, filled);
+    } catch (error) {
+      throw fromSystemError(error, BACKEND, path, 'read');
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  async function readAll(path: string): Promise<Readable> {
+    const file = await locate(path);
+    try {
+      // Reading the whole file is the expensive path anyway, so one realpath to be sure a link
+      // planted in the root does not lead outside it is cheap.
+      const real = await fsp.realpath(file);
+      if (!isInsideRoot(real)) {
+        throw new PhotolalaError('INVALID_PATH', `${JSON.stringify(path)} leads outside the root`, {
+          backend: BACKEND,
+          path,
+        });
+      }
+      const handle = await fsp.open(real, constants.O_RDONLY);
+      return handle.createReadStream({ highWaterMark: 1024 * 1024 });
+    } catch (error) {
+      throw fromSystemError(error, BACKEND, path, 'read');
+    }
+  }
+
+  async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
+    const target = resolveInside(rootDir, path, BACKEND);
+    const dir = nodePath.dirname(target);
+    const temp = nodePath.join(dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+      const handle = await fsp.open(temp, 'wx', 0o644);
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fsp.rename(temp, target);
+    } catch (error) {
+      await fsp.rm(temp, { force: true }).catch(() => {});
+      throw fromSystemError(error, BACKEND, path, 'write');
+    }
+    // Make the rename itself durable; some file systems (and Windows) refuse to open folders.
+    try {
+      const dirHandle = await fsp.open(dir, constants.O_RDONLY);
+      try {
+        await dirHandle.sync();
+      } finally {
+        await dirHandle.close();
+      }
+    } catch {
+      // Best effort.
+    }
+  }
+
+  async function remove(path: string): Promise<void> {
+    const file = await locate(path);
+    try {
+      await fsp.rm(file, { force: true });
+    } catch (error) {
+      throw fromSystemError(error, BACKEND, path, 'remove');
+    }
+  }
+
+  async function stat(path: string): Promise<SourceEntry | undefined> {
+    const rel = validateRelativePath(path, BACKEND);
+    try {
+      const info = await fsp.stat(await locate(rel));
+      return info.isFile() ? { path: rel, size: info.size, mtimeMs: Math.floor(info.mtimeMs) } : undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw fromSystemError(error, BACKEND, path, 'stat');
+    }
+  }
+
+  const source: RootSource = {
+    backend: BACKEND,
+    uri: location.uri,
+    capabilities,
+    enumerate,
+    readHead,
+    readAll,
+    stat,
+  };
+  if (!readOnly) {
+    source.writeAtomic = writeAtomic;
+    source.remove = remove;
+  }
+  return source;
+}

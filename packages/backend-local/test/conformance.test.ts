@@ -1,0 +1,20 @@
+import { rm } from 'node:fs/promises';
+import { runRootSourceConformance } from '@photolala/core/testing';
+import { test } from 'vitest';
+import { createLocalSource } from '../src/index.js';
+import { makeTree } from './make-tree.js';
+
+for (const readOnly of [false, true]) {
+  runRootSourceConformance({
+    name: readOnly ? 'local (read-only)' : 'local',
+    test,
+    features: { writeAtomic: !readOnly, remove: !readOnly },
+    createSource: async (files) => {
+      const root = await makeTree(files);
+      return {
+        source: await createLocalSource({ root, readOnly }),
+        dispose: () => rm(root, { recursive: true, force: true }),
+      };
+    },
+  });
+}

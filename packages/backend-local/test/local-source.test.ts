@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { catalogFilter, type EnumerateIssue, isPhotolalaError, type RootSource } from '@photolala/core';
+import { afterEach, describe, expect, test } from 'vitest';
+import { createLocalSource } from '../src/index.js';
+import { makeTree } from './make-tree.js';
+
+const roots: string[] = [];
+afterEach(async () => {
+  for (const root of roots.splice(0)) {
+    await chmod(path.join(root, 'locked'), 0o755).catch(() => {});
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+async function tree(files: Record<string, string>): Promise<string> {
+  const root = await makeTree(Object.entries(files).map(([p, data]) => ({ path: p, data })));
+  roots.push(root);
+  return root;
+}
+
+async function list(source: RootSource, issues?: EnumerateIssue[]): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of source.enumerate({ filter: catalogFilter, onIssue: (i) => issues?.push(i) })) {
+    out.push(entry.path);
+  }
+  return out.sort();
+}
+
+describe('backend-local', () => {
+  test('skips hidden and system files and folders without descending into them', async () => {
+    const root = await tree({
+      'a.jpg': 'a',
+      '.hidden.jpg': 'h',
+      '.DS_Store': 'x',
+      'Thumbs.db': 'x',
+      'desktop.ini': 'x',
+      '@eaDir/a.jpg/SYNOPHOTO_THUMB.jpg': 'x',
+      '#recycle/old.jpg': 'x',
+      '$RECYCLE.BIN/old.jpg': 'x',
+      '.Trashes/501/old.jpg': 'x',
+      'lost+found/x': 'x',
+      '.git/objects/x': 'x',
+      'sub/b.jpg': 'b',
+      '.photolala.md5': 'x',
+      '.photolala.0123456789abcdef0123456789abcdef.sqlite': 'x',
+      'sub/.photolala-tmp-abc': 'x',
+    });
+    const source = await createLocalSource({ root });
+    expect(await list(source)).toEqual(['a.jpg', 'sub/b.jpg']);
+  });
+
+  test('a symlink loop does not hang, and links out of the root are not followed', async () => {
+    const root = await tree({ 'a/photo.jpg': 'p', 'b/other.jpg': 'o' });
+    await symlink('..', path.join(root, 'a', 'loop'));
+    await symlink(path.join(root, 'b'), path.join(root, 'a', 'to-b'));
+    const outside = await tree({ 'secret.jpg': 's' });
+    await symlink(outside, path.join(root, 'escape'));
+    await symlink(path.join(outside, 'secret.jpg'), path.join(root, 'escape.jpg'));
+    const issues: EnumerateIssue[] = [];
+    const source = await createLocalSource({ root });
+    const paths = await list(source, issues);
+    // Each folder is walked once, whichever link reaches it first.
+    expect(paths.filter((p) => p.endsWith('photo.jpg'))).toHaveLength(1);
+    expect(paths.filter((p) => p.endsWith('other.jpg'))).toHaveLength(1);
+    expect(paths.some((p) => p.includes('secret'))).toBe(false);
+    expect(issues.map((i) => i.path).sort()).toEqual(['escape', 'escape.jpg']);
+    await expect(source.readAll('escape.jpg')).rejects.toMatchObject({ code: 'INVALID_PATH' });
+  });
+
+  test('a file deleted between enumeration and read raises NOT_FOUND', async () => {
+    const root = await tree({ 'gone.jpg': 'soon gone' });
+    const source = await createLocalSource({ root });
+    const entries = await list(source);
+    expect(entries).toEqual(['gone.jpg']);
+    await unlink(path.join(root, 'gone.jpg'));
+    const error = await source.readHead('gone.jpg', 4096).catch((e: unknown) => e);
+    expect(isPhotolalaError(error, 'NOT_FOUND')).toBe(true);
+    expect((error as Error).message).toContain('gone.jpg');
+  });
+
+  test('an unreadable subfolder is reported and enumeration goes on', async () => {
+    const root = await tree({ 'ok/a.jpg': 'a', 'locked/b.jpg': 'b', 'z.jpg': 'z' });
+    await chmod(root, 0o755);
+    await chmod(path.join(root, 'locked'), 0o000);
+    // Root ignores permissions, so as root run the walk as `nobody`.
+    const script = fileURLToPath(new URL('./enumerate-cli.ts', import.meta.url));
+    const asRoot = process.getuid?.() === 0;
+    const result = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', script, root], {
+      encoding: 'utf8',
+      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+      cwd: path.dirname(script),
+    });
+    expect(result.stderr).toBe('');
+    const output = JSON.parse(result.stdout) as { paths: string[]; issues: { path: string; code: string }[] };
+    expect(output.paths.sort()).toEqual(['ok/a.jpg', 'z.jpg']);
+    expect(output.issues).toEqual([{ path: 'locked', code: 'PERMISSION_DENIED' }]);
+  });
+
+  test('writeAtomic leaves no temp file and a missing root is NOT_FOUND', async () => {
+    const root = await tree({ 'x.jpg': 'x' });
+    const source = await createLocalSource({ root });
+    await source.writeAtomic!('.photolala.md5', new TextEncoder().encode('abc\n'));
+    await mkdir(path.join(root, 'empty'));
+    await writeFile(path.join(root, 'y.jpg'), 'y');
+    const all: string[] = [];
+    for await (const e of source.enumerate()) all.push(e.path);
+    expect(all.sort()).toEqual(['.photolala.md5', 'x.jpg', 'y.jpg']);
+    await expect(createLocalSource({ root: path.join(root, 'nope') })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+});

@@ -1,0 +1,64 @@
+import type { EnumerateFilter } from './root-source.js';
+
+/** Folder names that are never catalogued: OS, NAS and trash bookkeeping (compared case-insensitively). */
+export const SYSTEM_FOLDER_NAMES: ReadonlySet<string> = new Set([
+  '@eadir',
+  '#recycle',
+  '#snapshot',
+  '$recycle.bin',
+  'system volume information',
+  'lost+found',
+  '.spotlight-v100',
+  '.trashes',
+  '.fseventsd',
+  '.documentrevisions-v100',
+  '.temporaryitems',
+  '@recycle',
+  '.@__thumb',
+  '@__thumb',
+]);
+
+/** File names that are never catalogued (compared case-insensitively). */
+export const SYSTEM_FILE_NAMES: ReadonlySet<string> = new Set([
+  '.ds_store',
+  'thumbs.db',
+  'ehthumbs.db',
+  'ehthumbs_vista.db',
+  'desktop.ini',
+  'icon\r',
+  '.localized',
+  '.picasa.ini',
+  'picasa.ini',
+]);
+
+/** Prefix of temp files written by `writeAtomic` implementations and the cache. */
+export const TEMP_FILE_PREFIX = '.photolala-tmp-';
+
+/** The catalog's own files in a root: `.photolala.md5` and `.photolala.{md5}.sqlite`. */
+export const CATALOG_FILE_PATTERN = /^\.photolala\.(md5|[0-9a-f]{32}\.sqlite)$/;
+
+function isHidden(name: string): boolean {
+  // Dot-files, AppleDouble `._x` files included, and Office/LibreOffice lock files.
+  return name.startsWith('.') || name.startsWith('~$');
+}
+
+/**
+ * The filter of DESIGN.md section 5.1: hidden and system folders are not descended into; hidden and
+ * system files, the catalog's own files and temp files are left out.
+ */
+export const catalogFilter: EnumerateFilter = {
+  directory(name) {
+    return !isHidden(name) && !SYSTEM_FOLDER_NAMES.has(name.toLowerCase());
+  },
+  file(name) {
+    if (isHidden(name) || SYSTEM_FILE_NAMES.has(name.toLowerCase())) return false;
+    if (name.startsWith(TEMP_FILE_PREFIX) || CATALOG_FILE_PATTERN.test(name)) return false;
+    return true;
+  },
+};
+
+/** A filter that only leaves out `writeAtomic` temp files; used by the conformance suite. */
+export const everythingFilter: EnumerateFilter = {
+  directory: () => true,
+  file: (name) => !name.startsWith(TEMP_FILE_PREFIX),
+};

@@ -1,0 +1,89 @@
+/** The failure classes every backend maps its native errors onto. */
+export const ERROR_CODES = [
+  'NOT_FOUND',
+  'PERMISSION_DENIED',
+  'UNAVAILABLE',
+  'INVALID_PATH',
+  'INVALID_ARGUMENT',
+  'AUTH_FAILED',
+  'READ_ONLY',
+  'CORRUPT',
+  'UNSUPPORTED',
+  'IO',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface PhotolalaErrorOptions {
+  /** Name of the backend or subsystem that raised the error, e.g. `local`, `s3`, `catalog`. */
+  backend: string;
+  /** The path (relative to the root) or URI the failure concerns, when there is one. */
+  path?: string;
+  cause?: unknown;
+}
+
+/**
+ * The one error type of the project. Backends wrap their native errors into it so callers can
+ * branch on `code` without knowing the storage type; the original error stays in `cause`.
+ */
+export class PhotolalaError extends Error {
+  override readonly name = 'PhotolalaError';
+  readonly code: ErrorCode;
+  readonly backend: string;
+  readonly path: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: PhotolalaErrorOptions) {
+    super(`[photolala] [${options.backend}] ${message}`, { cause: options.cause });
+    this.code = code;
+    this.backend = options.backend;
+    this.path = options.path;
+  }
+}
+
+export function isPhotolalaError(error: unknown, code?: ErrorCode): error is PhotolalaError {
+  return error instanceof PhotolalaError && (code === undefined || error.code === code);
+}
+
+const ERRNO_TO_CODE: Record<string, ErrorCode> = {
+  ENOENT: 'NOT_FOUND',
+  ENOTDIR: 'NOT_FOUND',
+  EISDIR: 'INVALID_PATH',
+  EACCES: 'PERMISSION_DENIED',
+  EPERM: 'PERMISSION_DENIED',
+  EROFS: 'READ_ONLY',
+  ELOOP: 'INVALID_PATH',
+  ENAMETOOLONG: 'INVALID_PATH',
+  EIO: 'IO',
+  ETIMEDOUT: 'UNAVAILABLE',
+  ECONNREFUSED: 'UNAVAILABLE',
+  ECONNRESET: 'UNAVAILABLE',
+  EHOSTUNREACH: 'UNAVAILABLE',
+  ENOTCONN: 'UNAVAILABLE',
+  ESTALE: 'UNAVAILABLE',
+};
+
+/** Wraps a Node.js system error (`err.code` like `ENOENT`) into a {@link PhotolalaError}. */
+export function fromSystemError(
+  error: unknown,
+  backend: string,
+  path: string,
+  action: string,
+): PhotolalaError {
+  if (error instanceof PhotolalaError) return error;
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const code = ERRNO_TO_CODE[errno] ?? 'IO';
+  const reason = error instanceof Error ? error.message : String(error);
+  return new PhotolalaError(code, `cannot ${action} ${JSON.stringify(path)}: ${reason}`, {
+    backend,
+    path,
+    cause: error,
+  });
+}
+
+/** A short, single-line reason for logs and per-file failure records. */
+export function describeError(error: unknown): string {
+  if (error instanceof PhotolalaError)
+    return `${error.code}: ${error.message.replace(/^\[photolala\] \[[^\]]*\] /, '')}`;
+  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
+  return String(error);
+}

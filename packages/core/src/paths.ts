@@ -1,0 +1,53 @@
+import nodePath from 'node:path';
+import { PhotolalaError } from './errors.js';
+
+/**
+ * Checks a relative, `/`-separated path taken from a caller, a listing, a pointer line or a database
+ * and returns its NFC form. Rejects anything that could leave the root: absolute paths, `.`/`..`
+ * segments, backslashes, empty segments and control characters.
+ */
+export function validateRelativePath(path: string, backend: string): string {
+  const reject = (why: string): never => {
+    throw new PhotolalaError('INVALID_PATH', `invalid path ${JSON.stringify(path)}: ${why}`, {
+      backend,
+      path,
+    });
+  };
+  if (typeof path !== 'string' || path.length === 0) reject('empty');
+  if (path.length > 4096) reject('too long');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we reject
+  if (/[\u0000-\u001f\u007f]/.test(path)) reject('control character');
+  if (path.includes('\\')) reject('backslash');
+  if (path.startsWith('/')) reject('absolute');
+  if (/^[a-zA-Z]:/.test(path)) reject('drive letter');
+  for (const segment of path.split('/')) {
+    if (segment === '') reject('empty segment');
+    if (segment === '.' || segment === '..') reject(`"${segment}" segment`);
+  }
+  return path.normalize('NFC');
+}
+
+/** Joins a validated relative path onto an absolute folder and proves the result stays inside it. */
+export function resolveInside(rootDir: string, relativePath: string, backend: string): string {
+  const rel = validateRelativePath(relativePath, backend);
+  const root = nodePath.resolve(rootDir);
+  const full = nodePath.resolve(root, ...rel.split('/'));
+  if (full !== root && !full.startsWith(root + nodePath.sep)) {
+    throw new PhotolalaError('INVALID_PATH', `path ${JSON.stringify(relativePath)} escapes the root`, {
+      backend,
+      path: relativePath,
+    });
+  }
+  return full;
+}
+
+/** Joins relative path segments with `/`, for building entry paths. */
+export function joinRelative(parent: string, name: string): string {
+  return parent === '' ? name : `${parent}/${name}`;
+}
+
+/** The folder part of a relative path (`''` for top-level files). */
+export function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
+}

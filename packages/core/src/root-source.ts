@@ -1,0 +1,108 @@
+import type { Readable } from 'node:stream';
+
+/** One file found under a root. */
+export interface SourceEntry {
+  /** Relative to the root, `/`-separated, NFC-normalised, never starting with `/`, never containing `.` or `..` segments. */
+  path: string;
+  /** Size in bytes. */
+  size: number;
+  /** Last modification time in milliseconds since the epoch (may be coarse, e.g. 2 s on FAT/SMB). */
+  mtimeMs: number;
+  /** An opaque content tag when the store has one (S3/WebDAV ETag). Equal tags vouch for equal content. */
+  etag?: string;
+  /** Backend-specific identity, e.g. the Apple Photos asset UUID. */
+  externalId?: string;
+}
+
+/** Decides whether a folder is descended into and whether a file is yielded. */
+export interface EnumerateFilter {
+  /** `name` is the last path segment; `path` the folder's relative path. Return false to skip the folder and everything in it. */
+  directory(name: string, path: string): boolean;
+  /** Return false to leave the file out. */
+  file(name: string, path: string): boolean;
+}
+
+/** A problem met while enumerating that does not stop the enumeration (an unreadable folder, a dangling link). */
+export interface EnumerateIssue {
+  path: string;
+  error: Error;
+}
+
+export interface EnumerateOptions {
+  /** Folders and files to skip. Defaults to none: every file is yielded. */
+  filter?: EnumerateFilter;
+  /** Called for each folder or file that could not be read; enumeration goes on. */
+  onIssue?: (issue: EnumerateIssue) => void;
+  /** Stops the enumeration early. */
+  signal?: AbortSignal;
+}
+
+export interface SourceCapabilities {
+  /** `writeAtomic` is present and may succeed. */
+  writable: boolean;
+  /** `remove` is present. */
+  removable: boolean;
+  /** Entries carry `etag`, and equal etags mean equal bytes. */
+  etags: boolean;
+  /** Granularity of `mtimeMs` in milliseconds (1 for local disks, 2000 for FAT/SMB, 1000 for most HTTP stores). */
+  mtimeResolutionMs: number;
+  /** The source is remote: callers should use lower concurrency and expect latency. */
+  remote: boolean;
+}
+
+/**
+ * A root-browsing-directory on some storage. Core composes any `RootSource` with the digest
+ * pipeline, the cache and the snapshots; a source knows nothing of catalogs.
+ *
+ * Rules every implementation MUST follow (checked by `@photolala/core/testing`):
+ * - Every failure is thrown as a `PhotolalaError` with the backend's name and the native error as `cause`.
+ * - Paths given to methods are relative, `/`-separated; a path that is absolute, empty, or has `.`/`..`
+ *   segments or a NUL byte raises `INVALID_PATH` and touches nothing.
+ * - Nothing is ever read or written outside the root.
+ */
+export interface RootSource {
+  /** Backend name used in errors and logs, e.g. `local`, `s3`. */
+  readonly backend: string;
+  /** Canonical URI of the root (see `canonicalRootUri`); its MD5 names the cache mirror folder. */
+  readonly uri: string;
+  readonly capabilities: SourceCapabilities;
+
+  /**
+   * Yields every file under the root exactly once, in no guaranteed order.
+   * - Folders rejected by `options.filter.directory` are never descended into.
+   * - Symbolic links are not followed out of the root, and a link loop never hangs the walk.
+   * - A folder that cannot be read is reported to `options.onIssue` and skipped; the walk goes on.
+   * - The root itself missing or unreadable throws `NOT_FOUND`/`PERMISSION_DENIED`/`UNAVAILABLE`.
+   * - Temp files left by `writeAtomic` are never yielded.
+   */
+  enumerate(options?: EnumerateOptions): AsyncIterable<SourceEntry>;
+
+  /**
+   * The first `bytes` bytes of the file (all of it when shorter; an empty buffer for an empty file),
+   * with one read or one ranged request. Throws `NOT_FOUND` when the file does not exist.
+   */
+  readHead(path: string, bytes: number): Promise<Buffer>;
+
+  /**
+   * The whole file as a stream. Throws `NOT_FOUND` when the file does not exist, either from this
+   * call or as the stream's first error.
+   */
+  readAll(path: string): Promise<Readable>;
+
+  /**
+   * Replaces (or creates) the file with `data`. A concurrent reader sees either the old bytes or the
+   * new bytes, never a mix or a truncated file; a crash leaves the old file. Missing parent folders
+   * are created. Absent on read-only sources; throws `READ_ONLY` or `PERMISSION_DENIED` when the
+   * store refuses the write.
+   */
+  writeAtomic?(path: string, data: Uint8Array): Promise<void>;
+
+  /** Deletes the file. Removing a missing file is not an error. */
+  remove?(path: string): Promise<void>;
+
+  /** Size and mtime of one file, or `undefined` when it does not exist. */
+  stat?(path: string): Promise<SourceEntry | undefined>;
+
+  /** Releases connections and handles. Safe to call twice. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,169 @@
+import nodePath from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PhotolalaError } from './errors.js';
+
+/** A parsed ROOT argument. Credentials are split off and never part of `uri`. */
+export type RootLocation =
+  | { scheme: 'file'; uri: string; path: string }
+  | { scheme: 'apple-photos'; uri: string; path: string }
+  | { scheme: 's3'; uri: string; bucket: string; prefix: string }
+  | {
+      scheme: 'smb';
+      uri: string;
+      host: string;
+      port: number | undefined;
+      share: string;
+      path: string;
+      username: string | undefined;
+      password: string | undefined;
+      domain: string | undefined;
+    }
+  | {
+      scheme: 'webdav' | 'webdavs';
+      uri: string;
+      /** The http(s) URL of the root folder, without credentials. */
+      url: string;
+      username: string | undefined;
+      password: string | undefined;
+    }
+  /** Any other `scheme://` URI, for third-party backends; `protocol` is the lower-case scheme. */
+  | { scheme: 'other'; protocol: string; uri: string; raw: string };
+
+const fail = (root: string, why: string): never => {
+  throw new PhotolalaError('INVALID_ARGUMENT', `invalid root ${JSON.stringify(root)}: ${why}`, {
+    backend: 'core',
+    path: root,
+  });
+};
+
+function trimSlashes(value: string): string {
+  return value.replace(/^\/+|\/+$/g, '');
+}
+
+function decodeSegments(path: string, root: string): string {
+  const segments = trimSlashes(path)
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return fail(root, `bad percent-encoding in ${JSON.stringify(s)}`);
+      }
+    });
+  for (const s of segments) if (s === '.' || s === '..') fail(root, `"${s}" segment`);
+  return segments.join('/').normalize('NFC');
+}
+
+function encodeSegments(path: string): string {
+  return path
+    .split('/')
+    .filter((s) => s !== '')
+    .map(encodeURIComponent)
+    .join('/');
+}
+
+function localLocation(absolute: string): RootLocation {
+  const resolved = nodePath.resolve(absolute).normalize('NFC');
+  const trimmed = resolved.length > 1 ? resolved.replace(/[/\\]+$/, '') : resolved;
+  const uri = pathToFileURL(trimmed).href;
+  return /\.photoslibrary$/i.test(trimmed)
+    ? { scheme: 'apple-photos', uri, path: trimmed }
+    : { scheme: 'file', uri, path: trimmed };
+}
+
+/**
+ * Parses a ROOT as given on a command line or in code and returns its canonical form. Canonical URIs
+ * have no credentials, no trailing slash, a lower-case host, no default port and percent-encoded
+ * segments, so that the same root always hashes to the same `root-md5`.
+ *
+ * Accepted: a local path, `file://`, a path ending in `.photoslibrary`, `s3://bucket/prefix`,
+ * `smb://[domain;][user[:password]@]host[:port]/share/path`, `webdav://host[:port]/path` (http) and
+ * `webdavs://...` (https). Other `scheme://` URIs are returned as they are, for third-party backends.
+ */
+export function parseRootUri(root: string, cwd: string = process.cwd()): RootLocation {
+  if (typeof root !== 'string' || root.trim() === '') fail(String(root), 'empty');
+  const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(root);
+  if (!match) return localLocation(nodePath.resolve(cwd, root));
+  const scheme = match[1]!.toLowerCase();
+  let url: URL;
+  try {
+    url = new URL(root);
+  } catch (cause) {
+    return fail(root, `not a URL (${(cause as Error).message})`);
+  }
+  switch (scheme) {
+    case 'file': {
+      if (url.host !== '' && url.host !== 'localhost') fail(root, 'file:// URIs must name a local path');
+      return localLocation(fileURLToPath(url));
+    }
+    case 's3': {
+      const bucket = url.hostname;
+      // Bucket naming rules (3-63 chars, lower case, digits, dots, hyphens).
+      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+        fail(root, `bad bucket name ${JSON.stringify(bucket)}`);
+      if (url.username || url.password)
+        fail(root, 's3:// URIs take no credentials; use the AWS credential chain');
+      const prefix = decodeSegments(url.pathname, root);
+      return {
+        scheme: 's3',
+        uri: `s3://${bucket}${prefix ? `/${encodeSegments(prefix)}` : ''}`,
+        bucket,
+        prefix,
+      };
+    }
+    case 'smb': {
+      const host = url.hostname.toLowerCase();
+      if (!host) fail(root, 'no host');
+      const path = decodeSegments(url.pathname, root);
+      const [share, ...rest] = path.split('/');
+      if (!share) fail(root, 'no share name (smb://host/share/path)');
+      let username = url.username ? decodeURIComponent(url.username) : undefined;
+      let domain: string | undefined;
+      if (username?.includes(';')) [domain, username] = username.split(';', 2) as [string, string];
+      const port = url.port ? Number(url.port) : undefined;
+      const portPart = port && port !== 445 ? `:${port}` : '';
+      const restPath = rest.join('/');
+      return {
+        scheme: 'smb',
+        uri: `smb://${host}${portPart}/${encodeSegments(path)}`,
+        host,
+        port,
+        share: share!,
+        path: restPath,
+        username,
+        password: url.password ? decodeURIComponent(url.password) : undefined,
+        domain,
+      };
+    }
+    case 'webdav':
+    case 'webdavs': {
+      const host = url.hostname.toLowerCase();
+      if (!host) fail(root, 'no host');
+      const secure = scheme === 'webdavs';
+      const defaultPort = secure ? '443' : '80';
+      const portPart = url.port && url.port !== defaultPort ? `:${url.port}` : '';
+      const path = decodeSegments(url.pathname, root);
+      const encoded = path ? `/${encodeSegments(path)}` : '';
+      // URL.hostname keeps the brackets of an IPv6 literal, so `host` can be used as it is.
+      const hostPart = host;
+      return {
+        scheme,
+        uri: `${scheme}://${hostPart}${portPart}${encoded}`,
+        url: `${secure ? 'https' : 'http'}://${hostPart}${portPart}${encoded}/`,
+        username: url.username ? decodeURIComponent(url.username) : undefined,
+        password: url.password ? decodeURIComponent(url.password) : undefined,
+      };
+    }
+    default: {
+      url.username = '';
+      url.password = '';
+      return { scheme: 'other', protocol: scheme, uri: url.href.replace(/\/+$/, ''), raw: root };
+    }
+  }
+}
+
+/** The canonical URI of a ROOT (see {@link parseRootUri}). */
+export function canonicalRootUri(root: string, cwd?: string): string {
+  return parseRootUri(root, cwd).uri;
+}

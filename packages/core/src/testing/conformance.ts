@@ -1,0 +1,299 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { everythingFilter } from '../enumerate-filter.js';
+import { isPhotolalaError, PhotolalaError } from '../errors.js';
+import type { RootSource, SourceEntry } from '../root-source.js';
+
+/** vitest's `test`/`it`, node:test's `test`, or anything with the same shape. */
+export type TestFunction = (name: string, fn: () => Promise<void>, timeout?: number) => unknown;
+
+export interface ConformanceFile {
+  /** Relative `/` path; may contain NFD characters, which the source must report in NFC. */
+  path: string;
+  data: Uint8Array;
+}
+
+/** Creates a fresh source whose root holds exactly `files`; `dispose` cleans it up. */
+export type ConformanceSourceFactory = (
+  files: ConformanceFile[],
+) => Promise<{ source: RootSource; dispose?: () => Promise<void> }>;
+
+export interface ConformanceOptions {
+  /** Prefix for test names, e.g. the backend name. */
+  name: string;
+  test: TestFunction;
+  createSource: ConformanceSourceFactory;
+  /** Switch off groups the source cannot do. Both default to true. */
+  features?: { writeAtomic?: boolean; remove?: boolean };
+  /** Per-test timeout in ms (remote stores may want more). */
+  timeoutMs?: number;
+}
+
+const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex');
+
+function bytes(length: number, seed: number): Buffer {
+  const out = Buffer.alloc(length);
+  let x = seed * 2654435761 || 1;
+  for (let i = 0; i < length; i++) {
+    // xorshift: content that differs at every offset, so a misplaced range cannot pass.
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+async function collect(source: RootSource): Promise<SourceEntry[]> {
+  const entries: SourceEntry[] = [];
+  for await (const entry of source.enumerate({ filter: everythingFilter })) entries.push(entry);
+  return entries;
+}
+
+async function readAllBytes(source: RootSource, path: string): Promise<Buffer> {
+  const stream = await source.readAll(path);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
+async function expectCode(promise: Promise<unknown>, code: string, what: string): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(
+      error instanceof PhotolalaError,
+      `${what}: expected a PhotolalaError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
+    assert.equal(error.code, code, `${what}: expected code ${code}, got ${error.code} (${error.message})`);
+    assert.ok(error.backend.length > 0, `${what}: error carries no backend name`);
+    return;
+  }
+  assert.fail(`${what}: expected ${code}, but it succeeded`);
+}
+
+const NFD_NAME = 'Cafe\u0301 Mu\u0308nchen.jpg';
+
+function standardFiles(): ConformanceFile[] {
+  return [
+    { path: 'top.bin', data: bytes(10_000, 1) },
+    { path: 'small.bin', data: bytes(100, 2) },
+    { path: 'exact.bin', data: bytes(4096, 3) },
+    { path: 'empty.bin', data: new Uint8Array(0) },
+    { path: 'with space/and more spaces.jpg', data: bytes(5000, 4) },
+    { path: `unicode/${NFD_NAME}`, data: bytes(300, 5) },
+    { path: 'unicode/日本語の写真.jpg', data: bytes(301, 6) },
+    { path: 'a/b/c/d/e/f/g/h/deep.bin', data: bytes(7000, 7) },
+    { path: 'a/sibling.bin', data: bytes(1, 8) },
+  ];
+}
+
+const expectedPath = (path: string) => path.normalize('NFC');
+
+/**
+ * Registers the `RootSource` conformance tests. A backend's test file calls this once:
+ *
+ * ```ts
+ * runRootSourceConformance({ name: 'local', test, createSource: async (files) => ({ source: ... }) });
+ * ```
+ */
+export function runRootSourceConformance(options: ConformanceOptions): void {
+  const { name, test, createSource } = options;
+  const writable = options.features?.writeAtomic ?? true;
+  const removable = options.features?.remove ?? true;
+  const timeout = options.timeoutMs ?? 30_000;
+
+  const withSource = async (files: ConformanceFile[], body: (source: RootSource) => Promise<void>) => {
+    const { source, dispose } = await createSource(files);
+    try {
+      await body(source);
+    } finally {
+      await source.close?.();
+      await dispose?.();
+    }
+  };
+  const def = (title: string, files: () => ConformanceFile[], body: (source: RootSource) => Promise<void>) =>
+    test(`${name} conformance: ${title}`, () => withSource(files(), body), timeout);
+
+  def('describes itself', standardFiles, async (source) => {
+    assert.equal(typeof source.backend, 'string');
+    assert.ok(source.backend.length > 0, 'backend name is empty');
+    assert.match(source.uri, /^[a-z][a-z0-9+.-]*:\/\//, 'uri is not a URI');
+    assert.doesNotMatch(source.uri, /\/$/, 'canonical uri ends in a slash');
+    assert.doesNotMatch(source.uri, /:\/\/[^/]*:[^/]*@/, 'uri carries a password');
+    const caps = source.capabilities;
+    assert.equal(typeof caps.writable, 'boolean');
+    assert.equal(typeof caps.remote, 'boolean');
+    assert.ok(caps.mtimeResolutionMs >= 1, 'mtimeResolutionMs must be at least 1');
+    assert.equal(
+      caps.writable,
+      typeof source.writeAtomic === 'function',
+      'capabilities.writable must match writeAtomic',
+    );
+    assert.equal(
+      caps.removable,
+      typeof source.remove === 'function',
+      'capabilities.removable must match remove',
+    );
+  });
+
+  def('enumerate yields every file once with size and NFC "/" path', standardFiles, async (source) => {
+    const files = standardFiles();
+    const entries = await collect(source);
+    const paths = entries.map((e) => e.path).sort();
+    assert.deepEqual(paths, files.map((f) => expectedPath(f.path)).sort());
+    for (const file of files) {
+      const entry = entries.find((e) => e.path === expectedPath(file.path));
+      assert.ok(entry, `missing ${file.path}`);
+      assert.equal(entry.size, file.data.length, `size of ${file.path}`);
+      assert.ok(Number.isFinite(entry.mtimeMs) && entry.mtimeMs > 0, `mtime of ${file.path}`);
+      assert.equal(entry.path, entry.path.normalize('NFC'));
+      assert.ok(!entry.path.startsWith('/') && !entry.path.includes('\\'), `bad path form ${entry.path}`);
+    }
+  });
+
+  def(
+    'enumerate never descends into a folder the filter rejects',
+    () => [
+      { path: 'keep/a.bin', data: bytes(10, 1) },
+      { path: 'skip/b.bin', data: bytes(10, 2) },
+      { path: 'skip/deeper/c.bin', data: bytes(10, 3) },
+    ],
+    async (source) => {
+      const asked: string[] = [];
+      const entries: string[] = [];
+      const filter = {
+        directory: (dirName: string, path: string) => {
+          asked.push(path);
+          return dirName !== 'skip';
+        },
+        file: () => true,
+      };
+      for await (const entry of source.enumerate({ filter })) entries.push(entry.path);
+      assert.deepEqual(entries, ['keep/a.bin']);
+      assert.ok(!asked.includes('skip/deeper'), 'descended into a rejected folder');
+    },
+  );
+
+  def('readHead returns exact bytes below, at and above the head size', standardFiles, async (source) => {
+    for (const file of standardFiles()) {
+      const path = expectedPath(file.path);
+      const head = await source.readHead(path, 4096);
+      const expected = Buffer.from(file.data.subarray(0, 4096));
+      assert.equal(
+        md5(head),
+        md5(expected),
+        `head of ${path} (${head.length} bytes, expected ${expected.length})`,
+      );
+    }
+    const tiny = await source.readHead('top.bin', 7);
+    assert.deepEqual([...tiny], [...standardFiles()[0]!.data.subarray(0, 7)]);
+  });
+
+  def('readAll returns exact bytes, including for empty files', standardFiles, async (source) => {
+    for (const file of standardFiles()) {
+      const path = expectedPath(file.path);
+      const all = await readAllBytes(source, path);
+      assert.equal(all.length, file.data.length, `length of ${path}`);
+      assert.equal(md5(all), md5(file.data), `content of ${path}`);
+    }
+  });
+
+  def('missing files raise NOT_FOUND', standardFiles, async (source) => {
+    await expectCode(source.readHead('no/such/file.jpg', 4096), 'NOT_FOUND', 'readHead of a missing file');
+    await expectCode(readAllBytes(source, 'no-such-file.jpg'), 'NOT_FOUND', 'readAll of a missing file');
+    if (source.stat) assert.equal(await source.stat('no-such-file.jpg'), undefined, 'stat of a missing file');
+  });
+
+  def('paths escaping the root raise INVALID_PATH', standardFiles, async (source) => {
+    for (const bad of ['../outside.bin', '/etc/passwd', 'a/../../x', 'a/./b', '', 'a//b']) {
+      await expectCode(source.readHead(bad, 16), 'INVALID_PATH', `readHead(${JSON.stringify(bad)})`);
+      if (source.writeAtomic) {
+        await expectCode(
+          source.writeAtomic(bad, new Uint8Array(1)),
+          'INVALID_PATH',
+          `writeAtomic(${JSON.stringify(bad)})`,
+        );
+      }
+    }
+  });
+
+  def('stat, where present, reports the size of an existing file', standardFiles, async (source) => {
+    if (!source.stat) return;
+    const entry = await source.stat('top.bin');
+    assert.ok(entry, 'stat found nothing');
+    assert.equal(entry.size, 10_000);
+    assert.equal(entry.path, 'top.bin');
+  });
+
+  if (writable) {
+    def('writeAtomic creates and replaces content, creating folders', standardFiles, async (source) => {
+      assert.ok(source.writeAtomic, 'writeAtomic is missing but the suite was told it exists');
+      const first = bytes(20_000, 11);
+      const second = bytes(500, 12);
+      await source.writeAtomic('new/folder/file.bin', first);
+      assert.equal(md5(await readAllBytes(source, 'new/folder/file.bin')), md5(first));
+      await source.writeAtomic('new/folder/file.bin', second);
+      assert.equal(md5(await readAllBytes(source, 'new/folder/file.bin')), md5(second));
+      await source.writeAtomic('top.bin', second);
+      assert.equal(md5(await readAllBytes(source, 'top.bin')), md5(second));
+      const entries = await collect(source);
+      const paths = entries.map((e) => e.path);
+      assert.ok(paths.includes('new/folder/file.bin'));
+      assert.equal(paths.length, new Set(paths).size, 'a file was listed twice');
+      assert.equal(paths.length, standardFiles().length + 1, `temp files were listed: ${paths.join(', ')}`);
+      assert.equal(entries.find((e) => e.path === 'top.bin')?.size, 500);
+    });
+
+    def(
+      'a reader during writeAtomic sees the old or the new bytes, never a mix',
+      standardFiles,
+      async (source) => {
+        const a = bytes(256 * 1024, 21);
+        const b = bytes(192 * 1024, 22);
+        const valid = new Set([md5(a), md5(b)]);
+        await source.writeAtomic!('race.bin', a);
+        let writing = true;
+        const writer = (async () => {
+          try {
+            for (let i = 0; i < 12; i++) await source.writeAtomic!('race.bin', i % 2 === 0 ? b : a);
+          } finally {
+            writing = false;
+          }
+        })();
+        let reads = 0;
+        while (writing || reads < 3) {
+          const seen = md5(await readAllBytes(source, 'race.bin'));
+          assert.ok(valid.has(seen), 'a reader saw a mix of old and new bytes');
+          reads++;
+        }
+        await writer;
+        assert.ok(reads >= 3);
+      },
+    );
+  }
+
+  if (removable) {
+    def(
+      'remove deletes a file, and removing a missing file is not an error',
+      standardFiles,
+      async (source) => {
+        assert.ok(source.remove, 'remove is missing but the suite was told it exists');
+        await source.remove('small.bin');
+        await expectCode(source.readHead('small.bin', 10), 'NOT_FOUND', 'readHead after remove');
+        await source.remove('small.bin');
+        const paths = (await collect(source)).map((e) => e.path);
+        assert.ok(!paths.includes('small.bin'));
+      },
+    );
+  }
+
+  def('errors are PhotolalaErrors with a cause or a code', standardFiles, async (source) => {
+    try {
+      await source.readHead('missing.bin', 1);
+      assert.fail('readHead of a missing file succeeded');
+    } catch (error) {
+      assert.ok(isPhotolalaError(error, 'NOT_FOUND'));
+    }
+  });
+}

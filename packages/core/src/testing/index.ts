@@ -1,0 +1,7 @@
+export {
+  type ConformanceFile,
+  type ConformanceOptions,
+  type ConformanceSourceFactory,
+  runRootSourceConformance,
+  type TestFunction,
+} from './conformance.js';

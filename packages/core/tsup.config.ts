@@ -1,0 +1,7 @@
+import { defineConfig } from 'tsup';
+import { baseTsupConfig } from '../../tsup.base';
+
+export default defineConfig({
+  ...baseTsupConfig,
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+});
