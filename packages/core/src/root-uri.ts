@@ -51,7 +51,11 @@ function decodeSegments(path: string, root: string): string {
         return fail(root, `bad percent-encoding in ${JSON.stringify(s)}`);
       }
     });
-  for (const s of segments) if (s === '.' || s === '..') fail(root, `"${s}" segment`);
+  for (const s of segments) {
+    if (s === '.' || s === '..') fail(root, `"${s}" segment`);
+    if (s.includes('/') || s.includes('\\') || s.includes('\0'))
+      fail(root, `encoded separator in ${JSON.stringify(s)}`);
+  }
   return segments.join('/').normalize('NFC');
 }
 

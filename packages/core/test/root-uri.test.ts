@@ -26,8 +26,9 @@ describe('parseRootUri', () => {
     });
     expect(canonicalRootUri('s3://my-bucket')).toBe('s3://my-bucket');
     expect(() => parseRootUri('s3://Bad_Bucket/x')).toThrow(/bad bucket name/);
-    // URL parsing resolves literal dot segments; encoded ones must not sneak through.
-    expect(() => parseRootUri('s3://bucket/a/%2e%2e/b')).toThrow(/"\.\." segment/);
+    // URL parsing resolves dot segments itself; an encoded separator must not smuggle one through.
+    expect(canonicalRootUri('s3://bucket/a/%2e%2e/b')).toBe('s3://bucket/b');
+    expect(() => parseRootUri('s3://bucket/a/..%2Fb')).toThrow(/encoded separator/);
   });
 
   test('smb roots drop credentials and the default port from the canonical URI', () => {
