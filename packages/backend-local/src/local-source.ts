@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { constants, type Dirent, promises as fsp, readdirSync, statSync } from 'node:fs';
 import nodePath from 'node:path';
 import type { Readable } from 'node:stream';
@@ -14,6 +13,7 @@ import {
   type SourceEntry,
   TEMP_FILE_PREFIX,
   validateRelativePath,
+  writeFileAtomic,
 } from '@photolala/core';
 import { z } from 'zod';
 
@@ -231,32 +231,10 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
 
   async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
     const target = resolveInside(rootDir, path, BACKEND);
-    const dir = nodePath.dirname(target);
-    const temp = nodePath.join(dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
     try {
-      await fsp.mkdir(dir, { recursive: true });
-      const handle = await fsp.open(temp, 'wx', 0o644);
-      try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fsp.rename(temp, target);
+      await writeFileAtomic(target, data);
     } catch (error) {
-      await fsp.rm(temp, { force: true }).catch(() => {});
       throw fromSystemError(error, BACKEND, path, 'write');
-    }
-    // Make the rename itself durable; some file systems (and Windows) refuse to open folders.
-    try {
-      const dirHandle = await fsp.open(dir, constants.O_RDONLY);
-      try {
-        await dirHandle.sync();
-      } finally {
-        await dirHandle.close();
-      }
-    } catch {
-      // Best effort.
     }
   }
 

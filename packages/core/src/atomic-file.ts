@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fsp } from 'node:fs';
+import nodePath from 'node:path';
+import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
+
+/**
+ * Writes a local file so that readers see the old bytes or the new bytes, never a mix: a temp file
+ * in the same folder (same file system, so the rename is atomic), fsync, rename over the target, then
+ * fsync of the folder so the rename survives a power cut. The temp file is removed on failure.
+ * Errors are the raw Node.js errors; callers wrap them with their backend name.
+ */
+export async function writeFileAtomic(target: string, data: Uint8Array): Promise<void> {
+  const dir = nodePath.dirname(target);
+  const temp = nodePath.join(dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
+  try {
+    await fsp.mkdir(dir, { recursive: true });
+    const handle = await fsp.open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fsp.rename(temp, target);
+  } catch (error) {
+    await fsp.rm(temp, { force: true }).catch(() => {});
+    throw error;
+  }
+  try {
+    const dirHandle = await fsp.open(dir, constants.O_RDONLY);
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
+  } catch {
+    // Some platforms cannot open or fsync a folder; the rename is still atomic there.
+  }
+}

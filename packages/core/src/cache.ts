@@ -1,0 +1,122 @@
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import nodePath from 'node:path';
+import envPaths from 'env-paths';
+import { writeFileAtomic } from './atomic-file.js';
+import { PhotolalaError } from './errors.js';
+import { isApplePhotoId, isMd5, md5Hex } from './identity.js';
+
+/** Which part of the cache a photo's derived files live in (DESIGN.md section 3). */
+export type CacheShard = 'local' | 's3' | 'apple';
+
+export interface CachedFilePaths {
+  thumbnail: string;
+  metadata: string;
+}
+
+/**
+ * The cache root: an explicit option, else `PHOTOLALA_CACHE_DIR`, else the platform cache folder
+ * (`~/Library/Caches/Photolala` on macOS, `$XDG_CACHE_HOME/photolala` or `~/.cache/photolala` elsewhere).
+ */
+export function resolveCacheRoot(option?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = option ?? env.PHOTOLALA_CACHE_DIR;
+  if (chosen !== undefined && chosen !== '') return nodePath.resolve(chosen);
+  const name = os.platform() === 'darwin' ? 'Photolala' : 'photolala';
+  return envPaths(name, { suffix: '' }).cache;
+}
+
+/**
+ * The content-addressed cache of thumbnails and metadata documents shared by every root:
+ * `{root}/{shard}/thumbnails/{md5[0:2]}/{md5}.jpg` and `{root}/{shard}/metadata/{md5[0:2]}/{md5}.json`;
+ * the `apple` shard is keyed by apple-photo-id and not sharded. Every key is validated before a path
+ * is built from it, so nothing outside the cache root can be named.
+ */
+export class PhotoCache {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = nodePath.resolve(root);
+  }
+
+  pathsFor(shard: CacheShard, key: string): CachedFilePaths {
+    if (shard === 'apple') {
+      if (!isApplePhotoId(key)) throw this.badKey(shard, key);
+      const id = key.toUpperCase();
+      return {
+        thumbnail: nodePath.join(this.root, 'apple', 'thumbnails', `${id}.jpg`),
+        metadata: nodePath.join(this.root, 'apple', 'metadata', `${id}.json`),
+      };
+    }
+    if (shard !== 'local' && shard !== 's3') throw this.badKey(shard, key);
+    if (!isMd5(key)) throw this.badKey(shard, key);
+    const xx = key.slice(0, 2);
+    return {
+      thumbnail: nodePath.join(this.root, shard, 'thumbnails', xx, `${key}.jpg`),
+      metadata: nodePath.join(this.root, shard, 'metadata', xx, `${key}.json`),
+    };
+  }
+
+  /** `{cache-root}/{root-md5}`: where a root's snapshots are mirrored. */
+  mirrorDir(rootUri: string): string {
+    return nodePath.join(this.root, md5Hex(Buffer.from(rootUri, 'utf8')));
+  }
+
+  /** Which of the two derived files exist. */
+  async has(shard: CacheShard, key: string): Promise<{ thumbnail: boolean; metadata: boolean }> {
+    const paths = this.pathsFor(shard, key);
+    const [thumbnail, metadata] = await Promise.all([exists(paths.thumbnail), exists(paths.metadata)]);
+    return { thumbnail, metadata };
+  }
+
+  async writeThumbnail(shard: CacheShard, key: string, jpeg: Uint8Array): Promise<string> {
+    const { thumbnail } = this.pathsFor(shard, key);
+    await this.write(thumbnail, jpeg);
+    return thumbnail;
+  }
+
+  async writeMetadata(shard: CacheShard, key: string, document: unknown): Promise<string> {
+    const { metadata } = this.pathsFor(shard, key);
+    await this.write(metadata, Buffer.from(`${JSON.stringify(document, null, 2)}\n`, 'utf8'));
+    return metadata;
+  }
+
+  /** The parsed JSON of a metadata document, or `undefined` when it is missing or unreadable. */
+  async readMetadataJson(shard: CacheShard, key: string): Promise<unknown> {
+    try {
+      return JSON.parse(await fsp.readFile(this.pathsFor(shard, key).metadata, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async write(target: string, data: Uint8Array): Promise<void> {
+    try {
+      await writeFileAtomic(target, data);
+    } catch (cause) {
+      throw new PhotolalaError('IO', `cannot write cache file ${target}: ${(cause as Error).message}`, {
+        backend: 'cache',
+        path: target,
+        cause,
+      });
+    }
+  }
+
+  private badKey(shard: string, key: string): PhotolalaError {
+    return new PhotolalaError(
+      'INVALID_ARGUMENT',
+      `invalid cache key ${JSON.stringify(key)} for shard ${shard}`,
+      {
+        backend: 'cache',
+      },
+    );
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fsp.access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

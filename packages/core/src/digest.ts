@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import type { CacheShard, PhotoCache } from './cache.js';
+import { PhotolalaError } from './errors.js';
+import type { DetectedImage } from './image-kind.js';
+import {
+  buildMetadataDocument,
+  type MetadataDocument,
+  metadataDocumentSchema,
+  readExif,
+} from './metadata.js';
+import type { RootSource, SourceEntry } from './root-source.js';
+import { renderThumbnail } from './thumbnail.js';
+
+export interface DigestLimits {
+  /** Images digested at once. */
+  concurrency: number;
+  /** Largest image, in pixels, that is decoded; larger ones are recorded as failed. */
+  maxPixels: number;
+  /** Largest file read whole for a digest. */
+  maxFileBytes: number;
+}
+
+/** Defaults for local disks: decoding is CPU-bound, so about one image per core. */
+export const LOCAL_DIGEST_LIMITS: DigestLimits = {
+  concurrency: Math.max(2, os.availableParallelism?.() ?? os.cpus().length),
+  maxPixels: 200_000_000,
+  maxFileBytes: 1024 * 1024 * 1024,
+};
+
+/** Defaults for remote stores: more requests in flight to hide latency. */
+export const REMOTE_DIGEST_LIMITS: DigestLimits = { ...LOCAL_DIGEST_LIMITS, concurrency: 8 };
+
+export interface DigestResult {
+  photoMd5: string;
+  metadata: MetadataDocument;
+  thumbnailPath: string;
+  metadataPath: string;
+  /** False when the cache already held this photo (from any root) and nothing was rendered. */
+  rendered: boolean;
+}
+
+/**
+ * Reads a whole file once into one buffer of the expected size, hashing as it streams. The buffer
+ * is what the decoders need anyway; it is never copied.
+ */
+export async function readWholeFile(
+  source: RootSource,
+  entry: SourceEntry,
+  limits: DigestLimits,
+): Promise<{ data: Buffer; md5: string }> {
+  if (entry.size > limits.maxFileBytes) {
+    throw new PhotolalaError(
+      'UNSUPPORTED',
+      `file is ${entry.size} bytes, over the limit of ${limits.maxFileBytes}`,
+      {
+        backend: 'digest',
+        path: entry.path,
+      },
+    );
+  }
+  const stream = await source.readAll(entry.path);
+  const hash = createHash('md5');
+  const data = Buffer.allocUnsafe(entry.size);
+  let filled = 0;
+  try {
+    for await (const chunk of stream) {
+      const bytes = chunk as Uint8Array;
+      if (filled + bytes.length > entry.size) {
+        throw new PhotolalaError('CORRUPT', 'file grew while it was read', {
+          backend: 'digest',
+          path: entry.path,
+        });
+      }
+      data.set(bytes, filled);
+      hash.update(bytes);
+      filled += bytes.length;
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (filled !== entry.size) {
+    throw new PhotolalaError('CORRUPT', `file shrank while it was read (${filled} of ${entry.size} bytes)`, {
+      backend: 'digest',
+      path: entry.path,
+    });
+  }
+  return { data, md5: hash.digest('hex') };
+}
+
+/**
+ * Turns an image file into its photo-md5, metadata document and thumbnail, through the shared cache.
+ * A photo already cached (same photo-md5, from any root) is not decoded again, and two copies of one
+ * photo digested at the same moment are rendered once.
+ */
+export class Digester {
+  private readonly inFlight = new Map<
+    string,
+    Promise<Omit<DigestResult, 'rendered'> & { rendered: boolean }>
+  >();
+
+  constructor(
+    readonly cache: PhotoCache,
+    readonly shard: CacheShard,
+    readonly limits: DigestLimits,
+  ) {}
+
+  /** `head` may be passed when it already holds the whole file (files up to 4 KiB), saving a read. */
+  async digest(
+    source: RootSource,
+    entry: SourceEntry,
+    image: DetectedImage,
+    head?: Uint8Array,
+  ): Promise<DigestResult> {
+    const { data, md5 } =
+      head && head.length === entry.size
+        ? { data: Buffer.from(head), md5: createHash('md5').update(head).digest('hex') }
+        : await readWholeFile(source, entry, this.limits);
+    return this.digestBytes(md5, data, entry.path, image);
+  }
+
+  /** Digests bytes already in memory whose MD5 is known. */
+  async digestBytes(
+    photoMd5: string,
+    data: Buffer,
+    path: string,
+    image: DetectedImage,
+  ): Promise<DigestResult> {
+    const running = this.inFlight.get(photoMd5);
+    if (running) return { ...(await running), rendered: false };
+    const work = this.produce(photoMd5, data, path, image);
+    this.inFlight.set(photoMd5, work);
+    try {
+      return await work;
+    } finally {
+      this.inFlight.delete(photoMd5);
+    }
+  }
+
+  /** The cached metadata document of a photo, when it exists and is valid. */
+  async cachedMetadata(photoMd5: string): Promise<MetadataDocument | undefined> {
+    const parsed = metadataDocumentSchema.safeParse(await this.cache.readMetadataJson(this.shard, photoMd5));
+    return parsed.success && parsed.data.photoMd5 === photoMd5 ? parsed.data : undefined;
+  }
+
+  private async produce(
+    photoMd5: string,
+    data: Buffer,
+    path: string,
+    image: DetectedImage,
+  ): Promise<DigestResult> {
+    const paths = this.cache.pathsFor(this.shard, photoMd5);
+    const present = await this.cache.has(this.shard, photoMd5);
+    if (present.thumbnail && present.metadata) {
+      const metadata = await this.cachedMetadata(photoMd5);
+      if (metadata)
+        return {
+          photoMd5,
+          metadata,
+          thumbnailPath: paths.thumbnail,
+          metadataPath: paths.metadata,
+          rendered: false,
+        };
+    }
+    const exif = await readExif(data);
+    const thumbnail = await renderThumbnail(data, image.kind, {
+      maxPixels: this.limits.maxPixels,
+      ...(exif.orientation !== undefined ? { orientation: exif.orientation } : {}),
+    });
+    const metadata = buildMetadataDocument({
+      photoMd5,
+      kind: image.kind,
+      mime: image.mime,
+      path,
+      size: data.length,
+      exif,
+      dimensions: thumbnail,
+    });
+    await this.cache.writeThumbnail(this.shard, photoMd5, thumbnail.jpeg);
+    await this.cache.writeMetadata(this.shard, photoMd5, metadata);
+    return {
+      photoMd5,
+      metadata,
+      thumbnailPath: paths.thumbnail,
+      metadataPath: paths.metadata,
+      rendered: true,
+    };
+  }
+}

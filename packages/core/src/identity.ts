@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+
+/** How many leading bytes the photo-head-md5 covers. */
+export const HEAD_BYTES = 4096;
+
+const MD5_PATTERN = /^[0-9a-f]{32}$/;
+const FAST_PHOTO_KEY_PATTERN = /^[0-9a-f]{32}:(0|[1-9][0-9]{0,15})$/;
+const APPLE_PHOTO_ID_PATTERN = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/i;
+
+export function md5Hex(data: Uint8Array): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+/** `"{photo-head-md5}:{size}"`; `head` is the first {@link HEAD_BYTES} bytes (or the whole file). */
+export function fastPhotoKey(head: Uint8Array, size: number): string {
+  return `${md5Hex(head.subarray(0, HEAD_BYTES))}:${size}`;
+}
+
+/** Exactly 32 lowercase hex characters: the only form accepted from pointer files and databases. */
+export function isMd5(value: unknown): value is string {
+  return typeof value === 'string' && MD5_PATTERN.test(value);
+}
+
+export function isFastPhotoKey(value: unknown): value is string {
+  return typeof value === 'string' && FAST_PHOTO_KEY_PATTERN.test(value);
+}
+
+/** An Apple Photos asset UUID (`ZUUID`). */
+export function isApplePhotoId(value: unknown): value is string {
+  return typeof value === 'string' && APPLE_PHOTO_ID_PATTERN.test(value);
+}

@@ -1,0 +1,85 @@
+import { fileTypeFromBuffer } from 'file-type';
+
+/** Image formats the catalog digests. */
+export const IMAGE_KINDS = [
+  'jpeg',
+  'png',
+  'heic',
+  'avif',
+  'tiff',
+  'webp',
+  'gif',
+  'dng',
+  'cr2',
+  'cr3',
+  'nef',
+  'arw',
+  'raf',
+  'orf',
+  'rw2',
+] as const;
+
+export type ImageKind = (typeof IMAGE_KINDS)[number];
+/** What the catalog records for a file: an image kind, or `other` for everything else. */
+export type EntryKind = ImageKind | 'other';
+
+export interface DetectedImage {
+  kind: ImageKind;
+  mime: string;
+}
+
+const RAW_KINDS: ReadonlySet<ImageKind> = new Set(['dng', 'cr2', 'cr3', 'nef', 'arw', 'raf', 'orf', 'rw2']);
+
+export function isRawKind(kind: ImageKind): boolean {
+  return RAW_KINDS.has(kind);
+}
+
+export function isImageKind(value: unknown): value is ImageKind {
+  return typeof value === 'string' && (IMAGE_KINDS as readonly string[]).includes(value);
+}
+
+// file-type's extension → our kind. HEIF containers (heic, heif, and avif when not AVIF-branded)
+// all decode through the HEIF path.
+const FILE_TYPE_TO_KIND: Record<string, ImageKind> = {
+  jpg: 'jpeg',
+  png: 'png',
+  apng: 'png',
+  heic: 'heic',
+  heif: 'heic',
+  avif: 'avif',
+  tif: 'tiff',
+  webp: 'webp',
+  gif: 'gif',
+  dng: 'dng',
+  cr2: 'cr2',
+  cr3: 'cr3',
+  nef: 'nef',
+  arw: 'arw',
+  raf: 'raf',
+  orf: 'orf',
+  rw2: 'rw2',
+};
+
+const RAW_MIME: Partial<Record<ImageKind, string>> = {
+  dng: 'image/x-adobe-dng',
+  cr2: 'image/x-canon-cr2',
+  cr3: 'image/x-canon-cr3',
+  nef: 'image/x-nikon-nef',
+  arw: 'image/x-sony-arw',
+  raf: 'image/x-fujifilm-raf',
+  orf: 'image/x-olympus-orf',
+  rw2: 'image/x-panasonic-rw2',
+};
+
+/**
+ * Decides from the header bytes alone (the same bytes the fast-photo-key hashes) whether a file is
+ * an image, and of which kind. The file name is not consulted: a `.jpg` holding text is not an image.
+ */
+export async function detectImageKind(head: Uint8Array): Promise<DetectedImage | undefined> {
+  if (head.length < 12) return undefined;
+  const detected = await fileTypeFromBuffer(head).catch(() => undefined);
+  if (!detected) return undefined;
+  const kind = FILE_TYPE_TO_KIND[detected.ext];
+  if (!kind) return undefined;
+  return { kind, mime: RAW_MIME[kind] ?? detected.mime };
+}

@@ -1,0 +1,202 @@
+import exifr from 'exifr';
+import { z } from 'zod';
+import type { ImageKind } from './image-kind.js';
+
+export const METADATA_VERSION = 1;
+
+const nullableNumber = z.number().finite().nullable();
+const nullableString = z.string().max(1024).nullable();
+
+/** The metadata document stored per photo-md5 in the cache and in the catalog (versioned). */
+export const metadataDocumentSchema = z.object({
+  version: z.literal(METADATA_VERSION),
+  photoMd5: z.string().regex(/^[0-9a-f]{32}$/),
+  kind: z.string(),
+  mime: z.string(),
+  /** Lower-case extension of the file it was made from, without the dot (`''` when none). */
+  extension: z.string().max(32),
+  size: z.number().int().nonnegative(),
+  /**
+   * Capture time as ISO 8601. With an offset (`...+01:00`) when the camera recorded one; without
+   * one it is the camera's local clock time. Null when no EXIF date exists: never the file mtime.
+   */
+  takenAt: z.string().nullable(),
+  takenAtSource: z.enum(['DateTimeOriginal', 'CreateDate', 'ModifyDate']).nullable(),
+  /** Displayed size, after orientation. */
+  width: z.number().int().nonnegative(),
+  height: z.number().int().nonnegative(),
+  /** Stored size, before orientation. */
+  storedWidth: z.number().int().nonnegative(),
+  storedHeight: z.number().int().nonnegative(),
+  orientation: z.number().int().min(1).max(8),
+  make: nullableString,
+  model: nullableString,
+  lens: nullableString,
+  exposureTime: nullableNumber,
+  fNumber: nullableNumber,
+  iso: nullableNumber,
+  focalLength: nullableNumber,
+  gps: z
+    .object({
+      latitude: z.number().min(-90).max(90),
+      longitude: z.number().min(-180).max(180),
+      altitude: nullableNumber,
+    })
+    .nullable(),
+});
+
+export type MetadataDocument = z.infer<typeof metadataDocumentSchema>;
+
+/** What EXIF says, before the decoder's dimensions are known. */
+export interface ExifFacts {
+  takenAt: string | null;
+  takenAtSource: MetadataDocument['takenAtSource'];
+  orientation: number | undefined;
+  make: string | null;
+  model: string | null;
+  lens: string | null;
+  exposureTime: number | null;
+  fNumber: number | null;
+  iso: number | null;
+  focalLength: number | null;
+  gps: MetadataDocument['gps'];
+}
+
+const EXIF_DATE = /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?/;
+const OFFSET = /^[+-]\d{2}:\d{2}$/;
+
+function exifDate(value: unknown, offset: unknown, subSec: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const m = EXIF_DATE.exec(value.trim());
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s] = m;
+  if (y === '0000' || mo === '00' || d === '00') return null;
+  const fraction =
+    typeof subSec === 'string' && /^\d{1,3}$/.test(subSec.trim()) ? `.${subSec.trim().padEnd(3, '0')}` : '';
+  const zone = typeof offset === 'string' && OFFSET.test(offset.trim()) ? offset.trim() : '';
+  return `${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}${zone}`;
+}
+
+const text = (value: unknown): string | null => {
+  if (typeof value !== 'string') return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: camera strings are NUL-padded
+  const cleaned = value.replace(/[\u0000-\u001f]+/g, ' ').trim();
+  return cleaned === '' ? null : cleaned.slice(0, 1024);
+};
+const num = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
+
+/** Reads EXIF from the whole file (exifr finds the block in JPEG, HEIC, TIFF and TIFF-based RAW). */
+export async function readExif(data: Uint8Array): Promise<ExifFacts> {
+  let tags: Record<string, unknown> = {};
+  try {
+    tags =
+      (await exifr.parse(data, {
+        tiff: true,
+        exif: true,
+        gps: true,
+        ifd1: false,
+        xmp: false,
+        icc: false,
+        iptc: false,
+        jfif: false,
+        makerNote: false,
+        userComment: false,
+        reviveValues: false,
+        translateValues: false,
+        mergeOutput: true,
+      })) ?? {};
+  } catch {
+    // No or broken EXIF is normal (screenshots, exports); the image itself may still be fine.
+  }
+  const candidates = [
+    ['DateTimeOriginal', tags.DateTimeOriginal, tags.OffsetTimeOriginal, tags.SubSecTimeOriginal],
+    [
+      'CreateDate',
+      tags.CreateDate ?? tags.DateTimeDigitized,
+      tags.OffsetTimeDigitized,
+      tags.SubSecTimeDigitized,
+    ],
+    ['ModifyDate', tags.ModifyDate ?? tags.DateTime, tags.OffsetTime, tags.SubSecTime],
+  ] as const;
+  let takenAt: string | null = null;
+  let takenAtSource: ExifFacts['takenAtSource'] = null;
+  for (const [source, value, offset, sub] of candidates) {
+    takenAt = exifDate(value, offset, sub);
+    if (takenAt) {
+      takenAtSource = source;
+      break;
+    }
+  }
+  const latitude = num(tags.latitude);
+  const longitude = num(tags.longitude);
+  let altitude = num(tags.GPSAltitude);
+  const altitudeRef = tags.GPSAltitudeRef;
+  const below = altitudeRef === 1 || (altitudeRef as { 0?: number } | undefined)?.[0] === 1;
+  if (altitude !== null && below) altitude = -altitude;
+  const orientation = num(tags.Orientation);
+  return {
+    takenAt,
+    takenAtSource,
+    orientation: orientation !== null && orientation >= 1 && orientation <= 8 ? orientation : undefined,
+    make: text(tags.Make),
+    model: text(tags.Model),
+    lens: text(tags.LensModel) ?? text(tags.Lens),
+    exposureTime: num(tags.ExposureTime),
+    fNumber: num(tags.FNumber),
+    iso: num(tags.ISO) ?? num(tags.ISOSpeedRatings),
+    focalLength: num(tags.FocalLength),
+    gps:
+      latitude !== null && longitude !== null && Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180
+        ? { latitude, longitude, altitude }
+        : null,
+  };
+}
+
+export function extensionOf(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  return dot > 0
+    ? name
+        .slice(dot + 1)
+        .toLowerCase()
+        .slice(0, 32)
+    : '';
+}
+
+export function buildMetadataDocument(input: {
+  photoMd5: string;
+  kind: ImageKind;
+  mime: string;
+  path: string;
+  size: number;
+  exif: ExifFacts;
+  dimensions: {
+    width: number;
+    height: number;
+    storedWidth: number;
+    storedHeight: number;
+    orientation: number;
+  };
+}): MetadataDocument {
+  const { exif, dimensions } = input;
+  return metadataDocumentSchema.parse({
+    version: METADATA_VERSION,
+    photoMd5: input.photoMd5,
+    kind: input.kind,
+    mime: input.mime,
+    extension: extensionOf(input.path),
+    size: input.size,
+    takenAt: exif.takenAt,
+    takenAtSource: exif.takenAtSource,
+    ...dimensions,
+    make: exif.make,
+    model: exif.model,
+    lens: exif.lens,
+    exposureTime: exif.exposureTime,
+    fNumber: exif.fNumber,
+    iso: exif.iso,
+    focalLength: exif.focalLength,
+    gps: exif.gps,
+  });
+}

@@ -1,0 +1,181 @@
+import heicDecode from 'heic-decode';
+import sharp from 'sharp';
+import { PhotolalaError } from './errors.js';
+import { type ImageKind, isRawKind } from './image-kind.js';
+import { findEmbeddedJpegs } from './raw-preview.js';
+
+export const THUMBNAIL_SIZE = 256;
+export const THUMBNAIL_QUALITY = 85;
+
+export interface RenderOptions {
+  /** Largest image, in pixels (width x height), that is decoded at all. */
+  maxPixels: number;
+  /** EXIF orientation from the metadata; used where the decoder cannot see it (RAW previews). */
+  orientation?: number;
+}
+
+export interface RenderedThumbnail {
+  jpeg: Buffer;
+  /** Pixel size as stored in the file, before orientation. */
+  storedWidth: number;
+  storedHeight: number;
+  /** EXIF orientation 1..8 (1 when absent). */
+  orientation: number;
+  /** Pixel size as displayed, after orientation. */
+  width: number;
+  height: number;
+}
+
+// sharp keeps a cache of decoded operations meant for servers re-rendering the same images; a
+// catalog sees each image once, so it only costs memory.
+sharp.cache(false);
+
+type Sharp = ReturnType<typeof sharp>;
+type SharpMetadata = Awaited<ReturnType<Sharp['metadata']>>;
+
+const fail = (message: string, cause?: unknown) =>
+  new PhotolalaError('CORRUPT', message, { backend: 'thumbnail', cause });
+
+function orientedSize(width: number, height: number, orientation: number) {
+  return orientation >= 5 && orientation <= 8 ? { width: height, height: width } : { width, height };
+}
+
+/** Applies an EXIF orientation by hand, for pixels that carry no EXIF block of their own. */
+function orient(image: Sharp, orientation: number): Sharp {
+  switch (orientation) {
+    case 2:
+      return image.flop();
+    case 3:
+      return image.rotate(180);
+    case 4:
+      return image.flip();
+    case 5:
+      return image.rotate(90).flop();
+    case 6:
+      return image.rotate(90);
+    case 7:
+      return image.rotate(270).flop();
+    case 8:
+      return image.rotate(270);
+    default:
+      return image;
+  }
+}
+
+const finish = (image: Sharp) =>
+  image
+    .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'cover', position: 'centre', fastShrinkOnLoad: true })
+    .toColourspace('srgb')
+    .jpeg({ quality: THUMBNAIL_QUALITY, chromaSubsampling: '4:2:0' })
+    .toBuffer();
+
+async function renderWithSharp(data: Uint8Array, options: RenderOptions, explicitOrientation?: number) {
+  let meta: SharpMetadata;
+  try {
+    // The header alone, without sharp's own pixel limit, so an oversized image is reported with its size.
+    meta = await sharp(data, { limitInputPixels: false, pages: 1 }).metadata();
+  } catch (cause) {
+    throw fail(`cannot read image header: ${(cause as Error).message}`, cause);
+  }
+  const storedWidth = meta.width ?? 0;
+  const storedHeight = meta.height ?? 0;
+  if (storedWidth <= 0 || storedHeight <= 0) throw fail('image has no dimensions');
+  if (storedWidth * storedHeight > options.maxPixels) {
+    throw new PhotolalaError(
+      'UNSUPPORTED',
+      `image is ${storedWidth}x${storedHeight}, over the limit of ${options.maxPixels} pixels`,
+      { backend: 'thumbnail' },
+    );
+  }
+  const orientation = explicitOrientation ?? meta.orientation ?? 1;
+  const image = sharp(data, { limitInputPixels: options.maxPixels, failOn: 'error', pages: 1 });
+  try {
+    const jpeg = await finish(
+      explicitOrientation === undefined ? image.rotate() : orient(image, orientation),
+    );
+    return {
+      jpeg,
+      storedWidth,
+      storedHeight,
+      orientation,
+      ...orientedSize(storedWidth, storedHeight, orientation),
+    };
+  } catch (cause) {
+    throw fail(`cannot decode image: ${(cause as Error).message}`, cause);
+  }
+}
+
+/**
+ * HEIC/HEIF through libheif (WebAssembly): sharp's prebuilt libvips has no HEVC decoder. libheif
+ * already applies the container's rotation and mirroring, so the EXIF orientation is reported but not
+ * applied again. Of the top-level images, the smallest one still covering the thumbnail is decoded.
+ */
+async function renderHeic(data: Uint8Array, options: RenderOptions): Promise<RenderedThumbnail> {
+  let images: Awaited<ReturnType<typeof heicDecode.all>>;
+  try {
+    images = await heicDecode.all({ buffer: data });
+  } catch (cause) {
+    throw fail(`cannot read HEIF container: ${(cause as Error).message}`, cause);
+  }
+  try {
+    const candidates = [...images].sort((a, b) => a.width * a.height - b.width * b.height);
+    const chosen =
+      candidates.find((i) => Math.min(i.width, i.height) >= THUMBNAIL_SIZE) ??
+      candidates[candidates.length - 1];
+    if (!chosen) throw fail('HEIF file holds no image');
+    if (chosen.width * chosen.height > options.maxPixels) {
+      throw new PhotolalaError(
+        'UNSUPPORTED',
+        `image is ${chosen.width}x${chosen.height}, over the limit of ${options.maxPixels} pixels`,
+        { backend: 'thumbnail' },
+      );
+    }
+    const decoded = await chosen.decode();
+    const orientation = options.orientation ?? 1;
+    const jpeg = await finish(
+      sharp(Buffer.from(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength), {
+        raw: { width: decoded.width, height: decoded.height, channels: 4 },
+      }),
+    );
+    const stored = orientedSize(decoded.width, decoded.height, orientation);
+    return {
+      jpeg,
+      storedWidth: stored.width,
+      storedHeight: stored.height,
+      orientation,
+      width: decoded.width,
+      height: decoded.height,
+    };
+  } catch (cause) {
+    if (cause instanceof PhotolalaError) throw cause;
+    throw fail(`cannot decode HEIF image: ${(cause as Error).message}`, cause);
+  } finally {
+    images.dispose();
+  }
+}
+
+/**
+ * Renders the 256x256 catalog thumbnail: orientation applied once, centre-cropped to fill, sRGB,
+ * metadata stripped, JPEG quality 85. JPEGs decode with shrink-on-load. Throws `CORRUPT` for
+ * unreadable images and `UNSUPPORTED` for images over the pixel limit.
+ */
+export async function renderThumbnail(
+  data: Uint8Array,
+  kind: ImageKind,
+  options: RenderOptions,
+): Promise<RenderedThumbnail> {
+  if (kind === 'heic') return renderHeic(data, options);
+  if (isRawKind(kind)) {
+    const previews = findEmbeddedJpegs(data, kind);
+    for (const preview of previews) {
+      try {
+        // RAW orientation lives in the RAW's own IFD0, not in the preview.
+        return await renderWithSharp(preview, options, options.orientation ?? 1);
+      } catch {
+        // Try the next, smaller preview.
+      }
+    }
+    if (kind !== 'dng') throw fail(`no decodable embedded preview in ${kind.toUpperCase()} file`);
+  }
+  return renderWithSharp(data, options);
+}
