@@ -21,11 +21,11 @@ export function isMd5(value: unknown): value is string {
   return typeof value === 'string' && MD5_PATTERN.test(value);
 }
 
-export function isFastPhotoKey(value: unknown): value is string {
+export function isFastPhotoKey(value: unknown): boolean {
   return typeof value === 'string' && FAST_PHOTO_KEY_PATTERN.test(value);
 }
 
 /** An Apple Photos asset UUID (`ZUUID`). */
-export function isApplePhotoId(value: unknown): value is string {
+export function isApplePhotoId(value: unknown): boolean {
   return typeof value === 'string' && APPLE_PHOTO_ID_PATTERN.test(value);
 }

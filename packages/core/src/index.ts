@@ -1,5 +1,6 @@
 export * from './atomic-file.js';
 export * from './cache.js';
+export * from './catalog/index.js';
 export * from './digest.js';
 export * from './enumerate-filter.js';
 export * from './errors.js';

@@ -1,0 +1,621 @@
+import type Database from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
+import pLimit from 'p-limit';
+import { type CacheShard, PhotoCache, resolveCacheRoot } from '../cache.js';
+import {
+  Digester,
+  type DigestLimits,
+  LOCAL_DIGEST_LIMITS,
+  REMOTE_DIGEST_LIMITS,
+  readWholeFile,
+} from '../digest.js';
+import { describeError, PhotolalaError } from '../errors.js';
+import { HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5 } from '../identity.js';
+import { detectImageKind } from '../image-kind.js';
+import { metadataDocumentSchema } from '../metadata.js';
+import { validateRelativePath } from '../paths.js';
+import type { RootSource } from '../root-source.js';
+import { type CatalogEntry, ENTRY_COLUMNS, type EntryRow, rowToEntry } from './entry-row.js';
+import { CatalogEvents } from './events.js';
+import { DEFAULT_RETENTION } from './pointer.js';
+import { planScan, type ReadFile, type ScanPlan } from './scan-plan.js';
+import { createSchema, hardenDatabase, readVersionTable } from './schema.js';
+import { mirrorStore, rootStore, type SnapshotStore } from './snapshot-store.js';
+import { type LoadedSnapshot, loadNewestSnapshot, publishSnapshot, serializeSnapshot } from './snapshots.js';
+
+export interface OpenCatalogOptions {
+  /** Cache root; defaults to `PHOTOLALA_CACHE_DIR`, then the platform cache folder. */
+  cacheDir?: string;
+  /** Cache shard for thumbnails and metadata; `local` unless the backend's photos belong elsewhere (`s3`). */
+  shard?: CacheShard;
+  /** Digest limits; defaults depend on `source.capabilities.remote`. */
+  limits?: Partial<DigestLimits>;
+  /** Head reads in flight during discovery. */
+  headConcurrency?: number;
+  /** How many snapshots the pointers keep (default 3). */
+  keepSnapshots?: number;
+  /** Largest snapshot file that is loaded (default 2 GiB). */
+  maxSnapshotBytes?: number;
+}
+
+export interface ScanOptions {
+  /** Re-read heads even when size and mtime are unchanged. */
+  full?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ScanResult {
+  rootUri: string;
+  catalogMd5: string;
+  entries: number;
+  added: string[];
+  removed: string[];
+  changed: string[];
+  moved: { from: string; to: string }[];
+  unchanged: number;
+  failed: { path: string; reason: string }[];
+  /** Images whose digest ran (added and changed), and how many needed a new thumbnail. */
+  digested: number;
+  rendered: number;
+  snapshots: string[];
+  wroteNewSnapshot: boolean;
+  warnings: string[];
+  durationMs: number;
+}
+
+export interface StatusResult {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  moved: { from: string; to: string }[];
+  unchanged: number;
+  failed: { path: string; reason: string }[];
+}
+
+export interface ListOptions {
+  /** Only entries under this folder (relative path, no trailing slash). */
+  directory?: string;
+  starred?: boolean;
+  kind?: string;
+  /** Page size; all when absent. */
+  limit?: number;
+  /** Return entries after this path (for paging). */
+  after?: string;
+}
+
+/** What happened when the catalog was opened. */
+export interface CatalogLoadInfo {
+  source: LoadedSnapshot['source'];
+  catalogMd5: string | undefined;
+  location: string | undefined;
+  skipped: LoadedSnapshot['skipped'];
+}
+
+const DEFAULT_MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024 * 1024;
+
+/**
+ * A root's catalog: loaded from the newest valid snapshot (root, then mirror, then older snapshots,
+ * else rebuilt), kept as an in-memory working database, and published as immutable snapshots.
+ * All writes go through one serial queue; reads are synchronous and never see a half-applied scan.
+ */
+export class Catalog {
+  readonly events = new CatalogEvents();
+  readonly cache: PhotoCache;
+  readonly loadInfo: CatalogLoadInfo;
+  private readonly digester: Digester;
+  private readonly stores: SnapshotStore[];
+  private writeQueue: Promise<unknown> = Promise.resolve();
+  private dirty = false;
+  private closed = false;
+  private currentMd5: string | undefined;
+
+  private constructor(
+    readonly source: RootSource,
+    private readonly db: Database.Database,
+    loaded: LoadedSnapshot,
+    private readonly options: Required<Omit<OpenCatalogOptions, 'cacheDir' | 'limits'>> & {
+      limits: DigestLimits;
+    },
+    cache: PhotoCache,
+  ) {
+    this.cache = cache;
+    this.digester = new Digester(cache, options.shard, options.limits);
+    this.stores = [rootStore(source), mirrorStore(cache.mirrorDir(source.uri))];
+    this.currentMd5 = loaded.catalogMd5;
+    this.loadInfo = {
+      source: loaded.source,
+      catalogMd5: loaded.catalogMd5,
+      location: loaded.location,
+      skipped: loaded.skipped,
+    };
+  }
+
+  static async open(source: RootSource, options: OpenCatalogOptions = {}): Promise<Catalog> {
+    const cache = new PhotoCache(resolveCacheRoot(options.cacheDir));
+    const defaults = source.capabilities.remote ? REMOTE_DIGEST_LIMITS : LOCAL_DIGEST_LIMITS;
+    const resolved = {
+      shard: options.shard ?? 'local',
+      limits: { ...defaults, ...options.limits },
+      headConcurrency: options.headConcurrency ?? (source.capabilities.remote ? 16 : 8),
+      keepSnapshots: options.keepSnapshots ?? DEFAULT_RETENTION,
+      maxSnapshotBytes: options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES,
+    };
+    const stores = [rootStore(source), mirrorStore(cache.mirrorDir(source.uri))];
+    const loaded = await loadNewestSnapshot(stores, resolved.maxSnapshotBytes);
+    let db = loaded.db;
+    if (!db) {
+      db = new BetterSqlite3(':memory:');
+      hardenDatabase(db);
+      createSchema(db, source.uri, Date.now());
+    }
+    return new Catalog(source, db, loaded, resolved, cache);
+  }
+
+  get rootUri(): string {
+    return this.source.uri;
+  }
+
+  /** The catalog-md5 of the snapshot this catalog was loaded from or last published. */
+  get catalogMd5(): string | undefined {
+    return this.currentMd5;
+  }
+
+  get version(): Record<string, string> {
+    return readVersionTable(this.db);
+  }
+
+  // ---- reading -----------------------------------------------------------------------------
+
+  count(): number {
+    return this.db.prepare('SELECT count(*) FROM entries').pluck().get() as number;
+  }
+
+  /** Entries in path order, without touching the photos. Use `limit` and `after` to page. */
+  list(options: ListOptions = {}): CatalogEntry[] {
+    return [...this.iterate(options)];
+  }
+
+  /** Entries in path order as a lazy iterator over the working database. */
+  *iterate(options: ListOptions = {}): Generator<CatalogEntry> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (options.directory !== undefined && options.directory !== '') {
+      const dir = validateRelativePath(options.directory.replace(/\/+$/, ''), 'catalog');
+      // `/` + 1 is `0`: a range on the primary key instead of a LIKE scan.
+      where.push('path > ? AND path < ?');
+      params.push(`${dir}/`, `${dir}0`);
+    }
+    if (options.after !== undefined) {
+      where.push('path > ?');
+      params.push(options.after);
+    }
+    if (options.starred !== undefined) {
+      where.push('starred = ?');
+      params.push(options.starred ? 1 : 0);
+    }
+    if (options.kind !== undefined) {
+      where.push('kind = ?');
+      params.push(options.kind);
+    }
+    const sql = `SELECT ${ENTRY_COLUMNS} FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY path${
+      options.limit !== undefined ? ' LIMIT ?' : ''
+    }`;
+    if (options.limit !== undefined) params.push(options.limit);
+    for (const row of this.db.prepare(sql).iterate(...params)) yield rowToEntry(row as EntryRow);
+  }
+
+  /** The entry an id names: a relative path, a fast-photo-key, a photo-md5 or an apple-photo-id. */
+  get(id: string): CatalogEntry | undefined {
+    const select = (column: string, value: string) =>
+      this.db
+        .prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE ${column} = ? ORDER BY path LIMIT 1`)
+        .get(value) as EntryRow | undefined;
+    let row: EntryRow | undefined;
+    if (isMd5(id)) row = select('photo_md5', id);
+    else if (isFastPhotoKey(id)) row = select('fast_photo_key', id);
+    else if (isApplePhotoId(id)) row = select('external_id', String(id).toUpperCase());
+    row ??= select('path', id.normalize('NFC').replace(/^\.\//, ''));
+    return row ? rowToEntry(row) : undefined;
+  }
+
+  private require(id: string): CatalogEntry {
+    const entry = this.get(id);
+    if (!entry) {
+      throw new PhotolalaError(
+        'NOT_FOUND',
+        `no entry ${JSON.stringify(id)} in the catalog of ${this.rootUri}`,
+        {
+          backend: 'catalog',
+          path: id,
+        },
+      );
+    }
+    return entry;
+  }
+
+  private requireImage(id: string): CatalogEntry & { photoMd5: string } {
+    const entry = this.require(id);
+    if (!isMd5(entry.photoMd5)) {
+      const why =
+        entry.status === 'failed'
+          ? `its digest failed: ${entry.reason ?? 'unknown reason'}`
+          : 'it is not an image';
+      throw new PhotolalaError('UNSUPPORTED', `${entry.path} has no thumbnail: ${why}`, {
+        backend: 'catalog',
+        path: entry.path,
+      });
+    }
+    return entry as CatalogEntry & { photoMd5: string };
+  }
+
+  /** Absolute path of the entry's cached thumbnail, made from the photo if it is missing. */
+  async thumbnail(id: string): Promise<string> {
+    const entry = this.requireImage(id);
+    const paths = this.cache.pathsFor(this.options.shard, entry.photoMd5);
+    if ((await this.cache.has(this.options.shard, entry.photoMd5)).thumbnail) return paths.thumbnail;
+    await this.regenerate(entry);
+    return paths.thumbnail;
+  }
+
+  /** Absolute path of the entry's metadata document, restored from the catalog or the photo if missing. */
+  async metadata(id: string): Promise<string> {
+    const entry = this.requireImage(id);
+    const paths = this.cache.pathsFor(this.options.shard, entry.photoMd5);
+    if ((await this.cache.has(this.options.shard, entry.photoMd5)).metadata) return paths.metadata;
+    const stored = this.db
+      .prepare('SELECT document FROM metadata WHERE photo_md5 = ?')
+      .pluck()
+      .get(entry.photoMd5);
+    if (typeof stored === 'string') {
+      const parsed = metadataDocumentSchema.safeParse(safeJson(stored));
+      if (parsed.success && parsed.data.photoMd5 === entry.photoMd5) {
+        await this.cache.writeMetadata(this.options.shard, entry.photoMd5, parsed.data);
+        return paths.metadata;
+      }
+    }
+    await this.regenerate(entry);
+    return paths.metadata;
+  }
+
+  /** Re-reads a photo to rebuild its cache files; refuses if the file no longer matches the catalog. */
+  private async regenerate(entry: CatalogEntry & { photoMd5: string }): Promise<void> {
+    const path = validateRelativePath(entry.path, 'catalog');
+    const { data, md5 } = await readWholeFile(
+      this.source,
+      { path, size: entry.size, mtimeMs: entry.mtimeMs },
+      this.options.limits,
+    );
+    if (md5 !== entry.photoMd5) {
+      throw new PhotolalaError('CORRUPT', `${path} changed since the last scan; run a scan first`, {
+        backend: 'catalog',
+        path,
+      });
+    }
+    const image = await detectImageKind(data.subarray(0, HEAD_BYTES));
+    if (!image)
+      throw new PhotolalaError('CORRUPT', `${path} is no longer an image`, { backend: 'catalog', path });
+    const result = await this.digester.digestBytes(md5, data, path, image);
+    this.events.emit('thumbnail-ready', { path, photoMd5: md5, thumbnailPath: result.thumbnailPath });
+  }
+
+  // ---- writing -----------------------------------------------------------------------------
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed)
+      return Promise.reject(
+        new PhotolalaError('INVALID_ARGUMENT', 'the catalog is closed', { backend: 'catalog' }),
+      );
+    const run = this.writeQueue.then(work, work);
+    this.writeQueue = run.catch(() => {});
+    return run;
+  }
+
+  /** What a scan would change, without digesting or writing anything. */
+  status(options: ScanOptions = {}): Promise<StatusResult> {
+    return this.enqueue(async () => {
+      const plan = await this.plan(options);
+      return {
+        added: plan.added.map((f) => f.entry.path),
+        removed: plan.removed.map((r) => r.path),
+        changed: plan.changed.map((f) => f.entry.path),
+        moved: plan.moved.map((m) => ({ from: m.from.path, to: m.to.entry.path })),
+        unchanged: plan.unchanged + plan.touched.length,
+        failed: plan.failed,
+      };
+    });
+  }
+
+  private plan(options: ScanOptions): Promise<ScanPlan> {
+    const byPath = this.db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE path = ?`);
+    const allPaths = this.db.prepare('SELECT path FROM entries').pluck();
+    return planScan(
+      this.source,
+      {
+        byPath: (path) => byPath.get(path) as EntryRow | undefined,
+        allPaths: () => allPaths.all() as string[],
+      },
+      {
+        full: options.full ?? false,
+        headConcurrency: this.options.headConcurrency,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onDiscovered: (discovered) =>
+          this.events.emit('progress', { phase: 'discover', discovered, digested: 0, total: 0 }),
+      },
+    );
+  }
+
+  /** Builds or updates the catalog: only added and changed files are digested; then a snapshot is published. */
+  scan(options: ScanOptions = {}): Promise<ScanResult> {
+    return this.enqueue(async () => {
+      const started = performance.now();
+      const plan = await this.plan(options);
+      const toDigest = [...plan.added, ...plan.changed];
+      const total = toDigest.filter((f) => f.image).length;
+      let digested = 0;
+      let rendered = 0;
+      const rows: EntryRow[] = [];
+      const documents = new Map<string, string>();
+      const failed = [...plan.failed];
+      const limit = pLimit(this.options.limits.concurrency);
+      this.events.emit('progress', { phase: 'digest', discovered: plan.discovered, digested, total });
+      await Promise.all(
+        toDigest.map((file) =>
+          limit(async () => {
+            if (options.signal?.aborted) throw options.signal.reason;
+            const { row, rendered: madeThumbnail } = await this.digestFile(file, documents, failed);
+            rows.push(row);
+            if (madeThumbnail) rendered++;
+            if (file.image) {
+              digested++;
+              this.events.emit('progress', { phase: 'digest', discovered: plan.discovered, digested, total });
+            }
+          }),
+        ),
+      );
+      this.applyPlan(plan, rows, documents);
+      this.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
+      const published = await this.publish();
+      const result: ScanResult = {
+        rootUri: this.rootUri,
+        catalogMd5: published.catalogMd5,
+        entries: this.count(),
+        added: plan.added.map((f) => f.entry.path),
+        removed: plan.removed.map((r) => r.path),
+        changed: plan.changed.map((f) => f.entry.path),
+        moved: plan.moved.map((m) => ({ from: m.from.path, to: m.to.entry.path })),
+        unchanged: plan.unchanged + plan.touched.length,
+        failed: failed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+        digested,
+        rendered,
+        snapshots: published.snapshots,
+        wroteNewSnapshot: published.wroteNew,
+        warnings: published.warnings,
+        durationMs: Math.round(performance.now() - started),
+      };
+      if (result.added.length) this.events.emit('entries-added', { paths: result.added });
+      if (result.removed.length) this.events.emit('entries-removed', { paths: result.removed });
+      if (result.changed.length) this.events.emit('entries-changed', { paths: result.changed });
+      if (result.moved.length) this.events.emit('entries-moved', { moves: result.moved });
+      return result;
+    });
+  }
+
+  private async digestFile(
+    file: ReadFile,
+    documents: Map<string, string>,
+    failed: ScanResult['failed'],
+  ): Promise<{ row: EntryRow; rendered: boolean }> {
+    const { entry, previous } = file;
+    const base: EntryRow = {
+      path: entry.path,
+      fast_photo_key: file.fastPhotoKey,
+      size: entry.size,
+      mtime_ms: entry.mtimeMs,
+      etag: entry.etag ?? null,
+      external_id: entry.externalId ?? null,
+      photo_md5: null,
+      kind: file.image?.kind ?? 'other',
+      taken_at: null,
+      width: null,
+      height: null,
+      starred: previous?.starred ?? 0,
+      status: 'ok',
+      reason: null,
+    };
+    if (!file.image) return { row: base, rendered: false };
+    try {
+      const result = await this.digester.digest(this.source, entry, file.image, file.head);
+      documents.set(result.photoMd5, JSON.stringify(result.metadata));
+      this.events.emit('thumbnail-ready', {
+        path: entry.path,
+        photoMd5: result.photoMd5,
+        thumbnailPath: result.thumbnailPath,
+      });
+      const row: EntryRow = {
+        ...base,
+        photo_md5: result.photoMd5,
+        taken_at: result.metadata.takenAt,
+        width: result.metadata.width,
+        height: result.metadata.height,
+      };
+      return { row, rendered: result.rendered };
+    } catch (error) {
+      const reason = describeError(error);
+      failed.push({ path: entry.path, reason });
+      return { row: { ...base, status: 'failed', reason }, rendered: false };
+    }
+  }
+
+  /** Applies a scan in one transaction, so a reader sees the catalog before or after it, never between. */
+  private applyPlan(plan: ScanPlan, rows: EntryRow[], documents: Map<string, string>): void {
+    const remove = this.db.prepare('DELETE FROM entries WHERE path = ?');
+    const upsert = this.db.prepare(
+      `INSERT OR REPLACE INTO entries (${ENTRY_COLUMNS}) VALUES (@path, @fast_photo_key, @size, @mtime_ms, @etag, @external_id, @photo_md5, @kind, @taken_at, @width, @height, @starred, @status, @reason)`,
+    );
+    const touch = this.db.prepare('UPDATE entries SET size = ?, mtime_ms = ?, etag = ? WHERE path = ?');
+    const putDocument = this.db.prepare(
+      'INSERT OR REPLACE INTO metadata (photo_md5, document) VALUES (?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const row of plan.removed) remove.run(row.path);
+      for (const { from, to } of plan.moved) {
+        remove.run(from.path);
+        upsert.run({
+          ...from,
+          path: to.entry.path,
+          size: to.entry.size,
+          mtime_ms: to.entry.mtimeMs,
+          etag: to.entry.etag ?? null,
+          external_id: to.entry.externalId ?? from.external_id,
+        });
+      }
+      for (const file of plan.touched)
+        touch.run(file.entry.size, file.entry.mtimeMs, file.entry.etag ?? null, file.entry.path);
+      for (const row of rows) upsert.run(row);
+      for (const [md5, document] of documents) putDocument.run(md5, document);
+      // Documents of photos no longer in the catalog would make equal catalogs differ.
+      this.db.exec(
+        'DELETE FROM metadata WHERE photo_md5 NOT IN (SELECT photo_md5 FROM entries WHERE photo_md5 IS NOT NULL)',
+      );
+    })();
+    if (plan.removed.length || plan.moved.length || plan.touched.length || rows.length) this.dirty = true;
+  }
+
+  private async publish(): Promise<{
+    catalogMd5: string;
+    snapshots: string[];
+    wroteNew: boolean;
+    warnings: string[];
+  }> {
+    const mirror = this.cache.mirrorDir(this.rootUri);
+    const { bytes, catalogMd5 } = await serializeSnapshot(this.db, mirror);
+    const result = await publishSnapshot(this.stores, bytes, catalogMd5, this.options.keepSnapshots);
+    for (const message of result.warnings) this.events.emit('warning', { message });
+    if (result.pointers.length === 0) {
+      throw new PhotolalaError(
+        'IO',
+        `could not publish the catalog of ${this.rootUri}: ${result.warnings.join('; ')}`,
+        {
+          backend: 'catalog',
+        },
+      );
+    }
+    this.currentMd5 = catalogMd5;
+    this.dirty = false;
+    this.events.emit('snapshot-written', {
+      catalogMd5,
+      snapshots: result.snapshots,
+      wroteNew: result.wroteNew,
+    });
+    return { catalogMd5, ...result };
+  }
+
+  /** Stars an entry and queues the change for cloud sync. */
+  star(id: string): Promise<CatalogEntry> {
+    return this.setStar(id, true);
+  }
+
+  unstar(id: string): Promise<CatalogEntry> {
+    return this.setStar(id, false);
+  }
+
+  private setStar(id: string, starred: boolean): Promise<CatalogEntry> {
+    return this.enqueue(async () => {
+      const entry = this.require(id);
+      if (entry.starred === starred) return entry;
+      const operation = starred ? 'star' : 'unstar';
+      const opposite = starred ? 'unstar' : 'star';
+      this.db.transaction(() => {
+        this.db.prepare('UPDATE entries SET starred = ? WHERE path = ?').run(starred ? 1 : 0, entry.path);
+        // A pending opposite operation on the same photo cancels out: star then unstar before any
+        // sync leaves the queue, and so the catalog, exactly as it was.
+        const last = this.db
+          .prepare(
+            `SELECT seq, operation FROM star_queue WHERE path = ? AND state = 'pending' ORDER BY seq DESC LIMIT 1`,
+          )
+          .get(entry.path) as { seq: number; operation: string } | undefined;
+        if (last?.operation === opposite) {
+          this.db.prepare('DELETE FROM star_queue WHERE seq = ?').run(last.seq);
+        } else {
+          this.db
+            .prepare(
+              `INSERT INTO star_queue (operation, photo_md5, fast_photo_key, path, at_ms, state) VALUES (?, ?, ?, ?, ?, 'pending')`,
+            )
+            .run(operation, entry.photoMd5, entry.fastPhotoKey, entry.path, Date.now());
+        }
+      })();
+      this.dirty = true;
+      this.events.emit('star-changed', { path: entry.path, photoMd5: entry.photoMd5, starred });
+      return { ...entry, starred };
+    });
+  }
+
+  /** The star operations waiting for cloud sync, oldest first. */
+  starQueue(): {
+    seq: number;
+    operation: 'star' | 'unstar';
+    photoMd5: string | null;
+    fastPhotoKey: string;
+    path: string;
+    atMs: number;
+    state: string;
+  }[] {
+    return (
+      this.db
+        .prepare(
+          'SELECT seq, operation, photo_md5, fast_photo_key, path, at_ms, state FROM star_queue ORDER BY seq',
+        )
+        .all() as {
+        seq: number;
+        operation: 'star' | 'unstar';
+        photo_md5: string | null;
+        fast_photo_key: string;
+        path: string;
+        at_ms: number;
+        state: string;
+      }[]
+    ).map((r) => ({
+      seq: r.seq,
+      operation: r.operation,
+      photoMd5: r.photo_md5,
+      fastPhotoKey: r.fast_photo_key,
+      path: r.path,
+      atMs: r.at_ms,
+      state: r.state,
+    }));
+  }
+
+  /** Publishes a snapshot if anything changed since the last one (stars, for example). */
+  save(): Promise<string | undefined> {
+    return this.enqueue(async () => {
+      if (!this.dirty) return this.currentMd5;
+      return (await this.publish()).catalogMd5;
+    });
+  }
+
+  /** Publishes pending changes and releases the working database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.save();
+    } finally {
+      this.closed = true;
+      await this.writeQueue;
+      this.db.close();
+      await this.source.close?.();
+    }
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Opens (loads or creates) the catalog of a root. */
+export function openCatalog(source: RootSource, options?: OpenCatalogOptions): Promise<Catalog> {
+  return Catalog.open(source, options);
+}

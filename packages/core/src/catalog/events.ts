@@ -1,0 +1,52 @@
+import { EventEmitter, on } from 'node:events';
+
+export type ScanPhase = 'discover' | 'digest' | 'write';
+
+/** Every change notification a catalog sends, by name. */
+export interface CatalogEventMap {
+  /** Scan progress: files discovered so far, images digested so far, and the total to digest. */
+  progress: { phase: ScanPhase; discovered: number; digested: number; total: number };
+  'entries-added': { paths: string[] };
+  'entries-removed': { paths: string[] };
+  'entries-changed': { paths: string[] };
+  'entries-moved': { moves: { from: string; to: string }[] };
+  'thumbnail-ready': { path: string; photoMd5: string; thumbnailPath: string };
+  'star-changed': { path: string; photoMd5: string | null; starred: boolean };
+  'snapshot-written': { catalogMd5: string; snapshots: string[]; wroteNew: boolean };
+  /** Something the user should know that did not stop the work (a read-only root, an unreadable folder). */
+  warning: { message: string; path?: string };
+}
+
+export type CatalogEventName = keyof CatalogEventMap;
+
+/** A typed event emitter whose events can also be consumed as async iterators. */
+export class CatalogEvents {
+  private readonly emitter = new EventEmitter({ captureRejections: true });
+
+  constructor() {
+    // Many browser views may listen at once.
+    this.emitter.setMaxListeners(0);
+  }
+
+  on<K extends CatalogEventName>(name: K, listener: (event: CatalogEventMap[K]) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+
+  emit<K extends CatalogEventName>(name: K, event: CatalogEventMap[K]): void {
+    this.emitter.emit(name, event);
+  }
+
+  /** The events of one kind as an async iterator; ends when `signal` aborts. */
+  async *iterate<K extends CatalogEventName>(
+    name: K,
+    signal?: AbortSignal,
+  ): AsyncGenerator<CatalogEventMap[K]> {
+    try {
+      for await (const [event] of on(this.emitter, name, signal ? { signal } : {}))
+        yield event as CatalogEventMap[K];
+    } catch (error) {
+      if ((error as Error).name !== 'AbortError') throw error;
+    }
+  }
+}

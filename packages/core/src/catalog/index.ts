@@ -1,0 +1,16 @@
+export {
+  Catalog,
+  type CatalogLoadInfo,
+  type ListOptions,
+  type OpenCatalogOptions,
+  openCatalog,
+  type ScanOptions,
+  type ScanResult,
+  type StatusResult,
+} from './catalog.js';
+export type { CatalogEntry } from './entry-row.js';
+export { type CatalogEventMap, type CatalogEventName, CatalogEvents, type ScanPhase } from './events.js';
+export { DEFAULT_RETENTION, formatPointer, POINTER_FILE, parsePointer, snapshotFileName } from './pointer.js';
+export { SCHEMA_VERSION } from './schema.js';
+export { mirrorStore, rootStore, type SnapshotStore, type StoreName } from './snapshot-store.js';
+export { type LoadSource, openSnapshotBytes, type SkippedSnapshot } from './snapshots.js';

@@ -1,0 +1,170 @@
+import pLimit from 'p-limit';
+import { catalogFilter } from '../enumerate-filter.js';
+import { describeError, isPhotolalaError } from '../errors.js';
+import { fastPhotoKey, HEAD_BYTES } from '../identity.js';
+import { type DetectedImage, detectImageKind } from '../image-kind.js';
+import type { RootSource, SourceEntry } from '../root-source.js';
+import type { EntryRow } from './entry-row.js';
+
+/** A file whose head was read: new, changed, or touched (same content, new mtime). */
+export interface ReadFile {
+  entry: SourceEntry;
+  fastPhotoKey: string;
+  image: DetectedImage | undefined;
+  /** Kept only when it holds the whole file (files up to 4 KiB), to save a second read. */
+  head: Buffer | undefined;
+  previous: EntryRow | undefined;
+}
+
+export interface ScanPlan {
+  added: ReadFile[];
+  changed: ReadFile[];
+  /** Same path, same fast-photo-key, but size/mtime/etag differ: only the row's stat fields change. */
+  touched: ReadFile[];
+  removed: EntryRow[];
+  moved: { from: EntryRow; to: ReadFile }[];
+  unchanged: number;
+  /** Files or folders that could not be read, with the reason. */
+  failed: { path: string; reason: string }[];
+  discovered: number;
+}
+
+export interface PlanOptions {
+  /** Read heads even of files whose size and mtime are unchanged. */
+  full: boolean;
+  headConcurrency: number;
+  signal?: AbortSignal;
+  onDiscovered?: (count: number) => void;
+}
+
+export interface EntryLookup {
+  byPath(path: string): EntryRow | undefined;
+  allPaths(): Iterable<string>;
+}
+
+function unchangedByStat(row: EntryRow, entry: SourceEntry, mtimeResolutionMs: number): boolean {
+  if (row.size !== entry.size) return false;
+  // A store with content tags vouches with them; equal tags are equal bytes.
+  if (entry.etag !== undefined && row.etag !== null) return row.etag === entry.etag;
+  // On stores with coarse clocks (FAT, SMB: 2 s) equal mtimes cannot rule out an edit in the same
+  // window, so only fine-grained mtimes vouch on their own.
+  return row.mtime_ms === entry.mtimeMs && mtimeResolutionMs <= 1;
+}
+
+/**
+ * Compares a fresh enumeration of the root with the catalog, by path: added, removed, changed (the
+ * fast-photo-key differs), moved (a removed file's fast-photo-key reappears at a new path) and
+ * unchanged. Heads are read only for files whose size, mtime or etag say they may have changed.
+ * Entries under a folder that could not be read are kept, not reported removed.
+ */
+export async function planScan(
+  source: RootSource,
+  lookup: EntryLookup,
+  options: PlanOptions,
+): Promise<ScanPlan> {
+  const plan: ScanPlan = {
+    added: [],
+    changed: [],
+    touched: [],
+    removed: [],
+    moved: [],
+    unchanged: 0,
+    failed: [],
+    discovered: 0,
+  };
+  const seen = new Set<string>();
+  const unreadableFolders: string[] = [];
+  const limit = pLimit(options.headConcurrency);
+  const pending = new Set<Promise<void>>();
+  const mtimeResolution = source.capabilities.mtimeResolutionMs;
+
+  const readOne = async (entry: SourceEntry, previous: EntryRow | undefined) => {
+    let head: Buffer;
+    try {
+      head = await source.readHead(entry.path, HEAD_BYTES);
+    } catch (error) {
+      if (isPhotolalaError(error, 'NOT_FOUND')) {
+        // Deleted since it was listed: it is simply not there.
+        seen.delete(entry.path);
+        return;
+      }
+      plan.failed.push({ path: entry.path, reason: describeError(error) });
+      // Keep whatever the catalog knew about it rather than dropping it.
+      if (previous) plan.unchanged++;
+      return;
+    }
+    const key = fastPhotoKey(head, entry.size);
+    const image = await detectImageKind(head);
+    const file: ReadFile = {
+      entry,
+      fastPhotoKey: key,
+      image,
+      head: head.length === entry.size ? head : undefined,
+      previous,
+    };
+    if (!previous) plan.added.push(file);
+    else if (previous.fast_photo_key === key && previous.status === 'ok') plan.touched.push(file);
+    else plan.changed.push(file);
+  };
+
+  for await (const entry of source.enumerate({
+    filter: catalogFilter,
+    signal: options.signal,
+    onIssue: (issue) => {
+      unreadableFolders.push(issue.path);
+      plan.failed.push({ path: issue.path, reason: describeError(issue.error) });
+    },
+  })) {
+    plan.discovered++;
+    if (plan.discovered % 1000 === 0) options.onDiscovered?.(plan.discovered);
+    seen.add(entry.path);
+    const previous = lookup.byPath(entry.path);
+    if (previous && !options.full && unchangedByStat(previous, entry, mtimeResolution)) {
+      plan.unchanged++;
+      continue;
+    }
+    const task = limit(() => readOne(entry, previous)).finally(() => pending.delete(task));
+    pending.add(task);
+    // Bound the queue so memory stays flat on huge folders.
+    if (pending.size >= options.headConcurrency * 64) await Promise.race(pending);
+  }
+  await Promise.all(pending);
+  options.onDiscovered?.(plan.discovered);
+
+  const underUnreadable = (path: string) =>
+    unreadableFolders.some((folder) => folder === path || path.startsWith(`${folder}/`));
+  const removedByKey = new Map<string, EntryRow[]>();
+  for (const path of lookup.allPaths()) {
+    if (seen.has(path)) continue;
+    const row = lookup.byPath(path);
+    if (!row) continue;
+    if (underUnreadable(path)) {
+      plan.unchanged++;
+      continue;
+    }
+    plan.removed.push(row);
+    if (row.status === 'ok' && row.fast_photo_key) {
+      const list = removedByKey.get(row.fast_photo_key) ?? [];
+      list.push(row);
+      removedByKey.set(row.fast_photo_key, list);
+    }
+  }
+  if (removedByKey.size > 0) {
+    const stillAdded: ReadFile[] = [];
+    for (const file of plan.added) {
+      const from = removedByKey.get(file.fastPhotoKey)?.shift();
+      if (from) plan.moved.push({ from, to: file });
+      else stillAdded.push(file);
+    }
+    plan.added = stillAdded;
+    const movedFrom = new Set(plan.moved.map((m) => m.from.path));
+    plan.removed = plan.removed.filter((row) => !movedFrom.has(row.path));
+  }
+  const byPath = (a: { path: string }, b: { path: string }) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+  plan.added.sort((a, b) => byPath(a.entry, b.entry));
+  plan.changed.sort((a, b) => byPath(a.entry, b.entry));
+  plan.removed.sort(byPath);
+  plan.moved.sort((a, b) => byPath(a.to.entry, b.to.entry));
+  return plan;
+}

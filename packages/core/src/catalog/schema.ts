@@ -1,0 +1,103 @@
+import type Database from 'better-sqlite3';
+import { PhotolalaError } from '../errors.js';
+
+export const SCHEMA_VERSION = 1;
+export const GENERATOR = '@photolala/core';
+
+/**
+ * Tables are WITHOUT ROWID and keyed by content (path, photo-md5), so `VACUUM INTO` writes rows in
+ * key order whatever the history of inserts and deletes: equal content gives byte-identical snapshots.
+ */
+const SCHEMA = [
+  `CREATE TABLE version (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE entries (
+    path TEXT PRIMARY KEY,
+    fast_photo_key TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ms INTEGER NOT NULL,
+    etag TEXT,
+    external_id TEXT,
+    photo_md5 TEXT,
+    kind TEXT NOT NULL,
+    taken_at TEXT,
+    width INTEGER,
+    height INTEGER,
+    starred INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    reason TEXT
+  ) WITHOUT ROWID`,
+  `CREATE INDEX entries_by_fast_photo_key ON entries(fast_photo_key)`,
+  `CREATE INDEX entries_by_photo_md5 ON entries(photo_md5)`,
+  `CREATE INDEX entries_by_external_id ON entries(external_id)`,
+  `CREATE TABLE metadata (photo_md5 TEXT PRIMARY KEY, document TEXT NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE star_queue (
+    seq INTEGER PRIMARY KEY,
+    operation TEXT NOT NULL,
+    photo_md5 TEXT,
+    fast_photo_key TEXT NOT NULL,
+    path TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    state TEXT NOT NULL
+  )`,
+];
+
+const EXPECTED_OBJECTS = new Set([
+  'table:version',
+  'table:entries',
+  'table:metadata',
+  'table:star_queue',
+  'index:entries_by_fast_photo_key',
+  'index:entries_by_photo_md5',
+  'index:entries_by_external_id',
+]);
+
+/**
+ * Settings for a database that may come from a shared folder, i.e. untrusted input: no schema code
+ * is trusted (triggers, views, functions in defaults), the file is checked for corruption, and
+ * writes through the schema cannot be redirected.
+ */
+export function hardenDatabase(db: Database.Database): void {
+  db.pragma('trusted_schema = OFF');
+  db.pragma('cell_size_check = ON');
+  db.pragma('foreign_keys = OFF');
+  db.pragma('recursive_triggers = OFF');
+}
+
+export function createSchema(db: Database.Database, rootUri: string, createdAtMs: number): void {
+  db.transaction(() => {
+    for (const sql of SCHEMA) db.exec(sql);
+    const put = db.prepare('INSERT INTO version (key, value) VALUES (?, ?)');
+    put.run('schema_version', String(SCHEMA_VERSION));
+    put.run('generator', GENERATOR);
+    put.run('root_uri', rootUri);
+    // The catalog's creation time, not the snapshot's: snapshots of equal content stay identical.
+    put.run('created_at', new Date(createdAtMs).toISOString());
+  })();
+}
+
+/**
+ * Checks that a loaded snapshot is a catalog of ours: exactly our tables and indexes (no triggers or
+ * views that could run code on our writes), our schema version, and an intact file.
+ */
+export function validateSchema(db: Database.Database): void {
+  const corrupt = (why: string) =>
+    new PhotolalaError('CORRUPT', `not a valid catalog snapshot: ${why}`, { backend: 'catalog' });
+  const objects = db.prepare(`SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'`).all() as {
+    type: string;
+    name: string;
+  }[];
+  for (const { type, name } of objects) {
+    if (!EXPECTED_OBJECTS.has(`${type}:${name}`)) throw corrupt(`unexpected ${type} ${JSON.stringify(name)}`);
+  }
+  if (objects.length !== EXPECTED_OBJECTS.size) throw corrupt('tables are missing');
+  const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
+  if (version !== String(SCHEMA_VERSION))
+    throw corrupt(`schema version ${String(version)}, expected ${SCHEMA_VERSION}`);
+  const check = db.pragma('quick_check', { simple: true });
+  if (check !== 'ok') throw corrupt(`integrity check failed: ${String(check)}`);
+}
+
+export function readVersionTable(db: Database.Database): Record<string, string> {
+  const rows = db.prepare('SELECT key, value FROM version').all() as { key: string; value: string }[];
+  return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+}

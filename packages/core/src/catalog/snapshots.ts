@@ -1,0 +1,200 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import nodePath from 'node:path';
+import Database from 'better-sqlite3';
+import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
+import { describeError, isPhotolalaError } from '../errors.js';
+import { md5Hex } from '../identity.js';
+import { formatPointer, nextPointer, snapshotFileName } from './pointer.js';
+import { hardenDatabase, validateSchema } from './schema.js';
+import type { SnapshotStore, StoreName } from './snapshot-store.js';
+
+/** Which snapshot a catalog was loaded from. `none`: no pointer existed; `rebuild`: none was usable. */
+export type LoadSource = 'root' | 'mirror' | 'older' | 'rebuild' | 'none';
+
+export interface SkippedSnapshot {
+  store: StoreName;
+  catalogMd5?: string;
+  reason: string;
+}
+
+export interface LoadedSnapshot {
+  db: Database.Database | undefined;
+  catalogMd5: string | undefined;
+  source: LoadSource;
+  /** Where the loaded snapshot came from. */
+  location: string | undefined;
+  skipped: SkippedSnapshot[];
+  /** Each store's pointer lines as read (undefined: no pointer). */
+  pointers: Partial<Record<StoreName, string[]>>;
+}
+
+/** Opens snapshot bytes as an in-memory working database, after checking them like any untrusted input. */
+export function openSnapshotBytes(bytes: Buffer): Database.Database {
+  const db = new Database(bytes);
+  try {
+    hardenDatabase(db);
+    validateSchema(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * Finds the newest good snapshot: the root pointer first, then the mirror's, each newest line first.
+ * A candidate must exist, hash to its name and open as a valid catalog; every skipped one is reported
+ * with its reason.
+ */
+export async function loadNewestSnapshot(stores: SnapshotStore[], maxBytes: number): Promise<LoadedSnapshot> {
+  const skipped: SkippedSnapshot[] = [];
+  const pointers: Partial<Record<StoreName, string[]>> = {};
+  let anyPointer = false;
+  for (const store of stores) {
+    let lines: string[] | undefined;
+    try {
+      lines = await store.readPointer();
+    } catch (error) {
+      skipped.push({ store: store.name, reason: `pointer unreadable: ${describeError(error)}` });
+      continue;
+    }
+    if (lines === undefined) {
+      skipped.push({ store: store.name, reason: 'no pointer file' });
+      continue;
+    }
+    anyPointer = true;
+    pointers[store.name] = lines;
+    if (lines.length === 0) skipped.push({ store: store.name, reason: 'pointer names no valid catalog-md5' });
+    for (const md5 of lines) {
+      let bytes: Buffer | undefined;
+      try {
+        bytes = await store.readSnapshot(md5, maxBytes);
+      } catch (error) {
+        skipped.push({ store: store.name, catalogMd5: md5, reason: `unreadable: ${describeError(error)}` });
+        continue;
+      }
+      if (bytes === undefined) {
+        skipped.push({ store: store.name, catalogMd5: md5, reason: 'snapshot file missing' });
+        continue;
+      }
+      const actual = md5Hex(bytes);
+      if (actual !== md5) {
+        skipped.push({
+          store: store.name,
+          catalogMd5: md5,
+          reason: `content hashes to ${actual}, not to its name`,
+        });
+        continue;
+      }
+      try {
+        const db = openSnapshotBytes(bytes);
+        // The newest snapshot any pointer names; loading anything else is a fallback to an older one.
+        const newest = Object.values(pointers).find((l) => l.length > 0)?.[0];
+        return {
+          db,
+          catalogMd5: md5,
+          source: md5 === newest ? store.name : 'older',
+          location: store.locate(snapshotFileName(md5)),
+          skipped,
+          pointers,
+        };
+      } catch (error) {
+        skipped.push({
+          store: store.name,
+          catalogMd5: md5,
+          reason: `does not open: ${describeError(error)}`,
+        });
+      }
+    }
+  }
+  return {
+    db: undefined,
+    catalogMd5: undefined,
+    source: anyPointer ? 'rebuild' : 'none',
+    location: undefined,
+    skipped,
+    pointers,
+  };
+}
+
+/** Serialises the working database with `VACUUM INTO`: rows in key order, so equal content gives equal bytes. */
+export async function serializeSnapshot(
+  db: Database.Database,
+  tempDir: string,
+): Promise<{ bytes: Buffer; catalogMd5: string }> {
+  await fsp.mkdir(tempDir, { recursive: true });
+  const temp = nodePath.join(tempDir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.sqlite`);
+  try {
+    db.prepare('VACUUM INTO ?').run(temp);
+    const bytes = await fsp.readFile(temp);
+    return { bytes, catalogMd5: md5Hex(bytes) };
+  } finally {
+    await fsp.rm(temp, { force: true });
+  }
+}
+
+export interface PublishResult {
+  /** Locations the snapshot file was written to (or already existed at). */
+  snapshots: string[];
+  /** Stores whose pointer now names the snapshot first. */
+  pointers: StoreName[];
+  /** True when the snapshot bytes were new in at least one store. */
+  wroteNew: boolean;
+  warnings: string[];
+}
+
+/**
+ * Publishes a snapshot: bytes into every writable store (skipped where the store already names it),
+ * then each store's pointer rewritten atomically (newest first, then up to `keep - 1` older ones),
+ * then snapshots that fell off the pointer are pruned. A root that refuses writes gets one warning
+ * and the mirror still gets everything.
+ */
+export async function publishSnapshot(
+  stores: SnapshotStore[],
+  bytes: Buffer,
+  catalogMd5: string,
+  keep: number,
+): Promise<PublishResult> {
+  const result: PublishResult = { snapshots: [], pointers: [], wroteNew: false, warnings: [] };
+  const ready: { store: SnapshotStore; previous: string[] }[] = [];
+  for (const store of stores) {
+    if (!store.writable) {
+      result.warnings.push(`the ${store.name} is read-only; the catalog is kept in the cache mirror only`);
+      continue;
+    }
+    try {
+      const previous = (await store.readPointer().catch(() => undefined)) ?? [];
+      const existing = previous.includes(catalogMd5)
+        ? await store.readSnapshot(catalogMd5, bytes.length).catch(() => undefined)
+        : undefined;
+      if (!existing || md5Hex(existing) !== catalogMd5) {
+        await store.writeSnapshot(catalogMd5, bytes);
+        result.wroteNew = true;
+      }
+      result.snapshots.push(store.locate(snapshotFileName(catalogMd5)));
+      ready.push({ store, previous });
+    } catch (error) {
+      const readOnly = isPhotolalaError(error, 'PERMISSION_DENIED') || isPhotolalaError(error, 'READ_ONLY');
+      result.warnings.push(
+        readOnly
+          ? `the ${store.name} is read-only (${describeError(error)}); the catalog is kept in the cache mirror only`
+          : `could not write the snapshot to the ${store.name}: ${describeError(error)}`,
+      );
+    }
+  }
+  for (const { store, previous } of ready) {
+    const lines = nextPointer(catalogMd5, previous, keep);
+    try {
+      await store.writePointer(formatPointer(lines));
+      result.pointers.push(store.name);
+    } catch (error) {
+      result.warnings.push(`could not write the ${store.name} pointer: ${describeError(error)}`);
+      continue;
+    }
+    for (const old of previous) {
+      if (!lines.includes(old)) await store.removeSnapshot(old).catch(() => {});
+    }
+  }
+  return result;
+}

@@ -1,0 +1,296 @@
+import { copyFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createLocalSource } from '@photolala/backend-local';
+import {
+  type Catalog,
+  type CatalogEventMap,
+  md5Hex,
+  openCatalog,
+  PhotoCache,
+  POINTER_FILE,
+  parsePointer,
+  snapshotFileName,
+} from '@photolala/core';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, test } from 'vitest';
+import { countingSource, FIXTURES, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
+
+const cleanup: string[] = [];
+const open: Catalog[] = [];
+afterEach(async () => {
+  for (const c of open.splice(0)) await c.close().catch(() => {});
+  for (const dir of cleanup.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+async function makeRoot(count = 4): Promise<{ root: string; cacheDir: string }> {
+  const root = await tempDir('root');
+  const cacheDir = await tempDir('cache');
+  cleanup.push(root, cacheDir);
+  const files: Record<string, Buffer | string> = { 'notes.txt': 'not a photo', '.DS_Store': 'junk' };
+  for (let i = 0; i < count; i++) files[`2024/0${(i % 3) + 1}/img_${i}.jpg`] = await syntheticJpeg(i);
+  await writeTree(root, files);
+  return { root, cacheDir };
+}
+
+async function openAt(root: string, cacheDir: string, readOnly = false) {
+  const catalog = await openCatalog(await createLocalSource({ root, readOnly }), { cacheDir });
+  open.push(catalog);
+  return catalog;
+}
+
+const rootPointer = async (root: string) =>
+  parsePointer(await readFile(path.join(root, POINTER_FILE), 'utf8'));
+const mirrorDir = (cacheDir: string, root: string) => new PhotoCache(cacheDir).mirrorDir(`file://${root}`);
+
+describe('snapshots and pointers', () => {
+  test('a first scan publishes one snapshot to the root and the mirror, named by its hash', async () => {
+    const { root, cacheDir } = await makeRoot();
+    const catalog = await openAt(root, cacheDir);
+    expect(catalog.loadInfo.source).toBe('none');
+    const result = await catalog.scan();
+    expect(result.entries).toBe(5);
+    expect(result.added).toHaveLength(5);
+    expect(result.failed).toEqual([]);
+    const pointer = await rootPointer(root);
+    expect(pointer).toEqual([result.catalogMd5]);
+    const bytes = await readFile(path.join(root, snapshotFileName(result.catalogMd5)));
+    expect(md5Hex(bytes)).toBe(result.catalogMd5);
+    const mirror = mirrorDir(cacheDir, root);
+    expect(md5Hex(await readFile(path.join(mirror, snapshotFileName(result.catalogMd5))))).toBe(
+      result.catalogMd5,
+    );
+    expect(parsePointer(await readFile(path.join(mirror, POINTER_FILE), 'utf8'))).toEqual([
+      result.catalogMd5,
+    ]);
+    // The snapshot is a real SQLite catalog with the rows.
+    const db = new Database(bytes);
+    const rows = db.prepare('SELECT path, kind, status FROM entries ORDER BY path').all();
+    expect(rows).toEqual([
+      { path: '2024/01/img_0.jpg', kind: 'jpeg', status: 'ok' },
+      { path: '2024/01/img_3.jpg', kind: 'jpeg', status: 'ok' },
+      { path: '2024/02/img_1.jpg', kind: 'jpeg', status: 'ok' },
+      { path: '2024/03/img_2.jpg', kind: 'jpeg', status: 'ok' },
+      { path: 'notes.txt', kind: 'other', status: 'ok' },
+    ]);
+    expect(db.prepare('SELECT count(*) FROM metadata').pluck().get()).toBe(4);
+    db.close();
+    // No temp files are left anywhere.
+    expect((await readdir(root)).filter((n) => n.includes('tmp'))).toEqual([]);
+    expect((await readdir(mirror)).sort()).toEqual(
+      [POINTER_FILE, snapshotFileName(result.catalogMd5)].sort(),
+    );
+  });
+
+  test('reopening loads the root snapshot without reading any photo', async () => {
+    const { root, cacheDir } = await makeRoot();
+    const first = await openAt(root, cacheDir);
+    const built = await first.scan();
+    await first.close();
+    const source = countingSource(await createLocalSource({ root }));
+    const again = await openCatalog(source, { cacheDir });
+    open.push(again);
+    expect(again.loadInfo).toMatchObject({ source: 'root', catalogMd5: built.catalogMd5 });
+    expect(again.list().map((e) => e.path)).toEqual([...built.added].sort());
+    expect(
+      [...source.heads.keys(), ...source.fulls.keys()].filter((p) => !p.startsWith('.photolala')),
+    ).toEqual([]);
+    const page = again.list({ limit: 2 });
+    expect(page.map((e) => e.path)).toEqual(['2024/01/img_0.jpg', '2024/01/img_3.jpg']);
+    expect(again.list({ after: page[1]!.path, limit: 2 }).map((e) => e.path)).toEqual([
+      '2024/02/img_1.jpg',
+      '2024/03/img_2.jpg',
+    ]);
+    expect(again.list({ directory: '2024/01' }).map((e) => e.path)).toEqual([
+      '2024/01/img_0.jpg',
+      '2024/01/img_3.jpg',
+    ]);
+    expect(again.list({ kind: 'other' }).map((e) => e.path)).toEqual(['notes.txt']);
+  });
+
+  test('unchanged content writes no new snapshot, also after star then unstar', async () => {
+    const { root, cacheDir } = await makeRoot();
+    const catalog = await openAt(root, cacheDir);
+    const first = await catalog.scan();
+    const second = await catalog.scan();
+    expect(second.catalogMd5).toBe(first.catalogMd5);
+    expect(second.wroteNewSnapshot).toBe(false);
+    expect(second.unchanged).toBe(5);
+    await catalog.star('2024/01/img_0.jpg');
+    const starred = await catalog.save();
+    expect(starred).not.toBe(first.catalogMd5);
+    expect((await rootPointer(root))[0]).toBe(starred);
+    await catalog.unstar('2024/01/img_0.jpg');
+    const back = await catalog.save();
+    expect(back).toBe(first.catalogMd5);
+    expect(await rootPointer(root)).toEqual([first.catalogMd5, starred]);
+    const mirror = mirrorDir(cacheDir, root);
+    expect(parsePointer(await readFile(path.join(mirror, POINTER_FILE), 'utf8'))).toEqual([
+      first.catalogMd5,
+      starred,
+    ]);
+  });
+
+  test('two catalogs of the same content are byte-identical', async () => {
+    const { root, cacheDir } = await makeRoot();
+    const a = await openAt(root, cacheDir);
+    const one = await a.scan();
+    // Add and remove a file, so the working database has a different history but the same rows.
+    await writeFile(path.join(root, 'temp.jpg'), await syntheticJpeg(99));
+    const two = await a.scan();
+    expect(two.catalogMd5).not.toBe(one.catalogMd5);
+    await rm(path.join(root, 'temp.jpg'));
+    const three = await a.scan();
+    expect(three.catalogMd5).toBe(one.catalogMd5);
+    expect(three.wroteNewSnapshot).toBe(false);
+  });
+
+  test('retention keeps the newest three snapshots and prunes older files', async () => {
+    const { root, cacheDir } = await makeRoot(1);
+    const catalog = await openAt(root, cacheDir);
+    const md5s: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      await writeFile(path.join(root, `extra_${i}.jpg`), await syntheticJpeg(100 + i));
+      md5s.push((await catalog.scan()).catalogMd5);
+    }
+    const kept = md5s.slice(-3).reverse();
+    expect(await rootPointer(root)).toEqual(kept);
+    const snapshots = (await readdir(root)).filter((n) => n.endsWith('.sqlite')).sort();
+    expect(snapshots).toEqual(kept.map(snapshotFileName).sort());
+  });
+});
+
+describe('update detection', () => {
+  test('added, removed, changed, moved and unchanged; unchanged files are not read', async () => {
+    const { root, cacheDir } = await makeRoot(6);
+    const first = await openAt(root, cacheDir);
+    await first.scan();
+    await first.star('2024/03/img_2.jpg');
+    await first.close();
+
+    await writeFile(path.join(root, 'new.jpg'), await syntheticJpeg(50));
+    await rm(path.join(root, '2024/02/img_1.jpg'));
+    await writeFile(path.join(root, '2024/01/img_0.jpg'), await syntheticJpeg(51));
+    await rename(path.join(root, '2024/03/img_2.jpg'), path.join(root, 'moved.jpg'));
+
+    const source = countingSource(await createLocalSource({ root }));
+    const catalog = await openCatalog(source, { cacheDir });
+    open.push(catalog);
+    const result = await catalog.scan();
+    expect(result.added).toEqual(['new.jpg']);
+    expect(result.removed).toEqual(['2024/02/img_1.jpg']);
+    expect(result.changed).toEqual(['2024/01/img_0.jpg']);
+    expect(result.moved).toEqual([{ from: '2024/03/img_2.jpg', to: 'moved.jpg' }]);
+    expect(result.unchanged).toBe(4);
+    expect(result.digested).toBe(2);
+    // Unchanged files: no head read, no full read. The moved file: a head read only, no re-render.
+    for (const p of ['2024/01/img_3.jpg', '2024/03/img_5.jpg', '2024/02/img_4.jpg', 'notes.txt']) {
+      expect([p, source.heads.get(p) ?? 0, source.fulls.get(p) ?? 0]).toEqual([p, 0, 0]);
+    }
+    expect(source.fulls.get('moved.jpg') ?? 0).toBe(0);
+    // The moved photo keeps its digest and its star.
+    const moved = catalog.get('moved.jpg');
+    expect(moved).toMatchObject({
+      starred: true,
+      photoMd5: md5Hex(await readFile(path.join(root, 'moved.jpg'))),
+    });
+    expect(catalog.get('2024/03/img_2.jpg')).toBeUndefined();
+    // `full` re-reads every head but finds nothing new.
+    const full = await catalog.scan({ full: true });
+    expect([full.added, full.removed, full.changed, full.moved, full.unchanged]).toEqual([[], [], [], [], 7]);
+    expect(source.heads.get('2024/01/img_3.jpg')).toBe(1);
+  });
+
+  test('a touched file with the same content is unchanged, and failures are recorded with reasons', async () => {
+    const { root, cacheDir } = await makeRoot(1);
+    const bytes = await readFile(path.join(FIXTURES, 'DSCN0010.jpg'));
+    await writeTree(root, { 'broken.jpg': bytes.subarray(0, 5000), 'fake.jpg': 'plain text' });
+    const catalog = await openAt(root, cacheDir);
+    const result = await catalog.scan();
+    expect(result.failed).toHaveLength(1);
+    expect(result.failed[0]!.path).toBe('broken.jpg');
+    expect(result.failed[0]!.reason).toMatch(/CORRUPT/);
+    expect(catalog.get('broken.jpg')).toMatchObject({ status: 'failed', photoMd5: null, kind: 'jpeg' });
+    expect(catalog.get('fake.jpg')).toMatchObject({ status: 'ok', kind: 'other', photoMd5: null });
+    const now = new Date();
+    const { utimes } = await import('node:fs/promises');
+    await utimes(path.join(root, '2024/01/img_0.jpg'), now, new Date(now.getTime() + 5000));
+    const again = await catalog.scan();
+    expect([again.changed, again.added, again.unchanged]).toEqual([[], [], 4]);
+  });
+});
+
+describe('browser API', () => {
+  test('thumbnail and metadata by path, key, md5; regenerated when missing; star queue', async () => {
+    const { root, cacheDir } = await makeRoot(2);
+    await copyFile(path.join(FIXTURES, 'DSCN0010.jpg'), path.join(root, 'gps.jpg'));
+    const catalog = await openAt(root, cacheDir);
+    const events: Partial<Record<keyof CatalogEventMap, number>> = {};
+    for (const name of [
+      'progress',
+      'thumbnail-ready',
+      'snapshot-written',
+      'star-changed',
+      'entries-added',
+    ] as const) {
+      catalog.events.on(name, () => {
+        events[name] = (events[name] ?? 0) + 1;
+      });
+    }
+    await catalog.scan();
+    const entry = catalog.get('gps.jpg')!;
+    const md5 = md5Hex(await readFile(path.join(root, 'gps.jpg')));
+    expect(entry.photoMd5).toBe(md5);
+    expect(catalog.get(md5)?.path).toBe('gps.jpg');
+    expect(catalog.get(entry.fastPhotoKey)?.path).toBe('gps.jpg');
+    const thumb = await catalog.thumbnail('gps.jpg');
+    expect(thumb).toBe(path.join(cacheDir, 'local', 'thumbnails', md5.slice(0, 2), `${md5}.jpg`));
+    const before = await readFile(thumb);
+    await rm(thumb);
+    expect(await catalog.thumbnail(md5)).toBe(thumb);
+    expect(md5Hex(await readFile(thumb))).toBe(md5Hex(before));
+    // A lost metadata document is restored from the catalog without reading the photo.
+    const metaPath = await catalog.metadata(entry.fastPhotoKey);
+    const doc = JSON.parse(await readFile(metaPath, 'utf8'));
+    await rm(metaPath);
+    await rm(path.join(root, 'gps.jpg'));
+    expect(await catalog.metadata('gps.jpg')).toBe(metaPath);
+    expect(JSON.parse(await readFile(metaPath, 'utf8'))).toEqual(doc);
+    expect(doc.gps.latitude).toBeCloseTo(43.467448, 6);
+    await expect(catalog.thumbnail('notes.txt')).rejects.toThrow(/not an image/);
+    await expect(catalog.thumbnail('nope.jpg')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    await catalog.star('2024/01/img_0.jpg');
+    await catalog.star('2024/02/img_1.jpg');
+    await catalog.unstar('2024/01/img_0.jpg');
+    expect(catalog.list({ starred: true }).map((e) => e.path)).toEqual(['2024/02/img_1.jpg']);
+    expect(catalog.starQueue().map((q) => [q.operation, q.path, q.state])).toEqual([
+      ['star', '2024/02/img_1.jpg', 'pending'],
+    ]);
+    await catalog.close();
+    // The queue survives a reload and a rescan.
+    const again = await openAt(root, cacheDir);
+    await again.scan();
+    expect(again.starQueue().map((q) => q.path)).toEqual(['2024/02/img_1.jpg']);
+    expect(again.get('2024/02/img_1.jpg')?.starred).toBe(true);
+    expect(events['thumbnail-ready']).toBeGreaterThanOrEqual(3);
+    expect(events['star-changed']).toBe(3);
+    expect(events['entries-added']).toBe(1);
+    expect(events['snapshot-written']).toBeGreaterThanOrEqual(2);
+    expect(events.progress).toBeGreaterThanOrEqual(3);
+  });
+
+  test('events can be consumed as an async iterator', async () => {
+    const { root, cacheDir } = await makeRoot(2);
+    const catalog = await openAt(root, cacheDir);
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const consumer = (async () => {
+      for await (const event of catalog.events.iterate('thumbnail-ready', controller.signal))
+        seen.push(event.path);
+    })();
+    await catalog.scan();
+    controller.abort();
+    await consumer;
+    expect(seen.sort()).toEqual(['2024/01/img_0.jpg', '2024/02/img_1.jpg']);
+  });
+});
