@@ -21,6 +21,8 @@ export interface SnapshotStore {
   readSnapshot(catalogMd5: string, maxBytes: number): Promise<Buffer | undefined>;
   writeSnapshot(catalogMd5: string, data: Uint8Array): Promise<void>;
   removeSnapshot(catalogMd5: string): Promise<void>;
+  /** Whether any snapshot file is present, pointer or not (tells a lost pointer from a first visit). */
+  hasSnapshotFiles?(): Promise<boolean>;
 }
 
 async function readStream(stream: NodeJS.ReadableStream, maxBytes: number, what: string): Promise<Buffer> {
@@ -106,6 +108,10 @@ export function mirrorStore(dir: string): SnapshotStore {
     writeSnapshot: (md5, data) => write(snapshotFileName(md5), data),
     async removeSnapshot(md5) {
       await fsp.rm(full(snapshotFileName(md5)), { force: true });
+    },
+    async hasSnapshotFiles() {
+      const names = await fsp.readdir(dir).catch(() => [] as string[]);
+      return names.some((n) => /^\.photolala\.[0-9a-f]{32}\.sqlite$/.test(n));
     },
   };
 }

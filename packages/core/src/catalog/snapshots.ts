@@ -50,23 +50,32 @@ export function openSnapshotBytes(bytes: Buffer): Database.Database {
 export async function loadNewestSnapshot(stores: SnapshotStore[], maxBytes: number): Promise<LoadedSnapshot> {
   const skipped: SkippedSnapshot[] = [];
   const pointers: Partial<Record<StoreName, string[]>> = {};
-  let anyPointer = false;
   for (const store of stores) {
-    let lines: string[] | undefined;
     try {
-      lines = await store.readPointer();
+      const lines = await store.readPointer();
+      if (lines === undefined) skipped.push({ store: store.name, reason: 'no pointer file' });
+      else if (lines.length === 0) skipped.push({ store: store.name, reason: 'pointer names no valid catalog-md5' });
+      if (lines !== undefined) pointers[store.name] = lines;
     } catch (error) {
       skipped.push({ store: store.name, reason: `pointer unreadable: ${describeError(error)}` });
-      continue;
     }
-    if (lines === undefined) {
-      skipped.push({ store: store.name, reason: 'no pointer file' });
-      continue;
+  }
+  // Candidates newest first: the root's line, then the mirror's line, at each position. Each is tried
+  // in every store, so a damaged root copy falls back to the mirror's copy of the same snapshot before
+  // falling back to an older snapshot.
+  const lists = stores.map((s) => pointers[s.name] ?? []);
+  const candidates: string[] = [];
+  for (let i = 0; i < Math.max(0, ...lists.map((l) => l.length)); i++) {
+    for (const list of lists) {
+      const md5 = list[i];
+      if (md5 !== undefined && !candidates.includes(md5)) candidates.push(md5);
     }
-    anyPointer = true;
-    pointers[store.name] = lines;
-    if (lines.length === 0) skipped.push({ store: store.name, reason: 'pointer names no valid catalog-md5' });
-    for (const md5 of lines) {
+  }
+  const newest = candidates[0];
+  for (const md5 of candidates) {
+    // Stores whose pointer names the snapshot first; the other store may still hold a good copy.
+    const named = (store: SnapshotStore) => (pointers[store.name]?.includes(md5) ? 0 : 1);
+    for (const store of [...stores].sort((a, b) => named(a) - named(b))) {
       let bytes: Buffer | undefined;
       try {
         bytes = await store.readSnapshot(md5, maxBytes);
@@ -80,17 +89,11 @@ export async function loadNewestSnapshot(stores: SnapshotStore[], maxBytes: numb
       }
       const actual = md5Hex(bytes);
       if (actual !== md5) {
-        skipped.push({
-          store: store.name,
-          catalogMd5: md5,
-          reason: `content hashes to ${actual}, not to its name`,
-        });
+        skipped.push({ store: store.name, catalogMd5: md5, reason: `content hashes to ${actual}, not to its name` });
         continue;
       }
       try {
         const db = openSnapshotBytes(bytes);
-        // The newest snapshot any pointer names; loading anything else is a fallback to an older one.
-        const newest = Object.values(pointers).find((l) => l.length > 0)?.[0];
         return {
           db,
           catalogMd5: md5,
@@ -100,18 +103,17 @@ export async function loadNewestSnapshot(stores: SnapshotStore[], maxBytes: numb
           pointers,
         };
       } catch (error) {
-        skipped.push({
-          store: store.name,
-          catalogMd5: md5,
-          reason: `does not open: ${describeError(error)}`,
-        });
+        skipped.push({ store: store.name, catalogMd5: md5, reason: `does not open: ${describeError(error)}` });
       }
     }
   }
+  let leftovers = false;
+  for (const store of stores) if (!leftovers && (await store.hasSnapshotFiles?.())) leftovers = true;
+  const anyPointer = Object.keys(pointers).length > 0;
   return {
     db: undefined,
     catalogMd5: undefined,
-    source: anyPointer ? 'rebuild' : 'none',
+    source: anyPointer || leftovers ? 'rebuild' : 'none',
     location: undefined,
     skipped,
     pointers,
