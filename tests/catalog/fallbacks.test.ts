@@ -1,7 +1,15 @@
 import { chmod, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import { type Catalog, md5Hex, openCatalog, PhotoCache, POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core';
+import {
+  type Catalog,
+  md5Hex,
+  openCatalog,
+  PhotoCache,
+  POINTER_FILE,
+  parsePointer,
+  snapshotFileName,
+} from '@photolala/core';
 import { afterEach, describe, expect, test } from 'vitest';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
 
@@ -45,7 +53,13 @@ describe('reload fallbacks', () => {
     const c = await reopen(root, cacheDir);
     expect(c.loadInfo.source).toBe('mirror');
     expect(c.loadInfo.catalogMd5).toBe(newer);
-    expect(c.loadInfo.skipped).toContainEqual(expect.objectContaining({ store: 'root', catalogMd5: newer, reason: expect.stringMatching(/hashes to/) }));
+    expect(c.loadInfo.skipped).toContainEqual(
+      expect.objectContaining({
+        store: 'root',
+        catalogMd5: newer,
+        reason: expect.stringMatching(/hashes to/),
+      }),
+    );
     expect(paths(c)).toEqual(['a.jpg', 'b/c.jpg', 'd.jpg']);
   });
 
@@ -60,7 +74,9 @@ describe('reload fallbacks', () => {
     const c = await reopen(root, cacheDir);
     expect(c.loadInfo.source).toBe('older');
     expect(c.loadInfo.catalogMd5).toBe(newer);
-    expect(c.loadInfo.skipped).toContainEqual(expect.objectContaining({ catalogMd5: fakeMd5, reason: expect.stringMatching(/does not open/) }));
+    expect(c.loadInfo.skipped).toContainEqual(
+      expect.objectContaining({ catalogMd5: fakeMd5, reason: expect.stringMatching(/does not open/) }),
+    );
   });
 
   test('a snapshot whose hash does not match its name is skipped for the older one', async () => {
@@ -79,7 +95,14 @@ describe('reload fallbacks', () => {
 
   test('pointer lines that are paths or not exactly 32 hex characters are ignored', async () => {
     const { root, cacheDir, older } = await scannedTwice();
-    const evil = ['../../etc/passwd', `${older}0`, older.toUpperCase(), `/${older}`, `${older.slice(0, 31)}`, older].join('\n');
+    const evil = [
+      '../../etc/passwd',
+      `${older}0`,
+      older.toUpperCase(),
+      `/${older}`,
+      `${older.slice(0, 31)}`,
+      older,
+    ].join('\n');
     expect(parsePointer(evil)).toEqual([older]);
     await writeFile(path.join(root, POINTER_FILE), evil);
     const c = await reopen(root, cacheDir);
@@ -138,6 +161,8 @@ describe('reload fallbacks', () => {
     await rm(path.join(mirror, POINTER_FILE));
     const c = await reopen(root, cacheDir);
     expect(c.loadInfo.source).toBe('rebuild');
-    expect(c.loadInfo.skipped).toContainEqual(expect.objectContaining({ catalogMd5: md5, reason: expect.stringMatching(/unexpected trigger/) }));
+    expect(c.loadInfo.skipped).toContainEqual(
+      expect.objectContaining({ catalogMd5: md5, reason: expect.stringMatching(/unexpected trigger/) }),
+    );
   });
 });

@@ -54,7 +54,8 @@ export async function loadNewestSnapshot(stores: SnapshotStore[], maxBytes: numb
     try {
       const lines = await store.readPointer();
       if (lines === undefined) skipped.push({ store: store.name, reason: 'no pointer file' });
-      else if (lines.length === 0) skipped.push({ store: store.name, reason: 'pointer names no valid catalog-md5' });
+      else if (lines.length === 0)
+        skipped.push({ store: store.name, reason: 'pointer names no valid catalog-md5' });
       if (lines !== undefined) pointers[store.name] = lines;
     } catch (error) {
       skipped.push({ store: store.name, reason: `pointer unreadable: ${describeError(error)}` });
@@ -89,7 +90,11 @@ export async function loadNewestSnapshot(stores: SnapshotStore[], maxBytes: numb
       }
       const actual = md5Hex(bytes);
       if (actual !== md5) {
-        skipped.push({ store: store.name, catalogMd5: md5, reason: `content hashes to ${actual}, not to its name` });
+        skipped.push({
+          store: store.name,
+          catalogMd5: md5,
+          reason: `content hashes to ${actual}, not to its name`,
+        });
         continue;
       }
       try {
@@ -103,7 +108,11 @@ export async function loadNewestSnapshot(stores: SnapshotStore[], maxBytes: numb
           pointers,
         };
       } catch (error) {
-        skipped.push({ store: store.name, catalogMd5: md5, reason: `does not open: ${describeError(error)}` });
+        skipped.push({
+          store: store.name,
+          catalogMd5: md5,
+          reason: `does not open: ${describeError(error)}`,
+        });
       }
     }
   }
