@@ -1,4 +1,5 @@
 export * from './atomic-file.js';
+export * from './backend-plugin.js';
 export * from './cache.js';
 export * from './catalog/index.js';
 export * from './digest.js';

@@ -1,6 +1,6 @@
-import heicDecode from 'heic-decode';
 import sharp from 'sharp';
 import { PhotolalaError } from './errors.js';
+import { heifImages, type LazyHeifImageList } from './heic-decoder.js';
 import { type ImageKind, isRawKind } from './image-kind.js';
 import { findEmbeddedJpegs } from './raw-preview.js';
 
@@ -111,9 +111,9 @@ async function renderWithSharp(data: Uint8Array, options: RenderOptions, explici
  * applied again. Of the top-level images, the smallest one still covering the thumbnail is decoded.
  */
 async function renderHeic(data: Uint8Array, options: RenderOptions): Promise<RenderedThumbnail> {
-  let images: Awaited<ReturnType<typeof heicDecode.all>>;
+  let images: LazyHeifImageList;
   try {
-    images = await heicDecode.all({ buffer: data });
+    images = await heifImages(data);
   } catch (cause) {
     throw fail(`cannot read HEIF container: ${(cause as Error).message}`, cause);
   }

@@ -17,6 +17,7 @@ import { validateRelativePath } from '../paths.js';
 import type { RootSource } from '../root-source.js';
 import { type CatalogEntry, ENTRY_COLUMNS, type EntryRow, rowToEntry } from './entry-row.js';
 import { CatalogEvents } from './events.js';
+import { inspectStores, type StoreReport } from './inspect.js';
 import { DEFAULT_RETENTION } from './pointer.js';
 import { planScan, type ReadFile, type ScanPlan } from './scan-plan.js';
 import { createSchema, hardenDatabase, readVersionTable } from './schema.js';
@@ -591,6 +592,32 @@ export class Catalog {
       if (!this.dirty) return this.currentMd5;
       return (await this.publish()).catalogMd5;
     });
+  }
+
+  /** Both pointers and every snapshot they name, checked against their hashes. */
+  inspectSnapshots(): Promise<StoreReport[]> {
+    return inspectStores(this.stores, this.options.maxSnapshotBytes);
+  }
+
+  /** Which entries' thumbnail or metadata document is missing from the cache. */
+  async missingCacheFiles(): Promise<
+    { path: string; photoMd5: string; thumbnail: boolean; metadata: boolean }[]
+  > {
+    const missing: { path: string; photoMd5: string; thumbnail: boolean; metadata: boolean }[] = [];
+    // Materialised first: awaiting inside a live statement iterator would block other queries.
+    for (const entry of this.list()) {
+      if (!isMd5(entry.photoMd5)) continue;
+      const present = await this.cache.has(this.options.shard, entry.photoMd5 as string);
+      if (!present.thumbnail || !present.metadata) {
+        missing.push({
+          path: entry.path,
+          photoMd5: entry.photoMd5 as string,
+          thumbnail: !present.thumbnail,
+          metadata: !present.metadata,
+        });
+      }
+    }
+    return missing;
   }
 
   /** Publishes pending changes and releases the working database. */

@@ -10,6 +10,7 @@ export {
 } from './catalog.js';
 export type { CatalogEntry } from './entry-row.js';
 export { type CatalogEventMap, type CatalogEventName, CatalogEvents, type ScanPhase } from './events.js';
+export { inspectStores, type SnapshotReport, type StoreReport } from './inspect.js';
 export { DEFAULT_RETENTION, formatPointer, POINTER_FILE, parsePointer, snapshotFileName } from './pointer.js';
 export { SCHEMA_VERSION } from './schema.js';
 export { mirrorStore, rootStore, type SnapshotStore, type StoreName } from './snapshot-store.js';

@@ -30,19 +30,6 @@ export function hugePng(width: number, height: number): Buffer {
   ]);
 }
 
-/** A unique small JPEG: a gradient whose colours derive from `seed`. */
-export async function syntheticJpeg(seed: number, width = 64, height = 48): Promise<Buffer> {
-  const pixels = Buffer.alloc(width * height * 3);
-  for (let i = 0; i < width * height; i++) {
-    pixels[i * 3] = (seed * 37 + i) & 0xff;
-    pixels[i * 3 + 1] = (seed * 91 + (i >> 3)) & 0xff;
-    pixels[i * 3 + 2] = (seed * 13) & 0xff;
-  }
-  return sharp(pixels, { raw: { width, height, channels: 3 } })
-    .jpeg({ quality: 80 })
-    .toBuffer();
-}
-
 /** Mean absolute difference per channel value between two equally sized images (0..255). */
 export async function meanPixelDifference(a: Uint8Array, b: Uint8Array): Promise<number> {
   const [ra, rb] = await Promise.all(

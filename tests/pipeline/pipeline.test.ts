@@ -2,8 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { copyFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import sharp from 'sharp';
-import { afterAll, describe, expect, test } from 'vitest';
 import {
   catalogFilter,
   Digester,
@@ -16,9 +14,13 @@ import {
   PhotoCache,
   type RootSource,
   type SourceEntry,
-} from '../src/index.js';
-import { FIXTURES, fixture, tempDir } from './helpers.js';
-import { hugePng, meanPixelDifference, rawWithPreview, syntheticJpeg } from './images.js';
+} from '@photolala/core';
+import sharp from 'sharp';
+import { afterAll, describe, expect, test } from 'vitest';
+import { FIXTURES, syntheticJpeg, tempDir } from '../support/fs.js';
+import { hugePng, meanPixelDifference, rawWithPreview } from '../support/images.js';
+
+const fixture = (name: string) => path.join(FIXTURES, name);
 
 const cleanup: string[] = [];
 afterAll(async () => {
@@ -198,7 +200,7 @@ describe('digest', () => {
     ]);
     expect([withModifyDate.width, withModifyDate.height]).toEqual([322, 466]);
     const bare = (await digestFile(source, digester, 'bare.jpg')).metadata;
-    expect([bare.takenAt, bare.takenAtSource, bare.gps, bare.make]).toEqual([null, null, null, null]);
+    expect([bare.takenAt, bare.takenAtSource, bare.gps, bare.make]).toEqual([null, null, null, 'Photolala']);
   });
 
   test('fake-extension and truncated files are rejected with reasons', async () => {

@@ -1,0 +1,331 @@
+import { readFile } from 'node:fs/promises';
+import type { Catalog, CatalogEntry, ScanResult } from '@photolala/core';
+import type { Command } from 'commander';
+import { EXIT, type GlobalOptions, openRootCatalog } from './context.js';
+import type { Output } from './output.js';
+import { attachProgressBar } from './progress.js';
+
+type Action = (out: Output, globals: GlobalOptions) => Promise<number>;
+export type Runner = (command: Command, json: boolean, action: Action) => Promise<void>;
+
+/** Runs `body` on an opened catalog and always closes it (which publishes pending star changes). */
+async function withCatalog<T>(
+  root: string,
+  globals: GlobalOptions,
+  out: Output,
+  requireCatalog: boolean,
+  body: (catalog: Catalog) => Promise<T>,
+): Promise<T> {
+  const catalog = await openRootCatalog(root, globals, out, { requireCatalog });
+  try {
+    return await body(catalog);
+  } finally {
+    await catalog.close();
+  }
+}
+
+function entryJson(entry: CatalogEntry) {
+  return {
+    path: entry.path,
+    fastPhotoKey: entry.fastPhotoKey,
+    photoMd5: entry.photoMd5,
+    size: entry.size,
+    mtimeMs: entry.mtimeMs,
+    kind: entry.kind,
+    takenAt: entry.takenAt,
+    width: entry.width,
+    height: entry.height,
+    starred: entry.starred,
+    status: entry.status,
+    ...(entry.reason ? { reason: entry.reason } : {}),
+    ...(entry.externalId ? { externalId: entry.externalId } : {}),
+  };
+}
+
+function scanJson(result: ScanResult, source: string) {
+  return {
+    root: result.rootUri,
+    catalogMd5: result.catalogMd5,
+    entries: result.entries,
+    added: result.added.length,
+    removed: result.removed.length,
+    changed: result.changed.length,
+    moved: result.moved.length,
+    unchanged: result.unchanged,
+    failed: result.failed,
+    digested: result.digested,
+    rendered: result.rendered,
+    snapshots: result.snapshots,
+    wroteNewSnapshot: result.wroteNewSnapshot,
+    source,
+    durationMs: result.durationMs,
+    paths: { added: result.added, removed: result.removed, changed: result.changed, moved: result.moved },
+    warnings: result.warnings,
+  };
+}
+
+export function registerCommands(program: Command, run: Runner): void {
+  program
+    .command('scan')
+    .description('build or update the catalog of ROOT, then publish a snapshot')
+    .argument('<root>', 'a folder, file://, s3://, smb://, webdav(s):// URI or .photoslibrary')
+    .option('--json', 'print one JSON object with the result on stdout')
+    .option('--full', 're-read file heads even when size and mtime are unchanged')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ photolala scan ~/Pictures/2024\n  $ photolala scan /mnt/nas/photos --json > result.json\n',
+    )
+    .action(async function (this: Command, root: string, opts: { json?: boolean; full?: boolean }) {
+      await run(this, opts.json ?? false, (out, globals) =>
+        withCatalog(root, globals, out, false, async (catalog) => {
+          const source = catalog.loadInfo.source;
+          const showBar = !out.options.json && !out.options.quiet && process.stderr.isTTY === true;
+          const detach = showBar ? attachProgressBar(catalog, out.options.color) : () => {};
+          let result: ScanResult;
+          try {
+            result = await catalog.scan({ full: opts.full ?? false });
+          } finally {
+            detach();
+          }
+          if (out.options.json) out.json(scanJson(result, source));
+          else {
+            out.result(`${result.rootUri}: ${result.entries} entries, catalog ${result.catalogMd5}`);
+            out.result(
+              `  added ${result.added.length}, removed ${result.removed.length}, changed ${result.changed.length}, moved ${result.moved.length}, unchanged ${result.unchanged}, failed ${result.failed.length}  (${(result.durationMs / 1000).toFixed(1)} s, loaded from ${source})`,
+            );
+            for (const f of result.failed)
+              out.result(`  ${out.paint('red', 'failed')} ${f.path}: ${f.reason}`);
+            for (const s of result.snapshots) out.detail(`  snapshot ${s}`);
+          }
+          return result.failed.length > 0 ? EXIT.partial : EXIT.ok;
+        }),
+      );
+    });
+
+  program
+    .command('list')
+    .description('list the entries of the newest valid snapshot, without reading any photo')
+    .argument('<root>', 'the catalogued root')
+    .argument('[directory]', 'only entries under this folder (relative to the root)')
+    .option('--json', 'print NDJSON: one JSON object per entry')
+    .option('--starred', 'only starred entries')
+    .option('--kind <kind>', 'only entries of this kind (jpeg, heic, png, ..., other)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ photolala list ~/Pictures/2024 --starred\n  $ photolala list ~/Pictures/2024 trips/rome --json | jq .path\n',
+    )
+    .action(async function (
+      this: Command,
+      root: string,
+      directory: string | undefined,
+      opts: { json?: boolean; starred?: boolean; kind?: string },
+    ) {
+      await run(this, opts.json ?? false, (out, globals) =>
+        withCatalog(root, globals, out, true, async (catalog) => {
+          const filter = {
+            ...(directory ? { directory } : {}),
+            ...(opts.starred ? { starred: true } : {}),
+            ...(opts.kind ? { kind: opts.kind } : {}),
+          };
+          for (const entry of catalog.iterate(filter)) {
+            if (out.options.json) out.json(entryJson(entry));
+            else {
+              const star = entry.starred ? '*' : ' ';
+              const when = entry.takenAt ?? '-';
+              const size = entry.width && entry.height ? `${entry.width}x${entry.height}` : '-';
+              out.result(
+                `${star} ${entry.kind.padEnd(5)} ${when.padEnd(29)} ${size.padEnd(11)} ${entry.path}`,
+              );
+            }
+          }
+          return EXIT.ok;
+        }),
+      );
+    });
+
+  program
+    .command('thumbnail')
+    .description('print the absolute path of the cached 256x256 thumbnail, making it if missing')
+    .argument('<root>', 'the catalogued root')
+    .argument('<id>', 'a relative path, fast-photo-key, photo-md5 or apple-photo-id')
+    .addHelpText('after', '\nExample:\n  $ photolala thumbnail ~/Pictures/2024 trips/rome/IMG_0001.JPG\n')
+    .action(async function (this: Command, root: string, id: string) {
+      await run(this, false, (out, globals) =>
+        withCatalog(root, globals, out, true, async (catalog) => {
+          out.result(await catalog.thumbnail(id));
+          return EXIT.ok;
+        }),
+      );
+    });
+
+  program
+    .command('metadata')
+    .description('print the absolute path of the metadata document (or its content with --print)')
+    .argument('<root>', 'the catalogued root')
+    .argument('<id>', 'a relative path, fast-photo-key, photo-md5 or apple-photo-id')
+    .option('--print', 'print the document instead of its path')
+    .addHelpText('after', '\nExample:\n  $ photolala metadata ~/Pictures/2024 IMG_0001.JPG --print\n')
+    .action(async function (this: Command, root: string, id: string, opts: { print?: boolean }) {
+      await run(this, false, (out, globals) =>
+        withCatalog(root, globals, out, true, async (catalog) => {
+          const file = await catalog.metadata(id);
+          out.result(opts.print ? (await readFile(file, 'utf8')).trimEnd() : file);
+          return EXIT.ok;
+        }),
+      );
+    });
+
+  for (const starred of [true, false]) {
+    const name = starred ? 'star' : 'unstar';
+    program
+      .command(name)
+      .description(`${starred ? 'star' : 'unstar'} entries and queue the change for cloud sync`)
+      .argument('<root>', 'the catalogued root')
+      .argument('<ids...>', 'relative paths, fast-photo-keys or photo-md5s')
+      .addHelpText('after', `\nExample:\n  $ photolala ${name} ~/Pictures/2024 IMG_0001.JPG IMG_0002.JPG\n`)
+      .action(async function (this: Command, root: string, ids: string[]) {
+        await run(this, false, (out, globals) =>
+          withCatalog(root, globals, out, true, async (catalog) => {
+            for (const id of ids) {
+              const entry = starred ? await catalog.star(id) : await catalog.unstar(id);
+              out.result(`${starred ? 'starred' : 'unstarred'} ${entry.path}`);
+            }
+            return EXIT.ok;
+          }),
+        );
+      });
+  }
+
+  program
+    .command('status')
+    .description('show what a scan would change (added, removed, changed, moved); writes nothing')
+    .argument('<root>', 'the catalogued root')
+    .option('--json', 'print one JSON object')
+    .option('--full', 're-read file heads even when size and mtime are unchanged')
+    .addHelpText('after', '\nExample:\n  $ photolala status ~/Pictures/2024\n')
+    .action(async function (this: Command, root: string, opts: { json?: boolean; full?: boolean }) {
+      await run(this, opts.json ?? false, async (out, globals) => {
+        const catalog = await openRootCatalog(root, { ...globals, readOnly: true }, out);
+        try {
+          const status = await catalog.status({ full: opts.full ?? false });
+          if (out.options.json)
+            out.json({
+              root: catalog.rootUri,
+              catalogMd5: catalog.catalogMd5 ?? null,
+              source: catalog.loadInfo.source,
+              ...status,
+            });
+          else {
+            for (const p of status.added) out.result(`added    ${p}`);
+            for (const p of status.removed) out.result(`removed  ${p}`);
+            for (const p of status.changed) out.result(`changed  ${p}`);
+            for (const m of status.moved) out.result(`moved    ${m.from} -> ${m.to}`);
+            for (const f of status.failed) out.result(`failed   ${f.path}: ${f.reason}`);
+            out.info(
+              `${status.added.length} added, ${status.removed.length} removed, ${status.changed.length} changed, ${status.moved.length} moved, ${status.unchanged} unchanged`,
+            );
+          }
+          return EXIT.ok;
+        } finally {
+          await catalog.close();
+        }
+      });
+    });
+
+  program
+    .command('verify')
+    .description(
+      "check both pointers, their snapshots' hashes, and every entry's cached thumbnail and metadata",
+    )
+    .argument('<root>', 'the catalogued root')
+    .option('--json', 'print one JSON object')
+    .option('--repair', 'regenerate missing thumbnails and metadata documents')
+    .addHelpText('after', '\nExample:\n  $ photolala verify ~/Pictures/2024 --repair\n')
+    .action(async function (this: Command, root: string, opts: { json?: boolean; repair?: boolean }) {
+      await run(this, opts.json ?? false, (out, globals) =>
+        withCatalog(root, globals, out, true, async (catalog) => {
+          const stores = await catalog.inspectSnapshots();
+          const missing = await catalog.missingCacheFiles();
+          const repaired: string[] = [];
+          const repairFailed: { path: string; reason: string }[] = [];
+          if (opts.repair) {
+            for (const m of missing) {
+              try {
+                if (m.thumbnail) await catalog.thumbnail(m.path);
+                if (m.metadata) await catalog.metadata(m.path);
+                repaired.push(m.path);
+              } catch (error) {
+                repairFailed.push({ path: m.path, reason: (error as Error).message });
+              }
+            }
+          }
+          const badSnapshots = stores.flatMap((s) => s.snapshots.filter((x) => x.state !== 'ok'));
+          const storeProblems = stores.filter(
+            (s) => s.pointerProblem && !(s.store === 'root' && catalog.source.writeAtomic === undefined),
+          );
+          const unresolved = opts.repair ? repairFailed.length : missing.length;
+          const ok = badSnapshots.length === 0 && storeProblems.length === 0 && unresolved === 0;
+          if (out.options.json) {
+            out.json({ root: catalog.rootUri, ok, stores, missing, repaired, repairFailed });
+          } else {
+            for (const s of stores) {
+              out.result(
+                `${s.store} pointer: ${s.pointerProblem ?? `${s.pointer?.length ?? 0} snapshot(s)`}`,
+              );
+              for (const snap of s.snapshots) out.result(`  ${snap.state.padEnd(13)} ${snap.location}`);
+            }
+            out.result(
+              `cache: ${missing.length} entr${missing.length === 1 ? 'y' : 'ies'} missing a thumbnail or metadata`,
+            );
+            for (const m of missing)
+              out.result(
+                `  missing ${[m.thumbnail && 'thumbnail', m.metadata && 'metadata'].filter(Boolean).join(' and ')}: ${m.path}`,
+              );
+            if (opts.repair)
+              out.result(`repaired ${repaired.length}, could not repair ${repairFailed.length}`);
+            for (const f of repairFailed) out.result(`  ${f.path}: ${f.reason}`);
+            out.result(ok ? 'ok' : 'problems found');
+          }
+          return ok ? EXIT.ok : EXIT.failure;
+        }),
+      );
+    });
+
+  program
+    .command('snapshots')
+    .description('list the snapshots and pointers in the root and in the cache mirror')
+    .argument('<root>', 'the catalogued root')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExample:\n  $ photolala snapshots ~/Pictures/2024 --json\n')
+    .action(async function (this: Command, root: string, opts: { json?: boolean }) {
+      await run(this, opts.json ?? false, async (out, globals) => {
+        const catalog = await openRootCatalog(root, { ...globals, readOnly: true }, out);
+        try {
+          const stores = await catalog.inspectSnapshots();
+          if (out.options.json)
+            out.json({
+              root: catalog.rootUri,
+              loadedFrom: catalog.loadInfo.source,
+              catalogMd5: catalog.catalogMd5 ?? null,
+              stores,
+            });
+          else {
+            out.result(
+              `${catalog.rootUri} (loads from ${catalog.loadInfo.source}${catalog.catalogMd5 ? ` ${catalog.catalogMd5}` : ''})`,
+            );
+            for (const s of stores) {
+              out.result(`${s.store}: ${s.pointerProblem ?? 'pointer ok'}`);
+              for (const snap of s.snapshots) {
+                out.result(
+                  `  ${snap.catalogMd5}  ${snap.state.padEnd(13)} ${snap.size ?? '-'} bytes  ${snap.location}`,
+                );
+              }
+            }
+          }
+          return EXIT.ok;
+        } finally {
+          await catalog.close();
+        }
+      });
+    });
+}

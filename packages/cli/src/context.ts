@@ -1,0 +1,69 @@
+import { type Catalog, openCatalog, PhotolalaError } from '@photolala/core';
+import { openSource } from './backends.js';
+import { Output } from './output.js';
+
+/** Options every command accepts (see `photolala --help`). */
+export interface GlobalOptions {
+  cacheDir?: string;
+  concurrency?: number;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+  backend?: string[];
+  readOnly?: boolean;
+}
+
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  /** The scan completed and a snapshot was published, but some files could not be digested. */
+  partial: 3,
+} as const;
+
+export interface OpenOptions {
+  /** Refuse to go on when the root has no catalog yet (commands that only read one). */
+  requireCatalog?: boolean;
+}
+
+/** Opens a ROOT's catalog with the global options applied, reporting how it was loaded. */
+export async function openRootCatalog(
+  root: string,
+  globals: GlobalOptions,
+  out: Output,
+  options: OpenOptions = {},
+): Promise<Catalog> {
+  const { source, shard } = await openSource(
+    root,
+    { env: process.env, ...(globals.readOnly ? { readOnly: true } : {}) },
+    globals.backend ?? [],
+  );
+  const catalog = await openCatalog(source, {
+    ...(globals.cacheDir !== undefined ? { cacheDir: globals.cacheDir } : {}),
+    shard,
+    ...(globals.concurrency !== undefined ? { limits: { concurrency: globals.concurrency } } : {}),
+  });
+  const info = catalog.loadInfo;
+  out.detail(
+    `catalog of ${catalog.rootUri}: loaded from ${info.source}${info.location ? ` (${info.location})` : ''}`,
+  );
+  for (const skip of info.skipped) {
+    out.detail(`  skipped ${skip.store}${skip.catalogMd5 ? ` ${skip.catalogMd5}` : ''}: ${skip.reason}`);
+  }
+  if (info.source === 'older')
+    out.warn(`the newest snapshot of ${catalog.rootUri} is damaged; loaded an older one`);
+  if (options.requireCatalog && (info.source === 'none' || info.source === 'rebuild')) {
+    await catalog.close();
+    throw new PhotolalaError(
+      'NOT_FOUND',
+      `${catalog.rootUri} has no ${info.source === 'rebuild' ? 'readable ' : ''}catalog yet; run \`photolala scan ${root}\` first`,
+      { backend: 'cli', path: root },
+    );
+  }
+  catalog.events.on('warning', (w) => out.warn(w.message));
+  return catalog;
+}
+
+export function outputFor(globals: GlobalOptions, json: boolean, color: boolean): Output {
+  return new Output({ quiet: globals.quiet ?? false, verbose: globals.verbose ?? false, color, json });
+}

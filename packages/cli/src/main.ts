@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { describeError, isPhotolalaError } from '@photolala/core';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type Runner, registerCommands } from './commands.js';
+import { EXIT, type GlobalOptions, outputFor } from './context.js';
+import { colorEnabled } from './output.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new InvalidArgumentError('expected a whole number from 1 to 256');
+  return n;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(onExit: (code: number) => void): Command {
+  const program = new Command('photolala')
+    .description(
+      'Catalog very large photo folders: local disks, S3 prefixes, SMB/WebDAV shares, Apple Photos libraries.',
+    )
+    .version(version)
+    .addOption(
+      new Option('--cache-dir <dir>', 'cache root for thumbnails, metadata and snapshot mirrors').env(
+        'PHOTOLALA_CACHE_DIR',
+      ),
+    )
+    .option(
+      '--concurrency <n>',
+      'images digested at once (default: one per core locally, 8 remote)',
+      positiveInteger,
+    )
+    .option(
+      '--backend <scheme=module>',
+      'use a third-party backend module for a URI scheme (repeatable)',
+      collect,
+    )
+    .option('-q, --quiet', 'print nothing but results and errors')
+    .option('-v, --verbose', 'explain where the catalog was loaded from; show stack traces on errors')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ photolala scan ~/Pictures
+  $ photolala list ~/Pictures --starred --json
+  $ photolala thumbnail ~/Pictures 2024/IMG_0001.JPG
+
+Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files failed.`,
+    )
+    .exitOverride();
+
+  const run: Runner = async (command, json, action) => {
+    const globals = command.optsWithGlobals() as GlobalOptions;
+    const out = outputFor(globals, json, colorEnabled(globals.color, process.env, process.stderr));
+    try {
+      onExit(await action(out, globals));
+    } catch (error) {
+      if (isPhotolalaError(error) && error.code !== 'IO')
+        out.error(describeError(error).replace(/^[A-Z_]+: /, ''));
+      else out.error(describeError(error));
+      if (globals.verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+      onExit(EXIT.failure);
+    }
+  };
+  registerCommands(program, run);
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ||
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version'
+        ? EXIT.ok
+        : EXIT.usage;
+    }
+    throw error;
+  }
+  return code;
+}

@@ -1,0 +1,34 @@
+import type { RootSource } from './root-source.js';
+import type { RootLocation } from './root-uri.js';
+
+/** Options a front end (the CLI, an app) passes to every backend it creates a source with. */
+export interface SourceFactoryContext {
+  /** Environment for credentials (`PHOTOLALA_SMB_PASSWORD`, `AWS_*`, ...). */
+  env: NodeJS.ProcessEnv;
+  /** Open the root read-only even where writes would be allowed. */
+  readOnly?: boolean;
+}
+
+/**
+ * What a backend package exports so front ends can open roots of its scheme without knowing it:
+ * `export const photolalaBackend: BackendPlugin = { schemes: ['myproto'], createSource }`.
+ * The CLI loads such modules lazily, by scheme (see the CLI README, "Third-party backends").
+ */
+export interface BackendPlugin {
+  /** URI schemes served, lower case, without `://`. */
+  schemes: readonly string[];
+  /** Cache shard for the photos of this backend's roots; `local` when absent. */
+  cacheShard?: 'local' | 's3' | 'apple';
+  createSource(root: string, location: RootLocation, context: SourceFactoryContext): Promise<RootSource>;
+}
+
+export function isBackendPlugin(value: unknown): value is BackendPlugin {
+  const v = value as BackendPlugin | undefined;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray(v.schemes) &&
+    v.schemes.every((s) => typeof s === 'string') &&
+    typeof v.createSource === 'function'
+  );
+}
