@@ -385,7 +385,7 @@ export class Catalog {
         changed: plan.changed.map((f) => f.entry.path),
         moved: plan.moved.map((m) => ({ from: m.from.path, to: m.to.entry.path })),
         unchanged: plan.unchanged + plan.touched.length,
-        failed: failed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+        failed: this.allFailures(failed),
         digested,
         rendered,
         snapshots: published.snapshots,
@@ -399,6 +399,17 @@ export class Catalog {
       if (result.moved.length) this.events.emit('entries-moved', { moves: result.moved });
       return result;
     });
+  }
+
+  /** This scan's failures plus entries that failed before and are still unchanged, by path. */
+  private allFailures(fresh: ScanResult['failed']): ScanResult['failed'] {
+    const byPath = new Map(fresh.map((f) => [f.path, f]));
+    const stored = this.db.prepare(`SELECT path, reason FROM entries WHERE status = 'failed'`).all() as {
+      path: string;
+      reason: string | null;
+    }[];
+    for (const row of stored) if (!byPath.has(row.path)) byPath.set(row.path, { path: row.path, reason: row.reason ?? 'failed' });
+    return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   private async digestFile(

@@ -1,0 +1,232 @@
+import { copyFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FIXTURES, REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
+import { runCli } from './run-cli.js';
+
+const cleanup: string[] = [];
+let cacheDir: string;
+beforeAll(async () => {
+  cacheDir = await tempDir('cli-cache');
+  cleanup.push(cacheDir);
+});
+afterAll(async () => {
+  for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
+});
+
+const cli = (...args: string[]) => runCli(['--cache-dir', cacheDir, ...args]);
+
+async function fixtureRoot(): Promise<string> {
+  const root = await tempDir('cli-root');
+  cleanup.push(root);
+  for (const name of await readdir(FIXTURES)) {
+    if (/\.(jpg|heic)$/i.test(name)) await copyFile(path.join(FIXTURES, name), path.join(root, name));
+  }
+  await writeTree(root, { 'notes/readme.txt': 'not a photo', '.hidden.jpg': 'skipped' });
+  return root;
+}
+
+function parseNdjson(text: string): Record<string, unknown>[] {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('photolala CLI', () => {
+  test('scan, list, thumbnail, metadata, star and unstar on real photos', async () => {
+    const root = await fixtureRoot();
+    const scan = await cli('scan', root, '--json');
+    expect(scan.code).toBe(0);
+    expect(scan.stderr).toBe('');
+    const result = JSON.parse(scan.stdout);
+    expect(scan.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result).toMatchObject({
+      root: `file://${root}`,
+      entries: 15,
+      added: 15,
+      removed: 0,
+      changed: 0,
+      moved: 0,
+      unchanged: 0,
+      failed: [],
+      source: 'none',
+    });
+    expect(result.catalogMd5).toMatch(/^[0-9a-f]{32}$/);
+    expect(result.snapshots).toContain(`file://${root}/.photolala.${result.catalogMd5}.sqlite`);
+    expect(typeof result.durationMs).toBe('number');
+
+    const list = await cli('list', root, '--json');
+    expect(list.code).toBe(0);
+    const rows = parseNdjson(list.stdout);
+    expect(rows).toHaveLength(15);
+    for (const row of rows) {
+      for (const key of ['path', 'fastPhotoKey', 'photoMd5', 'size', 'mtimeMs', 'kind', 'takenAt', 'width', 'height', 'starred']) {
+        expect(row).toHaveProperty(key);
+      }
+    }
+    const heic = rows.find((r) => r.path === 'iphone_13_pro_max.HEIC')!;
+    expect(heic).toMatchObject({ kind: 'heic', width: 3024, height: 4032, takenAt: '2022-02-16T12:55:41.762+01:00' });
+    expect(rows.find((r) => r.path === 'notes/readme.txt')).toMatchObject({ kind: 'other', photoMd5: null });
+    expect((await cli('list', root, 'notes', '--json')).stdout.trim().split('\n')).toHaveLength(1);
+    expect(parseNdjson((await cli('list', root, '--kind', 'heic', '--json')).stdout).map((r) => r.path)).toEqual([
+      'iphone_13_pro_max.HEIC',
+    ]);
+
+    const thumb = await cli('thumbnail', root, 'DSCN0010.jpg');
+    expect(thumb.code).toBe(0);
+    const thumbPath = thumb.stdout.trim();
+    expect(path.isAbsolute(thumbPath)).toBe(true);
+    expect(thumbPath.startsWith(path.join(cacheDir, 'local', 'thumbnails'))).toBe(true);
+    const meta = await sharp(thumbPath).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 256, 256]);
+
+    const md5 = rows.find((r) => r.path === 'DSCN0010.jpg')!.photoMd5 as string;
+    const printed = await cli('metadata', root, md5, '--print');
+    expect(printed.code).toBe(0);
+    const doc = JSON.parse(printed.stdout);
+    expect(doc).toMatchObject({ photoMd5: md5, make: 'NIKON', model: 'COOLPIX P6000' });
+    expect(doc.gps.latitude).toBeCloseTo(43.467448, 6);
+    const metaPath = (await cli('metadata', root, 'DSCN0010.jpg')).stdout.trim();
+    expect(metaPath).toBe(path.join(cacheDir, 'local', 'metadata', md5.slice(0, 2), `${md5}.json`));
+
+    const star = await cli('star', root, 'DSCN0010.jpg', heic.fastPhotoKey as string);
+    expect(star.code).toBe(0);
+    expect(star.stdout).toBe('starred DSCN0010.jpg\nstarred iphone_13_pro_max.HEIC\n');
+    expect(parseNdjson((await cli('list', root, '--starred', '--json')).stdout).map((r) => r.path)).toEqual([
+      'DSCN0010.jpg',
+      'iphone_13_pro_max.HEIC',
+    ]);
+    expect((await cli('unstar', root, 'DSCN0010.jpg')).code).toBe(0);
+    expect(parseNdjson((await cli('list', root, '--starred', '--json')).stdout).map((r) => r.path)).toEqual([
+      'iphone_13_pro_max.HEIC',
+    ]);
+    const unknown = await cli('star', root, 'no/such.jpg');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no/such.jpg');
+  });
+
+  test('a rescan reports added, removed, changed and moved files; status writes nothing', async () => {
+    const root = await tempDir('cli-rescan');
+    cleanup.push(root);
+    await writeTree(root, {
+      'a.jpg': await syntheticJpeg(1),
+      'b.jpg': await syntheticJpeg(2),
+      'c.jpg': await syntheticJpeg(3),
+      'd/e.jpg': await syntheticJpeg(4),
+    });
+    expect((await cli('scan', root, '--json')).code).toBe(0);
+    await writeFile(path.join(root, 'new.jpg'), await syntheticJpeg(5));
+    await rm(path.join(root, 'b.jpg'));
+    await writeFile(path.join(root, 'c.jpg'), await syntheticJpeg(6));
+    await rename(path.join(root, 'd/e.jpg'), path.join(root, 'moved.jpg'));
+
+    const pointerBefore = await readFile(path.join(root, '.photolala.md5'), 'utf8');
+    const status = await cli('status', root, '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      added: ['new.jpg'],
+      removed: ['b.jpg'],
+      changed: ['c.jpg'],
+      moved: [{ from: 'd/e.jpg', to: 'moved.jpg' }],
+      unchanged: 1,
+    });
+    expect(await readFile(path.join(root, '.photolala.md5'), 'utf8')).toBe(pointerBefore);
+
+    const rescan = JSON.parse((await cli('scan', root, '--json')).stdout);
+    expect(rescan).toMatchObject({ added: 1, removed: 1, changed: 1, moved: 1, unchanged: 1, entries: 4, source: 'root' });
+    expect(rescan.paths.moved).toEqual([{ from: 'd/e.jpg', to: 'moved.jpg' }]);
+  });
+
+  test('verify finds missing cache files and --repair regenerates them', async () => {
+    const root = await tempDir('cli-verify');
+    cleanup.push(root);
+    await writeTree(root, { 'a.jpg': await syntheticJpeg(11), 'b.jpg': await syntheticJpeg(12) });
+    expect((await cli('scan', root)).code).toBe(0);
+    const ok = await cli('verify', root, '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, missing: [] });
+    const thumb = (await cli('thumbnail', root, 'a.jpg')).stdout.trim();
+    const original = await readFile(thumb);
+    await rm(thumb);
+    const broken = await cli('verify', root, '--json');
+    expect(broken.code).toBe(1);
+    expect(JSON.parse(broken.stdout).missing).toEqual([expect.objectContaining({ path: 'a.jpg', thumbnail: true, metadata: false })]);
+    const repaired = await cli('verify', root, '--repair');
+    expect(repaired.code).toBe(0);
+    expect(repaired.stdout).toContain('repaired 1');
+    expect(await readFile(thumb)).toEqual(original);
+    // A damaged snapshot is reported.
+    const pointer = (await readFile(path.join(root, '.photolala.md5'), 'utf8')).trim().split('\n')[0]!;
+    await writeFile(path.join(root, `.photolala.${pointer}.sqlite`), 'damaged');
+    const damaged = await cli('verify', root, '--json');
+    expect(damaged.code).toBe(1);
+    const rootStore = JSON.parse(damaged.stdout).stores.find((s: { store: string }) => s.store === 'root');
+    expect(rootStore.snapshots[0]).toMatchObject({ catalogMd5: pointer, state: 'hash-mismatch' });
+    const snapshots = await cli('snapshots', root, '--json');
+    expect(JSON.parse(snapshots.stdout)).toMatchObject({ loadedFrom: 'mirror', catalogMd5: pointer });
+  });
+
+  test('exit codes and error messages', async () => {
+    const root = await tempDir('cli-exit');
+    cleanup.push(root);
+    const bad = await cli('scan', root, '--no-such-flag');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown option');
+    expect((await cli()).code).toBe(2);
+    expect((await cli('--help')).code).toBe(0);
+    expect((await cli('scan', '--help')).stdout).toContain('Examples:');
+
+    const missing = await cli('scan', path.join(root, 'does-not-exist'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(path.join(root, 'does-not-exist'));
+    expect(missing.stderr).not.toMatch(/\n\s+at /); // no stack trace without --verbose
+
+    const notYet = await cli('list', root);
+    expect(notYet.code).toBe(1);
+    expect(notYet.stderr).toContain('photolala scan');
+
+    const full = await readFile(path.join(FIXTURES, 'DSCN0012.jpg'));
+    await writeTree(root, { 'ok.jpg': await syntheticJpeg(21), 'truncated.jpg': full.subarray(0, 20_000) });
+    const partial = await cli('scan', root, '--json');
+    expect(partial.code).toBe(3);
+    expect(JSON.parse(partial.stdout).failed).toEqual([{ path: 'truncated.jpg', reason: expect.stringMatching(/CORRUPT/) }]);
+    const human = await cli('scan', root);
+    expect(human.code).toBe(3);
+    expect(human.stdout).toMatch(/failed truncated\.jpg: /);
+  });
+
+  test('a non-TTY run prints no progress bar or escape codes', async () => {
+    const root = await tempDir('cli-notty');
+    cleanup.push(root);
+    await writeTree(root, { 'a.jpg': await syntheticJpeg(31) });
+    const run = await runCli(['--cache-dir', cacheDir, 'scan', root], { NO_COLOR: '' });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for escape codes
+    expect(run.stdout).not.toMatch(/[\u001b\r]/);
+    expect(run.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  test('a third-party backend outside packages/ is loaded by scheme', async () => {
+    const root = await tempDir('cli-plugin');
+    cleanup.push(root);
+    await writeTree(root, { 'x.jpg': await syntheticJpeg(41), 'y/z.jpg': await syntheticJpeg(42) });
+    const plugin = path.join(REPO_ROOT, 'tests/plugins/alias-backend.mjs');
+    const uri = `alias://${root}`;
+    const viaEnv = await runCli(['--cache-dir', cacheDir, 'scan', uri, '--json'], { PHOTOLALA_BACKENDS: `alias=${plugin}` });
+    expect(viaEnv.code).toBe(0);
+    const result = JSON.parse(viaEnv.stdout);
+    expect(result).toMatchObject({ root: uri, entries: 2, added: 2 });
+    // The alias backend is read-only: the snapshot lives in the cache mirror only.
+    expect(result.snapshots).toHaveLength(1);
+    expect(result.snapshots[0].startsWith(cacheDir)).toBe(true);
+    expect(result.warnings).toEqual([expect.stringMatching(/read-only/)]);
+    const viaFlag = await cli('--backend', `alias=${plugin}`, 'list', uri, '--json');
+    expect(parseNdjson(viaFlag.stdout).map((r) => r.path)).toEqual(['x.jpg', 'y/z.jpg']);
+    const none = await cli('scan', 'nobackend://host/x');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('install photolala-backend-nobackend');
+  });
+});

@@ -1,0 +1,59 @@
+// A third-party backend that lives outside packages/, to test the CLI's plug-in mechanism.
+// `alias:///abs/path` roots are served read-only from a local folder, with a tiny RootSource of
+// its own (no writeAtomic: the catalog must fall back to the cache mirror).
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { everythingFilter, fromSystemError, joinRelative, resolveInside } from '@photolala/core';
+
+async function createAliasSource(uri) {
+  const dir = decodeURIComponent(new URL(uri).pathname);
+  const backend = 'alias';
+  return {
+    backend,
+    uri,
+    capabilities: { writable: false, removable: false, etags: false, mtimeResolutionMs: 1, remote: false },
+    async *enumerate(options = {}) {
+      const filter = options.filter ?? everythingFilter;
+      const stack = [''];
+      while (stack.length) {
+        const rel = stack.pop();
+        for (const d of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
+          const child = joinRelative(rel, d.name.normalize('NFC'));
+          if (d.isDirectory() && filter.directory(d.name, child)) stack.push(child);
+          else if (d.isFile() && filter.file(d.name, child)) {
+            const info = await fs.stat(path.join(dir, child));
+            yield { path: child, size: info.size, mtimeMs: Math.floor(info.mtimeMs) };
+          }
+        }
+      }
+    },
+    async readHead(p, bytes) {
+      try {
+        const handle = await fs.open(resolveInside(dir, p, backend));
+        try {
+          const buffer = Buffer.alloc(bytes);
+          const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+          return buffer.subarray(0, bytesRead);
+        } finally {
+          await handle.close();
+        }
+      } catch (error) {
+        throw fromSystemError(error, backend, p, 'read');
+      }
+    },
+    async readAll(p) {
+      try {
+        const file = resolveInside(dir, p, backend);
+        await fs.access(file);
+        return createReadStream(file);
+      } catch (error) {
+        throw fromSystemError(error, backend, p, 'read');
+      }
+    },
+  };
+}
+
+export const photolalaBackend = {
+  schemes: ['alias'],
+  createSource: (root) => createAliasSource(root),
+};
