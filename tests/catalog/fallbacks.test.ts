@@ -84,7 +84,7 @@ describe('reload fallbacks', () => {
     for (const dir of [root, mirror]) {
       const file = path.join(dir, snapshotFileName(newer));
       const bytes = await readFile(file);
-      bytes[bytes.length - 1] ^= 0xff;
+      bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
       await writeFile(file, bytes);
     }
     const c = await reopen(root, cacheDir);

@@ -62,17 +62,33 @@ describe('photolala CLI', () => {
     const rows = parseNdjson(list.stdout);
     expect(rows).toHaveLength(15);
     for (const row of rows) {
-      for (const key of ['path', 'fastPhotoKey', 'photoMd5', 'size', 'mtimeMs', 'kind', 'takenAt', 'width', 'height', 'starred']) {
+      for (const key of [
+        'path',
+        'fastPhotoKey',
+        'photoMd5',
+        'size',
+        'mtimeMs',
+        'kind',
+        'takenAt',
+        'width',
+        'height',
+        'starred',
+      ]) {
         expect(row).toHaveProperty(key);
       }
     }
     const heic = rows.find((r) => r.path === 'iphone_13_pro_max.HEIC')!;
-    expect(heic).toMatchObject({ kind: 'heic', width: 3024, height: 4032, takenAt: '2022-02-16T12:55:41.762+01:00' });
+    expect(heic).toMatchObject({
+      kind: 'heic',
+      width: 3024,
+      height: 4032,
+      takenAt: '2022-02-16T12:55:41.762+01:00',
+    });
     expect(rows.find((r) => r.path === 'notes/readme.txt')).toMatchObject({ kind: 'other', photoMd5: null });
     expect((await cli('list', root, 'notes', '--json')).stdout.trim().split('\n')).toHaveLength(1);
-    expect(parseNdjson((await cli('list', root, '--kind', 'heic', '--json')).stdout).map((r) => r.path)).toEqual([
-      'iphone_13_pro_max.HEIC',
-    ]);
+    expect(
+      parseNdjson((await cli('list', root, '--kind', 'heic', '--json')).stdout).map((r) => r.path),
+    ).toEqual(['iphone_13_pro_max.HEIC']);
 
     const thumb = await cli('thumbnail', root, 'DSCN0010.jpg');
     expect(thumb.code).toBe(0);
@@ -135,7 +151,15 @@ describe('photolala CLI', () => {
     expect(await readFile(path.join(root, '.photolala.md5'), 'utf8')).toBe(pointerBefore);
 
     const rescan = JSON.parse((await cli('scan', root, '--json')).stdout);
-    expect(rescan).toMatchObject({ added: 1, removed: 1, changed: 1, moved: 1, unchanged: 1, entries: 4, source: 'root' });
+    expect(rescan).toMatchObject({
+      added: 1,
+      removed: 1,
+      changed: 1,
+      moved: 1,
+      unchanged: 1,
+      entries: 4,
+      source: 'root',
+    });
     expect(rescan.paths.moved).toEqual([{ from: 'd/e.jpg', to: 'moved.jpg' }]);
   });
 
@@ -152,7 +176,9 @@ describe('photolala CLI', () => {
     await rm(thumb);
     const broken = await cli('verify', root, '--json');
     expect(broken.code).toBe(1);
-    expect(JSON.parse(broken.stdout).missing).toEqual([expect.objectContaining({ path: 'a.jpg', thumbnail: true, metadata: false })]);
+    expect(JSON.parse(broken.stdout).missing).toEqual([
+      expect.objectContaining({ path: 'a.jpg', thumbnail: true, metadata: false }),
+    ]);
     const repaired = await cli('verify', root, '--repair');
     expect(repaired.code).toBe(0);
     expect(repaired.stdout).toContain('repaired 1');
@@ -191,7 +217,9 @@ describe('photolala CLI', () => {
     await writeTree(root, { 'ok.jpg': await syntheticJpeg(21), 'truncated.jpg': full.subarray(0, 20_000) });
     const partial = await cli('scan', root, '--json');
     expect(partial.code).toBe(3);
-    expect(JSON.parse(partial.stdout).failed).toEqual([{ path: 'truncated.jpg', reason: expect.stringMatching(/CORRUPT/) }]);
+    expect(JSON.parse(partial.stdout).failed).toEqual([
+      { path: 'truncated.jpg', reason: expect.stringMatching(/CORRUPT/) },
+    ]);
     const human = await cli('scan', root);
     expect(human.code).toBe(3);
     expect(human.stdout).toMatch(/failed truncated\.jpg: /);
@@ -215,7 +243,9 @@ describe('photolala CLI', () => {
     await writeTree(root, { 'x.jpg': await syntheticJpeg(41), 'y/z.jpg': await syntheticJpeg(42) });
     const plugin = path.join(REPO_ROOT, 'tests/plugins/alias-backend.mjs');
     const uri = `alias://${root}`;
-    const viaEnv = await runCli(['--cache-dir', cacheDir, 'scan', uri, '--json'], { PHOTOLALA_BACKENDS: `alias=${plugin}` });
+    const viaEnv = await runCli(['--cache-dir', cacheDir, 'scan', uri, '--json'], {
+      PHOTOLALA_BACKENDS: `alias=${plugin}`,
+    });
     expect(viaEnv.code).toBe(0);
     const result = JSON.parse(viaEnv.stdout);
     expect(result).toMatchObject({ root: uri, entries: 2, added: 2 });

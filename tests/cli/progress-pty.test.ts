@@ -10,7 +10,10 @@ afterAll(async () => {
 });
 
 /** Runs a command in a pseudo-terminal with util-linux `script`, returning everything it drew. */
-function inPty(command: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+function inPty(
+  command: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       env: { ...process.env, ...env, TERM: 'xterm-256color', COLUMNS: '120' },
@@ -23,7 +26,9 @@ function inPty(command: string, env: Record<string, string>): Promise<{ code: nu
     child.stderr.on('data', (d) => {
       output += String(d);
     });
-    child.on('error', (error) => reject(new Error(`cannot run \`script\` (apt-get install util-linux): ${error.message}`)));
+    child.on('error', (error) =>
+      reject(new Error(`cannot run \`script\` (apt-get install util-linux): ${error.message}`)),
+    );
     child.on('close', (code) => resolve({ code, output }));
   });
 }

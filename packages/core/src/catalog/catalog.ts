@@ -408,7 +408,8 @@ export class Catalog {
       path: string;
       reason: string | null;
     }[];
-    for (const row of stored) if (!byPath.has(row.path)) byPath.set(row.path, { path: row.path, reason: row.reason ?? 'failed' });
+    for (const row of stored)
+      if (!byPath.has(row.path)) byPath.set(row.path, { path: row.path, reason: row.reason ?? 'failed' });
     return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
