@@ -142,6 +142,15 @@ describe('snapshots and pointers', () => {
     const three = await a.scan();
     expect(three.catalogMd5).toBe(one.catalogMd5);
     expect(three.wroteNewSnapshot).toBe(false);
+    // Reloading the snapshot and publishing it again gives the same bytes too.
+    await a.close();
+    const b = await openAt(root, cacheDir);
+    const four = await b.scan();
+    expect([four.catalogMd5, four.wroteNewSnapshot]).toEqual([one.catalogMd5, false]);
+    const c = await openAt(root, cacheDir);
+    await c.star('notes.txt');
+    await c.unstar('notes.txt');
+    expect(await c.save()).toBe(one.catalogMd5);
   });
 
   test('retention keeps the newest three snapshots and prunes older files', async () => {

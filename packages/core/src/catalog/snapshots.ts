@@ -129,6 +129,21 @@ export async function loadNewestSnapshot(stores: SnapshotStore[], maxBytes: numb
   };
 }
 
+/**
+ * `VACUUM INTO` writes the source's schema cookie plus one and its own change counter, so a snapshot
+ * of a reloaded snapshot would differ from the original in those header fields alone. Fixing them to
+ * 1 (cookie at offset 40, change counter at 24 and the matching version-valid-for at 92) makes equal
+ * rows give equal bytes across reloads; an immutable file shared by no live connection needs neither.
+ */
+function normalizeHeader(bytes: Buffer): Buffer {
+  if (bytes.length >= 100) {
+    bytes.writeUInt32BE(1, 24);
+    bytes.writeUInt32BE(1, 40);
+    bytes.writeUInt32BE(1, 92);
+  }
+  return bytes;
+}
+
 /** Serialises the working database with `VACUUM INTO`: rows in key order, so equal content gives equal bytes. */
 export async function serializeSnapshot(
   db: Database.Database,
@@ -138,7 +153,7 @@ export async function serializeSnapshot(
   const temp = nodePath.join(tempDir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.sqlite`);
   try {
     db.prepare('VACUUM INTO ?').run(temp);
-    const bytes = await fsp.readFile(temp);
+    const bytes = normalizeHeader(await fsp.readFile(temp));
     return { bytes, catalogMd5: md5Hex(bytes) };
   } finally {
     await fsp.rm(temp, { force: true });
