@@ -223,7 +223,8 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
         });
       }
       const handle = await fsp.open(real, constants.O_RDONLY);
-      return handle.createReadStream({ highWaterMark: 1024 * 1024 });
+      // The default 64 KiB chunks: a larger buffer is allocated whole even for a 5 KiB photo.
+      return handle.createReadStream();
     } catch (error) {
       throw fromSystemError(error, BACKEND, path, 'read');
     }

@@ -1,8 +1,9 @@
-import { promises as fsp } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fsp, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import envPaths from 'env-paths';
-import { writeFileAtomic } from './atomic-file.js';
+import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
 import { PhotolalaError } from './errors.js';
 import { isApplePhotoId, isMd5, md5Hex } from './identity.js';
 
@@ -33,6 +34,8 @@ export function resolveCacheRoot(option?: string, env: NodeJS.ProcessEnv = proce
  */
 export class PhotoCache {
   readonly root: string;
+  /** Shard folders already created by this process: one mkdir per folder, not one per file. */
+  private readonly knownFolders = new Set<string>();
 
   constructor(root: string) {
     this.root = nodePath.resolve(root);
@@ -61,11 +64,10 @@ export class PhotoCache {
     return nodePath.join(this.root, md5Hex(Buffer.from(rootUri, 'utf8')));
   }
 
-  /** Which of the two derived files exist. */
+  /** Which of the two derived files exist (two stat calls; cheaper inline than via the thread pool). */
   async has(shard: CacheShard, key: string): Promise<{ thumbnail: boolean; metadata: boolean }> {
     const paths = this.pathsFor(shard, key);
-    const [thumbnail, metadata] = await Promise.all([exists(paths.thumbnail), exists(paths.metadata)]);
-    return { thumbnail, metadata };
+    return { thumbnail: existsSync(paths.thumbnail), metadata: existsSync(paths.metadata) };
   }
 
   async writeThumbnail(shard: CacheShard, key: string, jpeg: Uint8Array): Promise<string> {
@@ -91,7 +93,23 @@ export class PhotoCache {
 
   private async write(target: string, data: Uint8Array): Promise<void> {
     try {
-      await writeFileAtomic(target, data);
+      // Cache files are regenerated on demand, so atomic is enough; fsync per thumbnail would
+      // dominate the cost of a scan of small photos.
+      const folder = nodePath.dirname(target);
+      if (!this.knownFolders.has(folder)) {
+        mkdirSync(folder, { recursive: true });
+        this.knownFolders.add(folder);
+      }
+      // Synchronous on purpose: a few small writes cost less on the (mostly idle) main thread than
+      // queued behind sharp's decodes in libuv's shared thread pool.
+      const temp = nodePath.join(folder, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
+      try {
+        writeFileSync(temp, data, { flag: 'wx', mode: 0o644 });
+        renameSync(temp, target);
+      } catch (error) {
+        rmSync(temp, { force: true });
+        throw error;
+      }
     } catch (cause) {
       throw new PhotolalaError('IO', `cannot write cache file ${target}: ${(cause as Error).message}`, {
         backend: 'cache',
@@ -109,14 +127,5 @@ export class PhotoCache {
         backend: 'cache',
       },
     );
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await fsp.access(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -70,10 +70,12 @@ const finish = (image: Sharp) =>
     .toBuffer();
 
 async function renderWithSharp(data: Uint8Array, options: RenderOptions, explicitOrientation?: number) {
+  // One instance for header and pixels. sharp's own pixel limit would refuse the header read of an
+  // oversized image without saying its size, so the limit is checked here before any decoding.
+  const image = sharp(data, { limitInputPixels: false, failOn: 'error', pages: 1 });
   let meta: SharpMetadata;
   try {
-    // The header alone, without sharp's own pixel limit, so an oversized image is reported with its size.
-    meta = await sharp(data, { limitInputPixels: false, pages: 1 }).metadata();
+    meta = await image.metadata();
   } catch (cause) {
     throw fail(`cannot read image header: ${(cause as Error).message}`, cause);
   }
@@ -88,7 +90,6 @@ async function renderWithSharp(data: Uint8Array, options: RenderOptions, explici
     );
   }
   const orientation = explicitOrientation ?? meta.orientation ?? 1;
-  const image = sharp(data, { limitInputPixels: options.maxPixels, failOn: 'error', pages: 1 });
   try {
     const jpeg = await finish(
       explicitOrientation === undefined ? image.rotate() : orient(image, orientation),
