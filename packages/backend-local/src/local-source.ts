@@ -1,4 +1,13 @@
-import { constants, type Dirent, promises as fsp, readdirSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  type Dirent,
+  promises as fsp,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import nodePath from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -191,22 +200,24 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
 
   async function readHead(path: string, bytes: number): Promise<Buffer> {
     const file = await locate(path);
-    let handle: fsp.FileHandle | undefined;
+    // Synchronous on purpose: a head read on a local disk takes microseconds, while the promise
+    // version costs three thread-pool round trips per file and is several times slower on 100k files.
+    let fd: number | undefined;
     try {
-      handle = await fsp.open(file, constants.O_RDONLY);
-      const buffer = Buffer.alloc(bytes);
+      fd = openSync(file, constants.O_RDONLY);
+      const buffer = Buffer.allocUnsafe(bytes);
       let filled = 0;
       // One read normally; loop only for the rare short read.
       while (filled < bytes) {
-        const { bytesRead } = await handle.read(buffer, filled, bytes - filled, filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
+        const read = readSync(fd, buffer, filled, bytes - filled, filled);
+        if (read === 0) break;
+        filled += read;
       }
-      return filled === bytes ? buffer : buffer.subarray(0, filled);
+      return filled === bytes ? buffer : Buffer.from(buffer.subarray(0, filled));
     } catch (error) {
       throw fromSystemError(error, BACKEND, path, 'read');
     } finally {
-      await handle?.close();
+      if (fd !== undefined) closeSync(fd);
     }
   }
 

@@ -1,0 +1,80 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+
+/**
+ * `count` small, valid, unique JPEGs in a dated tree (30 day folders), with hidden files, AppleDouble
+ * files and XMP sidecars mixed in the way real camera-card copies have them. Every JPEG gets a COM
+ * segment with its index, so bytes and photo-md5s differ while decoding cost stays that of a real
+ * small photo.
+ */
+export async function smallCorpus(dir: string, count: number): Promise<string> {
+  const marker = path.join(dir, `.complete-${count}`);
+  if (existsSync(marker)) return dir;
+  const base = await sharp({
+    create: {
+      width: 320,
+      height: 240,
+      channels: 3,
+      background: '#000',
+      noise: { type: 'gaussian', mean: 128, sigma: 40 },
+    },
+  })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  for (let i = 0; i < count; i++) {
+    const folder = path.join(
+      dir,
+      `2024-${String((Math.floor(i / 1000) % 12) + 1).padStart(2, '0')}-${String((i % 30) + 1).padStart(2, '0')}`,
+    );
+    if (i < 360 || !existsSync(folder)) mkdirSync(folder, { recursive: true });
+    const comment = Buffer.from(`photolala bench photo ${i}`);
+    const segment = Buffer.alloc(4 + comment.length);
+    segment[0] = 0xff;
+    segment[1] = 0xfe;
+    segment.writeUInt16BE(comment.length + 2, 2);
+    comment.copy(segment, 4);
+    writeFileSync(
+      path.join(folder, `IMG_${i}.JPG`),
+      Buffer.concat([base.subarray(0, 2), segment, base.subarray(2)]),
+    );
+    if (i % 100 === 0) {
+      writeFileSync(path.join(folder, `._IMG_${i}.JPG`), 'AppleDouble');
+      writeFileSync(path.join(folder, `IMG_${i}.xmp`), '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>');
+    }
+    if (i % 1000 === 0) writeFileSync(path.join(folder, '.DS_Store'), 'finder');
+  }
+  writeFileSync(marker, '');
+  return dir;
+}
+
+/** `count` camera-sized (4000x3000, 12 MP) JPEGs with EXIF, each unique. */
+export async function cameraCorpus(dir: string, count: number): Promise<string> {
+  const marker = path.join(dir, `.complete-${count}`);
+  if (existsSync(marker)) return dir;
+  mkdirSync(dir, { recursive: true });
+  const width = 4000;
+  const height = 3000;
+  for (let i = 0; i < count; i++) {
+    // A smooth scene plus mild noise: about the entropy (and file size) of a real photo.
+    const scene = await sharp({
+      create: {
+        width,
+        height,
+        channels: 3,
+        background: '#000',
+        noise: { type: 'gaussian', mean: 110 + i, sigma: 18 },
+      },
+    })
+      .blur(1.2)
+      .withExif({
+        IFD0: { Make: 'Photolala', Model: 'Bench Camera', Orientation: String((i % 8) + 1) },
+        IFD2: { DateTimeOriginal: `2024:05:${String((i % 28) + 1).padStart(2, '0')} 10:00:00`, ISO: '200' },
+      })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    writeFileSync(path.join(dir, `CAM_${i}.JPG`), scene);
+  }
+  writeFileSync(marker, '');
+  return dir;
+}

@@ -1,0 +1,271 @@
+// One benchmark scenario in a fresh process, so its peak RSS is its own. Prints one JSON line.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { createLocalSource } from '@photolala/backend-local';
+import { type CatalogEventMap, openCatalog, planScan, type RootSource } from '@photolala/core';
+import sharp from 'sharp';
+
+interface Args {
+  scenario: string;
+  root: string;
+  cacheDir: string;
+  concurrency: number;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  files: number;
+  ms: number;
+  baselineMs?: number;
+  baseline?: string;
+  extra: Record<string, number | string>;
+  peakRssMb: number;
+}
+
+const args = JSON.parse(process.argv[2]!) as Args;
+const now = () => performance.now();
+
+/** The minimal loop the discovery target is measured against: walk, open, read 4 KiB, md5, close. */
+function minimalHeadLoop(root: string): number {
+  let files = 0;
+  const buffer = Buffer.alloc(4096);
+  const stack = [root];
+  while (stack.length) {
+    const dir = stack.pop()!;
+    for (const d of readdirSync(dir, { withFileTypes: true })) {
+      if (d.name.startsWith('.')) continue;
+      const full = path.join(dir, d.name);
+      if (d.isDirectory()) stack.push(full);
+      else if (d.isFile()) {
+        const fd = openSync(full, 'r');
+        const n = readSync(fd, buffer, 0, 4096, 0);
+        createHash('md5').update(buffer.subarray(0, n)).digest('hex');
+        closeSync(fd);
+        files++;
+      }
+    }
+  }
+  return files;
+}
+
+function countingSource(source: RootSource) {
+  let opened = 0;
+  const wrapped = Object.assign(Object.create(source) as RootSource, {
+    readHead: (p: string, n: number) => {
+      opened++;
+      return source.readHead(p, n);
+    },
+    readAll: (p: string) => {
+      opened++;
+      return source.readAll(p);
+    },
+  });
+  return { source: wrapped, opened: () => opened };
+}
+
+const emptyLookup = { byPath: () => undefined, allPaths: () => [] as string[] };
+
+function removeSnapshots(root: string) {
+  for (const name of readdirSync(root))
+    if (name.startsWith('.photolala')) rmSync(path.join(root, name), { force: true });
+}
+
+async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
+  const { scenario, root, cacheDir, concurrency } = args;
+  switch (scenario) {
+    case 'discovery': {
+      minimalHeadLoop(root); // warm the page cache for both sides
+      let t = now();
+      const baselineFiles = minimalHeadLoop(root);
+      const baselineMs = now() - t;
+      const source = await createLocalSource({ root, readOnly: true });
+      t = now();
+      const plan = await planScan(source, emptyLookup, { full: false, headConcurrency: 16 });
+      const ms = now() - t;
+      return {
+        scenario,
+        files: plan.added.length,
+        ms,
+        baselineMs,
+        baseline: 'node loop: readdir + open/read 4 KiB/md5/close, one thread',
+        extra: { baselineFiles, images: plan.added.filter((f) => f.image).length },
+      };
+    }
+    case 'rescan': {
+      const catalog = await openCatalog(await createLocalSource({ root, readOnly: true }), { cacheDir });
+      const counted = countingSource(catalog.source);
+      const byPath = new Map(catalog.list().map((e) => [e.path, e]));
+      spawnSync('find', [root, '-type', 'f', '-printf', '%s %T@\\n'], { stdio: 'ignore' });
+      let t = now();
+      spawnSync('find', [root, '-type', 'f', '-printf', '%s %T@\\n'], {
+        stdio: ['ignore', 'ignore', 'ignore'],
+      });
+      const baselineMs = now() - t;
+      t = now();
+      const status = await catalog.status();
+      const ms = now() - t;
+      // Same plan again through a counting wrapper, to prove no file is opened.
+      const rows = new Map(
+        [...byPath.values()].map((e) => [
+          e.path,
+          {
+            path: e.path,
+            fast_photo_key: e.fastPhotoKey,
+            size: e.size,
+            mtime_ms: e.mtimeMs,
+            etag: e.etag,
+            external_id: null,
+            photo_md5: e.photoMd5,
+            kind: e.kind,
+            taken_at: null,
+            width: null,
+            height: null,
+            starred: 0,
+            status: e.status,
+            reason: null,
+          },
+        ]),
+      );
+      await planScan(
+        counted.source,
+        { byPath: (p) => rows.get(p), allPaths: () => rows.keys() },
+        { full: false, headConcurrency: 16 },
+      );
+      await catalog.close();
+      return {
+        scenario,
+        files: status.unchanged,
+        ms,
+        baselineMs,
+        baseline: "find DIR -type f -printf '%s %T@\\n'",
+        extra: {
+          changed: status.added.length + status.changed.length + status.removed.length,
+          filesOpened: counted.opened(),
+        },
+      };
+    }
+    case 'reload': {
+      const pointer = readFileSync(path.join(root, '.photolala.md5'), 'utf8').split('\n')[0]!;
+      const snapshot = path.join(root, `.photolala.${pointer}.sqlite`);
+      spawnSync('sqlite3', [snapshot, 'select * from entries'], { stdio: 'ignore' });
+      let t = now();
+      const sq = spawnSync('sqlite3', [snapshot, 'select * from entries'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      if (sq.status !== 0) throw new Error(`sqlite3 failed (apt-get install sqlite3): ${sq.stderr}`);
+      const baselineMs = now() - t;
+      t = now();
+      const catalog = await openCatalog(await createLocalSource({ root, readOnly: true }), { cacheDir });
+      const openMs = now() - t;
+      const firstPage = catalog.list({ limit: 100 });
+      const firstPageMs = now() - t;
+      const all = catalog.list();
+      const ms = now() - t;
+      await catalog.close();
+      return {
+        scenario,
+        files: all.length,
+        ms,
+        baselineMs,
+        baseline: "sqlite3 SNAPSHOT 'select * from entries'",
+        extra: {
+          openMs: Math.round(openMs),
+          firstPageMs: Math.round(firstPageMs),
+          firstPage: firstPage.length,
+          listAllMs: Math.round(ms - openMs),
+          snapshotMb: +(readFileSync(snapshot).length / 1e6).toFixed(1),
+        },
+      };
+    }
+    case 'camera':
+    case 'full': {
+      removeSnapshots(root);
+      rmSync(cacheDir, { recursive: true, force: true });
+      let baselineMs: number | undefined;
+      if (scenario === 'camera') {
+        const files = readdirSync(root).filter((n) => n.endsWith('.JPG'));
+        let i = 0;
+        const t0 = now();
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            while (i < files.length) {
+              const f = files[i++]!;
+              await sharp(readFileSync(path.join(root, f)))
+                .rotate()
+                .resize(256, 256, { fit: 'cover' })
+                .jpeg({ quality: 85 })
+                .toBuffer();
+            }
+          }),
+        );
+        baselineMs = now() - t0;
+      }
+      const catalog = await openCatalog(await createLocalSource({ root }), {
+        cacheDir,
+        limits: { concurrency },
+      });
+      const phaseEnds: Partial<Record<CatalogEventMap['progress']['phase'], number>> = {};
+      const t = now();
+      catalog.events.on('progress', (p) => {
+        phaseEnds[p.phase] = now() - t;
+      });
+      const result = await catalog.scan();
+      const ms = now() - t;
+      await catalog.close();
+      const digestStart = phaseEnds.discover ?? 0;
+      return {
+        scenario,
+        files: result.entries,
+        ms,
+        ...(baselineMs !== undefined
+          ? {
+              baselineMs,
+              baseline: `plain sharp loop, same 256x256 cover thumbnails, concurrency ${concurrency}`,
+            }
+          : {}),
+        extra: {
+          digested: result.digested,
+          failed: result.failed.length,
+          filesPerSecond: Math.round(result.entries / (ms / 1000)),
+          discoverMsPerFile: +(digestStart / result.entries).toFixed(3),
+          digestMsPerImage: +(
+            ((phaseEnds.digest ?? digestStart) - digestStart) /
+            Math.max(result.digested, 1)
+          ).toFixed(3),
+          writeMs: Math.round(ms - (phaseEnds.digest ?? digestStart)),
+        },
+      };
+    }
+    case 'lookups': {
+      const catalog = await openCatalog(await createLocalSource({ root, readOnly: true }), { cacheDir });
+      const ids = catalog
+        .list()
+        .filter((e) => e.photoMd5)
+        .map((e) => e.path);
+      let t = now();
+      for (const id of ids) await catalog.thumbnail(id);
+      const thumbMs = now() - t;
+      t = now();
+      for (const id of ids) await catalog.metadata(id);
+      const metaMs = now() - t;
+      await catalog.close();
+      return {
+        scenario,
+        files: ids.length,
+        ms: thumbMs + metaMs,
+        extra: {
+          thumbnailUsPerCall: +((thumbMs * 1000) / ids.length).toFixed(1),
+          metadataUsPerCall: +((metaMs * 1000) / ids.length).toFixed(1),
+        },
+      };
+    }
+    default:
+      throw new Error(`unknown scenario ${scenario}`);
+  }
+}
+
+const result = await run();
+const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+process.stdout.write(`${JSON.stringify({ ...result, peakRssMb })}\n`);
