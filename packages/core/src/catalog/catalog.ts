@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
 import BetterSqlite3 from 'better-sqlite3';
-import pLimit from 'p-limit';
 import { type CacheShard, PhotoCache, resolveCacheRoot } from '../cache.js';
 import {
   Digester,
@@ -357,22 +356,23 @@ export class Catalog {
       const rows: EntryRow[] = [];
       const documents = new Map<string, string>();
       const failed = [...plan.failed];
-      const limit = pLimit(this.options.limits.concurrency);
       this.events.emit('progress', { phase: 'digest', discovered: plan.discovered, digested, total });
-      await Promise.all(
-        toDigest.map((file) =>
-          limit(async () => {
-            if (options.signal?.aborted) throw options.signal.reason;
-            const { row, rendered: madeThumbnail } = await this.digestFile(file, documents, failed);
-            rows.push(row);
-            if (madeThumbnail) rendered++;
-            if (file.image) {
-              digested++;
-              this.events.emit('progress', { phase: 'digest', discovered: plan.discovered, digested, total });
-            }
-          }),
-        ),
-      );
+      // A fixed set of workers pulling from the list: no promise per file, so memory stays flat.
+      let next = 0;
+      const worker = async () => {
+        while (next < toDigest.length) {
+          if (options.signal?.aborted) throw options.signal.reason;
+          const file = toDigest[next++]!;
+          const { row, rendered: madeThumbnail } = await this.digestFile(file, documents, failed);
+          rows.push(row);
+          if (madeThumbnail) rendered++;
+          if (file.image) {
+            digested++;
+            this.events.emit('progress', { phase: 'digest', discovered: plan.discovered, digested, total });
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, this.options.limits.concurrency) }, worker));
       this.applyPlan(plan, rows, documents);
       this.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
       const published = await this.publish();
