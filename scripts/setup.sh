@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests and benchmarks use: exiftool (reference metadata), sqlite3 (benchmark
-# baseline), util-linux `script` (pseudo-terminal for the progress-bar test).
-APT_PACKAGES=(libimage-exiftool-perl sqlite3 util-linux)
+# baseline), util-linux `script` (pseudo-terminal for the progress-bar test), rclone (a second,
+# independent WebDAV server for backend-webdav).
+APT_PACKAGES=(libimage-exiftool-perl sqlite3 util-linux rclone)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -1,0 +1,2 @@
+export { photolalaBackend } from './plugin.js';
+export { createWebdavSource, type WebdavSourceOptions } from './webdav-source.js';

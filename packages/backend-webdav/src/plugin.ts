@@ -1,0 +1,18 @@
+import type { BackendPlugin } from '@photolala/core';
+import { createWebdavSource } from './webdav-source.js';
+
+/** Opens `webdav://` and `webdavs://` roots; the password comes from the URI or PHOTOLALA_WEBDAV_PASSWORD. */
+export const photolalaBackend: BackendPlugin = {
+  schemes: ['webdav', 'webdavs'],
+  createSource: (_root, location, context) => {
+    if (location.scheme !== 'webdav' && location.scheme !== 'webdavs')
+      throw new TypeError(`not a WebDAV root: ${location.uri}`);
+    const password = location.password ?? context.env.PHOTOLALA_WEBDAV_PASSWORD;
+    return createWebdavSource({
+      url: location.uri,
+      ...(location.username !== undefined ? { username: location.username } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(context.readOnly ? { readOnly: true } : {}),
+    });
+  },
+};
