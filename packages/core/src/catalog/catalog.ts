@@ -435,6 +435,8 @@ export class Catalog {
       status: 'ok',
       reason: null,
     };
+    if (file.readError !== undefined)
+      return { row: { ...base, status: 'failed', reason: file.readError }, rendered: false };
     if (!file.image) return { row: base, rendered: false };
     try {
       const result = await this.digester.digest(this.source, entry, file.image, file.head);

@@ -14,6 +14,8 @@ export interface ReadFile {
   /** Kept only when it holds the whole file (files up to 4 KiB), to save a second read. */
   head: Buffer | undefined;
   previous: EntryRow | undefined;
+  /** Why the head could not be read; the entry is recorded as failed and retried next scan. */
+  readError?: string;
 }
 
 export interface ScanPlan {
@@ -44,6 +46,8 @@ export interface EntryLookup {
 
 function unchangedByStat(row: EntryRow, entry: SourceEntry, mtimeResolutionMs: number): boolean {
   if (row.size !== entry.size) return false;
+  // A file whose head could not be read last time has no key yet: try again.
+  if (row.fast_photo_key === '') return false;
   // A store with content tags vouches with them; equal tags are equal bytes.
   if (entry.etag !== undefined && row.etag !== null) return row.etag === entry.etag;
   // On stores with coarse clocks (FAT, SMB: 2 s) equal mtimes cannot rule out an edit in the same
@@ -88,9 +92,20 @@ export async function planScan(
         seen.delete(entry.path);
         return;
       }
-      plan.failed.push({ path: entry.path, reason: describeError(error) });
-      // Keep whatever the catalog knew about it rather than dropping it.
-      if (previous) plan.unchanged++;
+      const reason = describeError(error);
+      plan.failed.push({ path: entry.path, reason });
+      // Keep whatever the catalog knew about it rather than dropping it; a new file is recorded
+      // as failed (with no key) so it is listed with its reason and read again next time.
+      if (previous && previous.fast_photo_key !== '') plan.unchanged++;
+      else
+        (previous ? plan.changed : plan.added).push({
+          entry,
+          fastPhotoKey: '',
+          image: undefined,
+          head: undefined,
+          previous,
+          readError: reason,
+        });
       return;
     }
     const key = fastPhotoKey(head, entry.size);

@@ -1,0 +1,307 @@
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import {
+  type EnumerateOptions,
+  PhotolalaError,
+  parseRootUri,
+  type RootSource,
+  type SourceEntry,
+  TEMP_FILE_PREFIX,
+  validateRelativePath,
+} from '@photolala/core';
+import { z } from 'zod';
+import { BACKEND, toPhotolalaError } from './errors.js';
+
+const s3SourceOptions = z.object({
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid bucket name'),
+  /** Key prefix of the root, without leading or trailing slash (`''` for the whole bucket). */
+  prefix: z.string().default(''),
+  region: z.string().optional(),
+  /** For S3-compatible stores (MinIO, R2, Wasabi, s3rver): their endpoint URL. */
+  endpoint: z.string().url().optional(),
+  /** Path-style addressing (`endpoint/bucket/key`), needed by most S3-compatible stores. */
+  forcePathStyle: z.boolean().optional(),
+  credentials: z
+    .object({ accessKeyId: z.string(), secretAccessKey: z.string(), sessionToken: z.string().optional() })
+    .optional(),
+  /**
+   * `WHEN_REQUIRED` turns off the SDK's default aws-chunked CRC32 uploads and checksum validation,
+   * which some S3-compatible servers store with the data or reject. Real AWS keeps the defaults.
+   */
+  checksums: z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED']).optional(),
+  maxAttempts: z.number().int().min(1).max(20).optional(),
+  /** A request with no answer for this long fails (and is retried); default 60 s. */
+  requestTimeoutMs: z.number().int().positive().optional(),
+  readOnly: z.boolean().optional(),
+});
+
+export type S3SourceOptions = z.input<typeof s3SourceOptions> & {
+  /** A ready client (custom retries, tests); region/endpoint/credentials are then ignored. */
+  client?: S3Client;
+};
+
+/** Checks a listed key below the prefix and returns its relative path, or why it is refused. */
+function relativeKey(key: string, prefix: string): { path: string } | { refused: string } {
+  if (!key.startsWith(prefix)) return { refused: 'outside the prefix' };
+  const rest = key.slice(prefix.length);
+  if (rest === '' || rest.endsWith('/')) return { refused: 'a folder marker' };
+  try {
+    return { path: validateRelativePath(rest, BACKEND) };
+  } catch (error) {
+    return { refused: (error as Error).message };
+  }
+}
+
+/**
+ * A `RootSource` over `s3://bucket/prefix`. An unchanged rescan costs LIST requests only (size and
+ * ETag vouch for an object); a head is one ranged GET; `writeAtomic` is a single PUT, which S3 makes
+ * visible all at once.
+ */
+export async function createS3Source(options: S3SourceOptions): Promise<RootSource> {
+  const { client: injected, ...rest } = options;
+  const parsed = s3SourceOptions.parse(rest);
+  const prefixPath = parsed.prefix.replace(/^\/+|\/+$/g, '');
+  if (prefixPath) validateRelativePath(prefixPath, BACKEND);
+  const prefix = prefixPath ? `${prefixPath}/` : '';
+  const uri = parseRootUri(`s3://${parsed.bucket}${prefixPath ? `/${prefixPath}` : ''}`).uri;
+  const config: S3ClientConfig = {
+    ...(parsed.region ? { region: parsed.region } : {}),
+    ...(parsed.endpoint ? { endpoint: parsed.endpoint } : {}),
+    ...(parsed.forcePathStyle !== undefined ? { forcePathStyle: parsed.forcePathStyle } : {}),
+    ...(parsed.credentials ? { credentials: parsed.credentials } : {}),
+    ...(parsed.maxAttempts ? { maxAttempts: parsed.maxAttempts } : {}),
+    // Without a timeout a server that never answers hangs the scan; the SDK then retries with backoff.
+    requestHandler: { requestTimeout: parsed.requestTimeoutMs ?? 60_000, throwOnRequestTimeout: true },
+    ...(parsed.checksums
+      ? { requestChecksumCalculation: parsed.checksums, responseChecksumValidation: parsed.checksums }
+      : {}),
+  };
+  const client = injected ?? new S3Client(config);
+  const Bucket = parsed.bucket;
+  // Keys as stored, by NFC path: objects uploaded from macOS may have NFD keys.
+  const storedKeys = new Map<string, string>();
+  const keyOf = (path: string) => {
+    const rel = validateRelativePath(path, BACKEND);
+    return storedKeys.get(rel) ?? `${prefix}${rel}`;
+  };
+
+  /** Finds the stored key of a non-ASCII path whose key is spelt differently (NFD), by listing its folder. */
+  async function findStoredKey(rel: string): Promise<string | undefined> {
+    const slash = rel.lastIndexOf('/');
+    const folder = `${prefix}${slash < 0 ? '' : rel.slice(0, slash + 1)}`;
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket, Prefix: folder, Delimiter: '/', ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key && object.Key.slice(prefix.length).normalize('NFC') === rel) return object.Key;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return undefined;
+  }
+
+  try {
+    await client.send(new HeadBucketCommand({ Bucket }));
+  } catch (error) {
+    throw toPhotolalaError(error, uri, 'open bucket');
+  }
+
+  async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
+    const { filter, onIssue, signal } = options;
+    // Folder decisions by folder path: S3 has no folders, so each key's segments are checked, once.
+    const folderVerdicts = new Map<string, boolean>();
+    const folderAllowed = (segments: string[]) => {
+      let path = '';
+      for (const segment of segments) {
+        path = path ? `${path}/${segment}` : segment;
+        let ok = folderVerdicts.get(path);
+        if (ok === undefined) {
+          ok = filter ? filter.directory(segment, path) : true;
+          folderVerdicts.set(path, ok);
+        }
+        if (!ok) return false;
+      }
+      return true;
+    };
+    let token: string | undefined;
+    do {
+      if (signal?.aborted) return;
+      let page: ListObjectsV2CommandOutput;
+      try {
+        page = await client.send(
+          new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+      } catch (error) {
+        throw toPhotolalaError(error, uri, 'list');
+      }
+      const batch: SourceEntry[] = [];
+      for (const object of page.Contents ?? []) {
+        if (!object.Key) continue;
+        const checked = relativeKey(object.Key, prefix);
+        if ('refused' in checked) {
+          if (checked.refused !== 'a folder marker') {
+            onIssue?.({
+              path: object.Key,
+              error: new PhotolalaError(
+                'INVALID_PATH',
+                `key ${JSON.stringify(object.Key)} refused: ${checked.refused}`,
+                {
+                  backend: BACKEND,
+                  path: object.Key,
+                },
+              ),
+            });
+          }
+          continue;
+        }
+        const path = checked.path.normalize('NFC');
+        if (path !== checked.path) storedKeys.set(path, object.Key);
+        const segments = path.split('/');
+        const name = segments.pop()!;
+        if (!folderAllowed(segments)) continue;
+        if (name.startsWith(TEMP_FILE_PREFIX)) continue;
+        if (filter && !filter.file(name, path)) continue;
+        batch.push({
+          path,
+          size: object.Size ?? 0,
+          mtimeMs: object.LastModified?.getTime() ?? 0,
+          ...(object.ETag ? { etag: object.ETag.replace(/"/g, '') } : {}),
+        });
+      }
+      yield* batch;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async function getObject(path: string, range?: string): Promise<Readable> {
+    const rel = validateRelativePath(path, BACKEND);
+    const get = async (Key: string) => {
+      const answer = await client.send(
+        new GetObjectCommand({ Bucket, Key, ...(range ? { Range: range } : {}) }),
+      );
+      return (answer.Body as Readable | undefined) ?? Readable.from([]);
+    };
+    try {
+      return await get(keyOf(rel));
+    } catch (error) {
+      const wrapped = toPhotolalaError(error, path, 'read');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII test
+      if (wrapped.code !== 'NOT_FOUND' || /^[\u0000-\u007f]*$/.test(rel)) throw wrapped;
+      const stored = await findStoredKey(rel).catch(() => undefined);
+      if (!stored) throw wrapped;
+      storedKeys.set(rel, stored);
+      try {
+        return await get(stored);
+      } catch (retryError) {
+        throw toPhotolalaError(retryError, path, 'read');
+      }
+    }
+  }
+
+  async function readHead(path: string, bytes: number): Promise<Buffer> {
+    if (bytes <= 0) return Buffer.alloc(0);
+    let body: Readable;
+    try {
+      body = await getObject(path, `bytes=0-${bytes - 1}`);
+    } catch (error) {
+      // An empty object has no byte 0: S3 answers 416 InvalidRange.
+      if ((error as PhotolalaError).code === 'INVALID_ARGUMENT') return Buffer.alloc(0);
+      throw error;
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of body) {
+        chunks.push(Buffer.from(chunk as Uint8Array));
+        total += (chunk as Uint8Array).length;
+        if (total >= bytes) break;
+      }
+    } catch (error) {
+      throw toPhotolalaError(error, path, 'read');
+    } finally {
+      body.destroy();
+    }
+    const all = Buffer.concat(chunks);
+    return all.length > bytes ? all.subarray(0, bytes) : all;
+  }
+
+  async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
+    const Key = keyOf(path);
+    try {
+      await client.send(new PutObjectCommand({ Bucket, Key, Body: data, ContentLength: data.length }));
+    } catch (error) {
+      throw toPhotolalaError(error, path, 'write');
+    }
+  }
+
+  async function remove(path: string): Promise<void> {
+    try {
+      await client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(path) }));
+    } catch (error) {
+      const wrapped = toPhotolalaError(error, path, 'remove');
+      if (wrapped.code !== 'NOT_FOUND') throw wrapped;
+    }
+  }
+
+  async function stat(path: string): Promise<SourceEntry | undefined> {
+    const rel = validateRelativePath(path, BACKEND);
+    try {
+      const head = await client.send(new HeadObjectCommand({ Bucket, Key: keyOf(rel) }));
+      return {
+        path: rel,
+        size: head.ContentLength ?? 0,
+        mtimeMs: head.LastModified?.getTime() ?? 0,
+        ...(head.ETag ? { etag: head.ETag.replace(/"/g, '') } : {}),
+      };
+    } catch (error) {
+      const wrapped = toPhotolalaError(error, path, 'stat');
+      if (wrapped.code === 'NOT_FOUND') return undefined;
+      throw wrapped;
+    }
+  }
+
+  const readOnly = parsed.readOnly ?? false;
+  const source: RootSource = {
+    backend: BACKEND,
+    uri,
+    capabilities: {
+      writable: !readOnly,
+      removable: !readOnly,
+      etags: true,
+      mtimeResolutionMs: 1000,
+      remote: true,
+    },
+    enumerate,
+    readHead,
+    readAll: (path) => getObject(path),
+    stat,
+    async close() {
+      if (!injected) client.destroy();
+    },
+  };
+  if (!readOnly) {
+    source.writeAtomic = writeAtomic;
+    source.remove = remove;
+  }
+  return source;
+}
+
+/**
+ * Whether an ETag is a plain MD5 of the object's bytes: single-part uploads without SSE-KMS/SSE-C
+ * have a 32-hex ETag; multipart ETags end in `-{parts}` and are not content hashes.
+ */
+export function isPlainMd5Etag(etag: string | undefined): boolean {
+  return etag !== undefined && /^[0-9a-f]{32}$/.test(etag.replace(/"/g, ''));
+}

@@ -1,0 +1,188 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { type EnumerateIssue, md5Hex, openCatalog, POINTER_FILE, parsePointer } from '@photolala/core';
+import { runRootSourceConformance } from '@photolala/core/testing';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createS3Source, isPlainMd5Etag } from '../src/index.js';
+import { type S3TestServer, startS3Server } from './s3-server.js';
+
+const BUCKET = 'photos';
+let server: S3TestServer;
+let prefixes = 0;
+const dirs: string[] = [];
+beforeAll(async () => {
+  server = await startS3Server([BUCKET]);
+}, 30_000);
+afterAll(async () => {
+  await server?.stop();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+async function put(key: string, body: Uint8Array | string): Promise<void> {
+  const client = server.client();
+  await client.send(
+    new PutObjectCommand({
+      Bucket: BUCKET,
+      Key: key,
+      Body: typeof body === 'string' ? Buffer.from(body) : body,
+    }),
+  );
+  client.destroy();
+}
+
+async function sourceWith(
+  files: { path: string; data: Uint8Array | string }[],
+  options: { maxAttempts?: number; requestTimeoutMs?: number } = {},
+) {
+  const prefix = `root-${++prefixes}`;
+  for (const file of files) await put(`${prefix}/${file.path}`, file.data);
+  const client = server.client(options);
+  const source = await createS3Source({ bucket: BUCKET, prefix, client });
+  return { source, prefix, dispose: async () => client.destroy() };
+}
+
+runRootSourceConformance({
+  name: 's3 (s3rver)',
+  test,
+  timeoutMs: 60_000,
+  // s3rver writes an object in place while it is read, so a reader can see a mix; S3 itself makes a
+  // PUT visible all at once. The catalog never relies on it: snapshots are verified by MD5.
+  features: { readsDuringReplace: false },
+  createSource: async (files) => {
+    const { source, dispose } = await sourceWith(files);
+    return { source, dispose };
+  },
+});
+
+async function jpeg(seed: number): Promise<Buffer> {
+  const base = await readFile(new URL('../../../fixtures/real/Canon_40D.jpg', import.meta.url));
+  const comment = Buffer.from(`seed ${seed}`);
+  return Buffer.concat([
+    base.subarray(0, 2),
+    Buffer.from([0xff, 0xfe, 0, comment.length + 2]),
+    comment,
+    base.subarray(2),
+  ]);
+}
+
+describe('backend-s3', () => {
+  test('lists more than 1,000 keys across pages, and refuses keys that would escape the prefix', async () => {
+    const prefix = `many-${++prefixes}`;
+    const client = server.client();
+    await Promise.all(
+      Array.from({ length: 1050 }, (_, i) =>
+        client.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: `${prefix}/d${i % 7}/f${i}.txt`,
+            Body: Buffer.from(`file ${i}`),
+          }),
+        ),
+      ),
+    );
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/.hidden/x.jpg`, Body: Buffer.from('x') }),
+    );
+    const source = await createS3Source({ bucket: BUCKET, prefix, client });
+    await server.reset();
+    const issues: EnumerateIssue[] = [];
+    const paths: string[] = [];
+    const filter = { directory: (name: string) => !name.startsWith('.'), file: () => true };
+    for await (const e of source.enumerate({ filter, onIssue: (i) => issues.push(i) })) paths.push(e.path);
+    expect(paths).toHaveLength(1050);
+    expect(new Set(paths).size).toBe(1050);
+    expect(paths).toContain('d3/f3.txt');
+    expect(paths.some((p) => p.startsWith('.hidden'))).toBe(false);
+    expect((await server.stats()).LIST).toBe(2);
+    expect(issues).toEqual([]);
+    client.destroy();
+  });
+
+  test('a scan, then an unchanged rescan that GETs no photo; snapshot and pointer live in the prefix', async () => {
+    const { source, prefix } = await sourceWith([
+      { path: 'a.jpg', data: await jpeg(1) },
+      { path: 'trip/b.jpg', data: await jpeg(2) },
+      { path: 'notes.txt', data: 'hello' },
+    ]);
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'photolala-s3-cache-'));
+    dirs.push(cacheDir);
+    const catalog = await openCatalog(source, { cacheDir, shard: 's3' });
+    const first = await catalog.scan();
+    expect(first.added).toEqual(['a.jpg', 'notes.txt', 'trip/b.jpg']);
+    expect(first.failed).toEqual([]);
+    const md5 = md5Hex(await jpeg(2));
+    expect(catalog.get('trip/b.jpg')?.photoMd5).toBe(md5);
+    expect(await catalog.thumbnail('trip/b.jpg')).toBe(
+      path.join(cacheDir, 's3', 'thumbnails', md5.slice(0, 2), `${md5}.jpg`),
+    );
+    const pointer = await source.readAll(POINTER_FILE);
+    let text = '';
+    for await (const chunk of pointer) text += String(chunk);
+    expect(parsePointer(text)).toEqual([first.catalogMd5]);
+
+    await server.reset();
+    const second = await catalog.scan();
+    expect([second.unchanged, second.catalogMd5, second.wroteNewSnapshot]).toEqual([
+      3,
+      first.catalogMd5,
+      false,
+    ]);
+    const stats = await server.stats();
+    expect(stats.LIST).toBe(1);
+    // The only GETs: the catalog's own pointer and snapshot, read back to compare before publishing.
+    expect(stats.GET ?? 0).toBeLessThanOrEqual(2);
+    // The pointer is rewritten (still naming the same snapshot first); the snapshot is not re-sent.
+    expect(stats.PUT ?? 0).toBe(1);
+    await catalog.close();
+    expect(prefix).toMatch(/^root-/);
+  });
+
+  test('ETags: a single-part upload has a plain MD5 ETag, a multipart one is not trusted as one', async () => {
+    const data = await jpeg(5);
+    const { source } = await sourceWith([{ path: 'single.jpg', data }]);
+    const entry = await source.stat!('single.jpg');
+    expect(entry?.etag).toBe(md5Hex(data));
+    expect(isPlainMd5Etag(entry?.etag)).toBe(true);
+    expect(isPlainMd5Etag(`${md5Hex(data)}-3`)).toBe(false);
+    expect(isPlainMd5Etag(undefined)).toBe(false);
+  });
+
+  test('server errors are retried; a key that keeps failing is recorded, and the scan finishes', async () => {
+    const { source, prefix } = await sourceWith(
+      [
+        { path: 'ok.jpg', data: await jpeg(10) },
+        { path: 'flaky.jpg', data: await jpeg(11) },
+        { path: 'broken.jpg', data: await jpeg(12) },
+        { path: 'slow.jpg', data: await jpeg(13) },
+      ],
+      { maxAttempts: 3, requestTimeoutMs: 1500 },
+    );
+    await server.faults([
+      { match: `GET /${BUCKET}/${prefix}/flaky.jpg`, status: 500, times: 2 },
+      { match: `GET /${BUCKET}/${prefix}/broken.jpg`, status: 500, times: 100 },
+      { match: `GET /${BUCKET}/${prefix}/slow.jpg`, status: 'hang', times: 1 },
+    ]);
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'photolala-s3-cache-'));
+    dirs.push(cacheDir);
+    const catalog = await openCatalog(source, { cacheDir, shard: 's3' });
+    const result = await catalog.scan();
+    expect(result.entries).toBe(4);
+    expect(result.failed.map((f) => f.path)).toEqual(['broken.jpg']);
+    expect(result.failed[0]!.reason).toMatch(/UNAVAILABLE|500/);
+    expect(catalog.get('flaky.jpg')?.photoMd5).toBe(md5Hex(await jpeg(11)));
+    expect(catalog.get('slow.jpg')?.photoMd5).toBe(md5Hex(await jpeg(13)));
+    await server.faults([]);
+    await catalog.close();
+  }, 60_000);
+
+  test('wrong bucket and bad credentials raise coded errors', async () => {
+    const client = server.client();
+    await expect(createS3Source({ bucket: 'no-such-bucket', client })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    client.destroy();
+    await expect(createS3Source({ bucket: 'Bad_Name' })).rejects.toThrow(/bucket/);
+  });
+});
