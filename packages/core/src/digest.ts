@@ -4,12 +4,13 @@ import type { CacheShard, PhotoCache } from './cache.js';
 import { PhotolalaError } from './errors.js';
 import type { DetectedImage } from './image-kind.js';
 import {
+  applyLibraryAttributes,
   buildMetadataDocument,
   type MetadataDocument,
   metadataDocumentSchema,
   readExif,
 } from './metadata.js';
-import type { RootSource, SourceEntry } from './root-source.js';
+import type { RootSource, SourceAttributes, SourceEntry } from './root-source.js';
 import { renderThumbnail } from './thumbnail.js';
 
 export interface DigestLimits {
@@ -30,6 +31,13 @@ export const LOCAL_DIGEST_LIMITS: DigestLimits = {
 
 /** Defaults for remote stores: more requests in flight to hide latency. */
 export const REMOTE_DIGEST_LIMITS: DigestLimits = { ...LOCAL_DIGEST_LIMITS, concurrency: 8 };
+
+/** Who the bytes belong to, beyond their MD5. */
+export interface DigestContext {
+  /** The apple-photo-id, which keys the `apple` cache shard. */
+  externalId?: string;
+  attributes?: SourceAttributes;
+}
 
 export interface DigestResult {
   photoMd5: string;
@@ -116,7 +124,21 @@ export class Digester {
       head && head.length === entry.size
         ? { data: Buffer.from(head), md5: createHash('md5').update(head).digest('hex') }
         : await readWholeFile(source, entry, this.limits);
-    return this.digestBytes(md5, data, entry.path, image);
+    return this.digestBytes(md5, data, entry.path, image, {
+      ...(entry.externalId !== undefined ? { externalId: entry.externalId } : {}),
+      ...(entry.attributes ? { attributes: entry.attributes } : {}),
+    });
+  }
+
+  /** The key a photo's cache files live under: its photo-md5, or its apple-photo-id in the `apple` shard. */
+  cacheKey(photoMd5: string, externalId: string | undefined): string {
+    if (this.shard !== 'apple') return photoMd5;
+    if (externalId === undefined) {
+      throw new PhotolalaError('INVALID_ARGUMENT', 'an entry in the apple shard has no apple-photo-id', {
+        backend: 'digest',
+      });
+    }
+    return externalId.toUpperCase();
   }
 
   /** Digests bytes already in memory whose MD5 is known. */
@@ -125,34 +147,39 @@ export class Digester {
     data: Buffer,
     path: string,
     image: DetectedImage,
+    context: DigestContext = {},
   ): Promise<DigestResult> {
-    const running = this.inFlight.get(photoMd5);
+    const key = this.cacheKey(photoMd5, context.externalId);
+    const running = this.inFlight.get(key);
     if (running) return { ...(await running), rendered: false };
-    const work = this.produce(photoMd5, data, path, image);
-    this.inFlight.set(photoMd5, work);
+    const work = this.produce(key, photoMd5, data, path, image, context.attributes);
+    this.inFlight.set(key, work);
     try {
       return await work;
     } finally {
-      this.inFlight.delete(photoMd5);
+      this.inFlight.delete(key);
     }
   }
 
-  /** The cached metadata document of a photo, when it exists and is valid. */
-  async cachedMetadata(photoMd5: string): Promise<MetadataDocument | undefined> {
-    const parsed = metadataDocumentSchema.safeParse(await this.cache.readMetadataJson(this.shard, photoMd5));
+  /** The cached metadata document under `key`, when it exists, is valid and describes these bytes. */
+  async cachedMetadata(key: string, photoMd5: string): Promise<MetadataDocument | undefined> {
+    const parsed = metadataDocumentSchema.safeParse(await this.cache.readMetadataJson(this.shard, key));
     return parsed.success && parsed.data.photoMd5 === photoMd5 ? parsed.data : undefined;
   }
 
   private async produce(
+    key: string,
     photoMd5: string,
     data: Buffer,
     path: string,
     image: DetectedImage,
+    attributes: SourceAttributes | undefined,
   ): Promise<DigestResult> {
-    const paths = this.cache.pathsFor(this.shard, photoMd5);
-    const present = await this.cache.has(this.shard, photoMd5);
+    const paths = this.cache.pathsFor(this.shard, key);
+    const present = await this.cache.has(this.shard, key);
     if (present.thumbnail && present.metadata) {
-      const metadata = await this.cachedMetadata(photoMd5);
+      const cached = await this.cachedMetadata(key, photoMd5);
+      const metadata = cached && applyLibraryAttributes(cached, attributes);
       if (metadata)
         return {
           photoMd5,
@@ -167,7 +194,7 @@ export class Digester {
       maxPixels: this.limits.maxPixels,
       ...(exif.orientation !== undefined ? { orientation: exif.orientation } : {}),
     });
-    const metadata = buildMetadataDocument({
+    const fromExif = buildMetadataDocument({
       photoMd5,
       kind: image.kind,
       mime: image.mime,
@@ -176,8 +203,9 @@ export class Digester {
       exif,
       dimensions: thumbnail,
     });
-    await this.cache.writeThumbnail(this.shard, photoMd5, thumbnail.jpeg);
-    await this.cache.writeMetadata(this.shard, photoMd5, metadata);
+    const metadata = applyLibraryAttributes(fromExif, attributes);
+    await this.cache.writeThumbnail(this.shard, key, thumbnail.jpeg);
+    await this.cache.writeMetadata(this.shard, key, metadata);
     return {
       photoMd5,
       metadata,

@@ -1,6 +1,7 @@
 import exifr from 'exifr';
 import { z } from 'zod';
 import type { ImageKind } from './image-kind.js';
+import type { SourceAttributes } from './root-source.js';
 
 export const METADATA_VERSION = 1;
 
@@ -21,7 +22,7 @@ export const metadataDocumentSchema = z.object({
    * one it is the camera's local clock time. Null when no EXIF date exists: never the file mtime.
    */
   takenAt: z.string().nullable(),
-  takenAtSource: z.enum(['DateTimeOriginal', 'CreateDate', 'ModifyDate']).nullable(),
+  takenAtSource: z.enum(['DateTimeOriginal', 'CreateDate', 'ModifyDate', 'Library']).nullable(),
   /** Displayed size, after orientation. */
   width: z.number().int().nonnegative(),
   height: z.number().int().nonnegative(),
@@ -43,6 +44,10 @@ export const metadataDocumentSchema = z.object({
       altitude: nullableNumber,
     })
     .nullable(),
+  /** From a photo library (Apple Photos), when the file came from one. */
+  originalFilename: z.string().max(1024).nullable().optional(),
+  favorite: z.boolean().optional(),
+  hidden: z.boolean().optional(),
 });
 
 export type MetadataDocument = z.infer<typeof metadataDocumentSchema>;
@@ -165,6 +170,33 @@ export function extensionOf(path: string): string {
         .toLowerCase()
         .slice(0, 32)
     : '';
+}
+
+/**
+ * Merges what a photo library records into a document built from EXIF: the library's date, location,
+ * favorite and original name win, because they are what the user last set in the library.
+ */
+export function applyLibraryAttributes(
+  document: MetadataDocument,
+  attributes: SourceAttributes | undefined,
+): MetadataDocument {
+  if (!attributes) return document;
+  const merged: MetadataDocument = { ...document };
+  if (attributes.takenAt) {
+    merged.takenAt = attributes.takenAt;
+    merged.takenAtSource = 'Library';
+  }
+  if (attributes.latitude !== undefined && attributes.longitude !== undefined) {
+    merged.gps = {
+      latitude: attributes.latitude,
+      longitude: attributes.longitude,
+      altitude: document.gps?.altitude ?? null,
+    };
+  }
+  if (attributes.originalFilename !== undefined) merged.originalFilename = attributes.originalFilename;
+  if (attributes.favorite !== undefined) merged.favorite = attributes.favorite;
+  if (attributes.hidden !== undefined) merged.hidden = attributes.hidden;
+  return metadataDocumentSchema.parse(merged);
 }
 
 export function buildMetadataDocument(input: {

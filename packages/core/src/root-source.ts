@@ -12,6 +12,19 @@ export interface SourceEntry {
   etag?: string;
   /** Backend-specific identity, e.g. the Apple Photos asset UUID. */
   externalId?: string;
+  /** What a photo library knows about the file; these win over the file's own EXIF. */
+  attributes?: SourceAttributes;
+}
+
+/** Facts a photo library (Apple Photos) records about an asset, as the user last edited them. */
+export interface SourceAttributes {
+  /** Capture time, ISO 8601, with the offset when the library knows the time zone. */
+  takenAt?: string;
+  favorite?: boolean;
+  hidden?: boolean;
+  originalFilename?: string;
+  latitude?: number;
+  longitude?: number;
 }
 
 /** Decides whether a folder is descended into and whether a file is yielded. */

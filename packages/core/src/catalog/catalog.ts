@@ -248,11 +248,17 @@ export class Catalog {
     return entry as CatalogEntry & { photoMd5: string };
   }
 
+  /** Where an entry's cache files live: by photo-md5, or by apple-photo-id in the `apple` shard. */
+  private cachePaths(entry: CatalogEntry & { photoMd5: string }) {
+    const key = this.digester.cacheKey(entry.photoMd5, entry.externalId ?? undefined);
+    return { key, ...this.cache.pathsFor(this.options.shard, key) };
+  }
+
   /** Absolute path of the entry's cached thumbnail, made from the photo if it is missing. */
   async thumbnail(id: string): Promise<string> {
     const entry = this.requireImage(id);
-    const paths = this.cache.pathsFor(this.options.shard, entry.photoMd5);
-    if ((await this.cache.has(this.options.shard, entry.photoMd5)).thumbnail) return paths.thumbnail;
+    const paths = this.cachePaths(entry);
+    if ((await this.cache.has(this.options.shard, paths.key)).thumbnail) return paths.thumbnail;
     await this.regenerate(entry);
     return paths.thumbnail;
   }
@@ -260,21 +266,24 @@ export class Catalog {
   /** Absolute path of the entry's metadata document, restored from the catalog or the photo if missing. */
   async metadata(id: string): Promise<string> {
     const entry = this.requireImage(id);
-    const paths = this.cache.pathsFor(this.options.shard, entry.photoMd5);
-    if ((await this.cache.has(this.options.shard, entry.photoMd5)).metadata) return paths.metadata;
+    const paths = this.cachePaths(entry);
+    if ((await this.cache.has(this.options.shard, paths.key)).metadata) return paths.metadata;
+    if (await this.restoreMetadata(entry, paths.key)) return paths.metadata;
+    await this.regenerate(entry);
+    return paths.metadata;
+  }
+
+  /** Writes the catalog's own copy of an entry's metadata document back to the cache. */
+  private async restoreMetadata(entry: CatalogEntry & { photoMd5: string }, key: string): Promise<boolean> {
     const stored = this.db
       .prepare('SELECT document FROM metadata WHERE photo_md5 = ?')
       .pluck()
       .get(entry.photoMd5);
-    if (typeof stored === 'string') {
-      const parsed = metadataDocumentSchema.safeParse(safeJson(stored));
-      if (parsed.success && parsed.data.photoMd5 === entry.photoMd5) {
-        await this.cache.writeMetadata(this.options.shard, entry.photoMd5, parsed.data);
-        return paths.metadata;
-      }
-    }
-    await this.regenerate(entry);
-    return paths.metadata;
+    if (typeof stored !== 'string') return false;
+    const parsed = metadataDocumentSchema.safeParse(safeJson(stored));
+    if (!parsed.success || parsed.data.photoMd5 !== entry.photoMd5) return false;
+    await this.cache.writeMetadata(this.options.shard, key, parsed.data);
+    return true;
   }
 
   /** Re-reads a photo to rebuild its cache files; refuses if the file no longer matches the catalog. */
@@ -294,7 +303,11 @@ export class Catalog {
     const image = await detectImageKind(data.subarray(0, HEAD_BYTES));
     if (!image)
       throw new PhotolalaError('CORRUPT', `${path} is no longer an image`, { backend: 'catalog', path });
-    const result = await this.digester.digestBytes(md5, data, path, image);
+    const result = await this.digester.digestBytes(md5, data, path, image, {
+      ...(entry.externalId ? { externalId: entry.externalId } : {}),
+    });
+    // The catalog's document may hold library facts (Apple Photos) that the file alone does not.
+    await this.restoreMetadata(entry, this.cachePaths(entry).key);
     this.events.emit('thumbnail-ready', { path, photoMd5: md5, thumbnailPath: result.thumbnailPath });
   }
 
@@ -431,7 +444,8 @@ export class Catalog {
       taken_at: null,
       width: null,
       height: null,
-      starred: previous?.starred ?? 0,
+      // A library favorite (Apple Photos) arrives starred; afterwards the catalog's own star rules.
+      starred: previous?.starred ?? (entry.attributes?.favorite ? 1 : 0),
       status: 'ok',
       reason: null,
     };
@@ -621,7 +635,10 @@ export class Catalog {
     // Materialised first: awaiting inside a live statement iterator would block other queries.
     for (const entry of this.list()) {
       if (!isMd5(entry.photoMd5)) continue;
-      const present = await this.cache.has(this.options.shard, entry.photoMd5 as string);
+      const present = await this.cache.has(
+        this.options.shard,
+        this.cachePaths(entry as CatalogEntry & { photoMd5: string }).key,
+      );
       if (!present.thumbnail || !present.metadata) {
         missing.push({
           path: entry.path,
