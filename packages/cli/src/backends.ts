@@ -70,7 +70,7 @@ async function importPlugin(specifier: string, scheme: string): Promise<BackendP
       backend: 'cli',
     });
   }
-  if (!plugin.schemes.includes(scheme) && !(scheme === 'apple-photos' || scheme === 'webdavs')) {
+  if (!plugin.schemes.includes(scheme)) {
     throw new PhotolalaError('UNSUPPORTED', `${specifier} does not serve ${scheme}:// roots`, {
       backend: 'cli',
     });

@@ -53,6 +53,7 @@ function scanJson(result: ScanResult, source: string) {
     moved: result.moved.length,
     unchanged: result.unchanged,
     failed: result.failed,
+    skipped: result.skipped,
     digested: result.digested,
     rendered: result.rendered,
     snapshots: result.snapshots,

@@ -35,10 +35,16 @@ export interface EnumerateFilter {
   file(name: string, path: string): boolean;
 }
 
-/** A problem met while enumerating that does not stop the enumeration (an unreadable folder, a dangling link). */
+/**
+ * A problem met while enumerating that does not stop the enumeration: an unreadable folder, a
+ * dangling link (the catalog keeps what it knew under that path), or, with `skipped`, an item the
+ * source deliberately leaves out and wants reported (a video, a trashed or iCloud-only photo).
+ */
 export interface EnumerateIssue {
   path: string;
   error: Error;
+  /** The item exists but is not catalogued, on purpose; entries the catalog had for it are removed. */
+  skipped?: boolean;
 }
 
 export interface EnumerateOptions {

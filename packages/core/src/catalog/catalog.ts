@@ -54,6 +54,8 @@ export interface ScanResult {
   moved: { from: string; to: string }[];
   unchanged: number;
   failed: { path: string; reason: string }[];
+  /** Items the source left out on purpose, with the reason (videos, trashed or iCloud-only photos). */
+  skipped: { path: string; reason: string }[];
   /** Images whose digest ran (added and changed), and how many needed a new thumbnail. */
   digested: number;
   rendered: number;
@@ -70,6 +72,7 @@ export interface StatusResult {
   moved: { from: string; to: string }[];
   unchanged: number;
   failed: { path: string; reason: string }[];
+  skipped: { path: string; reason: string }[];
 }
 
 export interface ListOptions {
@@ -334,6 +337,7 @@ export class Catalog {
         moved: plan.moved.map((m) => ({ from: m.from.path, to: m.to.entry.path })),
         unchanged: plan.unchanged + plan.touched.length,
         failed: plan.failed,
+        skipped: plan.skipped,
       };
     });
   }
@@ -399,6 +403,7 @@ export class Catalog {
         moved: plan.moved.map((m) => ({ from: m.from.path, to: m.to.entry.path })),
         unchanged: plan.unchanged + plan.touched.length,
         failed: this.allFailures(failed),
+        skipped: plan.skipped,
         digested,
         rendered,
         snapshots: published.snapshots,

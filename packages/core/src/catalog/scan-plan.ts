@@ -28,6 +28,8 @@ export interface ScanPlan {
   unchanged: number;
   /** Files or folders that could not be read, with the reason. */
   failed: { path: string; reason: string }[];
+  /** Items the source deliberately leaves out, with the reason (videos, trashed photos, ...). */
+  skipped: { path: string; reason: string }[];
   discovered: number;
 }
 
@@ -74,6 +76,7 @@ export async function planScan(
     moved: [],
     unchanged: 0,
     failed: [],
+    skipped: [],
     discovered: 0,
   };
   const seen = new Set<string>();
@@ -126,6 +129,10 @@ export async function planScan(
     filter: catalogFilter,
     signal: options.signal,
     onIssue: (issue) => {
+      if (issue.skipped) {
+        plan.skipped.push({ path: issue.path, reason: describeError(issue.error) });
+        return;
+      }
       unreadableFolders.push(issue.path);
       plan.failed.push({ path: issue.path, reason: describeError(issue.error) });
     },

@@ -1,0 +1,146 @@
+import { statSync } from 'node:fs';
+import nodePath from 'node:path';
+import { createLocalSource } from '@photolala/backend-local';
+import {
+  type EnumerateOptions,
+  isApplePhotoId,
+  PhotolalaError,
+  parseRootUri,
+  type RootSource,
+  type SourceAttributes,
+  type SourceEntry,
+} from '@photolala/core';
+import { z } from 'zod';
+import {
+  BACKEND,
+  libraryTakenAt,
+  type PhotosAsset,
+  type PhotosLibrary,
+  readPhotosLibrary,
+} from './photos-database.js';
+
+const applePhotosSourceOptions = z.object({
+  /** Path to the `.photoslibrary` bundle (a copy is fine; nothing in it is ever written). */
+  library: z.string().min(1),
+});
+
+export type ApplePhotosSourceOptions = z.input<typeof applePhotosSourceOptions>;
+
+const DIRECTORY_PATTERN = /^[0-9A-Fa-f]$/;
+const FILENAME_PATTERN =
+  /^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})(?:_\d+)?\.[A-Za-z0-9]{1,10}$/;
+const REFERENCED_FILE = 10;
+
+/** Why an asset is not catalogued, or `undefined` when it is. */
+function skipReason(asset: PhotosAsset): string | undefined {
+  if (asset.trashed) return 'in the Photos trash';
+  if (asset.kind === 1) return 'a video (only photos are catalogued)';
+  if (asset.savedAssetType === REFERENCED_FILE) {
+    return `a referenced file kept outside the library${asset.originalFilename ? ` (${asset.originalFilename})` : ''}; it is not read because it lies outside the root`;
+  }
+  if (asset.localAvailability !== null && asset.localAvailability !== 1)
+    return 'the original is only in iCloud';
+  return undefined;
+}
+
+function attributesOf(asset: PhotosAsset): SourceAttributes {
+  const takenAt = libraryTakenAt(asset.dateCreated, asset.timezoneOffset);
+  const hasLocation =
+    asset.latitude !== null &&
+    asset.longitude !== null &&
+    asset.latitude !== -180 &&
+    asset.longitude !== -180 &&
+    Math.abs(asset.latitude) <= 90 &&
+    Math.abs(asset.longitude) <= 180;
+  return {
+    ...(takenAt ? { takenAt } : {}),
+    favorite: asset.favorite,
+    hidden: asset.hidden,
+    ...(asset.originalFilename ? { originalFilename: asset.originalFilename.slice(0, 1024) } : {}),
+    ...(hasLocation ? { latitude: asset.latitude!, longitude: asset.longitude! } : {}),
+  };
+}
+
+/**
+ * A read-only `RootSource` over an Apple Photos library bundle, on any OS. The asset list comes from
+ * `database/Photos.sqlite` (Photos 5 through 9+); originals are read from
+ * `originals/{ZDIRECTORY}/{ZFILENAME}` inside the bundle. Each entry carries its apple-photo-id and
+ * the library's own facts (date with time zone, favorite, original name, location).
+ */
+export async function createApplePhotosSource(
+  options: ApplePhotosSourceOptions,
+): Promise<RootSource & { library(): PhotosLibrary }> {
+  const { library } = applePhotosSourceOptions.parse(options);
+  const location = parseRootUri(library);
+  if (location.scheme !== 'apple-photos') {
+    throw new PhotolalaError('INVALID_ARGUMENT', `not a .photoslibrary bundle: ${library}`, {
+      backend: BACKEND,
+      path: library,
+    });
+  }
+  const bundle = location.path;
+  // Reads go through the local backend, confined to the bundle and never writing.
+  const files = await createLocalSource({ root: bundle, readOnly: true });
+  let lastRead: PhotosLibrary = readPhotosLibrary(bundle);
+
+  async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
+    const { filter, onIssue, signal } = options;
+    lastRead = readPhotosLibrary(bundle);
+    const skip = (path: string, reason: string) =>
+      onIssue?.({
+        path,
+        skipped: true,
+        error: new PhotolalaError('UNSUPPORTED', reason, { backend: BACKEND, path }),
+      });
+    for (const asset of lastRead.assets) {
+      if (signal?.aborted) return;
+      const label = asset.filename
+        ? `originals/${asset.directory ?? '?'}/${asset.filename}`
+        : `asset ${asset.uuid}`;
+      if (!isApplePhotoId(asset.uuid)) {
+        skip(label, `asset has no valid UUID (${JSON.stringify(asset.uuid.slice(0, 64))})`);
+        continue;
+      }
+      const reason = skipReason(asset);
+      if (reason) {
+        skip(label, reason);
+        continue;
+      }
+      // Database values build a path only after they are checked: one hex digit, then `{UUID}.{ext}`.
+      if (
+        !asset.directory ||
+        !DIRECTORY_PATTERN.test(asset.directory) ||
+        !asset.filename ||
+        !FILENAME_PATTERN.test(asset.filename)
+      ) {
+        skip(label, 'the database names an original path of an unexpected shape');
+        continue;
+      }
+      const path = `originals/${asset.directory}/${asset.filename}`;
+      if (filter && !filter.file(asset.filename, path)) continue;
+      let size: number;
+      let mtimeMs: number;
+      try {
+        const info = statSync(nodePath.join(bundle, 'originals', asset.directory, asset.filename));
+        size = info.size;
+        mtimeMs = Math.floor(info.mtimeMs);
+      } catch {
+        skip(path, 'the original file is missing from the library');
+        continue;
+      }
+      yield { path, size, mtimeMs, externalId: asset.uuid.toUpperCase(), attributes: attributesOf(asset) };
+    }
+  }
+
+  return {
+    backend: BACKEND,
+    uri: location.uri,
+    capabilities: { writable: false, removable: false, etags: false, mtimeResolutionMs: 1, remote: false },
+    enumerate,
+    readHead: (path, bytes) => files.readHead(path, bytes),
+    readAll: (path) => files.readAll(path),
+    stat: (path) => files.stat!(path),
+    /** What the last enumeration read from the database (version, assets). */
+    library: () => lastRead,
+  };
+}
