@@ -50,6 +50,26 @@ export type S3SourceOptions = z.input<typeof s3SourceOptions> & {
   client?: S3Client;
 };
 
+/** An S3 client from the same options `createS3Source` takes (for cloud sync and tools). */
+export function createS3Client(
+  options: Omit<z.input<typeof s3SourceOptions>, 'bucket' | 'prefix' | 'readOnly'>,
+): S3Client {
+  const parsed = s3SourceOptions.omit({ bucket: true, prefix: true, readOnly: true }).parse(options);
+  const config: S3ClientConfig = {
+    ...(parsed.region ? { region: parsed.region } : {}),
+    ...(parsed.endpoint ? { endpoint: parsed.endpoint } : {}),
+    ...(parsed.forcePathStyle !== undefined ? { forcePathStyle: parsed.forcePathStyle } : {}),
+    ...(parsed.credentials ? { credentials: parsed.credentials } : {}),
+    ...(parsed.maxAttempts ? { maxAttempts: parsed.maxAttempts } : {}),
+    // Without a timeout a server that never answers hangs the scan; the SDK then retries with backoff.
+    requestHandler: { requestTimeout: parsed.requestTimeoutMs ?? 60_000, throwOnRequestTimeout: true },
+    ...(parsed.checksums
+      ? { requestChecksumCalculation: parsed.checksums, responseChecksumValidation: parsed.checksums }
+      : {}),
+  };
+  return new S3Client(config);
+}
+
 /** Checks a listed key below the prefix and returns its relative path, or why it is refused. */
 function relativeKey(key: string, prefix: string): { path: string } | { refused: string } {
   if (!key.startsWith(prefix)) return { refused: 'outside the prefix' };
@@ -74,19 +94,7 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
   if (prefixPath) validateRelativePath(prefixPath, BACKEND);
   const prefix = prefixPath ? `${prefixPath}/` : '';
   const uri = parseRootUri(`s3://${parsed.bucket}${prefixPath ? `/${prefixPath}` : ''}`).uri;
-  const config: S3ClientConfig = {
-    ...(parsed.region ? { region: parsed.region } : {}),
-    ...(parsed.endpoint ? { endpoint: parsed.endpoint } : {}),
-    ...(parsed.forcePathStyle !== undefined ? { forcePathStyle: parsed.forcePathStyle } : {}),
-    ...(parsed.credentials ? { credentials: parsed.credentials } : {}),
-    ...(parsed.maxAttempts ? { maxAttempts: parsed.maxAttempts } : {}),
-    // Without a timeout a server that never answers hangs the scan; the SDK then retries with backoff.
-    requestHandler: { requestTimeout: parsed.requestTimeoutMs ?? 60_000, throwOnRequestTimeout: true },
-    ...(parsed.checksums
-      ? { requestChecksumCalculation: parsed.checksums, responseChecksumValidation: parsed.checksums }
-      : {}),
-  };
-  const client = injected ?? new S3Client(config);
+  const client = injected ?? createS3Client(parsed);
   const Bucket = parsed.bucket;
   // Keys as stored, by NFC path: objects uploaded from macOS may have NFD keys.
   const storedKeys = new Map<string, string>();

@@ -21,6 +21,8 @@ let faults = [];
 const classify = (req) => {
   const url = new URL(req.url, 'http://x');
   if (req.method === 'GET' && url.searchParams.has('list-type')) return 'LIST';
+  if (req.method === 'PUT' && url.searchParams.has('partNumber')) return 'UPLOAD_PART';
+  if (req.method === 'POST' && url.searchParams.has('uploads')) return 'START_MULTIPART';
   return req.method;
 };
 const json = (res, value) => {

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import type { Catalog, CatalogEntry, ScanResult } from '@photolala/core';
+import { type Catalog, type CatalogEntry, type ScanResult, syncStarsToCloud } from '@photolala/core';
 import type { Command } from 'commander';
-import { EXIT, type GlobalOptions, openRootCatalog } from './context.js';
+import { openCloudStore } from './cloud.js';
+import { EXIT, type GlobalOptions, type OpenOptions, openRootCatalog } from './context.js';
 import type { Output } from './output.js';
 import { attachProgressBar } from './progress.js';
 
@@ -13,10 +14,15 @@ async function withCatalog<T>(
   root: string,
   globals: GlobalOptions,
   out: Output,
-  requireCatalog: boolean,
+  open: OpenOptions | boolean,
   body: (catalog: Catalog) => Promise<T>,
 ): Promise<T> {
-  const catalog = await openRootCatalog(root, globals, out, { requireCatalog });
+  const catalog = await openRootCatalog(
+    root,
+    globals,
+    out,
+    typeof open === 'boolean' ? { requireCatalog: open } : open,
+  );
   try {
     return await body(catalog);
   } finally {
@@ -65,7 +71,47 @@ function scanJson(result: ScanResult, source: string) {
   };
 }
 
+function browseOptions(user: string | undefined): OpenOptions {
+  return { requireCatalog: true, ...(user ? { user } : {}) };
+}
+
 export function registerCommands(program: Command, run: Runner): void {
+  program
+    .command('sync')
+    .description(
+      'upload starred photos, their thumbnails and the catalog to the cloud layout; delete unstarred ones',
+    )
+    .argument('<root>', 'the catalogued root')
+    .requiredOption('--to <s3-bucket>', 'the cloud bucket, s3://bucket')
+    .requiredOption('--user <uuid>', 'the user id the cloud layout is keyed by')
+    .option('--json', 'print one JSON object')
+    .addHelpText(
+      'after',
+      '\nObjects: photos/{user}/{photo-md5}.{ext}, thumbnails/{user}/{photo-md5}.jpg, catalogs/{user}/.\nAn interrupted sync can be run again; it finishes the work without duplicating anything.\n\nExample:\n  $ photolala sync ~/Pictures --to s3://my-bucket --user 0b5f0a4e-5c1d-4b8e-9a57-3f6d2c1e9b70\n',
+    )
+    .action(async function (this: Command, root: string, opts: { to: string; user: string; json?: boolean }) {
+      await run(this, opts.json ?? false, (out, globals) =>
+        withCatalog(root, globals, out, true, async (catalog) => {
+          const { store, close } = await openCloudStore(opts.to);
+          try {
+            const report = await syncStarsToCloud(catalog, store, { user: opts.user });
+            if (out.options.json) out.json({ root: catalog.rootUri, to: store.uri, ...report });
+            else {
+              out.result(
+                `${store.uri}: uploaded ${report.uploaded.length}, already there ${report.alreadyPresent.length}, deleted ${report.deleted.length}, failed ${report.failed.length}`,
+              );
+              for (const f of report.failed)
+                out.result(`  ${out.paint('red', 'failed')} ${f.key}: ${f.reason}`);
+              if (report.catalog) out.result(`  catalog: ${store.uri}/${report.catalog.pointer}`);
+            }
+            return report.failed.length > 0 ? EXIT.failure : EXIT.ok;
+          } finally {
+            close();
+          }
+        }),
+      );
+    });
+
   program
     .command('scan')
     .description('build or update the catalog of ROOT, then publish a snapshot')
@@ -111,18 +157,22 @@ export function registerCommands(program: Command, run: Runner): void {
     .option('--json', 'print NDJSON: one JSON object per entry')
     .option('--starred', 'only starred entries')
     .option('--kind <kind>', 'only entries of this kind (jpeg, heic, png, ..., other)')
+    .option(
+      '--user <uuid>',
+      'with ROOT s3://bucket: browse the catalog `photolala sync` uploaded for this user',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ photolala list ~/Pictures/2024 --starred\n  $ photolala list ~/Pictures/2024 trips/rome --json | jq .path\n',
+      '\nExamples:\n  $ photolala list ~/Pictures/2024 --starred\n  $ photolala list ~/Pictures/2024 trips/rome --json | jq .path\n  $ photolala list s3://my-bucket --user 0b5f0a4e-5c1d-4b8e-9a57-3f6d2c1e9b70\n',
     )
     .action(async function (
       this: Command,
       root: string,
       directory: string | undefined,
-      opts: { json?: boolean; starred?: boolean; kind?: string },
+      opts: { json?: boolean; starred?: boolean; kind?: string; user?: string },
     ) {
       await run(this, opts.json ?? false, (out, globals) =>
-        withCatalog(root, globals, out, true, async (catalog) => {
+        withCatalog(root, globals, out, browseOptions(opts.user), async (catalog) => {
           const filter = {
             ...(directory ? { directory } : {}),
             ...(opts.starred ? { starred: true } : {}),
@@ -149,10 +199,11 @@ export function registerCommands(program: Command, run: Runner): void {
     .description('print the absolute path of the cached 256x256 thumbnail, making it if missing')
     .argument('<root>', 'the catalogued root')
     .argument('<id>', 'a relative path, fast-photo-key, photo-md5 or apple-photo-id')
+    .option('--user <uuid>', 'with ROOT s3://bucket: fetch from the cloud copy of this user (photolala sync)')
     .addHelpText('after', '\nExample:\n  $ photolala thumbnail ~/Pictures/2024 trips/rome/IMG_0001.JPG\n')
-    .action(async function (this: Command, root: string, id: string) {
+    .action(async function (this: Command, root: string, id: string, opts: { user?: string }) {
       await run(this, false, (out, globals) =>
-        withCatalog(root, globals, out, true, async (catalog) => {
+        withCatalog(root, globals, out, browseOptions(opts.user), async (catalog) => {
           out.result(await catalog.thumbnail(id));
           return EXIT.ok;
         }),
@@ -165,10 +216,16 @@ export function registerCommands(program: Command, run: Runner): void {
     .argument('<root>', 'the catalogued root')
     .argument('<id>', 'a relative path, fast-photo-key, photo-md5 or apple-photo-id')
     .option('--print', 'print the document instead of its path')
+    .option('--user <uuid>', 'with ROOT s3://bucket: read the cloud copy of this user (photolala sync)')
     .addHelpText('after', '\nExample:\n  $ photolala metadata ~/Pictures/2024 IMG_0001.JPG --print\n')
-    .action(async function (this: Command, root: string, id: string, opts: { print?: boolean }) {
+    .action(async function (
+      this: Command,
+      root: string,
+      id: string,
+      opts: { print?: boolean; user?: string },
+    ) {
       await run(this, false, (out, globals) =>
-        withCatalog(root, globals, out, true, async (catalog) => {
+        withCatalog(root, globals, out, browseOptions(opts.user), async (catalog) => {
           const file = await catalog.metadata(id);
           out.result(opts.print ? (await readFile(file, 'utf8')).trimEnd() : file);
           return EXIT.ok;

@@ -1,5 +1,6 @@
 import { type Catalog, openCatalog, PhotolalaError } from '@photolala/core';
 import { openSource } from './backends.js';
+import { cloudBrowseRoot } from './cloud.js';
 import { Output } from './output.js';
 
 /** Options every command accepts (see `photolala --help`). */
@@ -13,6 +14,9 @@ export interface GlobalOptions {
   readOnly?: boolean;
 }
 
+/** Clean-ups (cloud clients) to run once the command has finished. */
+export const afterRun: (() => void)[] = [];
+
 export const EXIT = {
   ok: 0,
   failure: 1,
@@ -24,6 +28,8 @@ export const EXIT = {
 export interface OpenOptions {
   /** Refuse to go on when the root has no catalog yet (commands that only read one). */
   requireCatalog?: boolean;
+  /** Browse the cloud copy of a user's catalog: ROOT is `s3://bucket`. */
+  user?: string;
 }
 
 /** Opens a ROOT's catalog with the global options applied, reporting how it was loaded. */
@@ -33,16 +39,19 @@ export async function openRootCatalog(
   out: Output,
   options: OpenOptions = {},
 ): Promise<Catalog> {
+  const browse = options.user ? await cloudBrowseRoot(root, options.user) : undefined;
   const { source, shard } = await openSource(
-    root,
-    { env: process.env, ...(globals.readOnly ? { readOnly: true } : {}) },
+    browse?.root ?? root,
+    { env: process.env, ...(globals.readOnly || browse ? { readOnly: true } : {}) },
     globals.backend ?? [],
   );
   const catalog = await openCatalog(source, {
     ...(globals.cacheDir !== undefined ? { cacheDir: globals.cacheDir } : {}),
     shard,
     ...(globals.concurrency !== undefined ? { limits: { concurrency: globals.concurrency } } : {}),
+    ...(browse ? { fetchThumbnail: browse.fetchThumbnail } : {}),
   });
+  if (browse) afterRun.push(browse.close);
   const info = catalog.loadInfo;
   out.detail(
     `catalog of ${catalog.rootUri}: loaded from ${info.source}${info.location ? ` (${info.location})` : ''}`,

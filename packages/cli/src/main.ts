@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describeError, isPhotolalaError } from '@photolala/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type Runner, registerCommands } from './commands.js';
-import { EXIT, type GlobalOptions, outputFor } from './context.js';
+import { afterRun, EXIT, type GlobalOptions, outputFor } from './context.js';
 import { colorEnabled } from './output.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -68,6 +68,8 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files 
       else out.error(describeError(error));
       if (globals.verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
       onExit(EXIT.failure);
+    } finally {
+      for (const cleanup of afterRun.splice(0)) cleanup();
     }
   };
   registerCommands(program, run);

@@ -2,6 +2,13 @@ export * from './atomic-file.js';
 export * from './backend-plugin.js';
 export * from './cache.js';
 export * from './catalog/index.js';
+export {
+  type CloudObjectStore,
+  cloudKeys,
+  type SyncOptions,
+  type SyncReport,
+  syncStarsToCloud,
+} from './cloud/sync.js';
 export * from './digest.js';
 export * from './enumerate-filter.js';
 export * from './errors.js';

@@ -9,7 +9,7 @@ import {
   readWholeFile,
 } from '../digest.js';
 import { describeError, PhotolalaError } from '../errors.js';
-import { HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5 } from '../identity.js';
+import { HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5, md5Hex } from '../identity.js';
 import { detectImageKind } from '../image-kind.js';
 import { metadataDocumentSchema } from '../metadata.js';
 import { validateRelativePath } from '../paths.js';
@@ -36,6 +36,11 @@ export interface OpenCatalogOptions {
   keepSnapshots?: number;
   /** Largest snapshot file that is loaded (default 2 GiB). */
   maxSnapshotBytes?: number;
+  /**
+   * Where to get a missing thumbnail before re-reading the photo: for catalogs browsed away from
+   * their photos, such as a cloud copy whose thumbnails live next to it. Return undefined to fall back.
+   */
+  fetchThumbnail?: (entry: CatalogEntry & { photoMd5: string }) => Promise<Uint8Array | undefined>;
 }
 
 export interface ScanOptions {
@@ -116,8 +121,9 @@ export class Catalog {
     readonly source: RootSource,
     private readonly db: Database.Database,
     loaded: LoadedSnapshot,
-    private readonly options: Required<Omit<OpenCatalogOptions, 'cacheDir' | 'limits'>> & {
+    private readonly options: Required<Omit<OpenCatalogOptions, 'cacheDir' | 'limits' | 'fetchThumbnail'>> & {
       limits: DigestLimits;
+      fetchThumbnail: OpenCatalogOptions['fetchThumbnail'];
     },
     cache: PhotoCache,
   ) {
@@ -142,6 +148,7 @@ export class Catalog {
       headConcurrency: options.headConcurrency ?? (source.capabilities.remote ? 16 : 8),
       keepSnapshots: options.keepSnapshots ?? DEFAULT_RETENTION,
       maxSnapshotBytes: options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES,
+      fetchThumbnail: options.fetchThumbnail,
     };
     const stores = [rootStore(source), mirrorStore(cache.mirrorDir(source.uri))];
     const loaded = await loadNewestSnapshot(stores, resolved.maxSnapshotBytes);
@@ -262,6 +269,16 @@ export class Catalog {
     const entry = this.requireImage(id);
     const paths = this.cachePaths(entry);
     if ((await this.cache.has(this.options.shard, paths.key)).thumbnail) return paths.thumbnail;
+    const fetched = await this.options.fetchThumbnail?.(entry);
+    if (fetched && fetched.length > 0) {
+      await this.cache.writeThumbnail(this.options.shard, paths.key, fetched);
+      this.events.emit('thumbnail-ready', {
+        path: entry.path,
+        photoMd5: entry.photoMd5,
+        thumbnailPath: paths.thumbnail,
+      });
+      return paths.thumbnail;
+    }
     await this.regenerate(entry);
     return paths.thumbnail;
   }
@@ -617,6 +634,27 @@ export class Catalog {
       atMs: r.at_ms,
       state: r.state,
     }));
+  }
+
+  /** Marks a star-queue row as synced; call only after the cloud confirmed the upload or delete. */
+  markStarSynced(seq: number): Promise<void> {
+    return this.enqueue(async () => {
+      const changed = this.db
+        .prepare(`UPDATE star_queue SET state = 'done' WHERE seq = ? AND state = 'pending'`)
+        .run(seq);
+      if (changed.changes > 0) this.dirty = true;
+    });
+  }
+
+  /** The bytes of the snapshot last loaded or published (from the mirror, else the root), verified. */
+  async snapshotBytes(): Promise<{ catalogMd5: string; bytes: Buffer } | undefined> {
+    const md5 = this.currentMd5;
+    if (!md5) return undefined;
+    for (const store of [...this.stores].reverse()) {
+      const bytes = await store.readSnapshot(md5, this.options.maxSnapshotBytes).catch(() => undefined);
+      if (bytes && md5Hex(bytes) === md5) return { catalogMd5: md5, bytes };
+    }
+    return undefined;
   }
 
   /** Publishes a snapshot if anything changed since the last one (stars, for example). */

@@ -1,0 +1,89 @@
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { CloudObjectStore } from '@photolala/core';
+import { toPhotolalaError } from './errors.js';
+
+/** Objects at least this large are uploaded in parts (and so get a multipart ETag). */
+export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
+
+/**
+ * The cloud layout's object store on S3: `photos/`, `thumbnails/` and `catalogs/` keys of one bucket.
+ * Core's `syncStarsToCloud` drives it; this file knows S3, not catalogs.
+ */
+export function createS3CloudStore(options: {
+  bucket: string;
+  client: S3Client;
+  /** Uploads of at least this many bytes go in parts (default 16 MiB; S3's minimum part is 5 MiB). */
+  multipartThreshold?: number;
+}): CloudObjectStore {
+  const { bucket: Bucket, client } = options;
+  const threshold = Math.max(options.multipartThreshold ?? MULTIPART_THRESHOLD, 5 * 1024 * 1024);
+  return {
+    uri: `s3://${Bucket}`,
+    async head(key) {
+      try {
+        const head = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
+        return { size: head.ContentLength ?? 0 };
+      } catch (error) {
+        const wrapped = toPhotolalaError(error, key, 'look up');
+        if (wrapped.code === 'NOT_FOUND') return undefined;
+        throw wrapped;
+      }
+    },
+    async put(key, body, { contentType, size }) {
+      try {
+        if (size >= threshold && !(body instanceof Uint8Array)) {
+          await new Upload({
+            client,
+            partSize: 5 * 1024 * 1024,
+            params: { Bucket, Key: key, Body: body as Readable, ContentType: contentType },
+          }).done();
+        } else {
+          const bytes = body instanceof Uint8Array ? body : await collect(body as Readable);
+          await client.send(
+            new PutObjectCommand({
+              Bucket,
+              Key: key,
+              Body: bytes,
+              ContentType: contentType,
+              ContentLength: bytes.length,
+            }),
+          );
+        }
+      } catch (error) {
+        throw toPhotolalaError(error, key, 'upload');
+      }
+    },
+    async delete(key) {
+      try {
+        await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
+      } catch (error) {
+        const wrapped = toPhotolalaError(error, key, 'delete');
+        if (wrapped.code !== 'NOT_FOUND') throw wrapped;
+      }
+    },
+    async get(key) {
+      try {
+        const answer = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+        return answer.Body ? await collect(answer.Body as Readable) : Buffer.alloc(0);
+      } catch (error) {
+        const wrapped = toPhotolalaError(error, key, 'download');
+        if (wrapped.code === 'NOT_FOUND') return undefined;
+        throw wrapped;
+      }
+    },
+  };
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
