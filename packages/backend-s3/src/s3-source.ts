@@ -186,6 +186,9 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
           size: object.Size ?? 0,
           mtimeMs: object.LastModified?.getTime() ?? 0,
           ...(object.ETag ? { etag: object.ETag.replace(/"/g, '') } : {}),
+          // A single-part upload's ETag is the MD5 of the bytes: the catalog may find the photo in its
+          // cache by it and skip the download. Multipart ETags (`md5-N`) never qualify.
+          ...(isPlainMd5Etag(object.ETag) ? { contentMd5: object.ETag!.replace(/"/g, '') } : {}),
         });
       }
       yield* batch;

@@ -49,6 +49,9 @@ const proxy = http.createServer((req, res) => {
   }
   const kind = classify(req);
   stats[kind] = (stats[kind] ?? 0) + 1;
+  // Per object too: "GET /bucket/key", or "GET_RANGE /bucket/key" for a ranged read.
+  const perKey = `${kind === 'GET' && req.headers.range ? 'GET_RANGE' : kind} ${new URL(req.url, 'http://x').pathname}`;
+  stats[perKey] = (stats[perKey] ?? 0) + 1;
   const fault = faults.find((f) => f.times > 0 && `${req.method} ${req.url}`.includes(f.match));
   if (fault) {
     fault.times--;

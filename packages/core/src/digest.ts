@@ -120,6 +120,8 @@ export class Digester {
     image: DetectedImage,
     head?: Uint8Array,
   ): Promise<DigestResult> {
+    const cached = await this.fromStoreMd5(entry);
+    if (cached) return cached;
     const { data, md5 } =
       head && head.length === entry.size
         ? { data: Buffer.from(head), md5: createHash('md5').update(head).digest('hex') }
@@ -128,6 +130,27 @@ export class Digester {
       ...(entry.externalId !== undefined ? { externalId: entry.externalId } : {}),
       ...(entry.attributes ? { attributes: entry.attributes } : {}),
     });
+  }
+
+  /**
+   * A photo the cache already holds, found by the MD5 the store vouches for (an S3 single-part ETag):
+   * no download is needed. Not for the `apple` shard, which is keyed by id, not content.
+   */
+  private async fromStoreMd5(entry: SourceEntry): Promise<DigestResult | undefined> {
+    const md5 = entry.contentMd5;
+    if (this.shard === 'apple' || md5 === undefined || !/^[0-9a-f]{32}$/.test(md5)) return undefined;
+    const present = await this.cache.has(this.shard, md5);
+    if (!present.thumbnail || !present.metadata) return undefined;
+    const cached = await this.cachedMetadata(md5, md5);
+    if (!cached || cached.size !== entry.size) return undefined;
+    const paths = this.cache.pathsFor(this.shard, md5);
+    return {
+      photoMd5: md5,
+      metadata: applyLibraryAttributes(cached, entry.attributes),
+      thumbnailPath: paths.thumbnail,
+      metadataPath: paths.metadata,
+      rendered: false,
+    };
   }
 
   /** The key a photo's cache files live under: its photo-md5, or its apple-photo-id in the `apple` shard. */

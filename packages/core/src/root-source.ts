@@ -12,6 +12,12 @@ export interface SourceEntry {
   etag?: string;
   /** Backend-specific identity, e.g. the Apple Photos asset UUID. */
   externalId?: string;
+  /**
+   * The MD5 of the whole content when the store vouches for it without a read (an S3 single-part
+   * ETag). Core may use it to find the photo in the cache and skip the download; whenever the file
+   * is read anyway, the computed MD5 is what counts.
+   */
+  contentMd5?: string;
   /** What a photo library knows about the file; these win over the file's own EXIF. */
   attributes?: SourceAttributes;
 }

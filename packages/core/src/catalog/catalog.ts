@@ -116,6 +116,8 @@ export class Catalog {
   private dirty = false;
   private closed = false;
   private currentMd5: string | undefined;
+  /** Pointer lines as this process last read or wrote them, per store (see publishSnapshot). */
+  private readonly knownPointers: Partial<Record<'root' | 'mirror', string[]>>;
 
   private constructor(
     readonly source: RootSource,
@@ -131,6 +133,7 @@ export class Catalog {
     this.digester = new Digester(cache, options.shard, options.limits);
     this.stores = [rootStore(source), mirrorStore(cache.mirrorDir(source.uri))];
     this.currentMd5 = loaded.catalogMd5;
+    this.knownPointers = { ...loaded.pointers };
     this.loadInfo = {
       source: loaded.source,
       catalogMd5: loaded.catalogMd5,
@@ -540,7 +543,13 @@ export class Catalog {
   }> {
     const mirror = this.cache.mirrorDir(this.rootUri);
     const { bytes, catalogMd5 } = await serializeSnapshot(this.db, mirror);
-    const result = await publishSnapshot(this.stores, bytes, catalogMd5, this.options.keepSnapshots);
+    const result = await publishSnapshot(
+      this.stores,
+      bytes,
+      catalogMd5,
+      this.options.keepSnapshots,
+      this.knownPointers,
+    );
     for (const message of result.warnings) this.events.emit('warning', { message });
     if (result.pointers.length === 0) {
       throw new PhotolalaError(

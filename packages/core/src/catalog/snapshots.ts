@@ -181,12 +181,20 @@ export async function publishSnapshot(
   bytes: Buffer,
   catalogMd5: string,
   keep: number,
+  known: Partial<Record<StoreName, string[]>> = {},
 ): Promise<PublishResult> {
   const result: PublishResult = { snapshots: [], pointers: [], wroteNew: false, warnings: [] };
   const ready: { store: SnapshotStore; previous: string[] }[] = [];
   for (const store of stores) {
     if (!store.writable) {
       result.warnings.push(`the ${store.name} is read-only; the catalog is kept in the cache mirror only`);
+      continue;
+    }
+    // This process read or wrote that pointer, and it already names this snapshot first: nothing to
+    // send. An unchanged rescan of a remote root then costs no request beyond the listing.
+    if (known[store.name]?.[0] === catalogMd5) {
+      result.snapshots.push(store.locate(snapshotFileName(catalogMd5)));
+      result.pointers.push(store.name);
       continue;
     }
     try {
@@ -214,6 +222,7 @@ export async function publishSnapshot(
     try {
       await store.writePointer(formatPointer(lines));
       result.pointers.push(store.name);
+      known[store.name] = lines;
     } catch (error) {
       result.warnings.push(`could not write the ${store.name} pointer: ${describeError(error)}`);
       continue;
