@@ -71,7 +71,7 @@ export function createS3Client(
 }
 
 /** Checks a listed key below the prefix and returns its relative path, or why it is refused. */
-function relativeKey(key: string, prefix: string): { path: string } | { refused: string } {
+export function relativeKey(key: string, prefix: string): { path: string } | { refused: string } {
   if (!key.startsWith(prefix)) return { refused: 'outside the prefix' };
   const rest = key.slice(prefix.length);
   if (rest === '' || rest.endsWith('/')) return { refused: 'a folder marker' };
