@@ -28,15 +28,7 @@ test('the CLI catalogs an s3:// prefix with the standard AWS environment, into t
   client.destroy();
   const cacheDir = await tempDir('cli-s3-cache');
   cleanup.push(cacheDir);
-  const env = {
-    AWS_ENDPOINT_URL_S3: server.endpoint,
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-    PHOTOLALA_S3_FORCE_PATH_STYLE: '1',
-    PHOTOLALA_S3_CHECKSUMS: 'WHEN_REQUIRED',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
+  const env = server.cliEnv();
   const scan = await runCli(['--cache-dir', cacheDir, 'scan', 's3://cli-photos/library/', '--json'], env);
   expect(scan.stderr).toBe('');
   expect(scan.code).toBe(0);

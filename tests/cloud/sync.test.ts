@@ -21,16 +21,7 @@ afterAll(async () => {
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 });
 
-const env = () => ({
-  AWS_ENDPOINT_URL_S3: server.endpoint,
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
-  AWS_REGION: 'us-east-1',
-  PHOTOLALA_S3_FORCE_PATH_STYLE: '1',
-  PHOTOLALA_S3_CHECKSUMS: 'WHEN_REQUIRED',
-  PHOTOLALA_S3_MULTIPART_THRESHOLD: String(5 * 1024 * 1024),
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-});
+const env = () => ({ ...server.cliEnv(), PHOTOLALA_S3_MULTIPART_THRESHOLD: String(5 * 1024 * 1024) });
 
 async function objectKeys(prefix: string): Promise<string[]> {
   const client = server.client();

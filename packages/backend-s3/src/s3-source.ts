@@ -15,6 +15,7 @@ import {
   PhotolalaError,
   parseRootUri,
   type RootSource,
+  readStreamPrefix,
   type SourceEntry,
   TEMP_FILE_PREFIX,
   validateRelativePath,
@@ -231,21 +232,11 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
       if ((error as PhotolalaError).code === 'INVALID_ARGUMENT') return Buffer.alloc(0);
       throw error;
     }
-    const chunks: Buffer[] = [];
-    let total = 0;
     try {
-      for await (const chunk of body) {
-        chunks.push(Buffer.from(chunk as Uint8Array));
-        total += (chunk as Uint8Array).length;
-        if (total >= bytes) break;
-      }
+      return await readStreamPrefix(body, bytes);
     } catch (error) {
       throw toPhotolalaError(error, path, 'read');
-    } finally {
-      body.destroy();
     }
-    const all = Buffer.concat(chunks);
-    return all.length > bytes ? all.subarray(0, bytes) : all;
   }
 
   async function writeAtomic(path: string, data: Uint8Array): Promise<void> {

@@ -7,6 +7,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 
 export interface S3TestServer {
   endpoint: string;
+  /** The environment a CLI process needs to reach this server through the AWS SDK's standard chain. */
+  cliEnv(): Record<string, string>;
   client(options?: { maxAttempts?: number; requestTimeoutMs?: number }): S3Client;
   stats(): Promise<Record<string, number>>;
   reset(): Promise<void>;
@@ -42,6 +44,15 @@ export async function startS3Server(buckets: string[]): Promise<S3TestServer> {
     ).json()) as Record<string, number>;
   return {
     endpoint,
+    cliEnv: () => ({
+      AWS_ENDPOINT_URL_S3: endpoint,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REGION: 'us-east-1',
+      PHOTOLALA_S3_FORCE_PATH_STYLE: '1',
+      PHOTOLALA_S3_CHECKSUMS: 'WHEN_REQUIRED',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    }),
     client: (options = {}) =>
       new S3Client({
         endpoint,

@@ -6,6 +6,7 @@ import {
   PhotolalaError,
   parseRootUri,
   type RootSource,
+  readStreamPrefix,
   type SourceEntry,
   TEMP_FILE_PREFIX,
   validateRelativePath,
@@ -175,23 +176,7 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
   }
 
   /** Reads at most `bytes` of a response body and hangs up: a server may ignore Range and send it all. */
-  async function readLimited(response: Response, bytes: number): Promise<Buffer> {
-    const body = bodyStream(response);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    try {
-      for await (const chunk of body) {
-        const buffer = Buffer.from(chunk as Uint8Array);
-        chunks.push(buffer);
-        total += buffer.length;
-        if (total >= bytes) break;
-      }
-    } finally {
-      body.destroy();
-    }
-    const all = Buffer.concat(chunks);
-    return all.length > bytes ? all.subarray(0, bytes) : all;
-  }
+  const readLimited = (response: Response, bytes: number) => readStreamPrefix(bodyStream(response), bytes);
 
   async function readHead(path: string, bytes: number): Promise<Buffer> {
     if (bytes <= 0) return Buffer.alloc(0);

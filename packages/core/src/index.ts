@@ -19,4 +19,5 @@ export * from './paths.js';
 export * from './raw-preview.js';
 export * from './root-source.js';
 export * from './root-uri.js';
+export * from './stream-prefix.js';
 export * from './thumbnail.js';

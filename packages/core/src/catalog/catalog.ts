@@ -390,8 +390,8 @@ export class Catalog {
       const total = toDigest.filter((f) => f.image).length;
       let digested = 0;
       let rendered = 0;
-      const rows: EntryRow[] = [];
-      const documents = new Map<string, string>();
+      const staged = this.stageScan();
+      let stagedRows = 0;
       const failed = [...plan.failed];
       this.events.emit('progress', { phase: 'digest', discovered: plan.discovered, digested, total });
       // A fixed set of workers pulling from the list: no promise per file, so memory stays flat.
@@ -400,8 +400,10 @@ export class Catalog {
         while (next < toDigest.length) {
           if (options.signal?.aborted) throw options.signal.reason;
           const file = toDigest[next++]!;
-          const { row, rendered: madeThumbnail } = await this.digestFile(file, documents, failed);
-          rows.push(row);
+          const { row, rendered: madeThumbnail, document } = await this.digestFile(file, failed);
+          staged.row(row);
+          if (document) staged.document(row.photo_md5!, document);
+          stagedRows++;
           if (madeThumbnail) rendered++;
           if (file.image) {
             digested++;
@@ -410,7 +412,7 @@ export class Catalog {
         }
       };
       await Promise.all(Array.from({ length: Math.max(1, this.options.limits.concurrency) }, worker));
-      this.applyPlan(plan, rows, documents);
+      this.applyPlan(plan, stagedRows);
       this.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
       const published = await this.publish();
       const result: ScanResult = {
@@ -451,11 +453,33 @@ export class Catalog {
     return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
+  /**
+   * Digest results wait in temp tables (in SQLite, not the JS heap, so 100k results cost little
+   * memory) until the scan applies them in one transaction. Temp tables are not part of snapshots.
+   */
+  private stageScan() {
+    this.db.exec(`
+      CREATE TEMP TABLE IF NOT EXISTS pending_entries AS SELECT * FROM main.entries WHERE 0;
+      CREATE TEMP TABLE IF NOT EXISTS pending_metadata (photo_md5 TEXT PRIMARY KEY, document TEXT NOT NULL);
+      DELETE FROM temp.pending_entries;
+      DELETE FROM temp.pending_metadata;
+    `);
+    const row = this.db.prepare(
+      `INSERT INTO temp.pending_entries (${ENTRY_COLUMNS}) VALUES (@path, @fast_photo_key, @size, @mtime_ms, @etag, @external_id, @photo_md5, @kind, @taken_at, @width, @height, @starred, @status, @reason)`,
+    );
+    const document = this.db.prepare(
+      'INSERT OR REPLACE INTO temp.pending_metadata (photo_md5, document) VALUES (?, ?)',
+    );
+    return {
+      row: (r: EntryRow) => row.run(r),
+      document: (md5: string, text: string) => document.run(md5, text),
+    };
+  }
+
   private async digestFile(
     file: ReadFile,
-    documents: Map<string, string>,
     failed: ScanResult['failed'],
-  ): Promise<{ row: EntryRow; rendered: boolean }> {
+  ): Promise<{ row: EntryRow; rendered: boolean; document?: string }> {
     const { entry, previous } = file;
     const base: EntryRow = {
       path: entry.path,
@@ -479,7 +503,6 @@ export class Catalog {
     if (!file.image) return { row: base, rendered: false };
     try {
       const result = await this.digester.digest(this.source, entry, file.image, file.head);
-      documents.set(result.photoMd5, JSON.stringify(result.metadata));
       this.events.emit('thumbnail-ready', {
         path: entry.path,
         photoMd5: result.photoMd5,
@@ -492,7 +515,7 @@ export class Catalog {
         width: result.metadata.width,
         height: result.metadata.height,
       };
-      return { row, rendered: result.rendered };
+      return { row, rendered: result.rendered, document: JSON.stringify(result.metadata) };
     } catch (error) {
       const reason = describeError(error);
       failed.push({ path: entry.path, reason });
@@ -501,15 +524,12 @@ export class Catalog {
   }
 
   /** Applies a scan in one transaction, so a reader sees the catalog before or after it, never between. */
-  private applyPlan(plan: ScanPlan, rows: EntryRow[], documents: Map<string, string>): void {
+  private applyPlan(plan: ScanPlan, stagedRows: number): void {
     const remove = this.db.prepare('DELETE FROM entries WHERE path = ?');
     const upsert = this.db.prepare(
       `INSERT OR REPLACE INTO entries (${ENTRY_COLUMNS}) VALUES (@path, @fast_photo_key, @size, @mtime_ms, @etag, @external_id, @photo_md5, @kind, @taken_at, @width, @height, @starred, @status, @reason)`,
     );
     const touch = this.db.prepare('UPDATE entries SET size = ?, mtime_ms = ?, etag = ? WHERE path = ?');
-    const putDocument = this.db.prepare(
-      'INSERT OR REPLACE INTO metadata (photo_md5, document) VALUES (?, ?)',
-    );
     this.db.transaction(() => {
       for (const row of plan.removed) remove.run(row.path);
       for (const { from, to } of plan.moved) {
@@ -525,14 +545,18 @@ export class Catalog {
       }
       for (const file of plan.touched)
         touch.run(file.entry.size, file.entry.mtimeMs, file.entry.etag ?? null, file.entry.path);
-      for (const row of rows) upsert.run(row);
-      for (const [md5, document] of documents) putDocument.run(md5, document);
+      this.db.exec(`
+        INSERT OR REPLACE INTO main.entries (${ENTRY_COLUMNS}) SELECT ${ENTRY_COLUMNS} FROM temp.pending_entries ORDER BY path;
+        INSERT OR REPLACE INTO main.metadata (photo_md5, document) SELECT photo_md5, document FROM temp.pending_metadata ORDER BY photo_md5;
+        DELETE FROM temp.pending_entries;
+        DELETE FROM temp.pending_metadata;
+      `);
       // Documents of photos no longer in the catalog would make equal catalogs differ.
       this.db.exec(
         'DELETE FROM metadata WHERE photo_md5 NOT IN (SELECT photo_md5 FROM entries WHERE photo_md5 IS NOT NULL)',
       );
     })();
-    if (plan.removed.length || plan.moved.length || plan.touched.length || rows.length) this.dirty = true;
+    if (plan.removed.length || plan.moved.length || plan.touched.length || stagedRows) this.dirty = true;
   }
 
   private async publish(): Promise<{
