@@ -237,6 +237,31 @@ describe('photolala CLI', () => {
     expect(run.stdout.trim().split('\n')).toHaveLength(2);
   });
 
+  test('output piped into a reader that stops early (| head) ends quietly', async () => {
+    const root = await tempDir('cli-epipe');
+    cleanup.push(root);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) files[`d${i % 10}/file-with-a-long-name-${i}.txt`] = `${i}`;
+    await writeTree(root, files);
+    expect((await cli('scan', root)).code).toBe(0);
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('./run-cli.js');
+    const child = spawn(process.execPath, [CLI, '--cache-dir', cacheDir, 'list', root], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    const first = await new Promise<string>((resolve) =>
+      child.stdout.once('data', (d) => resolve(String(d))),
+    );
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(first).toContain('file-with-a-long-name');
+    expect([code, stderr]).toEqual([0, '']);
+  });
+
   test('a third-party backend outside packages/ is loaded by scheme', async () => {
     const root = await tempDir('cli-plugin');
     cleanup.push(root);

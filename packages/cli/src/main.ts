@@ -78,6 +78,11 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files 
 
 /** Runs the CLI and resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // `photolala list ROOT | head`: the reader went away, which is not an error of ours.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.ok);
+    throw error;
+  });
   let code: number = EXIT.ok;
   const program = buildProgram((c) => {
     code = c;
