@@ -76,6 +76,9 @@ describe('snapshots and pointers', () => {
     db.close();
     // No temp files are left anywhere.
     expect((await readdir(root)).filter((n) => n.includes('tmp'))).toEqual([]);
+    // While the catalog is open its working database sits in the mirror too; closing removes it.
+    expect((await readdir(mirror)).filter((n) => n.startsWith('.photolala-tmp-work-'))).toHaveLength(1);
+    await catalog.close();
     expect((await readdir(mirror)).sort()).toEqual(
       [POINTER_FILE, snapshotFileName(result.catalogMd5)].sort(),
     );

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import nodePath from 'node:path';
 import type Database from 'better-sqlite3';
-import BetterSqlite3 from 'better-sqlite3';
 import { type CacheShard, PhotoCache, resolveCacheRoot } from '../cache.js';
 import {
   Digester,
@@ -8,6 +10,7 @@ import {
   REMOTE_DIGEST_LIMITS,
   readWholeFile,
 } from '../digest.js';
+import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
 import { describeError, PhotolalaError } from '../errors.js';
 import { HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5, md5Hex } from '../identity.js';
 import { detectImageKind } from '../image-kind.js';
@@ -21,7 +24,13 @@ import { DEFAULT_RETENTION } from './pointer.js';
 import { planScan, type ReadFile, type ScanPlan } from './scan-plan.js';
 import { createSchema, hardenDatabase, readVersionTable } from './schema.js';
 import { mirrorStore, rootStore, type SnapshotStore } from './snapshot-store.js';
-import { type LoadedSnapshot, loadNewestSnapshot, publishSnapshot, serializeSnapshot } from './snapshots.js';
+import {
+  type LoadedSnapshot,
+  loadNewestSnapshot,
+  openWorkingFile,
+  publishSnapshot,
+  serializeSnapshot,
+} from './snapshots.js';
 
 export interface OpenCatalogOptions {
   /** Cache root; defaults to `PHOTOLALA_CACHE_DIR`, then the platform cache folder. */
@@ -128,6 +137,7 @@ export class Catalog {
       fetchThumbnail: OpenCatalogOptions['fetchThumbnail'];
     },
     cache: PhotoCache,
+    private readonly workFile: string,
   ) {
     this.cache = cache;
     this.digester = new Digester(cache, options.shard, options.limits);
@@ -153,15 +163,24 @@ export class Catalog {
       maxSnapshotBytes: options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES,
       fetchThumbnail: options.fetchThumbnail,
     };
-    const stores = [rootStore(source), mirrorStore(cache.mirrorDir(source.uri))];
-    const loaded = await loadNewestSnapshot(stores, resolved.maxSnapshotBytes);
+    const mirror = cache.mirrorDir(source.uri);
+    const stores = [rootStore(source), mirrorStore(mirror)];
+    const workFile = await prepareWorkFile(mirror);
+    let loaded: LoadedSnapshot;
+    try {
+      loaded = await loadNewestSnapshot(stores, resolved.maxSnapshotBytes, workFile);
+    } catch (error) {
+      await removeWorkFile(workFile);
+      throw error;
+    }
     let db = loaded.db;
     if (!db) {
-      db = new BetterSqlite3(':memory:');
+      await removeWorkFile(workFile);
+      db = openWorkingFile(workFile);
       hardenDatabase(db);
       createSchema(db, source.uri, Date.now());
     }
-    return new Catalog(source, db, loaded, resolved, cache);
+    return new Catalog(source, db, loaded, resolved, cache, workFile);
   }
 
   get rootUri(): string {
@@ -736,9 +755,35 @@ export class Catalog {
       this.closed = true;
       await this.writeQueue;
       this.db.close();
+      await removeWorkFile(this.workFile);
       await this.source.close?.();
     }
   }
+}
+
+const WORK_FILE_PREFIX = `${TEMP_FILE_PREFIX}work-`;
+
+/**
+ * A fresh working-database path in the root's mirror folder (local disk, next to the snapshots).
+ * Work files left by a crashed process more than a day ago are removed on the way.
+ */
+async function prepareWorkFile(mirrorDir: string): Promise<string> {
+  await fsp.mkdir(mirrorDir, { recursive: true });
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  for (const name of await fsp.readdir(mirrorDir).catch(() => [] as string[])) {
+    if (!name.startsWith(WORK_FILE_PREFIX)) continue;
+    const full = nodePath.join(mirrorDir, name);
+    const info = await fsp.stat(full).catch(() => undefined);
+    if (info && info.mtimeMs < dayAgo) await fsp.rm(full, { force: true });
+  }
+  return nodePath.join(
+    mirrorDir,
+    `${WORK_FILE_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}.sqlite`,
+  );
+}
+
+async function removeWorkFile(file: string): Promise<void> {
+  for (const suffix of ['', '-journal', '-wal', '-shm']) await fsp.rm(`${file}${suffix}`, { force: true });
 }
 
 function safeJson(text: string): unknown {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, writeFileSync } from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
 import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
@@ -29,9 +29,18 @@ export interface LoadedSnapshot {
   pointers: Partial<Record<StoreName, string[]>>;
 }
 
-/** Opens snapshot bytes as an in-memory working database, after checking them like any untrusted input. */
-export function openSnapshotBytes(bytes: Buffer): Database.Database {
-  const db = new Database(bytes);
+/**
+ * Opens snapshot bytes as a working database, after checking them like any untrusted input: in memory,
+ * or copied to `workFile` (a disposable file, so a 100k-entry catalog does not live in RAM).
+ */
+export function openSnapshotBytes(bytes: Buffer, workFile?: string): Database.Database {
+  let db: Database.Database;
+  if (workFile) {
+    writeFileSync(workFile, bytes);
+    db = openWorkingFile(workFile);
+  } else {
+    db = new Database(bytes);
+  }
   try {
     hardenDatabase(db);
     validateSchema(db);
@@ -47,7 +56,19 @@ export function openSnapshotBytes(bytes: Buffer): Database.Database {
  * A candidate must exist, hash to its name and open as a valid catalog; every skipped one is reported
  * with its reason.
  */
-export async function loadNewestSnapshot(stores: SnapshotStore[], maxBytes: number): Promise<LoadedSnapshot> {
+/** A working database file: disposable, so no journal on disk and no fsync. */
+export function openWorkingFile(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = MEMORY');
+  db.pragma('synchronous = OFF');
+  return db;
+}
+
+export async function loadNewestSnapshot(
+  stores: SnapshotStore[],
+  maxBytes: number,
+  workFile?: string,
+): Promise<LoadedSnapshot> {
   const skipped: SkippedSnapshot[] = [];
   const pointers: Partial<Record<StoreName, string[]>> = {};
   for (const store of stores) {
@@ -98,7 +119,7 @@ export async function loadNewestSnapshot(stores: SnapshotStore[], maxBytes: numb
         continue;
       }
       try {
-        const db = openSnapshotBytes(bytes);
+        const db = openSnapshotBytes(bytes, workFile);
         return {
           db,
           catalogMd5: md5,
