@@ -11,6 +11,7 @@ import {
 import nodePath from 'node:path';
 import type { Readable } from 'node:stream';
 import {
+  defineRootSource,
   type EnumerateOptions,
   fromSystemError,
   joinRelative,
@@ -18,7 +19,6 @@ import {
   parseRootUri,
   type RootSource,
   resolveInside,
-  type SourceCapabilities,
   type SourceEntry,
   TEMP_FILE_PREFIX,
   validateRelativePath,
@@ -77,13 +77,6 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
   } catch {
     // statfs is missing on some platforms; assume a fine-grained local file system.
   }
-  const capabilities: SourceCapabilities = {
-    writable: !readOnly,
-    removable: !readOnly,
-    etags: false,
-    mtimeResolutionMs: coarse ? 2000 : 1,
-    remote: false,
-  };
 
   const isInsideRoot = (real: string) => real === realRoot || real.startsWith(realRoot + nodePath.sep);
 
@@ -273,18 +266,16 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
     }
   }
 
-  const source: RootSource = {
-    backend: BACKEND,
-    uri: location.uri,
-    capabilities,
-    enumerate,
-    readHead,
-    readAll,
-    stat,
-  };
-  if (!readOnly) {
-    source.writeAtomic = writeAtomic;
-    source.remove = remove;
-  }
-  return source;
+  return defineRootSource(
+    {
+      backend: BACKEND,
+      uri: location.uri,
+      capabilities: { etags: false, mtimeResolutionMs: coarse ? 2000 : 1, remote: false },
+      enumerate,
+      readHead,
+      readAll,
+      stat,
+    },
+    readOnly ? undefined : { writeAtomic, remove },
+  );
 }

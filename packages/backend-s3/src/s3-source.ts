@@ -11,6 +11,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import {
+  defineRootSource,
   type EnumerateOptions,
   PhotolalaError,
   parseRootUri,
@@ -274,30 +275,21 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
     }
   }
 
-  const readOnly = parsed.readOnly ?? false;
-  const source: RootSource = {
-    backend: BACKEND,
-    uri,
-    capabilities: {
-      writable: !readOnly,
-      removable: !readOnly,
-      etags: true,
-      mtimeResolutionMs: 1000,
-      remote: true,
+  return defineRootSource(
+    {
+      backend: BACKEND,
+      uri,
+      capabilities: { etags: true, mtimeResolutionMs: 1000, remote: true },
+      enumerate,
+      readHead,
+      readAll: (path) => getObject(path),
+      stat,
+      async close() {
+        if (!injected) client.destroy();
+      },
     },
-    enumerate,
-    readHead,
-    readAll: (path) => getObject(path),
-    stat,
-    async close() {
-      if (!injected) client.destroy();
-    },
-  };
-  if (!readOnly) {
-    source.writeAtomic = writeAtomic;
-    source.remove = remove;
-  }
-  return source;
+    parsed.readOnly ? undefined : { writeAtomic, remove },
+  );
 }
 
 /**

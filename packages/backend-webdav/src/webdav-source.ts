@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
+  defineRootSource,
   type EnumerateOptions,
   joinRelative,
   PhotolalaError,
@@ -256,25 +257,16 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
     }
   }
 
-  const readOnly = parsed.readOnly ?? false;
-  const source: RootSource = {
-    backend: BACKEND,
-    uri,
-    capabilities: {
-      writable: !readOnly,
-      removable: !readOnly,
-      etags: true,
-      mtimeResolutionMs: 1000,
-      remote: true,
+  return defineRootSource(
+    {
+      backend: BACKEND,
+      uri,
+      capabilities: { etags: true, mtimeResolutionMs: 1000, remote: true },
+      enumerate,
+      readHead,
+      readAll,
+      stat,
     },
-    enumerate,
-    readHead,
-    readAll,
-    stat,
-  };
-  if (!readOnly) {
-    source.writeAtomic = writeAtomic;
-    source.remove = remove;
-  }
-  return source;
+    parsed.readOnly ? undefined : { writeAtomic, remove },
+  );
 }

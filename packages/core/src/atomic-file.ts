@@ -7,24 +7,17 @@ import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
  * Writes a local file so that readers see the old bytes or the new bytes, never a mix: a temp file
  * in the same folder (same file system, so the rename is atomic), fsync, rename over the target, then
  * fsync of the folder so the rename survives a power cut. The temp file is removed on failure.
- * Errors are the raw Node.js errors; callers wrap them with their backend name. `durable: false`
- * skips both fsyncs: still atomic, but a power cut may lose the file (fine for regenerable caches);
- * `createFolder: false` skips the mkdir for callers that know the folder exists.
+ * Errors are the raw Node.js errors; callers wrap them with their backend name.
  */
-export async function writeFileAtomic(
-  target: string,
-  data: Uint8Array,
-  options: { durable?: boolean; createFolder?: boolean } = {},
-): Promise<void> {
-  const durable = options.durable ?? true;
+export async function writeFileAtomic(target: string, data: Uint8Array): Promise<void> {
   const dir = nodePath.dirname(target);
   const temp = nodePath.join(dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
   try {
-    if (options.createFolder ?? true) await fsp.mkdir(dir, { recursive: true });
+    await fsp.mkdir(dir, { recursive: true });
     const handle = await fsp.open(temp, 'wx', 0o644);
     try {
       await handle.writeFile(data);
-      if (durable) await handle.sync();
+      await handle.sync();
     } finally {
       await handle.close();
     }
@@ -33,7 +26,6 @@ export async function writeFileAtomic(
     await fsp.rm(temp, { force: true }).catch(() => {});
     throw error;
   }
-  if (!durable) return;
   try {
     const dirHandle = await fsp.open(dir, constants.O_RDONLY);
     try {

@@ -131,3 +131,27 @@ export interface RootSource {
   /** Releases connections and handles. Safe to call twice. */
   close?(): Promise<void>;
 }
+
+/** A source's read side, with the capabilities that do not depend on writing. */
+export type ReadableRootSource = Omit<RootSource, 'writeAtomic' | 'remove' | 'capabilities'> & {
+  capabilities: Omit<SourceCapabilities, 'writable' | 'removable'>;
+};
+
+/**
+ * Completes a backend's source: the write methods when given (omit them for a read-only source), and
+ * `writable`/`removable` derived from them, so the capabilities can never disagree with the methods.
+ */
+export function defineRootSource(
+  readSide: ReadableRootSource,
+  writes?: Pick<Required<RootSource>, 'writeAtomic' | 'remove'>,
+): RootSource {
+  return {
+    ...readSide,
+    capabilities: {
+      ...readSide.capabilities,
+      writable: writes !== undefined,
+      removable: writes !== undefined,
+    },
+    ...(writes ?? {}),
+  };
+}

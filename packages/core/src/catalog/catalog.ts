@@ -58,10 +58,8 @@ export interface ScanOptions {
   signal?: AbortSignal;
 }
 
-export interface ScanResult {
-  rootUri: string;
-  catalogMd5: string;
-  entries: number;
+/** What changed (or would change) between the catalog and the root. */
+export interface StatusResult {
   added: string[];
   removed: string[];
   changed: string[];
@@ -70,6 +68,12 @@ export interface ScanResult {
   failed: { path: string; reason: string }[];
   /** Items the source left out on purpose, with the reason (videos, trashed or iCloud-only photos). */
   skipped: { path: string; reason: string }[];
+}
+
+export interface ScanResult extends StatusResult {
+  rootUri: string;
+  catalogMd5: string;
+  entries: number;
   /** Images whose digest ran (added and changed), and how many needed a new thumbnail. */
   digested: number;
   rendered: number;
@@ -77,16 +81,6 @@ export interface ScanResult {
   wroteNewSnapshot: boolean;
   warnings: string[];
   durationMs: number;
-}
-
-export interface StatusResult {
-  added: string[];
-  removed: string[];
-  changed: string[];
-  moved: { from: string; to: string }[];
-  unchanged: number;
-  failed: { path: string; reason: string }[];
-  skipped: { path: string; reason: string }[];
 }
 
 export interface ListOptions {
@@ -368,16 +362,7 @@ export class Catalog {
   /** What a scan would change, without digesting or writing anything. */
   status(options: ScanOptions = {}): Promise<StatusResult> {
     return this.enqueue(async () => {
-      const plan = await this.plan(options);
-      return {
-        added: plan.added.map((f) => f.entry.path),
-        removed: plan.removed.map((r) => r.path),
-        changed: plan.changed.map((f) => f.entry.path),
-        moved: plan.moved.map((m) => ({ from: m.from.path, to: m.to.entry.path })),
-        unchanged: plan.unchanged + plan.touched.length,
-        failed: plan.failed,
-        skipped: plan.skipped,
-      };
+      return summarize(await this.plan(options));
     });
   }
 
@@ -438,13 +423,8 @@ export class Catalog {
         rootUri: this.rootUri,
         catalogMd5: published.catalogMd5,
         entries: this.count(),
-        added: plan.added.map((f) => f.entry.path),
-        removed: plan.removed.map((r) => r.path),
-        changed: plan.changed.map((f) => f.entry.path),
-        moved: plan.moved.map((m) => ({ from: m.from.path, to: m.to.entry.path })),
-        unchanged: plan.unchanged + plan.touched.length,
+        ...summarize(plan),
         failed: this.allFailures(failed),
-        skipped: plan.skipped,
         digested,
         rendered,
         snapshots: published.snapshots,
@@ -784,6 +764,18 @@ async function prepareWorkFile(mirrorDir: string): Promise<string> {
 
 async function removeWorkFile(file: string): Promise<void> {
   for (const suffix of ['', '-journal', '-wal', '-shm']) await fsp.rm(`${file}${suffix}`, { force: true });
+}
+
+function summarize(plan: ScanPlan): StatusResult {
+  return {
+    added: plan.added.map((f) => f.entry.path),
+    removed: plan.removed.map((r) => r.path),
+    changed: plan.changed.map((f) => f.entry.path),
+    moved: plan.moved.map((m) => ({ from: m.from.path, to: m.to.entry.path })),
+    unchanged: plan.unchanged + plan.touched.length,
+    failed: plan.failed,
+    skipped: plan.skipped,
+  };
 }
 
 function safeJson(text: string): unknown {

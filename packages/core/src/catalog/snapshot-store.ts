@@ -40,6 +40,32 @@ async function readStream(stream: NodeJS.ReadableStream, maxBytes: number, what:
   return Buffer.concat(chunks);
 }
 
+/** A store's file operations; the pointer and snapshot naming on top of them is the same everywhere. */
+interface StoreFiles {
+  name: StoreName;
+  writable: boolean;
+  locate(file: string): string;
+  read(file: string, maxBytes: number): Promise<Buffer | undefined>;
+  write(file: string, data: Uint8Array): Promise<void>;
+  remove(file: string): Promise<void>;
+}
+
+function storeOver(files: StoreFiles): SnapshotStore {
+  return {
+    name: files.name,
+    writable: files.writable,
+    locate: files.locate,
+    async readPointer() {
+      const data = await files.read(POINTER_FILE, MAX_POINTER_BYTES);
+      return data === undefined ? undefined : parsePointer(data.toString('utf8'));
+    },
+    writePointer: (text) => files.write(POINTER_FILE, Buffer.from(text, 'utf8')),
+    readSnapshot: (md5, maxBytes) => files.read(snapshotFileName(md5), maxBytes),
+    writeSnapshot: (md5, data) => files.write(snapshotFileName(md5), data),
+    removeSnapshot: (md5) => files.remove(snapshotFileName(md5)),
+  };
+}
+
 /** The root's own snapshots and pointer, read and written through its `RootSource`. */
 export function rootStore(source: RootSource): SnapshotStore {
   const read = async (file: string, maxBytes: number): Promise<Buffer | undefined> => {
@@ -55,21 +81,16 @@ export function rootStore(source: RootSource): SnapshotStore {
       throw new PhotolalaError('READ_ONLY', 'the root is read-only', { backend: source.backend });
     await source.writeAtomic(file, data);
   };
-  return {
+  return storeOver({
     name: 'root',
     writable: typeof source.writeAtomic === 'function',
     locate: (file) => `${source.uri}/${file}`,
-    async readPointer() {
-      const data = await read(POINTER_FILE, MAX_POINTER_BYTES);
-      return data === undefined ? undefined : parsePointer(data.toString('utf8'));
+    read,
+    write,
+    remove: async (file) => {
+      await source.remove?.(file);
     },
-    writePointer: (text) => write(POINTER_FILE, Buffer.from(text, 'utf8')),
-    readSnapshot: (md5, maxBytes) => read(snapshotFileName(md5), maxBytes),
-    writeSnapshot: (md5, data) => write(snapshotFileName(md5), data),
-    async removeSnapshot(md5) {
-      await source.remove?.(snapshotFileName(md5));
-    },
-  };
+  });
 }
 
 /** The cache mirror `{cache-root}/{root-md5}/`: a plain local folder. */
@@ -96,19 +117,14 @@ export function mirrorStore(dir: string): SnapshotStore {
     }
   };
   return {
-    name: 'mirror',
-    writable: true,
-    locate: full,
-    async readPointer() {
-      const data = await read(POINTER_FILE, MAX_POINTER_BYTES);
-      return data === undefined ? undefined : parsePointer(data.toString('utf8'));
-    },
-    writePointer: (text) => write(POINTER_FILE, Buffer.from(text, 'utf8')),
-    readSnapshot: (md5, maxBytes) => read(snapshotFileName(md5), maxBytes),
-    writeSnapshot: (md5, data) => write(snapshotFileName(md5), data),
-    async removeSnapshot(md5) {
-      await fsp.rm(full(snapshotFileName(md5)), { force: true });
-    },
+    ...storeOver({
+      name: 'mirror',
+      writable: true,
+      locate: full,
+      read,
+      write,
+      remove: (file) => fsp.rm(full(file), { force: true }),
+    }),
     async hasSnapshotFiles() {
       const names = await fsp.readdir(dir).catch(() => [] as string[]);
       return names.some((n) => /^\.photolala\.[0-9a-f]{32}\.sqlite$/.test(n));
