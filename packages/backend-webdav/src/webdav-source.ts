@@ -8,6 +8,7 @@ import {
   parseRootUri,
   type RootSource,
   readStreamPrefix,
+  ServerSpellings,
   type SourceEntry,
   TEMP_FILE_PREFIX,
   validateRelativePath,
@@ -79,9 +80,6 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
   const attempts = parsed.retries ?? 3;
   const remote = (rel: string) => `/${rel}`;
 
-  // Names as the server spells them, by NFC path: servers keep NFD names from macOS clients.
-  const serverNames = new Map<string, string>();
-
   async function list(relDir: string): Promise<FileStat[]> {
     return withRetry(
       attempts,
@@ -97,28 +95,9 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
     throw toPhotolalaError(error, uri, 'open root');
   }
 
-  /** Resolves an NFC relative path to the server's spelling, listing parent folders if needed. */
-  async function serverPath(path: string): Promise<string> {
-    const rel = validateRelativePath(path, BACKEND);
-    const known = serverNames.get(rel);
-    if (known) return known;
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII test
-    if (/^[\u0000-\u007f]*$/.test(rel)) return rel;
-    let current = '';
-    for (const segment of rel.split('/')) {
-      let entries: FileStat[];
-      try {
-        entries = await list(current);
-      } catch {
-        return rel;
-      }
-      const match = entries.find((e) => e.basename.normalize('NFC') === segment);
-      if (!match) return rel;
-      current = joinRelative(current, match.basename);
-    }
-    serverNames.set(rel, current);
-    return current;
-  }
+  // Names as the server spells them, by NFC path: servers keep NFD names from macOS clients.
+  const spellings = new ServerSpellings(async (dir) => (await list(dir)).map((e) => e.basename));
+  const serverPath = (path: string) => spellings.resolve(validateRelativePath(path, BACKEND));
 
   async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
     const { filter, onIssue, signal } = options;
@@ -150,7 +129,7 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
         } else {
           if (nfc.startsWith(TEMP_FILE_PREFIX)) continue;
           if (filter && !filter.file(nfc, childRel)) continue;
-          if (childServer !== childRel) serverNames.set(childRel, childServer);
+          spellings.remember(childRel, childServer);
           const mtime = Date.parse(item.lastmod);
           batch.push({
             path: childRel,

@@ -81,6 +81,25 @@ export function fromSystemError(
 }
 
 /** A short, single-line reason for logs and per-file failure records. */
+/** Failure classes that say nothing about the file's bytes: the same file may well read next time. */
+const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set([
+  'UNAVAILABLE',
+  'IO',
+  'PERMISSION_DENIED',
+  'AUTH_FAILED',
+  'NOT_FOUND',
+]);
+
+/**
+ * Whether a failure reason as written by `describeError` ("CODE: message") names a passing
+ * condition (a dropped connection, a permission since fixed) rather than bad content, so a scan
+ * should try the file again even though its size and mtime did not change.
+ */
+export function isTransientFailure(reason: string | null | undefined): boolean {
+  const code = /^([A-Z_]+):/.exec(reason ?? '')?.[1];
+  return code !== undefined && TRANSIENT_CODES.has(code as ErrorCode);
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof PhotolalaError)
     return `${error.code}: ${error.message.replace(/^\[photolala\] \[[^\]]*\] /, '')}`;

@@ -19,5 +19,6 @@ export * from './paths.js';
 export * from './raw-preview.js';
 export * from './root-source.js';
 export * from './root-uri.js';
+export * from './server-spellings.js';
 export * from './stream-prefix.js';
 export * from './thumbnail.js';

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { catalogFilter } from '../enumerate-filter.js';
-import { describeError, isPhotolalaError } from '../errors.js';
+import { describeError, isPhotolalaError, isTransientFailure } from '../errors.js';
 import { fastPhotoKey, HEAD_BYTES } from '../identity.js';
 import { type DetectedImage, detectImageKind } from '../image-kind.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
@@ -50,6 +50,8 @@ function unchangedByStat(row: EntryRow, entry: SourceEntry, mtimeResolutionMs: n
   if (row.size !== entry.size) return false;
   // A file whose head could not be read last time has no key yet: try again.
   if (row.fast_photo_key === '') return false;
+  // A digest that failed for a passing reason (the server went away mid-scan) is tried again.
+  if (row.status === 'failed' && isTransientFailure(row.reason)) return false;
   // A store with content tags vouches with them; equal tags are equal bytes.
   if (entry.etag !== undefined && row.etag !== null) return row.etag === entry.etag;
   // On stores with coarse clocks (FAT, SMB: 2 s) equal mtimes cannot rule out an edit in the same
