@@ -33,6 +33,11 @@ const localSourceOptions = z.object({
   root: z.string().min(1),
   /** Treat the folder as read-only even when the file system would allow writes. */
   readOnly: z.boolean().optional(),
+  /**
+   * The file system's mtime granularity in ms. Detected for FAT and CIFS/SMB mounts (2000); set it
+   * for others with coarse timestamps that statfs does not reveal (some FUSE and NFS mounts).
+   */
+  mtimeResolutionMs: z.number().int().min(1).max(60_000).optional(),
 });
 
 export type LocalSourceOptions = z.input<typeof localSourceOptions>;
@@ -49,7 +54,7 @@ const COARSE_MTIME_FILESYSTEMS = new Set([0x4d44, 0x2011bab0, 0xfe534d42, 0xff53
  * folders keeps the event loop responsive.
  */
 export async function createLocalSource(options: LocalSourceOptions): Promise<RootSource> {
-  const { root, readOnly } = localSourceOptions.parse(options);
+  const { root, readOnly, mtimeResolutionMs } = localSourceOptions.parse(options);
   const location = parseRootUri(root);
   if (location.scheme !== 'file' && location.scheme !== 'apple-photos') {
     throw new PhotolalaError('INVALID_ARGUMENT', `not a local folder: ${root}`, {
@@ -270,7 +275,11 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
     {
       backend: BACKEND,
       uri: location.uri,
-      capabilities: { etags: false, mtimeResolutionMs: coarse ? 2000 : 1, remote: false },
+      capabilities: {
+        etags: false,
+        mtimeResolutionMs: mtimeResolutionMs ?? (coarse ? 2000 : 1),
+        remote: false,
+      },
       enumerate,
       readHead,
       readAll,

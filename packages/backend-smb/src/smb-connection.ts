@@ -124,8 +124,6 @@ export class SmbConnection {
   /** Clients whose socket is gone: a call that picked one up just before fails at once. */
   readonly #dead = new WeakSet<Smb2Client>();
   #closed = false;
-  /** How many clients were opened; tests read it to see a reconnect happen. */
-  connects = 0;
 
   constructor(options: SmbConnectionOptions) {
     this.#options = options;
@@ -202,7 +200,6 @@ export class SmbConnection {
       password,
       autoCloseTimeout: 0,
     });
-    this.connects++;
     client.socket.on('close', () => {
       this.#drop(client, new ConnectionLostError(`the connection to ${host}:${port} was closed`));
     });

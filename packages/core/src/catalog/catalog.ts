@@ -16,12 +16,12 @@ import { HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5, md5Hex } from '../id
 import { detectImageKind } from '../image-kind.js';
 import { metadataDocumentSchema } from '../metadata.js';
 import { validateRelativePath } from '../paths.js';
-import type { RootSource } from '../root-source.js';
+import type { RootSource, SourceEntry } from '../root-source.js';
 import { type CatalogEntry, ENTRY_COLUMNS, type EntryRow, rowToEntry } from './entry-row.js';
 import { CatalogEvents } from './events.js';
 import { inspectStores, type StoreReport } from './inspect.js';
 import { DEFAULT_RETENTION } from './pointer.js';
-import { planScan, type ReadFile, type ScanPlan } from './scan-plan.js';
+import { isRacy, planScan, RACY_MTIME, type ReadFile, type ScanPlan } from './scan-plan.js';
 import { createSchema, hardenDatabase, readVersionTable } from './schema.js';
 import { mirrorStore, rootStore, type SnapshotStore } from './snapshot-store.js';
 import {
@@ -198,11 +198,18 @@ export class Catalog {
 
   /** Entries in path order, without touching the photos. Use `limit` and `after` to page. */
   list(options: ListOptions = {}): CatalogEntry[] {
-    return [...this.iterate(options)];
+    const { sql, params } = this.listQuery(options);
+    // One call for all rows: better-sqlite3's all() costs far less per row than stepping an iterator.
+    return (this.db.prepare(sql).all(...params) as EntryRow[]).map(rowToEntry);
   }
 
   /** Entries in path order as a lazy iterator over the working database. */
   *iterate(options: ListOptions = {}): Generator<CatalogEntry> {
+    const { sql, params } = this.listQuery(options);
+    for (const row of this.db.prepare(sql).iterate(...params)) yield rowToEntry(row as EntryRow);
+  }
+
+  private listQuery(options: ListOptions): { sql: string; params: (string | number)[] } {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (options.directory !== undefined && options.directory !== '') {
@@ -227,7 +234,7 @@ export class Catalog {
       options.limit !== undefined ? ' LIMIT ?' : ''
     }`;
     if (options.limit !== undefined) params.push(options.limit);
-    for (const row of this.db.prepare(sql).iterate(...params)) yield rowToEntry(row as EntryRow);
+    return { sql, params };
   }
 
   /** The entry an id names: a relative path, a fast-photo-key, a photo-md5 or an apple-photo-id. */
@@ -389,14 +396,20 @@ export class Catalog {
   scan(options: ScanOptions = {}): Promise<ScanResult> {
     return this.enqueue(async () => {
       const started = performance.now();
+      const scanStartedMs = Date.now();
       const plan = await this.plan(options);
-      const toDigest = [...plan.added, ...plan.changed];
+      const toDigest = [...plan.added, ...plan.changed, ...plan.reverify];
       const total = toDigest.filter((f) => f.image).length;
       let digested = 0;
       let rendered = 0;
       const staged = this.stageScan();
       let stagedRows = 0;
       const failed = [...plan.failed];
+      const resolution = this.source.capabilities.mtimeResolutionMs;
+      const okReason = (entry: SourceEntry) => (isRacy(entry, scanStartedMs, resolution) ? RACY_MTIME : null);
+      const reverifying = new Set(plan.reverify);
+      /** Racy entries whose full digest showed new bytes under an unchanged head. */
+      const reverifiedChanged: string[] = [];
       this.events.emit('progress', { phase: 'digest', discovered: plan.discovered, digested, total });
       // A fixed set of workers pulling from the list: no promise per file, so memory stays flat.
       let next = 0;
@@ -404,7 +417,12 @@ export class Catalog {
         while (next < toDigest.length) {
           if (options.signal?.aborted) throw options.signal.reason;
           const file = toDigest[next++]!;
-          const { row, rendered: madeThumbnail, document } = await this.digestFile(file, failed);
+          const digest = await this.digestFile(file, failed);
+          const { rendered: madeThumbnail, document } = digest;
+          const row =
+            digest.row.status === 'ok' ? { ...digest.row, reason: okReason(file.entry) } : digest.row;
+          if (reverifying.has(file) && row.photo_md5 !== file.previous?.photo_md5)
+            reverifiedChanged.push(file.entry.path);
           staged.row(row);
           if (document) staged.document(row.photo_md5!, document);
           stagedRows++;
@@ -416,14 +434,17 @@ export class Catalog {
         }
       };
       await Promise.all(Array.from({ length: Math.max(1, this.options.limits.concurrency) }, worker));
-      this.applyPlan(plan, stagedRows);
+      this.applyPlan(plan, stagedRows, okReason);
       this.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
       const published = await this.publish();
+      const summary = summarize(plan);
+      summary.changed = [...summary.changed, ...reverifiedChanged].sort();
+      summary.unchanged -= reverifiedChanged.length;
       const result: ScanResult = {
         rootUri: this.rootUri,
         catalogMd5: published.catalogMd5,
         entries: this.count(),
-        ...summarize(plan),
+        ...summary,
         failed: this.allFailures(failed),
         digested,
         rendered,
@@ -523,12 +544,18 @@ export class Catalog {
   }
 
   /** Applies a scan in one transaction, so a reader sees the catalog before or after it, never between. */
-  private applyPlan(plan: ScanPlan, stagedRows: number): void {
+  private applyPlan(
+    plan: ScanPlan,
+    stagedRows: number,
+    okReason: (entry: SourceEntry) => string | null,
+  ): void {
     const remove = this.db.prepare('DELETE FROM entries WHERE path = ?');
     const upsert = this.db.prepare(
       `INSERT OR REPLACE INTO entries (${ENTRY_COLUMNS}) VALUES (@path, @fast_photo_key, @size, @mtime_ms, @etag, @external_id, @photo_md5, @kind, @taken_at, @width, @height, @starred, @status, @reason)`,
     );
-    const touch = this.db.prepare('UPDATE entries SET size = ?, mtime_ms = ?, etag = ? WHERE path = ?');
+    const touch = this.db.prepare(
+      'UPDATE entries SET size = ?, mtime_ms = ?, etag = ?, reason = ? WHERE path = ?',
+    );
     this.db.transaction(() => {
       for (const row of plan.removed) remove.run(row.path);
       for (const { from, to } of plan.moved) {
@@ -540,10 +567,17 @@ export class Catalog {
           mtime_ms: to.entry.mtimeMs,
           etag: to.entry.etag ?? null,
           external_id: to.entry.externalId ?? from.external_id,
+          reason: okReason(to.entry),
         });
       }
       for (const file of plan.touched)
-        touch.run(file.entry.size, file.entry.mtimeMs, file.entry.etag ?? null, file.entry.path);
+        touch.run(
+          file.entry.size,
+          file.entry.mtimeMs,
+          file.entry.etag ?? null,
+          okReason(file.entry),
+          file.entry.path,
+        );
       this.db.exec(`
         INSERT OR REPLACE INTO main.entries (${ENTRY_COLUMNS}) SELECT ${ENTRY_COLUMNS} FROM temp.pending_entries ORDER BY path;
         INSERT OR REPLACE INTO main.metadata (photo_md5, document) SELECT photo_md5, document FROM temp.pending_metadata ORDER BY photo_md5;
@@ -772,7 +806,8 @@ function summarize(plan: ScanPlan): StatusResult {
     removed: plan.removed.map((r) => r.path),
     changed: plan.changed.map((f) => f.entry.path),
     moved: plan.moved.map((m) => ({ from: m.from.path, to: m.to.entry.path })),
-    unchanged: plan.unchanged + plan.touched.length,
+    // Racy entries are re-hashed by a scan; a status check cannot tell, and counts them unchanged.
+    unchanged: plan.unchanged + plan.touched.length + plan.reverify.length,
     failed: plan.failed,
     skipped: plan.skipped,
   };

@@ -18,9 +18,30 @@ export interface ReadFile {
   readError?: string;
 }
 
+/**
+ * The `reason` of an `ok` entry whose mtime was too close to the scan that read it to vouch for its
+ * content: on a store with coarse mtimes (FAT, SMB: 2 s) the file could still be edited within the
+ * same tick without its mtime moving (git's "racy" entries). The next scan re-hashes it in full.
+ */
+export const RACY_MTIME = 'racy-mtime';
+
+/** Clock difference allowed between this machine and the server that stamps mtimes. */
+const CLOCK_SKEW_MS = 1000;
+
+/** Whether a file seen by a scan that started at `scanStartedMs` is racy; an ETag vouches on its own. */
+export function isRacy(entry: SourceEntry, scanStartedMs: number, mtimeResolutionMs: number): boolean {
+  return (
+    entry.etag === undefined &&
+    mtimeResolutionMs > 1 &&
+    entry.mtimeMs + mtimeResolutionMs + CLOCK_SKEW_MS > scanStartedMs
+  );
+}
+
 export interface ScanPlan {
   added: ReadFile[];
   changed: ReadFile[];
+  /** Racy entries (see RACY_MTIME) whose head is unchanged: digested again to compare photo-md5s. */
+  reverify: ReadFile[];
   /** Same path, same fast-photo-key, but size/mtime/etag differ: only the row's stat fields change. */
   touched: ReadFile[];
   removed: EntryRow[];
@@ -54,6 +75,7 @@ function unchangedByStat(row: EntryRow, entry: SourceEntry, mtimeResolutionMs: n
   if (row.status === 'failed' && isTransientFailure(row.reason)) return false;
   // A store with content tags vouches with them; equal tags are equal bytes.
   if (entry.etag !== undefined && row.etag !== null) return row.etag === entry.etag;
+  if (row.status === 'ok' && row.reason === RACY_MTIME) return false;
   // On stores with coarse clocks (FAT, SMB: 2 s) equal mtimes cannot rule out an edit in the same
   // window, so only fine-grained mtimes vouch on their own.
   return row.mtime_ms === entry.mtimeMs && mtimeResolutionMs <= 1;
@@ -73,6 +95,7 @@ export async function planScan(
   const plan: ScanPlan = {
     added: [],
     changed: [],
+    reverify: [],
     touched: [],
     removed: [],
     moved: [],
@@ -123,7 +146,8 @@ export async function planScan(
       previous,
     };
     if (!previous) plan.added.push(file);
-    else if (previous.fast_photo_key === key && previous.status === 'ok') plan.touched.push(file);
+    else if (previous.fast_photo_key === key && previous.status === 'ok')
+      (previous.reason === RACY_MTIME && image ? plan.reverify : plan.touched).push(file);
     else plan.changed.push(file);
   };
 
