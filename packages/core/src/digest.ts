@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { CacheShard, PhotoCache } from './cache.js';
 import { PhotolalaError } from './errors.js';
 import type { DetectedImage } from './image-kind.js';
@@ -50,7 +51,7 @@ export interface DigestResult {
 
 /**
  * Reads a whole file once into one buffer of the expected size, hashing as it streams. The buffer
- * is what the decoders need anyway; it is never copied.
+ * is what the decoders need anyway; it is not copied again.
  */
 export async function readWholeFile(
   source: RootSource,
@@ -69,7 +70,10 @@ export async function readWholeFile(
   }
   const stream = await source.readAll(entry.path);
   const hash = createHash('md5');
-  const data = Buffer.allocUnsafe(entry.size);
+  // Allocated on the second chunk: a source that delivers the file in one chunk (the local backend
+  // reads file-sized chunks) hands over its buffer, with no copy.
+  let data: Buffer | undefined;
+  let first: Buffer | undefined;
   let filled = 0;
   try {
     for await (const chunk of stream) {
@@ -80,8 +84,16 @@ export async function readWholeFile(
           path: entry.path,
         });
       }
-      data.set(bytes, filled);
       hash.update(bytes);
+      if (filled === 0 && Buffer.isBuffer(bytes)) first = bytes;
+      else {
+        if (!data) {
+          data = Buffer.allocUnsafe(entry.size);
+          if (first) data.set(first, 0);
+          first = undefined;
+        }
+        data.set(bytes, filled);
+      }
       filled += bytes.length;
     }
   } finally {
@@ -93,7 +105,7 @@ export async function readWholeFile(
       path: entry.path,
     });
   }
-  return { data, md5: hash.digest('hex') };
+  return { data: data ?? first ?? Buffer.alloc(0), md5: hash.digest('hex') };
 }
 
 /**
@@ -107,11 +119,19 @@ export class Digester {
     Promise<Omit<DigestResult, 'rendered'> & { rendered: boolean }>
   >();
 
+  /**
+   * Decodes at once: `limits.concurrency`. Callers may run one more digest than that, so the next
+   * file is being read and hashed while the decoders are busy; only decoding waits for a slot.
+   */
+  private readonly decodeSlots: LimitFunction;
+
   constructor(
     readonly cache: PhotoCache,
     readonly shard: CacheShard,
     readonly limits: DigestLimits,
-  ) {}
+  ) {
+    this.decodeSlots = pLimit(Math.max(1, limits.concurrency));
+  }
 
   /** `head` may be passed when it already holds the whole file (files up to 4 KiB), saving a read. */
   async digest(
@@ -213,10 +233,12 @@ export class Digester {
         };
     }
     const exif = await readExif(data);
-    const thumbnail = await renderThumbnail(data, image.kind, {
-      maxPixels: this.limits.maxPixels,
-      ...(exif.orientation !== undefined ? { orientation: exif.orientation } : {}),
-    });
+    const thumbnail = await this.decodeSlots(() =>
+      renderThumbnail(data, image.kind, {
+        maxPixels: this.limits.maxPixels,
+        ...(exif.orientation !== undefined ? { orientation: exif.orientation } : {}),
+      }),
+    );
     const fromExif = buildMetadataDocument({
       photoMd5,
       kind: image.kind,

@@ -433,7 +433,8 @@ export class Catalog {
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.max(1, this.options.limits.concurrency) }, worker));
+      // One worker more than decode slots: it reads and hashes the next file while the decoders work.
+      await Promise.all(Array.from({ length: Math.max(1, this.options.limits.concurrency) + 1 }, worker));
       this.applyPlan(plan, stagedRows, okReason);
       this.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
       const published = await this.publish();
