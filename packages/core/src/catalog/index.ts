@@ -12,7 +12,14 @@ export type { CatalogEntry } from './entry-row.js';
 export { type CatalogEventMap, type CatalogEventName, CatalogEvents, type ScanPhase } from './events.js';
 export { inspectStores, type SnapshotReport, type StoreReport } from './inspect.js';
 export { DEFAULT_RETENTION, formatPointer, POINTER_FILE, parsePointer, snapshotFileName } from './pointer.js';
-export { type EntryLookup, type PlanOptions, planScan, type ReadFile, type ScanPlan } from './scan-plan.js';
+export {
+  type EntryLookup,
+  type EntryStat,
+  type PlanOptions,
+  planScan,
+  type ReadFile,
+  type ScanPlan,
+} from './scan-plan.js';
 export { SCHEMA_VERSION } from './schema.js';
 export { mirrorStore, rootStore, type SnapshotStore, type StoreName } from './snapshot-store.js';
 export { type LoadSource, openSnapshotBytes, type SkippedSnapshot } from './snapshots.js';

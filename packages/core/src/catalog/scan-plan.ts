@@ -62,12 +62,20 @@ export interface PlanOptions {
   onDiscovered?: (count: number) => void;
 }
 
+/** The fields of a catalog row that decide whether a file looks unchanged. */
+export type EntryStat = Pick<EntryRow, 'size' | 'mtime_ms' | 'etag' | 'fast_photo_key' | 'status' | 'reason'>;
+
 export interface EntryLookup {
   byPath(path: string): EntryRow | undefined;
+  /**
+   * Just the stat fields, by path; a lookup may answer these from an index loaded once, far faster
+   * than a row query per file on a rescan where nearly every file is unchanged.
+   */
+  statOf?(path: string): EntryStat | undefined;
   allPaths(): Iterable<string>;
 }
 
-function unchangedByStat(row: EntryRow, entry: SourceEntry, mtimeResolutionMs: number): boolean {
+function unchangedByStat(row: EntryStat, entry: SourceEntry, mtimeResolutionMs: number): boolean {
   if (row.size !== entry.size) return false;
   // A file whose head could not be read last time has no key yet: try again.
   if (row.fast_photo_key === '') return false;
@@ -166,11 +174,12 @@ export async function planScan(
     plan.discovered++;
     if (plan.discovered % 1000 === 0) options.onDiscovered?.(plan.discovered);
     seen.add(entry.path);
-    const previous = lookup.byPath(entry.path);
-    if (previous && !options.full && unchangedByStat(previous, entry, mtimeResolution)) {
+    const known = lookup.statOf ? lookup.statOf(entry.path) : lookup.byPath(entry.path);
+    if (known && !options.full && unchangedByStat(known, entry, mtimeResolution)) {
       plan.unchanged++;
       continue;
     }
+    const previous = known && lookup.statOf ? lookup.byPath(entry.path) : (known as EntryRow | undefined);
     const task = limit(() => readOne(entry, previous)).finally(() => pending.delete(task));
     pending.add(task);
     // Bound the queue so memory stays flat on huge folders.
