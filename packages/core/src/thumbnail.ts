@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { PhotolalaError } from './errors.js';
-import { heifImages, type LazyHeifImageList } from './heic-decoder.js';
+import { type HeifImageList, heifImages } from './heic-decoder.js';
 import { type ImageKind, isRawKind } from './image-kind.js';
 import { findEmbeddedJpegs } from './raw-preview.js';
 
@@ -24,6 +24,8 @@ export interface RenderedThumbnail {
   /** Pixel size as displayed, after orientation. */
   width: number;
   height: number;
+  /** Size of the image the thumbnail was made from, where that is an embedded smaller one (HEIF). */
+  renderedFrom?: { width: number; height: number; thumbnailItem: boolean };
 }
 
 // sharp keeps a cache of decoded operations meant for servers re-rendering the same images; a
@@ -109,25 +111,27 @@ async function renderWithSharp(data: Uint8Array, options: RenderOptions, explici
 /**
  * HEIC/HEIF through libheif (WebAssembly): sharp's prebuilt libvips has no HEVC decoder. libheif
  * already applies the container's rotation and mirroring, so the EXIF orientation is reported but not
- * applied again. Of the top-level images, the smallest one still covering the thumbnail is decoded.
+ * applied again. Of all the stored images (top-level images and their thumbnail items), the smallest
+ * whose short side still covers the thumbnail is decoded: decoding time grows with pixels. The
+ * reported dimensions are the primary image's.
  */
 async function renderHeic(data: Uint8Array, options: RenderOptions): Promise<RenderedThumbnail> {
-  let images: LazyHeifImageList;
+  let images: HeifImageList;
   try {
     images = await heifImages(data);
   } catch (cause) {
     throw fail(`cannot read HEIF container: ${(cause as Error).message}`, cause);
   }
   try {
-    const candidates = [...images].sort((a, b) => a.width * a.height - b.width * b.height);
-    const chosen =
-      candidates.find((i) => Math.min(i.width, i.height) >= THUMBNAIL_SIZE) ??
-      candidates[candidates.length - 1];
-    if (!chosen) throw fail('HEIF file holds no image');
-    if (chosen.width * chosen.height > options.maxPixels) {
+    const bySize = [...images].sort((a, b) => a.width * a.height - b.width * b.height);
+    const largest = bySize[bySize.length - 1];
+    const primary = images.find((i) => i.primary) ?? largest;
+    const chosen = bySize.find((i) => Math.min(i.width, i.height) >= THUMBNAIL_SIZE) ?? largest;
+    if (!chosen || !primary) throw fail('HEIF file holds no image');
+    if (primary.width * primary.height > options.maxPixels) {
       throw new PhotolalaError(
         'UNSUPPORTED',
-        `image is ${chosen.width}x${chosen.height}, over the limit of ${options.maxPixels} pixels`,
+        `image is ${primary.width}x${primary.height}, over the limit of ${options.maxPixels} pixels`,
         { backend: 'thumbnail' },
       );
     }
@@ -138,14 +142,19 @@ async function renderHeic(data: Uint8Array, options: RenderOptions): Promise<Ren
         raw: { width: decoded.width, height: decoded.height, channels: 4 },
       }),
     );
-    const stored = orientedSize(decoded.width, decoded.height, orientation);
+    const stored = orientedSize(primary.width, primary.height, orientation);
     return {
       jpeg,
       storedWidth: stored.width,
       storedHeight: stored.height,
       orientation,
-      width: decoded.width,
-      height: decoded.height,
+      width: primary.width,
+      height: primary.height,
+      ...(chosen === primary
+        ? {}
+        : {
+            renderedFrom: { width: decoded.width, height: decoded.height, thumbnailItem: chosen.thumbnail },
+          }),
     };
   } catch (cause) {
     if (cause instanceof PhotolalaError) throw cause;
