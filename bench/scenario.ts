@@ -214,11 +214,23 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
         limits: { concurrency },
       });
       const phaseEnds: Partial<Record<CatalogEventMap['progress']['phase'], number>> = {};
+      // Resident memory sampled per phase, to tell which phase sets the peak.
+      const rssByPhase: Partial<Record<CatalogEventMap['progress']['phase'], number>> = {};
+      let phase: CatalogEventMap['progress']['phase'] = 'discover';
+      const sample = () => {
+        rssByPhase[phase] = Math.max(rssByPhase[phase] ?? 0, Math.round(process.memoryUsage.rss() / 1e6));
+      };
+      const startRssMb = Math.round(process.memoryUsage.rss() / 1e6);
+      const sampler = setInterval(sample, 100);
       const t = now();
       catalog.events.on('progress', (p) => {
+        sample();
+        phase = p.phase;
         phaseEnds[p.phase] = now() - t;
       });
       const result = await catalog.scan();
+      sample();
+      clearInterval(sampler);
       const ms = now() - t;
       await catalog.close();
       const digestStart = phaseEnds.discover ?? 0;
@@ -242,6 +254,7 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
             Math.max(result.digested, 1)
           ).toFixed(3),
           writeMs: Math.round(ms - (phaseEnds.digest ?? digestStart)),
+          peakRssMbByPhase: JSON.stringify({ beforeScan: startRssMb, ...rssByPhase }),
         },
       };
     }
