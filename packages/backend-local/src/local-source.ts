@@ -242,7 +242,7 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
     }
   }
 
-  async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
+  async function writeAtomic(path: string, data: Uint8Array | { copyOf: string }): Promise<void> {
     const target = resolveInside(rootDir, path, BACKEND);
     try {
       await writeFileAtomic(target, data);
@@ -285,6 +285,12 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
       readAll,
       stat,
     },
-    readOnly ? undefined : { writeAtomic, remove },
+    readOnly
+      ? undefined
+      : {
+          writeAtomic,
+          writeAtomicFromFile: (path, localFile) => writeAtomic(path, { copyOf: localFile }),
+          remove,
+        },
   );
 }

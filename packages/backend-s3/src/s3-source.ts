@@ -1,3 +1,4 @@
+import { createReadStream, promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
@@ -249,6 +250,19 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
     }
   }
 
+  /** A PUT streamed from the file: S3 replaces objects atomically, and the file stays out of memory. */
+  async function writeAtomicFromFile(path: string, localFile: string): Promise<void> {
+    const Key = keyOf(path);
+    try {
+      const { size } = await fsp.stat(localFile);
+      await client.send(
+        new PutObjectCommand({ Bucket, Key, Body: createReadStream(localFile), ContentLength: size }),
+      );
+    } catch (error) {
+      throw toPhotolalaError(error, path, 'write');
+    }
+  }
+
   async function remove(path: string): Promise<void> {
     try {
       await client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(path) }));
@@ -288,7 +302,7 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
         if (!injected) client.destroy();
       },
     },
-    parsed.readOnly ? undefined : { writeAtomic, remove },
+    parsed.readOnly ? undefined : { writeAtomic, writeAtomicFromFile, remove },
   );
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   defineRootSource,
@@ -189,7 +190,7 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
     await client.createDirectory(remote(serverDir), { recursive: true });
   }
 
-  async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
+  async function writeAtomic(path: string, data: Uint8Array | { copyOf: string }): Promise<void> {
     const rel = validateRelativePath(path, BACKEND);
     const server = await serverPath(rel);
     const slash = server.lastIndexOf('/');
@@ -197,7 +198,14 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
     const temp = joinRelative(dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
     try {
       await ensureFolder(dir);
-      await client.putFileContents(remote(temp), Buffer.from(data), { overwrite: true });
+      if ('copyOf' in data) {
+        // Streamed from the local file, so a large snapshot never sits in memory.
+        const { size } = await fsp.stat(data.copyOf);
+        await client.putFileContents(remote(temp), createReadStream(data.copyOf), {
+          overwrite: true,
+          contentLength: size,
+        });
+      } else await client.putFileContents(remote(temp), Buffer.from(data), { overwrite: true });
       await client.moveFile(remote(temp), remote(server), { overwrite: true });
     } catch (error) {
       await client.deleteFile(remote(temp)).catch(() => {});
@@ -246,6 +254,12 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
       readAll,
       stat,
     },
-    parsed.readOnly ? undefined : { writeAtomic, remove },
+    parsed.readOnly
+      ? undefined
+      : {
+          writeAtomic,
+          writeAtomicFromFile: (path, localFile) => writeAtomic(path, { copyOf: localFile }),
+          remove,
+        },
   );
 }

@@ -4,19 +4,22 @@ import nodePath from 'node:path';
 import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
 
 /**
- * Writes a local file so that readers see the old bytes or the new bytes, never a mix: a temp file
+ * Writes a local file (from bytes, or as a copy of another local file) so that readers see the old
+ * bytes or the new bytes, never a mix: a temp file
  * in the same folder (same file system, so the rename is atomic), fsync, rename over the target, then
  * fsync of the folder so the rename survives a power cut. The temp file is removed on failure.
  * Errors are the raw Node.js errors; callers wrap them with their backend name.
  */
-export async function writeFileAtomic(target: string, data: Uint8Array): Promise<void> {
+export async function writeFileAtomic(target: string, data: Uint8Array | { copyOf: string }): Promise<void> {
   const dir = nodePath.dirname(target);
   const temp = nodePath.join(dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
   try {
     await fsp.mkdir(dir, { recursive: true });
-    const handle = await fsp.open(temp, 'wx', 0o644);
+    // `copyOf` copies a local file in the kernel (large snapshots never pass through memory).
+    if ('copyOf' in data) await fsp.copyFile(data.copyOf, temp, constants.COPYFILE_EXCL);
+    const handle = await fsp.open(temp, 'copyOf' in data ? 'r+' : 'wx', 0o644);
     try {
-      await handle.writeFile(data);
+      if (!('copyOf' in data)) await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();

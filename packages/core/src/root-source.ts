@@ -122,6 +122,13 @@ export interface RootSource {
    */
   writeAtomic?(path: string, data: Uint8Array): Promise<void>;
 
+  /**
+   * Optional: `writeAtomic` with the content taken from a local file, for large files (catalog
+   * snapshots of 100k photos are tens of MB) that a backend can stream instead of holding in memory.
+   * Same guarantees as `writeAtomic`; where absent, the catalog reads the file and calls `writeAtomic`.
+   */
+  writeAtomicFromFile?(path: string, localFile: string): Promise<void>;
+
   /** Deletes the file. Removing a missing file is not an error. */
   remove?(path: string): Promise<void>;
 
@@ -133,7 +140,10 @@ export interface RootSource {
 }
 
 /** A source's read side, with the capabilities that do not depend on writing. */
-export type ReadableRootSource = Omit<RootSource, 'writeAtomic' | 'remove' | 'capabilities'> & {
+export type ReadableRootSource = Omit<
+  RootSource,
+  'writeAtomic' | 'writeAtomicFromFile' | 'remove' | 'capabilities'
+> & {
   capabilities: Omit<SourceCapabilities, 'writable' | 'removable'>;
 };
 
@@ -143,7 +153,7 @@ export type ReadableRootSource = Omit<RootSource, 'writeAtomic' | 'remove' | 'ca
  */
 export function defineRootSource(
   readSide: ReadableRootSource,
-  writes?: Pick<Required<RootSource>, 'writeAtomic' | 'remove'>,
+  writes?: Pick<Required<RootSource>, 'writeAtomic' | 'remove'> & Pick<RootSource, 'writeAtomicFromFile'>,
 ): RootSource {
   return {
     ...readSide,

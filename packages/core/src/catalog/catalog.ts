@@ -609,14 +609,14 @@ export class Catalog {
     warnings: string[];
   }> {
     const mirror = this.cache.mirrorDir(this.rootUri);
-    const { bytes, catalogMd5 } = await serializeSnapshot(this.db, mirror);
-    const result = await publishSnapshot(
-      this.stores,
-      bytes,
-      catalogMd5,
-      this.options.keepSnapshots,
-      this.knownPointers,
-    );
+    const snapshot = await serializeSnapshot(this.db, mirror);
+    const { catalogMd5 } = snapshot;
+    let result: Awaited<ReturnType<typeof publishSnapshot>>;
+    try {
+      result = await publishSnapshot(this.stores, snapshot, this.options.keepSnapshots, this.knownPointers);
+    } finally {
+      await snapshot.dispose();
+    }
     for (const message of result.warnings) this.events.emit('warning', { message });
     if (result.pointers.length === 0) {
       throw new PhotolalaError(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
@@ -19,7 +20,13 @@ export interface SnapshotStore {
   writePointer(text: string): Promise<void>;
   /** The snapshot's bytes, or `undefined` when it does not exist. */
   readSnapshot(catalogMd5: string, maxBytes: number): Promise<Buffer | undefined>;
-  writeSnapshot(catalogMd5: string, data: Uint8Array): Promise<void>;
+  /**
+   * Streams the snapshot into the local file `localFile`, hashing it on the way, so a large snapshot
+   * is never held in memory; `undefined` when it does not exist.
+   */
+  copySnapshot(catalogMd5: string, localFile: string, maxBytes: number): Promise<{ md5: string } | undefined>;
+  /** Copies a finished snapshot file in from `localFile`. */
+  writeSnapshot(catalogMd5: string, localFile: string): Promise<void>;
   removeSnapshot(catalogMd5: string): Promise<void>;
   /** Whether any snapshot file is present, pointer or not (tells a lost pointer from a first visit). */
   hasSnapshotFiles?(): Promise<boolean>;
@@ -40,13 +47,45 @@ async function readStream(stream: NodeJS.ReadableStream, maxBytes: number, what:
   return Buffer.concat(chunks);
 }
 
+/** Writes a stream to a local file, at most `maxBytes` of it, and returns the MD5 of what it wrote. */
+async function streamToFile(
+  stream: NodeJS.ReadableStream,
+  localFile: string,
+  maxBytes: number,
+  what: string,
+): Promise<string> {
+  const hash = createHash('md5');
+  let total = 0;
+  const out = await fsp.open(localFile, 'w');
+  try {
+    for await (const chunk of stream) {
+      const buffer = chunk as Uint8Array;
+      total += buffer.length;
+      if (total > maxBytes) {
+        (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+        throw new PhotolalaError('CORRUPT', `${what} is larger than ${maxBytes} bytes`, {
+          backend: 'catalog',
+        });
+      }
+      hash.update(buffer);
+      await out.write(buffer);
+    }
+  } finally {
+    await out.close();
+  }
+  return hash.digest('hex');
+}
+
 /** A store's file operations; the pointer and snapshot naming on top of them is the same everywhere. */
 interface StoreFiles {
   name: StoreName;
   writable: boolean;
   locate(file: string): string;
   read(file: string, maxBytes: number): Promise<Buffer | undefined>;
+  /** A stream of the file, or `undefined` when it does not exist. */
+  open(file: string): Promise<NodeJS.ReadableStream | undefined>;
   write(file: string, data: Uint8Array): Promise<void>;
+  writeFrom(file: string, localFile: string): Promise<void>;
   remove(file: string): Promise<void>;
 }
 
@@ -61,7 +100,12 @@ function storeOver(files: StoreFiles): SnapshotStore {
     },
     writePointer: (text) => files.write(POINTER_FILE, Buffer.from(text, 'utf8')),
     readSnapshot: (md5, maxBytes) => files.read(snapshotFileName(md5), maxBytes),
-    writeSnapshot: (md5, data) => files.write(snapshotFileName(md5), data),
+    async copySnapshot(md5, localFile, maxBytes) {
+      const name = snapshotFileName(md5);
+      const stream = await files.open(name);
+      return stream && { md5: await streamToFile(stream, localFile, maxBytes, name) };
+    },
+    writeSnapshot: (md5, localFile) => files.writeFrom(snapshotFileName(md5), localFile),
     removeSnapshot: (md5) => files.remove(snapshotFileName(md5)),
   };
 }
@@ -81,12 +125,27 @@ export function rootStore(source: RootSource): SnapshotStore {
       throw new PhotolalaError('READ_ONLY', 'the root is read-only', { backend: source.backend });
     await source.writeAtomic(file, data);
   };
+  const open = async (file: string) => {
+    try {
+      return await source.readAll(file);
+    } catch (error) {
+      if (isPhotolalaError(error, 'NOT_FOUND')) return undefined;
+      throw error;
+    }
+  };
+  const writeFrom = async (file: string, localFile: string) => {
+    // A backend that can stream from a file keeps a large snapshot out of memory.
+    if (source.writeAtomicFromFile) await source.writeAtomicFromFile(file, localFile);
+    else await write(file, await fsp.readFile(localFile));
+  };
   return storeOver({
     name: 'root',
     writable: typeof source.writeAtomic === 'function',
     locate: (file) => `${source.uri}/${file}`,
     read,
+    open,
     write,
+    writeFrom,
     remove: async (file) => {
       await source.remove?.(file);
     },
@@ -109,7 +168,7 @@ export function mirrorStore(dir: string): SnapshotStore {
       throw fromSystemError(error, 'mirror', full(file), 'read');
     }
   };
-  const write = async (file: string, data: Uint8Array) => {
+  const write = async (file: string, data: Uint8Array | { copyOf: string }) => {
     try {
       await writeFileAtomic(full(file), data);
     } catch (error) {
@@ -122,7 +181,17 @@ export function mirrorStore(dir: string): SnapshotStore {
       writable: true,
       locate: full,
       read,
+      async open(file) {
+        try {
+          const handle = await fsp.open(full(file), 'r');
+          return handle.createReadStream({ highWaterMark: 1024 * 1024 });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+          throw fromSystemError(error, 'mirror', full(file), 'read');
+        }
+      },
       write,
+      writeFrom: (file, localFile) => write(file, { copyOf: localFile }),
       remove: (file) => fsp.rm(full(file), { force: true }),
     }),
     async hasSnapshotFiles() {

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { promises as fsp, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, promises as fsp, writeFileSync } from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
 import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
@@ -34,13 +34,19 @@ export interface LoadedSnapshot {
  * or copied to `workFile` (a disposable file, so a 100k-entry catalog does not live in RAM).
  */
 export function openSnapshotBytes(bytes: Buffer, workFile?: string): Database.Database {
-  let db: Database.Database;
   if (workFile) {
     writeFileSync(workFile, bytes);
-    db = openWorkingFile(workFile);
-  } else {
-    db = new Database(bytes);
+    return openCheckedWorkingFile(workFile);
   }
+  return checked(new Database(bytes));
+}
+
+/** Opens a snapshot copied to a disposable working file, checked like any untrusted input. */
+function openCheckedWorkingFile(workFile: string): Database.Database {
+  return checked(openWorkingFile(workFile));
+}
+
+function checked(db: Database.Database): Database.Database {
   try {
     hardenDatabase(db);
     validateSchema(db);
@@ -73,7 +79,7 @@ export function openWorkingFile(file: string): Database.Database {
 export async function loadNewestSnapshot(
   stores: SnapshotStore[],
   maxBytes: number,
-  workFile?: string,
+  workFile: string,
 ): Promise<LoadedSnapshot> {
   const skipped: SkippedSnapshot[] = [];
   const pointers: Partial<Record<StoreName, string[]>> = {};
@@ -104,28 +110,27 @@ export async function loadNewestSnapshot(
     // Stores whose pointer names the snapshot first; the other store may still hold a good copy.
     const named = (store: SnapshotStore) => (pointers[store.name]?.includes(md5) ? 0 : 1);
     for (const store of [...stores].sort((a, b) => named(a) - named(b))) {
-      let bytes: Buffer | undefined;
+      let copied: { md5: string } | undefined;
       try {
-        bytes = await store.readSnapshot(md5, maxBytes);
+        copied = await store.copySnapshot(md5, workFile, maxBytes);
       } catch (error) {
         skipped.push({ store: store.name, catalogMd5: md5, reason: `unreadable: ${describeError(error)}` });
         continue;
       }
-      if (bytes === undefined) {
+      if (copied === undefined) {
         skipped.push({ store: store.name, catalogMd5: md5, reason: 'snapshot file missing' });
         continue;
       }
-      const actual = md5Hex(bytes);
-      if (actual !== md5) {
+      if (copied.md5 !== md5) {
         skipped.push({
           store: store.name,
           catalogMd5: md5,
-          reason: `content hashes to ${actual}, not to its name`,
+          reason: `content hashes to ${copied.md5}, not to its name`,
         });
         continue;
       }
       try {
-        const db = openSnapshotBytes(bytes, workFile);
+        const db = openCheckedWorkingFile(workFile);
         return {
           db,
           catalogMd5: md5,
@@ -162,28 +167,53 @@ export async function loadNewestSnapshot(
  * 1 (cookie at offset 40, change counter at 24 and the matching version-valid-for at 92) makes equal
  * rows give equal bytes across reloads; an immutable file shared by no live connection needs neither.
  */
-function normalizeHeader(bytes: Buffer): Buffer {
-  if (bytes.length >= 100) {
-    bytes.writeUInt32BE(1, 24);
-    bytes.writeUInt32BE(1, 40);
-    bytes.writeUInt32BE(1, 92);
+const NORMALIZED_HEADER_FIELDS = [24, 40, 92];
+
+async function normalizeHeaderOf(file: string): Promise<void> {
+  const handle = await fsp.open(file, 'r+');
+  try {
+    const { size } = await handle.stat();
+    if (size < 100) return;
+    const one = Buffer.alloc(4);
+    one.writeUInt32BE(1, 0);
+    for (const offset of NORMALIZED_HEADER_FIELDS) await handle.write(one, 0, 4, offset);
+  } finally {
+    await handle.close();
   }
-  return bytes;
 }
 
-/** Serialises the working database with `VACUUM INTO`: rows in key order, so equal content gives equal bytes. */
-export async function serializeSnapshot(
-  db: Database.Database,
-  tempDir: string,
-): Promise<{ bytes: Buffer; catalogMd5: string }> {
+async function md5OfFile(file: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }))
+    hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** A snapshot written to a local temp file; `dispose` removes the file. */
+export interface SerializedSnapshot {
+  file: string;
+  size: number;
+  catalogMd5: string;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Serialises the working database with `VACUUM INTO` into a temp file in `tempDir`: rows in key
+ * order, so equal content gives equal bytes. The file is hashed as a stream and never read into
+ * memory whole (a catalog of 100k photos is about 70 MB).
+ */
+export async function serializeSnapshot(db: Database.Database, tempDir: string): Promise<SerializedSnapshot> {
   await fsp.mkdir(tempDir, { recursive: true });
-  const temp = nodePath.join(tempDir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.sqlite`);
+  const file = nodePath.join(tempDir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.sqlite`);
+  const dispose = () => fsp.rm(file, { force: true });
   try {
-    db.prepare('VACUUM INTO ?').run(temp);
-    const bytes = normalizeHeader(await fsp.readFile(temp));
-    return { bytes, catalogMd5: md5Hex(bytes) };
-  } finally {
-    await fsp.rm(temp, { force: true });
+    db.prepare('VACUUM INTO ?').run(file);
+    await normalizeHeaderOf(file);
+    const { size } = await fsp.stat(file);
+    return { file, size, catalogMd5: await md5OfFile(file), dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
   }
 }
 
@@ -205,11 +235,11 @@ export interface PublishResult {
  */
 export async function publishSnapshot(
   stores: SnapshotStore[],
-  bytes: Buffer,
-  catalogMd5: string,
+  snapshot: Pick<SerializedSnapshot, 'file' | 'size' | 'catalogMd5'>,
   keep: number,
   known: Partial<Record<StoreName, string[]>> = {},
 ): Promise<PublishResult> {
+  const { catalogMd5 } = snapshot;
   const result: PublishResult = { snapshots: [], pointers: [], wroteNew: false, warnings: [] };
   const ready: { store: SnapshotStore; previous: string[] }[] = [];
   for (const store of stores) {
@@ -227,10 +257,10 @@ export async function publishSnapshot(
     try {
       const previous = (await store.readPointer().catch(() => undefined)) ?? [];
       const existing = previous.includes(catalogMd5)
-        ? await store.readSnapshot(catalogMd5, bytes.length).catch(() => undefined)
+        ? await store.readSnapshot(catalogMd5, snapshot.size).catch(() => undefined)
         : undefined;
       if (!existing || md5Hex(existing) !== catalogMd5) {
-        await store.writeSnapshot(catalogMd5, bytes);
+        await store.writeSnapshot(catalogMd5, snapshot.file);
         result.wroteNew = true;
       }
       result.snapshots.push(store.locate(snapshotFileName(catalogMd5)));

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import nodePath from 'node:path';
 import { everythingFilter } from '../enumerate-filter.js';
 import { isPhotolalaError, PhotolalaError } from '../errors.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
@@ -257,6 +260,27 @@ export function runRootSourceConformance(options: ConformanceOptions): void {
       assert.equal(paths.length, standardFiles().length + 1, `temp files were listed: ${paths.join(', ')}`);
       assert.equal(entries.find((e) => e.path === 'top.bin')?.size, 500);
     });
+
+    def(
+      "writeAtomicFromFile, where present, writes a local file's exact bytes",
+      standardFiles,
+      async (source) => {
+        if (!source.writeAtomicFromFile) return;
+        const dir = await mkdtemp(nodePath.join(tmpdir(), 'photolala-conformance-'));
+        try {
+          const big = bytes(3 * 1024 * 1024 + 17, 13);
+          const local = nodePath.join(dir, 'snapshot.bin');
+          await writeFile(local, big);
+          await source.writeAtomicFromFile('from-file/snapshot.bin', local);
+          assert.equal(md5(await readAllBytes(source, 'from-file/snapshot.bin')), md5(big));
+          await writeFile(local, bytes(10, 14));
+          await source.writeAtomicFromFile('from-file/snapshot.bin', local);
+          assert.equal(md5(await readAllBytes(source, 'from-file/snapshot.bin')), md5(bytes(10, 14)));
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+    );
 
     if (readsDuringReplace)
       def(
