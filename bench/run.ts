@@ -48,7 +48,8 @@ const TARGETS: Record<string, { text: string; check: (r: Summary) => boolean }> 
   },
   reload: { text: 'time <= 1.5x sqlite3', check: (r) => r.ratio! <= 1.5 },
   camera: { text: 'throughput >= 0.9x sharp loop', check: (r) => 1 / r.ratio! >= 0.9 },
-  full: { text: 'peak RSS < 300 MB', check: (r) => r.peakRssMb < 300 },
+  // Strictly: 300 decimal MB is 286 MiB.
+  full: { text: 'peak RSS < 300 MB (286 MiB)', check: (r) => r.peakRssMb * 1.048576 < 300 },
   lookups: { text: 'per-call time reported', check: () => true },
 };
 
@@ -127,7 +128,7 @@ const rows = summaries.map((s) => ({
       : s.scenario === 'camera'
         ? `${(1 / s.ratio).toFixed(2)}x thr`
         : `${s.ratio.toFixed(2)}x`,
-  'peak RSS MB': s.peakRssMb,
+  'peak RSS MiB': s.peakRssMb,
   target: TARGETS[s.scenario]?.text ?? '',
   met: s.met ? 'yes' : 'NO',
 }));

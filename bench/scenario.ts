@@ -218,9 +218,9 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       const rssByPhase: Partial<Record<CatalogEventMap['progress']['phase'], number>> = {};
       let phase: CatalogEventMap['progress']['phase'] = 'discover';
       const sample = () => {
-        rssByPhase[phase] = Math.max(rssByPhase[phase] ?? 0, Math.round(process.memoryUsage.rss() / 1e6));
+        rssByPhase[phase] = Math.max(rssByPhase[phase] ?? 0, Math.round(process.memoryUsage.rss() / 1048576));
       };
-      const startRssMb = Math.round(process.memoryUsage.rss() / 1e6);
+      const startRssMb = Math.round(process.memoryUsage.rss() / 1048576);
       const sampler = setInterval(sample, 100);
       const t = now();
       catalog.events.on('progress', (p) => {

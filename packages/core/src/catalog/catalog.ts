@@ -407,8 +407,15 @@ export class Catalog {
       const started = performance.now();
       const scanStartedMs = Date.now();
       const plan = await this.plan(options);
-      const toDigest = [...plan.added, ...plan.changed, ...plan.reverify];
-      const total = toDigest.filter((f) => f.image).length;
+      // The change lists are summarised now, so each file's plan record can be dropped as soon as it
+      // is digested: on a first scan of 100k files they are tens of MB that would otherwise live on.
+      const summary = summarize(plan);
+      const toDigest: (ReadFile | undefined)[] = [...plan.added, ...plan.changed, ...plan.reverify];
+      const reverifying = new Set(plan.reverify);
+      plan.added = [];
+      plan.changed = [];
+      plan.reverify = [];
+      const total = toDigest.filter((f) => f?.image).length;
       let digested = 0;
       let rendered = 0;
       const staged = this.stageScan();
@@ -416,7 +423,6 @@ export class Catalog {
       const failed = [...plan.failed];
       const resolution = this.source.capabilities.mtimeResolutionMs;
       const okReason = (entry: SourceEntry) => (isRacy(entry, scanStartedMs, resolution) ? RACY_MTIME : null);
-      const reverifying = new Set(plan.reverify);
       /** Racy entries whose full digest showed new bytes under an unchanged head. */
       const reverifiedChanged: string[] = [];
       this.events.emit('progress', { phase: 'digest', discovered: plan.discovered, digested, total });
@@ -425,12 +431,13 @@ export class Catalog {
       const worker = async () => {
         while (next < toDigest.length) {
           if (options.signal?.aborted) throw options.signal.reason;
-          const file = toDigest[next++]!;
+          const file = toDigest[next]!;
+          toDigest[next++] = undefined;
           const digest = await this.digestFile(file, failed);
           const { rendered: madeThumbnail, document } = digest;
           const row =
             digest.row.status === 'ok' ? { ...digest.row, reason: okReason(file.entry) } : digest.row;
-          if (reverifying.has(file) && row.photo_md5 !== file.previous?.photo_md5)
+          if (reverifying.delete(file) && row.photo_md5 !== file.previous?.photo_md5)
             reverifiedChanged.push(file.entry.path);
           staged.row(row);
           if (document) staged.document(row.photo_md5!, document);
@@ -447,7 +454,6 @@ export class Catalog {
       this.applyPlan(plan, stagedRows, okReason);
       this.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
       const published = await this.publish();
-      const summary = summarize(plan);
       summary.changed = [...summary.changed, ...reverifiedChanged].sort();
       summary.unchanged -= reverifiedChanged.length;
       const result: ScanResult = {
