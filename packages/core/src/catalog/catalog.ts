@@ -380,10 +380,8 @@ export class Catalog {
     const stats = new Map<string, EntryStat>();
     const rows = this.db
       .prepare('SELECT path, size, mtime_ms, etag, fast_photo_key, status, reason FROM entries')
-      .raw()
-      .all() as [string, number, number, string | null, string, string, string | null][];
-    for (const [path, size, mtime_ms, etag, fast_photo_key, status, reason] of rows)
-      stats.set(path, { size, mtime_ms, etag, fast_photo_key, status, reason });
+      .all() as (EntryStat & { path: string })[];
+    for (const row of rows) stats.set(row.path, row);
     return planScan(
       this.source,
       {
