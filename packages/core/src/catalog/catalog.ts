@@ -17,7 +17,14 @@ import { detectImageKind } from '../image-kind.js';
 import { metadataDocumentSchema } from '../metadata.js';
 import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
-import { type CatalogEntry, ENTRY_COLUMNS, type EntryRow, rowToEntry } from './entry-row.js';
+import {
+  asCatalogEntry,
+  CATALOG_ENTRY_COLUMNS,
+  type CatalogEntry,
+  ENTRY_COLUMNS,
+  type EntryRow,
+  rowToEntry,
+} from './entry-row.js';
 import { CatalogEvents } from './events.js';
 import { inspectStores, type StoreReport } from './inspect.js';
 import { DEFAULT_RETENTION } from './pointer.js';
@@ -200,13 +207,16 @@ export class Catalog {
   list(options: ListOptions = {}): CatalogEntry[] {
     const { sql, params } = this.listQuery(options);
     // One call for all rows: better-sqlite3's all() costs far less per row than stepping an iterator.
-    return (this.db.prepare(sql).all(...params) as EntryRow[]).map(rowToEntry);
+    const rows = this.db.prepare(sql).all(...params) as Parameters<typeof asCatalogEntry>[0][];
+    for (const row of rows) asCatalogEntry(row);
+    return rows as CatalogEntry[];
   }
 
   /** Entries in path order as a lazy iterator over the working database. */
   *iterate(options: ListOptions = {}): Generator<CatalogEntry> {
     const { sql, params } = this.listQuery(options);
-    for (const row of this.db.prepare(sql).iterate(...params)) yield rowToEntry(row as EntryRow);
+    for (const row of this.db.prepare(sql).iterate(...params))
+      yield asCatalogEntry(row as Parameters<typeof asCatalogEntry>[0]);
   }
 
   private listQuery(options: ListOptions): { sql: string; params: (string | number)[] } {
@@ -230,7 +240,7 @@ export class Catalog {
       where.push('kind = ?');
       params.push(options.kind);
     }
-    const sql = `SELECT ${ENTRY_COLUMNS} FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY path${
+    const sql = `SELECT ${CATALOG_ENTRY_COLUMNS} FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY path${
       options.limit !== undefined ? ' LIMIT ?' : ''
     }`;
     if (options.limit !== undefined) params.push(options.limit);
