@@ -20,19 +20,33 @@ export function validateRelativePath(path: string, backend: string): string {
   if (path.includes('\\')) reject('backslash');
   if (path.startsWith('/')) reject('absolute');
   if (/^[a-zA-Z]:/.test(path)) reject('drive letter');
-  for (const segment of path.split('/')) {
-    if (segment === '') reject('empty segment');
-    if (segment === '.' || segment === '..') reject(`"${segment}" segment`);
-  }
-  return path.normalize('NFC');
+  // One scan for an empty, "." or ".." segment (this runs for every file of every scan); the loop
+  // only names the culprit.
+  if (BAD_SEGMENT.test(path))
+    for (const segment of path.split('/')) {
+      if (segment === '') reject('empty segment');
+      if (segment === '.' || segment === '..') reject(`"${segment}" segment`);
+    }
+  return NON_ASCII.test(path) ? path.normalize('NFC') : path;
 }
+
+const BAD_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
+// Control characters were refused above, so "not printable ASCII" here means "not ASCII".
+const NON_ASCII = /[^\u0020-\u007e]/;
+
+/** The last root resolved, so resolving paths under one root does not re-resolve it each time. */
+let lastRoot: { given: string; resolved: string } | undefined;
 
 /** Joins a validated relative path onto an absolute folder and proves the result stays inside it. */
 export function resolveInside(rootDir: string, relativePath: string, backend: string): string {
   const rel = validateRelativePath(relativePath, backend);
-  const root = nodePath.resolve(rootDir);
-  const full = nodePath.resolve(root, ...rel.split('/'));
-  if (full !== root && !full.startsWith(root + nodePath.sep)) {
+  if (lastRoot?.given !== rootDir) lastRoot = { given: rootDir, resolved: nodePath.resolve(rootDir) };
+  const root = lastRoot.resolved;
+  // A validated path has no "."/".." or empty segments and no separators of its own, so joining
+  // needs no normalisation; the prefix check below still proves the result is inside the root.
+  const tail = nodePath.sep === '/' ? rel : rel.replaceAll('/', nodePath.sep);
+  const full = root.endsWith(nodePath.sep) ? `${root}${tail}` : `${root}${nodePath.sep}${tail}`;
+  if (full !== root && !full.startsWith(root.endsWith(nodePath.sep) ? root : root + nodePath.sep)) {
     throw new PhotolalaError('INVALID_PATH', `path ${JSON.stringify(relativePath)} escapes the root`, {
       backend,
       path: relativePath,
