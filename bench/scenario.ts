@@ -65,7 +65,7 @@ function countingSource(source: RootSource) {
   return { source: wrapped, opened: () => opened };
 }
 
-const emptyLookup = { byPath: () => undefined, allPaths: () => [] as string[] };
+const emptyLookup = { byPath: () => undefined, statOf: () => undefined, allPaths: () => [] as string[] };
 
 function removeSnapshots(root: string) {
   for (const name of readdirSync(root))
@@ -137,7 +137,7 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       );
       await planScan(
         counted.source,
-        { byPath: (p) => rows.get(p), allPaths: () => rows.keys() },
+        { byPath: (p) => rows.get(p), statOf: (p) => rows.get(p), allPaths: () => rows.keys() },
         { full: false, headConcurrency: 16 },
       );
       await catalog.close();

@@ -5,9 +5,9 @@ import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
 
 /**
  * Writes a local file (from bytes, or as a copy of another local file) so that readers see the old
- * bytes or the new bytes, never a mix: a temp file
- * in the same folder (same file system, so the rename is atomic), fsync, rename over the target, then
- * fsync of the folder so the rename survives a power cut. The temp file is removed on failure.
+ * bytes or the new bytes, never a mix: a temp file in the same folder (same file system, so the
+ * rename is atomic), fsync, rename over the target, then fsync of the folder so the rename survives a
+ * power cut. The temp file is removed on failure.
  * Errors are the raw Node.js errors; callers wrap them with their backend name.
  */
 export async function writeFileAtomic(target: string, data: Uint8Array | { copyOf: string }): Promise<void> {

@@ -23,7 +23,6 @@ import {
   type CatalogEntry,
   ENTRY_COLUMNS,
   type EntryRow,
-  rowToEntry,
 } from './entry-row.js';
 import { CatalogEvents } from './events.js';
 import { inspectStores, type StoreReport } from './inspect.js';
@@ -249,16 +248,19 @@ export class Catalog {
 
   /** The entry an id names: a relative path, a fast-photo-key, a photo-md5 or an apple-photo-id. */
   get(id: string): CatalogEntry | undefined {
+    type Selected = Parameters<typeof asCatalogEntry>[0];
     const select = (column: string, value: string) =>
       this.db
-        .prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE ${column} = ? ORDER BY path LIMIT 1`)
-        .get(value) as EntryRow | undefined;
-    let row: EntryRow | undefined;
+        .prepare(
+          `SELECT ${CATALOG_ENTRY_COLUMNS} FROM entries WHERE entries.${column} = ? ORDER BY path LIMIT 1`,
+        )
+        .get(value) as Selected | undefined;
+    let row: Selected | undefined;
     if (isMd5(id)) row = select('photo_md5', id);
     else if (isFastPhotoKey(id)) row = select('fast_photo_key', id);
     else if (isApplePhotoId(id)) row = select('external_id', String(id).toUpperCase());
     row ??= select('path', id.normalize('NFC').replace(/^\.\//, ''));
-    return row ? rowToEntry(row) : undefined;
+    return row ? asCatalogEntry(row) : undefined;
   }
 
   private require(id: string): CatalogEntry {
@@ -385,7 +387,7 @@ export class Catalog {
 
   private plan(options: ScanOptions): Promise<ScanPlan> {
     const byPath = this.db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE path = ?`);
-    // The stat fields of every row in one query, as arrays: on an unchanged rescan nearly every file
+    // The stat fields of every row in one query: on an unchanged rescan nearly every file
     // is settled by these alone, and one query costs far less than a query per file.
     const stats = new Map<string, EntryStat>();
     const rows = this.db

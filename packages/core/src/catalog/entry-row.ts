@@ -42,26 +42,6 @@ export interface EntryRow {
 export const ENTRY_COLUMNS =
   'path, fast_photo_key, size, mtime_ms, etag, external_id, photo_md5, kind, taken_at, width, height, starred, status, reason';
 
-export function rowToEntry(row: EntryRow): CatalogEntry {
-  return {
-    path: row.path,
-    fastPhotoKey: row.fast_photo_key,
-    size: row.size,
-    mtimeMs: row.mtime_ms,
-    etag: row.etag,
-    externalId: row.external_id,
-    photoMd5: row.photo_md5,
-    kind: row.kind as EntryKind,
-    takenAt: row.taken_at,
-    width: row.width,
-    height: row.height,
-    starred: row.starred === 1,
-    status: row.status === 'ok' ? 'ok' : 'failed',
-    // An ok row's reason is internal bookkeeping (RACY_MTIME), not a failure.
-    reason: row.status === 'ok' ? null : row.reason,
-  };
-}
-
 /**
  * The columns of an entry already named and shaped as a `CatalogEntry` (all but `starred`, which
  * SQLite returns as 0/1), so listing 100k entries needs no second object per row.

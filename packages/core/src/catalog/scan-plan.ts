@@ -66,12 +66,13 @@ export interface PlanOptions {
 export type EntryStat = Pick<EntryRow, 'size' | 'mtime_ms' | 'etag' | 'fast_photo_key' | 'status' | 'reason'>;
 
 export interface EntryLookup {
+  /** The whole row, asked only for files that need a head read. */
   byPath(path: string): EntryRow | undefined;
   /**
-   * Just the stat fields, by path; a lookup may answer these from an index loaded once, far faster
+   * Just the stat fields, asked for every file: answer them from an index loaded once, far faster
    * than a row query per file on a rescan where nearly every file is unchanged.
    */
-  statOf?(path: string): EntryStat | undefined;
+  statOf(path: string): EntryStat | undefined;
   allPaths(): Iterable<string>;
 }
 
@@ -174,12 +175,12 @@ export async function planScan(
     plan.discovered++;
     if (plan.discovered % 1000 === 0) options.onDiscovered?.(plan.discovered);
     seen.add(entry.path);
-    const known = lookup.statOf ? lookup.statOf(entry.path) : lookup.byPath(entry.path);
+    const known = lookup.statOf(entry.path);
     if (known && !options.full && unchangedByStat(known, entry, mtimeResolution)) {
       plan.unchanged++;
       continue;
     }
-    const previous = known && lookup.statOf ? lookup.byPath(entry.path) : (known as EntryRow | undefined);
+    const previous = known && lookup.byPath(entry.path);
     const task = limit(() => readOne(entry, previous)).finally(() => pending.delete(task));
     pending.add(task);
     // Bound the queue so memory stays flat on huge folders.
