@@ -1,11 +1,10 @@
 import {
   closeSync,
   constants,
-  type Dirent,
   promises as fsp,
   openSync,
-  readdirSync,
   readSync,
+  realpathSync,
   statSync,
 } from 'node:fs';
 import nodePath from 'node:path';
@@ -25,8 +24,21 @@ import {
   writeFileAtomic,
 } from '@photolala/core';
 import { z } from 'zod';
+import { EntryKind, type FolderListing, FolderLister } from './folder-lister.js';
 
 const BACKEND = 'local';
+
+/**
+ * Folder listings asked of the worker ahead of the one being read, so it keeps working while this
+ * thread is busy; fewer once that many entries wait in finished listings, so memory stays bounded.
+ */
+const LISTINGS_IN_FLIGHT = 128;
+const LISTED_ENTRIES_WAITING = 20_000;
+
+interface Folder {
+  abs: string;
+  rel: string;
+}
 
 const localSourceOptions = z.object({
   /** The root folder: a path or a `file://` URI. */
@@ -113,86 +125,111 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
     }
   }
 
+  const lister = new FolderLister();
+  // A source is made to be walked: start the listing workers while the caller loads its catalog.
+  lister.warmUp();
+
   async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
     const { filter, onIssue, signal } = options;
     const report = (path: string, error: unknown, action: string) =>
       onIssue?.({ path, error: fromSystemError(error, BACKEND, path, action) });
     // Folders already walked, by device and inode: a link loop or two links to one folder are walked once.
     const visited = new Set<string>();
-    const stack: Array<{ abs: string; rel: string }> = [{ abs: rootDir, rel: '' }];
     try {
       const info = statSync(rootDir);
       visited.add(`${info.dev}:${info.ino}`);
     } catch (error) {
       throw fromSystemError(error, BACKEND, rootDir, 'read root folder');
     }
-    let first = true;
-    while (stack.length > 0) {
+    // Folders found but not yet asked for (depth first, so the list stays short), and the listings
+    // asked for: a few are kept in flight so the worker never waits for this thread.
+    const toList: Folder[] = [{ abs: rootDir, rel: '' }];
+    const inFlight: { folder: Folder; listing: Promise<FolderListing> }[] = [];
+    let entriesWaiting = 0;
+    const askMore = () => {
+      while (inFlight.length < LISTINGS_IN_FLIGHT && entriesWaiting < LISTED_ENTRIES_WAITING) {
+        const folder = toList.pop();
+        if (!folder) return;
+        const listing = lister.list(folder.abs);
+        // Settled later, in order; a rejection must not count as unhandled meanwhile.
+        listing.then((l) => (entriesWaiting += l.names.length)).catch(() => {});
+        inFlight.push({ folder, listing });
+      }
+    };
+    askMore();
+    while (inFlight.length > 0) {
       if (signal?.aborted) return;
-      const { abs, rel } = stack.pop()!;
-      let dirents: Dirent[];
+      const { folder, listing: pending } = inFlight.shift()!;
+      let listing: FolderListing;
       try {
-        dirents = readdirSync(abs, { withFileTypes: true });
+        listing = await pending;
       } catch (error) {
-        if (first) throw fromSystemError(error, BACKEND, rootDir, 'read root folder');
-        report(rel, error, 'read folder');
+        if (folder.rel === '') throw fromSystemError(error, BACKEND, rootDir, 'read root folder');
+        report(folder.rel, error, 'read folder');
+        askMore();
         continue;
       }
-      first = false;
+      entriesWaiting -= listing.names.length;
+      const failedStats = new Map(listing.errors.map((e) => [e.index, e]));
       const batch: SourceEntry[] = [];
-      for (const dirent of dirents) {
-        const name = dirent.name.normalize('NFC');
-        const childRel = joinRelative(rel, name);
-        const childAbs = nodePath.join(abs, dirent.name);
-        let isDir = dirent.isDirectory();
-        let isFile = dirent.isFile();
-        if (dirent.isSymbolicLink()) {
-          try {
-            const real = nodePath.resolve(await fsp.realpath(childAbs));
-            if (!isInsideRoot(real)) {
-              report(
-                childRel,
-                new PhotolalaError('INVALID_PATH', 'symbolic link leads outside the root', {
-                  backend: BACKEND,
-                  path: childRel,
-                }),
-                'follow link',
-              );
-              continue;
-            }
-            const target = statSync(real);
-            isDir = target.isDirectory();
-            isFile = target.isFile();
-          } catch (error) {
-            report(childRel, error, 'follow link');
-            continue;
+      for (let i = 0; i < listing.names.length; i++) {
+        const rawName = listing.names[i]!;
+        const name = rawName.normalize('NFC');
+        const childRel = joinRelative(folder.rel, name);
+        const childAbs = () => nodePath.join(folder.abs, rawName);
+        let kind = listing.kinds[i];
+        let folderId = listing.folderIds[i] ?? null;
+        const failed = failedStats.get(i);
+        if (kind === EntryKind.link) {
+          const target = followLink(childAbs(), childRel);
+          if (!target) continue;
+          kind = target.isDirectory() ? EntryKind.folder : target.isFile() ? EntryKind.file : EntryKind.other;
+          folderId = `${target.dev}:${target.ino}`;
+          if (kind === EntryKind.file) {
+            listing.sizes[i] = target.size;
+            listing.mtimes[i] = Math.floor(target.mtimeMs);
           }
         }
-        if (isDir) {
+        if (kind === EntryKind.folder) {
           if (filter && !filter.directory(name, childRel)) continue;
-          try {
-            const info = statSync(childAbs);
-            const id = `${info.dev}:${info.ino}`;
-            if (visited.has(id)) continue;
-            visited.add(id);
-          } catch (error) {
-            report(childRel, error, 'stat folder');
+          if (failed) {
+            report(childRel, failed, 'stat folder');
             continue;
           }
-          stack.push({ abs: childAbs, rel: childRel });
-        } else if (isFile) {
+          if (folderId === null || visited.has(folderId)) continue;
+          visited.add(folderId);
+          toList.push({ abs: childAbs(), rel: childRel });
+        } else if (kind === EntryKind.file) {
           if (name.startsWith(TEMP_FILE_PREFIX)) continue;
           if (filter && !filter.file(name, childRel)) continue;
-          try {
-            const info = statSync(childAbs);
-            batch.push({ path: childRel, size: info.size, mtimeMs: Math.floor(info.mtimeMs) });
-          } catch (error) {
-            // Deleted between readdir and stat: it is simply gone.
-            if ((error as NodeJS.ErrnoException).code !== 'ENOENT') report(childRel, error, 'stat file');
-          }
+          if (failed) report(childRel, failed, 'stat file');
+          else batch.push({ path: childRel, size: listing.sizes[i]!, mtimeMs: listing.mtimes[i]! });
         }
       }
+      askMore();
       yield* batch;
+    }
+
+    /** The target of a link inside the root, or undefined (reported) for one leading outside or broken. */
+    function followLink(childAbs: string, childRel: string) {
+      try {
+        const real = nodePath.resolve(realpathSync(childAbs));
+        if (!isInsideRoot(real)) {
+          report(
+            childRel,
+            new PhotolalaError('INVALID_PATH', 'symbolic link leads outside the root', {
+              backend: BACKEND,
+              path: childRel,
+            }),
+            'follow link',
+          );
+          return undefined;
+        }
+        return statSync(real);
+      } catch (error) {
+        report(childRel, error, 'follow link');
+        return undefined;
+      }
     }
   }
 
@@ -284,6 +321,7 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
       readHead,
       readAll,
       stat,
+      close: () => lister.close(),
     },
     readOnly
       ? undefined

@@ -17,12 +17,13 @@ import { detectImageKind } from '../image-kind.js';
 import { metadataDocumentSchema } from '../metadata.js';
 import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
+import { selectEntryArrays } from './bulk-read.js';
 import {
-  asCatalogEntry,
-  CATALOG_ENTRY_COLUMNS,
   type CatalogEntry,
+  ENTRY_COLUMN_LIST,
   ENTRY_COLUMNS,
   type EntryRow,
+  entryFromArray,
 } from './entry-row.js';
 import { CatalogEvents } from './events.js';
 import { inspectStores, type StoreReport } from './inspect.js';
@@ -204,63 +205,65 @@ export class Catalog {
 
   /** Entries in path order, without touching the photos. Use `limit` and `after` to page. */
   list(options: ListOptions = {}): CatalogEntry[] {
-    const { sql, params } = this.listQuery(options);
-    // One call for all rows: better-sqlite3's all() costs far less per row than stepping an iterator.
-    const rows = this.db.prepare(sql).all(...params) as Parameters<typeof asCatalogEntry>[0][];
-    for (const row of rows) asCatalogEntry(row);
-    return rows as CatalogEntry[];
+    const entries: CatalogEntry[] = [];
+    const page = { ...(options.after !== undefined ? { after: options.after } : {}), limit: options.limit };
+    for (const row of selectEntryArrays(this.db, ENTRY_COLUMN_LIST, this.listFilters(options), page))
+      entries.push(entryFromArray(row));
+    return entries;
   }
 
   /** Entries in path order as a lazy iterator over the working database. */
   *iterate(options: ListOptions = {}): Generator<CatalogEntry> {
-    const { sql, params } = this.listQuery(options);
-    for (const row of this.db.prepare(sql).iterate(...params))
-      yield asCatalogEntry(row as Parameters<typeof asCatalogEntry>[0]);
+    const { sql, params } = this.listFilters(options);
+    if (options.after !== undefined) {
+      sql.push('path > ?');
+      params.push(options.after);
+    }
+    const query = this.db
+      .prepare(
+        `SELECT ${ENTRY_COLUMNS} FROM entries ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''} ORDER BY path${
+          options.limit !== undefined ? ' LIMIT ?' : ''
+        }`,
+      )
+      .raw(true);
+    const bound = options.limit !== undefined ? [...params, options.limit] : params;
+    for (const row of query.iterate(...bound)) yield entryFromArray(row as unknown[]);
   }
 
-  private listQuery(options: ListOptions): { sql: string; params: (string | number)[] } {
-    const where: string[] = [];
+  /** The WHERE terms of a listing, except paging. */
+  private listFilters(options: ListOptions): { sql: string[]; params: (string | number)[] } {
+    const sql: string[] = [];
     const params: (string | number)[] = [];
     if (options.directory !== undefined && options.directory !== '') {
       const dir = validateRelativePath(options.directory.replace(/\/+$/, ''), 'catalog');
       // `/` + 1 is `0`: a range on the primary key instead of a LIKE scan.
-      where.push('path > ? AND path < ?');
+      sql.push('path > ? AND path < ?');
       params.push(`${dir}/`, `${dir}0`);
     }
-    if (options.after !== undefined) {
-      where.push('path > ?');
-      params.push(options.after);
-    }
     if (options.starred !== undefined) {
-      where.push('starred = ?');
+      sql.push('starred = ?');
       params.push(options.starred ? 1 : 0);
     }
     if (options.kind !== undefined) {
-      where.push('kind = ?');
+      sql.push('kind = ?');
       params.push(options.kind);
     }
-    const sql = `SELECT ${CATALOG_ENTRY_COLUMNS} FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY path${
-      options.limit !== undefined ? ' LIMIT ?' : ''
-    }`;
-    if (options.limit !== undefined) params.push(options.limit);
     return { sql, params };
   }
 
   /** The entry an id names: a relative path, a fast-photo-key, a photo-md5 or an apple-photo-id. */
   get(id: string): CatalogEntry | undefined {
-    type Selected = Parameters<typeof asCatalogEntry>[0];
     const select = (column: string, value: string) =>
       this.db
-        .prepare(
-          `SELECT ${CATALOG_ENTRY_COLUMNS} FROM entries WHERE entries.${column} = ? ORDER BY path LIMIT 1`,
-        )
-        .get(value) as Selected | undefined;
-    let row: Selected | undefined;
+        .prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE ${column} = ? ORDER BY path LIMIT 1`)
+        .raw(true)
+        .get(value) as unknown[] | undefined;
+    let row: unknown[] | undefined;
     if (isMd5(id)) row = select('photo_md5', id);
     else if (isFastPhotoKey(id)) row = select('fast_photo_key', id);
     else if (isApplePhotoId(id)) row = select('external_id', String(id).toUpperCase());
     row ??= select('path', id.normalize('NFC').replace(/^\.\//, ''));
-    return row ? asCatalogEntry(row) : undefined;
+    return row ? entryFromArray(row) : undefined;
   }
 
   private require(id: string): CatalogEntry {
@@ -389,17 +392,33 @@ export class Catalog {
     const byPath = this.db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE path = ?`);
     // The stat fields of every row in one query: on an unchanged rescan nearly every file
     // is settled by these alone, and one query costs far less than a query per file.
-    const stats = new Map<string, EntryStat>();
-    const rows = this.db
-      .prepare('SELECT path, size, mtime_ms, etag, fast_photo_key, status, reason FROM entries')
-      .all() as (EntryStat & { path: string })[];
-    for (const row of rows) stats.set(row.path, row);
+    // Built on first use rather than up front: by then the source's enumeration has started, so a
+    // backend that lists folders in the background (the local one does) works while this runs.
+    let stats: Map<string, EntryStat> | undefined;
+    const statIndex = () => {
+      if (stats) return stats;
+      stats = new Map();
+      const columns = ['path', 'size', 'mtime_ms', 'etag', 'fast_photo_key', 'status', 'reason'];
+      for (const row of selectEntryArrays(this.db, columns, { sql: [], params: [] })) {
+        const [path, size, mtime_ms, etag, fast_photo_key, status, reason] = row as [
+          string,
+          number,
+          number,
+          string | null,
+          string,
+          string,
+          string | null,
+        ];
+        stats.set(path, { size, mtime_ms, etag, fast_photo_key, status, reason });
+      }
+      return stats;
+    };
     return planScan(
       this.source,
       {
         byPath: (path) => byPath.get(path) as EntryRow | undefined,
-        statOf: (path) => stats.get(path),
-        allPaths: () => stats.keys(),
+        statOf: (path) => statIndex().get(path),
+        allPaths: () => statIndex().keys(),
       },
       {
         full: options.full ?? false,

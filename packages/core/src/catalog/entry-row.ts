@@ -42,19 +42,29 @@ export interface EntryRow {
 export const ENTRY_COLUMNS =
   'path, fast_photo_key, size, mtime_ms, etag, external_id, photo_md5, kind, taken_at, width, height, starred, status, reason';
 
-/**
- * The columns of an entry already named and shaped as a `CatalogEntry` (all but `starred`, which
- * SQLite returns as 0/1), so listing 100k entries needs no second object per row.
- */
-export const CATALOG_ENTRY_COLUMNS = `path, fast_photo_key AS fastPhotoKey, size, mtime_ms AS mtimeMs, etag,
-  external_id AS externalId, photo_md5 AS photoMd5, kind, taken_at AS takenAt, width, height, starred,
-  CASE status WHEN 'ok' THEN 'ok' ELSE 'failed' END AS status,
-  CASE status WHEN 'ok' THEN NULL ELSE reason END AS reason`;
+/** The columns `entryFromArray` expects, in its order. */
+export const ENTRY_COLUMN_LIST = ENTRY_COLUMNS.split(', ');
 
-/** Turns a row selected with CATALOG_ENTRY_COLUMNS into a `CatalogEntry`, in place. */
-export function asCatalogEntry(row: Omit<CatalogEntry, 'starred'> & { starred: unknown }): CatalogEntry {
-  row.starred = row.starred === 1;
-  return row as CatalogEntry;
+/** A `CatalogEntry` from a row selected as an array of ENTRY_COLUMN_LIST. */
+export function entryFromArray(row: unknown[]): CatalogEntry {
+  const ok = row[12] === 'ok';
+  return {
+    path: row[0] as string,
+    fastPhotoKey: row[1] as string,
+    size: row[2] as number,
+    mtimeMs: row[3] as number,
+    etag: row[4] as string | null,
+    externalId: row[5] as string | null,
+    photoMd5: row[6] as string | null,
+    kind: row[7] as EntryKind,
+    takenAt: row[8] as string | null,
+    width: row[9] as number | null,
+    height: row[10] as number | null,
+    starred: row[11] === 1,
+    status: ok ? 'ok' : 'failed',
+    // An ok row's reason is internal bookkeeping (see RACY_MTIME), not a failure to show.
+    reason: ok ? null : (row[13] as string | null),
+  };
 }
 
 export function entryToRow(entry: CatalogEntry): EntryRow {

@@ -1,0 +1,81 @@
+import { Worker } from 'node:worker_threads';
+
+/** Entry kinds in a listing; the same numbers as in worker/list-folder.mjs. */
+export const EntryKind = { other: 0, file: 1, folder: 2, link: 3, gone: 4 } as const;
+
+/** One folder as the worker lists it (see worker/list-folder.mjs). */
+export interface FolderListing {
+  /** Raw names, as the file system spells them. */
+  names: string[];
+  kinds: Uint8Array;
+  sizes: Float64Array;
+  /** Whole milliseconds. */
+  mtimes: Float64Array;
+  /** `dev:ino` of each folder, to walk a folder reached twice (through links) once. */
+  folderIds: (string | null)[];
+  /** Entries whose stat failed, with the system error. */
+  errors: { index: number; code: string | undefined; message: string }[];
+}
+
+const WORKER_URL = new URL('../worker/list-folder.mjs', import.meta.url);
+
+type Reply = { id: number; listing: FolderListing } | { id: number; error: { code?: string; message: string } };
+
+type Waiting = { resolve(listing: FolderListing): void; reject(error: Error): void };
+
+/**
+ * Lists folders in a worker thread, started on first use (or `warmUp`) and kept for later scans.
+ * One worker: on a two-core machine a second one only competes with the thread that compares the
+ * listings (measured slower). The worker does not keep the process alive while it owes nothing, and
+ * a crashed worker fails what it owed and is started again on the next call.
+ */
+export class FolderLister {
+  private worker: Worker | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<number, Waiting>();
+
+  /** Starts the worker now, so its start-up overlaps other work instead of the first listing. */
+  warmUp(): void {
+    this.start();
+  }
+
+  list(folder: string): Promise<FolderListing> {
+    const worker = this.start();
+    const id = this.nextId++;
+    if (this.pending.size === 0) worker.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, folder });
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(WORKER_URL);
+    worker.unref();
+    worker.on('message', (reply: Reply) => {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if ('listing' in reply) waiting.resolve(reply.listing);
+      else waiting.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+    });
+    const fail = (error: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      for (const waiting of this.pending.values()) waiting.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`folder-listing worker exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+}

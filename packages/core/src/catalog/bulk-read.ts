@@ -1,0 +1,45 @@
+import type Database from 'better-sqlite3';
+
+/** Rows per JSON text: bounds the transient string (about 170 bytes a row) on huge catalogs. */
+const CHUNK_ROWS = 25_000;
+
+/**
+ * Reads `entries` rows as arrays of `columns`, in path order; `columns` must start with `path`.
+ *
+ * Whole-table reads go through SQLite's JSON functions: better-sqlite3 builds each row object one
+ * property at a time (about 2 µs a row for fourteen columns), while V8 parses one JSON text per
+ * chunk in less than half that. Chunks are paged by path, so memory stays bounded.
+ */
+export function* selectEntryArrays(
+  db: Database.Database,
+  columns: readonly string[],
+  where: { sql: string[]; params: (string | number)[] },
+  page: { after?: string; limit?: number } = {},
+): Generator<unknown[]> {
+  const filters = [...where.sql, 'path > ?'].join(' AND ');
+  const chunk = db
+    .prepare(
+      `SELECT json_group_array(json_array(${columns.join(', ')})), count(*), max(path)
+       FROM (SELECT * FROM entries WHERE ${filters} ORDER BY path LIMIT ?)`,
+    )
+    .raw(true);
+  let after = page.after ?? '';
+  let left = page.limit ?? Number.POSITIVE_INFINITY;
+  while (left > 0) {
+    const size = Math.min(CHUNK_ROWS, left);
+    const [json, count, last] = chunk.get(...where.params, after, size) as [string, number, string | null];
+    const rows = JSON.parse(json) as unknown[][];
+    // The aggregate sees the subquery's rows in path order; should a future SQLite feed them in
+    // another order, sort rather than return a misordered list.
+    for (let i = 1; i < rows.length; i++) {
+      if ((rows[i - 1]![0] as string) > (rows[i]![0] as string)) {
+        rows.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1));
+        break;
+      }
+    }
+    yield* rows;
+    if (count < size || last === null) return;
+    after = last;
+    left -= count;
+  }
+}
