@@ -19,7 +19,9 @@ export interface FolderListing {
 
 const WORKER_URL = new URL('../worker/list-folder.mjs', import.meta.url);
 
-type Reply = { id: number; listing: FolderListing } | { id: number; error: { code?: string; message: string } };
+type Reply =
+  | { id: number; listing: FolderListing }
+  | { id: number; error: { code?: string; message: string } };
 
 type Waiting = { resolve(listing: FolderListing): void; reject(error: Error): void };
 
@@ -52,7 +54,13 @@ export class FolderLister {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
+    this.failPending(new Error('the local source was closed'));
     await worker?.terminate();
+  }
+
+  private failPending(error: Error): void {
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
   }
 
   private start(): Worker {
@@ -70,8 +78,7 @@ export class FolderLister {
     const fail = (error: Error) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
-      for (const waiting of this.pending.values()) waiting.reject(error);
-      this.pending.clear();
+      this.failPending(error);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`folder-listing worker exited with code ${code}`)));

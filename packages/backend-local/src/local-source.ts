@@ -1,12 +1,4 @@
-import {
-  closeSync,
-  constants,
-  promises as fsp,
-  openSync,
-  readSync,
-  realpathSync,
-  statSync,
-} from 'node:fs';
+import { closeSync, constants, promises as fsp, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import nodePath from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -24,7 +16,7 @@ import {
   writeFileAtomic,
 } from '@photolala/core';
 import { z } from 'zod';
-import { EntryKind, type FolderListing, FolderLister } from './folder-lister.js';
+import { EntryKind, FolderLister, type FolderListing } from './folder-lister.js';
 
 const BACKEND = 'local';
 

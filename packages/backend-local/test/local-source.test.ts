@@ -81,6 +81,18 @@ describe('backend-local', () => {
     expect((error as Error).message).toContain('gone.jpg');
   });
 
+  test('close() fails a walk in progress instead of leaving it hanging, and the source walks again after', async () => {
+    const files = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`d${i}/p${i}.jpg`, `${i}`]));
+    const root = await tree(files);
+    const source = await createLocalSource({ root });
+    const walk = source.enumerate({ filter: catalogFilter })[Symbol.asyncIterator]();
+    const first = expect(walk.next()).rejects.toThrow(/closed/);
+    await source.close?.();
+    await first;
+    expect(await list(source)).toEqual(Object.keys(files).sort());
+    await source.close?.();
+  });
+
   test('an unreadable subfolder is reported and enumeration goes on', async () => {
     const root = await tree({ 'ok/a.jpg': 'a', 'locked/b.jpg': 'b', 'z.jpg': 'z' });
     await chmod(root, 0o755);

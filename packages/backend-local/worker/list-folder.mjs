@@ -80,7 +80,11 @@ export function listFolder(folder) {
 parentPort?.on('message', (/** @type {{ id: number, folder: string }} */ { id, folder }) => {
   try {
     const listing = listFolder(folder);
-    parentPort?.postMessage({ id, listing }, [listing.kinds.buffer, listing.sizes.buffer, listing.mtimes.buffer]);
+    parentPort?.postMessage({ id, listing }, [
+      listing.kinds.buffer,
+      listing.sizes.buffer,
+      listing.mtimes.buffer,
+    ]);
   } catch (error) {
     const { code, message } = /** @type {NodeJS.ErrnoException} */ (error);
     parentPort?.postMessage({ id, error: { code, message } });
