@@ -66,7 +66,6 @@ export class FolderLister {
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_URL);
-    worker.unref();
     worker.on('message', (reply: Reply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
@@ -82,6 +81,8 @@ export class FolderLister {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`folder-listing worker exited with code ${code}`)));
+    // After the listeners: adding a 'message' listener refs the worker again.
+    worker.unref();
     this.worker = worker;
     return worker;
   }

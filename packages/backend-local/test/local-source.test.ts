@@ -93,6 +93,23 @@ describe('backend-local', () => {
     await source.close?.();
   });
 
+  test('a source that is made and dropped does not keep the process alive', async () => {
+    const root = await tree({ 'a.jpg': 'a' });
+    const script = fileURLToPath(new URL('./enumerate-cli.ts', import.meta.url));
+    const result = spawnSync(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', script, root, 'created'],
+      {
+        encoding: 'utf8',
+        cwd: path.dirname(script),
+        timeout: 30_000,
+      },
+    );
+    expect(result.signal).toBeNull();
+    expect(result.stdout).toBe('created');
+    expect(result.status).toBe(0);
+  });
+
   test('an unreadable subfolder is reported and enumeration goes on', async () => {
     const root = await tree({ 'ok/a.jpg': 'a', 'locked/b.jpg': 'b', 'z.jpg': 'z' });
     await chmod(root, 0o755);

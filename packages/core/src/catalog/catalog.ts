@@ -37,7 +37,9 @@ import {
   openWorkingFile,
   publishSnapshot,
   serializeSnapshot,
+  WorkingDatabase,
 } from './snapshots.js';
+import { VerifiedSnapshots } from './verified-snapshots.js';
 
 export interface OpenCatalogOptions {
   /** Cache root; defaults to `PHOTOLALA_CACHE_DIR`, then the platform cache folder. */
@@ -131,14 +133,14 @@ export class Catalog {
 
   private constructor(
     readonly source: RootSource,
-    private readonly db: Database.Database,
+    private readonly working: WorkingDatabase,
     loaded: LoadedSnapshot,
     private readonly options: Required<Omit<OpenCatalogOptions, 'cacheDir' | 'limits' | 'fetchThumbnail'>> & {
       limits: DigestLimits;
       fetchThumbnail: OpenCatalogOptions['fetchThumbnail'];
     },
     cache: PhotoCache,
-    private readonly workFile: string,
+    private readonly verified: VerifiedSnapshots,
   ) {
     this.cache = cache;
     this.digester = new Digester(cache, options.shard, options.limits);
@@ -164,24 +166,29 @@ export class Catalog {
       maxSnapshotBytes: options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES,
       fetchThumbnail: options.fetchThumbnail,
     };
-    const mirror = cache.mirrorDir(source.uri);
-    const stores = [rootStore(source), mirrorStore(mirror)];
-    const workFile = await prepareWorkFile(mirror);
-    let loaded: LoadedSnapshot;
-    try {
-      loaded = await loadNewestSnapshot(stores, resolved.maxSnapshotBytes, workFile);
-    } catch (error) {
-      await removeWorkFile(workFile);
-      throw error;
-    }
-    let db = loaded.db;
-    if (!db) {
-      await removeWorkFile(workFile);
-      db = openWorkingFile(workFile);
+    const mirrorDir = cache.mirrorDir(source.uri);
+    const workFile = await prepareWorkFile(mirrorDir);
+    const verified = new VerifiedSnapshots(mirrorDir);
+    const loaded = await loadNewestSnapshot(
+      rootStore(source),
+      mirrorStore(mirrorDir),
+      resolved.maxSnapshotBytes,
+      verified,
+    );
+    let working: WorkingDatabase;
+    if (loaded.db) working = new WorkingDatabase(loaded.db, loaded.file, workFile);
+    else {
+      const db = openWorkingFile(workFile);
       hardenDatabase(db);
       createSchema(db, source.uri, Date.now());
+      working = new WorkingDatabase(db, undefined, workFile);
     }
-    return new Catalog(source, db, loaded, resolved, cache, workFile);
+    return new Catalog(source, working, loaded, resolved, cache, verified);
+  }
+
+  /** Read-only until the first write (see WorkingDatabase); every write task awaits `writable()`. */
+  private get db(): Database.Database {
+    return this.working.db;
   }
 
   get rootUri(): string {
@@ -447,6 +454,7 @@ export class Catalog {
       const total = toDigest.filter((f) => f?.image).length;
       let digested = 0;
       let rendered = 0;
+      await this.working.writable();
       const staged = this.stageScan();
       let stagedRows = 0;
       const failed = [...plan.failed];
@@ -648,7 +656,13 @@ export class Catalog {
     const { catalogMd5 } = snapshot;
     let result: Awaited<ReturnType<typeof publishSnapshot>>;
     try {
-      result = await publishSnapshot(this.stores, snapshot, this.options.keepSnapshots, this.knownPointers);
+      result = await publishSnapshot(
+        this.stores,
+        snapshot,
+        this.options.keepSnapshots,
+        this.knownPointers,
+        this.verified,
+      );
     } finally {
       await snapshot.dispose();
     }
@@ -687,6 +701,7 @@ export class Catalog {
       if (entry.starred === starred) return entry;
       const operation = starred ? 'star' : 'unstar';
       const opposite = starred ? 'unstar' : 'star';
+      await this.working.writable();
       this.db.transaction(() => {
         this.db.prepare('UPDATE entries SET starred = ? WHERE path = ?').run(starred ? 1 : 0, entry.path);
         // A pending opposite operation on the same photo cancels out: star then unstar before any
@@ -750,6 +765,7 @@ export class Catalog {
   /** Marks a star-queue row as synced; call only after the cloud confirmed the upload or delete. */
   markStarSynced(seq: number): Promise<void> {
     return this.enqueue(async () => {
+      await this.working.writable();
       const changed = this.db
         .prepare(`UPDATE star_queue SET state = 'done' WHERE seq = ? AND state = 'pending'`)
         .run(seq);
@@ -814,7 +830,7 @@ export class Catalog {
       this.closed = true;
       await this.writeQueue;
       this.db.close();
-      await removeWorkFile(this.workFile);
+      await removeWorkFile(this.working.workFile);
       await this.source.close?.();
     }
   }

@@ -23,3 +23,4 @@ export {
 export { SCHEMA_VERSION } from './schema.js';
 export { mirrorStore, rootStore, type SnapshotStore, type StoreName } from './snapshot-store.js';
 export { type LoadSource, openSnapshotBytes, type SkippedSnapshot } from './snapshots.js';
+export { VERIFIED_FILE } from './verified-snapshots.js';

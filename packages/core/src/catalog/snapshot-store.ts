@@ -30,6 +30,29 @@ export interface SnapshotStore {
   removeSnapshot(catalogMd5: string): Promise<void>;
   /** Whether any snapshot file is present, pointer or not (tells a lost pointer from a first visit). */
   hasSnapshotFiles?(): Promise<boolean>;
+  /**
+   * What the copy's stat says about it (see VerifiedSnapshots): equal fingerprints mean an untouched
+   * file. `undefined` when the copy is missing or the store cannot tell.
+   */
+  fingerprint(catalogMd5: string): Promise<string | undefined>;
+}
+
+/** The cache mirror: a local folder, so its snapshots can be opened in place. */
+export interface MirrorStore extends SnapshotStore {
+  readonly name: 'mirror';
+  readonly dir: string;
+  /** The local path of a snapshot in the mirror (which may not exist). */
+  fileOf(catalogMd5: string): string;
+}
+
+/**
+ * How long a changed copy goes without a fingerprint. Within the same clock tick as a change, a second
+ * change would leave stat unchanged (git's "racy" index entries), so such a copy is always hashed.
+ */
+export const FINGERPRINT_SETTLE_MS = 2000;
+
+function changedRecently(changedAtMs: number): boolean {
+  return changedAtMs + FINGERPRINT_SETTLE_MS > Date.now();
 }
 
 async function readStream(stream: NodeJS.ReadableStream, maxBytes: number, what: string): Promise<Buffer> {
@@ -89,7 +112,7 @@ interface StoreFiles {
   remove(file: string): Promise<void>;
 }
 
-function storeOver(files: StoreFiles): SnapshotStore {
+function storeOver(files: StoreFiles): Omit<SnapshotStore, 'fingerprint'> {
   return {
     name: files.name,
     writable: files.writable,
@@ -138,7 +161,15 @@ export function rootStore(source: RootSource): SnapshotStore {
     if (source.writeAtomicFromFile) await source.writeAtomicFromFile(file, localFile);
     else await write(file, await fsp.readFile(localFile));
   };
-  return storeOver({
+  const fingerprint = async (md5: string) => {
+    const info = await source.stat?.(snapshotFileName(md5));
+    if (!info) return undefined;
+    // An ETag names the content itself; an mtime only vouches once it is no longer recent.
+    if (info.etag !== undefined) return `${info.size}:${info.etag}`;
+    if (changedRecently(info.mtimeMs + source.capabilities.mtimeResolutionMs)) return undefined;
+    return `${info.size}:${info.mtimeMs}`;
+  };
+  const store = storeOver({
     name: 'root',
     writable: typeof source.writeAtomic === 'function',
     locate: (file) => `${source.uri}/${file}`,
@@ -150,10 +181,11 @@ export function rootStore(source: RootSource): SnapshotStore {
       await source.remove?.(file);
     },
   });
+  return { ...store, fingerprint };
 }
 
 /** The cache mirror `{cache-root}/{root-md5}/`: a plain local folder. */
-export function mirrorStore(dir: string): SnapshotStore {
+export function mirrorStore(dir: string): MirrorStore {
   const full = (file: string) => nodePath.join(dir, file);
   const read = async (file: string, maxBytes: number): Promise<Buffer | undefined> => {
     try {
@@ -194,6 +226,19 @@ export function mirrorStore(dir: string): SnapshotStore {
       writeFrom: (file, localFile) => write(file, { copyOf: localFile }),
       remove: (file) => fsp.rm(full(file), { force: true }),
     }),
+    name: 'mirror',
+    dir,
+    fileOf: (md5) => full(snapshotFileName(md5)),
+    async fingerprint(md5) {
+      // Inode and ctime too: a local rewrite in place keeps size and can keep a coarse mtime.
+      const info = await fsp.stat(full(snapshotFileName(md5)), { bigint: true }).catch(() => undefined);
+      if (
+        !info ||
+        changedRecently(Number((info.ctimeNs > info.mtimeNs ? info.ctimeNs : info.mtimeNs) / 1_000_000n))
+      )
+        return undefined;
+      return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+    },
     async hasSnapshotFiles() {
       const names = await fsp.readdir(dir).catch(() => [] as string[]);
       return names.some((n) => /^\.photolala\.[0-9a-f]{32}\.sqlite$/.test(n));

@@ -7,7 +7,8 @@ import { describeError, isPhotolalaError } from '../errors.js';
 import { md5Hex } from '../identity.js';
 import { formatPointer, nextPointer, snapshotFileName } from './pointer.js';
 import { hardenDatabase, validateSchema } from './schema.js';
-import type { SnapshotStore, StoreName } from './snapshot-store.js';
+import type { MirrorStore, SnapshotStore, StoreName } from './snapshot-store.js';
+import type { VerifiedSnapshots } from './verified-snapshots.js';
 
 /** Which snapshot a catalog was loaded from. `none`: no pointer existed; `rebuild`: none was usable. */
 export type LoadSource = 'root' | 'mirror' | 'older' | 'rebuild' | 'none';
@@ -19,7 +20,10 @@ export interface SkippedSnapshot {
 }
 
 export interface LoadedSnapshot {
+  /** The snapshot opened read-only in place (see WorkingDatabase). */
   db: Database.Database | undefined;
+  /** The verified local copy `db` reads. */
+  file: string | undefined;
   catalogMd5: string | undefined;
   source: LoadSource;
   /** Where the loaded snapshot came from. */
@@ -57,11 +61,6 @@ function checked(db: Database.Database): Database.Database {
   }
 }
 
-/**
- * Finds the newest good snapshot: the root pointer first, then the mirror's, each newest line first.
- * A candidate must exist, hash to its name and open as a valid catalog; every skipped one is reported
- * with its reason.
- */
 /** A working database file: disposable, so no journal on disk and no fsync. */
 export function openWorkingFile(file: string): Database.Database {
   const db = new Database(file);
@@ -76,11 +75,19 @@ export function openWorkingFile(file: string): Database.Database {
   return db;
 }
 
+/**
+ * Finds the newest good snapshot: the root pointer first, then the mirror's, each newest line first.
+ * A candidate must exist, hash to its name (or be unchanged since it last did) and open as a valid
+ * catalog; every skipped one is reported with its reason. The one loaded is opened read-only from
+ * the mirror, where a root copy is brought first.
+ */
 export async function loadNewestSnapshot(
-  stores: SnapshotStore[],
+  root: SnapshotStore,
+  mirror: MirrorStore,
   maxBytes: number,
-  workFile: string,
+  verified: VerifiedSnapshots,
 ): Promise<LoadedSnapshot> {
+  const stores = [root, mirror];
   const skipped: SkippedSnapshot[] = [];
   const pointers: Partial<Record<StoreName, string[]>> = {};
   for (const store of stores) {
@@ -110,29 +117,22 @@ export async function loadNewestSnapshot(
     // Stores whose pointer names the snapshot first; the other store may still hold a good copy.
     const named = (store: SnapshotStore) => (pointers[store.name]?.includes(md5) ? 0 : 1);
     for (const store of [...stores].sort((a, b) => named(a) - named(b))) {
-      let copied: { md5: string } | undefined;
+      let copy: { file: string } | { reason: string };
       try {
-        copied = await store.copySnapshot(md5, workFile, maxBytes);
+        copy = await verifiedLocalCopy(store, md5, mirror, maxBytes, verified);
       } catch (error) {
         skipped.push({ store: store.name, catalogMd5: md5, reason: `unreadable: ${describeError(error)}` });
         continue;
       }
-      if (copied === undefined) {
-        skipped.push({ store: store.name, catalogMd5: md5, reason: 'snapshot file missing' });
-        continue;
-      }
-      if (copied.md5 !== md5) {
-        skipped.push({
-          store: store.name,
-          catalogMd5: md5,
-          reason: `content hashes to ${copied.md5}, not to its name`,
-        });
+      if ('reason' in copy) {
+        skipped.push({ store: store.name, catalogMd5: md5, reason: copy.reason });
         continue;
       }
       try {
-        const db = openCheckedWorkingFile(workFile);
+        const db = checked(openSnapshotFile(copy.file));
         return {
           db,
+          file: copy.file,
           catalogMd5: md5,
           source: md5 === newest ? store.name : 'older',
           location: store.locate(snapshotFileName(md5)),
@@ -153,12 +153,104 @@ export async function loadNewestSnapshot(
   const anyPointer = Object.keys(pointers).length > 0;
   return {
     db: undefined,
+    file: undefined,
     catalogMd5: undefined,
     source: anyPointer || leftovers ? 'rebuild' : 'none',
     location: undefined,
     skipped,
     pointers,
   };
+}
+
+/**
+ * A local file holding `store`'s copy of snapshot `md5`, checked against its name: the mirror's own
+ * file, or the root's copy streamed into the mirror. A copy whose fingerprint is unchanged since it
+ * was last found good is not read again (see VerifiedSnapshots).
+ */
+async function verifiedLocalCopy(
+  store: SnapshotStore,
+  md5: string,
+  mirror: MirrorStore,
+  maxBytes: number,
+  verified: VerifiedSnapshots,
+): Promise<{ file: string } | { reason: string }> {
+  const mirrorFile = { file: mirror.fileOf(md5) };
+  const mismatch = (actual: string) => ({ reason: `content hashes to ${actual}, not to its name` });
+  const mirrorFingerprint = await mirror.fingerprint(md5);
+  const mirrorKnownGood = await verified.isVerified('mirror', md5, mirrorFingerprint);
+  /** Hashes the mirror's copy in place; remembers it when good. */
+  const hashMirrorCopy = async (): Promise<string | undefined> => {
+    const info = await fsp.stat(mirrorFile.file).catch(() => undefined);
+    if (!info) return undefined;
+    if (info.size > maxBytes) return `larger than ${maxBytes} bytes`;
+    const actual = await md5OfFile(mirrorFile.file);
+    if (actual === md5) await verified.remember('mirror', md5, mirrorFingerprint);
+    return actual;
+  };
+  if (store === mirror) {
+    if (mirrorKnownGood) return mirrorFile;
+    const actual = await hashMirrorCopy();
+    if (actual === undefined) return { reason: 'snapshot file missing' };
+    return actual === md5 ? mirrorFile : actual.startsWith('larger') ? { reason: actual } : mismatch(actual);
+  }
+  // The root's copy. Taken before reading: should the copy change meanwhile, the record will not match.
+  const fingerprint = await store.fingerprint(md5).catch(() => undefined);
+  // A mirror copy hashed in place is remembered; replaced by the root's, it would not be (too recent).
+  const mirrorGood = mirrorKnownGood || (await hashMirrorCopy()) === md5;
+  if (mirrorGood && (await verified.isVerified(store.name, md5, fingerprint))) return mirrorFile;
+  // Read the root's copy, hashing it; it becomes the mirror's copy unless that one is good.
+  const temp = nodePath.join(mirror.dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.sqlite`);
+  try {
+    const copied = await store.copySnapshot(md5, temp, maxBytes);
+    if (copied === undefined) return { reason: 'snapshot file missing' };
+    if (copied.md5 !== md5) return mismatch(copied.md5);
+    await verified.remember(store.name, md5, fingerprint);
+    if (!mirrorGood) await fsp.rename(temp, mirrorFile.file);
+    return mirrorFile;
+  } finally {
+    await fsp.rm(temp, { force: true });
+  }
+}
+
+/**
+ * Opens a verified snapshot in place, read-only: snapshots are immutable, so the catalog reads
+ * from it until its first write copies it to a working file (see WorkingDatabase).
+ */
+function openSnapshotFile(file: string): Database.Database {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  // Nobody writes a snapshot: hold the shared lock rather than retaking it for every statement.
+  db.pragma('locking_mode = EXCLUSIVE');
+  return db;
+}
+
+/**
+ * The catalog's database: the loaded snapshot itself, read-only, until the first write copies it to
+ * a disposable working file. Loading 100k entries then costs no 70 MB copy, and a catalog that is
+ * only browsed never makes one.
+ */
+export class WorkingDatabase {
+  constructor(
+    private current: Database.Database,
+    private snapshotFile: string | undefined,
+    readonly workFile: string,
+  ) {}
+
+  get db(): Database.Database {
+    return this.current;
+  }
+
+  /** The database, writable: copied from the snapshot on first use. */
+  async writable(): Promise<Database.Database> {
+    if (this.snapshotFile !== undefined) {
+      await fsp.copyFile(this.snapshotFile, this.workFile);
+      const db = openWorkingFile(this.workFile);
+      hardenDatabase(db);
+      this.current.close();
+      this.current = db;
+      this.snapshotFile = undefined;
+    }
+    return this.current;
+  }
 }
 
 /**
@@ -217,6 +309,19 @@ export async function serializeSnapshot(db: Database.Database, tempDir: string):
   }
 }
 
+/** Whether a store's copy of a snapshot is known good, or hashes to its name when read. */
+async function holdsGoodCopy(
+  store: SnapshotStore,
+  md5: string,
+  size: number,
+  verified: VerifiedSnapshots | undefined,
+): Promise<boolean> {
+  const fingerprint = await store.fingerprint(md5).catch(() => undefined);
+  if (await verified?.isVerified(store.name, md5, fingerprint)) return true;
+  const existing = await store.readSnapshot(md5, size).catch(() => undefined);
+  return existing !== undefined && md5Hex(existing) === md5;
+}
+
 export interface PublishResult {
   /** Locations the snapshot file was written to (or already existed at). */
   snapshots: string[];
@@ -238,6 +343,7 @@ export async function publishSnapshot(
   snapshot: Pick<SerializedSnapshot, 'file' | 'size' | 'catalogMd5'>,
   keep: number,
   known: Partial<Record<StoreName, string[]>> = {},
+  verified?: VerifiedSnapshots,
 ): Promise<PublishResult> {
   const { catalogMd5 } = snapshot;
   const result: PublishResult = { snapshots: [], pointers: [], wroteNew: false, warnings: [] };
@@ -256,12 +362,15 @@ export async function publishSnapshot(
     }
     try {
       const previous = (await store.readPointer().catch(() => undefined)) ?? [];
-      const existing = previous.includes(catalogMd5)
-        ? await store.readSnapshot(catalogMd5, snapshot.size).catch(() => undefined)
-        : undefined;
-      if (!existing || md5Hex(existing) !== catalogMd5) {
+      if (
+        !previous.includes(catalogMd5) ||
+        !(await holdsGoodCopy(store, catalogMd5, snapshot.size, verified))
+      ) {
         await store.writeSnapshot(catalogMd5, snapshot.file);
         result.wroteNew = true;
+        // Written from bytes just hashed: good as it stands.
+        const fingerprint = await store.fingerprint(catalogMd5).catch(() => undefined);
+        await verified?.remember(store.name, catalogMd5, fingerprint);
       }
       result.snapshots.push(store.locate(snapshotFileName(catalogMd5)));
       ready.push({ store, previous });

@@ -1,0 +1,71 @@
+import { promises as fsp } from 'node:fs';
+import nodePath from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../atomic-file.js';
+import { isMd5 } from '../identity.js';
+import type { StoreName } from './snapshot-store.js';
+
+/** Kept in the root's cache mirror folder, beside the mirror's pointer. */
+export const VERIFIED_FILE = '.photolala.verified.json';
+
+/** Snapshot copies remembered per store; more than the pointers keep, so none is forgotten early. */
+const REMEMBERED_PER_STORE = 8;
+
+const recordsSchema = z.object({
+  version: z.literal(1),
+  root: z.array(z.tuple([z.string().refine(isMd5), z.string().max(200)])).max(64),
+  mirror: z.array(z.tuple([z.string().refine(isMd5), z.string().max(200)])).max(64),
+});
+
+type Records = z.infer<typeof recordsSchema>;
+
+/**
+ * Which snapshot copies have been hashed and found to match their names, with the stat fingerprint
+ * each copy had then (size and mtime, plus inode and ctime for local files, or the ETag).
+ *
+ * Hashing a 100k-entry snapshot reads 70 MB, which took longer than everything else a reload does.
+ * A copy whose fingerprint is unchanged since it was hashed (or written by this catalog) is trusted
+ * without reading it again: the same trust a rescan gives a photo's size and mtime. Any change to
+ * the file, including a rewrite in place, a truncation or a replacement, changes the fingerprint,
+ * and the copy is hashed again.
+ */
+export class VerifiedSnapshots {
+  private records: Records | undefined;
+
+  constructor(private readonly mirrorDir: string) {}
+
+  async isVerified(store: StoreName, catalogMd5: string, fingerprint: string | undefined): Promise<boolean> {
+    if (fingerprint === undefined) return false;
+    const records = await this.load();
+    return records[store].some(([md5, known]) => md5 === catalogMd5 && known === fingerprint);
+  }
+
+  /** Records a copy as good. Failing to save the record only costs a hash next time. */
+  async remember(store: StoreName, catalogMd5: string, fingerprint: string | undefined): Promise<void> {
+    if (fingerprint === undefined) return;
+    const records = await this.load();
+    records[store] = [
+      [catalogMd5, fingerprint] as [string, string],
+      ...records[store].filter(([md5]) => md5 !== catalogMd5),
+    ].slice(0, REMEMBERED_PER_STORE);
+    await writeFileAtomic(this.file, Buffer.from(JSON.stringify(records))).catch(() => {});
+  }
+
+  private get file(): string {
+    return nodePath.join(this.mirrorDir, VERIFIED_FILE);
+  }
+
+  private async load(): Promise<Records> {
+    if (this.records) return this.records;
+    let parsed: Records | undefined;
+    try {
+      const text = await fsp.readFile(this.file, 'utf8');
+      // Anything unexpected (a damaged or foreign file) counts as no records: everything is hashed.
+      if (text.length < 64 * 1024) parsed = recordsSchema.safeParse(JSON.parse(text)).data;
+    } catch {
+      // Missing or unreadable: no records.
+    }
+    this.records = parsed ?? { version: 1, root: [], mirror: [] };
+    return this.records;
+  }
+}
