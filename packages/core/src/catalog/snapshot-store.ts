@@ -232,11 +232,7 @@ export function mirrorStore(dir: string): MirrorStore {
     async fingerprint(md5) {
       // Inode and ctime too: a local rewrite in place keeps size and can keep a coarse mtime.
       const info = await fsp.stat(full(snapshotFileName(md5)), { bigint: true }).catch(() => undefined);
-      if (
-        !info ||
-        changedRecently(Number((info.ctimeNs > info.mtimeNs ? info.ctimeNs : info.mtimeNs) / 1_000_000n))
-      )
-        return undefined;
+      if (!info || changedRecently(Math.max(Number(info.ctimeMs), Number(info.mtimeMs)))) return undefined;
       return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
     },
     async hasSnapshotFiles() {
