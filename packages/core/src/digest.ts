@@ -3,6 +3,7 @@ import os from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { CacheShard, PhotoCache } from './cache.js';
 import { PhotolalaError } from './errors.js';
+import { md5Hex } from './identity.js';
 import type { DetectedImage } from './image-kind.js';
 import {
   applyLibraryAttributes,
@@ -144,7 +145,7 @@ export class Digester {
     if (cached) return cached;
     const { data, md5 } =
       head && head.length === entry.size
-        ? { data: Buffer.from(head), md5: createHash('md5').update(head).digest('hex') }
+        ? { data: Buffer.from(head), md5: md5Hex(head) }
         : await readWholeFile(source, entry, this.limits);
     return this.digestBytes(md5, data, entry.path, image, {
       ...(entry.externalId !== undefined ? { externalId: entry.externalId } : {}),

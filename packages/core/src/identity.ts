@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** How many leading bytes the photo-head-md5 covers. */
 export const HEAD_BYTES = 4096;
@@ -8,7 +8,8 @@ const FAST_PHOTO_KEY_PATTERN = /^[0-9a-f]{32}:(0|[1-9][0-9]{0,15})$/;
 const APPLE_PHOTO_ID_PATTERN = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/i;
 
 export function md5Hex(data: Uint8Array): string {
-  return createHash('md5').update(data).digest('hex');
+  // The one-shot form: no Hash object per call, which shows on 100k 4 KiB heads.
+  return hash('md5', data, 'hex');
 }
 
 /** `"{photo-head-md5}:{size}"`; `head` is the first {@link HEAD_BYTES} bytes (or the whole file). */
