@@ -13,6 +13,13 @@ for (let run = 0; run < 3; run++) {
   const opened = performance.now();
   const entries = catalog.list();
   const listed = performance.now();
-  console.log(entries.length, 'entries, open', Math.round(opened - started), 'ms, list', Math.round(listed - opened), 'ms');
+  console.log(
+    entries.length,
+    'entries, open',
+    Math.round(opened - started),
+    'ms, list',
+    Math.round(listed - opened),
+    'ms',
+  );
   await catalog.close();
 }

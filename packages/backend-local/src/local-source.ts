@@ -118,10 +118,22 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
   }
 
   const lister = new FolderLister();
-  // A source is made to be walked: start the listing workers while the caller loads its catalog.
+  // A source is made to be walked: start the listing worker while the caller loads its catalog.
   lister.warmUp();
+  // The worker is stopped when no walk needs it, so its memory (20-40 MB after 100k files) is not
+  // held through the digest that follows a walk; the next walk starts another.
+  let walks = 0;
 
   async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
+    walks++;
+    try {
+      yield* walk(options);
+    } finally {
+      if (--walks === 0) await lister.close();
+    }
+  }
+
+  async function* walk(options: EnumerateOptions): AsyncGenerator<SourceEntry> {
     const { filter, onIssue, signal } = options;
     const report = (path: string, error: unknown, action: string) =>
       onIssue?.({ path, error: fromSystemError(error, BACKEND, path, action) });

@@ -178,25 +178,21 @@ async function verifiedLocalCopy(
   const mismatch = (actual: string) => ({ reason: `content hashes to ${actual}, not to its name` });
   const mirrorFingerprint = await mirror.fingerprint(md5);
   const mirrorKnownGood = await verified.isVerified('mirror', md5, mirrorFingerprint);
-  /** Hashes the mirror's copy in place; remembers it when good. */
-  const hashMirrorCopy = async (): Promise<string | undefined> => {
+  /** Hashes the mirror's copy in place and remembers it if good; otherwise says why it is not. */
+  const checkMirrorCopy = async (): Promise<{ reason: string } | undefined> => {
     const info = await fsp.stat(mirrorFile.file).catch(() => undefined);
-    if (!info) return undefined;
-    if (info.size > maxBytes) return `larger than ${maxBytes} bytes`;
+    if (!info) return { reason: 'snapshot file missing' };
+    if (info.size > maxBytes) return { reason: `larger than ${maxBytes} bytes` };
     const actual = await md5OfFile(mirrorFile.file);
-    if (actual === md5) await verified.remember('mirror', md5, mirrorFingerprint);
-    return actual;
+    if (actual !== md5) return mismatch(actual);
+    await verified.remember('mirror', md5, mirrorFingerprint);
+    return undefined;
   };
-  if (store === mirror) {
-    if (mirrorKnownGood) return mirrorFile;
-    const actual = await hashMirrorCopy();
-    if (actual === undefined) return { reason: 'snapshot file missing' };
-    return actual === md5 ? mirrorFile : actual.startsWith('larger') ? { reason: actual } : mismatch(actual);
-  }
+  if (store === mirror) return mirrorKnownGood ? mirrorFile : ((await checkMirrorCopy()) ?? mirrorFile);
   // The root's copy. Taken before reading: should the copy change meanwhile, the record will not match.
   const fingerprint = await store.fingerprint(md5).catch(() => undefined);
   // A mirror copy hashed in place is remembered; replaced by the root's, it would not be (too recent).
-  const mirrorGood = mirrorKnownGood || (await hashMirrorCopy()) === md5;
+  const mirrorGood = mirrorKnownGood || (await checkMirrorCopy()) === undefined;
   if (mirrorGood && (await verified.isVerified(store.name, md5, fingerprint))) return mirrorFile;
   // Read the root's copy, hashing it; it becomes the mirror's copy unless that one is good.
   const temp = nodePath.join(mirror.dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.sqlite`);
