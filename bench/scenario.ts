@@ -140,7 +140,14 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       );
       await planScan(
         counted.source,
-        { byPath: (p) => rows.get(p), statOf: (p) => rows.get(p), allPaths: () => rows.keys() },
+        {
+          byPath: (p) => rows.get(p),
+          statOf: (p) => {
+            const row = rows.get(p);
+            return row && { ...row, keyed: row.fast_photo_key !== '' };
+          },
+          allPaths: () => rows.keys(),
+        },
         { full: false, headConcurrency: 16 },
       );
       await catalog.close();

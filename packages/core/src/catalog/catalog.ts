@@ -28,7 +28,7 @@ import {
 import { CatalogEvents } from './events.js';
 import { inspectStores, type StoreReport } from './inspect.js';
 import { DEFAULT_RETENTION } from './pointer.js';
-import { type EntryStat, isRacy, planScan, RACY_MTIME, type ReadFile, type ScanPlan } from './scan-plan.js';
+import { isRacy, planScan, RACY_MTIME, type ReadFile, type ScanPlan } from './scan-plan.js';
 import { createSchema, hardenDatabase, readVersionTable } from './schema.js';
 import { mirrorStore, rootStore, type SnapshotStore } from './snapshot-store.js';
 import {
@@ -39,6 +39,7 @@ import {
   serializeSnapshot,
   WorkingDatabase,
 } from './snapshots.js';
+import { StatIndex } from './stat-index.js';
 import { VerifiedSnapshots } from './verified-snapshots.js';
 
 export interface OpenCatalogOptions {
@@ -214,8 +215,8 @@ export class Catalog {
   list(options: ListOptions = {}): CatalogEntry[] {
     const entries: CatalogEntry[] = [];
     const page = { ...(options.after !== undefined ? { after: options.after } : {}), limit: options.limit };
-    for (const row of selectEntryArrays(this.db, ENTRY_COLUMN_LIST, this.listFilters(options), page))
-      entries.push(entryFromArray(row));
+    for (const rows of selectEntryArrays(this.db, ENTRY_COLUMN_LIST, this.listFilters(options), page))
+      for (const row of rows) entries.push(entryFromArray(row));
     return entries;
   }
 
@@ -401,23 +402,9 @@ export class Catalog {
     // is settled by these alone, and one query costs far less than a query per file.
     // Built on first use rather than up front: by then the source's enumeration has started, so a
     // backend that lists folders in the background (the local one does) works while this runs.
-    let stats: Map<string, EntryStat> | undefined;
+    let stats: StatIndex | undefined;
     const statIndex = () => {
-      if (stats) return stats;
-      stats = new Map();
-      const columns = ['path', 'size', 'mtime_ms', 'etag', 'fast_photo_key', 'status', 'reason'];
-      for (const row of selectEntryArrays(this.db, columns, { sql: [], params: [] })) {
-        const [path, size, mtime_ms, etag, fast_photo_key, status, reason] = row as [
-          string,
-          number,
-          number,
-          string | null,
-          string,
-          string,
-          string | null,
-        ];
-        stats.set(path, { size, mtime_ms, etag, fast_photo_key, status, reason });
-      }
+      stats ??= new StatIndex(this.db);
       return stats;
     };
     return planScan(
@@ -425,7 +412,7 @@ export class Catalog {
       {
         byPath: (path) => byPath.get(path) as EntryRow | undefined,
         statOf: (path) => statIndex().get(path),
-        allPaths: () => statIndex().keys(),
+        allPaths: () => statIndex().paths(),
       },
       {
         full: options.full ?? false,

@@ -63,7 +63,10 @@ export interface PlanOptions {
 }
 
 /** The fields of a catalog row that decide whether a file looks unchanged. */
-export type EntryStat = Pick<EntryRow, 'size' | 'mtime_ms' | 'etag' | 'fast_photo_key' | 'status' | 'reason'>;
+export type EntryStat = Pick<EntryRow, 'size' | 'mtime_ms' | 'etag' | 'status' | 'reason'> & {
+  /** Whether the row has a fast-photo-key (not the key itself, which a rescan never needs). */
+  keyed: boolean;
+};
 
 export interface EntryLookup {
   /** The whole row, asked only for files that need a head read. */
@@ -79,7 +82,7 @@ export interface EntryLookup {
 function unchangedByStat(row: EntryStat, entry: SourceEntry, mtimeResolutionMs: number): boolean {
   if (row.size !== entry.size) return false;
   // A file whose head could not be read last time has no key yet: try again.
-  if (row.fast_photo_key === '') return false;
+  if (!row.keyed) return false;
   // A digest that failed for a passing reason (the server went away mid-scan) is tried again.
   if (row.status === 'failed' && isTransientFailure(row.reason)) return false;
   // A store with content tags vouches with them; equal tags are equal bytes.
