@@ -1,21 +1,19 @@
 import { Worker } from 'node:worker_threads';
 
-/** Entry kinds in a listing; the same numbers as in worker/list-folder.mjs. */
-export const EntryKind = { other: 0, file: 1, folder: 2, link: 3, gone: 4 } as const;
+import {
+  FILE,
+  FOLDER,
+  type FolderListing,
+  GONE,
+  LINK,
+  LISTING_WORKER,
+  OTHER,
+} from '../worker/list-folder.mjs';
 
-/** One folder as the worker lists it (see worker/list-folder.mjs). */
-export interface FolderListing {
-  /** Raw names, as the file system spells them. */
-  names: string[];
-  kinds: Uint8Array;
-  sizes: Float64Array;
-  /** Whole milliseconds. */
-  mtimes: Float64Array;
-  /** `dev:ino` of each folder, to walk a folder reached twice (through links) once. */
-  folderIds: (string | null)[];
-  /** Entries whose stat failed, with the system error. */
-  errors: { index: number; code: string | undefined; message: string }[];
-}
+export { type FolderListing, listFolder } from '../worker/list-folder.mjs';
+
+/** Entry kinds in a listing. */
+export const EntryKind = { other: OTHER, file: FILE, folder: FOLDER, link: LINK, gone: GONE } as const;
 
 const WORKER_URL = new URL('../worker/list-folder.mjs', import.meta.url);
 
@@ -65,7 +63,7 @@ export class FolderLister {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_URL);
+    const worker = new Worker(WORKER_URL, { workerData: LISTING_WORKER });
     worker.on('message', (reply: Reply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;

@@ -16,7 +16,7 @@ import {
   writeFileAtomic,
 } from '@photolala/core';
 import { z } from 'zod';
-import { EntryKind, FolderLister, type FolderListing } from './folder-lister.js';
+import { EntryKind, FolderLister, type FolderListing, listFolder } from './folder-lister.js';
 
 const BACKEND = 'local';
 
@@ -26,6 +26,12 @@ const BACKEND = 'local';
  */
 const LISTINGS_IN_FLIGHT = 128;
 const LISTED_ENTRIES_WAITING = 20_000;
+
+/**
+ * Entries listed on the calling thread before the walk turns to the worker: a card of 40 photos is
+ * walked in a millisecond, while waiting for a worker to start took 50-100 ms on a busy machine.
+ */
+const LISTED_IN_THREAD = 2_000;
 
 interface Folder {
   abs: string;
@@ -150,11 +156,22 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
     const toList: Folder[] = [{ abs: rootDir, rel: '' }];
     const inFlight: { folder: Folder; listing: Promise<FolderListing> }[] = [];
     let entriesWaiting = 0;
+    let listedInThread = 0;
+    const list = (folder: string): Promise<FolderListing> => {
+      if (listedInThread >= LISTED_IN_THREAD) return lister.list(folder);
+      try {
+        const listing = listFolder(folder);
+        listedInThread += listing.names.length;
+        return Promise.resolve(listing);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
     const askMore = () => {
       while (inFlight.length < LISTINGS_IN_FLIGHT && entriesWaiting < LISTED_ENTRIES_WAITING) {
         const folder = toList.pop();
         if (!folder) return;
-        const listing = lister.list(folder.abs);
+        const listing = list(folder.abs);
         // Settled later, in order; a rejection must not count as unhandled meanwhile.
         listing.then((l) => (entriesWaiting += l.names.length)).catch(() => {});
         inFlight.push({ folder, listing });

@@ -81,14 +81,21 @@ describe('backend-local', () => {
     expect((error as Error).message).toContain('gone.jpg');
   });
 
-  test('close() fails a walk in progress instead of leaving it hanging, and the source walks again after', async () => {
-    const files = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`d${i}/p${i}.jpg`, `${i}`]));
+  test('close() during a walk fails the listings in the worker, reported per folder, and the source walks again after', async () => {
+    // 30 folders of 100 files: the first 2,000 entries are listed in-thread, the rest by the worker.
+    const files: Record<string, string> = {};
+    for (let f = 0; f < 30; f++) for (let i = 0; i < 100; i++) files[`d${f}/p${i}.jpg`] = `${f}.${i}`;
     const root = await tree(files);
     const source = await createLocalSource({ root });
-    const walk = source.enumerate({ filter: catalogFilter })[Symbol.asyncIterator]();
-    const first = expect(walk.next()).rejects.toThrow(/closed/);
-    await source.close?.();
-    await first;
+    const issues: EnumerateIssue[] = [];
+    const seen: string[] = [];
+    for await (const entry of source.enumerate({ filter: catalogFilter, onIssue: (i) => issues.push(i) })) {
+      // At the first entry the worker's listings are all still pending: close() fails them.
+      if (seen.push(entry.path) === 1) await source.close?.();
+    }
+    expect(seen).toHaveLength(2000);
+    expect(issues).toHaveLength(10);
+    for (const issue of issues) expect(String(issue.error)).toMatch(/closed/);
     expect(await list(source)).toEqual(Object.keys(files).sort());
     await source.close?.();
   });

@@ -8,7 +8,10 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import nodePath from 'node:path';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+
+/** The `workerData` this module is started with as a worker. */
+export const LISTING_WORKER = 'photolala-list-folder';
 
 /** Kinds of folder entries, as sent in `kinds`. */
 export const OTHER = 0;
@@ -77,16 +80,19 @@ export function listFolder(folder) {
   return listing;
 }
 
-parentPort?.on('message', (/** @type {{ id: number, folder: string }} */ { id, folder }) => {
-  try {
-    const listing = listFolder(folder);
-    parentPort?.postMessage({ id, listing }, [
-      listing.kinds.buffer,
-      listing.sizes.buffer,
-      listing.mtimes.buffer,
-    ]);
-  } catch (error) {
-    const { code, message } = /** @type {NodeJS.ErrnoException} */ (error);
-    parentPort?.postMessage({ id, error: { code, message } });
-  }
-});
+// Only as the local source's worker: imported anywhere else (the source lists small trees in-thread,
+// possibly from inside some other worker) this module must not answer that thread's messages.
+if (workerData === LISTING_WORKER)
+  parentPort?.on('message', (/** @type {{ id: number, folder: string }} */ { id, folder }) => {
+    try {
+      const listing = listFolder(folder);
+      parentPort?.postMessage({ id, listing }, [
+        listing.kinds.buffer,
+        listing.sizes.buffer,
+        listing.mtimes.buffer,
+      ]);
+    } catch (error) {
+      const { code, message } = /** @type {NodeJS.ErrnoException} */ (error);
+      parentPort?.postMessage({ id, error: { code, message } });
+    }
+  });
