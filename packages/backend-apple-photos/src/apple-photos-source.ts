@@ -140,6 +140,9 @@ export async function createApplePhotosSource(
     readHead: (path, bytes) => files.readHead(path, bytes),
     readAll: (path) => files.readAll(path),
     stat: (path) => files.stat!(path),
+    close: async () => {
+      await files.close?.();
+    },
     /** What the last enumeration read from the database (version, assets). */
     library: () => lastRead,
   };

@@ -33,6 +33,9 @@ const LISTED_ENTRIES_WAITING = 20_000;
  */
 const LISTED_IN_THREAD = 2_000;
 
+/** How long a worker started with the source waits for a walk before it is stopped. */
+const UNUSED_WORKER_MS = 10_000;
+
 interface Folder {
   abs: string;
   rel: string;
@@ -124,13 +127,19 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
   }
 
   const lister = new FolderLister();
-  // A source is made to be walked: start the listing worker while the caller loads its catalog.
+  // A source is made to be walked: start the listing worker while the caller loads its catalog, and
+  // stop it again if no walk comes (a source used only to read files).
   lister.warmUp();
+  const unused = setTimeout(() => {
+    if (walks === 0) void lister.close();
+  }, UNUSED_WORKER_MS);
+  unused.unref();
   // The worker is stopped when no walk needs it, so its memory (20-40 MB after 100k files) is not
   // held through the digest that follows a walk; the next walk starts another.
   let walks = 0;
 
   async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
+    clearTimeout(unused);
     walks++;
     try {
       yield* walk(options);
