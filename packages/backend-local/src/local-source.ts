@@ -142,13 +142,16 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
     clearTimeout(unused);
     walks++;
     try {
-      yield* walk(options);
+      // Folder by folder from the walk, entry by entry to the caller: delegating with `yield*` cost a
+      // third more per entry.
+      for await (const batch of walk(options)) for (const entry of batch) yield entry;
     } finally {
       if (--walks === 0) await lister.close();
     }
   }
 
-  async function* walk(options: EnumerateOptions): AsyncGenerator<SourceEntry> {
+  /** The walk itself: one batch of entries per folder. */
+  async function* walk(options: EnumerateOptions): AsyncGenerator<SourceEntry[]> {
     const { filter, onIssue, signal } = options;
     const report = (path: string, error: unknown, action: string) =>
       onIssue?.({ path, error: fromSystemError(error, BACKEND, path, action) });
@@ -237,7 +240,7 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
         }
       }
       askMore();
-      yield* batch;
+      if (batch.length > 0) yield batch;
     }
 
     /** The target of a link inside the root, or undefined (reported) for one leading outside or broken. */
