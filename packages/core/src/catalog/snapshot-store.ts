@@ -21,10 +21,14 @@ export interface SnapshotStore {
   /** The snapshot's bytes, or `undefined` when it does not exist. */
   readSnapshot(catalogMd5: string, maxBytes: number): Promise<Buffer | undefined>;
   /**
-   * Streams the snapshot into the local file `localFile`, hashing it on the way, so a large snapshot
-   * is never held in memory; `undefined` when it does not exist.
+   * Streams the snapshot into the local file `localFile` (or nowhere, only to hash it), hashing it
+   * on the way, so a large snapshot is never held in memory; `undefined` when it does not exist.
    */
-  copySnapshot(catalogMd5: string, localFile: string, maxBytes: number): Promise<{ md5: string } | undefined>;
+  copySnapshot(
+    catalogMd5: string,
+    localFile: string | undefined,
+    maxBytes: number,
+  ): Promise<{ md5: string } | undefined>;
   /** Copies a finished snapshot file in from `localFile`. */
   writeSnapshot(catalogMd5: string, localFile: string): Promise<void>;
   removeSnapshot(catalogMd5: string): Promise<void>;
@@ -70,16 +74,19 @@ async function readStream(stream: NodeJS.ReadableStream, maxBytes: number, what:
   return Buffer.concat(chunks);
 }
 
-/** Writes a stream to a local file, at most `maxBytes` of it, and returns the MD5 of what it wrote. */
+/**
+ * The MD5 of a stream of at most `maxBytes`, written on the way to the local file `localFile` when
+ * one is given.
+ */
 async function streamToFile(
   stream: NodeJS.ReadableStream,
-  localFile: string,
+  localFile: string | undefined,
   maxBytes: number,
   what: string,
 ): Promise<string> {
   const hash = createHash('md5');
   let total = 0;
-  const out = await fsp.open(localFile, 'w');
+  const out = localFile === undefined ? undefined : await fsp.open(localFile, 'w');
   try {
     for await (const chunk of stream) {
       const buffer = chunk as Uint8Array;
@@ -91,10 +98,10 @@ async function streamToFile(
         });
       }
       hash.update(buffer);
-      await out.write(buffer);
+      await out?.write(buffer);
     }
   } finally {
-    await out.close();
+    await out?.close();
   }
   return hash.digest('hex');
 }

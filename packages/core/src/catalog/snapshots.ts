@@ -180,11 +180,12 @@ async function verifiedLocalCopy(
   const mirrorKnownGood = await verified.isVerified('mirror', md5, mirrorFingerprint);
   /** Hashes the mirror's copy in place and remembers it if good; otherwise says why it is not. */
   const checkMirrorCopy = async (): Promise<{ reason: string } | undefined> => {
-    const info = await fsp.stat(mirrorFile.file).catch(() => undefined);
-    if (!info) return { reason: 'snapshot file missing' };
-    if (info.size > maxBytes) return { reason: `larger than ${maxBytes} bytes` };
-    const actual = await md5OfFile(mirrorFile.file);
-    if (actual !== md5) return mismatch(actual);
+    const hashed = await mirror.copySnapshot(md5, undefined, maxBytes).catch((error: unknown) => ({
+      reason: describeError(error),
+    }));
+    if (hashed === undefined) return { reason: 'snapshot file missing' };
+    if ('reason' in hashed) return hashed;
+    if (hashed.md5 !== md5) return mismatch(hashed.md5);
     await verified.remember('mirror', md5, mirrorFingerprint);
     return undefined;
   };
@@ -194,17 +195,20 @@ async function verifiedLocalCopy(
   // A mirror copy hashed in place is remembered; replaced by the root's, it would not be (too recent).
   const mirrorGood = mirrorKnownGood || (await checkMirrorCopy()) === undefined;
   if (mirrorGood && (await verified.isVerified(store.name, md5, fingerprint))) return mirrorFile;
-  // Read the root's copy, hashing it; it becomes the mirror's copy unless that one is good.
-  const temp = nodePath.join(mirror.dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.sqlite`);
+  // Read the root's copy, hashing it; it becomes the mirror's copy unless that one is good (then it
+  // is only hashed, not written).
+  const temp = mirrorGood
+    ? undefined
+    : nodePath.join(mirror.dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.sqlite`);
   try {
     const copied = await store.copySnapshot(md5, temp, maxBytes);
     if (copied === undefined) return { reason: 'snapshot file missing' };
     if (copied.md5 !== md5) return mismatch(copied.md5);
     await verified.remember(store.name, md5, fingerprint);
-    if (!mirrorGood) await fsp.rename(temp, mirrorFile.file);
+    if (temp !== undefined) await fsp.rename(temp, mirrorFile.file);
     return mirrorFile;
   } finally {
-    await fsp.rm(temp, { force: true });
+    if (temp !== undefined) await fsp.rm(temp, { force: true });
   }
 }
 
