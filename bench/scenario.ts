@@ -4,7 +4,13 @@ import { hash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import { type CatalogEventMap, openCatalog, planScan, type RootSource } from '@photolala/core';
+import {
+  type CatalogEventMap,
+  type EnumerateOptions,
+  openCatalog,
+  planScan,
+  type RootSource,
+} from '@photolala/core';
 import sharp from 'sharp';
 
 interface Args {
@@ -56,6 +62,13 @@ function minimalHeadLoop(root: string): number {
 function countingSource(source: RootSource) {
   let opened = 0;
   const wrapped = Object.assign(Object.create(source) as RootSource, {
+    // Heads read along with the listing are files opened too.
+    async *enumerate(options?: EnumerateOptions) {
+      for await (const entry of source.enumerate(options)) {
+        if (entry.head) opened++;
+        yield entry;
+      }
+    },
     readHead: (p: string, n: number) => {
       opened++;
       return source.readHead(p, n);
@@ -88,7 +101,7 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       const findMs = now() - t;
       const source = await createLocalSource({ root, readOnly: true });
       t = now();
-      const plan = await planScan(source, emptyLookup, { full: false, headConcurrency: 16 });
+      const plan = await planScan(source, emptyLookup, { full: false, firstScan: true, headConcurrency: 16 });
       const ms = now() - t;
       return {
         scenario,

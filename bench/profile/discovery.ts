@@ -11,6 +11,6 @@ const emptyLookup = { byPath: () => undefined, statOf: () => undefined, allPaths
 const source = await createLocalSource({ root, readOnly: true });
 for (let run = 0; run < 3; run++) {
   const started = performance.now();
-  const plan = await planScan(source, emptyLookup, { full: false, headConcurrency: 16 });
+  const plan = await planScan(source, emptyLookup, { full: false, firstScan: true, headConcurrency: 16 });
   console.log(plan.added.length, 'files', Math.round(performance.now() - started), 'ms');
 }

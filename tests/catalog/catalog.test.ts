@@ -4,11 +4,13 @@ import { createLocalSource } from '@photolala/backend-local';
 import {
   type Catalog,
   type CatalogEventMap,
+  type EnumerateOptions,
   md5Hex,
   openCatalog,
   PhotoCache,
   POINTER_FILE,
   parsePointer,
+  type RootSource,
   snapshotFileName,
 } from '@photolala/core';
 import Database from 'better-sqlite3';
@@ -199,6 +201,9 @@ describe('update detection', () => {
     for (const p of ['2024/01/img_3.jpg', '2024/03/img_5.jpg', '2024/02/img_4.jpg', 'notes.txt']) {
       expect([p, source.heads.get(p) ?? 0, source.fulls.get(p) ?? 0]).toEqual([p, 0, 0]);
     }
+    // A rescan never asks the source to read heads along with its listing.
+    expect(source.askedHeadBytes).toEqual([undefined]);
+    expect(source.listedHeads.size).toBe(0);
     expect(source.fulls.get('moved.jpg') ?? 0).toBe(0);
     // The moved photo keeps its digest and its star.
     const moved = catalog.get('moved.jpg');
@@ -210,7 +215,37 @@ describe('update detection', () => {
     // `full` re-reads every head but finds nothing new.
     const full = await catalog.scan({ full: true });
     expect([full.added, full.removed, full.changed, full.moved, full.unchanged]).toEqual([[], [], [], [], 7]);
-    expect(source.heads.get('2024/01/img_3.jpg')).toBe(1);
+    // Every head read once, here along with the listing.
+    expect(source.askedHeadBytes).toEqual([undefined, 4096]);
+    expect(
+      (source.heads.get('2024/01/img_3.jpg') ?? 0) + (source.listedHeads.get('2024/01/img_3.jpg') ?? 0),
+    ).toBe(1);
+  });
+
+  test('a first scan reads every head along with the listing, and falls back to readHead for a head that does not fit', async () => {
+    const { root, cacheDir } = await makeRoot(6);
+    const counted = countingSource(await createLocalSource({ root }));
+    // A source whose listing gets one head wrong (too short): the plan must not trust it.
+    const source = Object.assign(Object.create(counted) as RootSource, {
+      async *enumerate(options?: EnumerateOptions) {
+        for await (const entry of counted.enumerate(options)) {
+          if (entry.path === '2024/02/img_1.jpg' && entry.head) entry.head = entry.head.subarray(0, 100);
+          yield entry;
+        }
+      },
+    });
+    const catalog = await openCatalog(source, { cacheDir });
+    open.push(catalog);
+    const result = await catalog.scan();
+    expect(result.added).toHaveLength(7);
+    expect(counted.askedHeadBytes).toEqual([4096]);
+    // 7 files listed with heads; only the mangled one read again.
+    expect([...counted.listedHeads.keys()].sort()).toHaveLength(7);
+    expect([...counted.heads.keys()]).toEqual(['2024/02/img_1.jpg']);
+    for (const entry of catalog.list()) {
+      const bytes = await readFile(path.join(root, entry.path));
+      expect(entry.fastPhotoKey, entry.path).toBe(`${md5Hex(bytes.subarray(0, 4096))}:${bytes.length}`);
+    }
   });
 
   test('a touched file with the same content is unchanged, and failures are recorded with reasons', async () => {

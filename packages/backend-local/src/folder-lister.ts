@@ -39,14 +39,24 @@ export class FolderLister {
     this.start();
   }
 
-  list(folder: string): Promise<FolderListing> {
+  /** Lists `folder`, with the first `headBytes` bytes of each file when more than 0. */
+  list(folder: string, headBytes = 0): Promise<FolderListing> {
     const worker = this.start();
     const id = this.nextId++;
     if (this.pending.size === 0) worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, folder });
+      worker.postMessage({ id, folder, headBytes });
     });
+  }
+
+  /**
+   * Hands a listing's heads buffer back to the worker to fill again. Every view of it is emptied:
+   * call this only once nothing reads those heads any more.
+   */
+  recycle(heads: Uint8Array): void {
+    if (!this.worker || heads.buffer.byteLength === 0 || !(heads.buffer instanceof ArrayBuffer)) return;
+    this.worker.postMessage({ spare: heads.buffer }, [heads.buffer]);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmod, mkdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +98,38 @@ describe('backend-local', () => {
     expect(issues).toHaveLength(10);
     for (const issue of issues) expect(String(issue.error)).toMatch(/closed/);
     expect(await list(source)).toEqual(Object.keys(files).sort());
+    await source.close?.();
+  });
+
+  test("heads read along with the listing are the files' first bytes, in-thread and from the worker, and their memory is reused after each folder", async () => {
+    // 30 folders of 100 files, from empty to over 4 KiB: the first 2,000 are listed in-thread.
+    const files: Record<string, string> = {};
+    for (let f = 0; f < 30; f++)
+      for (let i = 0; i < 100; i++) files[`d${f}/p${i}.jpg`] = `${f}/${i};`.repeat((i * 97) % 1200);
+    const root = await tree(files);
+    await symlink(path.join(root, 'd0', 'p1.jpg'), path.join(root, 'link.jpg'));
+    const source = await createLocalSource({ root });
+    const md5 = (data: Uint8Array | string) => createHash('md5').update(data).digest('hex');
+    let withHead = 0;
+    let kept: Uint8Array | undefined;
+    for await (const entry of source.enumerate({ filter: catalogFilter, headBytes: 4096 })) {
+      if (entry.path === 'link.jpg') {
+        // A link is followed on the calling thread; its head is left to readHead.
+        expect(entry.head).toBeUndefined();
+        continue;
+      }
+      const expected = Buffer.from(files[entry.path]!).subarray(0, 4096);
+      expect(entry.head, entry.path).toBeDefined();
+      expect(md5(entry.head!), entry.path).toBe(md5(expected));
+      withHead++;
+      if (withHead === 2500) kept = entry.head;
+    }
+    expect(withHead).toBe(3000);
+    // A head kept past its folder was handed back to the worker to be filled again.
+    expect(kept?.length).toBe(0);
+    // Heads too large to read along are left to readHead.
+    for await (const entry of source.enumerate({ filter: catalogFilter, headBytes: 2 * 1024 * 1024 }))
+      expect(entry.head).toBeUndefined();
     await source.close?.();
   });
 

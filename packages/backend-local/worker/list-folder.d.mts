@@ -19,7 +19,20 @@ export interface FolderListing {
   folderIds: (string | null)[];
   /** Entries whose stat failed, with the system error. */
   errors: { index: number; code: string | undefined; message: string }[];
+  /** When heads were asked for: every file's head, one after another. */
+  heads: Uint8Array;
+  /** Where each file's head starts in `heads`. */
+  headStarts: Uint32Array;
+  /** Each file's head length; -1 where none was read (not a file, or the read failed). */
+  headLengths: Int32Array;
 }
 
-/** Lists `folder` (absolute) with synchronous system calls; throws what `readdir` throws. */
-export declare function listFolder(folder: string): FolderListing;
+/**
+ * Lists `folder` (absolute) with synchronous system calls, and reads the first `headBytes` bytes of
+ * each file when asked, into a buffer from `allocate`; throws what `readdir` throws.
+ */
+export declare function listFolder(
+  folder: string,
+  headBytes?: number,
+  allocate?: (bytes: number) => Uint8Array,
+): FolderListing;

@@ -20,6 +20,13 @@ export interface SourceEntry {
   contentMd5?: string;
   /** What a photo library knows about the file; these win over the file's own EXIF. */
   attributes?: SourceAttributes;
+  /**
+   * The first `EnumerateOptions.headBytes` bytes of the file, read along with the listing, exactly
+   * what `readHead(path, headBytes)` would have returned. Only when asked for, and optional even then:
+   * where it is absent the caller calls `readHead`. Valid until the caller asks for the next entry:
+   * a source may reuse the memory after that (the local one does), so copy what must be kept.
+   */
+  head?: Uint8Array;
 }
 
 /** Facts a photo library (Apple Photos) records about an asset, as the user last edited them. */
@@ -60,6 +67,12 @@ export interface EnumerateOptions {
   onIssue?: (issue: EnumerateIssue) => void;
   /** Stops the enumeration early. */
   signal?: AbortSignal;
+  /**
+   * The caller is about to read this many leading bytes of every file (a first scan reads every
+   * head). A source that can read them more cheaply along with its listing (the local one does so on
+   * a second thread) attaches them as `SourceEntry.head`; any other source ignores this.
+   */
+  headBytes?: number;
 }
 
 export interface SourceCapabilities {

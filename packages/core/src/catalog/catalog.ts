@@ -416,6 +416,7 @@ export class Catalog {
       },
       {
         full: options.full ?? false,
+        firstScan: this.db.prepare('SELECT 1 FROM entries LIMIT 1').get() === undefined,
         headConcurrency: this.options.headConcurrency,
         ...(options.signal ? { signal: options.signal } : {}),
         onDiscovered: (discovered) =>

@@ -191,6 +191,25 @@ export function runRootSourceConformance(options: ConformanceOptions): void {
     },
   );
 
+  def(
+    "heads attached by enumerate, where any, are the files' leading bytes",
+    standardFiles,
+    async (source) => {
+      // Checked while each entry is current: a source may reuse a head's memory once the next is asked for.
+      for await (const entry of source.enumerate({ filter: everythingFilter, headBytes: 4096 })) {
+        if (entry.head === undefined) continue;
+        const file = standardFiles().find((f) => expectedPath(f.path) === entry.path);
+        assert.ok(file, `unexpected ${entry.path}`);
+        const expected = file.data.subarray(0, 4096);
+        assert.equal(entry.head.length, expected.length, `head length of ${entry.path}`);
+        assert.equal(md5(entry.head), md5(expected), `head of ${entry.path}`);
+      }
+      // Without headBytes no source reads heads.
+      for await (const entry of source.enumerate({ filter: everythingFilter }))
+        assert.equal(entry.head, undefined, `${entry.path} has a head nobody asked for`);
+    },
+  );
+
   def('readHead returns exact bytes below, at and above the head size', standardFiles, async (source) => {
     for (const file of standardFiles()) {
       const path = expectedPath(file.path);
