@@ -6,24 +6,23 @@ import type Database from 'better-sqlite3';
  */
 const CHUNK_ROWS = 5_000;
 
+type Where = { sql: string[]; params: (string | number)[] };
+
 /**
- * Reads `entries` rows as arrays of `columns`, in path order, a chunk of rows at a time; `columns`
- * must start with `path`.
- *
  * Whole-table reads go through SQLite's JSON functions: better-sqlite3 builds each row object one
  * property at a time (about 2 µs a row for fourteen columns), while V8 parses one JSON text per
  * chunk in less than half that. Chunks are paged by path, so memory stays bounded.
  */
-export function* selectEntryArrays(
+function* jsonChunks(
   db: Database.Database,
-  columns: readonly string[],
-  where: { sql: string[]; params: (string | number)[] },
-  page: { after?: string; limit?: number } = {},
-): Generator<unknown[][]> {
+  aggregate: string,
+  where: Where,
+  page: { after?: string; limit?: number },
+): Generator<unknown> {
   const filters = [...where.sql, 'path > ?'].join(' AND ');
   const chunk = db
     .prepare(
-      `SELECT json_group_array(json_array(${columns.join(', ')})), count(*), max(path)
+      `SELECT ${aggregate}, count(*), max(path)
        FROM (SELECT * FROM entries WHERE ${filters} ORDER BY path LIMIT ?)`,
     )
     .raw(true);
@@ -32,7 +31,25 @@ export function* selectEntryArrays(
   while (left > 0) {
     const size = Math.min(CHUNK_ROWS, left);
     const [json, count, last] = chunk.get(...where.params, after, size) as [string, number, string | null];
-    const rows = JSON.parse(json) as unknown[][];
+    if (count > 0) yield JSON.parse(json);
+    if (count < size || last === null) return;
+    after = last;
+    left -= count;
+  }
+}
+
+/**
+ * Reads `entries` rows as arrays of `columns`, in path order, a chunk of rows at a time; `columns`
+ * must start with `path`.
+ */
+export function* selectEntryArrays(
+  db: Database.Database,
+  columns: readonly string[],
+  where: Where,
+  page: { after?: string; limit?: number } = {},
+): Generator<unknown[][]> {
+  for (const chunk of jsonChunks(db, `json_group_array(json_array(${columns.join(', ')}))`, where, page)) {
+    const rows = chunk as unknown[][];
     // The aggregate sees the subquery's rows in path order; should a future SQLite feed them in
     // another order, sort rather than return a misordered list.
     for (let i = 1; i < rows.length; i++) {
@@ -42,8 +59,19 @@ export function* selectEntryArrays(
       }
     }
     yield rows;
-    if (count < size || last === null) return;
-    after = last;
-    left -= count;
   }
+}
+
+/**
+ * Reads `columns` of every `entries` row as one array per column, a chunk of rows at a time, in no
+ * particular order within a chunk. For a few columns of every row this is about half the cost of
+ * `selectEntryArrays`: no array per row for V8 to build and collect (the stat index of 100k entries:
+ * 50 ms against 100 ms).
+ */
+export function* selectEntryColumns(
+  db: Database.Database,
+  columns: readonly string[],
+): Generator<unknown[][]> {
+  const aggregate = `json_array(${columns.map((column) => `json_group_array(${column})`).join(', ')})`;
+  for (const chunk of jsonChunks(db, aggregate, { sql: [], params: [] }, {})) yield chunk as unknown[][];
 }

@@ -1,46 +1,59 @@
 import type Database from 'better-sqlite3';
-import { selectEntryArrays } from './bulk-read.js';
+import { selectEntryColumns } from './bulk-read.js';
 import type { EntryStat } from './scan-plan.js';
 
-type StatRow = [string, number, number, string | null, 0 | 1, string, string | null];
+type Unusual = Pick<EntryStat, 'keyed' | 'status' | 'reason'>;
 
 /**
  * The stat fields of every entry, by path, for a rescan to settle unchanged files without a query
  * each. Kept in columns rather than an object per entry: 100k long-lived objects cost the garbage
- * collector more than the lookups themselves. Entries with an ETag, a failure or a reason (few) keep
- * those fields aside; `get` builds a short-lived EntryStat per call.
+ * collector more than the lookups themselves. The few entries without a key, failed or with a reason
+ * keep those fields aside; `get` builds a short-lived EntryStat per call.
  */
 export class StatIndex {
   private readonly rowOf = new Map<string, number>();
   private readonly sizes: number[] = [];
   private readonly mtimes: number[] = [];
-  private readonly keyed: boolean[] = [];
-  private readonly unusual = new Map<number, Pick<EntryStat, 'etag' | 'status' | 'reason'>>();
+  private readonly etags: (string | null)[] = [];
+  private readonly unusual = new Map<number, Unusual>();
 
   constructor(db: Database.Database) {
-    const columns = ['path', 'size', 'mtime_ms', 'etag', "fast_photo_key != ''", 'status', 'reason'];
-    for (const rows of selectEntryArrays(db, columns, { sql: [], params: [] })) {
-      for (const [path, size, mtime, etag, keyed, status, reason] of rows as StatRow[]) {
-        const row = this.sizes.length;
-        this.rowOf.set(path, row);
-        this.sizes.push(size);
-        this.mtimes.push(mtime);
-        this.keyed.push(keyed === 1);
-        if (etag !== null || status !== 'ok' || reason !== null)
-          this.unusual.set(row, { etag, status, reason });
-      }
+    for (const [paths, sizes, mtimes, etags] of selectEntryColumns(db, [
+      'path',
+      'size',
+      'mtime_ms',
+      'etag',
+    ])) {
+      const first = this.sizes.length;
+      const chunkPaths = paths as string[];
+      for (let i = 0; i < chunkPaths.length; i++) this.rowOf.set(chunkPaths[i]!, first + i);
+      this.sizes.push(...(sizes as number[]));
+      this.mtimes.push(...(mtimes as number[]));
+      this.etags.push(...(etags as (string | null)[]));
+    }
+    const unusual = db
+      .prepare(
+        `SELECT path, fast_photo_key != '', status, reason FROM entries
+         WHERE fast_photo_key = '' OR status != 'ok' OR reason IS NOT NULL`,
+      )
+      .raw(true);
+    for (const [path, keyed, status, reason] of unusual.iterate() as Iterable<
+      [string, 0 | 1, string, string | null]
+    >) {
+      const row = this.rowOf.get(path);
+      if (row !== undefined) this.unusual.set(row, { keyed: keyed === 1, status, reason });
     }
   }
 
   get(path: string): EntryStat | undefined {
     const row = this.rowOf.get(path);
     if (row === undefined) return undefined;
-    const { etag, status, reason } = this.unusual.get(row) ?? PLAIN;
+    const { keyed, status, reason } = this.unusual.get(row) ?? PLAIN;
     return {
       size: this.sizes[row]!,
       mtime_ms: this.mtimes[row]!,
-      etag,
-      keyed: this.keyed[row]!,
+      etag: this.etags[row]!,
+      keyed,
       status,
       reason,
     };
@@ -51,4 +64,4 @@ export class StatIndex {
   }
 }
 
-const PLAIN = { etag: null, status: 'ok', reason: null };
+const PLAIN: Unusual = { keyed: true, status: 'ok', reason: null };
