@@ -8,6 +8,7 @@ import {
   md5Hex,
   openCatalog,
   PhotoCache,
+  PhotolalaError,
   POINTER_FILE,
   parsePointer,
   type RootSource,
@@ -264,6 +265,56 @@ describe('update detection', () => {
     await utimes(path.join(root, '2024/01/img_0.jpg'), now, new Date(now.getTime() + 5000));
     const again = await catalog.scan();
     expect([again.changed, again.added, again.unchanged]).toEqual([[], [], 4]);
+  });
+
+  test('a rescan tries again a file whose head or digest failed for a passing reason, though its stat is unchanged', async () => {
+    const { root, cacheDir } = await makeRoot(3);
+    // Over 4 KiB, so its digest reads the whole file rather than reusing the head.
+    await writeTree(root, { '2024/02/big.jpg': await syntheticJpeg(9, 640, 480) });
+    const plain = await createLocalSource({ root });
+    const unavailable = (path: string) =>
+      new PhotolalaError('UNAVAILABLE', 'server went away', { backend: 'test', path });
+    // First scan: one head read fails (its listed head dropped), one photo's full read fails.
+    const flaky = Object.assign(Object.create(plain) as RootSource, {
+      async *enumerate(options?: EnumerateOptions) {
+        for await (const entry of plain.enumerate(options)) {
+          if (entry.path === '2024/01/img_0.jpg') delete entry.head;
+          yield entry;
+        }
+      },
+      readHead: async (path: string, bytes: number) => {
+        if (path === '2024/01/img_0.jpg') throw unavailable(path);
+        return plain.readHead(path, bytes);
+      },
+      readAll: async (path: string) => {
+        if (path === '2024/02/big.jpg') throw unavailable(path);
+        return plain.readAll(path);
+      },
+    });
+    const first = await openCatalog(flaky, { cacheDir });
+    const result = await first.scan();
+    expect(result.failed.map((f) => f.path).sort()).toEqual(['2024/01/img_0.jpg', '2024/02/big.jpg']);
+    expect(first.get('2024/01/img_0.jpg')).toMatchObject({ status: 'failed', fastPhotoKey: '' });
+    await first.close();
+
+    const source = countingSource(await createLocalSource({ root }));
+    const catalog = await openCatalog(source, { cacheDir });
+    open.push(catalog);
+    const again = await catalog.scan();
+    expect(again.failed).toEqual([]);
+    expect(source.heads.has('2024/01/img_0.jpg')).toBe(true);
+    expect(source.fulls.has('2024/02/big.jpg')).toBe(true);
+    // The healthy photo is not opened at all.
+    expect([source.heads.has('2024/03/img_2.jpg'), source.fulls.has('2024/03/img_2.jpg')]).toEqual([
+      false,
+      false,
+    ]);
+    for (const p of ['2024/01/img_0.jpg', '2024/02/big.jpg']) {
+      expect(catalog.get(p)).toMatchObject({
+        status: 'ok',
+        photoMd5: md5Hex(await readFile(path.join(root, p))),
+      });
+    }
   });
 });
 
