@@ -5,13 +5,13 @@ import {
   type Catalog,
   md5Hex,
   openCatalog,
-  PhotoCache,
   POINTER_FILE,
   parsePointer,
   snapshotFileName,
 } from '@photolala/core';
 import { afterEach, describe, expect, test } from 'vitest';
-import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
+import { scannedRoot } from '../support/catalog.js';
+import { syntheticJpeg } from '../support/fs.js';
 
 const cleanup: string[] = [];
 const opened: Catalog[] = [];
@@ -24,19 +24,7 @@ afterEach(async () => {
 });
 
 /** A root scanned twice (so it has an older and a newer snapshot), with its mirror. */
-async function scannedTwice() {
-  const root = await tempDir('fb-root');
-  const cacheDir = await tempDir('fb-cache');
-  cleanup.push(root, cacheDir);
-  await writeTree(root, { 'a.jpg': await syntheticJpeg(1), 'b/c.jpg': await syntheticJpeg(2) });
-  const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
-  const older = (await catalog.scan()).catalogMd5;
-  await writeFile(path.join(root, 'd.jpg'), await syntheticJpeg(3));
-  const newer = (await catalog.scan()).catalogMd5;
-  await catalog.close();
-  const mirror = new PhotoCache(cacheDir).mirrorDir(`file://${root}`);
-  return { root, cacheDir, mirror, older, newer };
-}
+const scannedTwice = () => scannedRoot(cleanup, { twice: true });
 
 async function reopen(root: string, cacheDir: string, readOnly = false) {
   const catalog = await openCatalog(await createLocalSource({ root, readOnly }), { cacheDir });

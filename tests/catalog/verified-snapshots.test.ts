@@ -2,16 +2,9 @@ import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLocalSource } from '@photolala/backend-local';
-import {
-  md5Hex,
-  openCatalog,
-  PhotoCache,
-  POINTER_FILE,
-  snapshotFileName,
-  VERIFIED_FILE,
-} from '@photolala/core';
+import { md5Hex, openCatalog, POINTER_FILE, snapshotFileName, VERIFIED_FILE } from '@photolala/core';
 import { afterEach, describe, expect, test } from 'vitest';
-import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
+import { scannedRoot } from '../support/catalog.js';
 
 const cleanup: string[] = [];
 afterEach(async () => {
@@ -22,15 +15,8 @@ afterEach(async () => {
 const settle = () => sleep(2100);
 
 async function scanned() {
-  const root = await tempDir('vs-root');
-  const cacheDir = await tempDir('vs-cache');
-  cleanup.push(root, cacheDir);
-  await writeTree(root, { 'a.jpg': await syntheticJpeg(1), 'b/c.jpg': await syntheticJpeg(2) });
-  const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
-  const { catalogMd5 } = await catalog.scan();
-  await catalog.close();
-  const mirror = new PhotoCache(cacheDir).mirrorDir(`file://${root}`);
-  return { root, cacheDir, mirror, catalogMd5 };
+  const { root, cacheDir, mirror, newer } = await scannedRoot(cleanup);
+  return { root, cacheDir, mirror, catalogMd5: newer };
 }
 
 async function open(root: string, cacheDir: string) {

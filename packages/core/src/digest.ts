@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import os from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { CacheShard, PhotoCache } from './cache.js';
 import { PhotolalaError } from './errors.js';
-import { md5Hex } from './identity.js';
+import { md5Hex, md5OfStream } from './identity.js';
 import type { DetectedImage } from './image-kind.js';
 import {
   applyLibraryAttributes,
@@ -70,43 +69,36 @@ export async function readWholeFile(
     );
   }
   const stream = await source.readAll(entry.path);
-  const hash = createHash('md5');
   // Allocated on the second chunk: a source that delivers the file in one chunk (the local backend
   // reads file-sized chunks) hands over its buffer, with no copy.
   let data: Buffer | undefined;
   let first: Buffer | undefined;
   let filled = 0;
-  try {
-    for await (const chunk of stream) {
-      const bytes = chunk as Uint8Array;
-      if (filled + bytes.length > entry.size) {
-        throw new PhotolalaError('CORRUPT', 'file grew while it was read', {
-          backend: 'digest',
-          path: entry.path,
-        });
-      }
-      hash.update(bytes);
-      if (filled === 0 && Buffer.isBuffer(bytes)) first = bytes;
-      else {
-        if (!data) {
-          data = Buffer.allocUnsafe(entry.size);
-          if (first) data.set(first, 0);
-          first = undefined;
-        }
-        data.set(bytes, filled);
-      }
-      filled += bytes.length;
+  const md5 = await md5OfStream(stream, (bytes) => {
+    if (filled + bytes.length > entry.size) {
+      throw new PhotolalaError('CORRUPT', 'file grew while it was read', {
+        backend: 'digest',
+        path: entry.path,
+      });
     }
-  } finally {
-    stream.destroy();
-  }
+    if (filled === 0 && Buffer.isBuffer(bytes)) first = bytes;
+    else {
+      if (!data) {
+        data = Buffer.allocUnsafe(entry.size);
+        if (first) data.set(first, 0);
+        first = undefined;
+      }
+      data.set(bytes, filled);
+    }
+    filled += bytes.length;
+  });
   if (filled !== entry.size) {
     throw new PhotolalaError('CORRUPT', `file shrank while it was read (${filled} of ${entry.size} bytes)`, {
       backend: 'digest',
       path: entry.path,
     });
   }
-  return { data: data ?? first ?? Buffer.alloc(0), md5: hash.digest('hex') };
+  return { data: data ?? first ?? Buffer.alloc(0), md5 };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** How many leading bytes the photo-head-md5 covers. */
 export const HEAD_BYTES = 4096;
@@ -10,6 +10,27 @@ const APPLE_PHOTO_ID_PATTERN = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}
 export function md5Hex(data: Uint8Array): string {
   // The one-shot form: no Hash object per call, which shows on 100k 4 KiB heads.
   return hash('md5', data, 'hex');
+}
+
+/**
+ * The MD5 of everything a stream yields, handing each chunk to `eachChunk` on the way (to keep,
+ * write or count it; throwing there stops the hash). The stream is destroyed however this ends.
+ */
+export async function md5OfStream(
+  stream: AsyncIterable<unknown> & { destroy?: () => void },
+  eachChunk?: (chunk: Uint8Array) => void | Promise<void>,
+): Promise<string> {
+  const md5 = createHash('md5');
+  try {
+    for await (const chunk of stream) {
+      const bytes = chunk as Uint8Array;
+      await eachChunk?.(bytes);
+      md5.update(bytes);
+    }
+  } finally {
+    stream.destroy?.();
+  }
+  return md5.digest('hex');
 }
 
 /** `"{photo-head-md5}:{size}"`; `head` is the first {@link HEAD_BYTES} bytes (or the whole file). */

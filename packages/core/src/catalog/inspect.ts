@@ -1,5 +1,4 @@
 import { describeError } from '../errors.js';
-import { md5Hex } from '../identity.js';
 import { snapshotFileName } from './pointer.js';
 import type { SnapshotStore, StoreName } from './snapshot-store.js';
 
@@ -35,11 +34,16 @@ export async function inspectStores(stores: SnapshotStore[], maxBytes: number): 
     for (const md5 of report.pointer ?? []) {
       const location = store.locate(snapshotFileName(md5));
       try {
-        const bytes = await store.readSnapshot(md5, maxBytes);
-        if (!bytes) report.snapshots.push({ catalogMd5: md5, location, state: 'missing' });
-        else if (md5Hex(bytes) !== md5)
-          report.snapshots.push({ catalogMd5: md5, location, state: 'hash-mismatch', size: bytes.length });
-        else report.snapshots.push({ catalogMd5: md5, location, state: 'ok', size: bytes.length });
+        // Hashed as it streams, never held in memory whole.
+        const copy = await store.copySnapshot(md5, undefined, maxBytes);
+        if (!copy) report.snapshots.push({ catalogMd5: md5, location, state: 'missing' });
+        else
+          report.snapshots.push({
+            catalogMd5: md5,
+            location,
+            state: copy.md5 === md5 ? 'ok' : 'hash-mismatch',
+            size: copy.size,
+          });
       } catch (error) {
         report.snapshots.push({
           catalogMd5: md5,

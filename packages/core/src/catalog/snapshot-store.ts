@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { fromSystemError, isPhotolalaError, PhotolalaError } from '../errors.js';
+import { md5OfStream } from '../identity.js';
 import type { RootSource } from '../root-source.js';
 import { MAX_POINTER_BYTES, POINTER_FILE, parsePointer, snapshotFileName } from './pointer.js';
 
@@ -28,7 +28,7 @@ export interface SnapshotStore {
     catalogMd5: string,
     localFile: string | undefined,
     maxBytes: number,
-  ): Promise<{ md5: string } | undefined>;
+  ): Promise<{ md5: string; size: number } | undefined>;
   /** Copies a finished snapshot file in from `localFile`. */
   writeSnapshot(catalogMd5: string, localFile: string): Promise<void>;
   removeSnapshot(catalogMd5: string): Promise<void>;
@@ -75,35 +75,33 @@ async function readStream(stream: NodeJS.ReadableStream, maxBytes: number, what:
 }
 
 /**
- * The MD5 of a stream of at most `maxBytes`, written on the way to the local file `localFile` when
- * one is given.
+ * The MD5 and size of a stream of at most `maxBytes`, written on the way to the local file
+ * `localFile` when one is given.
  */
 async function streamToFile(
   stream: NodeJS.ReadableStream,
   localFile: string | undefined,
   maxBytes: number,
   what: string,
-): Promise<string> {
-  const hash = createHash('md5');
-  let total = 0;
+): Promise<{ md5: string; size: number }> {
+  let size = 0;
   const out = localFile === undefined ? undefined : await fsp.open(localFile, 'w');
   try {
-    for await (const chunk of stream) {
-      const buffer = chunk as Uint8Array;
-      total += buffer.length;
-      if (total > maxBytes) {
-        (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-        throw new PhotolalaError('CORRUPT', `${what} is larger than ${maxBytes} bytes`, {
-          backend: 'catalog',
-        });
-      }
-      hash.update(buffer);
-      await out?.write(buffer);
-    }
+    const md5 = await md5OfStream(
+      stream as NodeJS.ReadableStream & AsyncIterable<Uint8Array>,
+      async (chunk) => {
+        size += chunk.length;
+        if (size > maxBytes)
+          throw new PhotolalaError('CORRUPT', `${what} is larger than ${maxBytes} bytes`, {
+            backend: 'catalog',
+          });
+        await out?.write(chunk);
+      },
+    );
+    return { md5, size };
   } finally {
     await out?.close();
   }
-  return hash.digest('hex');
 }
 
 /** A store's file operations; the pointer and snapshot naming on top of them is the same everywhere. */
@@ -133,7 +131,7 @@ function storeOver(files: StoreFiles): Omit<SnapshotStore, 'fingerprint'> {
     async copySnapshot(md5, localFile, maxBytes) {
       const name = snapshotFileName(md5);
       const stream = await files.open(name);
-      return stream && { md5: await streamToFile(stream, localFile, maxBytes, name) };
+      return stream && streamToFile(stream, localFile, maxBytes, name);
     },
     writeSnapshot: (md5, localFile) => files.writeFrom(snapshotFileName(md5), localFile),
     removeSnapshot: (md5) => files.remove(snapshotFileName(md5)),

@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fsp, writeFileSync } from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
 import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
 import { describeError, isPhotolalaError } from '../errors.js';
-import { md5Hex } from '../identity.js';
+import { md5OfStream } from '../identity.js';
 import { formatPointer, nextPointer, snapshotFileName } from './pointer.js';
 import { hardenDatabase, validateSchema } from './schema.js';
 import type { MirrorStore, SnapshotStore, StoreName } from './snapshot-store.js';
@@ -274,13 +274,6 @@ async function normalizeHeaderOf(file: string): Promise<void> {
   }
 }
 
-async function md5OfFile(file: string): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }))
-    hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** A snapshot written to a local temp file; `dispose` removes the file. */
 export interface SerializedSnapshot {
   file: string;
@@ -302,7 +295,12 @@ export async function serializeSnapshot(db: Database.Database, tempDir: string):
     db.prepare('VACUUM INTO ?').run(file);
     await normalizeHeaderOf(file);
     const { size } = await fsp.stat(file);
-    return { file, size, catalogMd5: await md5OfFile(file), dispose };
+    return {
+      file,
+      size,
+      catalogMd5: await md5OfStream(createReadStream(file, { highWaterMark: 1024 * 1024 })),
+      dispose,
+    };
   } catch (error) {
     await dispose();
     throw error;
@@ -318,8 +316,11 @@ async function holdsGoodCopy(
 ): Promise<boolean> {
   const fingerprint = await store.fingerprint(md5).catch(() => undefined);
   if (await verified?.isVerified(store.name, md5, fingerprint)) return true;
-  const existing = await store.readSnapshot(md5, size).catch(() => undefined);
-  return existing !== undefined && md5Hex(existing) === md5;
+  // Hashed as it streams: a snapshot of 100k photos is about 70 MB.
+  const copy = await store.copySnapshot(md5, undefined, size).catch(() => undefined);
+  if (copy?.md5 !== md5) return false;
+  await verified?.remember(store.name, md5, fingerprint);
+  return true;
 }
 
 export interface PublishResult {
