@@ -16,42 +16,13 @@ import {
   writeFileAtomic,
 } from '@photolala/core';
 import { z } from 'zod';
-import { EntryKind, FolderLister, type FolderListing, listFolder } from './folder-lister.js';
+import { EntryKind, FolderLister, type FolderListing } from './folder-lister.js';
+import { ListingWindow, MAX_LISTED_HEAD_BYTES } from './listing-window.js';
 
 const BACKEND = 'local';
 
-/**
- * Folder listings asked of the worker ahead of the one being read, so it keeps working while this
- * thread is busy (building the catalog's stat index takes 100-150 ms at the start of a rescan of 100k
- * files: 512 listings ahead made the rescan about 10% faster than 128). Fewer when folders hold many
- * files: about ENTRIES_AHEAD files at the average so far (in-thread listings give the first average
- * before the worker is asked for anything), so memory stays bounded.
- */
-const LISTINGS_IN_FLIGHT = 512;
-const ENTRIES_AHEAD = 50_000;
-
-/**
- * With heads read along (`EnumerateOptions.headBytes`), the window is bounded by their bytes too.
- * 4 MiB (1,024 heads of 4 KiB) keeps the worker as busy as more does; measured on a first scan of
- * 100k files, a 16 MiB window added 50 MB to the peak RSS and 64 MiB added 120 MB, for no speed.
- */
-const HEAD_BYTES_AHEAD = 4 * 1024 * 1024;
-/** Larger heads are not read along with the listing; the caller reads them with `readHead`. */
-const MAX_HEAD_BYTES = 1024 * 1024;
-
-/**
- * Entries listed on the calling thread before the walk turns to the worker: a card of 40 photos is
- * walked in a millisecond, while waiting for a worker to start took 50-100 ms on a busy machine.
- */
-const LISTED_IN_THREAD = 2_000;
-
 /** How long a worker started with the source waits for a walk before it is stopped. */
 const UNUSED_WORKER_MS = 10_000;
-
-interface Folder {
-  abs: string;
-  rel: string;
-}
 
 const localSourceOptions = z.object({
   /** The root folder: a path or a `file://` URI. */
@@ -167,11 +138,9 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
     const { filter, onIssue, signal } = options;
     const askedHeadBytes = options.headBytes ?? 0;
     const headBytes =
-      Number.isInteger(askedHeadBytes) && askedHeadBytes > 0 && askedHeadBytes <= MAX_HEAD_BYTES
+      Number.isInteger(askedHeadBytes) && askedHeadBytes > 0 && askedHeadBytes <= MAX_LISTED_HEAD_BYTES
         ? askedHeadBytes
         : 0;
-    const entriesAhead =
-      headBytes > 0 ? Math.min(ENTRIES_AHEAD, HEAD_BYTES_AHEAD / headBytes) : ENTRIES_AHEAD;
     const report = (path: string, error: unknown, action: string) =>
       onIssue?.({ path, error: fromSystemError(error, BACKEND, path, action) });
     // Folders already walked, by device and inode: a link loop or two links to one folder are walked once.
@@ -182,58 +151,19 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
     } catch (error) {
       throw fromSystemError(error, BACKEND, rootDir, 'read root folder');
     }
-    // Folders found but not yet asked for (depth first, so the list stays short), and the listings
-    // asked for: a few are kept in flight so the worker never waits for this thread.
-    const toList: Folder[] = [{ abs: rootDir, rel: '' }];
-    const inFlight: { folder: Folder; listing: Promise<FolderListing> }[] = [];
-    let listedFiles = 0;
-    let listedFolders = 0;
-    const noteListing = (listing: FolderListing) => {
-      listedFolders++;
-      for (const kind of listing.kinds) if (kind === EntryKind.file) listedFiles++;
-    };
-    const listingsAhead = () =>
-      Math.min(
-        LISTINGS_IN_FLIGHT,
-        Math.max(8, entriesAhead / Math.max(1, listedFiles / Math.max(1, listedFolders))),
-      );
-    let listedInThread = 0;
-    const list = (folder: string): Promise<FolderListing> => {
-      if (listedInThread >= LISTED_IN_THREAD) {
-        const listing = lister.list(folder, headBytes);
-        listing.then(noteListing, () => {});
-        return listing;
-      }
-      try {
-        const listing = listFolder(folder, headBytes);
-        noteListing(listing);
-        listedInThread += listing.names.length;
-        return Promise.resolve(listing);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    };
-    const askMore = () => {
-      while (inFlight.length < listingsAhead()) {
-        const folder = toList.pop();
-        if (!folder) return;
-        const listing = list(folder.abs);
-        // Settled later, in order; a rejection must not count as unhandled meanwhile.
-        listing.catch(() => {});
-        inFlight.push({ folder, listing });
-      }
-    };
-    askMore();
-    while (inFlight.length > 0) {
+    const window = new ListingWindow(lister, headBytes);
+    window.found({ abs: rootDir, rel: '' });
+    window.fill();
+    for (let next = window.next(); next; next = window.next()) {
       if (signal?.aborted) return;
-      const { folder, listing: pending } = inFlight.shift()!;
+      const { folder, listing: pending } = next;
       let listing: FolderListing;
       try {
         listing = await pending;
       } catch (error) {
         if (folder.rel === '') throw fromSystemError(error, BACKEND, rootDir, 'read root folder');
         report(folder.rel, error, 'read folder');
-        askMore();
+        window.fill();
         continue;
       }
       const failedStats = new Map(listing.errors.map((e) => [e.index, e]));
@@ -264,7 +194,7 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
           }
           if (folderId === null || visited.has(folderId)) continue;
           visited.add(folderId);
-          toList.push({ abs: childAbs(), rel: childRel });
+          window.found({ abs: childAbs(), rel: childRel });
         } else if (kind === EntryKind.file) {
           if (name.startsWith(TEMP_FILE_PREFIX)) continue;
           if (filter && !filter.file(name, childRel)) continue;
@@ -284,10 +214,10 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
           }
         }
       }
-      askMore();
+      window.fill();
       if (batch.length > 0) yield batch;
       // The caller has asked for the entry after this folder's last: its heads are spent.
-      if (headBytes > 0) lister.recycle(listing.heads);
+      window.spent(listing);
     }
 
     /** The target of a link inside the root, or undefined (reported) for one leading outside or broken. */
