@@ -208,7 +208,11 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
             const headLength = headBytes > 0 ? listing.headLengths[i]! : -1;
             if (headLength >= 0) {
               const { heads } = listing;
-              entry.head = Buffer.from(heads.buffer, heads.byteOffset + listing.headStarts[i]!, headLength);
+              entry.head = new Uint8Array(
+                heads.buffer,
+                heads.byteOffset + listing.headStarts[i]!,
+                headLength,
+              );
             }
             batch.push(entry);
           }
