@@ -57,7 +57,9 @@ export function resolveInside(rootDir: string, relativePath: string, backend: st
 
 /** Joins relative path segments with `/`, for building entry paths. */
 export function joinRelative(parent: string, name: string): string {
-  return parent === '' ? name : `${parent}/${name}`;
+  // `join` builds one flat string; `${parent}/${name}` would make a rope of three parts, which costs
+  // about 70 bytes more per path, and a catalog holds 100k of them through a scan.
+  return parent === '' ? name : [parent, name].join('/');
 }
 
 /** The folder part of a relative path (`''` for top-level files). */
