@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   defineRootSource,
@@ -47,6 +48,14 @@ export type SmbSourceOptions = z.input<typeof smbSourceOptions>;
 const ATTRIBUTE = { hidden: 0x2, system: 0x4, directory: 0x10 } as const;
 /** Bytes per SMB2 READ: the client does not negotiate larger reads (multi-credit requests). */
 const READ_CHUNK = 0x10000;
+/**
+ * Bytes per SMB2 WRITE (the client's own limit: 64 KiB less the message header), and how many are in
+ * flight at once when a local file is streamed to the share.
+ */
+const WRITE_CHUNK = 0x10000 - 0x71;
+const WRITES_IN_FLIGHT = 8;
+/** SMB2 CREATE disposition: create the file, failing if it exists. */
+const FILE_CREATE = 2;
 /** How long an open or rename that collides with another client's open or rename is retried. */
 const BUSY_PATIENCE_MS = 5_000;
 /** FILETIME (100 ns ticks since 1601) of the Unix epoch. */
@@ -360,14 +369,23 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
     }
   }
 
+  /** The folder part of a `\\`-separated server path (`''` at the share's top). */
+  const parentOfServerPath = (serverPath: string) => {
+    const slash = serverPath.lastIndexOf('\\');
+    return slash < 0 ? '' : serverPath.slice(0, slash);
+  };
+  /** A fresh temp name in the target's folder, so the rename over it stays within one folder. */
+  const tempNameBeside = (serverPath: string) => {
+    const dir = parentOfServerPath(serverPath);
+    return `${dir ? `${dir}\\` : ''}${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`;
+  };
+
   async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
     const rel = validateRelativePath(path, BACKEND);
     const target = await toServer(rel);
-    const slash = target.lastIndexOf('\\');
-    const dir = slash < 0 ? '' : target.slice(0, slash);
-    const temp = `${dir ? `${dir}\\` : ''}${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`;
+    const temp = tempNameBeside(target);
     try {
-      await ensureFolder(dir);
+      await ensureFolder(parentOfServerPath(target));
       // 'wx': create the temp name, failing rather than overwriting should it exist.
       await connection.call<void>((client, cb) =>
         client.writeFile(temp, Buffer.from(data), { flag: 'wx' }, cb),
@@ -376,6 +394,59 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
     } catch (error) {
       await connection.call<void>((client, cb) => client.unlink(temp, cb)).catch(() => {});
       throw toPhotolalaError(error, rel, 'write');
+    }
+  }
+
+  /**
+   * `writeAtomic` with the bytes streamed from a local file, 64 KiB WRITEs a few at a time, so a
+   * catalog snapshot (about 70 MB for 100k photos) never sits in memory whole.
+   */
+  async function writeAtomicFromFile(path: string, localFile: string): Promise<void> {
+    const rel = validateRelativePath(path, BACKEND);
+    const target = await toServer(rel);
+    const temp = tempNameBeside(target);
+    try {
+      await ensureFolder(parentOfServerPath(target));
+      const file = await connection.request<FileHandle>('create', {
+        path: temp,
+        createDisposition: FILE_CREATE,
+      });
+      try {
+        await streamInto(file, localFile);
+      } finally {
+        await closeHandle(file);
+      }
+      await renameOver(temp, target);
+    } catch (error) {
+      await connection.call<void>((client, cb) => client.unlink(temp, cb)).catch(() => {});
+      throw toPhotolalaError(error, rel, 'write');
+    }
+  }
+
+  /** Copies a local file into an open remote file, keeping a few WRITEs in flight. */
+  async function streamInto(file: FileHandle, localFile: string): Promise<void> {
+    const local = await fsp.open(localFile, 'r');
+    try {
+      const writes = new Set<Promise<unknown>>();
+      for (let offset = 0; ; ) {
+        const chunk = Buffer.allocUnsafe(WRITE_CHUNK);
+        const { bytesRead } = await local.read(chunk, 0, WRITE_CHUNK, offset);
+        if (bytesRead === 0) break;
+        const offsetBytes = Buffer.alloc(8);
+        offsetBytes.writeBigUInt64LE(BigInt(offset));
+        const write = connection.request('write', {
+          FileId: file.FileId,
+          Offset: offsetBytes,
+          Buffer: chunk.subarray(0, bytesRead),
+        });
+        writes.add(write);
+        void write.finally(() => writes.delete(write)).catch(() => {});
+        offset += bytesRead;
+        if (writes.size >= WRITES_IN_FLIGHT) await Promise.race(writes);
+      }
+      await Promise.all(writes);
+    } finally {
+      await local.close();
     }
   }
 
@@ -416,6 +487,6 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
       stat,
       close: () => connection.close(),
     },
-    parsed.readOnly ? undefined : { writeAtomic, remove },
+    parsed.readOnly ? undefined : { writeAtomic, writeAtomicFromFile, remove },
   );
 }
