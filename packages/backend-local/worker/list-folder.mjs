@@ -114,6 +114,11 @@ function readHeads(listing, prefix, headBytes, allocate) {
     if (listing.kinds[i] !== FILE) continue;
     const start = /** @type {number} */ (starts[i]);
     const room = Math.min(headBytes, /** @type {number} */ (listing.sizes[i]));
+    if (room === 0) {
+      // An empty file's head is empty: no need to open it.
+      lengths[i] = 0;
+      continue;
+    }
     /** @type {number | undefined} */
     let fd;
     try {
