@@ -369,27 +369,20 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
     }
   }
 
-  /** The folder part of a `\\`-separated server path (`''` at the share's top). */
-  const parentOfServerPath = (serverPath: string) => {
-    const slash = serverPath.lastIndexOf('\\');
-    return slash < 0 ? '' : serverPath.slice(0, slash);
-  };
-  /** A fresh temp name in the target's folder, so the rename over it stays within one folder. */
-  const tempNameBeside = (serverPath: string) => {
-    const dir = parentOfServerPath(serverPath);
-    return `${dir ? `${dir}\\` : ''}${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`;
-  };
-
-  async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
+  /**
+   * Replaces `path` atomically: `fill` writes a fresh temp name in the target's folder (so the
+   * rename stays within one folder), which is then renamed over the target; on failure the temp
+   * name is removed.
+   */
+  async function replaceThroughTemp(path: string, fill: (temp: string) => Promise<void>): Promise<void> {
     const rel = validateRelativePath(path, BACKEND);
     const target = await toServer(rel);
-    const temp = tempNameBeside(target);
+    const slash = target.lastIndexOf('\\');
+    const dir = slash < 0 ? '' : target.slice(0, slash);
+    const temp = `${dir ? `${dir}\\` : ''}${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`;
     try {
-      await ensureFolder(parentOfServerPath(target));
-      // 'wx': create the temp name, failing rather than overwriting should it exist.
-      await connection.call<void>((client, cb) =>
-        client.writeFile(temp, Buffer.from(data), { flag: 'wx' }, cb),
-      );
+      await ensureFolder(dir);
+      await fill(temp);
       await renameOver(temp, target);
     } catch (error) {
       await connection.call<void>((client, cb) => client.unlink(temp, cb)).catch(() => {});
@@ -397,16 +390,18 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
     }
   }
 
+  const writeAtomic = (path: string, data: Uint8Array): Promise<void> =>
+    replaceThroughTemp(path, (temp) =>
+      // 'wx': create the temp name, failing rather than overwriting should it exist.
+      connection.call<void>((client, cb) => client.writeFile(temp, Buffer.from(data), { flag: 'wx' }, cb)),
+    );
+
   /**
    * `writeAtomic` with the bytes streamed from a local file, 64 KiB WRITEs a few at a time, so a
    * catalog snapshot (about 70 MB for 100k photos) never sits in memory whole.
    */
-  async function writeAtomicFromFile(path: string, localFile: string): Promise<void> {
-    const rel = validateRelativePath(path, BACKEND);
-    const target = await toServer(rel);
-    const temp = tempNameBeside(target);
-    try {
-      await ensureFolder(parentOfServerPath(target));
+  const writeAtomicFromFile = (path: string, localFile: string): Promise<void> =>
+    replaceThroughTemp(path, async (temp) => {
       const file = await connection.request<FileHandle>('create', {
         path: temp,
         createDisposition: FILE_CREATE,
@@ -416,12 +411,7 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
       } finally {
         await closeHandle(file);
       }
-      await renameOver(temp, target);
-    } catch (error) {
-      await connection.call<void>((client, cb) => client.unlink(temp, cb)).catch(() => {});
-      throw toPhotolalaError(error, rel, 'write');
-    }
-  }
+    });
 
   /** Copies a local file into an open remote file, keeping a few WRITEs in flight. */
   async function streamInto(file: FileHandle, localFile: string): Promise<void> {
