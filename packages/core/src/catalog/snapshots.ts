@@ -162,6 +162,10 @@ export async function loadNewestSnapshot(
   };
 }
 
+type LocalCopy = { file: string } | { reason: string };
+
+const mismatch = (actual: string) => ({ reason: `content hashes to ${actual}, not to its name` });
+
 /**
  * A local file holding `store`'s copy of snapshot `md5`, checked against its name: the mirror's own
  * file, or the root's copy streamed into the mirror. A copy whose fingerprint is unchanged since it
@@ -173,40 +177,60 @@ async function verifiedLocalCopy(
   mirror: MirrorStore,
   maxBytes: number,
   verified: VerifiedSnapshots,
-): Promise<{ file: string } | { reason: string }> {
-  const mirrorFile = { file: mirror.fileOf(md5) };
-  const mismatch = (actual: string) => ({ reason: `content hashes to ${actual}, not to its name` });
-  const mirrorFingerprint = await mirror.fingerprint(md5);
-  const mirrorKnownGood = await verified.isVerified('mirror', md5, mirrorFingerprint);
-  /** Hashes the mirror's copy in place and remembers it if good; otherwise says why it is not. */
-  const checkMirrorCopy = async (): Promise<{ reason: string } | undefined> => {
-    const hashed = await mirror.copySnapshot(md5, undefined, maxBytes).catch((error: unknown) => ({
-      reason: describeError(error),
-    }));
-    if (hashed === undefined) return { reason: 'snapshot file missing' };
-    if ('reason' in hashed) return hashed;
-    if (hashed.md5 !== md5) return mismatch(hashed.md5);
-    await verified.remember('mirror', md5, mirrorFingerprint);
-    return undefined;
-  };
-  if (store === mirror) return mirrorKnownGood ? mirrorFile : ((await checkMirrorCopy()) ?? mirrorFile);
-  // The root's copy. Taken before reading: should the copy change meanwhile, the record will not match.
-  const fingerprint = await store.fingerprint(md5).catch(() => undefined);
-  // A mirror copy hashed in place is remembered; replaced by the root's, it would not be (too recent).
-  const mirrorGood = mirrorKnownGood || (await checkMirrorCopy()) === undefined;
-  if (mirrorGood && (await verified.isVerified(store.name, md5, fingerprint))) return mirrorFile;
-  // Read the root's copy, hashing it; it becomes the mirror's copy unless that one is good (then it
-  // is only hashed, not written).
+): Promise<LocalCopy> {
+  const mirrorCopy = await checkMirrorCopy(mirror, md5, maxBytes, verified);
+  if (store === mirror) return mirrorCopy;
+  return rootCopyIntoMirror(store, md5, mirror, 'file' in mirrorCopy, maxBytes, verified);
+}
+
+/** The mirror's own copy, hashed in place and remembered when no record vouches for it. */
+async function checkMirrorCopy(
+  mirror: MirrorStore,
+  md5: string,
+  maxBytes: number,
+  verified: VerifiedSnapshots,
+): Promise<LocalCopy> {
+  const file = mirror.fileOf(md5);
+  const fingerprint = await mirror.fingerprint(md5);
+  if (await verified.isVerified('mirror', md5, fingerprint)) return { file };
+  const hashed = await mirror.copySnapshot(md5, undefined, maxBytes).catch((error: unknown) => ({
+    reason: describeError(error),
+  }));
+  if (hashed === undefined) return { reason: 'snapshot file missing' };
+  if ('reason' in hashed) return hashed;
+  if (hashed.md5 !== md5) return mismatch(hashed.md5);
+  await verified.remember('mirror', md5, fingerprint);
+  return { file };
+}
+
+/**
+ * The root's copy, checked: when the mirror already holds a good copy and a record vouches for the
+ * root's, nothing is read; otherwise the root's copy is hashed as it streams, and written into the
+ * mirror in place of a missing or damaged mirror copy (when the mirror's is good, only hashed).
+ */
+async function rootCopyIntoMirror(
+  root: SnapshotStore,
+  md5: string,
+  mirror: MirrorStore,
+  mirrorGood: boolean,
+  maxBytes: number,
+  verified: VerifiedSnapshots,
+): Promise<LocalCopy> {
+  const file = mirror.fileOf(md5);
+  // Taken before reading: should the copy change meanwhile, the record will not match.
+  const fingerprint = await root.fingerprint(md5).catch(() => undefined);
+  if (mirrorGood && (await verified.isVerified(root.name, md5, fingerprint))) return { file };
   const temp = mirrorGood
     ? undefined
     : nodePath.join(mirror.dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.sqlite`);
   try {
-    const copied = await store.copySnapshot(md5, temp, maxBytes);
+    const copied = await root.copySnapshot(md5, temp, maxBytes);
     if (copied === undefined) return { reason: 'snapshot file missing' };
     if (copied.md5 !== md5) return mismatch(copied.md5);
-    await verified.remember(store.name, md5, fingerprint);
-    if (temp !== undefined) await fsp.rename(temp, mirrorFile.file);
-    return mirrorFile;
+    await verified.remember(root.name, md5, fingerprint);
+    // A replaced mirror copy is not remembered yet: it is too recent to fingerprint.
+    if (temp !== undefined) await fsp.rename(temp, file);
+    return { file };
   } finally {
     if (temp !== undefined) await fsp.rm(temp, { force: true });
   }
