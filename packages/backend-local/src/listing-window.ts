@@ -18,7 +18,7 @@ const ENTRIES_AHEAD = 50_000;
 const HEAD_BYTES_AHEAD = 4 * 1024 * 1024;
 
 /** Larger heads are not read along with the listing; the caller reads them with `readHead`. */
-export const MAX_LISTED_HEAD_BYTES = 1024 * 1024;
+const MAX_LISTED_HEAD_BYTES = 1024 * 1024;
 
 /**
  * Entries listed on the calling thread before the walk turns to the worker: a card of 40 photos is
@@ -44,12 +44,22 @@ export class ListingWindow {
   private listedFolders = 0;
   private listedInThread = 0;
 
-  /** `headBytes` > 0 has each file's first bytes read along with its folder. */
+  /** Leading bytes of each file read along with its folder; 0 for none. */
+  private readonly headBytes: number;
+
+  /**
+   * `askedHeadBytes` is `EnumerateOptions.headBytes`: heads are read along only for a whole number
+   * of bytes up to MAX_LISTED_HEAD_BYTES, and otherwise left to `readHead`.
+   */
   constructor(
     private readonly lister: FolderLister,
-    private readonly headBytes: number,
+    askedHeadBytes = 0,
   ) {
-    this.entriesAhead = headBytes > 0 ? Math.min(ENTRIES_AHEAD, HEAD_BYTES_AHEAD / headBytes) : ENTRIES_AHEAD;
+    const valid =
+      Number.isInteger(askedHeadBytes) && askedHeadBytes > 0 && askedHeadBytes <= MAX_LISTED_HEAD_BYTES;
+    this.headBytes = valid ? askedHeadBytes : 0;
+    this.entriesAhead =
+      this.headBytes > 0 ? Math.min(ENTRIES_AHEAD, HEAD_BYTES_AHEAD / this.headBytes) : ENTRIES_AHEAD;
   }
 
   /** A folder to list. */
@@ -72,6 +82,15 @@ export class ListingWindow {
   /** The next listing asked for, or undefined when the walk is done. */
   next(): { folder: Folder; listing: Promise<FolderListing> } | undefined {
     return this.inFlight.shift();
+  }
+
+  /** The head of entry `index` of `listing`, when it was read along: a view valid until `spent`. */
+  headOf(listing: FolderListing, index: number): Uint8Array | undefined {
+    if (this.headBytes === 0) return undefined;
+    const length = listing.headLengths[index]!;
+    if (length < 0) return undefined;
+    const { heads } = listing;
+    return new Uint8Array(heads.buffer, heads.byteOffset + listing.headStarts[index]!, length);
   }
 
   /** A listing's heads are no longer read: their memory goes back to the worker. */

@@ -17,7 +17,7 @@ import {
 } from '@photolala/core';
 import { z } from 'zod';
 import { EntryKind, FolderLister, type FolderListing } from './folder-lister.js';
-import { ListingWindow, MAX_LISTED_HEAD_BYTES } from './listing-window.js';
+import { ListingWindow } from './listing-window.js';
 
 const BACKEND = 'local';
 
@@ -136,11 +136,6 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
   /** The walk itself: one batch of entries per folder. */
   async function* walk(options: EnumerateOptions): AsyncGenerator<SourceEntry[]> {
     const { filter, onIssue, signal } = options;
-    const askedHeadBytes = options.headBytes ?? 0;
-    const headBytes =
-      Number.isInteger(askedHeadBytes) && askedHeadBytes > 0 && askedHeadBytes <= MAX_LISTED_HEAD_BYTES
-        ? askedHeadBytes
-        : 0;
     const report = (path: string, error: unknown, action: string) =>
       onIssue?.({ path, error: fromSystemError(error, BACKEND, path, action) });
     // Folders already walked, by device and inode: a link loop or two links to one folder are walked once.
@@ -151,7 +146,7 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
     } catch (error) {
       throw fromSystemError(error, BACKEND, rootDir, 'read root folder');
     }
-    const window = new ListingWindow(lister, headBytes);
+    const window = new ListingWindow(lister, options.headBytes);
     window.found({ abs: rootDir, rel: '' });
     window.fill();
     for (let next = window.next(); next; next = window.next()) {
@@ -205,15 +200,8 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
               size: listing.sizes[i]!,
               mtimeMs: listing.mtimes[i]!,
             };
-            const headLength = headBytes > 0 ? listing.headLengths[i]! : -1;
-            if (headLength >= 0) {
-              const { heads } = listing;
-              entry.head = new Uint8Array(
-                heads.buffer,
-                heads.byteOffset + listing.headStarts[i]!,
-                headLength,
-              );
-            }
+            const head = window.headOf(listing, i);
+            if (head) entry.head = head;
             batch.push(entry);
           }
         }

@@ -179,7 +179,7 @@ export async function planScan(
         });
       return;
     }
-    classify(entry, previous, head, detectJpeg(head) ?? (await detectImageKind(head)));
+    classify(entry, previous, head, await detectImageKind(head));
   };
 
   for await (const entry of source.enumerate({
