@@ -195,14 +195,12 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
           if (filter && !filter.file(name, childRel)) continue;
           if (failed) report(childRel, failed, 'stat file');
           else {
-            const entry: SourceEntry = {
+            batch.push({
               path: childRel,
               size: listing.sizes[i]!,
               mtimeMs: listing.mtimes[i]!,
-            };
-            const head = window.headOf(listing, i);
-            if (head) entry.head = head;
-            batch.push(entry);
+              head: window.headOf(listing, i),
+            });
           }
         }
       }

@@ -133,6 +133,26 @@ describe('backend-local', () => {
     await source.close?.();
   });
 
+  test('a flat folder reads at most 4 MiB of heads along with its listing, and lists every file with its stat', async () => {
+    // 1,100 files of 5,000-6,099 bytes in one folder: 1,024 heads of 4 KiB fill the budget.
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 1100; i++) files[`dump/IMG_${i}.jpg`] = `${i};`.padEnd(5000 + i, 'x');
+    const root = await tree(files);
+    const source = await createLocalSource({ root });
+    const md5 = (data: Uint8Array | string) => createHash('md5').update(data).digest('hex');
+    let withHead = 0;
+    const sizes = new Map<string, number>();
+    for await (const entry of source.enumerate({ filter: catalogFilter, headBytes: 4096 })) {
+      sizes.set(entry.path, entry.size);
+      if (!entry.head) continue;
+      withHead++;
+      expect(md5(entry.head), entry.path).toBe(md5(Buffer.from(files[entry.path]!).subarray(0, 4096)));
+    }
+    expect(withHead).toBe(1024);
+    expect(sizes.size).toBe(1100);
+    for (const [p, size] of sizes) expect(size, p).toBe(files[p]!.length);
+    await source.close?.();
+  });
   test('a source that is made and dropped does not keep the process alive', async () => {
     const root = await tree({ 'a.jpg': 'a' });
     const script = fileURLToPath(new URL('./enumerate-cli.ts', import.meta.url));

@@ -6,6 +6,8 @@ export declare const FILE: 1;
 export declare const FOLDER: 2;
 export declare const LINK: 3;
 export declare const GONE: 4;
+/** Heads read along with one listing at most; later files get none (length -1). */
+export declare const MAX_HEAD_BYTES_PER_LISTING: number;
 
 /** One folder as listed (see list-folder.mjs). */
 export interface FolderListing {
@@ -23,7 +25,10 @@ export interface FolderListing {
   heads: Uint8Array;
   /** Where each file's head starts in `heads`. */
   headStarts: Uint32Array;
-  /** Each file's head length; -1 where none was read (not a file, or the read failed). */
+  /**
+   * Each file's head length; -1 where none was read (not a file, the read failed, or the listing's
+   * head budget was spent).
+   */
   headLengths: Int32Array;
 }
 

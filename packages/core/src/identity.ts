@@ -37,7 +37,7 @@ export async function md5OfStream(
 export function fastPhotoKey(head: Uint8Array, size: number): string {
   // One flat string: a template literal makes a rope (141 bytes a key against 63, measured), and a
   // first scan holds 100k keys until every photo is digested.
-  return [md5Hex(head.subarray(0, HEAD_BYTES)), size].join(':');
+  return [md5Hex(head.length > HEAD_BYTES ? head.subarray(0, HEAD_BYTES) : head), size].join(':');
 }
 
 /** Exactly 32 lowercase hex characters: the only form accepted from pointer files and databases. */
