@@ -7,7 +7,7 @@ import { createLocalSource } from '@photolala/backend-local';
 import { planScan } from '@photolala/core';
 
 const root = process.argv[2]!;
-const emptyLookup = { byPath: () => undefined, statOf: () => undefined, allPaths: () => [] };
+const emptyLookup = { byPath: () => undefined, see: () => undefined, unseenPaths: () => [] };
 const source = await createLocalSource({ root, readOnly: true });
 for (let run = 0; run < 3; run++) {
   const started = performance.now();

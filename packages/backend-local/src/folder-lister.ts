@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
 import {
   FILE,
@@ -8,6 +8,7 @@ import {
   LINK,
   LISTING_WORKER,
   OTHER,
+  WITHDRAWN,
 } from '../worker/list-folder.mjs';
 
 export { type FolderListing, listFolder } from '../worker/list-folder.mjs';
@@ -21,16 +22,35 @@ type Reply =
   | { id: number; listing: FolderListing }
   | { id: number; error: { code?: string; message: string } };
 
-type Waiting = { resolve(listing: FolderListing): void; reject(error: Error): void };
+type Waiting = { request: ListingRequest; resolve(listing: FolderListing): void; reject(error: Error): void };
+
+/**
+ * Requests the worker has not started yet can be taken back (`withdraw`): each request id has a slot
+ * in a shared array holding the id while the request is open. The worker claims it (OPEN -> CLAIMED)
+ * before listing, and skips it if the calling thread withdrew it first (OPEN -> WITHDRAWN). Ids
+ * share slots modulo CLAIM_SLOTS; a slot still held by a pending request is not reused.
+ */
+const CLAIM_SLOTS = 4096;
+
+/** A listing asked of the worker. */
+export interface ListingRequest {
+  readonly listing: Promise<FolderListing>;
+  /** Whether the reply is in: set as soon as it is received, before `listing`'s callbacks run. */
+  readonly settled: boolean;
+}
 
 /**
  * Lists folders in a worker thread, started on first use (or `warmUp`) and kept for later scans.
  * One worker: on a two-core machine a second one only competes with the thread that compares the
  * listings (measured slower). The worker does not keep the process alive while it owes nothing, and
  * a crashed worker fails what it owed and is started again on the next call.
+ *
+ * Replies come on a port of their own, so that `collect` can take them in without returning to the
+ * event loop: a walk whose entries are all ready runs on microtasks alone and would otherwise not
+ * see the worker's replies until it waited for one.
  */
 export class FolderLister {
-  private worker: Worker | undefined;
+  private worker: { thread: Worker; replies: MessagePort; claims: Int32Array } | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, Waiting>();
 
@@ -39,15 +59,49 @@ export class FolderLister {
     this.start();
   }
 
-  /** Lists `folder`, with the first `headBytes` bytes of each file when more than 0. */
-  list(folder: string, headBytes = 0): Promise<FolderListing> {
-    const worker = this.start();
-    const id = this.nextId++;
-    if (this.pending.size === 0) worker.ref();
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, folder, headBytes });
+  /**
+   * Lists `folder`, with the first `headBytes` bytes of each file when more than 0; undefined in the
+   * rare case that the request's slot is still held by a request the worker has not reached.
+   */
+  list(folder: string, headBytes = 0): ListingRequest | undefined {
+    const { thread, replies, claims } = this.start();
+    const id = this.nextId;
+    const slot = id % CLAIM_SLOTS;
+    if (this.pending.has(Atomics.load(claims, slot))) return undefined;
+    this.nextId++;
+    Atomics.store(claims, slot, id);
+    if (this.pending.size === 0) {
+      thread.ref();
+      replies.ref();
+    }
+    const request = { id, settled: false } as ListingRequest & { id: number; settled: boolean };
+    (request as { listing: Promise<FolderListing> }).listing = new Promise((resolve, reject) => {
+      this.pending.set(id, { request, resolve, reject });
+      thread.postMessage({ id, folder, headBytes });
     });
+    return request;
+  }
+
+  /**
+   * Takes back a request the worker has not started, to list its folder on this thread instead: true
+   * if it was taken back, and its listing then never settles.
+   */
+  withdraw(request: ListingRequest): boolean {
+    const { id } = request as { id?: number };
+    const claims = this.worker?.claims;
+    if (id === undefined || !claims || !this.pending.has(id)) return false;
+    if (Atomics.compareExchange(claims, id % CLAIM_SLOTS, id, WITHDRAWN) !== id) return false;
+    this.pending.delete(id);
+    this.unrefWhenIdle();
+    return true;
+  }
+
+  /** Takes in the replies that have arrived, settling their requests now. */
+  collect(): void {
+    const replies = this.worker?.replies;
+    if (!replies) return;
+    for (let reply = receiveMessageOnPort(replies); reply; reply = receiveMessageOnPort(replies))
+      this.settle(reply.message as Reply);
   }
 
   /**
@@ -56,41 +110,62 @@ export class FolderLister {
    */
   recycle(heads: Uint8Array): void {
     if (!this.worker || heads.buffer.byteLength === 0 || !(heads.buffer instanceof ArrayBuffer)) return;
-    this.worker.postMessage({ spare: heads.buffer }, [heads.buffer]);
+    this.worker.thread.postMessage({ spare: heads.buffer }, [heads.buffer]);
   }
 
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
     this.failPending(new Error('the local source was closed'));
-    await worker?.terminate();
+    worker?.replies.close();
+    await worker?.thread.terminate();
+  }
+
+  private settle(reply: Reply): void {
+    const waiting = this.pending.get(reply.id);
+    if (!waiting) return;
+    this.pending.delete(reply.id);
+    this.unrefWhenIdle();
+    (waiting.request as { settled: boolean }).settled = true;
+    if ('listing' in reply) waiting.resolve(reply.listing);
+    else waiting.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+  }
+
+  private unrefWhenIdle(): void {
+    if (this.pending.size > 0) return;
+    this.worker?.thread.unref();
+    this.worker?.replies.unref();
   }
 
   private failPending(error: Error): void {
-    for (const waiting of this.pending.values()) waiting.reject(error);
+    for (const waiting of this.pending.values()) {
+      (waiting.request as { settled: boolean }).settled = true;
+      waiting.reject(error);
+    }
     this.pending.clear();
   }
 
-  private start(): Worker {
+  private start(): { thread: Worker; replies: MessagePort; claims: Int32Array } {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_URL, { workerData: LISTING_WORKER });
-    worker.on('message', (reply: Reply) => {
-      const waiting = this.pending.get(reply.id);
-      if (!waiting) return;
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) worker.unref();
-      if ('listing' in reply) waiting.resolve(reply.listing);
-      else waiting.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+    const { port1: replies, port2: workerSide } = new MessageChannel();
+    const claims = new Int32Array(new SharedArrayBuffer(CLAIM_SLOTS * 4)).fill(WITHDRAWN);
+    const thread = new Worker(WORKER_URL, {
+      workerData: { role: LISTING_WORKER, replies: workerSide, claims, claimSlots: CLAIM_SLOTS },
+      transferList: [workerSide],
     });
+    const worker = { thread, replies, claims };
+    replies.on('message', (reply: Reply) => this.settle(reply));
     const fail = (error: Error) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
+      replies.close();
       this.failPending(error);
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`folder-listing worker exited with code ${code}`)));
-    // After the listeners: adding a 'message' listener refs the worker again.
-    worker.unref();
+    thread.on('error', fail);
+    thread.on('exit', (code) => fail(new Error(`folder-listing worker exited with code ${code}`)));
+    // After the listeners: adding a 'message' listener refs the port again.
+    thread.unref();
+    replies.unref();
     this.worker = worker;
     return worker;
   }

@@ -1,4 +1,10 @@
-import { EntryKind, type FolderLister, type FolderListing, listFolder } from './folder-lister.js';
+import {
+  EntryKind,
+  type FolderLister,
+  type FolderListing,
+  type ListingRequest,
+  listFolder,
+} from './folder-lister.js';
 
 /**
  * Folder listings asked of the worker ahead of the one being read, so it keeps working while the
@@ -38,7 +44,7 @@ export interface Folder {
  */
 export class ListingWindow {
   private readonly toList: Folder[] = [];
-  private readonly inFlight: { folder: Folder; listing: Promise<FolderListing> }[] = [];
+  private readonly inFlight: { folder: Folder; request: ListingRequest }[] = [];
   private readonly entriesAhead: number;
   private listedFiles = 0;
   private listedFolders = 0;
@@ -72,16 +78,37 @@ export class ListingWindow {
     while (this.inFlight.length < this.listingsAhead()) {
       const folder = this.toList.pop();
       if (!folder) return;
-      const listing = this.list(folder.abs);
-      // Settled later, in order; a rejection must not count as unhandled meanwhile.
-      listing.catch(() => {});
-      this.inFlight.push({ folder, listing });
+      const request = this.list(folder.abs);
+      if (!request) {
+        // The worker is far behind on an old request; ask again later.
+        this.toList.push(folder);
+        return;
+      }
+      // Read later, in order; a rejection must not count as unhandled meanwhile.
+      request.listing.catch(() => {});
+      this.inFlight.push({ folder, request });
     }
   }
 
-  /** The next listing asked for, or undefined when the walk is done. */
+  /**
+   * The next listing, or undefined when the walk is done: the oldest one asked for, unless the worker
+   * has not finished it yet. Then this thread lists a folder itself rather than wait: one not asked
+   * for yet, or else the newest one asked for, taken back from the worker. The two threads share the
+   * listing that way; before, an unchanged rescan of 100k files spent a quarter of its time waiting.
+   */
   next(): { folder: Folder; listing: Promise<FolderListing> } | undefined {
-    return this.inFlight.shift();
+    const oldest = this.inFlight[0];
+    // Not while heads are read along: the calling thread then has every head to hash, and taking on
+    // folders as well made a cold first scan of 100k files slower (0.96x against 0.88x of the loop).
+    if (oldest && !oldest.request.settled && this.headBytes === 0) {
+      this.lister.collect();
+      if (!oldest.request.settled) {
+        const folder = this.toList.pop() ?? this.takeBackNewest();
+        if (folder) return { folder, listing: this.listHere(folder.abs).listing };
+      }
+    }
+    const asked = this.inFlight.shift();
+    return asked && { folder: asked.folder, listing: asked.request.listing };
   }
 
   /** The head of entry `index` of `listing`, when it was read along: a view valid until `spent`. */
@@ -98,27 +125,39 @@ export class ListingWindow {
     if (this.headBytes > 0) this.lister.recycle(listing.heads);
   }
 
+  /** The newest listing asked for, if the worker has not started it and gives it back. */
+  private takeBackNewest(): Folder | undefined {
+    const newest = this.inFlight.at(-1);
+    if (!newest || newest === this.inFlight[0] || !this.lister.withdraw(newest.request)) return undefined;
+    this.inFlight.pop();
+    return newest.folder;
+  }
+
   private listingsAhead(): number {
     const filesPerFolder = this.listedFiles / Math.max(1, this.listedFolders);
     return Math.min(LISTINGS_IN_FLIGHT, Math.max(8, this.entriesAhead / Math.max(1, filesPerFolder)));
   }
 
-  private list(folder: string): Promise<FolderListing> {
+  private list(folder: string): ListingRequest | undefined {
     if (this.listedInThread >= LISTED_IN_THREAD) {
-      const listing = this.lister.list(folder, this.headBytes);
-      listing.then(
+      const request = this.lister.list(folder, this.headBytes);
+      request?.listing.then(
         (done) => this.note(done),
         () => {},
       );
-      return listing;
+      return request;
     }
+    return this.listHere(folder);
+  }
+
+  private listHere(folder: string): ListingRequest {
     try {
       const listing = listFolder(folder, this.headBytes);
       this.note(listing);
       this.listedInThread += listing.names.length;
-      return Promise.resolve(listing);
+      return { listing: Promise.resolve(listing), settled: true };
     } catch (error) {
-      return Promise.reject(error);
+      return { listing: Promise.reject(error), settled: true };
     }
   }
 

@@ -6,6 +6,8 @@ export declare const FILE: 1;
 export declare const FOLDER: 2;
 export declare const LINK: 3;
 export declare const GONE: 4;
+export declare const CLAIMED: -1;
+export declare const WITHDRAWN: -2;
 /** Heads read along with one listing at most; later files get none (length -1). */
 export declare const MAX_HEAD_BYTES_PER_LISTING: number;
 

@@ -21,6 +21,10 @@ export const LINK = 3;
 /** Listed, but gone before its stat: deleted meanwhile. */
 export const GONE = 4;
 
+/** States of a request's claim slot, besides the request's own id while it is open. */
+export const CLAIMED = -1;
+export const WITHDRAWN = -2;
+
 /**
  * @typedef {object} FolderListing
  * @property {string[]} names raw names, as the file system spells them
@@ -218,16 +222,22 @@ function headBuffer(bytes) {
 
 // Only as the local source's worker: imported anywhere else (the source lists small trees in-thread,
 // possibly from inside some other worker) this module must not answer that thread's messages.
-if (workerData === LISTING_WORKER)
+// Requests come from the parent; replies go back on the port it gave (see FolderLister).
+if (workerData?.role === LISTING_WORKER) {
+  const replies = /** @type {import('node:worker_threads').MessagePort} */ (workerData.replies);
+  const claims = /** @type {Int32Array} */ (workerData.claims);
+  const claimSlots = /** @type {number} */ (workerData.claimSlots);
   parentPort?.on('message', (/** @type {Request} */ message) => {
     if ('spare' in message) {
       if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(message.spare);
       return;
     }
     const { id, folder, headBytes } = message;
+    // Taken back by the calling thread, which lists the folder itself (FolderLister.withdraw).
+    if (Atomics.compareExchange(claims, id % claimSlots, id, CLAIMED) !== id) return;
     try {
       const listing = listFolder(folder, headBytes, headBuffer);
-      parentPort?.postMessage({ id, listing }, [
+      replies.postMessage({ id, listing }, [
         listing.kinds.buffer,
         listing.sizes.buffer,
         listing.mtimes.buffer,
@@ -237,6 +247,7 @@ if (workerData === LISTING_WORKER)
       ]);
     } catch (error) {
       const { code, message } = /** @type {NodeJS.ErrnoException} */ (error);
-      parentPort?.postMessage({ id, error: { code, message } });
+      replies.postMessage({ id, error: { code, message } });
     }
   });
+}

@@ -411,8 +411,8 @@ export class Catalog {
       this.source,
       {
         byPath: (path) => byPath.get(path) as EntryRow | undefined,
-        statOf: (path) => statIndex().get(path),
-        allPaths: () => statIndex().paths(),
+        see: (path) => statIndex().see(path),
+        unseenPaths: () => statIndex().unseenPaths(),
       },
       {
         full: options.full ?? false,

@@ -16,6 +16,8 @@ export class StatIndex {
   private readonly mtimes: number[] = [];
   private readonly etags: (string | null)[] = [];
   private readonly unusual = new Map<number, Unusual>();
+  /** Rows whose path `see` was called for. */
+  private readonly seen: Uint8Array;
 
   constructor(db: Database.Database) {
     for (const [paths, sizes, mtimes, etags] of selectEntryColumns(db, [
@@ -43,11 +45,14 @@ export class StatIndex {
       const row = this.rowOf.get(path);
       if (row !== undefined) this.unusual.set(row, { keyed: keyed === 1, status, reason });
     }
+    this.seen = new Uint8Array(this.sizes.length);
   }
 
-  get(path: string): EntryStat | undefined {
+  /** The stat fields of `path`, which is marked as found. */
+  see(path: string): EntryStat | undefined {
     const row = this.rowOf.get(path);
     if (row === undefined) return undefined;
+    this.seen[row] = 1;
     const { keyed, status, reason } = this.unusual.get(row) ?? PLAIN;
     return {
       size: this.sizes[row]!,
@@ -59,8 +64,9 @@ export class StatIndex {
     };
   }
 
-  paths(): Iterable<string> {
-    return this.rowOf.keys();
+  /** The paths `see` was not called for. */
+  *unseenPaths(): Generator<string> {
+    for (const [path, row] of this.rowOf) if (this.seen[row] === 0) yield path;
   }
 }
 

@@ -1,0 +1,62 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { catalogFilter } from '@photolala/core';
+import { afterEach, describe, expect, test } from 'vitest';
+import { FolderLister } from '../src/folder-lister.js';
+import { createLocalSource } from '../src/index.js';
+import { makeTree } from './make-tree.js';
+
+const roots: string[] = [];
+afterEach(async () => {
+  for (const root of roots.splice(0)) await rm(root, { recursive: true, force: true });
+});
+
+async function tree(folders: number, filesPerFolder: number): Promise<string> {
+  const files = [];
+  for (let f = 0; f < folders; f++)
+    for (let i = 0; i < filesPerFolder; i++) files.push({ path: `d${f}/p${i}.jpg`, data: `${f}/${i}` });
+  const root = await makeTree(files);
+  roots.push(root);
+  return root;
+}
+
+describe('folder listing shared between the worker and the walking thread', () => {
+  test('a request the worker has not started is taken back and never settles; the others are listed', async () => {
+    const root = await tree(3, 50);
+    // A fresh lister: its worker is still starting when the requests are made and one withdrawn.
+    const lister = new FolderLister();
+    const [first, second, third] = ['d0', 'd1', 'd2'].map((d) => lister.list(path.join(root, d))!);
+    expect(lister.withdraw(third!)).toBe(true);
+    expect(lister.withdraw(third!)).toBe(false);
+    const [a, b] = await Promise.all([first!.listing, second!.listing]);
+    expect(a.names.length).toBe(50);
+    expect(b.names.length).toBe(50);
+    expect(first!.settled && second!.settled).toBe(true);
+    // A settled request cannot be taken back.
+    expect(lister.withdraw(first!)).toBe(false);
+    const late = await Promise.race([
+      third!.listing.then(() => 'settled'),
+      new Promise((resolve) => setTimeout(() => resolve('pending'), 200)),
+    ]);
+    expect(late).toBe('pending');
+    await lister.close();
+  });
+
+  test('a walk without heads lists every file exactly once, whichever thread lists each folder', async () => {
+    // 60 folders of 100 files: past the 2,000 entries listed in-thread, so the worker takes part.
+    const root = await tree(60, 100);
+    const source = await createLocalSource({ root, readOnly: true });
+    for (let walk = 0; walk < 3; walk++) {
+      const paths: string[] = [];
+      for await (const entry of source.enumerate({ filter: catalogFilter })) {
+        paths.push(entry.path);
+        expect(entry.size, entry.path).toBe(
+          Buffer.byteLength(entry.path.replace(/^d(\d+)\/p(\d+)\.jpg$/, '$1/$2')),
+        );
+      }
+      expect(paths.length).toBe(6000);
+      expect(new Set(paths).size).toBe(6000);
+    }
+    await source.close?.();
+  });
+});
