@@ -34,6 +34,8 @@ const CLAIM_SLOTS = 4096;
 
 /** A listing asked of the worker. */
 export interface ListingRequest {
+  /** The request's id; -1 for a listing made on the calling thread. */
+  readonly id: number;
   readonly listing: Promise<FolderListing>;
   /** Whether the reply is in: set as soon as it is received, before `listing`'s callbacks run. */
   readonly settled: boolean;
@@ -74,11 +76,13 @@ export class FolderLister {
       thread.ref();
       replies.ref();
     }
-    const request = { id, settled: false } as ListingRequest & { id: number; settled: boolean };
-    (request as { listing: Promise<FolderListing> }).listing = new Promise((resolve, reject) => {
-      this.pending.set(id, { request, resolve, reject });
-      thread.postMessage({ id, folder, headBytes });
+    let waiting: Omit<Waiting, 'request'> | undefined;
+    const listing = new Promise<FolderListing>((resolve, reject) => {
+      waiting = { resolve, reject };
     });
+    const request: ListingRequest = { id, listing, settled: false };
+    this.pending.set(id, { request, ...waiting! });
+    thread.postMessage({ id, folder, headBytes });
     return request;
   }
 
@@ -86,10 +90,9 @@ export class FolderLister {
    * Takes back a request the worker has not started, to list its folder on this thread instead: true
    * if it was taken back, and its listing then never settles.
    */
-  withdraw(request: ListingRequest): boolean {
-    const { id } = request as { id?: number };
+  withdraw({ id }: ListingRequest): boolean {
     const claims = this.worker?.claims;
-    if (id === undefined || !claims || !this.pending.has(id)) return false;
+    if (!claims || !this.pending.has(id)) return false;
     if (Atomics.compareExchange(claims, id % CLAIM_SLOTS, id, WITHDRAWN) !== id) return false;
     this.pending.delete(id);
     this.unrefWhenIdle();
@@ -101,7 +104,7 @@ export class FolderLister {
     const replies = this.worker?.replies;
     if (!replies) return;
     for (let reply = receiveMessageOnPort(replies); reply; reply = receiveMessageOnPort(replies))
-      this.settle(reply.message as Reply);
+      this.receive(reply.message as Reply);
   }
 
   /**
@@ -121,12 +124,12 @@ export class FolderLister {
     await worker?.thread.terminate();
   }
 
-  private settle(reply: Reply): void {
+  private receive(reply: Reply): void {
     const waiting = this.pending.get(reply.id);
     if (!waiting) return;
     this.pending.delete(reply.id);
     this.unrefWhenIdle();
-    (waiting.request as { settled: boolean }).settled = true;
+    markSettled(waiting.request);
     if ('listing' in reply) waiting.resolve(reply.listing);
     else waiting.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
   }
@@ -139,7 +142,7 @@ export class FolderLister {
 
   private failPending(error: Error): void {
     for (const waiting of this.pending.values()) {
-      (waiting.request as { settled: boolean }).settled = true;
+      markSettled(waiting.request);
       waiting.reject(error);
     }
     this.pending.clear();
@@ -154,7 +157,7 @@ export class FolderLister {
       transferList: [workerSide],
     });
     const worker = { thread, replies, claims };
-    replies.on('message', (reply: Reply) => this.settle(reply));
+    replies.on('message', (reply: Reply) => this.receive(reply));
     const fail = (error: Error) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
@@ -169,4 +172,9 @@ export class FolderLister {
     this.worker = worker;
     return worker;
   }
+}
+
+/** Marks a request's reply as in; only the lister does (the field is read-only to everyone else). */
+function markSettled(request: ListingRequest): void {
+  (request as { settled: boolean }).settled = true;
 }

@@ -40,7 +40,8 @@ export interface Folder {
 /**
  * The listings of one walk: folders found but not yet asked for (depth first, so the list stays
  * short), and those asked for, handed out in the order they were asked. The first few are listed on
- * this thread, the rest by the worker, a bounded window ahead.
+ * this thread, the rest by the worker, a bounded window ahead; this thread lists folders itself
+ * whenever the worker is behind (see `next`).
  */
 export class ListingWindow {
   private readonly toList: Folder[] = [];
@@ -155,9 +156,9 @@ export class ListingWindow {
       const listing = listFolder(folder, this.headBytes);
       this.note(listing);
       this.listedInThread += listing.names.length;
-      return { listing: Promise.resolve(listing), settled: true };
+      return { id: -1, listing: Promise.resolve(listing), settled: true };
     } catch (error) {
-      return { listing: Promise.reject(error), settled: true };
+      return { id: -1, listing: Promise.reject(error), settled: true };
     }
   }
 
