@@ -28,7 +28,7 @@ type Waiting = { request: ListingRequest; resolve(listing: FolderListing): void;
  * Requests the worker has not started yet can be taken back (`withdraw`): each request id has a slot
  * in a shared array holding the id while the request is open. The worker claims it (OPEN -> CLAIMED)
  * before listing, and skips it if the calling thread withdrew it first (OPEN -> WITHDRAWN). Ids
- * share slots modulo CLAIM_SLOTS; a slot still held by a pending request is not reused.
+ * share slots modulo the slot count; a slot still held by a pending request is not reused.
  */
 const CLAIM_SLOTS = 4096;
 
@@ -56,6 +56,9 @@ export class FolderLister {
   private nextId = 0;
   private readonly pending = new Map<number, Waiting>();
 
+  /** `claimSlots` is for tests, which run out of slots on purpose. */
+  constructor(private readonly claimSlots = CLAIM_SLOTS) {}
+
   /** Starts the worker now, so its start-up overlaps other work instead of the first listing. */
   warmUp(): void {
     this.start();
@@ -68,7 +71,7 @@ export class FolderLister {
   list(folder: string, headBytes = 0): ListingRequest | undefined {
     const { thread, replies, claims } = this.start();
     const id = this.nextId;
-    const slot = id % CLAIM_SLOTS;
+    const slot = id % this.claimSlots;
     if (this.pending.has(Atomics.load(claims, slot))) return undefined;
     this.nextId++;
     Atomics.store(claims, slot, id);
@@ -93,7 +96,7 @@ export class FolderLister {
   withdraw({ id }: ListingRequest): boolean {
     const claims = this.worker?.claims;
     if (!claims || !this.pending.has(id)) return false;
-    if (Atomics.compareExchange(claims, id % CLAIM_SLOTS, id, WITHDRAWN) !== id) return false;
+    if (Atomics.compareExchange(claims, id % this.claimSlots, id, WITHDRAWN) !== id) return false;
     this.pending.delete(id);
     this.unrefWhenIdle();
     return true;
@@ -151,9 +154,9 @@ export class FolderLister {
   private start(): { thread: Worker; replies: MessagePort; claims: Int32Array } {
     if (this.worker) return this.worker;
     const { port1: replies, port2: workerSide } = new MessageChannel();
-    const claims = new Int32Array(new SharedArrayBuffer(CLAIM_SLOTS * 4)).fill(WITHDRAWN);
+    const claims = new Int32Array(new SharedArrayBuffer(this.claimSlots * 4)).fill(WITHDRAWN);
     const thread = new Worker(WORKER_URL, {
-      workerData: { role: LISTING_WORKER, replies: workerSide, claims, claimSlots: CLAIM_SLOTS },
+      workerData: { role: LISTING_WORKER, replies: workerSide, claims, claimSlots: this.claimSlots },
       transferList: [workerSide],
     });
     const worker = { thread, replies, claims };

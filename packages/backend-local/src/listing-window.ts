@@ -99,6 +99,13 @@ export class ListingWindow {
    */
   next(): { folder: Folder; listing: Promise<FolderListing> } | undefined {
     const oldest = this.inFlight[0];
+    if (!oldest) {
+      // Nothing is asked of the worker although folders wait: every request slot is held by another
+      // walk's requests, which the worker has not reached (it is stuck on a huge folder). The walk
+      // goes on here rather than end early, which would report the unlisted files as removed.
+      const folder = this.toList.pop();
+      return folder && { folder, listing: this.listHere(folder.abs).listing };
+    }
     // Not while heads are read along: the calling thread then has every head to hash, and taking on
     // folders as well made a cold first scan of 100k files slower (0.96x against 0.88x of the loop).
     if (oldest && !oldest.request.settled && this.headBytes === 0) {

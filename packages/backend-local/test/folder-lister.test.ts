@@ -2,8 +2,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { catalogFilter } from '@photolala/core';
 import { afterEach, describe, expect, test } from 'vitest';
-import { FolderLister } from '../src/folder-lister.js';
+import { EntryKind, FolderLister } from '../src/folder-lister.js';
 import { createLocalSource } from '../src/index.js';
+import { ListingWindow } from '../src/listing-window.js';
 import { makeTree } from './make-tree.js';
 
 const roots: string[] = [];
@@ -39,6 +40,33 @@ describe('folder listing shared between the worker and the walking thread', () =
       new Promise((resolve) => setTimeout(() => resolve('pending'), 200)),
     ]);
     expect(late).toBe('pending');
+    await lister.close();
+  });
+
+  test('when every request slot is held, the walk lists the folders itself rather than end early', async () => {
+    const root = await tree(30, 100);
+    // One slot, held by a request the worker cannot have reached: all of this runs before any reply
+    // can arrive (replies are events, and the walk below awaits only settled promises).
+    const lister = new FolderLister(1);
+    const held = lister.list(path.join(root, 'd0'))!;
+    expect(lister.list(path.join(root, 'd1'))).toBeUndefined();
+    const window = new ListingWindow(lister);
+    window.found({ abs: root, rel: '' });
+    window.fill();
+    let files = 0;
+    for (let next = window.next(); next; next = window.next()) {
+      const listing = await next.listing;
+      listing.names.forEach((name, i) => {
+        if (listing.kinds[i] === EntryKind.file) files++;
+        else if (listing.kinds[i] === EntryKind.folder)
+          window.found({ abs: path.join(next.folder.abs, name), rel: name });
+      });
+      window.fill();
+    }
+    // Past the 2,000 entries listed in-thread before the worker is asked, all while the slot was held.
+    expect(files).toBe(3000);
+    expect(held.settled).toBe(false);
+    expect((await held.listing).names.length).toBe(100);
     await lister.close();
   });
 
