@@ -249,6 +249,33 @@ describe('update detection', () => {
     }
   });
 
+  test('a known file deleted between its listing and its head read is reported removed, and a new one is left out', async () => {
+    const { root, cacheDir } = await makeRoot(4);
+    const first = await openAt(root, cacheDir);
+    await first.scan();
+    await first.close();
+    // Both need a head read: one was rewritten since the catalog saw it, the other is new.
+    await writeFile(path.join(root, '2024/01/img_0.jpg'), await syntheticJpeg(9));
+    await writeFile(path.join(root, '2024/01/new.jpg'), await syntheticJpeg(10));
+    const local = await createLocalSource({ root });
+    // Each vanishes after the listing, just before its head is read.
+    const source = Object.assign(Object.create(local) as RootSource, {
+      async readHead(p: string, bytes: number) {
+        if (p === '2024/01/img_0.jpg' || p === '2024/01/new.jpg') await rm(path.join(root, p));
+        return local.readHead(p, bytes);
+      },
+    });
+    const catalog = await openCatalog(source, { cacheDir });
+    open.push(catalog);
+    const result = await catalog.scan();
+    expect(result.removed).toEqual(['2024/01/img_0.jpg']);
+    expect(result.added).toEqual([]);
+    expect(result.failed).toEqual([]);
+    expect(catalog.get('2024/01/img_0.jpg')).toBeUndefined();
+    expect(catalog.get('2024/01/new.jpg')).toBeUndefined();
+    expect(catalog.count()).toBe(result.entries);
+  });
+
   test('a touched file with the same content is unchanged, and failures are recorded with reasons', async () => {
     const { root, cacheDir } = await makeRoot(1);
     const bytes = await readFile(path.join(FIXTURES, 'DSCN0010.jpg'));
