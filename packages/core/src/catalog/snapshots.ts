@@ -70,6 +70,10 @@ export function openWorkingFile(file: string): Database.Database {
   // row lookups, so a larger cache bought no speed; at 32 MiB it filled while the snapshot was
   // written (VACUUM INTO reads every page) and added to the peak of a first scan.
   db.pragma('cache_size = -8192');
+  // The temp tables that stage a scan's results (see Catalog.stageScan) have a page cache of their
+  // own, 16 MB by better-sqlite3's default, which filled during the digest of a first scan. They are
+  // appended to and read once; spilled pages stay in the OS page cache anyway.
+  db.pragma('temp.cache_size = -2048');
   // Private to this process: hold the file lock instead of taking and dropping it (and re-checking
   // the header) around every statement, which made a lookup by path several times slower.
   db.pragma('locking_mode = EXCLUSIVE');
