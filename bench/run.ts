@@ -29,7 +29,7 @@ if (values.help) {
   process.stdout.write(`pnpm bench [--quick] [--files N] [--camera N] [--runs N] [--scenarios a,b] [--concurrency N] [--out FILE]
 scenarios: discovery, full, rescan, reload, lookups, camera
 --quick: 10,000 small files, 8 camera photos, 1 run each (under a minute)
-default: 100,000 small files, 40 camera photos, 3 runs (1 for the full cold catalog)\n`);
+default: 100,000 small files, 40 camera photos, 3 runs (2 for camera, 1 for the full cold catalog)\n`);
   process.exit(0);
 }
 
