@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * The local source's folder listing, run in a worker thread: one `readdir` and a `stat` per file,
- * which is nearly all the cost of a rescan. Off the main thread, these system calls run on the
- * second core while the catalog compares the previous folder's results.
+ * which is nearly all the cost of a rescan (and, when heads are asked for, an open, `fstat` and read
+ * per file instead). Off the main thread, these system calls run on the second core while the
+ * catalog compares the previous folder's results.
  *
  * Plain JavaScript so the same file runs from the package's source and from its build.
  */
