@@ -28,7 +28,8 @@ type Waiting = { request: ListingRequest; resolve(listing: FolderListing): void;
  * Requests the worker has not started yet can be taken back (`withdraw`): each request id has a slot
  * in a shared array holding the id while the request is open. The worker claims it (OPEN -> CLAIMED)
  * before listing, and skips it if the calling thread withdrew it first (OPEN -> WITHDRAWN). Ids
- * share slots modulo the slot count; a slot still held by a pending request is not reused.
+ * share slots modulo the slot count; a slot still holding a request the worker has not claimed is
+ * not reused (once claimed, the slot is free again, so whether `list` refuses depends on the worker).
  */
 const CLAIM_SLOTS = 4096;
 

@@ -43,30 +43,48 @@ describe('folder listing shared between the worker and the walking thread', () =
     await lister.close();
   });
 
-  test('when every request slot is held, the walk lists the folders itself rather than end early', async () => {
-    const root = await tree(30, 100);
-    // One slot, held by a request the worker cannot have reached: all of this runs before any reply
-    // can arrive (replies are events, and the walk below awaits only settled promises).
+  test('a request slot held by a request the worker has not reached is not reused until it settles', async () => {
+    const root = await tree(2, 10);
     const lister = new FolderLister(1);
+    // Made back to back: the worker is still starting, so it cannot have claimed the first yet.
     const held = lister.list(path.join(root, 'd0'))!;
     expect(lister.list(path.join(root, 'd1'))).toBeUndefined();
+    expect((await held.listing).names.length).toBe(10);
+    const next = lister.list(path.join(root, 'd1'));
+    expect(next).toBeDefined();
+    expect((await next!.listing).names.length).toBe(10);
+    await lister.close();
+  });
+
+  test('when the lister refuses requests (every slot held), the walk lists the folders itself rather than end early', async () => {
+    const root = await tree(30, 100);
+    // The real refusal depends on the worker's timing (it refuses only while the worker has not
+    // claimed the request holding the slot), so it is made certain here: every request is refused.
+    let refused = 0;
+    const lister = new (class extends FolderLister {
+      override list() {
+        refused++;
+        return undefined;
+      }
+    })();
     const window = new ListingWindow(lister);
     window.found({ abs: root, rel: '' });
     window.fill();
-    let files = 0;
+    const paths: string[] = [];
     for (let next = window.next(); next; next = window.next()) {
       const listing = await next.listing;
       listing.names.forEach((name, i) => {
-        if (listing.kinds[i] === EntryKind.file) files++;
+        if (listing.kinds[i] === EntryKind.file) paths.push(path.join(next.folder.rel, name));
         else if (listing.kinds[i] === EntryKind.folder)
           window.found({ abs: path.join(next.folder.abs, name), rel: name });
       });
       window.fill();
     }
-    // Past the 2,000 entries listed in-thread before the worker is asked, all while the slot was held.
-    expect(files).toBe(3000);
-    expect(held.settled).toBe(false);
-    expect((await held.listing).names.length).toBe(100);
+    // Past the 2,000 entries listed in-thread before the worker is asked; without the fallback in
+    // `next`, the walk stops once the refused folders are all that is left.
+    expect(refused).toBeGreaterThan(0);
+    expect(paths.length).toBe(3000);
+    expect(new Set(paths).size).toBe(3000);
     await lister.close();
   });
 
