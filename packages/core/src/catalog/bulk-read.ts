@@ -12,6 +12,10 @@ type Where = { sql: string[]; params: (string | number)[] };
  * Whole-table reads go through SQLite's JSON functions: better-sqlite3 builds each row object one
  * property at a time (about 2 µs a row for fourteen columns), while V8 parses one JSON text per
  * chunk in less than half that. Chunks are paged by path, so memory stays bounded.
+ *
+ * Each chunk is a range of the primary key, `after < path <= end`, whose `end` is found first by
+ * stepping the key. A `LIMIT` subquery instead copies every column of every row through a
+ * co-routine: 100k entries took 175-200 ms to list that way, against 155-173 ms by range.
  */
 function* jsonChunks(
   db: Database.Database,
@@ -19,21 +23,28 @@ function* jsonChunks(
   where: Where,
   page: { after?: string; limit?: number },
 ): Generator<unknown> {
-  const filters = [...where.sql, 'path > ?'].join(' AND ');
+  const filtered = (...terms: string[]) => [...where.sql, ...terms].join(' AND ');
+  const chunkEnd = db
+    .prepare(`SELECT path FROM entries WHERE ${filtered('path > ?')} ORDER BY path LIMIT 1 OFFSET ?`)
+    .pluck();
   const chunk = db
-    .prepare(
-      `SELECT ${aggregate}, count(*), max(path)
-       FROM (SELECT * FROM entries WHERE ${filters} ORDER BY path LIMIT ?)`,
-    )
+    .prepare(`SELECT ${aggregate}, count(*) FROM entries WHERE ${filtered('path > ?', 'path <= ?')}`)
+    .raw(true);
+  const lastChunk = db
+    .prepare(`SELECT ${aggregate}, count(*) FROM entries WHERE ${filtered('path > ?')}`)
     .raw(true);
   let after = page.after ?? '';
   let left = page.limit ?? Number.POSITIVE_INFINITY;
   while (left > 0) {
     const size = Math.min(CHUNK_ROWS, left);
-    const [json, count, last] = chunk.get(...where.params, after, size) as [string, number, string | null];
+    const end = chunkEnd.get(...where.params, after, size - 1) as string | undefined;
+    const [json, count] = (
+      end === undefined ? lastChunk.get(...where.params, after) : chunk.get(...where.params, after, end)
+    ) as [string, number];
     if (count > 0) yield JSON.parse(json);
-    if (count < size || last === null) return;
-    after = last;
+    // Fewer than `size` rows were left: the last chunk held them all.
+    if (end === undefined) return;
+    after = end;
     left -= count;
   }
 }
