@@ -29,14 +29,14 @@ export const WITHDRAWN = -2;
 /**
  * @typedef {object} FolderListing
  * @property {string[]} names raw names, as the file system spells them
- * @property {Uint8Array} kinds one of the kind constants per name
- * @property {Float64Array} sizes file sizes
- * @property {Float64Array} mtimes file mtimes, whole milliseconds
+ * @property {Uint8Array<ArrayBuffer>} kinds one of the kind constants per name
+ * @property {Float64Array<ArrayBuffer>} sizes file sizes
+ * @property {Float64Array<ArrayBuffer>} mtimes file mtimes, whole milliseconds
  * @property {(string | null)[]} folderIds `dev:ino` of folders, to walk each folder once
  * @property {{ index: number, code: string | undefined, message: string }[]} errors failed stats
- * @property {Uint8Array} heads when asked for: the files' heads, one after another
- * @property {Uint32Array} headStarts where each file's head starts in `heads`
- * @property {Int32Array} headLengths each file's head length, -1 where none was read
+ * @property {Uint8Array<ArrayBuffer>} heads when asked for: the files' heads, one after another
+ * @property {Uint32Array<ArrayBuffer>} headStarts where each file's head starts in `heads`
+ * @property {Int32Array<ArrayBuffer>} headLengths each file's head length, -1 where none was read
  */
 
 /**
@@ -52,7 +52,7 @@ const OPEN_FOR_HEAD = constants.O_RDONLY | constants.O_NONBLOCK;
 /**
  * @param {string} folder absolute path
  * @param {number} headBytes leading bytes of each file to read as well, 0 for none
- * @param {(bytes: number) => Uint8Array} allocate where the heads go
+ * @param {(bytes: number) => Uint8Array<ArrayBuffer>} allocate where the heads go
  * @returns {FolderListing}
  */
 export function listFolder(folder, headBytes = 0, allocate = (bytes) => new Uint8Array(bytes)) {
@@ -128,7 +128,7 @@ class HeadReader {
    * @param {number} count entries in the folder
    * @param {number} headBytes
    * @param {number} files regular files among them
-   * @param {(bytes: number) => Uint8Array} allocate
+   * @param {(bytes: number) => Uint8Array<ArrayBuffer>} allocate
    */
   constructor(count, headBytes, files, allocate) {
     this.headBytes = headBytes;
