@@ -32,6 +32,14 @@ const MAX_LISTED_HEAD_BYTES = 1024 * 1024;
  */
 const LISTED_IN_THREAD = 2_000;
 
+/**
+ * Entries listed on the calling thread before the worker is started, so that it boots while the rest
+ * of LISTED_IN_THREAD is listed; a card of a few hundred photos never starts it. Started with the
+ * source instead, its boot took 5-15 ms from opening a catalog that was only read, and 20 ms of CPU
+ * from the digest of a 40-photo card.
+ */
+const WARM_UP_AFTER = 500;
+
 export interface Folder {
   abs: string;
   rel: string;
@@ -165,6 +173,7 @@ export class ListingWindow {
       const listing = listFolder(folder, this.headBytes);
       this.note(listing);
       this.listedInThread += listing.names.length;
+      if (this.listedInThread >= WARM_UP_AFTER) this.lister.warmUp();
       return { id: -1, listing: Promise.resolve(listing), settled: true };
     } catch (error) {
       return { id: -1, listing: Promise.reject(error), settled: true };

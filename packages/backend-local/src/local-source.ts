@@ -21,9 +21,6 @@ import { ListingWindow } from './listing-window.js';
 
 const BACKEND = 'local';
 
-/** How long a worker started with the source waits for a walk before it is stopped. */
-const UNUSED_WORKER_MS = 10_000;
-
 const localSourceOptions = z.object({
   /** The root folder: a path or a `file://` URI. */
   root: z.string().min(1),
@@ -109,20 +106,13 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
     }
   }
 
+  // The listing worker starts during a walk's first folders (see ListingWindow) and stops when no walk
+  // needs it, so its memory (20-40 MB after 100k files) is not held through the digest that follows
+  // a walk; the next walk starts another. A source used only to read files never starts one.
   const lister = new FolderLister();
-  // A source is made to be walked: start the listing worker while the caller loads its catalog, and
-  // stop it again if no walk comes (a source used only to read files).
-  lister.warmUp();
-  const unused = setTimeout(() => {
-    if (walks === 0) void lister.close();
-  }, UNUSED_WORKER_MS);
-  unused.unref();
-  // The worker is stopped when no walk needs it, so its memory (20-40 MB after 100k files) is not
-  // held through the digest that follows a walk; the next walk starts another.
   let walks = 0;
 
   async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
-    clearTimeout(unused);
     walks++;
     try {
       // Folder by folder from the walk, entry by entry to the caller: delegating with `yield*` cost a
