@@ -43,7 +43,8 @@ export interface ListingRequest {
 }
 
 /**
- * Lists folders in a worker thread, started on first use (or `warmUp`) and kept for later scans.
+ * Lists folders in a worker thread, started on first use (or `warmUp`) and kept until `close` (the
+ * local source closes it when no walk needs it; the next call starts another).
  * One worker: on a two-core machine a second one only competes with the thread that compares the
  * listings (measured slower). The worker does not keep the process alive while it owes nothing, and
  * a crashed worker fails what it owed and is started again on the next call.
