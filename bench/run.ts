@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { LOCAL_DIGEST_LIMITS } from '@photolala/core';
 import ts from 'typescript';
 import { cameraCorpus, smallCorpus } from './corpus.js';
 import type { ScenarioResult } from './scenario.js';
@@ -30,15 +31,30 @@ if (values.help) {
 scenarios: discovery, full, rescan, reload, lookups, camera
 --quick: 10,000 small files, 8 camera photos, 1 run each (about a minute: 56-67 s measured
   on 2 cores, of which the full cold catalog of 10,000 photos takes 41-48 s)
-default: 100,000 small files, 40 camera photos, 3 runs (2 for camera, 1 for the full cold catalog)\n`);
+default: 100,000 small files, 40 camera photos, 3 runs (2 for camera, 1 for the full cold catalog)
+--concurrency: images digested at once by the catalog, and by the sharp loop it is compared with
+  (default: the catalog's own, one per core plus one)\n`);
   process.exit(0);
 }
 
+/** A count option's value, or the default; anything but a positive whole number stops the run. */
+function countOption(name: string, fallback: number): number {
+  const text = values[name as keyof typeof values];
+  if (text === undefined) return fallback;
+  const count = Number(text);
+  if (typeof text !== 'string' || !Number.isInteger(count) || count < 1) {
+    process.stderr.write(`pnpm bench: --${name} must be a positive whole number, not "${String(text)}"\n`);
+    process.exit(2);
+  }
+  return count;
+}
+
 const quick = values.quick;
-const files = Number(values.files ?? (quick ? 10_000 : 100_000));
-const cameraCount = Number(values.camera ?? (quick ? 8 : 40));
-const runsOverride = values.runs ? Number(values.runs) : undefined;
-const concurrency = Number(values.concurrency ?? Math.max(2, os.availableParallelism()));
+const files = countOption('files', quick ? 10_000 : 100_000);
+const cameraCount = countOption('camera', quick ? 8 : 40);
+const runsOverride = values.runs === undefined ? undefined : countOption('runs', 1);
+// The catalog's own default, so that the sharp loop it is compared with runs as many at once.
+const concurrency = countOption('concurrency', LOCAL_DIGEST_LIMITS.concurrency);
 const selected = (values.scenarios ?? 'discovery,full,rescan,reload,lookups,camera').split(',');
 const corpusRoot = path.resolve(values['corpus-dir'] ?? path.join(here, '..', '.bench-cache'));
 

@@ -33,7 +33,7 @@ export function buildProgram(onExit: (code: number) => void): Command {
     )
     .option(
       '--concurrency <n>',
-      'images digested at once (default: one per core locally, 8 remote)',
+      'images digested at once (default: one per core plus one locally, 8 remote)',
       positiveInteger,
     )
     .option(
