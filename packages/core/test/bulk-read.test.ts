@@ -1,6 +1,12 @@
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
-import { selectEntryArrays, selectEntryColumns } from '../src/catalog/bulk-read.js';
+import {
+  readListing,
+  selectEntryArrays,
+  selectEntryColumns,
+  writeListing,
+} from '../src/catalog/bulk-read.js';
+import { ENTRY_COLUMN_LIST, entryFromArray, entryFromColumns } from '../src/catalog/entry-row.js';
 import { createSchema } from '../src/catalog/schema.js';
 
 /** 12,345 entries: more than two chunks of 5,000, so every chunk boundary is crossed. */
@@ -57,5 +63,72 @@ describe('bulk reads of the entries table', () => {
     const all = chunks.flatMap(([path, size]) => path!.map((p, i) => [p, size![i]]));
     expect(all.map(([p]) => p).sort()).toEqual(paths);
     for (const [path, size] of all) expect(`p${size}.jpg`).toBe((path as string).split('/')[1]);
+  });
+
+  describe('the stored listing', () => {
+    const listed = (db: Database.Database) => readListing(db, ENTRY_COLUMN_LIST, entryFromColumns);
+    const fromRows = (db: Database.Database) =>
+      [...selectEntryArrays(db, ENTRY_COLUMN_LIST, none)].flat().map(entryFromArray);
+    const withListing = () => {
+      const made = catalogDb();
+      writeListing(made.db, ENTRY_COLUMN_LIST);
+      return made;
+    };
+
+    test('holds every entry, in path order, equal to the rows it was written from', () => {
+      const { db, paths } = withListing();
+      expect(db.prepare('SELECT chunk, rows FROM listing ORDER BY chunk').raw(true).all()).toEqual([
+        [0, 5_000],
+        [1, 5_000],
+        [2, 2_345],
+      ]);
+      const entries = listed(db)!;
+      expect(entries.map((e) => e.path)).toEqual(paths);
+      expect(entries).toEqual(fromRows(db));
+      expect(entries.filter((e) => e.starred).length).toBe(4_115);
+    });
+
+    test('is written again from scratch, so it follows the rows', () => {
+      const { db } = withListing();
+      db.prepare('DELETE FROM entries WHERE path > ?').run('d3');
+      db.prepare(
+        `UPDATE entries SET starred = 1, status = 'failed', reason = 'bad' WHERE path = 'd0/p0.jpg'`,
+      ).run();
+      writeListing(db, ENTRY_COLUMN_LIST);
+      const entries = listed(db)!;
+      expect(entries).toEqual(fromRows(db));
+      expect(entries[0]).toMatchObject({ path: 'd0/p0.jpg', starred: true, status: 'failed', reason: 'bad' });
+    });
+
+    test('is not used when absent, or when it does not describe the entries', () => {
+      const tampered = (sql: string, ...params: unknown[]) => {
+        const { db } = withListing();
+        db.prepare(sql).run(...params);
+        return listed(db);
+      };
+      // Each case is a listing a damaged or hostile snapshot could carry.
+      expect(tampered('DROP TABLE listing')).toBeUndefined();
+      expect(tampered('DELETE FROM listing WHERE chunk = 2')).toBeUndefined();
+      expect(tampered(`DELETE FROM entries WHERE path = 'd0/p0.jpg'`)).toBeUndefined();
+      expect(tampered('UPDATE listing SET rows = rows + 1 WHERE chunk = 1')).toBeUndefined();
+      expect(tampered(`UPDATE listing SET json = substr(json, 2) WHERE chunk = 0`)).toBeUndefined();
+      expect(tampered(`UPDATE listing SET json = '{}' WHERE chunk = 0`)).toBeUndefined();
+      expect(
+        tampered(`UPDATE listing SET json = json_remove(json, '$[13]') WHERE chunk = 0`),
+      ).toBeUndefined();
+      expect(
+        tampered(`UPDATE listing SET json = json_set(json, '$[0][7]', 5) WHERE chunk = 0`),
+      ).toBeUndefined();
+      // Chunks in reverse order: each is valid on its own, but paths no longer ascend.
+      expect(tampered('UPDATE listing SET chunk = -chunk')).toBeUndefined();
+      // A path repeated in place of the next one.
+      expect(
+        tampered(
+          `UPDATE listing SET json = json_set(json, '$[0][1]', json_extract(json, '$[0][0]')) WHERE chunk = 0`,
+        ),
+      ).toBeUndefined();
+      // The untampered listing passes the same checks.
+      expect(tampered('UPDATE listing SET rows = rows')?.length).toBe(12_345);
+    });
   });
 });

@@ -17,12 +17,12 @@ type Where = { sql: string[]; params: (string | number)[] };
  * stepping the key. A `LIMIT` subquery instead copies every column of every row through a
  * co-routine: 100k entries took 175-200 ms to list that way, against 155-173 ms by range.
  */
-function* jsonChunks(
+function* jsonTexts(
   db: Database.Database,
   aggregate: string,
   where: Where,
   page: { after?: string; limit?: number },
-): Generator<unknown> {
+): Generator<[json: string, rows: number]> {
   const filtered = (...terms: string[]) => [...where.sql, ...terms].join(' AND ');
   const chunkEnd = db
     .prepare(`SELECT path FROM entries WHERE ${filtered('path > ?')} ORDER BY path LIMIT 1 OFFSET ?`)
@@ -41,13 +41,26 @@ function* jsonChunks(
     const [json, count] = (
       end === undefined ? lastChunk.get(...where.params, after) : chunk.get(...where.params, after, end)
     ) as [string, number];
-    if (count > 0) yield JSON.parse(json);
+    if (count > 0) yield [json, count];
     // Fewer than `size` rows were left: the last chunk held them all.
     if (end === undefined) return;
     after = end;
     left -= count;
   }
 }
+
+function* jsonChunks(
+  db: Database.Database,
+  aggregate: string,
+  where: Where,
+  page: { after?: string; limit?: number },
+): Generator<unknown> {
+  for (const [json] of jsonTexts(db, aggregate, where, page)) yield JSON.parse(json);
+}
+
+const rowArrays = (columns: readonly string[]) => `json_group_array(json_array(${columns.join(', ')}))`;
+const columnArrays = (columns: readonly string[]) =>
+  `json_array(${columns.map((column) => `json_group_array(${column})`).join(', ')})`;
 
 /**
  * Reads `entries` rows as arrays of `columns`, in path order, a chunk of rows at a time; `columns`
@@ -59,7 +72,7 @@ export function* selectEntryArrays(
   where: Where,
   page: { after?: string; limit?: number } = {},
 ): Generator<unknown[][]> {
-  for (const chunk of jsonChunks(db, `json_group_array(json_array(${columns.join(', ')}))`, where, page)) {
+  for (const chunk of jsonChunks(db, rowArrays(columns), where, page)) {
     const rows = chunk as unknown[][];
     // The aggregate sees the subquery's rows in path order; should a future SQLite feed them in
     // another order, sort rather than return a misordered list.
@@ -83,6 +96,65 @@ export function* selectEntryColumns(
   db: Database.Database,
   columns: readonly string[],
 ): Generator<unknown[][]> {
-  const aggregate = `json_array(${columns.map((column) => `json_group_array(${column})`).join(', ')})`;
-  for (const chunk of jsonChunks(db, aggregate, { sql: [], params: [] }, {})) yield chunk as unknown[][];
+  for (const chunk of jsonChunks(db, columnArrays(columns), { sql: [], params: [] }, {}))
+    yield chunk as unknown[][];
+}
+
+/**
+ * Fills the `listing` table with every `entries` row, in chunks of rows in path order, each stored as
+ * one JSON array per column (`columns`, which must start with `path`). Column arrays parse faster
+ * than an array per row: fewer, longer arrays for V8 to build and collect (100k entries parsed and
+ * shaped in 75 ms against 86 ms). Run just before a snapshot is serialised: the text is a pure
+ * function of `entries`, so equal catalogs still give equal bytes.
+ */
+export function writeListing(db: Database.Database, columns: readonly string[]): void {
+  const insert = db.prepare('INSERT INTO listing (chunk, rows, json) VALUES (?, ?, ?)');
+  db.transaction(() => {
+    db.exec('DELETE FROM listing');
+    let chunk = 0;
+    // A range of the primary key is read in key order, so the columns come in path order; should a
+    // future SQLite feed them otherwise, readListing rejects the listing and nothing worse happens.
+    for (const [json, rows] of jsonTexts(db, columnArrays(columns), { sql: [], params: [] }, {}))
+      insert.run(chunk++, rows, json);
+  })();
+}
+
+/**
+ * Every `entries` row, in path order, read from the `listing` table: `fromColumns(chunk, i)` makes
+ * row `i` of a chunk of column arrays (in the order `writeListing` was given `columns`). Undefined
+ * when the table is absent or does not describe `entries`. It comes from a snapshot, so it is checked
+ * like any untrusted input: each chunk must hold one array per column, each as long as the row count
+ * it claims; paths must be text and ascend; and the total must be the number of entries. A listing
+ * that fails is not used, and nothing is lost: the caller reads `entries` instead.
+ */
+export function readListing<T>(
+  db: Database.Database,
+  columns: readonly string[],
+  fromColumns: (chunk: readonly unknown[][], row: number) => T,
+): T[] | undefined {
+  const present = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'listing'`).get();
+  if (!present) return undefined;
+  const entries: T[] = [];
+  let previousPath = '';
+  const chunks = db.prepare('SELECT json, rows FROM listing ORDER BY chunk').raw(true);
+  for (const [json, rows] of chunks.iterate() as IterableIterator<[unknown, unknown]>) {
+    if (typeof json !== 'string') return undefined;
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(json);
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(chunk) || chunk.length !== columns.length) return undefined;
+    if (!chunk.every((column) => Array.isArray(column) && column.length === rows)) return undefined;
+    const paths = chunk[0] as unknown[];
+    for (let row = 0; row < paths.length; row++) {
+      const path = paths[row];
+      if (typeof path !== 'string' || path <= previousPath) return undefined;
+      previousPath = path;
+      entries.push(fromColumns(chunk, row));
+    }
+  }
+  const count = db.prepare('SELECT count(*) FROM entries').pluck().get() as number;
+  return entries.length === count ? entries : undefined;
 }

@@ -17,19 +17,20 @@ import { detectImageKind } from '../image-kind.js';
 import { metadataDocumentSchema } from '../metadata.js';
 import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
-import { selectEntryArrays } from './bulk-read.js';
+import { readListing, selectEntryArrays, writeListing } from './bulk-read.js';
 import {
   type CatalogEntry,
   ENTRY_COLUMN_LIST,
   ENTRY_COLUMNS,
   type EntryRow,
   entryFromArray,
+  entryFromColumns,
 } from './entry-row.js';
 import { CatalogEvents } from './events.js';
 import { inspectStores, type StoreReport } from './inspect.js';
 import { DEFAULT_RETENTION } from './pointer.js';
 import { isRacy, planScan, RACY_MTIME, type ReadFile, type ScanPlan } from './scan-plan.js';
-import { createSchema, hardenDatabase, readVersionTable } from './schema.js';
+import { createSchema, hardenDatabase, readVersionTable, upgradeSchema } from './schema.js';
 import { mirrorStore, rootStore, type SnapshotStore } from './snapshot-store.js';
 import {
   type LoadedSnapshot,
@@ -213,6 +214,16 @@ export class Catalog {
 
   /** Entries in path order, without touching the photos. Use `limit` and `after` to page. */
   list(options: ListOptions = {}): CatalogEntry[] {
+    const whole =
+      !options.directory &&
+      options.starred === undefined &&
+      options.kind === undefined &&
+      options.after === undefined &&
+      options.limit === undefined;
+    if (whole && this.working.listingIsCurrent) {
+      const listed = readListing(this.db, ENTRY_COLUMN_LIST, entryFromColumns);
+      if (listed) return listed;
+    }
     const entries: CatalogEntry[] = [];
     const page = { ...(options.after !== undefined ? { after: options.after } : {}), limit: options.limit };
     for (const rows of selectEntryArrays(this.db, ENTRY_COLUMN_LIST, this.listFilters(options), page))
@@ -640,6 +651,12 @@ export class Catalog {
     warnings: string[];
   }> {
     const mirror = this.cache.mirrorDir(this.rootUri);
+    if (!this.working.listingIsCurrent) {
+      const db = await this.working.writable();
+      upgradeSchema(db);
+      writeListing(db, ENTRY_COLUMN_LIST);
+      this.working.listingRebuilt();
+    }
     const snapshot = await serializeSnapshot(this.db, mirror);
     const { catalogMd5 } = snapshot;
     let result: Awaited<ReturnType<typeof publishSnapshot>>;

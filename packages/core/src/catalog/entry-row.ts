@@ -67,6 +67,27 @@ export function entryFromArray(row: unknown[]): CatalogEntry {
   };
 }
 
+/** Row `i` of a chunk of columns (see readListing), as a `CatalogEntry`; the same mapping as `entryFromArray`. */
+export function entryFromColumns(columns: readonly unknown[][], i: number): CatalogEntry {
+  const ok = columns[12]![i] === 'ok';
+  return {
+    path: columns[0]![i] as string,
+    fastPhotoKey: columns[1]![i] as string,
+    size: columns[2]![i] as number,
+    mtimeMs: columns[3]![i] as number,
+    etag: columns[4]![i] as string | null,
+    externalId: columns[5]![i] as string | null,
+    photoMd5: columns[6]![i] as string | null,
+    kind: columns[7]![i] as EntryKind,
+    takenAt: columns[8]![i] as string | null,
+    width: columns[9]![i] as number | null,
+    height: columns[10]![i] as number | null,
+    starred: columns[11]![i] === 1,
+    status: ok ? 'ok' : 'failed',
+    reason: ok ? null : (columns[13]![i] as string | null),
+  };
+}
+
 export function entryToRow(entry: CatalogEntry): EntryRow {
   return {
     path: entry.path,

@@ -1,8 +1,24 @@
 import type Database from 'better-sqlite3';
 import { PhotolalaError } from '../errors.js';
 
-export const SCHEMA_VERSION = 1;
+/**
+ * 2 added the `listing` table. Version 1 snapshots still load (their listing is built when the
+ * catalog is next published); older readers refuse version 2 and rebuild.
+ */
+export const SCHEMA_VERSION = 2;
+const OLDEST_READABLE_VERSION = 1;
 export const GENERATOR = '@photolala/core';
+
+/**
+ * The whole of `entries`, as JSON texts of a few thousand rows each, written just before a snapshot
+ * is serialised (see bulk-read.ts). Reloading a catalog lists it from here: parsing stored JSON is
+ * about twice as fast as having SQLite build the same JSON from the rows.
+ */
+const LISTING_TABLE = `CREATE TABLE listing (
+    chunk INTEGER PRIMARY KEY,
+    rows INTEGER NOT NULL,
+    json TEXT NOT NULL
+  )`;
 
 /**
  * Tables are WITHOUT ROWID and keyed by content (path, photo-md5), so `VACUUM INTO` writes rows in
@@ -30,6 +46,7 @@ const SCHEMA = [
   `CREATE INDEX entries_by_photo_md5 ON entries(photo_md5)`,
   `CREATE INDEX entries_by_external_id ON entries(external_id)`,
   `CREATE TABLE metadata (photo_md5 TEXT PRIMARY KEY, document TEXT NOT NULL) WITHOUT ROWID`,
+  LISTING_TABLE,
   `CREATE TABLE star_queue (
     seq INTEGER PRIMARY KEY,
     operation TEXT NOT NULL,
@@ -41,7 +58,7 @@ const SCHEMA = [
   )`,
 ];
 
-const EXPECTED_OBJECTS = new Set([
+const VERSION_1_OBJECTS = [
   'table:version',
   'table:entries',
   'table:metadata',
@@ -49,6 +66,12 @@ const EXPECTED_OBJECTS = new Set([
   'index:entries_by_fast_photo_key',
   'index:entries_by_photo_md5',
   'index:entries_by_external_id',
+];
+
+/** The tables and indexes of each readable schema version, exactly. */
+const EXPECTED_OBJECTS = new Map<unknown, Set<string>>([
+  ['1', new Set(VERSION_1_OBJECTS)],
+  ['2', new Set([...VERSION_1_OBJECTS, 'table:listing'])],
 ]);
 
 /**
@@ -88,13 +111,32 @@ export function validateSchema(db: Database.Database): void {
     type: string;
     name: string;
   }[];
-  for (const { type, name } of objects) {
-    if (!EXPECTED_OBJECTS.has(`${type}:${name}`)) throw corrupt(`unexpected ${type} ${JSON.stringify(name)}`);
-  }
-  if (objects.length !== EXPECTED_OBJECTS.size) throw corrupt('tables are missing');
+  // The version table is read first, so it must be there before anything is read from it.
+  if (!objects.some((o) => o.type === 'table' && o.name === 'version')) throw corrupt('tables are missing');
   const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
-  if (version !== String(SCHEMA_VERSION))
-    throw corrupt(`schema version ${String(version)}, expected ${SCHEMA_VERSION}`);
+  const expected = EXPECTED_OBJECTS.get(version);
+  if (!expected) {
+    throw corrupt(
+      `schema version ${String(version)}, expected ${OLDEST_READABLE_VERSION} to ${SCHEMA_VERSION}`,
+    );
+  }
+  for (const { type, name } of objects) {
+    if (!expected.has(`${type}:${name}`)) throw corrupt(`unexpected ${type} ${JSON.stringify(name)}`);
+  }
+  if (objects.length !== expected.size) throw corrupt('tables are missing');
+}
+
+/**
+ * Brings a writable working database of an older readable version to the current schema; the next
+ * snapshot is then written in it.
+ */
+export function upgradeSchema(db: Database.Database): void {
+  const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
+  if (version === String(SCHEMA_VERSION)) return;
+  db.transaction(() => {
+    if (version === '1') db.exec(LISTING_TABLE);
+    db.prepare(`UPDATE version SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
+  })();
 }
 
 export function readVersionTable(db: Database.Database): Record<string, string> {

@@ -258,14 +258,38 @@ function openSnapshotFile(file: string): Database.Database {
  * only browsed never makes one.
  */
 export class WorkingDatabase {
+  /**
+   * The connection's `total_changes()` when its `listing` table last described `entries`; undefined
+   * when it never did. Any write through the connection moves the count on, so a stale listing is
+   * never read, at worst rebuilt when it was still right.
+   */
+  private listingAtChanges: number | undefined;
+
   constructor(
     private current: Database.Database,
     private snapshotFile: string | undefined,
     readonly workFile: string,
-  ) {}
+  ) {
+    // A snapshot is written with its listing just rebuilt, and nothing has been written since.
+    this.listingAtChanges = snapshotFile !== undefined ? this.totalChanges() : undefined;
+  }
 
   get db(): Database.Database {
     return this.current;
+  }
+
+  /** Whether the `listing` table (if there is one) still describes `entries`. */
+  get listingIsCurrent(): boolean {
+    return this.listingAtChanges !== undefined && this.listingAtChanges === this.totalChanges();
+  }
+
+  /** Records that the `listing` table was just rebuilt from `entries`. */
+  listingRebuilt(): void {
+    this.listingAtChanges = this.totalChanges();
+  }
+
+  private totalChanges(): number {
+    return this.current.prepare('SELECT total_changes()').pluck().get() as number;
   }
 
   /** The database, writable: copied from the snapshot on first use. */
@@ -274,9 +298,12 @@ export class WorkingDatabase {
       await fsp.copyFile(this.snapshotFile, this.workFile);
       const db = openWorkingFile(this.workFile);
       hardenDatabase(db);
+      const listingWasCurrent = this.listingIsCurrent;
       this.current.close();
       this.current = db;
       this.snapshotFile = undefined;
+      // A byte copy of the snapshot, on a connection of its own: its count starts again.
+      this.listingAtChanges = listingWasCurrent ? this.totalChanges() : undefined;
     }
     return this.current;
   }
