@@ -4,13 +4,8 @@ import { hash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import {
-  type CatalogEventMap,
-  type EnumerateOptions,
-  openCatalog,
-  planScan,
-  type RootSource,
-} from '@photolala/core';
+import { type CatalogEventMap, openCatalog, planScan } from '@photolala/core';
+import { countingSource } from '@photolala/core/testing';
 import sharp from 'sharp';
 
 interface Args {
@@ -57,28 +52,6 @@ function minimalHeadLoop(root: string): number {
     }
   }
   return files;
-}
-
-function countingSource(source: RootSource) {
-  let opened = 0;
-  const wrapped = Object.assign(Object.create(source) as RootSource, {
-    // Heads read along with the listing are files opened too.
-    async *enumerate(options?: EnumerateOptions) {
-      for await (const entry of source.enumerate(options)) {
-        if (entry.head) opened++;
-        yield entry;
-      }
-    },
-    readHead: (p: string, n: number) => {
-      opened++;
-      return source.readHead(p, n);
-    },
-    readAll: (p: string) => {
-      opened++;
-      return source.readAll(p);
-    },
-  });
-  return { source: wrapped, opened: () => opened };
 }
 
 const emptyLookup = { byPath: () => undefined, see: () => undefined, unseenPaths: () => [] as string[] };
@@ -162,7 +135,7 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       );
       const seen = new Set<string>();
       await planScan(
-        counted.source,
+        counted,
         {
           byPath: (p) => rows.get(p),
           see: (p) => {

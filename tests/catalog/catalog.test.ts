@@ -206,6 +206,16 @@ describe('update detection', () => {
     expect(source.askedHeadBytes).toEqual([undefined]);
     expect(source.listedHeads.size).toBe(0);
     expect(source.fulls.get('moved.jpg') ?? 0).toBe(0);
+    // Three photos opened once each, by their heads alone (4 KiB or less, so the head is the whole
+    // file): the new one, the changed one and the moved one. Everything else read is the catalog's.
+    expect(Object.fromEntries(source.heads)).toEqual({
+      'new.jpg': 1,
+      '2024/01/img_0.jpg': 1,
+      'moved.jpg': 1,
+    });
+    const catalogReads = [...source.fulls].filter(([p]) => p.startsWith('.photolala.'));
+    expect(catalogReads.length).toBe(source.fulls.size);
+    expect(source.opened()).toBe(3 + catalogReads.reduce((sum, [, reads]) => sum + reads, 0));
     // The moved photo keeps its digest and its star.
     const moved = catalog.get('moved.jpg');
     expect(moved).toMatchObject({

@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EnumerateOptions, RootSource } from '@photolala/core';
 import sharp from 'sharp';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/real/', import.meta.url));
@@ -32,41 +31,4 @@ export async function syntheticJpeg(seed: number, width = 64, height = 48): Prom
     .toBuffer();
 }
 
-/**
- * Wraps a real source and counts how often each path is read, to prove unchanged files are not:
- * `heads` counts `readHead` calls, `listedHeads` the heads the source read along with its listing
- * (asked for with `headBytes`, which `askedHeadBytes` records per enumeration).
- */
-export function countingSource(source: RootSource): RootSource & {
-  heads: Map<string, number>;
-  listedHeads: Map<string, number>;
-  fulls: Map<string, number>;
-  askedHeadBytes: (number | undefined)[];
-} {
-  const heads = new Map<string, number>();
-  const listedHeads = new Map<string, number>();
-  const fulls = new Map<string, number>();
-  const askedHeadBytes: (number | undefined)[] = [];
-  const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
-  return Object.assign(Object.create(source) as RootSource, {
-    heads,
-    listedHeads,
-    fulls,
-    askedHeadBytes,
-    async *enumerate(options?: EnumerateOptions) {
-      askedHeadBytes.push(options?.headBytes);
-      for await (const entry of source.enumerate(options)) {
-        if (entry.head) bump(listedHeads, entry.path);
-        yield entry;
-      }
-    },
-    readHead: (p: string, n: number) => {
-      bump(heads, p);
-      return source.readHead(p, n);
-    },
-    readAll: (p: string) => {
-      bump(fulls, p);
-      return source.readAll(p);
-    },
-  });
-}
+export { countingSource } from '@photolala/core/testing';

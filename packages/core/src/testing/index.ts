@@ -5,3 +5,4 @@ export {
   runRootSourceConformance,
   type TestFunction,
 } from './conformance.js';
+export { type CountingSource, countingSource } from './counting-source.js';
