@@ -398,7 +398,7 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
 
   /**
    * `writeAtomic` with the bytes streamed from a local file, 64 KiB WRITEs a few at a time, so a
-   * catalog snapshot (about 70 MB for 100k photos) never sits in memory whole.
+   * catalog snapshot (about 88 MB for 100k photos) never sits in memory whole.
    */
   const writeAtomicFromFile = (path: string, localFile: string): Promise<void> =>
     replaceThroughTemp(path, async (temp) => {

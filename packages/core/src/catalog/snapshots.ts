@@ -254,7 +254,7 @@ function openSnapshotFile(file: string): Database.Database {
 
 /**
  * The catalog's database: the loaded snapshot itself, read-only, until the first write copies it to
- * a disposable working file. Loading 100k entries then costs no 70 MB copy, and a catalog that is
+ * a disposable working file. Loading 100k entries then costs no 88 MB copy, and a catalog that is
  * only browsed never makes one.
  */
 export class WorkingDatabase {
@@ -341,7 +341,7 @@ export interface SerializedSnapshot {
 /**
  * Serialises the working database with `VACUUM INTO` into a temp file in `tempDir`: rows in key
  * order, so equal content gives equal bytes. The file is hashed as a stream and never read into
- * memory whole (a catalog of 100k photos is about 70 MB).
+ * memory whole (a catalog of 100k photos is about 88 MB).
  */
 export async function serializeSnapshot(db: Database.Database, tempDir: string): Promise<SerializedSnapshot> {
   await fsp.mkdir(tempDir, { recursive: true });
@@ -372,7 +372,7 @@ async function holdsGoodCopy(
 ): Promise<boolean> {
   const fingerprint = await store.fingerprint(md5).catch(() => undefined);
   if (await verified?.isVerified(store.name, md5, fingerprint)) return true;
-  // Hashed as it streams: a snapshot of 100k photos is about 70 MB.
+  // Hashed as it streams: a snapshot of 100k photos is about 88 MB.
   const copy = await store.copySnapshot(md5, undefined, size).catch(() => undefined);
   if (copy?.md5 !== md5) return false;
   await verified?.remember(store.name, md5, fingerprint);

@@ -23,7 +23,7 @@ type Records = z.infer<typeof recordsSchema>;
  * Which snapshot copies have been hashed and found to match their names, with the stat fingerprint
  * each copy had then (size and mtime, plus inode and ctime for local files, or the ETag).
  *
- * Hashing a 100k-entry snapshot reads 70 MB, which took longer than everything else a reload does.
+ * Hashing a 100k-entry snapshot reads 88 MB, which took longer than everything else a reload does.
  * A copy whose fingerprint is unchanged since it was hashed (or written by this catalog) is trusted
  * without reading it again: the same trust a rescan gives a photo's size and mtime. Any change to
  * the file, including a rewrite in place, a truncation or a replacement, changes the fingerprint,
