@@ -2,7 +2,6 @@ import { copyFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/prom
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import {
-  type Catalog,
   type CatalogEventMap,
   type EnumerateOptions,
   md5Hex,
@@ -15,15 +14,11 @@ import {
   snapshotFileName,
 } from '@photolala/core';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
+import { cleanupAfterEach } from '../support/catalog.js';
 import { countingSource, FIXTURES, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
 
-const cleanup: string[] = [];
-const open: Catalog[] = [];
-afterEach(async () => {
-  for (const c of open.splice(0)) await c.close().catch(() => {});
-  for (const dir of cleanup.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const { cleanup, opened: open } = cleanupAfterEach();
 
 async function makeRoot(count = 4): Promise<{ root: string; cacheDir: string }> {
   const root = await tempDir('root');

@@ -1,17 +1,13 @@
-import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import { type Catalog, md5Hex, openCatalog } from '@photolala/core';
-import { afterEach, describe, expect, test } from 'vitest';
+import { md5Hex, openCatalog } from '@photolala/core';
+import { describe, expect, test } from 'vitest';
+import { cleanupAfterEach } from '../support/catalog.js';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
 
 const TICK_MS = 2000;
-const cleanup: string[] = [];
-const opened: Catalog[] = [];
-afterEach(async () => {
-  for (const c of opened.splice(0)) await c.close();
-  for (const dir of cleanup.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const { cleanup, opened } = cleanupAfterEach();
 
 /** A root on a (simulated) FAT/SMB mount: mtimes are whole 2-second ticks, as such file systems store them. */
 async function coarseRoot(files: Record<string, Buffer>, mtimeMs: number) {

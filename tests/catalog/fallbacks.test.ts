@@ -1,4 +1,4 @@
-import { chmod, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import {
@@ -9,19 +9,11 @@ import {
   parsePointer,
   snapshotFileName,
 } from '@photolala/core';
-import { afterEach, describe, expect, test } from 'vitest';
-import { scannedRoot } from '../support/catalog.js';
+import { describe, expect, test } from 'vitest';
+import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
 import { syntheticJpeg } from '../support/fs.js';
 
-const cleanup: string[] = [];
-const opened: Catalog[] = [];
-afterEach(async () => {
-  for (const c of opened.splice(0)) await c.close().catch(() => {});
-  for (const dir of cleanup.splice(0)) {
-    await chmod(dir, 0o755).catch(() => {});
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+const { cleanup, opened } = cleanupAfterEach();
 
 /** A root scanned twice (so it has an older and a newer snapshot), with its mirror. */
 const scannedTwice = () => scannedRoot(cleanup, { twice: true });

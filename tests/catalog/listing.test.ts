@@ -1,8 +1,7 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import {
-  type Catalog,
   formatPointer,
   md5Hex,
   openCatalog,
@@ -12,16 +11,11 @@ import {
   snapshotFileName,
 } from '@photolala/core';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, test } from 'vitest';
-import { scannedRoot } from '../support/catalog.js';
+import { describe, expect, test } from 'vitest';
+import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
 import { tempDir } from '../support/fs.js';
 
-const cleanup: string[] = [];
-const opened: Catalog[] = [];
-afterEach(async () => {
-  for (const c of opened.splice(0)) await c.close().catch(() => {});
-  for (const dir of cleanup.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const { cleanup, opened } = cleanupAfterEach();
 
 async function reopen(root: string, cacheDir: string) {
   const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });

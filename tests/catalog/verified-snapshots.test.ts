@@ -3,13 +3,10 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLocalSource } from '@photolala/backend-local';
 import { md5Hex, openCatalog, POINTER_FILE, snapshotFileName, VERIFIED_FILE } from '@photolala/core';
-import { afterEach, describe, expect, test } from 'vitest';
-import { scannedRoot } from '../support/catalog.js';
+import { describe, expect, test } from 'vitest';
+import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
 
-const cleanup: string[] = [];
-afterEach(async () => {
-  for (const dir of cleanup.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const { cleanup } = cleanupAfterEach();
 
 /** Longer than FINGERPRINT_SETTLE_MS: copies changed before this are old enough to be remembered. */
 const settle = () => sleep(2100);

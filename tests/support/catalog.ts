@@ -1,8 +1,29 @@
-import { writeFile } from 'node:fs/promises';
+import { chmod, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import { openCatalog, PhotoCache } from '@photolala/core';
+import { type Catalog, openCatalog, PhotoCache } from '@photolala/core';
+import { afterEach } from 'vitest';
 import { syntheticJpeg, tempDir, writeTree } from './fs.js';
+
+/**
+ * What a test file opens and makes, undone after each test: push catalogs to `opened` and temp
+ * folders to `cleanup`. Every catalog is closed and every folder removed (its mode restored first, for
+ * tests that make one read-only) even when one close fails; the first failure then fails the test.
+ */
+export function cleanupAfterEach(): { cleanup: string[]; opened: Catalog[] } {
+  const cleanup: string[] = [];
+  const opened: Catalog[] = [];
+  afterEach(async () => {
+    const failures: unknown[] = [];
+    for (const catalog of opened.splice(0)) await catalog.close().catch((error) => failures.push(error));
+    for (const dir of cleanup.splice(0)) {
+      await chmod(dir, 0o755).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    }
+    if (failures.length) throw failures[0];
+  });
+  return { cleanup, opened };
+}
 
 /**
  * A temp root holding `a.jpg` and `b/c.jpg`, catalogued and closed, with its cache folder and
