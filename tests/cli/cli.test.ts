@@ -167,7 +167,12 @@ describe('photolala CLI', () => {
     const root = await tempDir('cli-verify');
     cleanup.push(root);
     await writeTree(root, { 'a.jpg': await syntheticJpeg(11), 'b.jpg': await syntheticJpeg(12) });
-    expect((await cli('scan', root)).code).toBe(0);
+    const first = await cli('scan', root);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/added 2, .* unchanged 0, failed 0 {2}\(\d+\.\d s, new catalog\)/);
+    expect((await cli('scan', root)).stdout).toMatch(
+      /unchanged 2, failed 0 {2}\(\d+\.\d s, loaded from the root\)/,
+    );
     const ok = await cli('verify', root, '--json');
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, missing: [] });
@@ -192,6 +197,7 @@ describe('photolala CLI', () => {
     expect(rootStore.snapshots[0]).toMatchObject({ catalogMd5: pointer, state: 'hash-mismatch' });
     const snapshots = await cli('snapshots', root, '--json');
     expect(JSON.parse(snapshots.stdout)).toMatchObject({ loadedFrom: 'mirror', catalogMd5: pointer });
+    expect((await cli('scan', root)).stdout).toContain('s, loaded from the cache mirror)');
   });
 
   test('exit codes and error messages', async () => {

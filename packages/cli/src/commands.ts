@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { type Catalog, type CatalogEntry, type ScanResult, syncStarsToCloud } from '@photolala/core';
 import type { Command } from 'commander';
 import { openCloudStore } from './cloud.js';
-import { EXIT, type GlobalOptions, type OpenOptions, openRootCatalog } from './context.js';
+import { describeLoad, EXIT, type GlobalOptions, type OpenOptions, openRootCatalog } from './context.js';
 import type { Output } from './output.js';
 import { attachProgressBar } from './progress.js';
 
@@ -138,7 +138,7 @@ export function registerCommands(program: Command, run: Runner): void {
           else {
             out.result(`${result.rootUri}: ${result.entries} entries, catalog ${result.catalogMd5}`);
             out.result(
-              `  added ${result.added.length}, removed ${result.removed.length}, changed ${result.changed.length}, moved ${result.moved.length}, unchanged ${result.unchanged}, failed ${result.failed.length}  (${(result.durationMs / 1000).toFixed(1)} s, loaded from ${source})`,
+              `  added ${result.added.length}, removed ${result.removed.length}, changed ${result.changed.length}, moved ${result.moved.length}, unchanged ${result.unchanged}, failed ${result.failed.length}  (${(result.durationMs / 1000).toFixed(1)} s, ${describeLoad(source)})`,
             );
             for (const f of result.failed)
               out.result(`  ${out.paint('red', 'failed')} ${f.path}: ${f.reason}`);

@@ -1,4 +1,4 @@
-import { type Catalog, openCatalog, PhotolalaError } from '@photolala/core';
+import { type Catalog, type LoadSource, openCatalog, PhotolalaError } from '@photolala/core';
 import { openSource } from './backends.js';
 import { cloudBrowseRoot } from './cloud.js';
 import { Output } from './output.js';
@@ -54,7 +54,7 @@ export async function openRootCatalog(
   if (browse) afterRun.push(browse.close);
   const info = catalog.loadInfo;
   out.detail(
-    `catalog of ${catalog.rootUri}: loaded from ${info.source}${info.location ? ` (${info.location})` : ''}`,
+    `catalog of ${catalog.rootUri}: ${describeLoad(info.source)}${info.location ? ` (${info.location})` : ''}`,
   );
   for (const skip of info.skipped) {
     out.detail(`  skipped ${skip.store}${skip.catalogMd5 ? ` ${skip.catalogMd5}` : ''}: ${skip.reason}`);
@@ -71,6 +71,22 @@ export async function openRootCatalog(
   }
   catalog.events.on('warning', (w) => out.warn(w.message));
   return catalog;
+}
+
+/** Where a catalog came from, in words: `LoadSource` values are for scripts (`--json`). */
+export function describeLoad(source: LoadSource): string {
+  switch (source) {
+    case 'root':
+      return 'loaded from the root';
+    case 'mirror':
+      return 'loaded from the cache mirror';
+    case 'older':
+      return 'loaded from an older snapshot';
+    case 'rebuild':
+      return 'rebuilt: no snapshot was usable';
+    case 'none':
+      return 'new catalog';
+  }
 }
 
 export function outputFor(globals: GlobalOptions, json: boolean, color: boolean): Output {
