@@ -3,15 +3,16 @@ import { PhotolalaError } from '../errors.js';
 
 /**
  * 2 added the `listing` table. Version 1 snapshots still load (their listing is built when the
- * catalog is next published); older readers refuse version 2 and rebuild.
+ * catalog is next published after a change). Readers that know only version 1 refuse version 2 as
+ * invalid, so they fall back to an older version 1 snapshot the pointer still names, or rebuild.
  */
 export const SCHEMA_VERSION = 2;
 const OLDEST_READABLE_VERSION = 1;
 export const GENERATOR = '@photolala/core';
 
 /**
- * The whole of `entries`, as JSON texts of a few thousand rows each, written just before a snapshot
- * is serialised (see bulk-read.ts). Reloading a catalog lists it from here: parsing stored JSON is
+ * The whole of `entries`, as JSON texts of a few thousand rows each, rebuilt before a snapshot is
+ * serialised whenever anything was written since the last one (see bulk-read.ts). Reloading a catalog lists it from here: parsing stored JSON is
  * about twice as fast as having SQLite build the same JSON from the rows.
  */
 const LISTING_TABLE = `CREATE TABLE listing (
