@@ -289,7 +289,10 @@ describe('update detection', () => {
     const result = await catalog.scan();
     expect(result.failed).toHaveLength(1);
     expect(result.failed[0]!.path).toBe('broken.jpg');
-    expect(result.failed[0]!.reason).toMatch(/CORRUPT/);
+    // One line: libvips repeats its messages on further lines, which would break the CLI's report.
+    expect(result.failed[0]!.reason).toMatch(
+      /^CORRUPT: cannot (read image header|decode image): [^\n]*premature end of JPEG image$/i,
+    );
     expect(catalog.get('broken.jpg')).toMatchObject({ status: 'failed', photoMd5: null, kind: 'jpeg' });
     expect(catalog.get('fake.jpg')).toMatchObject({ status: 'ok', kind: 'other', photoMd5: null });
     const now = new Date();

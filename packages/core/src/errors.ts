@@ -100,9 +100,22 @@ export function isTransientFailure(reason: string | null | undefined): boolean {
   return code !== undefined && TRANSIENT_CODES.has(code as ErrorCode);
 }
 
+/** The first non-empty line of an error's message: what a one-line failure reason can hold. */
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text
+    .split('\n')
+    .map((part) => part.trim())
+    .find((part) => part !== '');
+  return line ?? (error instanceof Error ? error.name : 'unknown error');
+}
+
+/**
+ * "CODE: message" for a PhotolalaError, else the message, always on one line: a failure reason is
+ * stored in a catalog row and printed as one line of a scan's report.
+ */
 export function describeError(error: unknown): string {
   if (error instanceof PhotolalaError)
-    return `${error.code}: ${error.message.replace(/^\[photolala\] \[[^\]]*\] /, '')}`;
-  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
-  return String(error);
+    return `${error.code}: ${firstLine(error).replace(/^\[photolala\] \[[^\]]*\] /, '')}`;
+  return firstLine(error);
 }

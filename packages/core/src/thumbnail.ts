@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { PhotolalaError } from './errors.js';
+import { describeError, PhotolalaError } from './errors.js';
 import { type HeifImageList, heifImages } from './heic-decoder.js';
 import { type ImageKind, isRawKind } from './image-kind.js';
 import { findEmbeddedJpegs } from './raw-preview.js';
@@ -35,8 +35,13 @@ sharp.cache(false);
 type Sharp = ReturnType<typeof sharp>;
 type SharpMetadata = Awaited<ReturnType<Sharp['metadata']>>;
 
-const fail = (message: string, cause?: unknown) =>
-  new PhotolalaError('CORRUPT', message, { backend: 'thumbnail', cause });
+// libvips joins every message of a failed decode into one text, repeated per attempt; the first line
+// is the one that says what is wrong, and a failure reason is one line in the catalog and the CLI.
+const fail = (what: string, cause?: unknown) =>
+  new PhotolalaError('CORRUPT', cause === undefined ? what : `${what}: ${describeError(cause)}`, {
+    backend: 'thumbnail',
+    cause,
+  });
 
 function orientedSize(width: number, height: number, orientation: number) {
   return orientation >= 5 && orientation <= 8 ? { width: height, height: width } : { width, height };
@@ -79,7 +84,7 @@ async function renderWithSharp(data: Uint8Array, options: RenderOptions, explici
   try {
     meta = await image.metadata();
   } catch (cause) {
-    throw fail(`cannot read image header: ${(cause as Error).message}`, cause);
+    throw fail('cannot read image header', cause);
   }
   const storedWidth = meta.width ?? 0;
   const storedHeight = meta.height ?? 0;
@@ -104,7 +109,7 @@ async function renderWithSharp(data: Uint8Array, options: RenderOptions, explici
       ...orientedSize(storedWidth, storedHeight, orientation),
     };
   } catch (cause) {
-    throw fail(`cannot decode image: ${(cause as Error).message}`, cause);
+    throw fail('cannot decode image', cause);
   }
 }
 
@@ -120,7 +125,7 @@ async function renderHeic(data: Uint8Array, options: RenderOptions): Promise<Ren
   try {
     images = await heifImages(data);
   } catch (cause) {
-    throw fail(`cannot read HEIF container: ${(cause as Error).message}`, cause);
+    throw fail('cannot read HEIF container', cause);
   }
   try {
     const bySize = [...images].sort((a, b) => a.width * a.height - b.width * b.height);
@@ -158,7 +163,7 @@ async function renderHeic(data: Uint8Array, options: RenderOptions): Promise<Ren
     };
   } catch (cause) {
     if (cause instanceof PhotolalaError) throw cause;
-    throw fail(`cannot decode HEIF image: ${(cause as Error).message}`, cause);
+    throw fail('cannot decode HEIF image', cause);
   } finally {
     images.dispose();
   }
