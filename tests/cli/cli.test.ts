@@ -232,6 +232,11 @@ describe('photolala CLI', () => {
       /failed truncated\.jpg: CORRUPT: cannot (read image header|decode image): .*premature end/i,
     );
     expect(human.stdout).not.toMatch(/^VipsJpeg/m);
+    const listed = await cli('list', root);
+    expect(listed.stdout).toMatch(
+      /^ {2}jpeg +failed +- +truncated\.jpg {2}\(CORRUPT: cannot (read image header|decode image): [^\n]*\)$/m,
+    );
+    expect(listed.stdout).toMatch(/^ {2}jpeg +- +64x48 +ok\.jpg$/m);
   });
 
   test('a non-TTY run prints no progress bar or escape codes', async () => {

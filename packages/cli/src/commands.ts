@@ -182,10 +182,13 @@ export function registerCommands(program: Command, run: Runner): void {
             if (out.options.json) out.json(entryJson(entry));
             else {
               const star = entry.starred ? '*' : ' ';
-              const when = entry.takenAt ?? '-';
+              // A file whose digest failed has no date or size to show; it says so, and why.
+              const failed = entry.status === 'failed';
+              const when = failed ? 'failed' : (entry.takenAt ?? '-');
               const size = entry.width && entry.height ? `${entry.width}x${entry.height}` : '-';
+              const why = failed && entry.reason ? `  (${entry.reason})` : '';
               out.result(
-                `${star} ${entry.kind.padEnd(5)} ${when.padEnd(29)} ${size.padEnd(11)} ${entry.path}`,
+                `${star} ${entry.kind.padEnd(5)} ${when.padEnd(29)} ${size.padEnd(11)} ${entry.path}${why}`,
               );
             }
           }
