@@ -161,6 +161,14 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
         let kind = listing.kinds[i];
         let folderId = listing.folderIds[i] ?? null;
         const failed = failedStats.get(i);
+        if (kind === EntryKind.gone) {
+          // Node decodes names as UTF-8, so a name in another encoding (a Latin-1 "café" from an old
+          // camera or share) arrives with U+FFFD in place of its bytes and names no file: stat says
+          // ENOENT, as for a file deleted meanwhile. Paths are text throughout the contract, so such
+          // a file cannot be cataloged; it is reported rather than silently left out.
+          if (rawName.includes('\uFFFD')) report(childRel, undecodableName(childRel), 'list folder');
+          continue;
+        }
         if (kind === EntryKind.link) {
           const target = followLink(childAbs(), childRel);
           if (!target) continue;
@@ -198,6 +206,14 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
       if (batch.length > 0) yield batch;
       // The caller has asked for the entry after this folder's last: its heads are spent.
       window.spent(listing);
+    }
+
+    function undecodableName(childRel: string) {
+      return new PhotolalaError(
+        'INVALID_PATH',
+        'the name is not valid UTF-8 (shown with \uFFFD for the bytes that are not); rename it to catalog it',
+        { backend: BACKEND, path: childRel },
+      );
     }
 
     /** The target of a link inside the root, or undefined (reported) for one leading outside or broken. */

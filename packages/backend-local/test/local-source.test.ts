@@ -170,6 +170,35 @@ describe('backend-local', () => {
     expect(result.status).toBe(0);
   });
 
+  test('a file or folder whose name is not UTF-8 is reported, not silently left out', async () => {
+    const root = await tree({ 'ok.jpg': 'ok' });
+    // Latin-1 "café.jpg" and "été/", as an old camera card or share may hold them.
+    const latin1 = (name: string) => Buffer.from(path.join(root, name), 'latin1');
+    await writeFile(latin1('caf\u00e9.jpg'), 'cafe');
+    await mkdir(latin1('\u00e9t\u00e9'));
+    await writeFile(Buffer.concat([latin1('\u00e9t\u00e9'), Buffer.from('/inside.jpg')]), 'inside');
+    for (const headBytes of [undefined, 4096]) {
+      const source = await createLocalSource({ root });
+      const issues: EnumerateIssue[] = [];
+      const paths: string[] = [];
+      for await (const entry of source.enumerate({
+        filter: catalogFilter,
+        onIssue: (issue) => issues.push(issue),
+        ...(headBytes ? { headBytes } : {}),
+      })) {
+        paths.push(entry.path);
+      }
+      expect(paths).toEqual(['ok.jpg']);
+      const reported = issues.map((i) => [i.path, (i.error as { code?: string }).code]).sort();
+      expect(reported).toEqual([
+        ['caf\uFFFD.jpg', 'INVALID_PATH'],
+        ['\uFFFDt\uFFFD', 'INVALID_PATH'],
+      ]);
+      expect(String(issues[0]!.error)).toContain('not valid UTF-8');
+      await source.close?.();
+    }
+  });
+
   test('an unreadable subfolder is reported and enumeration goes on', async () => {
     const root = await tree({ 'ok/a.jpg': 'a', 'locked/b.jpg': 'b', 'z.jpg': 'z' });
     await chmod(root, 0o755);
