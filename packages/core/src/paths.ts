@@ -15,13 +15,15 @@ export function validateRelativePath(path: string, backend: string): string {
   };
   if (typeof path !== 'string' || path.length === 0) reject('empty');
   if (path.length > 4096) reject('too long');
+  // Every file of every scan passes here: one scan for anything suspect, and only a suspect path
+  // (or a non-ASCII one) is examined rule by rule, to name what is wrong with it.
+  if (!SUSPECT.test(path)) return path;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we reject
   if (/[\u0000-\u001f\u007f]/.test(path)) reject('control character');
   if (path.includes('\\')) reject('backslash');
   if (path.startsWith('/')) reject('absolute');
   if (/^[a-zA-Z]:/.test(path)) reject('drive letter');
-  // One scan for an empty, "." or ".." segment (this runs for every file of every scan); the loop
-  // only names the culprit.
+  // The loop names the empty, "." or ".." segment.
   if (BAD_SEGMENT.test(path))
     for (const segment of path.split('/')) {
       if (segment === '') reject('empty segment');
@@ -31,6 +33,10 @@ export function validateRelativePath(path: string, backend: string): string {
 }
 
 const BAD_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
+// What the rules below look for, in one pattern, plus non-ASCII (which needs NFC): anything but
+// printable ASCII other than a backslash, a leading "/" or drive letter, or an empty, "." or ".."
+// segment. A path it does not match is valid and already NFC.
+const SUSPECT = /[^\u0020-\u005b\u005d-\u007e]|^\/|^[a-zA-Z]:|(?:^|\/)\.{0,2}(?:\/|$)/;
 // Control characters were refused above, so "not printable ASCII" here means "not ASCII".
 const NON_ASCII = /[^\u0020-\u007e]/;
 
