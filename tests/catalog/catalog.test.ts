@@ -281,6 +281,42 @@ describe('update detection', () => {
     expect(catalog.count()).toBe(result.entries);
   });
 
+  test('a listed path the rules refuse is reported as failed, never read, never stored', async () => {
+    const { root, cacheDir } = await makeRoot(1);
+    // A real local file whose name holds a newline, and two paths a broken backend might list.
+    const photo = await syntheticJpeg(11);
+    await writeTree(root, { 'new\nline.jpg': photo, 'twin.jpg': photo });
+    const local = await createLocalSource({ root });
+    const counting = countingSource(
+      Object.assign(Object.create(local) as RootSource, {
+        async *enumerate(options?: EnumerateOptions) {
+          yield* local.enumerate(options);
+          yield { path: '../escape.jpg', size: photo.length, mtimeMs: 0 };
+          yield { path: 'cafe\u0301.jpg', size: photo.length, mtimeMs: 0 };
+        },
+      }),
+    );
+    const catalog = await openCatalog(counting, { cacheDir });
+    open.push(catalog);
+    const result = await catalog.scan();
+    expect(result.failed).toEqual([
+      { path: '../escape.jpg', reason: 'INVALID_PATH: invalid path "../escape.jpg": ".." segment' },
+      {
+        path: 'cafe\u0301.jpg',
+        reason: 'INVALID_PATH: path "cafe\u0301.jpg" is not in NFC, as listings must be',
+      },
+      { path: 'new\nline.jpg', reason: 'INVALID_PATH: invalid path "new\\nline.jpg": control character' },
+    ]);
+    // twin.jpg has the same bytes as the refused file: it is cataloged, and only under its own name.
+    expect(result.added).toEqual(['2024/01/img_0.jpg', 'notes.txt', 'twin.jpg']);
+    expect(catalog.list().map((e) => e.path)).toEqual(['2024/01/img_0.jpg', 'notes.txt', 'twin.jpg']);
+    // The catalog asked for none of them (the local source reads heads along with its listing,
+    // which is its own business).
+    for (const bad of ['../escape.jpg', 'cafe\u0301.jpg', 'new\nline.jpg']) {
+      expect([counting.heads.get(bad), counting.fulls.get(bad)], bad).toEqual([undefined, undefined]);
+    }
+  });
+
   test('a touched file with the same content is unchanged, and failures are recorded with reasons', async () => {
     const { root, cacheDir } = await makeRoot(1);
     const bytes = await readFile(path.join(FIXTURES, 'DSCN0010.jpg'));

@@ -239,6 +239,40 @@ describe('photolala CLI', () => {
     expect(listed.stdout).toMatch(/^ {2}jpeg +- +64x48 +ok\.jpg$/m);
   });
 
+  test('file names with control characters are printed as escapes, never raw', async () => {
+    const root = await tempDir('cli-names');
+    cleanup.push(root);
+    const photo = await syntheticJpeg(41);
+    await writeTree(root, {
+      'ok.jpg': photo,
+      'evil\u001b[2Jred.jpg': photo,
+      'new\nline.jpg': photo,
+      'right\u202egpj.jpg': photo,
+    });
+    // Colour forced on: the report's own red label is still painted, the names are not obeyed.
+    const scan = await runCli(['--cache-dir', cacheDir, 'scan', root], { NO_COLOR: '', FORCE_COLOR: '1' });
+    expect(scan.code).toBe(3);
+    const lines = scan.stdout.trimEnd().split('\n');
+    expect(lines.slice(2).sort()).toEqual([
+      '  \u001b[31mfailed\u001b[39m evil\\u001b[2Jred.jpg: INVALID_PATH: invalid path "evil\\u001b[2Jred.jpg": control character',
+      '  \u001b[31mfailed\u001b[39m new\\nline.jpg: INVALID_PATH: invalid path "new\\nline.jpg": control character',
+    ]);
+    // Refused names are not cataloged; a name that passes the rules but reorders text is escaped.
+    const listed = (await cli('list', root)).stdout.trimEnd().split('\n');
+    expect(listed.map((line) => line.replace(/ +/g, ' '))).toEqual([
+      ' jpeg - 64x48 ok.jpg',
+      ' jpeg - 64x48 right\\u202egpj.jpg',
+    ]);
+    // --json is for programs: the names are exact there.
+    const json = parseNdjson((await cli('list', root, '--json')).stdout).map((e) => e.path);
+    expect(json).toEqual(['ok.jpg', 'right\u202egpj.jpg']);
+    const status = await cli('status', root);
+    expect(status.stdout.split('\n').sort().slice(1)).toEqual([
+      'failed   evil\\u001b[2Jred.jpg: INVALID_PATH: invalid path "evil\\u001b[2Jred.jpg": control character',
+      'failed   new\\nline.jpg: INVALID_PATH: invalid path "new\\nline.jpg": control character',
+    ]);
+  });
+
   test('a non-TTY run prints no progress bar or escape codes', async () => {
     const root = await tempDir('cli-notty');
     cleanup.push(root);

@@ -100,8 +100,7 @@ export function registerCommands(program: Command, run: Runner): void {
               out.result(
                 `${store.uri}: uploaded ${report.uploaded.length}, already there ${report.alreadyPresent.length}, deleted ${report.deleted.length}, failed ${report.failed.length}`,
               );
-              for (const f of report.failed)
-                out.result(`  ${out.paint('red', 'failed')} ${f.key}: ${f.reason}`);
+              for (const f of report.failed) out.failure(`${f.key}: ${f.reason}`);
               if (report.catalog) out.result(`  catalog: ${store.uri}/${report.catalog.pointer}`);
             }
             return report.failed.length > 0 ? EXIT.failure : EXIT.ok;
@@ -140,8 +139,7 @@ export function registerCommands(program: Command, run: Runner): void {
             out.result(
               `  added ${result.added.length}, removed ${result.removed.length}, changed ${result.changed.length}, moved ${result.moved.length}, unchanged ${result.unchanged}, failed ${result.failed.length}  (${(result.durationMs / 1000).toFixed(1)} s, ${describeLoad(source)})`,
             );
-            for (const f of result.failed)
-              out.result(`  ${out.paint('red', 'failed')} ${f.path}: ${f.reason}`);
+            for (const f of result.failed) out.failure(`${f.path}: ${f.reason}`);
             for (const s of result.snapshots) out.detail(`  snapshot ${s}`);
           }
           return result.failed.length > 0 ? EXIT.partial : EXIT.ok;
@@ -230,7 +228,8 @@ export function registerCommands(program: Command, run: Runner): void {
       await run(this, false, (out, globals) =>
         withCatalog(root, globals, out, browseOptions(opts.user), async (catalog) => {
           const file = await catalog.metadata(id);
-          out.result(opts.print ? (await readFile(file, 'utf8')).trimEnd() : file);
+          if (opts.print) out.document((await readFile(file, 'utf8')).trimEnd());
+          else out.result(file);
           return EXIT.ok;
         }),
       );

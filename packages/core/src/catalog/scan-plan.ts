@@ -1,10 +1,31 @@
 import pLimit from 'p-limit';
 import { catalogFilter } from '../enumerate-filter.js';
-import { describeError, isPhotolalaError, isTransientFailure } from '../errors.js';
+import { describeError, isPhotolalaError, isTransientFailure, PhotolalaError } from '../errors.js';
 import { fastPhotoKey, HEAD_BYTES } from '../identity.js';
 import { type DetectedImage, detectImageKind, detectJpeg } from '../image-kind.js';
+import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
 import type { EntryRow } from './entry-row.js';
+
+/**
+ * Why a path from `enumerate` cannot enter the catalog, or undefined when it can. A listing is
+ * untrusted input: a backend may hand over a name the rules refuse (a control character in a local
+ * file name), or break the contract (a path with `..`, or not in NFC). Such a file is reported as
+ * failed and never stored, so every path in a catalog is one `validateRelativePath` accepts.
+ */
+function invalidListedPath(path: string, backend: string): string | undefined {
+  try {
+    if (validateRelativePath(path, backend) === path) return undefined;
+    return describeError(
+      new PhotolalaError('INVALID_PATH', `path ${JSON.stringify(path)} is not in NFC, as listings must be`, {
+        backend,
+        path,
+      }),
+    );
+  } catch (error) {
+    return describeError(error);
+  }
+}
 
 /** A file whose head was read: new, changed, or touched (same content, new mtime). */
 export interface ReadFile {
@@ -204,6 +225,11 @@ export async function planScan(
   })) {
     plan.discovered++;
     if (plan.discovered % 1000 === 0) options.onDiscovered?.(plan.discovered);
+    const pathProblem = invalidListedPath(entry.path, source.backend);
+    if (pathProblem) {
+      plan.failed.push({ path: entry.path, reason: pathProblem });
+      continue;
+    }
     const known = lookup.see(entry.path);
     if (known && !options.full && unchangedByStat(known, entry, mtimeResolution)) {
       plan.unchanged++;
