@@ -1,6 +1,7 @@
 export * from './atomic-file.js';
 export * from './backend-plugin.js';
 export * from './cache.js';
+export * from './cache-prune.js';
 export * from './catalog/index.js';
 export {
   type CloudObjectStore,

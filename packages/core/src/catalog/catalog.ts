@@ -170,6 +170,10 @@ export class Catalog {
     };
     const mirrorDir = cache.mirrorDir(source.uri);
     const workFile = await prepareWorkFile(mirrorDir);
+    // The mirror folder's mtime says when its root was last opened: pruneCache spares the photos of
+    // recently opened roots. A read-only cache only loses that hint.
+    const now = new Date();
+    await fsp.utimes(mirrorDir, now, now).catch(() => {});
     const verified = new VerifiedSnapshots(mirrorDir);
     const loaded = await loadNewestSnapshot(
       rootStore(source),
