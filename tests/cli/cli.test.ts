@@ -1,5 +1,6 @@
 import { copyFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { md5Hex, PhotoCache } from '@photolala/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FIXTURES, REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
@@ -271,6 +272,56 @@ describe('photolala CLI', () => {
       'failed   evil\\u001b[2Jred.jpg: INVALID_PATH: invalid path "evil\\u001b[2Jred.jpg": control character',
       'failed   new\\nline.jpg: INVALID_PATH: invalid path "new\\nline.jpg": control character',
     ]);
+  });
+
+  test('cache prune keeps the cache within a quota, and scan does with --cache-max-size', async () => {
+    const cache = await tempDir('cli-quota-cache');
+    const root = await tempDir('cli-quota-root');
+    cleanup.push(cache, root);
+    await writeTree(root, { 'a.jpg': await syntheticJpeg(51), 'b.jpg': await syntheticJpeg(52) });
+    const inCache = (...args: string[]) => runCli(['--cache-dir', cache, ...args]);
+    expect((await inCache('scan', root)).code).toBe(0);
+    // Two photos no root lists, as left by a root since deleted.
+    const photoCache = new PhotoCache(cache);
+    const orphans = ['orphan 1', 'orphan 2'].map((text) => md5Hex(Buffer.from(text)));
+    for (const md5 of orphans) {
+      await photoCache.writeThumbnail('local', md5, await syntheticJpeg(53));
+      await photoCache.writeMetadata('local', md5, { version: 1 });
+    }
+    const thumbnails = async () =>
+      (await readdir(path.join(cache, 'local/thumbnails'), { recursive: true })).filter((f) =>
+        f.endsWith('.jpg'),
+      );
+    expect(await thumbnails()).toHaveLength(4);
+
+    const dry = await inCache('cache', 'prune', '--max-size', '0', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/for 4 photos; would remove 2 \(\d+(\.\d+)? KB\)/);
+    expect(dry.stderr).toContain('still over its quota');
+    expect(await thumbnails()).toHaveLength(4);
+
+    const scan = await inCache('--cache-max-size', '1KB', 'scan', root, '--json');
+    expect(scan.code).toBe(0);
+    expect(JSON.parse(scan.stdout).cache).toMatchObject({
+      photosBefore: 4,
+      removedPhotos: 2,
+      recentRoots: 1,
+      overQuota: true,
+    });
+    // What is left is exactly the thumbnails of the root's two photos.
+    const listed = parseNdjson((await inCache('list', root, '--json')).stdout).map((e) => String(e.photoMd5));
+    expect((await thumbnails()).sort()).toEqual(listed.map((md5) => `${md5.slice(0, 2)}/${md5}.jpg`).sort());
+
+    const noQuota = await inCache('cache', 'prune');
+    expect([noQuota.code, noQuota.stderr]).toEqual([
+      2,
+      'error: no quota: give --max-size SIZE, or --cache-max-size / PHOTOLALA_CACHE_MAX_SIZE\n',
+    ]);
+    const badSize = await runCli(['--cache-dir', cache, 'cache', 'prune'], {
+      PHOTOLALA_CACHE_MAX_SIZE: '12xb',
+    });
+    expect(badSize.code).toBe(2);
+    expect(badSize.stderr).toContain("value '12xb' from env 'PHOTOLALA_CACHE_MAX_SIZE' is invalid");
   });
 
   test('a non-TTY run prints no progress bar or escape codes', async () => {

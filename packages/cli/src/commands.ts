@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Catalog, type CatalogEntry, type ScanResult, syncStarsToCloud } from '@photolala/core';
 import type { Command } from 'commander';
+import { pruneAfterScan } from './cache-quota.js';
 import { openCloudStore } from './cloud.js';
 import { describeLoad, EXIT, type GlobalOptions, type OpenOptions, openRootCatalog } from './context.js';
 import type { Output } from './output.js';
@@ -133,7 +134,8 @@ export function registerCommands(program: Command, run: Runner): void {
           } finally {
             detach();
           }
-          if (out.options.json) out.json(scanJson(result, source));
+          const cache = await pruneAfterScan(globals, out);
+          if (out.options.json) out.json({ ...scanJson(result, source), ...(cache ? { cache } : {}) });
           else {
             out.result(`${result.rootUri}: ${result.entries} entries, catalog ${result.catalogMd5}`);
             out.result(

@@ -6,6 +6,8 @@ import { Output } from './output.js';
 /** Options every command accepts (see `photolala --help`). */
 export interface GlobalOptions {
   cacheDir?: string;
+  /** The cache quota in bytes (`--cache-max-size`), enforced after each scan. */
+  cacheMaxSize?: number;
   concurrency?: number;
   quiet?: boolean;
   verbose?: boolean;

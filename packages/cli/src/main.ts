@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describeError, isPhotolalaError } from '@photolala/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { parseSize, registerCacheCommand } from './cache-quota.js';
 import { type Runner, registerCommands } from './commands.js';
 import { afterRun, EXIT, type GlobalOptions, outputFor } from './context.js';
 import { colorEnabled } from './output.js';
@@ -31,6 +32,14 @@ export function buildProgram(onExit: (code: number) => void): Command {
         'PHOTOLALA_CACHE_DIR',
       ),
     )
+    .addOption(
+      new Option(
+        '--cache-max-size <size>',
+        'keep thumbnails and metadata under SIZE (such as 5GB): each scan then removes the least recently used, sparing roots opened in the last 90 days',
+      )
+        .env('PHOTOLALA_CACHE_MAX_SIZE')
+        .argParser(parseSize),
+    )
     .option(
       '--concurrency <n>',
       'images digested at once (default: one per core plus one locally, 8 remote)',
@@ -52,6 +61,7 @@ Examples:
   $ photolala scan ~/Pictures
   $ photolala list ~/Pictures --starred --json
   $ photolala thumbnail ~/Pictures 2024/IMG_0001.JPG
+  $ photolala cache prune --max-size 5GB
 
 Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files failed.`,
     )
@@ -73,6 +83,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files 
     }
   };
   registerCommands(program, run);
+  registerCacheCommand(program, run);
   return program;
 }
 
