@@ -300,15 +300,19 @@ describe('photolala CLI', () => {
     expect(dry.stderr).toContain('still over its quota');
     expect(await thumbnails()).toHaveLength(4);
 
+    // A scan that makes no thumbnail leaves the cache alone; one that makes one prunes it.
+    const unchanged = await inCache('--cache-max-size', '1KB', 'scan', root, '--json');
+    expect([unchanged.code, JSON.parse(unchanged.stdout).cache]).toEqual([0, undefined]);
+    await writeTree(root, { 'c.jpg': await syntheticJpeg(54) });
     const scan = await inCache('--cache-max-size', '1KB', 'scan', root, '--json');
     expect(scan.code).toBe(0);
     expect(JSON.parse(scan.stdout).cache).toMatchObject({
-      photosBefore: 4,
+      photosBefore: 5,
       removedPhotos: 2,
       recentRoots: 1,
       overQuota: true,
     });
-    // What is left is exactly the thumbnails of the root's two photos.
+    // What is left is exactly the thumbnails of the root's three photos.
     const listed = parseNdjson((await inCache('list', root, '--json')).stdout).map((e) => String(e.photoMd5));
     expect((await thumbnails()).sort()).toEqual(listed.map((md5) => `${md5.slice(0, 2)}/${md5}.jpg`).sort());
 

@@ -134,7 +134,7 @@ export function registerCommands(program: Command, run: Runner): void {
           } finally {
             detach();
           }
-          const cache = await pruneAfterScan(globals, out);
+          const cache = await pruneAfterScan(globals, out, result);
           if (out.options.json) out.json({ ...scanJson(result, source), ...(cache ? { cache } : {}) });
           else {
             out.result(`${result.rootUri}: ${result.entries} entries, catalog ${result.catalogMd5}`);

@@ -35,7 +35,7 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .addOption(
       new Option(
         '--cache-max-size <size>',
-        'keep thumbnails and metadata under SIZE (such as 5GB): each scan then removes the least recently used, sparing roots opened in the last 90 days',
+        'keep thumbnails and metadata under SIZE (such as 5GB): a scan that made thumbnails then removes the least recently used, sparing roots opened in the last 90 days',
       )
         .env('PHOTOLALA_CACHE_MAX_SIZE')
         .argParser(parseSize),
