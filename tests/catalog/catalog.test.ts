@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { copyFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
@@ -315,6 +316,69 @@ describe('update detection', () => {
     for (const bad of ['../escape.jpg', 'cafe\u0301.jpg', 'new\nline.jpg']) {
       expect([counting.heads.get(bad), counting.fulls.get(bad)], bad).toEqual([undefined, undefined]);
     }
+  });
+
+  test('a scan stopped during the digest saves what is done, and the next scan does only the rest', async () => {
+    const { root, cacheDir } = await makeRoot(12);
+    const first = await openAt(root, cacheDir);
+    const controller = new AbortController();
+    first.events.on('progress', (p) => {
+      if (p.phase === 'digest' && p.digested >= 3) controller.abort();
+    });
+    const stopped = await first.scan({ signal: controller.signal });
+    const done = stopped.added.filter((p) => p.endsWith('.jpg'));
+    // Those in progress when the signal came finish: at most the concurrency plus one more.
+    expect(done.length).toBeGreaterThanOrEqual(3);
+    // notes.txt is not an image but is new too: 13 files to add in all.
+    expect(stopped.interrupted?.remaining).toBe(13 - stopped.added.length);
+    expect(stopped.digested).toBe(done.length);
+    const saved = first.list();
+    expect(saved.filter((e) => e.kind === 'jpeg').map((e) => e.path)).toEqual(done);
+    expect(saved.every((e) => e.kind !== 'jpeg' || /^[0-9a-f]{32}$/.test(e.photoMd5 ?? ''))).toBe(true);
+    expect((await rootPointer(root))[0]).toBe(stopped.catalogMd5);
+    await first.close();
+
+    const counting = countingSource(await createLocalSource({ root }));
+    const second = await openCatalog(counting, { cacheDir });
+    open.push(second);
+    expect(second.loadInfo.source).toBe('root');
+    const rest = await second.scan();
+    expect(rest.interrupted).toBeUndefined();
+    expect(rest.added.length).toBe(stopped.interrupted?.remaining);
+    expect(rest.added.some((p) => done.includes(p))).toBe(false);
+    // Only the rest was opened: the photos saved by the stopped scan were not read again.
+    const opened = new Set([
+      ...counting.heads.keys(),
+      ...counting.listedHeads.keys(),
+      ...counting.fulls.keys(),
+    ]);
+    expect([...opened].filter((p) => !p.startsWith('.photolala.')).sort()).toEqual(rest.added);
+    expect(second.count()).toBe(13);
+  });
+
+  test('a scan stopped during discovery saves nothing and rejects with the reason', async () => {
+    const { root, cacheDir } = await makeRoot(3);
+    const catalog = await openAt(root, cacheDir);
+    const controller = new AbortController();
+    catalog.events.on('progress', (p) => {
+      if (p.phase === 'discover') controller.abort(new Error('stopped by the test'));
+    });
+    const local = await createLocalSource({ root });
+    // The listing yields one file, then the signal fires: the rest of the root is never listed.
+    const source = Object.assign(Object.create(local) as RootSource, {
+      async *enumerate(options?: EnumerateOptions) {
+        for await (const entry of local.enumerate(options)) {
+          yield entry;
+          controller.abort(new Error('stopped by the test'));
+        }
+      },
+    });
+    const stoppedEarly = await openCatalog(source, { cacheDir });
+    open.push(stoppedEarly);
+    await expect(stoppedEarly.scan({ signal: controller.signal })).rejects.toThrow('stopped by the test');
+    expect(stoppedEarly.count()).toBe(0);
+    expect(existsSync(path.join(root, POINTER_FILE))).toBe(false);
+    expect(catalog.count()).toBe(0);
   });
 
   test('a touched file with the same content is unchanged, and failures are recorded with reasons', async () => {

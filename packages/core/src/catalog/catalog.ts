@@ -66,6 +66,13 @@ export interface OpenCatalogOptions {
 export interface ScanOptions {
   /** Re-read heads even when size and mtime are unchanged. */
   full?: boolean;
+  /**
+   * Stops the scan. Aborted while files are being digested, the scan takes no new file, lets those in
+   * progress finish, saves what is done (a snapshot is published) and resolves with `interrupted`
+   * set: a long first scan stopped at 90% keeps its 90%. Aborted during discovery, it saves nothing
+   * and rejects with the signal's reason, since a partial listing cannot tell a removed file from
+   * one not listed yet.
+   */
   signal?: AbortSignal;
 }
 
@@ -92,6 +99,12 @@ export interface ScanResult extends StatusResult {
   wroteNewSnapshot: boolean;
   warnings: string[];
   durationMs: number;
+  /**
+   * Set when `signal` stopped the scan during the digest: `remaining` added or changed files were
+   * not digested and are not in the catalog yet (a changed file keeps its previous entry); the next
+   * scan picks them up. The lists above name only what was done.
+   */
+  interrupted?: { remaining: number };
 }
 
 export interface ListOptions {
@@ -446,6 +459,8 @@ export class Catalog {
       const started = performance.now();
       const scanStartedMs = Date.now();
       const plan = await this.plan(options);
+      // A listing cut short by the signal would make every file not yet listed look removed.
+      if (options.signal?.aborted) throw options.signal.reason;
       // The change lists are summarised now, so each file's plan record can be dropped as soon as it
       // is digested: on a first scan of 100k files they are tens of MB that would otherwise live on.
       const summary = summarize(plan);
@@ -469,8 +484,7 @@ export class Catalog {
       // A fixed set of workers pulling from the list: no promise per file, so memory stays flat.
       let next = 0;
       const worker = async () => {
-        while (next < toDigest.length) {
-          if (options.signal?.aborted) throw options.signal.reason;
+        while (next < toDigest.length && !options.signal?.aborted) {
           const file = toDigest[next]!;
           toDigest[next++] = undefined;
           const digest = await this.digestFile(file, failed);
@@ -491,6 +505,14 @@ export class Catalog {
       };
       // One worker more than decode slots: it reads and hashes the next file while the decoders work.
       await Promise.all(Array.from({ length: Math.max(1, this.options.limits.concurrency) + 1 }, worker));
+      // Stopped early: the files never taken are left out of this scan's lists, and out of the
+      // catalog (a changed file keeps its old entry, whose stale stat makes the next scan read it).
+      const notDone = new Set<string>();
+      for (let i = next; i < toDigest.length; i++) notDone.add(toDigest[i]!.entry.path);
+      if (notDone.size > 0) {
+        summary.added = summary.added.filter((path) => !notDone.has(path));
+        summary.changed = summary.changed.filter((path) => !notDone.has(path));
+      }
       this.applyPlan(plan, stagedRows, okReason);
       this.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
       const published = await this.publish();
@@ -508,6 +530,7 @@ export class Catalog {
         wroteNewSnapshot: published.wroteNew,
         warnings: published.warnings,
         durationMs: Math.round(performance.now() - started),
+        ...(notDone.size > 0 ? { interrupted: { remaining: notDone.size } } : {}),
       };
       if (result.added.length) this.events.emit('entries-added', { paths: result.added });
       if (result.removed.length) this.events.emit('entries-removed', { paths: result.removed });
