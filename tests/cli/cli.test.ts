@@ -365,6 +365,59 @@ describe('photolala CLI', () => {
     expect([code, stderr]).toEqual([0, '']);
   });
 
+  test('Ctrl-C during a scan saves what is done; a second scan finishes the rest', async () => {
+    const root = await tempDir('cli-sigint');
+    const cache = await tempDir('cli-sigint-cache');
+    cleanup.push(root, cache);
+    // 150 PNGs of 1600x1200 (no shrink-on-load for PNG), one at a time: seconds of digest.
+    const pixels = Buffer.alloc(1600 * 1200 * 3);
+    for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
+    for (let n = 0; n < 150; n++) {
+      pixels.writeUInt16LE(n, 0);
+      await sharp(pixels, { raw: { width: 1600, height: 1200, channels: 3 } })
+        .png({ compressionLevel: 1 })
+        .toFile(path.join(root, `p${String(n).padStart(3, '0')}.png`));
+    }
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('./run-cli.js');
+    const child = spawn(process.execPath, [CLI, '--cache-dir', cache, '--concurrency', '1', 'scan', root], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    // Interrupt once the digest has begun: the first thumbnail is in the cache.
+    const thumbnails = path.join(cache, 'local', 'thumbnails');
+    for (let waited = 0; ; waited += 20) {
+      const made = await readdir(thumbnails, { recursive: true }).catch(() => [] as string[]);
+      if (made.some((f) => f.endsWith('.jpg'))) break;
+      if (waited > 60_000) throw new Error(`the scan made no thumbnail in a minute: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGINT');
+    expect(await closed).toBe(130);
+    expect(stderr).toContain('stopping: the photos in progress finish and what is done is saved');
+    const left = Number(
+      /interrupted: what was done is saved; (\d+) files are left for the next scan/.exec(stdout)?.[1],
+    );
+    const saved = Number(/added (\d+),/.exec(stdout)?.[1]);
+    expect(left).toBeGreaterThan(0);
+    expect(saved + left).toBe(150);
+
+    const listed = parseNdjson((await runCli(['--cache-dir', cache, 'list', root, '--json'])).stdout);
+    expect(listed).toHaveLength(saved);
+    const rest = await runCli(['--cache-dir', cache, 'scan', root, '--json']);
+    expect(rest.code).toBe(0);
+    expect(JSON.parse(rest.stdout)).toMatchObject({ added: left, unchanged: saved, entries: 150 });
+  });
+
   test('a third-party backend outside packages/ is loaded by scheme', async () => {
     const root = await tempDir('cli-plugin');
     cleanup.push(root);

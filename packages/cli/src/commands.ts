@@ -69,6 +69,32 @@ function scanJson(result: ScanResult, source: string) {
     durationMs: result.durationMs,
     paths: { added: result.added, removed: result.removed, changed: result.changed, moved: result.moved },
     warnings: result.warnings,
+    ...(result.interrupted ? { interrupted: result.interrupted } : {}),
+  };
+}
+
+/**
+ * Ctrl-C (or SIGTERM) during a scan: the first stops it gracefully (the photos in progress finish
+ * and what is done is saved); a second quits at once, losing only this scan's unsaved work.
+ */
+function stopOnSignal(out: Output, stopBar: () => void): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    stopBar();
+    out.warn(
+      'stopping: the photos in progress finish and what is done is saved; press Ctrl-C again to quit now',
+    );
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
   };
 }
 
@@ -128,11 +154,13 @@ export function registerCommands(program: Command, run: Runner): void {
           const source = catalog.loadInfo.source;
           const showBar = !out.options.json && !out.options.quiet && process.stderr.isTTY === true;
           const detach = showBar ? attachProgressBar(catalog, out.options.color) : () => {};
+          const stop = stopOnSignal(out, detach);
           let result: ScanResult;
           try {
-            result = await catalog.scan({ full: opts.full ?? false });
+            result = await catalog.scan({ full: opts.full ?? false, signal: stop.signal });
           } finally {
             detach();
+            stop.release();
           }
           const cache = await pruneAfterScan(globals, out, result);
           if (out.options.json) out.json({ ...scanJson(result, source), ...(cache ? { cache } : {}) });
@@ -143,7 +171,12 @@ export function registerCommands(program: Command, run: Runner): void {
             );
             for (const f of result.failed) out.failure(`${f.path}: ${f.reason}`);
             for (const s of result.snapshots) out.detail(`  snapshot ${s}`);
+            if (result.interrupted)
+              out.result(
+                `  interrupted: what was done is saved; ${result.interrupted.remaining} files are left for the next scan`,
+              );
           }
+          if (result.interrupted) return EXIT.interrupted;
           return result.failed.length > 0 ? EXIT.partial : EXIT.ok;
         }),
       );

@@ -63,7 +63,8 @@ Examples:
   $ photolala thumbnail ~/Pictures 2024/IMG_0001.JPG
   $ photolala cache prune --max-size 5GB
 
-Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files failed.`,
+Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files failed,
+130 stopped by Ctrl-C (a scan saves what it has done).`,
     )
     .exitOverride();
 

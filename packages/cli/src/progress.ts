@@ -40,7 +40,11 @@ export function attachProgressBar(catalog: Catalog, color: boolean): () => void 
       bar.update(value, payload);
     }
   });
+  // Called on Ctrl-C and again when the scan ends: only the first call does anything.
+  let detached = false;
   return () => {
+    if (detached) return;
+    detached = true;
     off();
     if (started) bar.stop();
   };
