@@ -4,7 +4,7 @@ import { md5Hex, PhotoCache } from '@photolala/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FIXTURES, REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { runCli } from './run-cli.js';
+import { runCli, startCli } from './run-cli.js';
 
 const cleanup: string[] = [];
 let cacheDir: string;
@@ -347,20 +347,12 @@ describe('photolala CLI', () => {
     for (let i = 0; i < 3000; i++) files[`d${i % 10}/file-with-a-long-name-${i}.txt`] = `${i}`;
     await writeTree(root, files);
     expect((await cli('scan', root)).code).toBe(0);
-    const { spawn } = await import('node:child_process');
-    const { CLI } = await import('./run-cli.js');
-    const child = spawn(process.execPath, [CLI, '--cache-dir', cacheDir, 'list', root], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += String(d);
-    });
+    const { child, done } = startCli(['--cache-dir', cacheDir, 'list', root]);
     const first = await new Promise<string>((resolve) =>
       child.stdout.once('data', (d) => resolve(String(d))),
     );
     child.stdout.destroy();
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    const { code, stderr } = await done;
     expect(first).toContain('file-with-a-long-name');
     expect([code, stderr]).toEqual([0, '']);
   });
@@ -378,31 +370,18 @@ describe('photolala CLI', () => {
         .png({ compressionLevel: 1 })
         .toFile(path.join(root, `p${String(n).padStart(3, '0')}.png`));
     }
-    const { spawn } = await import('node:child_process');
-    const { CLI } = await import('./run-cli.js');
-    const child = spawn(process.execPath, [CLI, '--cache-dir', cache, '--concurrency', '1', 'scan', root], {
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += String(d);
-    });
-    child.stderr.on('data', (d) => {
-      stderr += String(d);
-    });
-    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    const scan = startCli(['--cache-dir', cache, '--concurrency', '1', 'scan', root]);
     // Interrupt once the digest has begun: the first thumbnail is in the cache.
     const thumbnails = path.join(cache, 'local', 'thumbnails');
     for (let waited = 0; ; waited += 20) {
       const made = await readdir(thumbnails, { recursive: true }).catch(() => [] as string[]);
       if (made.some((f) => f.endsWith('.jpg'))) break;
-      if (waited > 60_000) throw new Error(`the scan made no thumbnail in a minute: ${stderr}`);
+      if (waited > 60_000) throw new Error(`the scan made no thumbnail in a minute: ${scan.output.stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    child.kill('SIGINT');
-    expect(await closed).toBe(130);
+    scan.child.kill('SIGINT');
+    const { code, stdout, stderr } = await scan.done;
+    expect(code).toBe(130);
     expect(stderr).toContain('stopping: the photos in progress finish and what is done is saved');
     const left = Number(
       /interrupted: what was done is saved; (\d+) files are left for the next scan/.exec(stdout)?.[1],
