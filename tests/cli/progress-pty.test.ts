@@ -1,37 +1,12 @@
-import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { afterAll, expect, test } from 'vitest';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { CLI } from './run-cli.js';
+import { CLI, inPty } from './run-cli.js';
 
 const cleanup: string[] = [];
 afterAll(async () => {
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 });
-
-/** Runs a command in a pseudo-terminal with util-linux `script`, returning everything it drew. */
-function inPty(
-  command: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qfec', command, '/dev/null'], {
-      env: { ...process.env, ...env, TERM: 'xterm-256color', COLUMNS: '120' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += String(d);
-    });
-    child.stderr.on('data', (d) => {
-      output += String(d);
-    });
-    child.on('error', (error) =>
-      reject(new Error(`cannot run \`script\` (apt-get install util-linux): ${error.message}`)),
-    );
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 test('on a terminal, scan draws a live progress bar with phase, counts, rate and ETA', async () => {
   const root = await tempDir('pty-root');

@@ -38,3 +38,27 @@ export function startCli(args: string[], env: Record<string, string> = {}) {
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return startCli(args, env).done;
 }
+
+/** Runs a command in a pseudo-terminal with util-linux `script`, returning everything it drew. */
+export function inPty(
+  command: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      env: { ...process.env, ...env, TERM: 'xterm-256color', COLUMNS: '120' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      output += String(d);
+    });
+    child.on('error', (error) =>
+      reject(new Error(`cannot run \`script\` (apt-get install util-linux): ${error.message}`)),
+    );
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}

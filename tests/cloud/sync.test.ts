@@ -6,7 +6,7 @@ import { createLocalSource } from '@photolala/backend-local';
 import { md5Hex, openCatalog } from '@photolala/core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type S3TestServer, startS3Server } from '../../packages/backend-s3/test/s3-server.js';
-import { CLI, runCli } from '../cli/run-cli.js';
+import { CLI, inPty, runCli } from '../cli/run-cli.js';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
 
 const BUCKET = 'cloud';
@@ -134,6 +134,19 @@ test('sync uploads starred photos and thumbnails, deletes unstarred ones, and th
   expect(third.deleted.sort()).toEqual([`photos/${USER}/${a}.jpg`, `thumbnails/${USER}/${a}.jpg`]);
   expect(await objectKeys(`photos/${USER}/`)).toEqual([`photos/${USER}/${b}.jpg`]);
 }, 120_000);
+
+test('on a terminal, sync draws a progress bar of the photos it has done', async () => {
+  const files: Record<string, Buffer> = {};
+  for (let i = 0; i < 4; i++) files[`bar${i}.jpg`] = await syntheticJpeg(400 + i);
+  const { root, cacheDir } = await setRoot(files, Object.keys(files));
+  const { code, output } = await inPty(
+    `${process.execPath} ${CLI} --cache-dir ${cacheDir} sync ${root} --to s3://${BUCKET} --user ${USER}`,
+    { ...env(), NO_COLOR: '' },
+  );
+  expect(code).toBe(0);
+  expect(output).toMatch(/syncing\s+\S*[█░]+\S* [0-4]\/4 photos \| \d+\/s \| ETA /);
+  expect(output).toContain('uploaded 8, already there 0, deleted 0, failed 0');
+}, 60_000);
 
 test('a sync killed midway finishes on the next run without duplicating or losing anything', async () => {
   const files: Record<string, Buffer> = {};

@@ -5,7 +5,7 @@ import { pruneAfterScan } from './cache-quota.js';
 import { openCloudStore } from './cloud.js';
 import { describeLoad, EXIT, type GlobalOptions, type OpenOptions, openRootCatalog } from './context.js';
 import type { Output } from './output.js';
-import { attachProgressBar } from './progress.js';
+import { attachProgressBar, progressBar } from './progress.js';
 
 type Action = (out: Output, globals: GlobalOptions) => Promise<number>;
 export type Runner = (command: Command, json: boolean, action: Action) => Promise<void>;
@@ -120,8 +120,16 @@ export function registerCommands(program: Command, run: Runner): void {
       await run(this, opts.json ?? false, (out, globals) =>
         withCatalog(root, globals, out, true, async (catalog) => {
           const { store, close } = await openCloudStore(opts.to);
+          const showBar = !out.options.json && !out.options.quiet && process.stderr.isTTY === true;
+          const bar = showBar ? progressBar(out.options.color, 'photos') : undefined;
           try {
-            const report = await syncStarsToCloud(catalog, store, { user: opts.user });
+            const report = await syncStarsToCloud(catalog, store, {
+              user: opts.user,
+              ...(bar
+                ? { onProgress: (done: number, total: number) => bar.update('syncing', done, total) }
+                : {}),
+            });
+            bar?.stop();
             if (out.options.json) out.json({ root: catalog.rootUri, to: store.uri, ...report });
             else {
               out.result(
@@ -132,6 +140,7 @@ export function registerCommands(program: Command, run: Runner): void {
             }
             return report.failed.length > 0 ? EXIT.failure : EXIT.ok;
           } finally {
+            bar?.stop();
             close();
           }
         }),

@@ -1,15 +1,23 @@
 import type { Catalog } from '@photolala/core';
 import cliProgress from 'cli-progress';
 
+/** A live progress bar on stderr: a label, done of total, rate and ETA. */
+export interface ProgressBar {
+  /** Shows `done` of `total` under `label`; the rate is counted from when the label last changed. */
+  update(label: string, done: number, total: number): void;
+  /** Clears the bar. Only the first call does anything (Ctrl-C clears it before the command ends). */
+  stop(): void;
+}
+
 /**
- * A live progress bar on stderr for a scan: phase, files done of total, rate and ETA. Drawn only on
- * a terminal; callers do not create one for `--json`, `--quiet` or a non-TTY stderr.
+ * Drawn only on a terminal: callers do not create one for `--json`, `--quiet` or a non-TTY stderr.
+ * Labels are padded to one width so the bar does not jump when the label changes.
  */
-export function attachProgressBar(catalog: Catalog, color: boolean): () => void {
+export function progressBar(color: boolean, unit: string): ProgressBar {
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: `{phase} ${color ? '\u001b[36m{bar}\u001b[0m' : '{bar}'} {value}/{total} files | {rate}/s | ETA {eta_formatted}`,
+      format: `{label} ${color ? '\u001b[36m{bar}\u001b[0m' : '{bar}'} {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted}`,
       barsize: 30,
       hideCursor: true,
       clearOnComplete: true,
@@ -19,33 +27,44 @@ export function attachProgressBar(catalog: Catalog, color: boolean): () => void 
     cliProgress.Presets.shades_classic,
   );
   let started = false;
-  let phaseStart = Date.now();
-  let phase = '';
+  let stopped = false;
+  let label = '';
+  let labelSince = Date.now();
+  return {
+    update(next, done, total) {
+      if (stopped) return;
+      if (next !== label) {
+        label = next;
+        labelSince = Date.now();
+      }
+      const seconds = Math.max((Date.now() - labelSince) / 1000, 0.001);
+      const payload = { label: label.padEnd(11), rate: Math.round(done / seconds) };
+      const shownTotal = Math.max(total, 1);
+      if (!started) {
+        bar.start(shownTotal, done, payload);
+        started = true;
+      } else {
+        bar.setTotal(shownTotal);
+        bar.update(done, payload);
+      }
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      if (started) bar.stop();
+    },
+  };
+}
+
+/** A scan's progress on a bar: discovering, digesting, writing. Returns the function that removes it. */
+export function attachProgressBar(catalog: Catalog, color: boolean): () => void {
+  const bar = progressBar(color, 'files');
   const off = catalog.events.on('progress', (p) => {
-    const label =
-      p.phase === 'discover' ? 'discovering' : p.phase === 'digest' ? 'digesting  ' : 'writing    ';
-    if (phase !== p.phase) {
-      phase = p.phase;
-      phaseStart = Date.now();
-    }
-    const value = p.phase === 'discover' ? p.discovered : p.digested;
-    const total = p.phase === 'discover' ? Math.max(p.discovered, 1) : Math.max(p.total, 1);
-    const seconds = Math.max((Date.now() - phaseStart) / 1000, 0.001);
-    const payload = { phase: label, rate: Math.round(value / seconds) };
-    if (!started) {
-      bar.start(total, value, payload);
-      started = true;
-    } else {
-      bar.setTotal(total);
-      bar.update(value, payload);
-    }
+    if (p.phase === 'discover') bar.update('discovering', p.discovered, p.discovered);
+    else bar.update(p.phase === 'digest' ? 'digesting' : 'writing', p.digested, p.total);
   });
-  // Called on Ctrl-C and again when the scan ends: only the first call does anything.
-  let detached = false;
   return () => {
-    if (detached) return;
-    detached = true;
     off();
-    if (started) bar.stop();
+    bar.stop();
   };
 }
