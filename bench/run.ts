@@ -75,8 +75,14 @@ const TARGETS: Record<string, { text: string; check: (r: Summary) => boolean }> 
 interface Summary extends ScenarioResult {
   runs: number;
   ratio?: number;
-  met: boolean;
+  /** Null below the scale the targets are set for, where fixed costs dominate the ratios. */
+  met: boolean | null;
 }
+
+/** The issue sets its targets for 100,000 files and 40 camera photos; a quick run is a smoke test. */
+const TARGET_SCALE = { files: 100_000, camera: 40 };
+const atTargetScale = (scenario: string) =>
+  scenario === 'camera' ? cameraCount >= TARGET_SCALE.camera : files >= TARGET_SCALE.files;
 
 /**
  * The scenario runs as plain JavaScript: under tsx its process also carries the TypeScript loader's
@@ -120,7 +126,7 @@ function runScenario(scenario: string, root: string, cacheDir: string, runs: num
     runs,
     met: false,
   };
-  summary.met = TARGETS[scenario]?.check(summary) ?? true;
+  summary.met = atTargetScale(scenario) ? (TARGETS[scenario]?.check(summary) ?? true) : null;
   return summary;
 }
 
@@ -161,9 +167,13 @@ const rows = summaries.map((s) => ({
         : `${s.ratio.toFixed(2)}x`,
   'peak RSS MiB': s.peakRssMb,
   target: TARGETS[s.scenario]?.text ?? '',
-  met: s.met ? 'yes' : 'NO',
+  met: s.met === null ? '-' : s.met ? 'yes' : 'NO',
 }));
 console.table(rows);
+if (summaries.some((s) => s.met === null))
+  process.stdout.write(
+    `met '-': the targets are judged at ${TARGET_SCALE.files.toLocaleString('en')} files and ${TARGET_SCALE.camera} camera photos (pnpm bench); smaller runs check that every scenario works, and their ratios are dominated by fixed costs\n`,
+  );
 for (const s of summaries)
   process.stdout.write(
     `${s.scenario}: ${JSON.stringify(s.extra)}${s.baseline ? `  [baseline: ${s.baseline}]` : ''}\n`,
