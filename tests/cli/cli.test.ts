@@ -189,6 +189,21 @@ describe('photolala CLI', () => {
     expect(repaired.code).toBe(0);
     expect(repaired.stdout).toContain('repaired 1');
     expect(await readFile(thumb)).toEqual(original);
+    // Several at once; a photo changed since the scan is reported, with a one-line reason.
+    const thumbB = (await cli('thumbnail', root, 'b.jpg')).stdout.trim();
+    await rm(thumb);
+    await rm(thumbB);
+    await writeFile(path.join(root, 'b.jpg'), await syntheticJpeg(13));
+    const partly = await cli('verify', root, '--repair', '--json');
+    expect(partly.code).toBe(1);
+    expect(JSON.parse(partly.stdout)).toMatchObject({
+      ok: false,
+      repaired: ['a.jpg'],
+      repairFailed: [
+        { path: 'b.jpg', reason: 'CORRUPT: b.jpg changed since the last scan; run a scan first' },
+      ],
+    });
+    expect(await readFile(thumb)).toEqual(original);
     // A damaged snapshot is reported.
     const pointer = (await readFile(path.join(root, '.photolala.md5'), 'utf8')).trim().split('\n')[0]!;
     await writeFile(path.join(root, `.photolala.${pointer}.sqlite`), 'damaged');

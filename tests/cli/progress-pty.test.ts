@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
 import { CLI, inPty } from './run-cli.js';
@@ -21,4 +22,20 @@ test('on a terminal, scan draws a live progress bar with phase, counts, rate and
   expect(code).toBe(0);
   expect(output).toMatch(/digesting\s+\S*[█░]+\S* \d+\/80 files \| \d+\/s \| ETA /);
   expect(output).toContain('80 entries');
+});
+
+test('on a terminal, verify --repair draws a progress bar of the photos it makes again', async () => {
+  const root = await tempDir('pty-repair-root');
+  const cacheDir = await tempDir('pty-repair-cache');
+  cleanup.push(root, cacheDir);
+  const files: Record<string, Buffer> = {};
+  for (let i = 0; i < 30; i++) files[`r/${i}.jpg`] = await syntheticJpeg(700 + i, 800, 600);
+  await writeTree(root, files);
+  const cli = `${process.execPath} ${CLI} --cache-dir ${cacheDir}`;
+  expect((await inPty(`${cli} scan ${root}`, { NO_COLOR: '' })).code).toBe(0);
+  await rm(path.join(cacheDir, 'local', 'thumbnails'), { recursive: true });
+  const { code, output } = await inPty(`${cli} verify ${root} --repair`, { NO_COLOR: '' });
+  expect(code).toBe(0);
+  expect(output).toMatch(/repairing\s+\S*[█░]+\S* \d+\/30 photos \| \d+\/s \| ETA /);
+  expect(output).toContain('repaired 30, could not repair 0');
 });

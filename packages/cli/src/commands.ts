@@ -350,17 +350,19 @@ export function registerCommands(program: Command, run: Runner): void {
         withCatalog(root, globals, out, true, async (catalog) => {
           const stores = await catalog.inspectSnapshots();
           const missing = await catalog.missingCacheFiles();
-          const repaired: string[] = [];
-          const repairFailed: { path: string; reason: string }[] = [];
-          if (opts.repair) {
-            for (const m of missing) {
-              try {
-                if (m.thumbnail) await catalog.thumbnail(m.path);
-                if (m.metadata) await catalog.metadata(m.path);
-                repaired.push(m.path);
-              } catch (error) {
-                repairFailed.push({ path: m.path, reason: (error as Error).message });
-              }
+          let repaired: string[] = [];
+          let repairFailed: { path: string; reason: string }[] = [];
+          if (opts.repair && missing.length > 0) {
+            const showBar = !out.options.json && !out.options.quiet && process.stderr.isTTY === true;
+            const bar = showBar ? progressBar(out.options.color, 'photos') : undefined;
+            try {
+              ({ repaired, failed: repairFailed } = await catalog.repairCacheFiles(missing, {
+                ...(bar
+                  ? { onProgress: (done: number, total: number) => bar.update('repairing', done, total) }
+                  : {}),
+              }));
+            } finally {
+              bar?.stop();
             }
           }
           const badSnapshots = stores.flatMap((s) => s.snapshots.filter((x) => x.state !== 'ok'));

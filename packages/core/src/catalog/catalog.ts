@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
 import type Database from 'better-sqlite3';
+import pLimit from 'p-limit';
 import { type CacheShard, PhotoCache, resolveCacheRoot } from '../cache.js';
 import {
   Digester,
@@ -11,7 +12,7 @@ import {
   readWholeFile,
 } from '../digest.js';
 import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
-import { describeError, PhotolalaError } from '../errors.js';
+import { describeError, isPhotolalaError, PhotolalaError } from '../errors.js';
 import { HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5, md5Hex } from '../identity.js';
 import { detectImageKind } from '../image-kind.js';
 import { metadataDocumentSchema } from '../metadata.js';
@@ -383,17 +384,26 @@ export class Catalog {
   /** Re-reads a photo to rebuild its cache files; refuses if the file no longer matches the catalog. */
   private async regenerate(entry: CatalogEntry & { photoMd5: string }): Promise<void> {
     const path = validateRelativePath(entry.path, 'catalog');
-    const { data, md5 } = await readWholeFile(
-      this.source,
-      { path, size: entry.size, mtimeMs: entry.mtimeMs },
-      this.options.limits,
-    );
-    if (md5 !== entry.photoMd5) {
-      throw new PhotolalaError('CORRUPT', `${path} changed since the last scan; run a scan first`, {
+    const changed = () =>
+      new PhotolalaError('CORRUPT', `${path} changed since the last scan; run a scan first`, {
         backend: 'catalog',
         path,
       });
+    let read: Awaited<ReturnType<typeof readWholeFile>>;
+    try {
+      read = await readWholeFile(
+        this.source,
+        { path, size: entry.size, mtimeMs: entry.mtimeMs },
+        this.options.limits,
+      );
+    } catch (error) {
+      // The read checks the size the catalog recorded: a file that is now larger or smaller was
+      // edited or replaced since the scan, which says more than "grew while it was read".
+      if (isPhotolalaError(error, 'CORRUPT')) throw changed();
+      throw error;
     }
+    const { data, md5 } = read;
+    if (md5 !== entry.photoMd5) throw changed();
     const image = await detectImageKind(data.subarray(0, HEAD_BYTES));
     if (!image)
       throw new PhotolalaError('CORRUPT', `${path} is no longer an image`, { backend: 'catalog', path });
@@ -851,6 +861,38 @@ export class Catalog {
       }
     }
     return missing;
+  }
+
+  /**
+   * Makes again the cache files `missingCacheFiles` found missing (after a cache was pruned or
+   * cleared), as many at once as a scan digests. A photo that changed since the last scan, or is
+   * unreadable, is reported with its reason rather than guessed at.
+   */
+  async repairCacheFiles(
+    missing: { path: string; thumbnail: boolean; metadata: boolean }[],
+    options: { onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<{ repaired: string[]; failed: { path: string; reason: string }[] }> {
+    const repaired: string[] = [];
+    const failed: { path: string; reason: string }[] = [];
+    const limit = pLimit(Math.max(1, this.options.limits.concurrency));
+    let done = 0;
+    options.onProgress?.(done, missing.length);
+    await Promise.all(
+      missing.map((m) =>
+        limit(async () => {
+          try {
+            if (m.thumbnail) await this.thumbnail(m.path);
+            if (m.metadata) await this.metadata(m.path);
+            repaired.push(m.path);
+          } catch (error) {
+            failed.push({ path: m.path, reason: describeError(error) });
+          }
+          options.onProgress?.(++done, missing.length);
+        }),
+      ),
+    );
+    const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return { repaired: repaired.sort(byPath), failed: failed.sort((a, b) => byPath(a.path, b.path)) };
   }
 
   /** Publishes pending changes and releases the working database. */
