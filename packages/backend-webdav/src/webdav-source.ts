@@ -17,6 +17,7 @@ import {
 import { createClient, type FileStat, type WebDAVClient } from 'webdav';
 import { z } from 'zod';
 import { BACKEND, toPhotolalaError, withRetry } from './errors.js';
+import { type FolderContents, listFolder } from './folder-listing.js';
 
 const webdavSourceOptions = z.object({
   /** `webdav://host[:port]/path`, `webdavs://...`, or the plain `http(s)://` URL of the folder. */
@@ -81,11 +82,8 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
   const attempts = parsed.retries ?? 3;
   const remote = (rel: string) => `/${rel}`;
 
-  async function list(relDir: string): Promise<FileStat[]> {
-    return withRetry(
-      attempts,
-      async () => (await client.getDirectoryContents(remote(relDir) || '/')) as FileStat[],
-    );
+  async function list(relDir: string): Promise<FolderContents> {
+    return withRetry(attempts, () => listFolder(client, httpUrl, remote(relDir) || '/'));
   }
 
   try {
@@ -97,7 +95,7 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
   }
 
   // Names as the server spells them, by NFC path: servers keep NFD names from macOS clients.
-  const spellings = new ServerSpellings(async (dir) => (await list(dir)).map((e) => e.basename));
+  const spellings = new ServerSpellings(async (dir) => (await list(dir)).items.map((e) => e.basename));
   const serverPath = (path: string) => spellings.resolve(validateRelativePath(path, BACKEND));
 
   async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
@@ -109,7 +107,19 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
       const { server, rel } = stack.pop()!;
       let entries: FileStat[];
       try {
-        entries = await list(server);
+        const contents = await list(server);
+        entries = contents.items;
+        for (const name of contents.undecodable) {
+          const path = joinRelative(rel, name.normalize('NFC'));
+          onIssue?.({
+            path,
+            error: new PhotolalaError(
+              'INVALID_PATH',
+              'the name is not valid UTF-8 on the server (shown with \uFFFD for the bytes that are not); rename it to catalog it',
+              { backend: BACKEND, path },
+            ),
+          });
+        }
       } catch (error) {
         const wrapped = toPhotolalaError(error, rel || '/', 'list');
         if (first) throw wrapped;

@@ -58,10 +58,11 @@ export async function startWebdavServer(
   };
 }
 
-/** `rclone serve webdav` (Debian's rclone) serving `dir` with Basic auth. */
+/** `rclone serve webdav` (Debian's rclone) serving `dir` with Basic auth, plus `extraArgs`. */
 export async function startRclone(
   dir: string,
   auth: { username: string; password: string },
+  extraArgs: string[] = [],
 ): Promise<RunningServer> {
   if (spawnSync('rclone', ['version'], { stdio: 'ignore' }).error) {
     throw new Error(
@@ -83,6 +84,7 @@ export async function startRclone(
       auth.password,
       '--config',
       '/dev/null',
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

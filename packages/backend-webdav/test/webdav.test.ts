@@ -133,4 +133,38 @@ describe('backend-webdav', () => {
       }
     }
   });
+
+  test('a name that is not UTF-8 on the server is reported; the rest of its folder is still listed and read', async () => {
+    const dir = await folder([
+      { path: 'ok.jpg', data: await jpeg(1) },
+      { path: 'sub/b.jpg', data: await jpeg(2) },
+    ]);
+    // Latin-1 names, as an old share holds them: rclone with --local-encoding None sends them
+    // raw, percent-encoded (`caf%E9.jpg`), as Apache does.
+    const latin1 = (name: string) => Buffer.from(path.join(dir, name), 'latin1');
+    await writeFile(latin1('caf\u00e9.jpg'), await jpeg(3));
+    await writeFile(latin1('sub/na\u00efve.jpg'), await jpeg(4));
+    await mkdir(latin1('\u00e9t\u00e9'));
+    await writeFile(Buffer.concat([latin1('\u00e9t\u00e9'), Buffer.from('/inside.jpg')]), await jpeg(5));
+    const server = await startRclone(dir, AUTH, ['--local-encoding', 'None']);
+    try {
+      const source = await createWebdavSource({ url: server.url, ...AUTH });
+      const paths: string[] = [];
+      const issues: [string, string | undefined][] = [];
+      for await (const entry of source.enumerate({
+        onIssue: (issue) => issues.push([issue.path, (issue.error as { code?: string }).code]),
+      })) {
+        paths.push(entry.path);
+      }
+      expect(paths.sort()).toEqual(['ok.jpg', 'sub/b.jpg']);
+      expect(issues.sort()).toEqual([
+        ['caf\uFFFD.jpg', 'INVALID_PATH'],
+        ['sub/na\uFFFDve.jpg', 'INVALID_PATH'],
+        ['\uFFFDt\uFFFD', 'INVALID_PATH'],
+      ]);
+      expect(md5Hex(await source.readHead('sub/b.jpg', 1 << 20))).toBe(md5Hex(await jpeg(2)));
+    } finally {
+      await server.stop();
+    }
+  });
 });
