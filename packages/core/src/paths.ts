@@ -4,7 +4,7 @@ import { PhotolalaError } from './errors.js';
 /**
  * Checks a relative, `/`-separated path taken from a caller, a listing, a pointer line or a database
  * and returns its NFC form. Rejects anything that could leave the root: absolute paths, `.`/`..`
- * segments, backslashes, empty segments and control characters.
+ * segments, backslashes, empty segments, control characters, and text that is not valid Unicode.
  */
 export function validateRelativePath(path: string, backend: string): string {
   const reject = (why: string): never => {
@@ -23,6 +23,9 @@ export function validateRelativePath(path: string, backend: string): string {
   if (path.includes('\\')) reject('backslash');
   if (path.startsWith('/')) reject('absolute');
   if (/^[a-zA-Z]:/.test(path)) reject('drive letter');
+  // A lone UTF-16 surrogate (an SMB or Windows name can hold one) has no UTF-8 form: SQLite, JSON
+  // and S3 keys would store a different name than the one listed.
+  if (/\p{Surrogate}/u.test(path)) reject('lone surrogate (not valid Unicode)');
   // The loop names the empty, "." or ".." segment.
   if (BAD_SEGMENT.test(path))
     for (const segment of path.split('/')) {

@@ -10,6 +10,7 @@ function referenceVerdict(path: string): string {
   if (path.includes('\\')) return 'backslash';
   if (path.startsWith('/')) return 'absolute';
   if (/^[a-zA-Z]:/.test(path)) return 'drive letter';
+  if (/\p{Surrogate}/u.test(path)) return 'lone surrogate (not valid Unicode)';
   for (const segment of path.split('/')) {
     if (segment === '') return 'empty segment';
     if (segment === '.' || segment === '..') return `"${segment}" segment`;
@@ -32,6 +33,7 @@ describe('validateRelativePath', () => {
     expect(verdict('.hidden/..dots/a..b/...')).toBe('ok .hidden/..dots/a..b/...');
     expect(verdict('caf\u0065\u0301/x.jpg')).toBe('ok caf\u00e9/x.jpg');
     expect(verdict('right\u202egpj.jpg')).toBe('ok right\u202egpj.jpg');
+    expect(verdict('smile \ud83d\ude00.jpg')).toBe('ok smile \ud83d\ude00.jpg');
   });
 
   test('names what is wrong with a path', () => {
@@ -44,6 +46,8 @@ describe('validateRelativePath', () => {
       'a\\b': 'backslash',
       '/etc/passwd': 'absolute',
       'C:photo.jpg': 'drive letter',
+      'a\ud800b.jpg': 'lone surrogate (not valid Unicode)',
+      'end\udc00': 'lone surrogate (not valid Unicode)',
       'a//b': 'empty segment',
       'a/': 'empty segment',
       'a/./b': '"." segment',
@@ -73,6 +77,9 @@ describe('validateRelativePath', () => {
       'é',
       'e\u0301',
       '\u202e',
+      // Halves of one emoji: a pair when they meet in order, a lone surrogate otherwise.
+      '\ud83d',
+      '\ude00',
     ];
     let seed = 42;
     const random = (n: number) => {
