@@ -151,9 +151,12 @@ describe('snapshots and pointers', () => {
     const four = await b.scan();
     expect([four.catalogMd5, four.wroteNewSnapshot]).toEqual([one.catalogMd5, false]);
     const c = await openAt(root, cacheDir);
-    await c.star('notes.txt');
-    await c.unstar('notes.txt');
+    await c.star('2024/02/img_1.jpg');
+    await c.unstar('2024/02/img_1.jpg');
     expect(await c.save()).toBe(one.catalogMd5);
+    // Only photos can be starred: sync could never upload a text file.
+    await expect(c.star('notes.txt')).rejects.toThrow(/notes\.txt cannot be starred: it is not an image/);
+    expect([c.get('notes.txt')?.starred, c.starQueue()]).toEqual([false, []]);
   });
 
   test('retention keeps the newest three snapshots and prunes older files', async () => {

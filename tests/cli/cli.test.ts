@@ -119,9 +119,21 @@ describe('photolala CLI', () => {
     expect(parseNdjson((await cli('list', root, '--starred', '--json')).stdout).map((r) => r.path)).toEqual([
       'iphone_13_pro_max.HEIC',
     ]);
-    const unknown = await cli('star', root, 'no/such.jpg');
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('no/such.jpg');
+    // Each id on its own: the unknown one and the text file are reported, the photo is starred.
+    const mixed = await cli('star', root, 'no/such.jpg', 'notes/readme.txt', 'Nikon_D70.jpg');
+    expect(mixed.code).toBe(1);
+    expect(mixed.stdout).toBe(
+      [
+        `  failed no/such.jpg: NOT_FOUND: no entry "no/such.jpg" in the catalog of file://${root}`,
+        '  failed notes/readme.txt: UNSUPPORTED: notes/readme.txt cannot be starred: it is not an image',
+        'starred Nikon_D70.jpg',
+        '',
+      ].join('\n'),
+    );
+    expect(parseNdjson((await cli('list', root, '--starred', '--json')).stdout).map((r) => r.path)).toEqual([
+      'Nikon_D70.jpg',
+      'iphone_13_pro_max.HEIC',
+    ]);
   });
 
   test('a rescan reports added, removed, changed and moved files; status writes nothing', async () => {

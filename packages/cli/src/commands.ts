@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { type Catalog, type CatalogEntry, type ScanResult, syncStarsToCloud } from '@photolala/core';
+import {
+  type Catalog,
+  type CatalogEntry,
+  describeError,
+  isPhotolalaError,
+  type ScanResult,
+  syncStarsToCloud,
+} from '@photolala/core';
 import type { Command } from 'commander';
 import { pruneAfterScan } from './cache-quota.js';
 import { openCloudStore } from './cloud.js';
@@ -290,11 +297,19 @@ export function registerCommands(program: Command, run: Runner): void {
       .action(async function (this: Command, root: string, ids: string[]) {
         await run(this, false, (out, globals) =>
           withCatalog(root, globals, out, true, async (catalog) => {
+            // Each id on its own: one that cannot be starred does not stop the others.
+            let failed = 0;
             for (const id of ids) {
-              const entry = starred ? await catalog.star(id) : await catalog.unstar(id);
-              out.result(`${starred ? 'starred' : 'unstarred'} ${entry.path}`);
+              try {
+                const entry = starred ? await catalog.star(id) : await catalog.unstar(id);
+                out.result(`${starred ? 'starred' : 'unstarred'} ${entry.path}`);
+              } catch (error) {
+                if (!isPhotolalaError(error)) throw error;
+                out.failure(`${id}: ${describeError(error)}`);
+                failed++;
+              }
             }
-            return EXIT.ok;
+            return failed > 0 ? EXIT.failure : EXIT.ok;
           }),
         );
       });

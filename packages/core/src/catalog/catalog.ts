@@ -318,14 +318,14 @@ export class Catalog {
     return entry;
   }
 
-  private requireImage(id: string): CatalogEntry & { photoMd5: string } {
+  private requireImage(id: string, refusal = 'has no thumbnail'): CatalogEntry & { photoMd5: string } {
     const entry = this.require(id);
     if (!isMd5(entry.photoMd5)) {
       const why =
         entry.status === 'failed'
           ? `its digest failed: ${entry.reason ?? 'unknown reason'}`
           : 'it is not an image';
-      throw new PhotolalaError('UNSUPPORTED', `${entry.path} has no thumbnail: ${why}`, {
+      throw new PhotolalaError('UNSUPPORTED', `${entry.path} ${refusal}: ${why}`, {
         backend: 'catalog',
         path: entry.path,
       });
@@ -728,7 +728,11 @@ export class Catalog {
     return { catalogMd5, ...result };
   }
 
-  /** Stars an entry and queues the change for cloud sync. */
+  /**
+   * Stars a photo and queues the change for cloud sync. Only a photo with a digest can be starred:
+   * sync uploads it by its photo-md5, so a star on a text file or a photo whose digest failed could
+   * never be synced, and would fail every sync after.
+   */
   star(id: string): Promise<CatalogEntry> {
     return this.setStar(id, true);
   }
@@ -739,7 +743,8 @@ export class Catalog {
 
   private setStar(id: string, starred: boolean): Promise<CatalogEntry> {
     return this.enqueue(async () => {
-      const entry = this.require(id);
+      // Unstarring needs no digest: it also clears a star an older version allowed on a non-photo.
+      const entry = starred ? this.requireImage(id, 'cannot be starred') : this.require(id);
       if (entry.starred === starred) return entry;
       const operation = starred ? 'star' : 'unstar';
       const opposite = starred ? 'unstar' : 'star';
