@@ -15,9 +15,11 @@ export function validateRelativePath(path: string, backend: string): string {
   };
   if (typeof path !== 'string' || path.length === 0) reject('empty');
   if (path.length > 4096) reject('too long');
-  // Every file of every scan passes here: one scan for anything suspect, and only a suspect path
-  // (or a non-ASCII one) is examined rule by rule, to name what is wrong with it.
+  // Every file of every scan passes here, so the common cases take one pattern each: a printable
+  // ASCII path that nothing is wrong with, then a non-ASCII one (accented or CJK names), which only
+  // needs NFC. Only a path that breaks a rule is examined rule by rule, to name what is wrong.
   if (!SUSPECT.test(path)) return path;
+  if (!BREAKS_A_RULE.test(path)) return path.normalize('NFC');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we reject
   if (/[\u0000-\u001f\u007f]/.test(path)) reject('control character');
   if (path.includes('\\')) reject('backslash');
@@ -32,16 +34,17 @@ export function validateRelativePath(path: string, backend: string): string {
       if (segment === '') reject('empty segment');
       if (segment === '.' || segment === '..') reject(`"${segment}" segment`);
     }
-  return NON_ASCII.test(path) ? path.normalize('NFC') : path;
+  return path.normalize('NFC');
 }
 
 const BAD_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
-// What the rules below look for, in one pattern, plus non-ASCII (which needs NFC): anything but
-// printable ASCII other than a backslash, a leading "/" or drive letter, or an empty, "." or ".."
-// segment. A path it does not match is valid and already NFC.
+// The rules above in one pattern: a control character or backslash, a leading "/" or drive letter,
+// an empty, "." or ".." segment, or a lone surrogate.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it finds
+const BREAKS_A_RULE = /[\u0000-\u001f\u007f\\]|^\/|^[a-zA-Z]:|(?:^|\/)\.{0,2}(?:\/|$)|\p{Surrogate}/u;
+// The same, with anything outside printable ASCII in place of control characters and surrogates: a
+// path it does not match is valid and already NFC.
 const SUSPECT = /[^\u0020-\u005b\u005d-\u007e]|^\/|^[a-zA-Z]:|(?:^|\/)\.{0,2}(?:\/|$)/;
-// Control characters were refused above, so "not printable ASCII" here means "not ASCII".
-const NON_ASCII = /[^\u0020-\u007e]/;
 
 /** The last root resolved, so resolving paths under one root does not re-resolve it each time. */
 let lastRoot: { given: string; resolved: string } | undefined;
