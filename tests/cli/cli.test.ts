@@ -136,6 +136,30 @@ describe('photolala CLI', () => {
     ]);
   });
 
+  test('list takes a folder as a shell user types it, and refuses an unknown kind', async () => {
+    const root = await tempDir('cli-list-args');
+    cleanup.push(root);
+    await writeTree(root, { 'a.jpg': await syntheticJpeg(61), 'trips/b.jpg': await syntheticJpeg(62) });
+    expect((await cli('scan', root)).code).toBe(0);
+    const paths = async (...args: string[]) => {
+      const run = await cli('list', root, ...args, '--json');
+      expect(run.code).toBe(0);
+      return run.stdout === '' ? [] : parseNdjson(run.stdout).map((e) => e.path);
+    };
+    for (const folder of ['trips', 'trips/', './trips/', './trips'])
+      expect(await paths(folder), folder).toEqual(['trips/b.jpg']);
+    for (const whole of ['.', './', '/', ''])
+      expect(await paths(whole), whole).toEqual(['a.jpg', 'trips/b.jpg']);
+    const none = await cli('list', root, 'nowhere');
+    expect([none.code, none.stdout, none.stderr]).toEqual([0, '', 'nothing to list under nowhere\n']);
+    const outside = await cli('list', root, '../');
+    expect([outside.code, outside.stderr]).toEqual([1, 'error: invalid path "..": ".." segment\n']);
+    const kind = await cli('list', root, '--kind', 'jpg');
+    expect(kind.code).toBe(2);
+    expect(kind.stderr).toContain("argument 'jpg' is invalid. Allowed choices are jpeg, png, heic");
+    expect(await paths('--kind', 'other')).toEqual([]);
+  });
+
   test('a rescan reports added, removed, changed and moved files; status writes nothing', async () => {
     const root = await tempDir('cli-rescan');
     cleanup.push(root);

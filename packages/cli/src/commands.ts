@@ -3,11 +3,12 @@ import {
   type Catalog,
   type CatalogEntry,
   describeError,
+  IMAGE_KINDS,
   isPhotolalaError,
   type ScanResult,
   syncStarsToCloud,
 } from '@photolala/core';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { pruneAfterScan } from './cache-quota.js';
 import { openCloudStore } from './cloud.js';
 import { describeLoad, EXIT, type GlobalOptions, type OpenOptions, openRootCatalog } from './context.js';
@@ -205,7 +206,7 @@ export function registerCommands(program: Command, run: Runner): void {
     .argument('[directory]', 'only entries under this folder (relative to the root)')
     .option('--json', 'print NDJSON: one JSON object per entry')
     .option('--starred', 'only starred entries')
-    .option('--kind <kind>', 'only entries of this kind (jpeg, heic, png, ..., other)')
+    .addOption(new Option('--kind <kind>', 'only entries of this kind').choices([...IMAGE_KINDS, 'other']))
     .option(
       '--user <uuid>',
       'with ROOT s3://bucket: browse the catalog `photolala sync` uploaded for this user',
@@ -222,12 +223,17 @@ export function registerCommands(program: Command, run: Runner): void {
     ) {
       await run(this, opts.json ?? false, (out, globals) =>
         withCatalog(root, globals, out, browseOptions(opts.user), async (catalog) => {
+          // As a shell user types it: `./trips/`, `trips/` and `trips` are one folder; `.` and `/`
+          // are the root itself.
+          const folder = directory?.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
           const filter = {
-            ...(directory ? { directory } : {}),
+            ...(folder && folder !== '.' ? { directory: folder } : {}),
             ...(opts.starred ? { starred: true } : {}),
             ...(opts.kind ? { kind: opts.kind } : {}),
           };
+          let listed = 0;
           for (const entry of catalog.iterate(filter)) {
+            listed++;
             if (out.options.json) out.json(entryJson(entry));
             else {
               const star = entry.starred ? '*' : ' ';
@@ -241,6 +247,9 @@ export function registerCommands(program: Command, run: Runner): void {
               );
             }
           }
+          // Said on stderr, so that stdout stays empty for scripts.
+          if (listed === 0)
+            out.info(`nothing to list${filter.directory ? ` under ${filter.directory}` : ''}`);
           return EXIT.ok;
         }),
       );
