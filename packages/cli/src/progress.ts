@@ -61,7 +61,10 @@ export function attachProgressBar(catalog: Catalog, color: boolean): () => void 
   const bar = progressBar(color, 'files');
   const off = catalog.events.on('progress', (p) => {
     if (p.phase === 'discover') bar.update('discovering', p.discovered, p.discovered);
-    else bar.update(p.phase === 'digest' ? 'digesting' : 'writing', p.digested, p.total);
+    else if (p.phase === 'digest') bar.update('digesting', p.digested, p.total);
+    // Writing follows the digest of every image; a scan that digested none shows its files.
+    else if (p.total > 0) bar.update('writing', p.digested, p.total);
+    else bar.update('writing', p.discovered, p.discovered);
   });
   return () => {
     off();
