@@ -48,7 +48,8 @@ export async function pruneAfterScan(
   out: Output,
   scan: ScanResult,
 ): Promise<PruneCacheReport | undefined> {
-  // Nor after Ctrl-C: whoever stopped the scan wants it to end, and the next scan prunes.
+  // Nor after Ctrl-C: whoever stopped the scan wants it to end; `cache prune`, or a later scan that
+  // makes thumbnails, catches up.
   if (globals.cacheMaxSize === undefined || scan.rendered === 0 || scan.interrupted) return undefined;
   const report = await pruneCache(resolveCacheRoot(globals.cacheDir), { maxBytes: globals.cacheMaxSize });
   if (!out.options.json && (report.removedPhotos > 0 || report.overQuota || report.warnings.length > 0))
