@@ -384,6 +384,28 @@ describe('update detection', () => {
     expect(catalog.count()).toBe(0);
   });
 
+  test('a cache put inside the root is left out of its catalog, so a rescan does not catalog thumbnails', async () => {
+    const photos = ['2024/01/img_0.jpg', '2024/02/img_1.jpg', 'notes.txt'];
+    // In a visible folder of the root, and the root itself as the cache.
+    for (const inside of ['photolala-cache', '']) {
+      const { root } = await makeRoot(2);
+      const cacheDir = path.join(root, inside);
+      for (let scan = 0; scan < 2; scan++) {
+        const catalog = await openAt(root, cacheDir);
+        const result = await catalog.scan();
+        expect(
+          catalog.list().map((e) => e.path),
+          `${cacheDir}, scan ${scan + 1}`,
+        ).toEqual(photos);
+        expect(result.added).toEqual(scan === 0 ? photos : []);
+        await catalog.close();
+      }
+      expect(
+        existsSync(new PhotoCache(cacheDir).pathsFor('local', md5Hex(await syntheticJpeg(0))).thumbnail),
+      ).toBe(true);
+    }
+  });
+
   test('a touched file with the same content is unchanged, and failures are recorded with reasons', async () => {
     const { root, cacheDir } = await makeRoot(1);
     const bytes = await readFile(path.join(FIXTURES, 'DSCN0010.jpg'));

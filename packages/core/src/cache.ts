@@ -9,6 +9,7 @@ import { isApplePhotoId, isMd5, md5Hex } from './identity.js';
 
 /** Which part of the cache a photo's derived files live in (DESIGN.md section 3). */
 export type CacheShard = 'local' | 's3' | 'apple';
+export const CACHE_SHARDS: readonly CacheShard[] = ['local', 's3', 'apple'];
 
 export interface CachedFilePaths {
   thumbnail: string;

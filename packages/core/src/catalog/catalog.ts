@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
 import type Database from 'better-sqlite3';
 import pLimit from 'p-limit';
-import { type CacheShard, PhotoCache, resolveCacheRoot } from '../cache.js';
+import { CACHE_SHARDS, type CacheShard, PhotoCache, resolveCacheRoot } from '../cache.js';
 import {
   Digester,
   type DigestLimits,
@@ -18,6 +18,7 @@ import { detectImageKind } from '../image-kind.js';
 import { metadataDocumentSchema } from '../metadata.js';
 import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
+import { parseRootUri } from '../root-uri.js';
 import { readListing, selectEntryArrays, writeListing } from './bulk-read.js';
 import {
   type CatalogEntry,
@@ -146,6 +147,8 @@ export class Catalog {
   private currentMd5: string | undefined;
   /** Pointer lines as this process last read or wrote them, per store (see publishSnapshot). */
   private readonly knownPointers: Partial<Record<'root' | 'mirror', string[]>>;
+  /** The cache's folders under the root, when the cache was put inside it; scans leave them out. */
+  private readonly cacheFoldersInRoot: string[];
 
   private constructor(
     readonly source: RootSource,
@@ -159,6 +162,7 @@ export class Catalog {
     private readonly verified: VerifiedSnapshots,
   ) {
     this.cache = cache;
+    this.cacheFoldersInRoot = cacheFoldersUnderRoot(source.uri, cache.root);
     this.digester = new Digester(cache, options.shard, options.limits);
     this.stores = [rootStore(source), mirrorStore(cache.mirrorDir(source.uri))];
     this.currentMd5 = loaded.catalogMd5;
@@ -456,6 +460,7 @@ export class Catalog {
         full: options.full ?? false,
         firstScan: this.db.prepare('SELECT 1 FROM entries LIMIT 1').get() === undefined,
         headConcurrency: this.options.headConcurrency,
+        excludeFolders: this.cacheFoldersInRoot,
         ...(options.signal ? { signal: options.signal } : {}),
         onDiscovered: (discovered) =>
           this.events.emit('progress', { phase: 'discover', discovered, digested: 0, total: 0 }),
@@ -916,6 +921,26 @@ export class Catalog {
 }
 
 const WORK_FILE_PREFIX = `${TEMP_FILE_PREFIX}work-`;
+
+/**
+ * The folders of a cache that lies inside a `file://` root, relative to the root: the cache root
+ * itself, or its shards when the cache root is the root. Only a local root can hold the cache; for
+ * any other URI, or a cache outside the root, there are none.
+ */
+function cacheFoldersUnderRoot(rootUri: string, cacheRoot: string): string[] {
+  let root: string;
+  try {
+    const location = parseRootUri(rootUri);
+    if (location.scheme !== 'file') return [];
+    root = location.path;
+  } catch {
+    return [];
+  }
+  const relative = nodePath.relative(root, cacheRoot);
+  if (relative === '') return CACHE_SHARDS.slice();
+  if (relative.startsWith('..') || nodePath.isAbsolute(relative)) return [];
+  return [relative.split(nodePath.sep).join('/').normalize('NFC')];
+}
 
 /**
  * A fresh working-database path in the root's mirror folder (local disk, next to the snapshots).

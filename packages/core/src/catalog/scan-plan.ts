@@ -85,6 +85,11 @@ export interface PlanOptions {
    * second thread. Not asked on a rescan, which must not open unchanged files.
    */
   firstScan?: boolean;
+  /**
+   * Folders under the root never to list (relative paths): the catalog's own cache, when someone put
+   * it inside the root. Listed, each scan would catalog the thumbnails the last one made.
+   */
+  excludeFolders?: string[];
   signal?: AbortSignal;
   onDiscovered?: (count: number) => void;
 }
@@ -211,7 +216,13 @@ export async function planScan(
   };
 
   for await (const entry of source.enumerate({
-    filter: catalogFilter,
+    filter: options.excludeFolders?.length
+      ? {
+          directory: (name, path) =>
+            !options.excludeFolders!.includes(path) && catalogFilter.directory(name, path),
+          file: catalogFilter.file,
+        }
+      : catalogFilter,
     signal: options.signal,
     ...(options.full || options.firstScan ? { headBytes: HEAD_BYTES } : {}),
     onIssue: (issue) => {
