@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
 import { everythingFilter } from '../enumerate-filter.js';
 import { isPhotolalaError, PhotolalaError } from '../errors.js';
+import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
 
 /** vitest's `test`/`it`, node:test's `test`, or anything with the same shape. */
@@ -156,6 +157,15 @@ export function runRootSourceConformance(options: ConformanceOptions): void {
   def('enumerate yields every file once with size and NFC "/" path', standardFiles, async (source) => {
     const files = standardFiles();
     const entries = await collect(source);
+    // First the form of each path, as the catalog checks it (it refuses any other as failed), so a
+    // backend learns what is wrong before the comparison of the lists.
+    for (const entry of entries) {
+      assert.equal(
+        validateRelativePath(entry.path, 'conformance'),
+        entry.path,
+        `${JSON.stringify(entry.path)}: not in NFC, or not a valid relative path`,
+      );
+    }
     const paths = entries.map((e) => e.path).sort();
     assert.deepEqual(paths, files.map((f) => expectedPath(f.path)).sort());
     for (const file of files) {
@@ -163,8 +173,6 @@ export function runRootSourceConformance(options: ConformanceOptions): void {
       assert.ok(entry, `missing ${file.path}`);
       assert.equal(entry.size, file.data.length, `size of ${file.path}`);
       assert.ok(Number.isFinite(entry.mtimeMs) && entry.mtimeMs > 0, `mtime of ${file.path}`);
-      assert.equal(entry.path, entry.path.normalize('NFC'));
-      assert.ok(!entry.path.startsWith('/') && !entry.path.includes('\\'), `bad path form ${entry.path}`);
     }
   });
 

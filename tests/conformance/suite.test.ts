@@ -1,0 +1,60 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createLocalSource } from '@photolala/backend-local';
+import type { EnumerateOptions, RootSource } from '@photolala/core';
+import { type ConformanceFile, runRootSourceConformance } from '@photolala/core/testing';
+import { describe, expect, test } from 'vitest';
+import { tempDir } from '../support/fs.js';
+
+/** The suite's tests by name, to run one by hand against a source that breaks a rule. */
+function suiteFor(wrap: (source: RootSource) => RootSource): Map<string, () => Promise<void>> {
+  const tests = new Map<string, () => Promise<void>>();
+  runRootSourceConformance({
+    name: 'broken',
+    test: (name, fn) => tests.set(name.replace(/^broken conformance: /, ''), fn),
+    createSource: async (files: ConformanceFile[]) => {
+      const root = await tempDir('conformance-broken');
+      for (const file of files) {
+        const full = path.join(root, ...file.path.split('/'));
+        await mkdir(path.dirname(full), { recursive: true });
+        await writeFile(full, file.data);
+      }
+      return {
+        source: wrap(await createLocalSource({ root })),
+        dispose: () => rm(root, { recursive: true, force: true }),
+      };
+    },
+  });
+  return tests;
+}
+
+const listingAs = (rename: (path: string) => string) => (local: RootSource) =>
+  Object.assign(Object.create(local) as RootSource, {
+    async *enumerate(options?: EnumerateOptions) {
+      for await (const entry of local.enumerate(options)) yield { ...entry, path: rename(entry.path) };
+    },
+  });
+
+describe('the conformance suite catches a backend that breaks the path rules', () => {
+  const name = 'enumerate yields every file once with size and NFC "/" path';
+
+  test('a correct source passes', async () => {
+    await expect(suiteFor((source) => source).get(name)!()).resolves.toBeUndefined();
+  });
+
+  test('paths with a "./" prefix, in NFD, or with a doubled slash fail, saying which', async () => {
+    // Which file comes first depends on the listing order; the message names it and the rule.
+    const cases: [(path: string) => string, RegExp][] = [
+      [(p) => `./${p}`, /invalid path "\.\/[^"]+": "\." segment/],
+      [
+        (p) => p.normalize('NFD'),
+        /"unicode\/Cafe\u0301 Mu\u0308nchen\.jpg": not in NFC, or not a valid relative path/,
+      ],
+      [(p) => p.replace('/', '//'), /invalid path "[^"]*\/\/[^"]*": empty segment/],
+    ];
+    for (const [rename, message] of cases) {
+      const run = suiteFor(listingAs(rename)).get(name)!;
+      await expect(run(), rename.toString()).rejects.toThrow(message);
+    }
+  });
+});
