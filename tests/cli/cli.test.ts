@@ -267,6 +267,17 @@ describe('photolala CLI', () => {
     expect(missing.stderr).toContain(path.join(root, 'does-not-exist'));
     expect(missing.stderr).not.toMatch(/\n\s+at /); // no stack trace without --verbose
 
+    // A cache folder that cannot be one: under /proc (where Node's recursive mkdir never returns) and
+    // a file. Both fail at once, naming the folder.
+    for (const [cacheDir, why] of [
+      ['/proc/photolala-cache', "ENOENT: no such file or directory, mkdir '/proc/photolala-cache'"],
+      [path.join(FIXTURES, 'Canon_40D.jpg'), 'ENOTDIR: not a directory'],
+    ] as const) {
+      const unusable = await runCli(['--cache-dir', cacheDir, 'scan', root]);
+      expect(unusable.code).toBe(1);
+      expect(unusable.stderr).toContain(`error: IO: cannot use ${cacheDir} as the cache folder: ${why}`);
+    }
+
     const notYet = await cli('list', root);
     expect(notYet.code).toBe(1);
     expect(notYet.stderr).toContain('photolala scan');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
 import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
+import { makeFolder } from './make-folder.js';
 
 /**
  * Writes a local file (from bytes, or as a copy of another local file) so that readers see the old
@@ -14,7 +15,7 @@ export async function writeFileAtomic(target: string, data: Uint8Array | { copyO
   const dir = nodePath.dirname(target);
   const temp = nodePath.join(dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
   try {
-    await fsp.mkdir(dir, { recursive: true });
+    await makeFolder(dir);
     // `copyOf` copies a local file in the kernel (large snapshots never pass through memory).
     if ('copyOf' in data) await fsp.copyFile(data.copyOf, temp, constants.COPYFILE_EXCL);
     const handle = await fsp.open(temp, 'copyOf' in data ? 'r+' : 'wx', 0o644);

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fsp, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import envPaths from 'env-paths';
 import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
 import { PhotolalaError } from './errors.js';
 import { isApplePhotoId, isMd5, md5Hex } from './identity.js';
+import { makeFolderSync } from './make-folder.js';
 
 /** Which part of the cache a photo's derived files live in (DESIGN.md section 3). */
 export type CacheShard = 'local' | 's3' | 'apple';
@@ -98,7 +99,7 @@ export class PhotoCache {
       // dominate the cost of a scan of small photos.
       const folder = nodePath.dirname(target);
       if (!this.knownFolders.has(folder)) {
-        mkdirSync(folder, { recursive: true });
+        makeFolderSync(folder);
         this.knownFolders.add(folder);
       }
       // Synchronous on purpose: a few small writes cost less on the (mostly idle) main thread than

@@ -15,6 +15,7 @@ import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
 import { describeError, isPhotolalaError, PhotolalaError } from '../errors.js';
 import { HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5, md5Hex } from '../identity.js';
 import { detectImageKind } from '../image-kind.js';
+import { makeFolder } from '../make-folder.js';
 import { metadataDocumentSchema } from '../metadata.js';
 import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
@@ -187,7 +188,20 @@ export class Catalog {
       fetchThumbnail: options.fetchThumbnail,
     };
     const mirrorDir = cache.mirrorDir(source.uri);
-    const workFile = await prepareWorkFile(mirrorDir);
+    let workFile: string;
+    try {
+      workFile = await prepareWorkFile(mirrorDir);
+    } catch (cause) {
+      throw new PhotolalaError(
+        'IO',
+        `cannot use ${cache.root} as the cache folder: ${describeError(cause)}`,
+        {
+          backend: 'cache',
+          path: cache.root,
+          cause,
+        },
+      );
+    }
     // The mirror folder's mtime says when its root was last opened: pruneCache spares the photos of
     // recently opened roots. A read-only cache only loses that hint.
     const now = new Date();
@@ -947,7 +961,7 @@ function cacheFoldersUnderRoot(rootUri: string, cacheRoot: string): string[] {
  * Work files left by a crashed process more than a day ago are removed on the way.
  */
 async function prepareWorkFile(mirrorDir: string): Promise<string> {
-  await fsp.mkdir(mirrorDir, { recursive: true });
+  await makeFolder(mirrorDir);
   const dayAgo = Date.now() - 24 * 3600 * 1000;
   for (const name of await fsp.readdir(mirrorDir).catch(() => [] as string[])) {
     if (!name.startsWith(WORK_FILE_PREFIX)) continue;

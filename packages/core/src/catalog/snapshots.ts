@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
 import { describeError, isPhotolalaError } from '../errors.js';
 import { md5OfStream } from '../identity.js';
+import { makeFolder } from '../make-folder.js';
 import { formatPointer, nextPointer, snapshotFileName } from './pointer.js';
 import { hardenDatabase, validateSchema } from './schema.js';
 import type { MirrorStore, SnapshotStore, StoreName } from './snapshot-store.js';
@@ -344,7 +345,7 @@ export interface SerializedSnapshot {
  * memory whole (a catalog of 100k photos is about 88 MB).
  */
 export async function serializeSnapshot(db: Database.Database, tempDir: string): Promise<SerializedSnapshot> {
-  await fsp.mkdir(tempDir, { recursive: true });
+  await makeFolder(tempDir);
   const file = nodePath.join(tempDir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.sqlite`);
   const dispose = () => fsp.rm(file, { force: true });
   try {
