@@ -406,6 +406,28 @@ describe('update detection', () => {
     }
   });
 
+  test("an application's store inside the root (a Photos library, Lightroom previews) is skipped with its reason", async () => {
+    const { root, cacheDir } = await makeRoot(1);
+    const photo = await syntheticJpeg(21);
+    await writeTree(root, {
+      'Photos Library.photoslibrary/originals/A/IMG_1.jpg': photo,
+      'Photos Library.photoslibrary/resources/derivatives/masters/A/IMG_1_4_5005_c.jpeg': photo,
+      'Lightroom Catalog Previews.lrdata/0/00/preview.jpg': photo,
+      'old/Trip.PhotosLibrary/x.jpg': photo,
+    });
+    const catalog = await openAt(root, cacheDir);
+    const result = await catalog.scan();
+    expect(catalog.list().map((e) => e.path)).toEqual(['2024/01/img_0.jpg', 'notes.txt']);
+    expect(result.skipped.map((s) => s.path).sort()).toEqual([
+      'Lightroom Catalog Previews.lrdata',
+      'Photos Library.photoslibrary',
+      'old/Trip.PhotosLibrary',
+    ]);
+    expect(result.skipped.find((s) => s.path === 'Photos Library.photoslibrary')?.reason).toBe(
+      'an Apple Photos library: catalog it as a root of its own (photolala scan LIBRARY)',
+    );
+  });
+
   test('a touched file with the same content is unchanged, and failures are recorded with reasons', async () => {
     const { root, cacheDir } = await makeRoot(1);
     const bytes = await readFile(path.join(FIXTURES, 'DSCN0010.jpg'));

@@ -139,8 +139,17 @@ describe('photolala CLI', () => {
   test('list takes a folder as a shell user types it, and refuses an unknown kind', async () => {
     const root = await tempDir('cli-list-args');
     cleanup.push(root);
-    await writeTree(root, { 'a.jpg': await syntheticJpeg(61), 'trips/b.jpg': await syntheticJpeg(62) });
-    expect((await cli('scan', root)).code).toBe(0);
+    await writeTree(root, {
+      'a.jpg': await syntheticJpeg(61),
+      'trips/b.jpg': await syntheticJpeg(62),
+      'Photos Library.photoslibrary/originals/c.jpg': await syntheticJpeg(63),
+    });
+    const scan = await cli('scan', root);
+    expect(scan.code).toBe(0);
+    expect(scan.stdout).toContain('\n  skipped 1 on purpose (-v lists them)\n');
+    expect((await cli('-v', 'scan', root)).stderr).toContain(
+      '    Photos Library.photoslibrary: an Apple Photos library: catalog it as a root of its own',
+    );
     const paths = async (...args: string[]) => {
       const run = await cli('list', root, ...args, '--json');
       expect(run.code).toBe(0);

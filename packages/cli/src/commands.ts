@@ -187,6 +187,14 @@ export function registerCommands(program: Command, run: Runner): void {
               `  added ${result.added.length}, removed ${result.removed.length}, changed ${result.changed.length}, moved ${result.moved.length}, unchanged ${result.unchanged}, failed ${result.failed.length}  (${(result.durationMs / 1000).toFixed(1)} s, ${describeLoad(source)})`,
             );
             for (const f of result.failed) out.failure(`${f.path}: ${f.reason}`);
+            if (result.skipped.length > 0) {
+              // Left out on purpose (a Photos library's videos, an application's store): counted
+              // here, listed with -v or --json.
+              out.result(
+                `  skipped ${result.skipped.length} on purpose${out.options.verbose ? ':' : ' (-v lists them)'}`,
+              );
+              for (const s of result.skipped) out.detail(`    ${s.path}: ${s.reason}`);
+            }
             for (const s of result.snapshots) out.detail(`  snapshot ${s}`);
             if (result.interrupted)
               out.result(

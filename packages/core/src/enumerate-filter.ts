@@ -18,6 +18,27 @@ export const SYSTEM_FOLDER_NAMES: ReadonlySet<string> = new Set([
   '@__thumb',
 ]);
 
+/**
+ * Folders that are an application's own store, by name suffix (compared case-insensitively), and why
+ * a scan leaves them out. Walked as plain folders they give the library's internal copies,
+ * thumbnails and previews as if they were photos.
+ */
+const APPLICATION_STORES: readonly { suffix: string; reason: string }[] = [
+  {
+    suffix: '.photoslibrary',
+    reason: 'an Apple Photos library: catalog it as a root of its own (photolala scan LIBRARY)',
+  },
+  { suffix: '.photolibrary', reason: 'an iPhoto library' },
+  { suffix: '.aplibrary', reason: 'an Aperture library' },
+  { suffix: '.lrdata', reason: 'Lightroom previews: copies of photos that are cataloged where they are' },
+];
+
+/** Why a folder named `name` is an application's store that scans leave out, or undefined. */
+export function applicationStore(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return APPLICATION_STORES.find((store) => lower.endsWith(store.suffix))?.reason;
+}
+
 /** File names that are never catalogued (compared case-insensitively). */
 export const SYSTEM_FILE_NAMES: ReadonlySet<string> = new Set([
   '.ds_store',
@@ -43,12 +64,12 @@ function isHidden(name: string): boolean {
 }
 
 /**
- * The filter of DESIGN.md section 5.1: hidden and system folders are not descended into; hidden and
- * system files, the catalog's own files and temp files are left out.
+ * The filter of DESIGN.md section 5.1: hidden and system folders, and applications' stores, are not
+ * descended into; hidden and system files, the catalog's own files and temp files are left out.
  */
 export const catalogFilter: EnumerateFilter = {
   directory(name) {
-    return !isHidden(name) && !SYSTEM_FOLDER_NAMES.has(name.toLowerCase());
+    return !isHidden(name) && !SYSTEM_FOLDER_NAMES.has(name.toLowerCase()) && !applicationStore(name);
   },
   file(name) {
     if (isHidden(name) || SYSTEM_FILE_NAMES.has(name.toLowerCase())) return false;

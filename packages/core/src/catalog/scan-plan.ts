@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { catalogFilter } from '../enumerate-filter.js';
+import { applicationStore, catalogFilter } from '../enumerate-filter.js';
 import { describeError, isPhotolalaError, isTransientFailure, PhotolalaError } from '../errors.js';
 import { fastPhotoKey, HEAD_BYTES } from '../identity.js';
 import { type DetectedImage, detectImageKind, detectJpeg } from '../image-kind.js';
@@ -216,13 +216,19 @@ export async function planScan(
   };
 
   for await (const entry of source.enumerate({
-    filter: options.excludeFolders?.length
-      ? {
-          directory: (name, path) =>
-            !options.excludeFolders!.includes(path) && catalogFilter.directory(name, path),
-          file: catalogFilter.file,
+    filter: {
+      directory: (name, path) => {
+        if (options.excludeFolders?.includes(path)) return false;
+        // Said, not silently left out: the user may be looking for those photos.
+        const store = applicationStore(name);
+        if (store) {
+          plan.skipped.push({ path, reason: store });
+          return false;
         }
-      : catalogFilter,
+        return catalogFilter.directory(name, path);
+      },
+      file: catalogFilter.file,
+    },
     signal: options.signal,
     ...(options.full || options.firstScan ? { headBytes: HEAD_BYTES } : {}),
     onIssue: (issue) => {
