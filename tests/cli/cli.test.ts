@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { copyFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { md5Hex, PhotoCache } from '@photolala/core';
@@ -466,6 +467,35 @@ describe('photolala CLI', () => {
     const rest = await runCli(['--cache-dir', cache, 'scan', root, '--json']);
     expect(rest.code).toBe(0);
     expect(JSON.parse(rest.stdout)).toMatchObject({ added: left, unchanged: saved, entries: 150 });
+  });
+
+  test('Ctrl-C while the files are being listed changes nothing and exits 130', async () => {
+    const root = await tempDir('cli-sigint-listing');
+    cleanup.push(root);
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 20; i++) files[`p${i}.jpg`] = await syntheticJpeg(70 + i);
+    await writeTree(root, files);
+    const marker = path.join(root, '..', `${path.basename(root)}.listing`);
+    cleanup.push(marker);
+    // The alias plug-in lists one file per 200 ms and says when it has begun.
+    const scan = startCli(['--cache-dir', cacheDir, 'scan', `alias://${root}`], {
+      PHOTOLALA_BACKENDS: `alias=${path.join(REPO_ROOT, 'tests/plugins/alias-backend.mjs')}`,
+      ALIAS_LIST_DELAY_MS: '200',
+      ALIAS_LISTING_MARKER: marker,
+    });
+    for (let waited = 0; !existsSync(marker); waited += 20) {
+      if (waited > 60_000) throw new Error(`the scan never began listing: ${scan.output.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    scan.child.kill('SIGINT');
+    const { code, stdout, stderr } = await scan.done;
+    expect([code, stdout]).toEqual([130, '']);
+    expect(stderr).toContain('warning: stopped while listing the files; the catalog is as it was');
+    const list = await runCli(['--cache-dir', cacheDir, 'list', `alias://${root}`], {
+      PHOTOLALA_BACKENDS: `alias=${path.join(REPO_ROOT, 'tests/plugins/alias-backend.mjs')}`,
+    });
+    expect(list.code).toBe(1);
+    expect(list.stderr).toContain('has no catalog yet');
   });
 
   test('a third-party backend outside packages/ is loaded by scheme', async () => {

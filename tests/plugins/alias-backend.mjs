@@ -14,6 +14,9 @@ async function createAliasSource(uri) {
     capabilities: { writable: false, removable: false, etags: false, mtimeResolutionMs: 1, remote: false },
     async *enumerate(options = {}) {
       const filter = options.filter ?? everythingFilter;
+      // For the CLI's Ctrl-C test: say that listing began, then list slowly.
+      const delayMs = Number(process.env.ALIAS_LIST_DELAY_MS ?? 0);
+      if (process.env.ALIAS_LISTING_MARKER) await fs.writeFile(process.env.ALIAS_LISTING_MARKER, 'listing');
       const stack = [''];
       while (stack.length) {
         const rel = stack.pop();
@@ -22,6 +25,7 @@ async function createAliasSource(uri) {
           if (d.isDirectory() && filter.directory(d.name, child)) stack.push(child);
           else if (d.isFile() && filter.file(d.name, child)) {
             const info = await fs.stat(path.join(dir, child));
+            if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
             yield { path: child, size: info.size, mtimeMs: Math.floor(info.mtimeMs) };
           }
         }

@@ -175,6 +175,11 @@ export function registerCommands(program: Command, run: Runner): void {
           let result: ScanResult;
           try {
             result = await catalog.scan({ full: opts.full ?? false, signal: stop.signal });
+          } catch (error) {
+            // Stopped while the files were still being listed: nothing was changed.
+            if (!stop.signal.aborted) throw error;
+            out.warn('stopped while listing the files; the catalog is as it was');
+            return EXIT.interrupted;
           } finally {
             detach();
             stop.release();
