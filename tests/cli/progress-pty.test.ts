@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
+import { REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
 import { CLI, inPty } from './run-cli.js';
 
 const cleanup: string[] = [];
@@ -38,4 +38,25 @@ test('on a terminal, verify --repair draws a progress bar of the photos it makes
   expect(code).toBe(0);
   expect(output).toMatch(/repairing\s+\S*[█░]+\S* \d+\/30 photos \| \d+\/s \| ETA /);
   expect(output).toContain('repaired 30, could not repair 0');
+});
+
+test('on a terminal, an open that takes more than a second says so, then erases the line', async () => {
+  const root = await tempDir('pty-open-root');
+  const cacheDir = await tempDir('pty-open-cache');
+  cleanup.push(root, cacheDir);
+  await writeTree(root, { 'a.jpg': await syntheticJpeg(801) });
+  const plugin = { PHOTOLALA_BACKENDS: `alias=${path.join(REPO_ROOT, 'tests/plugins/alias-backend.mjs')}` };
+  const cli = `${process.execPath} ${CLI} --cache-dir ${cacheDir}`;
+  expect((await inPty(`${cli} scan alias://${root}`, { ...plugin, NO_COLOR: '' })).code).toBe(0);
+  // Each read of the store now takes 1.5 s; the open reads the root's pointer first.
+  const slow = await inPty(`${cli} list alias://${root}`, {
+    ...plugin,
+    NO_COLOR: '',
+    ALIAS_READ_DELAY_MS: '1500',
+  });
+  expect(slow.code).toBe(0);
+  expect(slow.output).toContain(`opening the catalog of alias://${root}…\r\u001b[2K`);
+  expect(slow.output).toContain('a.jpg');
+  const quick = await inPty(`${cli} list alias://${root}`, { ...plugin, NO_COLOR: '' });
+  expect(quick.output).not.toContain('opening the catalog');
 });

@@ -46,6 +46,9 @@ async function createAliasSource(uri) {
       }
     },
     async readAll(p) {
+      // For the CLI's test of a slow first open: a store that is slow to answer.
+      const readDelayMs = Number(process.env.ALIAS_READ_DELAY_MS ?? 0);
+      if (readDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, readDelayMs));
       try {
         const file = resolveInside(dir, p, backend);
         await fs.access(file);

@@ -58,6 +58,26 @@ export class Output {
     if (!this.options.quiet && !this.options.json) process.stderr.write(`${printable(line)}\n`);
   }
 
+  /**
+   * A line on a terminal's stderr, shown only if the work takes longer than `afterMs`, and erased
+   * when it ends (`clear`). Nothing at all for --json, --quiet or a stderr that is not a terminal.
+   */
+  transient(line: string, afterMs: number): { clear(): void } {
+    if (this.options.quiet || this.options.json || process.stderr.isTTY !== true) return { clear() {} };
+    let shown = false;
+    const timer = setTimeout(() => {
+      shown = true;
+      process.stderr.write(printable(line));
+    }, afterMs);
+    return {
+      clear() {
+        clearTimeout(timer);
+        // Back to the start of the line, and erase it.
+        if (shown) process.stderr.write('\r\u001b[2K');
+      },
+    };
+  }
+
   detail(line: string): void {
     if (this.options.verbose) process.stderr.write(`${this.paint('dim', printable(line))}\n`);
   }
