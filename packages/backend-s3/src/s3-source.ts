@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import {
   defineRootSource,
+  describeError,
   type EnumerateOptions,
   PhotolalaError,
   parseRootUri,
@@ -81,7 +82,8 @@ export function relativeKey(key: string, prefix: string): { path: string } | { r
   try {
     return { path: validateRelativePath(rest, BACKEND) };
   } catch (error) {
-    return { refused: (error as Error).message };
+    // The rule it breaks, without the error's code and tags: it goes into a sentence of its own.
+    return { refused: describeError(error).replace(/^[A-Z_]+: /, '') };
   }
 }
 

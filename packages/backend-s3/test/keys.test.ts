@@ -17,4 +17,8 @@ test('listed keys become relative paths only when they stay inside the prefix', 
     expect('refused' in result, bad).toBe(true);
   }
   expect('refused' in relativeKey('photos/a\\b.jpg', 'photos/')).toBe(true);
+  // The reason is the rule, ready for "key ... refused: REASON".
+  expect(relativeKey('photos/a//b.jpg', 'photos/')).toEqual({
+    refused: 'invalid path "a//b.jpg": empty segment',
+  });
 });
