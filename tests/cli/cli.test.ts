@@ -366,6 +366,14 @@ describe('photolala CLI', () => {
       );
     expect(await thumbnails()).toHaveLength(4);
 
+    const info = await inCache('cache', 'info', '--json');
+    expect(JSON.parse(info.stdout)).toMatchObject({ cacheRoot: cache, photos: 4, recentRoots: 1 });
+    expect(JSON.parse(info.stdout).recentRootsBytes).toBeLessThan(JSON.parse(info.stdout).bytes);
+    expect((await inCache('cache', 'info')).stdout).toMatch(
+      new RegExp(
+        `^cache ${cache}: [\\d.]+ KB for 4 photos, [\\d.]+ KB of it listed by 1 roots opened in the last 90 days\\n$`,
+      ),
+    );
     const dry = await inCache('cache', 'prune', '--max-size', '0', '--dry-run');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/for 4 photos; would remove 2 \(\d+(\.\d+)? KB\)/);

@@ -62,6 +62,28 @@ export function registerCacheCommand(program: Command, run: Runner): void {
     .command('cache')
     .description('manage the cache of thumbnails and metadata shared by all roots');
   cache
+    .command('info')
+    .description('how much the cache holds, and how much of it recently opened roots use')
+    .option('--json', 'print one JSON object')
+    .action(async function (this: Command, opts: { json?: boolean }) {
+      await run(this, opts.json ?? false, async (out, globals) => {
+        // A dry run with no limit: the same walk, and nothing would be removed.
+        const report = await pruneCache(resolveCacheRoot(globals.cacheDir), {
+          maxBytes: Number.MAX_SAFE_INTEGER,
+          dryRun: true,
+        });
+        const { cacheRoot, bytesBefore: bytes, photosBefore: photos, sparedBytes, recentRoots } = report;
+        if (out.options.json)
+          out.json({ cacheRoot, bytes, photos, recentRoots, recentRootsBytes: sparedBytes });
+        else
+          out.result(
+            `cache ${cacheRoot}: ${size(bytes)} for ${photos} photos, ${size(sparedBytes)} of it listed by ${recentRoots} roots opened in the last 90 days${globals.cacheMaxSize === undefined ? '' : `; quota ${size(globals.cacheMaxSize)}`}`,
+          );
+        for (const warning of report.warnings) out.warn(warning);
+        return EXIT.ok;
+      });
+    });
+  cache
     .command('prune')
     .description(
       'remove the least recently used thumbnails and metadata until the cache fits its quota; photos listed by roots opened recently are kept',
