@@ -371,7 +371,7 @@ describe('photolala CLI', () => {
     expect(JSON.parse(info.stdout).recentRootsBytes).toBeLessThan(JSON.parse(info.stdout).bytes);
     expect((await inCache('cache', 'info')).stdout).toMatch(
       new RegExp(
-        `^cache ${cache}: [\\d.]+ KB for 4 photos, [\\d.]+ KB of it listed by 1 roots opened in the last 90 days\\n$`,
+        `^cache ${cache}: [\\d.]+ KB for 4 photos, [\\d.]+ KB of it listed by 1 root opened in the last 90 days\\n$`,
       ),
     );
     const dry = await inCache('cache', 'prune', '--max-size', '0', '--dry-run');

@@ -22,12 +22,13 @@ function positiveDays(value: string): number {
   return days;
 }
 
+const roots = (n: number) => `${n} root${n === 1 ? '' : 's'}`;
 const size = (n: number) => bytes.format(n, { unitSeparator: ' ' }) ?? `${n} B`;
 
 /** The report in one line, and its warnings. */
 function printReport(out: Output, report: PruneCacheReport, asResult: boolean): void {
   const verb = report.dryRun ? 'would remove' : 'removed';
-  const line = `cache ${report.cacheRoot}: ${size(report.bytesBefore)} for ${report.photosBefore} photos; ${verb} ${report.removedPhotos} (${size(report.removedBytes)}), leaving ${size(report.bytesAfter)} of ${size(report.maxBytes)}; ${size(report.sparedBytes)} spared for ${report.recentRoots} recently opened roots`;
+  const line = `cache ${report.cacheRoot}: ${size(report.bytesBefore)} for ${report.photosBefore} photos; ${verb} ${report.removedPhotos} (${size(report.removedBytes)}), leaving ${size(report.bytesAfter)} of ${size(report.maxBytes)}; ${size(report.sparedBytes)} spared for ${roots(report.recentRoots)} opened recently`;
   if (asResult) out.result(line);
   else out.info(line);
   for (const warning of report.warnings) out.warn(warning);
@@ -77,7 +78,7 @@ export function registerCacheCommand(program: Command, run: Runner): void {
           out.json({ cacheRoot, bytes, photos, recentRoots, recentRootsBytes: sparedBytes });
         else
           out.result(
-            `cache ${cacheRoot}: ${size(bytes)} for ${photos} photos, ${size(sparedBytes)} of it listed by ${recentRoots} roots opened in the last 90 days${globals.cacheMaxSize === undefined ? '' : `; quota ${size(globals.cacheMaxSize)}`}`,
+            `cache ${cacheRoot}: ${size(bytes)} for ${photos} photos, ${size(sparedBytes)} of it listed by ${roots(recentRoots)} opened in the last 90 days${globals.cacheMaxSize === undefined ? '' : `; quota ${size(globals.cacheMaxSize)}`}`,
           );
         for (const warning of report.warnings) out.warn(warning);
         return EXIT.ok;
