@@ -187,7 +187,9 @@ export function registerCommands(program: Command, run: Runner): void {
           const cache = await pruneAfterScan(globals, out, result);
           if (out.options.json) out.json({ ...scanJson(result, source), ...(cache ? { cache } : {}) });
           else {
-            out.result(`${result.rootUri}: ${result.entries} entries, catalog ${result.catalogMd5}`);
+            out.result(
+              `${result.rootUri}: ${result.entries} entr${result.entries === 1 ? 'y' : 'ies'}, catalog ${result.catalogMd5}`,
+            );
             out.result(
               `  added ${result.added.length}, removed ${result.removed.length}, changed ${result.changed.length}, moved ${result.moved.length}, unchanged ${result.unchanged}, failed ${result.failed.length}  (${(result.durationMs / 1000).toFixed(1)} s, ${describeLoad(source)})`,
             );
