@@ -75,6 +75,10 @@ export async function openRootCatalog(
   for (const skip of info.skipped) {
     out.detail(`  skipped ${skip.store}${skip.catalogMd5 ? ` ${skip.catalogMd5}` : ''}: ${skip.reason}`);
   }
+  if (info.recoveredStars > 0)
+    out.warn(
+      `recovered ${info.recoveredStars} star change${info.recoveredStars === 1 ? '' : 's'} that a session ended before saving`,
+    );
   if (info.source === 'older')
     out.warn(`the newest snapshot of ${catalog.rootUri} is damaged; loaded an older one`);
   if (options.requireCatalog && (info.source === 'none' || info.source === 'rebuild')) {

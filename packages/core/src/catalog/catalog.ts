@@ -43,6 +43,7 @@ import {
   serializeSnapshot,
   WorkingDatabase,
 } from './snapshots.js';
+import { orphanedStarChanges, StarJournal } from './star-journal.js';
 import { StatIndex } from './stat-index.js';
 import { VerifiedSnapshots } from './verified-snapshots.js';
 
@@ -127,6 +128,11 @@ export interface CatalogLoadInfo {
   catalogMd5: string | undefined;
   location: string | undefined;
   skipped: LoadedSnapshot['skipped'];
+  /**
+   * Star changes replayed from a session that ended before a snapshot held them (see StarJournal);
+   * the next `save()` or `close()` publishes them.
+   */
+  recoveredStars: number;
 }
 
 const DEFAULT_MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024 * 1024;
@@ -150,6 +156,8 @@ export class Catalog {
   private readonly knownPointers: Partial<Record<'root' | 'mirror', string[]>>;
   /** The cache's folders under the root, when the cache was put inside it; scans leave them out. */
   private readonly cacheFoldersInRoot: string[];
+  /** Star changes not yet in a snapshot, on disk so that a crash does not lose them. */
+  private readonly starJournal: StarJournal;
 
   private constructor(
     readonly source: RootSource,
@@ -164,6 +172,7 @@ export class Catalog {
   ) {
     this.cache = cache;
     this.cacheFoldersInRoot = cacheFoldersUnderRoot(source.uri, cache.root);
+    this.starJournal = new StarJournal(cache.mirrorDir(source.uri));
     this.digester = new Digester(cache, options.shard, options.limits);
     this.stores = [rootStore(source), mirrorStore(cache.mirrorDir(source.uri))];
     this.currentMd5 = loaded.catalogMd5;
@@ -173,6 +182,7 @@ export class Catalog {
       catalogMd5: loaded.catalogMd5,
       location: loaded.location,
       skipped: loaded.skipped,
+      recoveredStars: 0,
     };
   }
 
@@ -221,7 +231,29 @@ export class Catalog {
       createSchema(db, source.uri, Date.now());
       working = new WorkingDatabase(db, undefined, workFile);
     }
-    return new Catalog(source, working, loaded, resolved, cache, verified);
+    const catalog = new Catalog(source, working, loaded, resolved, cache, verified);
+    catalog.loadInfo.recoveredStars = await catalog.replayOrphanedStars(mirrorDir);
+    return catalog;
+  }
+
+  /**
+   * Stars and unstars that a session made and never published (it crashed, or its app never saved)
+   * are made again here, as this catalog's own: journaled, and published by the next save. A star
+   * is replayed only onto the photo that was starred; one whose file changed since is dropped.
+   */
+  private async replayOrphanedStars(mirrorDir: string): Promise<number> {
+    const { changes, files } = await orphanedStarChanges(mirrorDir);
+    let replayed = 0;
+    for (const change of changes) {
+      const entry = this.get(change.path);
+      if (!entry || entry.path !== change.path || entry.starred === change.starred) continue;
+      if (change.starred && entry.photoMd5 !== change.photoMd5) continue;
+      await this.setStar(entry.path, change.starred);
+      replayed++;
+    }
+    // The changes are this session's now (in its own journal); the old files are done with.
+    for (const file of files) await fsp.rm(file, { force: true });
+    return replayed;
   }
 
   /** Read-only until the first write (see WorkingDatabase); every write task awaits `writable()`. */
@@ -739,6 +771,8 @@ export class Catalog {
     }
     this.currentMd5 = catalogMd5;
     this.dirty = false;
+    // Every star change so far is in the snapshot now.
+    await this.starJournal.clear().catch(() => {});
     this.events.emit('snapshot-written', {
       catalogMd5,
       snapshots: result.snapshots,
@@ -788,6 +822,15 @@ export class Catalog {
         }
       })();
       this.dirty = true;
+      try {
+        await this.starJournal.record({ path: entry.path, starred, photoMd5: entry.photoMd5 });
+      } catch (error) {
+        // The star stands; only its protection against a crash before the next save is missing.
+        this.events.emit('warning', {
+          message: `could not journal the star change of ${entry.path}: ${describeError(error)}`,
+          path: entry.path,
+        });
+      }
       this.events.emit('star-changed', { path: entry.path, photoMd5: entry.photoMd5, starred });
       return { ...entry, starred };
     });
