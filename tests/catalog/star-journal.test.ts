@@ -47,6 +47,13 @@ test('star changes a session never saved are replayed by the next open, and publ
   changeStarsAndExit(root, cacheDir, '+a.jpg', '-b.jpg');
   expect(await journals(mirror)).toHaveLength(1);
 
+  // An open that must change nothing (a status check) leaves them for the next one.
+  const looking = await openCatalog(await createLocalSource({ root }), { cacheDir, recoverStars: false });
+  expect(looking.loadInfo.recoveredStars).toBe(0);
+  expect(looking.list({ starred: true }).map((e) => e.path)).toEqual(['b.jpg']);
+  await looking.close();
+  expect(await journals(mirror)).toHaveLength(1);
+
   const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
   opened.push(catalog);
   expect(catalog.loadInfo.recoveredStars).toBe(2);

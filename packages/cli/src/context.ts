@@ -63,6 +63,8 @@ export async function openRootCatalog(
       shard,
       ...(globals.concurrency !== undefined ? { limits: { concurrency: globals.concurrency } } : {}),
       ...(browse ? { fetchThumbnail: browse.fetchThumbnail } : {}),
+      // A command that writes nothing (status, snapshots) leaves unsaved stars for the next one.
+      ...(globals.readOnly ? { recoverStars: false } : {}),
     });
   } finally {
     opening.clear();

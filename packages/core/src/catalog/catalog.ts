@@ -65,6 +65,11 @@ export interface OpenCatalogOptions {
    * their photos, such as a cloud copy whose thumbnails live next to it. Return undefined to fall back.
    */
   fetchThumbnail?: (entry: CatalogEntry & { photoMd5: string }) => Promise<Uint8Array | undefined>;
+  /**
+   * Replay star changes that an earlier session journaled but never published (default true). Off
+   * for an open that must change nothing, such as a status check; the changes wait for the next.
+   */
+  recoverStars?: boolean;
 }
 
 export interface ScanOptions {
@@ -163,7 +168,9 @@ export class Catalog {
     readonly source: RootSource,
     private readonly working: WorkingDatabase,
     loaded: LoadedSnapshot,
-    private readonly options: Required<Omit<OpenCatalogOptions, 'cacheDir' | 'limits' | 'fetchThumbnail'>> & {
+    private readonly options: Required<
+      Omit<OpenCatalogOptions, 'cacheDir' | 'limits' | 'fetchThumbnail' | 'recoverStars'>
+    > & {
       limits: DigestLimits;
       fetchThumbnail: OpenCatalogOptions['fetchThumbnail'];
     },
@@ -232,7 +239,8 @@ export class Catalog {
       working = new WorkingDatabase(db, undefined, workFile);
     }
     const catalog = new Catalog(source, working, loaded, resolved, cache, verified);
-    catalog.loadInfo.recoveredStars = await catalog.replayOrphanedStars(mirrorDir);
+    if (options.recoverStars ?? true)
+      catalog.loadInfo.recoveredStars = await catalog.replayOrphanedStars(mirrorDir);
     return catalog;
   }
 
