@@ -256,8 +256,14 @@ export class Catalog {
       const entry = this.get(change.path);
       if (!entry || entry.path !== change.path || entry.starred === change.starred) continue;
       if (change.starred && entry.photoMd5 !== change.photoMd5) continue;
-      await this.setStar(entry.path, change.starred);
-      replayed++;
+      try {
+        await this.setStar(entry.path, change.starred);
+        replayed++;
+      } catch {
+        // The catalog cannot be written now (a full disk, say): opening it must not fail for
+        // that, and the old journals stay for a later open to replay.
+        return replayed;
+      }
     }
     // The changes are this session's now (in its own journal); the old files are done with.
     for (const file of files) await fsp.rm(file, { force: true });
