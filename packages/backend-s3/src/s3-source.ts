@@ -83,7 +83,7 @@ export function relativeKey(key: string, prefix: string): { path: string } | { r
     return { path: validateRelativePath(rest, BACKEND) };
   } catch (error) {
     // The rule it breaks, without the error's code and tags: it goes into a sentence of its own.
-    return { refused: describeError(error).replace(/^[A-Z_]+: /, '') };
+    return { refused: describeError(error, { code: false }) };
   }
 }
 

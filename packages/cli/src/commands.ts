@@ -128,8 +128,7 @@ export function registerCommands(program: Command, run: Runner): void {
       await run(this, opts.json ?? false, (out, globals) =>
         withCatalog(root, globals, out, true, async (catalog) => {
           const { store, close } = await openCloudStore(opts.to);
-          const showBar = !out.options.json && !out.options.quiet && process.stderr.isTTY === true;
-          const bar = showBar ? progressBar(out.options.color, 'photos') : undefined;
+          const bar = out.live ? progressBar(out.options.color, 'photos') : undefined;
           try {
             const report = await syncStarsToCloud(catalog, store, {
               user: opts.user,
@@ -169,8 +168,7 @@ export function registerCommands(program: Command, run: Runner): void {
       await run(this, opts.json ?? false, (out, globals) =>
         withCatalog(root, globals, out, false, async (catalog) => {
           const source = catalog.loadInfo.source;
-          const showBar = !out.options.json && !out.options.quiet && process.stderr.isTTY === true;
-          const detach = showBar ? attachProgressBar(catalog, out.options.color) : () => {};
+          const detach = out.live ? attachProgressBar(catalog, out.options.color) : () => {};
           const stop = stopOnSignal(out, detach);
           let result: ScanResult;
           try {
@@ -392,8 +390,7 @@ export function registerCommands(program: Command, run: Runner): void {
           let repaired: string[] = [];
           let repairFailed: { path: string; reason: string }[] = [];
           if (opts.repair && missing.length > 0) {
-            const showBar = !out.options.json && !out.options.quiet && process.stderr.isTTY === true;
-            const bar = showBar ? progressBar(out.options.color, 'photos') : undefined;
+            const bar = out.live ? progressBar(out.options.color, 'photos') : undefined;
             try {
               ({ repaired, failed: repairFailed } = await catalog.repairCacheFiles(missing, {
                 ...(bar

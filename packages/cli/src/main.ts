@@ -74,8 +74,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files 
     try {
       onExit(await action(out, globals));
     } catch (error) {
-      if (isPhotolalaError(error) && error.code !== 'IO')
-        out.error(describeError(error).replace(/^[A-Z_]+: /, ''));
+      if (isPhotolalaError(error) && error.code !== 'IO') out.error(describeError(error, { code: false }));
       else out.error(describeError(error));
       if (globals.verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
       onExit(EXIT.failure);

@@ -58,12 +58,17 @@ export class Output {
     if (!this.options.quiet && !this.options.json) process.stderr.write(`${printable(line)}\n`);
   }
 
+  /** Whether live output (progress bars, transient lines) is drawn: on a terminal's stderr only. */
+  get live(): boolean {
+    return !this.options.quiet && !this.options.json && process.stderr.isTTY === true;
+  }
+
   /**
    * A line on a terminal's stderr, shown only if the work takes longer than `afterMs`, and erased
    * when it ends (`clear`). Nothing at all for --json, --quiet or a stderr that is not a terminal.
    */
   transient(line: string, afterMs: number): { clear(): void } {
-    if (this.options.quiet || this.options.json || process.stderr.isTTY !== true) return { clear() {} };
+    if (!this.live) return { clear() {} };
     let shown = false;
     const timer = setTimeout(() => {
       shown = true;

@@ -1,7 +1,7 @@
 import { promises as fsp, lstatSync } from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
-import type { CacheShard } from './cache.js';
+import { CACHED_FILE_KINDS, type CacheShard } from './cache.js';
 import { MAX_POINTER_BYTES, POINTER_FILE, parsePointer, snapshotFileName } from './catalog/pointer.js';
 import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
 import { describeError } from './errors.js';
@@ -219,10 +219,7 @@ async function cachedPhotos(root: string, now: number) {
   const list = (folder: string) => fsp.readdir(folder).catch(() => [] as string[]);
 
   for (const shard of ['local', 's3'] as const) {
-    for (const [kind, extension] of [
-      ['thumbnails', '.jpg'],
-      ['metadata', '.json'],
-    ] as const) {
+    for (const { folder: kind, extension } of CACHED_FILE_KINDS) {
       const kindFolder = nodePath.join(root, shard, kind);
       for (const xx of await list(kindFolder)) {
         if (!SHARD_FOLDER.test(xx)) continue;
@@ -234,10 +231,7 @@ async function cachedPhotos(root: string, now: number) {
       }
     }
   }
-  for (const [kind, extension] of [
-    ['thumbnails', '.jpg'],
-    ['metadata', '.json'],
-  ] as const) {
+  for (const { folder: kind, extension } of CACHED_FILE_KINDS) {
     const folder = nodePath.join(root, 'apple', kind);
     for (const name of await list(folder)) {
       const key = name.endsWith(extension) ? name.slice(0, -extension.length) : '';

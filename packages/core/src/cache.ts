@@ -12,6 +12,12 @@ import { makeFolderSync } from './make-folder.js';
 export type CacheShard = 'local' | 's3' | 'apple';
 export const CACHE_SHARDS: readonly CacheShard[] = ['local', 's3', 'apple'];
 
+/** The two files the cache keeps per photo, as `pathsFor` names them: `{folder}/.../{key}{extension}`. */
+export const CACHED_FILE_KINDS = [
+  { folder: 'thumbnails', extension: '.jpg' },
+  { folder: 'metadata', extension: '.json' },
+] as const;
+
 export interface CachedFilePaths {
   thumbnail: string;
   metadata: string;

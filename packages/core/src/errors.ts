@@ -112,10 +112,11 @@ function firstLine(error: unknown): string {
 
 /**
  * "CODE: message" for a PhotolalaError, else the message, always on one line: a failure reason is
- * stored in a catalog row and printed as one line of a scan's report.
+ * stored in a catalog row and printed as one line of a scan's report. With `code: false`, the message
+ * alone, for a sentence of the caller's own.
  */
-export function describeError(error: unknown): string {
-  if (error instanceof PhotolalaError)
-    return `${error.code}: ${firstLine(error).replace(/^\[photolala\] \[[^\]]*\] /, '')}`;
-  return firstLine(error);
+export function describeError(error: unknown, { code = true }: { code?: boolean } = {}): string {
+  if (!(error instanceof PhotolalaError)) return firstLine(error);
+  const message = firstLine(error).replace(/^\[photolala\] \[[^\]]*\] /, '');
+  return code ? `${error.code}: ${message}` : message;
 }

@@ -1,4 +1,4 @@
-import { promises as fsp, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import nodePath from 'node:path';
 
 // Node's own recursive mkdir (`mkdir -p`) never returns when a parent exists but mkdir under it
@@ -9,26 +9,6 @@ import nodePath from 'node:path';
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
 /** `mkdir -p` that fails instead of spinning; see above. Errors are Node's own. */
-export async function makeFolder(folder: string): Promise<void> {
-  try {
-    await fsp.mkdir(folder);
-    return;
-  } catch (error) {
-    if (code(error) === 'EEXIST' && (await fsp.stat(folder)).isDirectory()) return;
-    if (code(error) !== 'ENOENT') throw error;
-  }
-  const parent = nodePath.dirname(folder);
-  if (parent === folder) throw new Error(`cannot create ${folder}`);
-  await makeFolder(parent);
-  try {
-    await fsp.mkdir(folder);
-  } catch (error) {
-    if (code(error) === 'EEXIST' && (await fsp.stat(folder)).isDirectory()) return;
-    throw error;
-  }
-}
-
-/** The synchronous `makeFolder`. */
 export function makeFolderSync(folder: string): void {
   try {
     mkdirSync(folder);
@@ -46,4 +26,12 @@ export function makeFolderSync(folder: string): void {
     if (code(error) === 'EEXIST' && statSync(folder).isDirectory()) return;
     throw error;
   }
+}
+
+/**
+ * `makeFolderSync` for async callers. A few mkdir calls on the calling thread cost less than a trip
+ * through libuv's pool each, which is why there is one implementation, not two.
+ */
+export async function makeFolder(folder: string): Promise<void> {
+  makeFolderSync(folder);
 }
