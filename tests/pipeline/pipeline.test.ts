@@ -9,10 +9,13 @@ import {
   fastPhotoKey,
   HEAD_BYTES,
   isPhotolalaError,
+  jpegHeaderLength,
   LOCAL_DIGEST_LIMITS,
   md5Hex,
   PhotoCache,
   type RootSource,
+  readExif,
+  readWholeFile,
   type SourceEntry,
 } from '@photolala/core';
 import sharp from 'sharp';
@@ -201,6 +204,48 @@ describe('digest', () => {
     expect([withModifyDate.width, withModifyDate.height]).toEqual([322, 466]);
     const bare = (await digestFile(source, digester, 'bare.jpg')).metadata;
     expect([bare.takenAt, bare.takenAtSource, bare.gps, bare.make]).toEqual([null, null, null, 'Photolala']);
+  });
+
+  test('EXIF is found after large segments and fill bytes; malformed segments fall back to the whole file', async () => {
+    const original = await readFile(fixture('DSCN0010.jpg'));
+    const headerEnd = jpegHeaderLength(original)!;
+    // The header ends exactly at the start-of-scan marker, well before the end of the file.
+    expect([original[headerEnd], original[headerEnd + 1]]).toEqual([0xff, 0xda]);
+    expect(headerEnd).toBeLessThan(original.length / 2);
+    // Two full-size APP2 segments (as a large ICC profile is split) and fill bytes before the EXIF.
+    const app2 = Buffer.alloc(2 + 65535, 0x41);
+    app2.writeUInt16BE(0xffe2, 0);
+    app2.writeUInt16BE(65535, 2);
+    const padded = Buffer.concat([
+      original.subarray(0, 2),
+      app2,
+      app2,
+      Buffer.from([0xff, 0xff]),
+      original.subarray(2),
+    ]);
+    expect(jpegHeaderLength(padded)).toBe(headerEnd + 2 * app2.length + 2);
+    // A segment length that runs past the data: not a header that can be trusted.
+    const broken = Buffer.from(original);
+    broken.writeUInt16BE(0xfff0, 4);
+    expect(jpegHeaderLength(broken)).toBeUndefined();
+    expect(jpegHeaderLength(Buffer.from('not a jpeg'))).toBeUndefined();
+
+    const expected = await readExif(original);
+    expect(expected).toMatchObject({ takenAt: '2008-10-22T16:28:39', make: 'NIKON', model: 'COOLPIX P6000' });
+    expect(await readExif(padded)).toEqual(expected);
+  });
+
+  test('a file that grew or shrank since it was listed is refused, naming the change', async () => {
+    const { source } = await setup({ 'a.jpg': await readFile(fixture('DSCN0010.jpg')) });
+    const entry = await entryOf(source, 'a.jpg');
+    await expect(
+      readWholeFile(source, { ...entry, size: entry.size - 10 }, LOCAL_DIGEST_LIMITS),
+    ).rejects.toThrow('file grew while it was read');
+    await expect(
+      readWholeFile(source, { ...entry, size: entry.size + 10 }, LOCAL_DIGEST_LIMITS),
+    ).rejects.toThrow(`file shrank while it was read (${entry.size} of ${entry.size + 10} bytes)`);
+    const whole = await readWholeFile(source, entry, LOCAL_DIGEST_LIMITS);
+    expect(whole.md5).toBe(md5Hex(await readFile(fixture('DSCN0010.jpg'))));
   });
 
   test('fake-extension and truncated files are rejected with reasons', async () => {

@@ -109,11 +109,48 @@ const EXIFR_OPTIONS = {
   mergeOutput: true,
 } as const;
 
-/** Reads EXIF from the whole file (exifr finds the block in JPEG, HEIC, TIFF and TIFF-based RAW). */
+/**
+ * Where a JPEG's compressed image data starts: its start-of-scan marker, after every APPn segment
+ * (EXIF, XMP, ICC). Undefined when the bytes are not a well-formed run of JPEG segments.
+ */
+export function jpegHeaderLength(data: Uint8Array): number | undefined {
+  if (data[0] !== 0xff || data[1] !== 0xd8) return undefined;
+  let position = 2;
+  while (position + 4 <= data.length) {
+    if (data[position] !== 0xff) return undefined;
+    const marker = data[position + 1]!;
+    // Fill bytes: any number of 0xFF may precede a marker.
+    if (marker === 0xff) {
+      position++;
+      continue;
+    }
+    if (marker === 0xda) return position;
+    // Markers without a length: TEM and the restart markers.
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      position += 2;
+      continue;
+    }
+    position += 2 + ((data[position + 2]! << 8) | data[position + 3]!);
+  }
+  return undefined;
+}
+
+/**
+ * What exifr is given: for a JPEG, a copy of the segments before the image data, where all of its
+ * metadata lives. Handed a whole photo, exifr keeps it reachable long enough for the garbage collector
+ * to move it to the old generation, and freeing those took a full collection about every five camera
+ * photos (8 where 2 were needed for 40 photos, measured; about 5% of a cold catalog's CPU).
+ */
+function exifInput(data: Uint8Array): Uint8Array {
+  const header = jpegHeaderLength(data);
+  return header === undefined ? data : new Uint8Array(data.subarray(0, header));
+}
+
+/** Reads EXIF from the file (exifr finds the block in JPEG, HEIC, TIFF and TIFF-based RAW). */
 export async function readExif(data: Uint8Array): Promise<ExifFacts> {
   let tags: Record<string, unknown> = {};
   try {
-    tags = (await exifr.parse(data, EXIFR_OPTIONS)) ?? {};
+    tags = (await exifr.parse(exifInput(data), EXIFR_OPTIONS)) ?? {};
   } catch {
     // No or broken EXIF is normal (screenshots, exports); the image itself may still be fine.
   }
