@@ -1,6 +1,6 @@
 import { closeSync, constants, promises as fsp, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import nodePath from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   defineRootSource,
   type EnumerateOptions,
@@ -20,6 +20,53 @@ import { EntryKind, FolderLister, type FolderListing } from './folder-lister.js'
 import { ListingWindow } from './listing-window.js';
 
 const BACKEND = 'local';
+
+/** A camera photo arrives in one read; a large snapshot in steps of this size. */
+const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
+/** Reads past the size a file had when opened: nearly always empty, so small. */
+const GROWTH_PROBE_BYTES = 64 * 1024;
+
+/**
+ * A file's bytes: the `size` it had when opened, in chunks of up to {@link MAX_CHUNK_BYTES}, then
+ * anything written since, so that a reader can tell a file that grew. Node's read stream would
+ * allocate one more chunk-sized buffer just to find the end, which for a folder of camera photos
+ * doubled the memory allocated and the garbage collections that set off.
+ */
+async function* fileChunks(handle: fsp.FileHandle, size: number): AsyncGenerator<Buffer> {
+  let position = 0;
+  while (position < size) {
+    const chunk = Buffer.allocUnsafeSlow(Math.min(size - position, MAX_CHUNK_BYTES));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+    // Shrunk since it was opened: the reader sees the bytes missing.
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
+  }
+  for (;;) {
+    const more = Buffer.allocUnsafe(GROWTH_PROBE_BYTES);
+    const { bytesRead } = await handle.read(more, 0, more.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield more.subarray(0, bytesRead);
+  }
+}
+
+/** A readable stream of the open file, which closes the file when it ends or is destroyed. */
+async function readableFile(handle: fsp.FileHandle): Promise<Readable> {
+  let size: number;
+  try {
+    ({ size } = await handle.stat());
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const stream = Readable.from(fileChunks(handle, size), { objectMode: false });
+  // On 'close', not in the generator: a stream destroyed before its first read never runs it.
+  stream.once('close', () => {
+    handle.close().catch(() => {});
+  });
+  return stream;
+}
 
 const localSourceOptions = z.object({
   /** The root folder: a path or a `file://` URI. */
@@ -275,11 +322,7 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
         });
       }
       const handle = await fsp.open(real, constants.O_RDONLY);
-      // Chunks sized to the file (64 KiB to 8 MiB): a camera photo arrives in one or two reads instead
-      // of fifty thread-pool round trips, and a small file does not get a large buffer.
-      const { size } = await handle.stat();
-      const highWaterMark = Math.min(Math.max(size, 64 * 1024), 8 * 1024 * 1024);
-      return handle.createReadStream({ highWaterMark });
+      return await readableFile(handle);
     } catch (error) {
       throw fromSystemError(error, BACKEND, path, 'read');
     }

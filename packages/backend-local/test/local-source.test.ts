@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { chmod, mkdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +70,39 @@ describe('backend-local', () => {
     expect(paths.some((p) => p.includes('secret'))).toBe(false);
     expect(issues.map((i) => i.path).sort()).toEqual(['escape', 'escape.jpg']);
     await expect(source.readAll('escape.jpg')).rejects.toMatchObject({ code: 'INVALID_PATH' });
+  });
+
+  test('readAll streams a large file whole, in bounded chunks', async () => {
+    const big = Buffer.alloc(20 * 1024 * 1024 + 123);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    const root = await tree({ 'small.jpg': 'x' });
+    await writeFile(path.join(root, 'big.bin'), big);
+    const source = await createLocalSource({ root });
+    const sizes: number[] = [];
+    const md5 = createHash('md5');
+    for await (const chunk of await source.readAll('big.bin')) {
+      sizes.push((chunk as Buffer).length);
+      md5.update(chunk as Buffer);
+    }
+    // A large snapshot never sits in memory whole.
+    expect(sizes).toEqual([8 * 1024 * 1024, 8 * 1024 * 1024, 4 * 1024 * 1024 + 123]);
+    expect(md5.digest('hex')).toBe(createHash('md5').update(big).digest('hex'));
+  });
+
+  test('readAll closes the file however the stream ends: read through, stopped early or never read', async () => {
+    const root = await tree({ 'a.jpg': 'x'.repeat(200_000) });
+    const source = await createLocalSource({ root });
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
+    for (let i = 0; i < 20; i++) {
+      (await source.readAll('a.jpg')).destroy();
+      for await (const _ of await source.readAll('a.jpg')) break;
+      let bytes = 0;
+      for await (const chunk of await source.readAll('a.jpg')) bytes += (chunk as Buffer).length;
+      expect(bytes).toBe(200_000);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(openFiles()).toBe(before);
   });
 
   test('a file deleted between enumeration and read raises NOT_FOUND', async () => {
