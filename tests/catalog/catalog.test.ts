@@ -12,6 +12,7 @@ import {
   POINTER_FILE,
   parsePointer,
   type RootSource,
+  type SnapshotReadProgress,
   snapshotFileName,
 } from '@photolala/core';
 import Database from 'better-sqlite3';
@@ -131,6 +132,28 @@ describe('snapshots and pointers', () => {
       first.catalogMd5,
       starred,
     ]);
+  });
+
+  test('onLoadProgress follows the read of the snapshot of the root into an empty mirror, byte by byte', async () => {
+    const { root, cacheDir } = await makeRoot(30);
+    const first = await (await openAt(root, cacheDir)).scan();
+    const size = (await readFile(path.join(root, snapshotFileName(first.catalogMd5)))).length;
+    const events: SnapshotReadProgress[] = [];
+    const fresh = await tempDir('fresh-cache');
+    cleanup.push(fresh);
+    const catalog = await openCatalog(await createLocalSource({ root }), {
+      cacheDir: fresh,
+      onLoadProgress: (progress) => events.push(progress),
+    });
+    open.push(catalog);
+    expect(catalog.loadInfo.source).toBe('root');
+    expect(catalog.list()).toHaveLength(first.entries);
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(events.every((e) => e.store === 'root' && e.catalogMd5 === first.catalogMd5)).toBe(true);
+    expect(events.every((e) => e.totalBytes === size)).toBe(true);
+    expect(events[0]!.bytes).toBe(0);
+    expect(events.at(-1)!.bytes).toBe(size);
+    expect(events.every((e, i) => i === 0 || e.bytes >= events[i - 1]!.bytes)).toBe(true);
   });
 
   test('two catalogs of the same content are byte-identical', async () => {

@@ -1,8 +1,8 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { CLI, inPty } from './run-cli.js';
+import { CLI, inPty, runCli } from './run-cli.js';
 
 const cleanup: string[] = [];
 afterAll(async () => {
@@ -59,4 +59,32 @@ test('on a terminal, an open that takes more than a second says so, then erases 
   expect(slow.output).toContain('a.jpg');
   const quick = await inPty(`${cli} list alias://${root}`, { ...plugin, NO_COLOR: '' });
   expect(quick.output).not.toContain('opening the catalog');
+});
+
+test('on a terminal, a slow download of the snapshot of the root draws a bar of bytes', async () => {
+  const root = await tempDir('pty-load-root');
+  const cacheDir = await tempDir('pty-load-cache');
+  const freshCache = await tempDir('pty-load-fresh-cache');
+  cleanup.push(root, cacheDir, freshCache);
+  const files: Record<string, Buffer> = {};
+  for (let i = 0; i < 40; i++) files[`l/${i}.jpg`] = await syntheticJpeg(900 + i);
+  await writeTree(root, files);
+  // A scan of the folder itself leaves its snapshot in the root; the read-only alias backend then
+  // serves that root, and a fresh cache has no mirror copy: the snapshot must be read from the root.
+  expect((await runCli(['--cache-dir', cacheDir, 'scan', root])).code).toBe(0);
+  const snapshot = (await readdir(root)).find((name) => name.endsWith('.sqlite'))!;
+  const { size } = await stat(path.join(root, snapshot));
+  const plugin = { PHOTOLALA_BACKENDS: `alias=${path.join(REPO_ROOT, 'tests/plugins/alias-backend.mjs')}` };
+  const chunks = Math.ceil(size / (16 * 1024));
+  const slow = await inPty(`${process.execPath} ${CLI} --cache-dir ${freshCache} list alias://${root}`, {
+    ...plugin,
+    NO_COLOR: '',
+    // The whole read takes about two seconds, so the bar appears after the first.
+    ALIAS_CHUNK_DELAY_MS: String(Math.ceil(2000 / chunks)),
+  });
+  expect(slow.code).toBe(0);
+  // Amounts in bytes with their units ("32KB/32KB | 16KB/s"); the alias store cannot tell the size,
+  // so the total shown is what has been read.
+  expect(slow.output).toMatch(/loading\s+\S*[█░]+\S* ([\d.]+[KMG]?B)\/\1 \| [\d.]+[KMG]?B\/s \| ETA /);
+  expect(slow.output).toContain('l/39.jpg');
 });

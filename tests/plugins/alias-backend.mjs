@@ -3,7 +3,15 @@
 // its own (no writeAtomic: the catalog must fall back to the cache mirror).
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { everythingFilter, fromSystemError, joinRelative, resolveInside } from '@photolala/core';
+
+async function* slowChunks(file, delayMs) {
+  for await (const chunk of createReadStream(file, { highWaterMark: 16 * 1024 })) {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    yield chunk;
+  }
+}
 
 async function createAliasSource(uri) {
   const dir = decodeURIComponent(new URL(uri).pathname);
@@ -52,6 +60,9 @@ async function createAliasSource(uri) {
       try {
         const file = resolveInside(dir, p, backend);
         await fs.access(file);
+        // For the CLI's test of a slow download: small chunks, each after a pause.
+        const chunkDelayMs = Number(process.env.ALIAS_CHUNK_DELAY_MS ?? 0);
+        if (chunkDelayMs > 0) return Readable.from(slowChunks(file, chunkDelayMs), { objectMode: false });
         return createReadStream(file);
       } catch (error) {
         throw fromSystemError(error, backend, p, 'read');

@@ -2,6 +2,7 @@ import { type Catalog, type LoadSource, openCatalog, PhotolalaError } from '@pho
 import { openSource } from './backends.js';
 import { cloudBrowseRoot } from './cloud.js';
 import { Output } from './output.js';
+import { snapshotLoadBar } from './progress.js';
 
 /** Options every command accepts (see `photolala --help`). */
 export interface GlobalOptions {
@@ -56,6 +57,9 @@ export async function openRootCatalog(
     globals.backend ?? [],
   );
   const opening = out.transient(`opening the catalog of ${source.uri}…`, OPENING_NOTICE_AFTER_MS);
+  const loading = out.live
+    ? snapshotLoadBar(out.options.color, OPENING_NOTICE_AFTER_MS, () => opening.clear())
+    : undefined;
   let catalog: Catalog;
   try {
     catalog = await openCatalog(source, {
@@ -65,9 +69,11 @@ export async function openRootCatalog(
       ...(browse ? { fetchThumbnail: browse.fetchThumbnail } : {}),
       // A command that writes nothing (status, snapshots) leaves unsaved stars for the next one.
       ...(globals.readOnly ? { recoverStars: false } : {}),
+      ...(loading ? { onLoadProgress: loading.update } : {}),
     });
   } finally {
     opening.clear();
+    loading?.stop();
   }
   if (browse) afterRun.push(browse.close);
   const info = catalog.loadInfo;

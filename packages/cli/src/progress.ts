@@ -1,9 +1,10 @@
-import type { Catalog } from '@photolala/core';
+import type { Catalog, SnapshotReadProgress } from '@photolala/core';
+import formatBytes from 'bytes';
 import cliProgress from 'cli-progress';
 
 /** A live progress bar on stderr: a label, done of total, rate and ETA. */
 export interface ProgressBar {
-  /** Shows `done` of `total` under `label`; the rate is counted from when the label last changed. */
+  /** Shows `done` of `total` under `label`; the rate counts what was done since the label last changed. */
   update(label: string, done: number, total: number): void;
   /** Clears the bar. Only the first call does anything (Ctrl-C clears it before the command ends). */
   stop(): void;
@@ -11,18 +12,30 @@ export interface ProgressBar {
 
 /**
  * Drawn only on a terminal: callers do not create one for `--json`, `--quiet` or a non-TTY stderr.
- * Labels are padded to one width so the bar does not jump when the label changes.
+ * Labels are padded to one width so the bar does not jump when the label changes. `unit` follows the
+ * counts ("12/80 files"); `formatAmount` instead writes each amount, and the rate, with its own unit
+ * (bytes as "12.3MB").
  */
-export function progressBar(color: boolean, unit: string): ProgressBar {
+export function progressBar(
+  color: boolean,
+  unit: string,
+  formatAmount?: (amount: number) => string,
+): ProgressBar {
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: `{label} ${color ? '\u001b[36m{bar}\u001b[0m' : '{bar}'} {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted}`,
+      format: `{label} ${color ? '\u001b[36m{bar}\u001b[0m' : '{bar}'} {value}/{total}${unit ? ` ${unit}` : ''} | {rate}/s | ETA {eta_formatted}`,
       barsize: 30,
       hideCursor: true,
       clearOnComplete: true,
       etaBuffer: 50,
       fps: 10,
+      ...(formatAmount
+        ? {
+            formatValue: (value: number, _options: object, type: string) =>
+              type === 'value' || type === 'total' ? formatAmount(value) : String(value),
+          }
+        : {}),
     },
     cliProgress.Presets.shades_classic,
   );
@@ -30,15 +43,20 @@ export function progressBar(color: boolean, unit: string): ProgressBar {
   let stopped = false;
   let label = '';
   let labelSince = Date.now();
+  let doneAtLabel = 0;
   return {
     update(next, done, total) {
       if (stopped) return;
       if (next !== label) {
         label = next;
         labelSince = Date.now();
+        doneAtLabel = done;
       }
+      // The work done since the label was first shown, not before it: a bar that appears late (a
+      // download already under way) does not start with a rate of megabytes per millisecond.
       const seconds = Math.max((Date.now() - labelSince) / 1000, 0.001);
-      const payload = { label: label.padEnd(11), rate: Math.round(done / seconds) };
+      const rate = Math.round((done - doneAtLabel) / seconds);
+      const payload = { label: label.padEnd(11), rate: formatAmount ? formatAmount(rate) : rate };
       const shownTotal = Math.max(total, 1);
       if (!started) {
         bar.start(shownTotal, done, payload);
@@ -69,5 +87,32 @@ export function attachProgressBar(catalog: Catalog, color: boolean): () => void 
   return () => {
     off();
     bar.stop();
+  };
+}
+
+/**
+ * The read of a snapshot while a catalog opens (a remote root's is downloaded), as a bar of bytes. It
+ * is drawn only once the open has taken `afterMs`, so an open from a known-good mirror draws nothing;
+ * `beforeShow` clears what the terminal said meanwhile. A store that cannot tell the size shows what
+ * has been read as the total.
+ */
+export function snapshotLoadBar(
+  color: boolean,
+  afterMs: number,
+  beforeShow: () => void,
+): { update(progress: SnapshotReadProgress): void; stop(): void } {
+  const bar = progressBar(color, '', (amount) => formatBytes(amount, { decimalPlaces: 1 }) ?? String(amount));
+  const openedAt = Date.now();
+  let shown = false;
+  return {
+    update({ bytes, totalBytes }) {
+      if (!shown) {
+        if (bytes === 0 || Date.now() - openedAt < afterMs) return;
+        beforeShow();
+        shown = true;
+      }
+      bar.update('loading', bytes, Math.max(totalBytes ?? 0, bytes));
+    },
+    stop: () => bar.stop(),
   };
 }

@@ -40,6 +40,7 @@ import {
   loadNewestSnapshot,
   openWorkingFile,
   publishSnapshot,
+  type SnapshotReadProgress,
   serializeSnapshot,
   WorkingDatabase,
 } from './snapshots.js';
@@ -70,6 +71,12 @@ export interface OpenCatalogOptions {
    * for an open that must change nothing, such as a status check; the changes wait for the next.
    */
   recoverStars?: boolean;
+  /**
+   * Told how far the read of a snapshot has got while the catalog opens: a remote root's snapshot is
+   * downloaded into the mirror (for 100k photos, about 90 MB). Nothing is read, and nothing told, when
+   * the mirror's copy is already known good.
+   */
+  onLoadProgress?: (progress: SnapshotReadProgress) => void;
 }
 
 export interface ScanOptions {
@@ -169,7 +176,7 @@ export class Catalog {
     private readonly working: WorkingDatabase,
     loaded: LoadedSnapshot,
     private readonly options: Required<
-      Omit<OpenCatalogOptions, 'cacheDir' | 'limits' | 'fetchThumbnail' | 'recoverStars'>
+      Omit<OpenCatalogOptions, 'cacheDir' | 'limits' | 'fetchThumbnail' | 'recoverStars' | 'onLoadProgress'>
     > & {
       limits: DigestLimits;
       fetchThumbnail: OpenCatalogOptions['fetchThumbnail'];
@@ -229,6 +236,7 @@ export class Catalog {
       mirrorStore(mirrorDir),
       resolved.maxSnapshotBytes,
       verified,
+      options.onLoadProgress,
     );
     let working: WorkingDatabase;
     if (loaded.db) working = new WorkingDatabase(loaded.db, loaded.file, workFile);

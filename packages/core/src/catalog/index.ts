@@ -21,6 +21,17 @@ export {
   type ScanPlan,
 } from './scan-plan.js';
 export { SCHEMA_VERSION } from './schema.js';
-export { mirrorStore, rootStore, type SnapshotStore, type StoreName } from './snapshot-store.js';
-export { type LoadSource, openSnapshotBytes, type SkippedSnapshot } from './snapshots.js';
+export {
+  mirrorStore,
+  rootStore,
+  type SnapshotBytesListener,
+  type SnapshotStore,
+  type StoreName,
+} from './snapshot-store.js';
+export {
+  type LoadSource,
+  openSnapshotBytes,
+  type SkippedSnapshot,
+  type SnapshotReadProgress,
+} from './snapshots.js';
 export { VERIFIED_FILE } from './verified-snapshots.js';

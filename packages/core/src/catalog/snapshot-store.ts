@@ -8,6 +8,9 @@ import { MAX_POINTER_BYTES, POINTER_FILE, parsePointer, snapshotFileName } from 
 
 export type StoreName = 'root' | 'mirror';
 
+/** Told the bytes of a snapshot read so far, and its size when the store can say. */
+export type SnapshotBytesListener = (bytes: number, totalBytes: number | undefined) => void;
+
 /** Where snapshots and a pointer live: the root itself, or the cache mirror of the root. */
 export interface SnapshotStore {
   readonly name: StoreName;
@@ -28,6 +31,7 @@ export interface SnapshotStore {
     catalogMd5: string,
     localFile: string | undefined,
     maxBytes: number,
+    onBytes?: SnapshotBytesListener,
   ): Promise<{ md5: string; size: number } | undefined>;
   /** Copies a finished snapshot file in from `localFile`. */
   writeSnapshot(catalogMd5: string, localFile: string): Promise<void>;
@@ -83,6 +87,7 @@ async function streamToFile(
   localFile: string | undefined,
   maxBytes: number,
   what: string,
+  onBytes?: (bytes: number) => void,
 ): Promise<{ md5: string; size: number }> {
   let size = 0;
   const out = localFile === undefined ? undefined : await fsp.open(localFile, 'w');
@@ -96,6 +101,7 @@ async function streamToFile(
             backend: 'catalog',
           });
         await out?.write(chunk);
+        onBytes?.(size);
       },
     );
     return { md5, size };
@@ -112,6 +118,8 @@ interface StoreFiles {
   read(file: string, maxBytes: number): Promise<Buffer | undefined>;
   /** A stream of the file, or `undefined` when it does not exist. */
   open(file: string): Promise<NodeJS.ReadableStream | undefined>;
+  /** The file's size, when the store can tell without reading it. */
+  size(file: string): Promise<number | undefined>;
   write(file: string, data: Uint8Array): Promise<void>;
   writeFrom(file: string, localFile: string): Promise<void>;
   remove(file: string): Promise<void>;
@@ -128,10 +136,15 @@ function storeOver(files: StoreFiles): Omit<SnapshotStore, 'fingerprint'> {
     },
     writePointer: (text) => files.write(POINTER_FILE, Buffer.from(text, 'utf8')),
     readSnapshot: (md5, maxBytes) => files.read(snapshotFileName(md5), maxBytes),
-    async copySnapshot(md5, localFile, maxBytes) {
+    async copySnapshot(md5, localFile, maxBytes, onBytes) {
       const name = snapshotFileName(md5);
       const stream = await files.open(name);
-      return stream && streamToFile(stream, localFile, maxBytes, name);
+      if (!stream) return undefined;
+      if (!onBytes) return streamToFile(stream, localFile, maxBytes, name);
+      // Only a reader that shows progress pays for asking the size (a request on a remote store).
+      const total = await files.size(name).catch(() => undefined);
+      onBytes(0, total);
+      return streamToFile(stream, localFile, maxBytes, name, (bytes) => onBytes(bytes, total));
     },
     writeSnapshot: (md5, localFile) => files.writeFrom(snapshotFileName(md5), localFile),
     removeSnapshot: (md5) => files.remove(snapshotFileName(md5)),
@@ -180,6 +193,7 @@ export function rootStore(source: RootSource): SnapshotStore {
     locate: (file) => `${source.uri}/${file}`,
     read,
     open,
+    size: async (file) => (await source.stat?.(file))?.size,
     write,
     writeFrom,
     remove: async (file) => {
@@ -227,6 +241,7 @@ export function mirrorStore(dir: string): MirrorStore {
           throw fromSystemError(error, 'mirror', full(file), 'read');
         }
       },
+      size: async (file) => (await fsp.stat(full(file))).size,
       write,
       writeFrom: (file, localFile) => write(file, { copyOf: localFile }),
       remove: (file) => fsp.rm(full(file), { force: true }),

@@ -8,11 +8,23 @@ import { md5OfStream } from '../identity.js';
 import { makeFolder } from '../make-folder.js';
 import { formatPointer, nextPointer, snapshotFileName } from './pointer.js';
 import { hardenDatabase, validateSchema } from './schema.js';
-import type { MirrorStore, SnapshotStore, StoreName } from './snapshot-store.js';
+import type { MirrorStore, SnapshotBytesListener, SnapshotStore, StoreName } from './snapshot-store.js';
 import type { VerifiedSnapshots } from './verified-snapshots.js';
 
 /** Which snapshot a catalog was loaded from. `none`: no pointer existed; `rebuild`: none was usable. */
 export type LoadSource = 'root' | 'mirror' | 'older' | 'rebuild' | 'none';
+
+/**
+ * A snapshot being read while a catalog opens: the root's copy streamed into the mirror (a download,
+ * for a remote root), or the mirror's copy hashed in place when no record vouches for it.
+ */
+export interface SnapshotReadProgress {
+  store: StoreName;
+  catalogMd5: string;
+  bytes: number;
+  /** The file's size, when the store can tell. */
+  totalBytes: number | undefined;
+}
 
 export interface SkippedSnapshot {
   store: StoreName;
@@ -92,6 +104,7 @@ export async function loadNewestSnapshot(
   mirror: MirrorStore,
   maxBytes: number,
   verified: VerifiedSnapshots,
+  onProgress?: (progress: SnapshotReadProgress) => void,
 ): Promise<LoadedSnapshot> {
   const stores = [root, mirror];
   const skipped: SkippedSnapshot[] = [];
@@ -125,7 +138,7 @@ export async function loadNewestSnapshot(
     for (const store of [...stores].sort((a, b) => named(a) - named(b))) {
       let copy: { file: string } | { reason: string };
       try {
-        copy = await verifiedLocalCopy(store, md5, mirror, maxBytes, verified);
+        copy = await verifiedLocalCopy(store, md5, mirror, maxBytes, verified, onProgress);
       } catch (error) {
         skipped.push({ store: store.name, catalogMd5: md5, reason: `unreadable: ${describeError(error)}` });
         continue;
@@ -183,10 +196,15 @@ async function verifiedLocalCopy(
   mirror: MirrorStore,
   maxBytes: number,
   verified: VerifiedSnapshots,
+  onProgress?: (progress: SnapshotReadProgress) => void,
 ): Promise<LocalCopy> {
-  const mirrorCopy = await checkMirrorCopy(mirror, md5, maxBytes, verified);
+  const listener = (from: SnapshotStore) =>
+    onProgress &&
+    ((bytes: number, totalBytes: number | undefined) =>
+      onProgress({ store: from.name, catalogMd5: md5, bytes, totalBytes }));
+  const mirrorCopy = await checkMirrorCopy(mirror, md5, maxBytes, verified, listener(mirror));
   if (store === mirror) return mirrorCopy;
-  return rootCopyIntoMirror(store, md5, mirror, 'file' in mirrorCopy, maxBytes, verified);
+  return rootCopyIntoMirror(store, md5, mirror, 'file' in mirrorCopy, maxBytes, verified, listener(store));
 }
 
 /** The mirror's own copy, hashed in place and remembered when no record vouches for it. */
@@ -195,11 +213,12 @@ async function checkMirrorCopy(
   md5: string,
   maxBytes: number,
   verified: VerifiedSnapshots,
+  onBytes?: SnapshotBytesListener,
 ): Promise<LocalCopy> {
   const file = mirror.fileOf(md5);
   const fingerprint = await mirror.fingerprint(md5);
   if (await verified.isVerified('mirror', md5, fingerprint)) return { file };
-  const hashed = await mirror.copySnapshot(md5, undefined, maxBytes).catch((error: unknown) => ({
+  const hashed = await mirror.copySnapshot(md5, undefined, maxBytes, onBytes).catch((error: unknown) => ({
     reason: describeError(error),
   }));
   if (hashed === undefined) return { reason: 'snapshot file missing' };
@@ -221,6 +240,7 @@ async function rootCopyIntoMirror(
   mirrorGood: boolean,
   maxBytes: number,
   verified: VerifiedSnapshots,
+  onBytes?: SnapshotBytesListener,
 ): Promise<LocalCopy> {
   const file = mirror.fileOf(md5);
   // Taken before reading: should the copy change meanwhile, the record will not match.
@@ -230,7 +250,7 @@ async function rootCopyIntoMirror(
     ? undefined
     : nodePath.join(mirror.dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.sqlite`);
   try {
-    const copied = await root.copySnapshot(md5, temp, maxBytes);
+    const copied = await root.copySnapshot(md5, temp, maxBytes, onBytes);
     if (copied === undefined) return { reason: 'snapshot file missing' };
     if (copied.md5 !== md5) return mismatch(copied.md5);
     await verified.remember(root.name, md5, fingerprint);
