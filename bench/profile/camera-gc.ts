@@ -10,7 +10,7 @@ import { hash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { createLocalSource } from '@photolala/backend-local';
 import { openCatalog } from '@photolala/core';
 import sharp from 'sharp';
@@ -25,7 +25,8 @@ const seen = { major: 0, minor: 0, pauseMs: 0 };
 new PerformanceObserver((list) => {
   if (!counting) return;
   for (const entry of list.getEntries()) {
-    const kind = (entry.detail as { kind?: number } | undefined)?.kind;
+    // `detail` is in Node 16+, not in @types/node's PerformanceEntry.
+    const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
     if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) seen.major++;
     else seen.minor++;
     seen.pauseMs += entry.duration;
