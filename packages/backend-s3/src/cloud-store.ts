@@ -7,7 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { CloudObjectStore } from '@photolala/core';
+import { type CloudObjectStore, unlessMissing } from '@photolala/core';
 import { toPhotolalaError } from './errors.js';
 
 /** Objects at least this large are uploaded in parts (and so get a multipart ETag). */
@@ -28,14 +28,11 @@ export function createS3CloudStore(options: {
   return {
     uri: `s3://${Bucket}`,
     async head(key) {
-      try {
-        const head = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
-        return { size: head.ContentLength ?? 0 };
-      } catch (error) {
-        const wrapped = toPhotolalaError(error, key, 'look up');
-        if (wrapped.code === 'NOT_FOUND') return undefined;
-        throw wrapped;
-      }
+      const head = await unlessMissing(
+        () => client.send(new HeadObjectCommand({ Bucket, Key: key })),
+        (error) => toPhotolalaError(error, key, 'look up'),
+      );
+      return head && { size: head.ContentLength ?? 0 };
     },
     async put(key, body, { contentType, size }) {
       try {
@@ -62,23 +59,19 @@ export function createS3CloudStore(options: {
       }
     },
     async delete(key) {
-      try {
-        await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
-      } catch (error) {
-        const wrapped = toPhotolalaError(error, key, 'delete');
-        if (wrapped.code !== 'NOT_FOUND') throw wrapped;
-      }
+      await unlessMissing(
+        () => client.send(new DeleteObjectCommand({ Bucket, Key: key })),
+        (error) => toPhotolalaError(error, key, 'delete'),
+      );
     },
-    async get(key) {
-      try {
-        const answer = await client.send(new GetObjectCommand({ Bucket, Key: key }));
-        return answer.Body ? await collect(answer.Body as Readable) : Buffer.alloc(0);
-      } catch (error) {
-        const wrapped = toPhotolalaError(error, key, 'download');
-        if (wrapped.code === 'NOT_FOUND') return undefined;
-        throw wrapped;
-      }
-    },
+    get: (key) =>
+      unlessMissing(
+        async () => {
+          const answer = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+          return answer.Body ? await collect(answer.Body as Readable) : Buffer.alloc(0);
+        },
+        (error) => toPhotolalaError(error, key, 'download'),
+      ),
   };
 }
 

@@ -21,6 +21,7 @@ import {
   readStreamPrefix,
   type SourceEntry,
   TEMP_FILE_PREFIX,
+  unlessMissing,
   validateRelativePath,
 } from '@photolala/core';
 import { z } from 'zod';
@@ -266,29 +267,26 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
   }
 
   async function remove(path: string): Promise<void> {
-    try {
-      await client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(path) }));
-    } catch (error) {
-      const wrapped = toPhotolalaError(error, path, 'remove');
-      if (wrapped.code !== 'NOT_FOUND') throw wrapped;
-    }
+    await unlessMissing(
+      () => client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(path) })),
+      (error) => toPhotolalaError(error, path, 'remove'),
+    );
   }
 
   async function stat(path: string): Promise<SourceEntry | undefined> {
     const rel = validateRelativePath(path, BACKEND);
-    try {
-      const head = await client.send(new HeadObjectCommand({ Bucket, Key: keyOf(rel) }));
-      return {
+    const head = await unlessMissing(
+      () => client.send(new HeadObjectCommand({ Bucket, Key: keyOf(rel) })),
+      (error) => toPhotolalaError(error, path, 'stat'),
+    );
+    return (
+      head && {
         path: rel,
         size: head.ContentLength ?? 0,
         mtimeMs: head.LastModified?.getTime() ?? 0,
         ...(head.ETag ? { etag: head.ETag.replace(/"/g, '') } : {}),
-      };
-    } catch (error) {
-      const wrapped = toPhotolalaError(error, path, 'stat');
-      if (wrapped.code === 'NOT_FOUND') return undefined;
-      throw wrapped;
-    }
+      }
+    );
   }
 
   return defineRootSource(

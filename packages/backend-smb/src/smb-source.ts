@@ -11,6 +11,7 @@ import {
   ServerSpellings,
   type SourceEntry,
   TEMP_FILE_PREFIX,
+  unlessMissing,
   validateRelativePath,
 } from '@photolala/core';
 import { z } from 'zod';
@@ -442,27 +443,27 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
 
   async function remove(path: string): Promise<void> {
     const rel = validateRelativePath(path, BACKEND);
-    try {
-      const target = await toServer(rel);
-      await connection.call<void>((client, cb) => client.unlink(target, cb));
-    } catch (error) {
-      const wrapped = toPhotolalaError(error, rel, 'remove');
-      if (wrapped.code !== 'NOT_FOUND') throw wrapped;
-    }
+    await unlessMissing(
+      async () => {
+        const target = await toServer(rel);
+        await connection.call<void>((client, cb) => client.unlink(target, cb));
+      },
+      (error) => toPhotolalaError(error, rel, 'remove'),
+    );
   }
 
   async function stat(path: string): Promise<SourceEntry | undefined> {
     const rel = validateRelativePath(path, BACKEND);
-    try {
-      const file = await retrying(async () => open(await toServer(rel)));
-      await closeHandle(file);
-      if ((file.FileAttributes.readUInt32LE(0) & ATTRIBUTE.directory) !== 0) return undefined;
-      return { path: rel, size: uint64(file.EndofFile), mtimeMs: fileTimeMs(file.LastWriteTime) };
-    } catch (error) {
-      const wrapped = toPhotolalaError(error, rel, 'stat');
-      if (wrapped.code === 'NOT_FOUND') return undefined;
-      throw wrapped;
-    }
+    const file = await unlessMissing(
+      async () => {
+        const opened = await retrying(async () => open(await toServer(rel)));
+        await closeHandle(opened);
+        return opened;
+      },
+      (error) => toPhotolalaError(error, rel, 'stat'),
+    );
+    if (!file || (file.FileAttributes.readUInt32LE(0) & ATTRIBUTE.directory) !== 0) return undefined;
+    return { path: rel, size: uint64(file.EndofFile), mtimeMs: fileTimeMs(file.LastWriteTime) };
   }
 
   return defineRootSource(

@@ -12,6 +12,7 @@ import {
   ServerSpellings,
   type SourceEntry,
   TEMP_FILE_PREFIX,
+  unlessMissing,
   validateRelativePath,
 } from '@photolala/core';
 import { createClient, type FileStat, type WebDAVClient } from 'webdav';
@@ -225,33 +226,26 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
 
   async function remove(path: string): Promise<void> {
     const server = await serverPath(path);
-    try {
-      await client.deleteFile(remote(server));
-    } catch (error) {
-      const wrapped = toPhotolalaError(error, path, 'remove');
-      if (wrapped.code !== 'NOT_FOUND') throw wrapped;
-    }
+    await unlessMissing(
+      () => client.deleteFile(remote(server)),
+      (error) => toPhotolalaError(error, path, 'remove'),
+    );
   }
 
   async function stat(path: string): Promise<SourceEntry | undefined> {
     const rel = validateRelativePath(path, BACKEND);
-    try {
-      const item = (await withRetry(attempts, async () =>
-        client.stat(remote(await serverPath(rel))),
-      )) as FileStat;
-      if (item.type !== 'file') return undefined;
-      const mtime = Date.parse(item.lastmod);
-      return {
-        path: rel,
-        size: item.size,
-        mtimeMs: Number.isFinite(mtime) ? mtime : 0,
-        ...(item.etag ? { etag: item.etag } : {}),
-      };
-    } catch (error) {
-      const wrapped = toPhotolalaError(error, path, 'stat');
-      if (wrapped.code === 'NOT_FOUND') return undefined;
-      throw wrapped;
-    }
+    const item = (await unlessMissing(
+      () => withRetry(attempts, async () => client.stat(remote(await serverPath(rel)))),
+      (error) => toPhotolalaError(error, path, 'stat'),
+    )) as FileStat | undefined;
+    if (item?.type !== 'file') return undefined;
+    const mtime = Date.parse(item.lastmod);
+    return {
+      path: rel,
+      size: item.size,
+      mtimeMs: Number.isFinite(mtime) ? mtime : 0,
+      ...(item.etag ? { etag: item.etag } : {}),
+    };
   }
 
   return defineRootSource(

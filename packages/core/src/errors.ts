@@ -44,6 +44,24 @@ export function isPhotolalaError(error: unknown, code?: ErrorCode): error is Pho
   return error instanceof PhotolalaError && (code === undefined || error.code === code);
 }
 
+/**
+ * What `request` resolves to, or `undefined` when it fails because its file or object is not there:
+ * for a stat or a delete, a missing file is an answer, not an error. `wrap` turns a failure into the
+ * error the caller throws (a backend's coded error); it is what is checked for NOT_FOUND.
+ */
+export async function unlessMissing<T>(
+  request: () => Promise<T>,
+  wrap: (error: unknown) => unknown = (error) => error,
+): Promise<T | undefined> {
+  try {
+    return await request();
+  } catch (error) {
+    const wrapped = wrap(error);
+    if (isPhotolalaError(wrapped, 'NOT_FOUND')) return undefined;
+    throw wrapped;
+  }
+}
+
 const ERRNO_TO_CODE: Record<string, ErrorCode> = {
   ENOENT: 'NOT_FOUND',
   ENOTDIR: 'NOT_FOUND',

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
-import { fromSystemError, isPhotolalaError, PhotolalaError } from '../errors.js';
+import { fromSystemError, PhotolalaError, unlessMissing } from '../errors.js';
 import { md5OfStream } from '../identity.js';
 import type { RootSource } from '../root-source.js';
 import { MAX_POINTER_BYTES, POINTER_FILE, parsePointer, snapshotFileName } from './pointer.js';
@@ -153,27 +153,14 @@ function storeOver(files: StoreFiles): Omit<SnapshotStore, 'fingerprint'> {
 
 /** The root's own snapshots and pointer, read and written through its `RootSource`. */
 export function rootStore(source: RootSource): SnapshotStore {
-  const read = async (file: string, maxBytes: number): Promise<Buffer | undefined> => {
-    try {
-      return await readStream(await source.readAll(file), maxBytes, file);
-    } catch (error) {
-      if (isPhotolalaError(error, 'NOT_FOUND')) return undefined;
-      throw error;
-    }
-  };
+  const read = (file: string, maxBytes: number): Promise<Buffer | undefined> =>
+    unlessMissing(async () => readStream(await source.readAll(file), maxBytes, file));
   const write = async (file: string, data: Uint8Array) => {
     if (!source.writeAtomic)
       throw new PhotolalaError('READ_ONLY', 'the root is read-only', { backend: source.backend });
     await source.writeAtomic(file, data);
   };
-  const open = async (file: string) => {
-    try {
-      return await source.readAll(file);
-    } catch (error) {
-      if (isPhotolalaError(error, 'NOT_FOUND')) return undefined;
-      throw error;
-    }
-  };
+  const open = (file: string) => unlessMissing(() => source.readAll(file));
   const writeFrom = async (file: string, localFile: string) => {
     // A backend that can stream from a file keeps a large snapshot out of memory.
     if (source.writeAtomicFromFile) await source.writeAtomicFromFile(file, localFile);
