@@ -4,7 +4,6 @@ import { Readable } from 'node:stream';
 import {
   defineRootSource,
   type EnumerateOptions,
-  joinRelative,
   PhotolalaError,
   parseRootUri,
   type RootSource,
@@ -13,6 +12,7 @@ import {
   TEMP_FILE_PREFIX,
   unlessMissing,
   validateRelativePath,
+  walkServerFolders,
 } from '@photolala/core';
 import { z } from 'zod';
 import { BACKEND, isConnectionFailure, toPhotolalaError } from './errors.js';
@@ -184,47 +184,28 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
     throw toPhotolalaError(error, uri, 'open root');
   }
 
-  async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
-    const { filter, onIssue, signal } = options;
-    const stack: Array<{ server: string; rel: string }> = [{ server: '', rel: '' }];
-    let first = true;
-    while (stack.length > 0) {
-      if (signal?.aborted) return;
-      const { server, rel } = stack.pop()!;
-      let entries: DirectoryEntry[];
-      try {
-        entries = await retrying(() => listFolder(onShare(server)));
-      } catch (error) {
-        const wrapped = toPhotolalaError(error, rel || '/', 'list');
-        if (first || isConnectionFailure(error)) throw wrapped;
-        onIssue?.({ path: rel, error: wrapped });
-        continue;
-      }
-      first = false;
-      const batch: SourceEntry[] = [];
-      for (const entry of entries) {
-        const name = entry.Filename;
-        if (!name || name === '.' || name === '..' || BAD_NAME_CHARACTER.test(name)) continue;
-        if (filter && (entry.FileAttributes & (ATTRIBUTE.hidden | ATTRIBUTE.system)) !== 0) continue;
-        const nfc = name.normalize('NFC');
-        const childRel = joinRelative(rel, nfc);
-        const childServer = joinRelative(server, name);
-        if ((entry.FileAttributes & ATTRIBUTE.directory) !== 0) {
-          if (filter && !filter.directory(nfc, childRel)) continue;
-          stack.push({ server: childServer, rel: childRel });
-        } else {
-          if (nfc.startsWith(TEMP_FILE_PREFIX)) continue;
-          if (filter && !filter.file(nfc, childRel)) continue;
-          spellings.remember(childRel, childServer);
-          batch.push({
-            path: childRel,
-            size: uint64(entry.EndofFile),
-            mtimeMs: fileTimeMs(entry.LastWriteTime),
-          });
-        }
-      }
-      yield* batch;
-    }
+  function enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
+    return walkServerFolders(
+      {
+        list: async (server) =>
+          (await retrying(() => listFolder(onShare(server))))
+            .filter(
+              (entry) =>
+                entry.Filename && !/^\.\.?$/.test(entry.Filename) && !BAD_NAME_CHARACTER.test(entry.Filename),
+            )
+            .map((entry) => ({
+              name: entry.Filename,
+              directory: (entry.FileAttributes & ATTRIBUTE.directory) !== 0,
+              hidden: (entry.FileAttributes & (ATTRIBUTE.hidden | ATTRIBUTE.system)) !== 0,
+              size: uint64(entry.EndofFile),
+              mtimeMs: fileTimeMs(entry.LastWriteTime),
+            })),
+        listError: (error, folder) => toPhotolalaError(error, folder, 'list'),
+        isFatal: isConnectionFailure,
+        spellings,
+      },
+      options,
+    );
   }
 
   /** Reads up to `length` bytes at `offset` of an open file, one READ per 64 KiB. */

@@ -14,6 +14,7 @@ import {
   TEMP_FILE_PREFIX,
   unlessMissing,
   validateRelativePath,
+  walkServerFolders,
 } from '@photolala/core';
 import { createClient, type FileStat, type WebDAVClient } from 'webdav';
 import { z } from 'zod';
@@ -99,60 +100,40 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
   const spellings = new ServerSpellings(async (dir) => (await list(dir)).items.map((e) => e.basename));
   const serverPath = (path: string) => spellings.resolve(validateRelativePath(path, BACKEND));
 
-  async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
-    const { filter, onIssue, signal } = options;
-    const stack: Array<{ server: string; rel: string }> = [{ server: '', rel: '' }];
-    let first = true;
-    while (stack.length > 0) {
-      if (signal?.aborted) return;
-      const { server, rel } = stack.pop()!;
-      let entries: FileStat[];
-      try {
-        const contents = await list(server);
-        entries = contents.items;
-        for (const name of contents.undecodable) {
-          const path = joinRelative(rel, name.normalize('NFC'));
-          onIssue?.({
-            path,
-            error: new PhotolalaError(
-              'INVALID_PATH',
-              'the name is not valid UTF-8 on the server (shown with \uFFFD for the bytes that are not); rename it to catalog it',
-              { backend: BACKEND, path },
-            ),
-          });
-        }
-      } catch (error) {
-        const wrapped = toPhotolalaError(error, rel || '/', 'list');
-        if (first) throw wrapped;
-        onIssue?.({ path: rel, error: wrapped });
-        continue;
-      }
-      first = false;
-      const batch: SourceEntry[] = [];
-      for (const item of entries) {
-        const name = item.basename;
-        if (!name || name === '.' || name === '..' || name.includes('/')) continue;
-        const nfc = name.normalize('NFC');
-        const childRel = joinRelative(rel, nfc);
-        const childServer = joinRelative(server, name);
-        if (item.type === 'directory') {
-          if (filter && !filter.directory(nfc, childRel)) continue;
-          stack.push({ server: childServer, rel: childRel });
-        } else {
-          if (nfc.startsWith(TEMP_FILE_PREFIX)) continue;
-          if (filter && !filter.file(nfc, childRel)) continue;
-          spellings.remember(childRel, childServer);
-          const mtime = Date.parse(item.lastmod);
-          batch.push({
-            path: childRel,
-            size: item.size,
-            mtimeMs: Number.isFinite(mtime) ? mtime : 0,
-            ...(item.etag ? { etag: item.etag.replace(/^W\//, '') } : {}),
-          });
-        }
-      }
-      yield* batch;
-    }
+  function enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
+    return walkServerFolders(
+      {
+        async list(server, folder) {
+          const contents = await list(server);
+          for (const name of contents.undecodable) {
+            const path = joinRelative(folder, name.normalize('NFC'));
+            options.onIssue?.({
+              path,
+              error: new PhotolalaError(
+                'INVALID_PATH',
+                'the name is not valid UTF-8 on the server (shown with \uFFFD for the bytes that are not); rename it to catalog it',
+                { backend: BACKEND, path },
+              ),
+            });
+          }
+          return contents.items
+            .filter((item) => item.basename && !/^\.\.?$/.test(item.basename) && !item.basename.includes('/'))
+            .map((item) => {
+              const mtime = Date.parse(item.lastmod);
+              return {
+                name: item.basename,
+                directory: item.type === 'directory',
+                size: item.size,
+                mtimeMs: Number.isFinite(mtime) ? mtime : 0,
+                ...(item.etag ? { etag: item.etag.replace(/^W\//, '') } : {}),
+              };
+            });
+        },
+        listError: (error, folder) => toPhotolalaError(error, folder, 'list'),
+        spellings,
+      },
+      options,
+    );
   }
 
   async function get(path: string, headers: Record<string, string>): Promise<Response> {

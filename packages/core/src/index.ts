@@ -21,5 +21,6 @@ export * from './raw-preview.js';
 export * from './root-source.js';
 export * from './root-uri.js';
 export * from './server-spellings.js';
+export * from './server-walk.js';
 export * from './stream-prefix.js';
 export * from './thumbnail.js';
