@@ -88,3 +88,29 @@ test('on a terminal, a slow download of the snapshot of the root draws a bar of 
   expect(slow.output).toMatch(/loading\s+\S*[█░]+\S* ([\d.]+[KMG]?B)\/\1 \| [\d.]+[KMG]?B\/s \| ETA /);
   expect(slow.output).toContain('l/39.jpg');
 });
+
+test('on a terminal, a save that takes more than a second says so, then erases the line', async () => {
+  const root = await tempDir('pty-save-root');
+  const cacheDir = await tempDir('pty-save-cache');
+  cleanup.push(root, cacheDir);
+  await writeTree(root, { 'a.jpg': await syntheticJpeg(811), 'b.jpg': await syntheticJpeg(812) });
+  const plugin = { PHOTOLALA_BACKENDS: `alias=${path.join(REPO_ROOT, 'tests/plugins/alias-backend.mjs')}` };
+  const cli = `${process.execPath} ${CLI} --cache-dir ${cacheDir}`;
+  const writable = { ...plugin, NO_COLOR: '', ALIAS_WRITE_DELAY_MS: '0' };
+  expect((await inPty(`${cli} scan alias://${root}`, writable)).code).toBe(0);
+  const before = await readdir(root);
+  // Starring publishes a new snapshot on close; each write to the store now takes 1.5 s.
+  const slow = await inPty(`${cli} star alias://${root} a.jpg`, {
+    ...writable,
+    ALIAS_WRITE_DELAY_MS: '1500',
+  });
+  expect(slow.code).toBe(0);
+  expect(slow.output).toContain(`saving the catalog of alias://${root}…\r\u001b[2K`);
+  const snapshots = (await readdir(root)).filter((name) => name.endsWith('.sqlite'));
+  expect(snapshots).toHaveLength(before.filter((name) => name.endsWith('.sqlite')).length + 1);
+  // A command that changes nothing writes nothing on close, however slow the store.
+  const quick = await inPty(`${cli} list alias://${root}`, { ...writable, ALIAS_WRITE_DELAY_MS: '1500' });
+  expect(quick.code).toBe(0);
+  expect(quick.output).toContain('a.jpg');
+  expect(quick.output).not.toContain('saving the catalog');
+});

@@ -1,10 +1,17 @@
 // A third-party backend that lives outside packages/, to test the CLI's plug-in mechanism.
 // `alias:///abs/path` roots are served read-only from a local folder, with a tiny RootSource of
-// its own (no writeAtomic: the catalog must fall back to the cache mirror).
+// its own (no writeAtomic: the catalog must fall back to the cache mirror). With
+// ALIAS_WRITE_DELAY_MS set, the root is writable, and each write waits that long first (a slow store).
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { everythingFilter, fromSystemError, joinRelative, resolveInside } from '@photolala/core';
+import {
+  everythingFilter,
+  fromSystemError,
+  joinRelative,
+  resolveInside,
+  writeFileAtomic,
+} from '@photolala/core';
 
 async function* slowChunks(file, delayMs) {
   for await (const chunk of createReadStream(file, { highWaterMark: 16 * 1024 })) {
@@ -16,10 +23,30 @@ async function* slowChunks(file, delayMs) {
 async function createAliasSource(uri) {
   const dir = decodeURIComponent(new URL(uri).pathname);
   const backend = 'alias';
+  const writeDelay = process.env.ALIAS_WRITE_DELAY_MS;
+  const writes =
+    writeDelay === undefined
+      ? {}
+      : {
+          async writeAtomic(p, data) {
+            await new Promise((resolve) => setTimeout(resolve, Number(writeDelay)));
+            await writeFileAtomic(resolveInside(dir, p, backend), data);
+          },
+          async remove(p) {
+            await fs.rm(resolveInside(dir, p, backend), { force: true });
+          },
+        };
   return {
     backend,
     uri,
-    capabilities: { writable: false, removable: false, etags: false, mtimeResolutionMs: 1, remote: false },
+    capabilities: {
+      writable: writeDelay !== undefined,
+      removable: writeDelay !== undefined,
+      etags: false,
+      mtimeResolutionMs: 1,
+      remote: false,
+    },
+    ...writes,
     async *enumerate(options = {}) {
       const filter = options.filter ?? everythingFilter;
       // For the CLI's Ctrl-C test: say that listing began, then list slowly.

@@ -11,7 +11,14 @@ import {
 import { type Command, Option } from 'commander';
 import { pruneAfterScan } from './cache-quota.js';
 import { openCloudStore } from './cloud.js';
-import { describeLoad, EXIT, type GlobalOptions, type OpenOptions, openRootCatalog } from './context.js';
+import {
+  closeRootCatalog,
+  describeLoad,
+  EXIT,
+  type GlobalOptions,
+  type OpenOptions,
+  openRootCatalog,
+} from './context.js';
 import type { Output } from './output.js';
 import { attachProgressBar, progressBar } from './progress.js';
 
@@ -35,7 +42,7 @@ async function withCatalog<T>(
   try {
     return await body(catalog);
   } finally {
-    await catalog.close();
+    await closeRootCatalog(catalog, out);
   }
 }
 

@@ -39,7 +39,8 @@ export interface OpenOptions {
 
 /**
  * Opening is instant from a local mirror, but the first visit from another machine copies the root's
- * snapshot (88 MB for 100k photos) over the network: past this, the terminal says what is going on.
+ * snapshot (88 MB for 100k photos) over the network, and saving one uploads it: past this, the
+ * terminal says what is going on.
  */
 const OPENING_NOTICE_AFTER_MS = 1000;
 
@@ -99,6 +100,19 @@ export async function openRootCatalog(
   }
   catalog.events.on('warning', (w) => out.warn(w.message));
   return catalog;
+}
+
+/**
+ * Closes a catalog, which publishes its unsaved star changes: for 100k photos a snapshot takes about
+ * 2 s to write, and longer to upload to a remote root, so past a second the terminal says so.
+ */
+export async function closeRootCatalog(catalog: Catalog, out: Output): Promise<void> {
+  const saving = out.transient(`saving the catalog of ${catalog.rootUri}…`, OPENING_NOTICE_AFTER_MS);
+  try {
+    await catalog.close();
+  } finally {
+    saving.clear();
+  }
 }
 
 /** Where a catalog came from, in words: `LoadSource` values are for scripts (`--json`). */
