@@ -376,7 +376,11 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
       ? undefined
       : {
           writeAtomic,
-          writeAtomicFromFile: (path, localFile) => writeAtomic(path, { copyOf: localFile }),
+          // Copied in the kernel, fast: told once, at the end.
+          async writeAtomicFromFile(path, localFile, onBytes) {
+            await writeAtomic(path, { copyOf: localFile });
+            if (onBytes) onBytes((await fsp.stat(localFile)).size);
+          },
           remove,
         },
   );

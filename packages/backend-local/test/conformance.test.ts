@@ -8,7 +8,7 @@ for (const readOnly of [false, true]) {
   runRootSourceConformance({
     name: readOnly ? 'local (read-only)' : 'local',
     test,
-    features: { writeAtomic: !readOnly, remove: !readOnly },
+    features: { writeAtomic: !readOnly, remove: !readOnly, writeProgress: true },
     createSource: async (files) => {
       const root = await makeTree(files);
       return {

@@ -1,4 +1,4 @@
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
@@ -20,6 +20,7 @@ import {
   type RootSource,
   readStreamPrefix,
   type SourceEntry,
+  streamFileCounting,
   TEMP_FILE_PREFIX,
   unlessMissing,
   validateRelativePath,
@@ -254,12 +255,21 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
   }
 
   /** A PUT streamed from the file: S3 replaces objects atomically, and the file stays out of memory. */
-  async function writeAtomicFromFile(path: string, localFile: string): Promise<void> {
+  async function writeAtomicFromFile(
+    path: string,
+    localFile: string,
+    onBytes?: (bytes: number) => void,
+  ): Promise<void> {
     const Key = keyOf(path);
     try {
       const { size } = await fsp.stat(localFile);
       await client.send(
-        new PutObjectCommand({ Bucket, Key, Body: createReadStream(localFile), ContentLength: size }),
+        new PutObjectCommand({
+          Bucket,
+          Key,
+          Body: streamFileCounting(localFile, onBytes),
+          ContentLength: size,
+        }),
       );
     } catch (error) {
       throw toPhotolalaError(error, path, 'write');

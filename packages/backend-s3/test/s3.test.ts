@@ -49,7 +49,7 @@ runRootSourceConformance({
   timeoutMs: 60_000,
   // s3rver writes an object in place while it is read, so a reader can see a mix; S3 itself makes a
   // PUT visible all at once. The catalog never relies on it: snapshots are verified by MD5.
-  features: { readsDuringReplace: false },
+  features: { readsDuringReplace: false, writeProgress: true },
   createSource: async (files) => {
     const { source, dispose } = await sourceWith(files);
     return { source, dispose };

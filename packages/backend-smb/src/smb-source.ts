@@ -382,24 +382,29 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
    * `writeAtomic` with the bytes streamed from a local file, 64 KiB WRITEs a few at a time, so a
    * catalog snapshot (about 88 MB for 100k photos) never sits in memory whole.
    */
-  const writeAtomicFromFile = (path: string, localFile: string): Promise<void> =>
+  const writeAtomicFromFile = (
+    path: string,
+    localFile: string,
+    onBytes?: (bytes: number) => void,
+  ): Promise<void> =>
     replaceThroughTemp(path, async (temp) => {
       const file = await connection.request<FileHandle>('create', {
         path: temp,
         createDisposition: FILE_CREATE,
       });
       try {
-        await streamInto(file, localFile);
+        await streamInto(file, localFile, onBytes);
       } finally {
         await closeHandle(file);
       }
     });
 
   /** Copies a local file into an open remote file, keeping a few WRITEs in flight. */
-  async function streamInto(file: FileHandle, localFile: string): Promise<void> {
+  async function streamInto(file: FileHandle, localFile: string, onBytes?: (bytes: number) => void) {
     const local = await fsp.open(localFile, 'r');
     try {
       const writes = new Set<Promise<unknown>>();
+      let written = 0;
       for (let offset = 0; ; ) {
         const chunk = Buffer.allocUnsafe(WRITE_CHUNK);
         const { bytesRead } = await local.read(chunk, 0, WRITE_CHUNK, offset);
@@ -412,7 +417,13 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
           Buffer: chunk.subarray(0, bytesRead),
         });
         writes.add(write);
-        void write.finally(() => writes.delete(write)).catch(() => {});
+        void write
+          .then(() => {
+            written += bytesRead;
+            onBytes?.(written);
+          })
+          .finally(() => writes.delete(write))
+          .catch(() => {});
         offset += bytesRead;
         if (writes.size >= WRITES_IN_FLIGHT) await Promise.race(writes);
       }

@@ -53,6 +53,7 @@ runRootSourceConformance({
   name: 'smb (Samba smbd)',
   test,
   timeoutMs: 60_000,
+  features: { writeProgress: true },
   createSource: async (files) => {
     const server = await startSamba([{ name: 'photos', dir: await folder(files) }]);
     return { source: await connect(server, 'photos'), dispose: server.stop };

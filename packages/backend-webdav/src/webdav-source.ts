@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   defineRootSource,
@@ -11,6 +11,7 @@ import {
   readStreamPrefix,
   ServerSpellings,
   type SourceEntry,
+  streamFileCounting,
   TEMP_FILE_PREFIX,
   unlessMissing,
   validateRelativePath,
@@ -182,7 +183,11 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
     await client.createDirectory(remote(serverDir), { recursive: true });
   }
 
-  async function writeAtomic(path: string, data: Uint8Array | { copyOf: string }): Promise<void> {
+  async function writeAtomic(
+    path: string,
+    data: Uint8Array | { copyOf: string },
+    onBytes?: (bytes: number) => void,
+  ): Promise<void> {
     const rel = validateRelativePath(path, BACKEND);
     const server = await serverPath(rel);
     const slash = server.lastIndexOf('/');
@@ -193,7 +198,7 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
       if ('copyOf' in data) {
         // Streamed from the local file, so a large snapshot never sits in memory.
         const { size } = await fsp.stat(data.copyOf);
-        await client.putFileContents(remote(temp), createReadStream(data.copyOf), {
+        await client.putFileContents(remote(temp), streamFileCounting(data.copyOf, onBytes), {
           overwrite: true,
           contentLength: size,
         });
@@ -243,7 +248,8 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
       ? undefined
       : {
           writeAtomic,
-          writeAtomicFromFile: (path, localFile) => writeAtomic(path, { copyOf: localFile }),
+          writeAtomicFromFile: (path, localFile, onBytes) =>
+            writeAtomic(path, { copyOf: localFile }, onBytes),
           remove,
         },
   );

@@ -29,7 +29,7 @@ runRootSourceConformance({
   test,
   timeoutMs: 60_000,
   // webdav-server replaces on MOVE by deleting the target first.
-  features: { atomicReplace: false },
+  features: { atomicReplace: false, writeProgress: true },
   createSource: async (files) => {
     const server = await startWebdavServer(await folder(files));
     return { source: await createWebdavSource({ url: server.url }), dispose: server.stop };
@@ -43,7 +43,7 @@ runRootSourceConformance({
   // rclone 1.60 answers a GET with the old size but the new bytes when the file is replaced while
   // the response is being prepared (it stats, then opens by path). The catalog does not rely on it:
   // snapshots are never replaced and are verified by MD5; pointer lines are validated one by one.
-  features: { atomicReplace: false, readsDuringReplace: false },
+  features: { atomicReplace: false, readsDuringReplace: false, writeProgress: true },
   createSource: async (files) => {
     const server = await startRclone(await folder(files), AUTH);
     return { source: await createWebdavSource({ url: server.url, ...AUTH }), dispose: server.stop };

@@ -139,8 +139,10 @@ export interface RootSource {
    * Optional: `writeAtomic` with the content taken from a local file, for large files (catalog
    * snapshots of 100k photos are tens of MB) that a backend can stream instead of holding in memory.
    * Same guarantees as `writeAtomic`; where absent, the catalog reads the file and calls `writeAtomic`.
+   * `onBytes`, when given, is told the bytes sent so far as the upload goes, ending at the file's size
+   * (for a progress bar); `streamFileCounting` does the counting for a backend that sends a stream.
    */
-  writeAtomicFromFile?(path: string, localFile: string): Promise<void>;
+  writeAtomicFromFile?(path: string, localFile: string, onBytes?: (bytes: number) => void): Promise<void>;
 
   /** Deletes the file. Removing a missing file is not an error. */
   remove?(path: string): Promise<void>;

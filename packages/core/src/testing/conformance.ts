@@ -33,12 +33,15 @@ export interface ConformanceOptions {
    * concurrent reader may then briefly get NOT_FOUND, but still never a mix of old and new bytes.
    * `readsDuringReplace: false` skips the concurrent-reader test altogether, for a server known to
    * serve torn reads while a file is replaced (say so in your README: callers must verify content).
+   * `writeProgress` (default false) asserts that `writeAtomicFromFile` reports its bytes through
+   * `onBytes`; whether it does or not, what it reports must climb to the file's size.
    */
   features?: {
     writeAtomic?: boolean;
     remove?: boolean;
     atomicReplace?: boolean;
     readsDuringReplace?: boolean;
+    writeProgress?: boolean;
   };
   /** Per-test timeout in ms (remote stores may want more). */
   timeoutMs?: number;
@@ -298,8 +301,15 @@ export function runRootSourceConformance(options: ConformanceOptions): void {
           const big = bytes(3 * 1024 * 1024 + 17, 13);
           const local = nodePath.join(dir, 'snapshot.bin');
           await writeFile(local, big);
-          await source.writeAtomicFromFile('from-file/snapshot.bin', local);
+          const told: number[] = [];
+          await source.writeAtomicFromFile('from-file/snapshot.bin', local, (sent) => told.push(sent));
           assert.equal(md5(await readAllBytes(source, 'from-file/snapshot.bin')), md5(big));
+          if (options.features?.writeProgress) assert.ok(told.length > 0, 'onBytes was never called');
+          assert.ok(
+            told.every((sent, i) => sent <= big.length && (i === 0 || sent >= told[i - 1]!)),
+            `onBytes went down or past the size: ${told.join(', ')}`,
+          );
+          if (told.length > 0) assert.equal(told.at(-1), big.length, 'onBytes did not end at the size');
           await writeFile(local, bytes(10, 14));
           await source.writeAtomicFromFile('from-file/snapshot.bin', local);
           assert.equal(md5(await readAllBytes(source, 'from-file/snapshot.bin')), md5(bytes(10, 14)));
