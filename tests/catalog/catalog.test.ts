@@ -156,6 +156,20 @@ describe('snapshots and pointers', () => {
     expect(events.every((e, i) => i === 0 || e.bytes >= events[i - 1]!.bytes)).toBe(true);
   });
 
+  test('snapshot-progress follows the write of the snapshot to the root, up to its size', async () => {
+    const { root, cacheDir } = await makeRoot(30);
+    const catalog = await openAt(root, cacheDir);
+    const events: CatalogEventMap['snapshot-progress'][] = [];
+    catalog.events.on('snapshot-progress', (p) => events.push(p));
+    const result = await catalog.scan();
+    const size = (await readFile(path.join(root, snapshotFileName(result.catalogMd5)))).length;
+    // The local root copies the file in the kernel and reports once, at the end.
+    expect(events).toEqual([{ store: 'root', catalogMd5: result.catalogMd5, bytes: size, totalBytes: size }]);
+    // Unchanged: nothing is written, nothing reported.
+    await catalog.scan();
+    expect(events).toHaveLength(1);
+  });
+
   test('two catalogs of the same content are byte-identical', async () => {
     const { root, cacheDir } = await makeRoot();
     const a = await openAt(root, cacheDir);

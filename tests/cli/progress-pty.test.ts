@@ -1,5 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import formatBytes from 'bytes';
 import { afterAll, expect, test } from 'vitest';
 import { REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
 import { CLI, inPty, runCli } from './run-cli.js';
@@ -113,4 +114,30 @@ test('on a terminal, a save that takes more than a second says so, then erases t
   expect(quick.code).toBe(0);
   expect(quick.output).toContain('a.jpg');
   expect(quick.output).not.toContain('saving the catalog');
+});
+
+test('on a terminal, a slow upload of the snapshot draws a bar of bytes, in a scan and in a save', async () => {
+  const root = await tempDir('pty-upload-root');
+  const cacheDir = await tempDir('pty-upload-cache');
+  cleanup.push(root, cacheDir);
+  const files: Record<string, Buffer> = {};
+  for (let i = 0; i < 30; i++) files[`u/${i}.jpg`] = await syntheticJpeg(950 + i);
+  await writeTree(root, files);
+  const plugin = { PHOTOLALA_BACKENDS: `alias=${path.join(REPO_ROOT, 'tests/plugins/alias-backend.mjs')}` };
+  const cli = `${process.execPath} ${CLI} --cache-dir ${cacheDir}`;
+  // Each 16 KiB of the snapshot takes 400 ms to reach the store.
+  const slow = { ...plugin, NO_COLOR: '', ALIAS_WRITE_DELAY_MS: '0', ALIAS_WRITE_CHUNK_DELAY_MS: '400' };
+  const bytesBar = (label: string) =>
+    new RegExp(`${label}\\s+\\S*[█░]+\\S* [\\d.]+[KMG]?B/[\\d.]+[KMG]?B \\| [\\d.]+[KMG]?B/s \\| ETA `);
+  const scan = await inPty(`${cli} scan alias://${root}`, slow);
+  expect(scan.code).toBe(0);
+  expect(scan.output).toMatch(bytesBar('saving'));
+  const snapshot = (await readdir(root)).find((name) => name.endsWith('.sqlite'))!;
+  const total = formatBytes((await stat(path.join(root, snapshot))).size, { decimalPlaces: 1 })!;
+  expect(scan.output).toMatch(new RegExp(`saving .* [\\d.]+[KMG]?B/${total.replace('.', '\\.')} `));
+  // Starring publishes on close: past a second, the same bar replaces "saving the catalog…".
+  const star = await inPty(`${cli} star alias://${root} u/3.jpg`, slow);
+  expect(star.code).toBe(0);
+  expect(star.output).toMatch(bytesBar('saving'));
+  expect(star.output).toContain('starred u/3.jpg');
 });

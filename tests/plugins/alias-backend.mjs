@@ -1,7 +1,8 @@
 // A third-party backend that lives outside packages/, to test the CLI's plug-in mechanism.
 // `alias:///abs/path` roots are served read-only from a local folder, with a tiny RootSource of
 // its own (no writeAtomic: the catalog must fall back to the cache mirror). With
-// ALIAS_WRITE_DELAY_MS set, the root is writable, and each write waits that long first (a slow store).
+// ALIAS_WRITE_DELAY_MS set, the root is writable, and each write waits that long first (a slow store);
+// ALIAS_WRITE_CHUNK_DELAY_MS slows writeAtomicFromFile's copy further, chunk by chunk.
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -31,6 +32,20 @@ async function createAliasSource(uri) {
           async writeAtomic(p, data) {
             await new Promise((resolve) => setTimeout(resolve, Number(writeDelay)));
             await writeFileAtomic(resolveInside(dir, p, backend), data);
+          },
+          // Copied 16 KiB at a time, each after ALIAS_WRITE_CHUNK_DELAY_MS, telling onBytes: a slow upload.
+          async writeAtomicFromFile(p, localFile, onBytes) {
+            await new Promise((resolve) => setTimeout(resolve, Number(writeDelay)));
+            const delayMs = Number(process.env.ALIAS_WRITE_CHUNK_DELAY_MS ?? 0);
+            const chunks = [];
+            let sent = 0;
+            for await (const chunk of createReadStream(localFile, { highWaterMark: 16 * 1024 })) {
+              if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+              chunks.push(chunk);
+              sent += chunk.length;
+              onBytes?.(sent);
+            }
+            await writeFileAtomic(resolveInside(dir, p, backend), Buffer.concat(chunks));
           },
           async remove(p) {
             await fs.rm(resolveInside(dir, p, backend), { force: true });

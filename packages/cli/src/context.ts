@@ -2,7 +2,7 @@ import { type Catalog, type LoadSource, openCatalog, PhotolalaError } from '@pho
 import { openSource } from './backends.js';
 import { cloudBrowseRoot } from './cloud.js';
 import { Output } from './output.js';
-import { snapshotLoadBar } from './progress.js';
+import { delayedBytesBar } from './progress.js';
 
 /** Options every command accepts (see `photolala --help`). */
 export interface GlobalOptions {
@@ -59,7 +59,7 @@ export async function openRootCatalog(
   );
   const opening = out.transient(`opening the catalog of ${source.uri}…`, OPENING_NOTICE_AFTER_MS);
   const loading = out.live
-    ? snapshotLoadBar(out.options.color, OPENING_NOTICE_AFTER_MS, () => opening.clear())
+    ? delayedBytesBar(out.options.color, 'loading', OPENING_NOTICE_AFTER_MS, () => opening.clear())
     : undefined;
   let catalog: Catalog;
   try {
@@ -104,14 +104,21 @@ export async function openRootCatalog(
 
 /**
  * Closes a catalog, which publishes its unsaved star changes: for 100k photos a snapshot takes about
- * 2 s to write, and longer to upload to a remote root, so past a second the terminal says so.
+ * 2 s to write, and longer to upload to a remote root, so past a second the terminal says so, with a
+ * bar of the upload's bytes where the root reports them.
  */
 export async function closeRootCatalog(catalog: Catalog, out: Output): Promise<void> {
   const saving = out.transient(`saving the catalog of ${catalog.rootUri}…`, OPENING_NOTICE_AFTER_MS);
+  const upload = out.live
+    ? delayedBytesBar(out.options.color, 'saving', OPENING_NOTICE_AFTER_MS, () => saving.clear())
+    : undefined;
+  const off = upload && catalog.events.on('snapshot-progress', (p) => p.store === 'root' && upload.update(p));
   try {
     await catalog.close();
   } finally {
+    off?.();
     saving.clear();
+    upload?.stop();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Catalog, SnapshotReadProgress } from '@photolala/core';
+import type { Catalog } from '@photolala/core';
 import formatBytes from 'bytes';
 import cliProgress from 'cli-progress';
 
@@ -74,44 +74,63 @@ export function progressBar(
   };
 }
 
-/** A scan's progress on a bar: discovering, digesting, writing. Returns the function that removes it. */
+const bytesBar = (color: boolean) =>
+  progressBar(color, '', (amount) => formatBytes(amount, { decimalPlaces: 1 }) ?? String(amount));
+
+/**
+ * A scan's progress on a bar: discovering, digesting, writing, then, while the snapshot is uploaded
+ * to the root, its bytes. Returns the function that removes it.
+ */
 export function attachProgressBar(catalog: Catalog, color: boolean): () => void {
   const bar = progressBar(color, 'files');
-  const off = catalog.events.on('progress', (p) => {
+  let upload: ProgressBar | undefined;
+  const offProgress = catalog.events.on('progress', (p) => {
     if (p.phase === 'discover') bar.update('discovering', p.discovered, p.discovered);
     else if (p.phase === 'digest') bar.update('digesting', p.digested, p.total);
     // Writing follows the digest of every image; a scan that digested none shows its files.
     else if (p.total > 0) bar.update('writing', p.digested, p.total);
     else bar.update('writing', p.discovered, p.discovered);
   });
+  const offUpload = catalog.events.on('snapshot-progress', ({ store, bytes, totalBytes }) => {
+    // A store that reports only once, done (a local copy), has nothing to show.
+    if (store !== 'root' || (!upload && bytes >= totalBytes)) return;
+    if (!upload) {
+      bar.stop();
+      upload = bytesBar(color);
+    }
+    upload.update('saving', bytes, totalBytes);
+  });
   return () => {
-    off();
+    offProgress();
+    offUpload();
     bar.stop();
+    upload?.stop();
   };
 }
 
 /**
- * The read of a snapshot while a catalog opens (a remote root's is downloaded), as a bar of bytes. It
- * is drawn only once the open has taken `afterMs`, so an open from a known-good mirror draws nothing;
- * `beforeShow` clears what the terminal said meanwhile. A store that cannot tell the size shows what
- * has been read as the total.
+ * A snapshot read while a catalog opens (a remote root's is downloaded) or written while it closes
+ * (uploaded), as a bar of bytes. It is drawn only once the work has taken `afterMs`, so a quick open
+ * or close draws nothing; `beforeShow` clears what the terminal said meanwhile. A store that cannot
+ * tell the size shows what has been read as the total.
  */
-export function snapshotLoadBar(
+export function delayedBytesBar(
   color: boolean,
+  label: string,
   afterMs: number,
   beforeShow: () => void,
-): { update(progress: SnapshotReadProgress): void; stop(): void } {
-  const bar = progressBar(color, '', (amount) => formatBytes(amount, { decimalPlaces: 1 }) ?? String(amount));
-  const openedAt = Date.now();
+): { update(progress: { bytes: number; totalBytes: number | undefined }): void; stop(): void } {
+  const bar = bytesBar(color);
+  const startedAt = Date.now();
   let shown = false;
   return {
     update({ bytes, totalBytes }) {
       if (!shown) {
-        if (bytes === 0 || Date.now() - openedAt < afterMs) return;
+        if (bytes === 0 || Date.now() - startedAt < afterMs) return;
         beforeShow();
         shown = true;
       }
-      bar.update('loading', bytes, Math.max(totalBytes ?? 0, bytes));
+      bar.update(label, bytes, Math.max(totalBytes ?? 0, bytes));
     },
     stop: () => bar.stop(),
   };

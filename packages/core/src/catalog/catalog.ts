@@ -777,6 +777,7 @@ export class Catalog {
         this.options.keepSnapshots,
         this.knownPointers,
         this.verified,
+        (progress) => this.events.emit('snapshot-progress', progress),
       );
     } finally {
       await snapshot.dispose();

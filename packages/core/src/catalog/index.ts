@@ -33,5 +33,6 @@ export {
   openSnapshotBytes,
   type SkippedSnapshot,
   type SnapshotReadProgress,
+  type SnapshotWriteProgress,
 } from './snapshots.js';
 export { VERIFIED_FILE } from './verified-snapshots.js';

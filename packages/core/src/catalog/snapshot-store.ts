@@ -34,7 +34,7 @@ export interface SnapshotStore {
     onBytes?: SnapshotBytesListener,
   ): Promise<{ md5: string; size: number } | undefined>;
   /** Copies a finished snapshot file in from `localFile`. */
-  writeSnapshot(catalogMd5: string, localFile: string): Promise<void>;
+  writeSnapshot(catalogMd5: string, localFile: string, onBytes?: (bytes: number) => void): Promise<void>;
   removeSnapshot(catalogMd5: string): Promise<void>;
   /** Whether any snapshot file is present, pointer or not (tells a lost pointer from a first visit). */
   hasSnapshotFiles?(): Promise<boolean>;
@@ -121,7 +121,7 @@ interface StoreFiles {
   /** The file's size, when the store can tell without reading it. */
   size(file: string): Promise<number | undefined>;
   write(file: string, data: Uint8Array): Promise<void>;
-  writeFrom(file: string, localFile: string): Promise<void>;
+  writeFrom(file: string, localFile: string, onBytes?: (bytes: number) => void): Promise<void>;
   remove(file: string): Promise<void>;
 }
 
@@ -146,7 +146,7 @@ function storeOver(files: StoreFiles): Omit<SnapshotStore, 'fingerprint'> {
       onBytes(0, total);
       return streamToFile(stream, localFile, maxBytes, name, (bytes) => onBytes(bytes, total));
     },
-    writeSnapshot: (md5, localFile) => files.writeFrom(snapshotFileName(md5), localFile),
+    writeSnapshot: (md5, localFile, onBytes) => files.writeFrom(snapshotFileName(md5), localFile, onBytes),
     removeSnapshot: (md5) => files.remove(snapshotFileName(md5)),
   };
 }
@@ -161,10 +161,14 @@ export function rootStore(source: RootSource): SnapshotStore {
     await source.writeAtomic(file, data);
   };
   const open = (file: string) => unlessMissing(() => source.readAll(file));
-  const writeFrom = async (file: string, localFile: string) => {
+  const writeFrom = async (file: string, localFile: string, onBytes?: (bytes: number) => void) => {
     // A backend that can stream from a file keeps a large snapshot out of memory.
-    if (source.writeAtomicFromFile) await source.writeAtomicFromFile(file, localFile);
-    else await write(file, await fsp.readFile(localFile));
+    if (source.writeAtomicFromFile) await source.writeAtomicFromFile(file, localFile, onBytes);
+    else {
+      const data = await fsp.readFile(localFile);
+      await write(file, data);
+      onBytes?.(data.length);
+    }
   };
   const fingerprint = async (md5: string) => {
     const info = await source.stat?.(snapshotFileName(md5));

@@ -26,6 +26,14 @@ export interface SnapshotReadProgress {
   totalBytes: number | undefined;
 }
 
+/** A snapshot being written into a store as it is published (uploaded, for a remote root). */
+export interface SnapshotWriteProgress {
+  store: StoreName;
+  catalogMd5: string;
+  bytes: number;
+  totalBytes: number;
+}
+
 export interface SkippedSnapshot {
   store: StoreName;
   catalogMd5?: string;
@@ -422,6 +430,7 @@ export async function publishSnapshot(
   keep: number,
   known: Partial<Record<StoreName, string[]>> = {},
   verified?: VerifiedSnapshots,
+  onWrite?: (progress: SnapshotWriteProgress) => void,
 ): Promise<PublishResult> {
   const { catalogMd5 } = snapshot;
   const result: PublishResult = { snapshots: [], pointers: [], wroteNew: false, warnings: [] };
@@ -444,7 +453,12 @@ export async function publishSnapshot(
         !previous.includes(catalogMd5) ||
         !(await holdsGoodCopy(store, catalogMd5, snapshot.size, verified))
       ) {
-        await store.writeSnapshot(catalogMd5, snapshot.file);
+        await store.writeSnapshot(
+          catalogMd5,
+          snapshot.file,
+          onWrite &&
+            ((bytes) => onWrite({ store: store.name, catalogMd5, bytes, totalBytes: snapshot.size })),
+        );
         result.wroteNew = true;
         // Written from bytes just hashed: good as it stands.
         const fingerprint = await store.fingerprint(catalogMd5).catch(() => undefined);
