@@ -1,8 +1,7 @@
 import { rm } from 'node:fs/promises';
-import { runRootSourceConformance } from '@photolala/core/testing';
+import { runRootSourceConformance, writeTempTree } from '@photolala/core/testing';
 import { test } from 'vitest';
 import { createLocalSource } from '../src/index.js';
-import { makeTree } from './make-tree.js';
 
 for (const readOnly of [false, true]) {
   runRootSourceConformance({
@@ -10,7 +9,7 @@ for (const readOnly of [false, true]) {
     test,
     features: { writeAtomic: !readOnly, remove: !readOnly, writeProgress: true },
     createSource: async (files) => {
-      const root = await makeTree(files);
+      const root = await writeTempTree(files, 'photolala-local-');
       return {
         source: await createLocalSource({ root, readOnly }),
         dispose: () => rm(root, { recursive: true, force: true }),

@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { catalogFilter } from '@photolala/core';
+import { writeTempTree } from '@photolala/core/testing';
 import { afterEach, describe, expect, test } from 'vitest';
 import { EntryKind, FolderLister } from '../src/folder-lister.js';
 import { createLocalSource } from '../src/index.js';
 import { ListingWindow } from '../src/listing-window.js';
-import { makeTree } from './make-tree.js';
 
 const roots: string[] = [];
 afterEach(async () => {
@@ -16,7 +16,7 @@ async function tree(folders: number, filesPerFolder: number): Promise<string> {
   const files = [];
   for (let f = 0; f < folders; f++)
     for (let i = 0; i < filesPerFolder; i++) files.push({ path: `d${f}/p${i}.jpg`, data: `${f}/${i}` });
-  const root = await makeTree(files);
+  const root = await writeTempTree(files, 'photolala-local-');
   roots.push(root);
   return root;
 }

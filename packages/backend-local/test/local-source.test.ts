@@ -5,9 +5,9 @@ import { chmod, mkdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalogFilter, type EnumerateIssue, isPhotolalaError, type RootSource } from '@photolala/core';
+import { writeTempTree } from '@photolala/core/testing';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createLocalSource } from '../src/index.js';
-import { makeTree } from './make-tree.js';
 
 const roots: string[] = [];
 afterEach(async () => {
@@ -18,7 +18,10 @@ afterEach(async () => {
 });
 
 async function tree(files: Record<string, string>): Promise<string> {
-  const root = await makeTree(Object.entries(files).map(([p, data]) => ({ path: p, data })));
+  const root = await writeTempTree(
+    Object.entries(files).map(([p, data]) => ({ path: p, data })),
+    'photolala-local-',
+  );
   roots.push(root);
   return root;
 }

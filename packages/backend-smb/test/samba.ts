@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
+import { freeLocalPort } from '@photolala/core/testing';
 
 export interface SambaShare {
   name: string;
@@ -33,17 +34,6 @@ function smbdBinary(): string {
   throw new Error(INSTALL_HINT);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const accepts = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = net.connect(port, '127.0.0.1', () => {
@@ -63,7 +53,7 @@ export async function startSamba(shares: SambaShare[]): Promise<RunningSamba> {
   const state = await mkdtemp(path.join(tmpdir(), 'photolala-samba-'));
   for (const sub of ['private', 'lock', 'state', 'cache', 'pid', 'ncalrpc'])
     await mkdir(path.join(state, sub), { recursive: true });
-  const port = await freePort();
+  const port = await freeLocalPort();
   const username = userInfo().username;
   const password = `pw-${process.pid}-${Date.now()}`;
   const config = path.join(state, 'smb.conf');

@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   isPhotolalaError,
@@ -10,7 +9,7 @@ import {
   parsePointer,
   snapshotFileName,
 } from '@photolala/core';
-import { runRootSourceConformance } from '@photolala/core/testing';
+import { runRootSourceConformance, writeTempTree } from '@photolala/core/testing';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createSmbSource } from '../src/index.js';
 import { type RunningSamba, startSamba } from './samba.js';
@@ -23,13 +22,8 @@ afterAll(async () => {
 });
 
 async function folder(files: { path: string; data: Uint8Array | string }[] = []): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'photolala-smb-'));
+  const dir = await writeTempTree(files, 'photolala-smb-');
   dirs.push(dir);
-  for (const file of files) {
-    const full = path.join(dir, ...file.path.split('/'));
-    await mkdir(path.dirname(full), { recursive: true });
-    await writeFile(full, file.data);
-  }
   return dir;
 }
 

@@ -1,23 +1,13 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
+import { freeLocalPort } from '@photolala/core/testing';
 import { v2 as webdav } from 'webdav-server';
 
 export interface RunningServer {
   url: string;
   requests: Map<string, number>;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** webdav-server (npm) in this process, serving `dir`, optionally behind Basic auth. */
@@ -45,7 +35,7 @@ export async function startWebdavServer(
     next();
   });
   await server.setFileSystemAsync('/', new webdav.PhysicalFileSystem(dir));
-  const port = await freePort();
+  const port = await freeLocalPort();
   const httpServer = await server.startAsync(port);
   return {
     url: `webdav://127.0.0.1:${port}`,
@@ -69,7 +59,7 @@ export async function startRclone(
       'rclone is not installed: run `apt-get install -y rclone` (scripts/setup.sh does this as root)',
     );
   }
-  const port = await freePort();
+  const port = await freeLocalPort();
   const child: ChildProcess = spawn(
     'rclone',
     [
@@ -141,7 +131,7 @@ export async function startRangeDroppingProxy(
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });
-  const port = await freePort();
+  const port = await freeLocalPort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     url: `webdav://127.0.0.1:${port}`,

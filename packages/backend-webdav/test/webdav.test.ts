@@ -1,8 +1,7 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isPhotolalaError, md5Hex, openCatalog, parsePointer } from '@photolala/core';
-import { runRootSourceConformance } from '@photolala/core/testing';
+import { runRootSourceConformance, writeTempTree } from '@photolala/core/testing';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createWebdavSource } from '../src/index.js';
 import { startRangeDroppingProxy, startRclone, startWebdavServer } from './servers.js';
@@ -14,13 +13,8 @@ afterAll(async () => {
 });
 
 async function folder(files: { path: string; data: Uint8Array | string }[] = []): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'photolala-dav-'));
+  const dir = await writeTempTree(files, 'photolala-dav-');
   dirs.push(dir);
-  for (const file of files) {
-    const full = path.join(dir, ...file.path.split('/'));
-    await mkdir(path.dirname(full), { recursive: true });
-    await writeFile(full, file.data);
-  }
   return dir;
 }
 

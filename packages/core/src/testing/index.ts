@@ -6,3 +6,4 @@ export {
   type TestFunction,
 } from './conformance.js';
 export { type CountingSource, countingSource } from './counting-source.js';
+export { freeLocalPort, writeTempTree } from './fixtures.js';
