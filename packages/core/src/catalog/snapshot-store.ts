@@ -33,7 +33,7 @@ export interface SnapshotStore {
     maxBytes: number,
     onBytes?: SnapshotBytesListener,
   ): Promise<{ md5: string; size: number } | undefined>;
-  /** Copies a finished snapshot file in from `localFile`. */
+  /** Copies a finished snapshot file in from `localFile`; `onBytes` hears how much, where the store tells. */
   writeSnapshot(catalogMd5: string, localFile: string, onBytes?: (bytes: number) => void): Promise<void>;
   removeSnapshot(catalogMd5: string): Promise<void>;
   /** Whether any snapshot file is present, pointer or not (tells a lost pointer from a first visit). */
