@@ -10,10 +10,16 @@ afterAll(async () => {
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 });
 
-test('on a terminal, scan draws a live progress bar with phase, counts, rate and ETA', async () => {
-  const root = await tempDir('pty-root');
-  const cacheDir = await tempDir('pty-cache');
+/** A root folder and a cache folder for one test, removed after all of them. */
+async function rootAndCache(name: string): Promise<{ root: string; cacheDir: string }> {
+  const root = await tempDir(`pty-${name}-root`);
+  const cacheDir = await tempDir(`pty-${name}-cache`);
   cleanup.push(root, cacheDir);
+  return { root, cacheDir };
+}
+
+test('on a terminal, scan draws a live progress bar with phase, counts, rate and ETA', async () => {
+  const { root, cacheDir } = await rootAndCache('scan');
   const files: Record<string, Buffer> = {};
   for (let i = 0; i < 80; i++) files[`p/${i}.jpg`] = await syntheticJpeg(500 + i, 800, 600);
   await writeTree(root, files);
@@ -26,9 +32,7 @@ test('on a terminal, scan draws a live progress bar with phase, counts, rate and
 });
 
 test('on a terminal, verify --repair draws a progress bar of the photos it makes again', async () => {
-  const root = await tempDir('pty-repair-root');
-  const cacheDir = await tempDir('pty-repair-cache');
-  cleanup.push(root, cacheDir);
+  const { root, cacheDir } = await rootAndCache('repair');
   const files: Record<string, Buffer> = {};
   for (let i = 0; i < 30; i++) files[`r/${i}.jpg`] = await syntheticJpeg(700 + i, 800, 600);
   await writeTree(root, files);
@@ -42,9 +46,7 @@ test('on a terminal, verify --repair draws a progress bar of the photos it makes
 });
 
 test('on a terminal, an open that takes more than a second says so, then erases the line', async () => {
-  const root = await tempDir('pty-open-root');
-  const cacheDir = await tempDir('pty-open-cache');
-  cleanup.push(root, cacheDir);
+  const { root, cacheDir } = await rootAndCache('open');
   await writeTree(root, { 'a.jpg': await syntheticJpeg(801) });
   const plugin = { PHOTOLALA_BACKENDS: `alias=${path.join(REPO_ROOT, 'tests/plugins/alias-backend.mjs')}` };
   const cli = `${process.execPath} ${CLI} --cache-dir ${cacheDir}`;
@@ -63,10 +65,9 @@ test('on a terminal, an open that takes more than a second says so, then erases 
 });
 
 test('on a terminal, a slow download of the snapshot of the root draws a bar of bytes', async () => {
-  const root = await tempDir('pty-load-root');
-  const cacheDir = await tempDir('pty-load-cache');
+  const { root, cacheDir } = await rootAndCache('load');
   const freshCache = await tempDir('pty-load-fresh-cache');
-  cleanup.push(root, cacheDir, freshCache);
+  cleanup.push(freshCache);
   const files: Record<string, Buffer> = {};
   for (let i = 0; i < 40; i++) files[`l/${i}.jpg`] = await syntheticJpeg(900 + i);
   await writeTree(root, files);
@@ -91,9 +92,7 @@ test('on a terminal, a slow download of the snapshot of the root draws a bar of 
 });
 
 test('on a terminal, a save that takes more than a second says so, then erases the line', async () => {
-  const root = await tempDir('pty-save-root');
-  const cacheDir = await tempDir('pty-save-cache');
-  cleanup.push(root, cacheDir);
+  const { root, cacheDir } = await rootAndCache('save');
   await writeTree(root, { 'a.jpg': await syntheticJpeg(811), 'b.jpg': await syntheticJpeg(812) });
   const plugin = { PHOTOLALA_BACKENDS: `alias=${path.join(REPO_ROOT, 'tests/plugins/alias-backend.mjs')}` };
   const cli = `${process.execPath} ${CLI} --cache-dir ${cacheDir}`;
@@ -117,9 +116,7 @@ test('on a terminal, a save that takes more than a second says so, then erases t
 });
 
 test('on a terminal, a slow upload of the snapshot draws a bar of bytes, in a scan and in a save', async () => {
-  const root = await tempDir('pty-upload-root');
-  const cacheDir = await tempDir('pty-upload-cache');
-  cleanup.push(root, cacheDir);
+  const { root, cacheDir } = await rootAndCache('upload');
   const files: Record<string, Buffer> = {};
   for (let i = 0; i < 30; i++) files[`u/${i}.jpg`] = await syntheticJpeg(950 + i);
   await writeTree(root, files);

@@ -20,7 +20,7 @@ import {
   openRootCatalog,
 } from './context.js';
 import type { Output } from './output.js';
-import { attachProgressBar, progressBar } from './progress.js';
+import { attachProgressBar, countBar } from './progress.js';
 
 type Action = (out: Output, globals: GlobalOptions) => Promise<number>;
 export type Runner = (command: Command, json: boolean, action: Action) => Promise<void>;
@@ -135,15 +135,10 @@ export function registerCommands(program: Command, run: Runner): void {
       await run(this, opts.json ?? false, (out, globals) =>
         withCatalog(root, globals, out, true, async (catalog) => {
           const { store, close } = await openCloudStore(opts.to);
-          const bar = out.live ? progressBar(out.options.color, 'photos') : undefined;
+          const bar = countBar(out, 'syncing', 'photos');
           try {
-            const report = await syncStarsToCloud(catalog, store, {
-              user: opts.user,
-              ...(bar
-                ? { onProgress: (done: number, total: number) => bar.update('syncing', done, total) }
-                : {}),
-            });
-            bar?.stop();
+            const report = await syncStarsToCloud(catalog, store, { user: opts.user, ...bar.options });
+            bar.stop();
             if (out.options.json) out.json({ root: catalog.rootUri, to: store.uri, ...report });
             else {
               out.result(
@@ -154,7 +149,7 @@ export function registerCommands(program: Command, run: Runner): void {
             }
             return report.failed.length > 0 ? EXIT.failure : EXIT.ok;
           } finally {
-            bar?.stop();
+            bar.stop();
             close();
           }
         }),
@@ -397,15 +392,11 @@ export function registerCommands(program: Command, run: Runner): void {
           let repaired: string[] = [];
           let repairFailed: { path: string; reason: string }[] = [];
           if (opts.repair && missing.length > 0) {
-            const bar = out.live ? progressBar(out.options.color, 'photos') : undefined;
+            const bar = countBar(out, 'repairing', 'photos');
             try {
-              ({ repaired, failed: repairFailed } = await catalog.repairCacheFiles(missing, {
-                ...(bar
-                  ? { onProgress: (done: number, total: number) => bar.update('repairing', done, total) }
-                  : {}),
-              }));
+              ({ repaired, failed: repairFailed } = await catalog.repairCacheFiles(missing, bar.options));
             } finally {
-              bar?.stop();
+              bar.stop();
             }
           }
           const badSnapshots = stores.flatMap((s) => s.snapshots.filter((x) => x.state !== 'ok'));

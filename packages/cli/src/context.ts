@@ -42,7 +42,26 @@ export interface OpenOptions {
  * snapshot (88 MB for 100k photos) over the network, and saving one uploads it: past this, the
  * terminal says what is going on.
  */
-const OPENING_NOTICE_AFTER_MS = 1000;
+const SLOW_NOTICE_AFTER_MS = 1000;
+
+/**
+ * What the terminal says about an open or a close that takes more than a second: `line`, replaced by
+ * a bar of the snapshot's bytes under `label` once the catalog reports them. `update` is undefined
+ * where nothing is drawn (`--json`, `--quiet`, not a terminal).
+ */
+function slowSnapshotNotice(out: Output, line: string, label: string) {
+  const notice = out.transient(line, SLOW_NOTICE_AFTER_MS);
+  const bar = out.live
+    ? delayedBytesBar(out.options.color, label, SLOW_NOTICE_AFTER_MS, () => notice.clear())
+    : undefined;
+  return {
+    update: bar?.update,
+    done() {
+      notice.clear();
+      bar?.stop();
+    },
+  };
+}
 
 /** Opens a ROOT's catalog with the global options applied, reporting how it was loaded. */
 export async function openRootCatalog(
@@ -57,10 +76,7 @@ export async function openRootCatalog(
     { env: process.env, ...(globals.readOnly || browse ? { readOnly: true } : {}) },
     globals.backend ?? [],
   );
-  const opening = out.transient(`opening the catalog of ${source.uri}…`, OPENING_NOTICE_AFTER_MS);
-  const loading = out.live
-    ? delayedBytesBar(out.options.color, 'loading', OPENING_NOTICE_AFTER_MS, () => opening.clear())
-    : undefined;
+  const opening = slowSnapshotNotice(out, `opening the catalog of ${source.uri}…`, 'loading');
   let catalog: Catalog;
   try {
     catalog = await openCatalog(source, {
@@ -70,11 +86,10 @@ export async function openRootCatalog(
       ...(browse ? { fetchThumbnail: browse.fetchThumbnail } : {}),
       // A command that writes nothing (status, snapshots) leaves unsaved stars for the next one.
       ...(globals.readOnly ? { recoverStars: false } : {}),
-      ...(loading ? { onLoadProgress: loading.update } : {}),
+      ...(opening.update ? { onLoadProgress: opening.update } : {}),
     });
   } finally {
-    opening.clear();
-    loading?.stop();
+    opening.done();
   }
   if (browse) afterRun.push(browse.close);
   const info = catalog.loadInfo;
@@ -108,17 +123,14 @@ export async function openRootCatalog(
  * bar of the upload's bytes where the root reports them.
  */
 export async function closeRootCatalog(catalog: Catalog, out: Output): Promise<void> {
-  const saving = out.transient(`saving the catalog of ${catalog.rootUri}…`, OPENING_NOTICE_AFTER_MS);
-  const upload = out.live
-    ? delayedBytesBar(out.options.color, 'saving', OPENING_NOTICE_AFTER_MS, () => saving.clear())
-    : undefined;
-  const off = upload && catalog.events.on('snapshot-progress', (p) => p.store === 'root' && upload.update(p));
+  const saving = slowSnapshotNotice(out, `saving the catalog of ${catalog.rootUri}…`, 'saving');
+  const update = saving.update;
+  const off = update && catalog.events.on('snapshot-progress', (p) => p.store === 'root' && update(p));
   try {
     await catalog.close();
   } finally {
     off?.();
-    saving.clear();
-    upload?.stop();
+    saving.done();
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Catalog } from '@photolala/core';
 import formatBytes from 'bytes';
 import cliProgress from 'cli-progress';
+import type { Output } from './output.js';
 
 /** A live progress bar on stderr: a label, done of total, rate and ETA. */
 export interface ProgressBar {
@@ -72,6 +73,20 @@ export function progressBar(
       if (started) bar.stop();
     },
   };
+}
+
+/**
+ * A bar of `unit` done under `label` where `out` is live, for core's `onProgress` callbacks (sync,
+ * repair): spread `options` into the call, and `stop` when it is over. Elsewhere both do nothing.
+ */
+export function countBar(
+  out: Output,
+  label: string,
+  unit: string,
+): { options: { onProgress?: (done: number, total: number) => void }; stop(): void } {
+  if (!out.live) return { options: {}, stop() {} };
+  const bar = progressBar(out.options.color, unit);
+  return { options: { onProgress: (done, total) => bar.update(label, done, total) }, stop: () => bar.stop() };
 }
 
 const bytesBar = (color: boolean) =>

@@ -2,7 +2,8 @@ import { promises as fsp, lstatSync } from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
 import { CACHED_FILE_KINDS, type CacheShard } from './cache.js';
-import { MAX_POINTER_BYTES, POINTER_FILE, parsePointer, snapshotFileName } from './catalog/pointer.js';
+import { snapshotFileName } from './catalog/pointer.js';
+import { mirrorStore } from './catalog/snapshot-store.js';
 import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
 import { describeError } from './errors.js';
 import { isApplePhotoId, isMd5 } from './identity.js';
@@ -138,7 +139,11 @@ async function sparedKeys(root: string, openedSinceMs: number, warnings: string[
     const mirror = nodePath.join(root, name);
     const info = await fsp.lstat(mirror).catch(() => undefined);
     if (!info?.isDirectory() || info.mtimeMs < openedSinceMs) continue;
-    const catalogMd5s = await readPointer(nodePath.join(mirror, POINTER_FILE));
+    // Read as the catalog reads it when it opens: a pointer it would refuse spares nothing.
+    const catalogMd5s =
+      (await mirrorStore(mirror)
+        .readPointer()
+        .catch(() => undefined)) ?? [];
     if (catalogMd5s.length === 0) continue;
     recentRoots++;
     const problems: string[] = [];
@@ -158,21 +163,6 @@ async function sparedKeys(root: string, openedSinceMs: number, warnings: string[
     }
   }
   return { photoMd5s, applePhotoIds, recentRoots };
-}
-
-async function readPointer(file: string): Promise<string[]> {
-  try {
-    const handle = await fsp.open(file, 'r');
-    try {
-      const buffer = Buffer.alloc(MAX_POINTER_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, MAX_POINTER_BYTES, 0);
-      return parsePointer(buffer.subarray(0, bytesRead).toString('utf8'));
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return [];
-  }
 }
 
 /** Adds the photos a snapshot lists; its values are checked like any untrusted input. */

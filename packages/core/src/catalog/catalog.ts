@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
 import type Database from 'better-sqlite3';
-import pLimit from 'p-limit';
 import { CACHE_SHARDS, type CacheShard, PhotoCache, resolveCacheRoot } from '../cache.js';
 import {
   Digester,
@@ -186,9 +185,10 @@ export class Catalog {
   ) {
     this.cache = cache;
     this.cacheFoldersInRoot = cacheFoldersUnderRoot(source.uri, cache.root);
-    this.starJournal = new StarJournal(cache.mirrorDir(source.uri));
+    const mirror = mirrorStore(cache.mirrorDir(source.uri));
+    this.starJournal = new StarJournal(mirror.dir);
     this.digester = new Digester(cache, options.shard, options.limits);
-    this.stores = [rootStore(source), mirrorStore(cache.mirrorDir(source.uri))];
+    this.stores = [rootStore(source), mirror];
     this.currentMd5 = loaded.catalogMd5;
     this.knownPointers = { ...loaded.pointers };
     this.loadInfo = {
@@ -964,23 +964,24 @@ export class Catalog {
   ): Promise<{ repaired: string[]; failed: { path: string; reason: string }[] }> {
     const repaired: string[] = [];
     const failed: { path: string; reason: string }[] = [];
-    const limit = pLimit(Math.max(1, this.options.limits.concurrency));
     let done = 0;
     options.onProgress?.(done, missing.length);
-    await Promise.all(
-      missing.map((m) =>
-        limit(async () => {
-          try {
-            if (m.thumbnail) await this.thumbnail(m.path);
-            if (m.metadata) await this.metadata(m.path);
-            repaired.push(m.path);
-          } catch (error) {
-            failed.push({ path: m.path, reason: describeError(error) });
-          }
-          options.onProgress?.(++done, missing.length);
-        }),
-      ),
-    );
+    // As a scan does: a fixed set of workers pulling from the list, not a promise per photo.
+    let next = 0;
+    const worker = async () => {
+      while (next < missing.length) {
+        const m = missing[next++]!;
+        try {
+          if (m.thumbnail) await this.thumbnail(m.path);
+          if (m.metadata) await this.metadata(m.path);
+          repaired.push(m.path);
+        } catch (error) {
+          failed.push({ path: m.path, reason: describeError(error) });
+        }
+        options.onProgress?.(++done, missing.length);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.options.limits.concurrency) }, worker));
     const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
     return { repaired: repaired.sort(byPath), failed: failed.sort((a, b) => byPath(a.path, b.path)) };
   }

@@ -219,13 +219,12 @@ export async function planScan(
     filter: {
       directory: (name, path) => {
         if (options.excludeFolders?.includes(path)) return false;
-        // Said, not silently left out: the user may be looking for those photos.
+        if (catalogFilter.directory(name, path)) return true;
+        // An application's store is said, not silently left out: the user may be looking for those
+        // photos. Asked only of the few folders the filter refuses.
         const store = applicationStore(name);
-        if (store) {
-          plan.skipped.push({ path, reason: store });
-          return false;
-        }
-        return catalogFilter.directory(name, path);
+        if (store) plan.skipped.push({ path, reason: store });
+        return false;
       },
       file: catalogFilter.file,
     },
