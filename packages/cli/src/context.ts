@@ -1,4 +1,4 @@
-import { type Catalog, type LoadSource, openCatalog, PhotolalaError } from '@photolala/core';
+import { type Catalog, type LoadSource, openCatalog, PhotolalaError, redactRootUri } from '@photolala/core';
 import { openSource } from './backends.js';
 import { cloudBrowseRoot } from './cloud.js';
 import { Output } from './output.js';
@@ -109,8 +109,8 @@ export async function openRootCatalog(
     await catalog.close();
     throw new PhotolalaError(
       'NOT_FOUND',
-      `${catalog.rootUri} has no ${info.source === 'rebuild' ? 'readable ' : ''}catalog yet; run \`photolala scan ${root}\` first`,
-      { backend: 'cli', path: root },
+      `${catalog.rootUri} has no ${info.source === 'rebuild' ? 'readable ' : ''}catalog yet; run \`photolala scan ${redactRootUri(root)}\` first`,
+      { backend: 'cli', path: catalog.rootUri },
     );
   }
   catalog.events.on('warning', (w) => out.warn(w.message));

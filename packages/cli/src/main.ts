@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describeError, isPhotolalaError } from '@photolala/core';
+import { describeError, isPhotolalaError, ROOT_URI_ERROR_BACKEND } from '@photolala/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseSize, registerCacheCommand } from './cache-quota.js';
 import { type Runner, registerCommands } from './commands.js';
@@ -76,8 +76,9 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files 
     } catch (error) {
       if (isPhotolalaError(error) && error.code !== 'IO') out.error(describeError(error, { code: false }));
       else out.error(describeError(error));
-      if (globals.verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-      onExit(EXIT.failure);
+      if (globals.verbose && error instanceof Error && error.stack) out.stack(error.stack);
+      // A ROOT that is no valid root is a usage error, as the help says.
+      onExit(isPhotolalaError(error) && error.backend === ROOT_URI_ERROR_BACKEND ? EXIT.usage : EXIT.failure);
     } finally {
       for (const cleanup of afterRun.splice(0)) cleanup();
     }

@@ -27,9 +27,55 @@ export function printable(text: string): string {
   );
 }
 
+/** Environment variables that hold a secret of some backend. */
+const SECRET_VARIABLES = [
+  'PHOTOLALA_WEBDAV_PASSWORD',
+  'PHOTOLALA_SMB_PASSWORD',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+];
+/**
+ * Secrets shorter than this are not searched for in messages: a two-letter password would blank
+ * out those letters in every file name. URIs in messages are redacted where they are made.
+ */
+const MIN_SECRET_LENGTH = 4;
+
+/**
+ * The passwords of this run: the backends' variables and the password part of any `scheme://user:pw@`
+ * argument. A last line of defence: messages name roots by their canonical URI, which holds none.
+ */
+export function secretsOf(argv: readonly string[], env: NodeJS.ProcessEnv): string[] {
+  const secrets = SECRET_VARIABLES.map((name) => env[name] ?? '');
+  for (const arg of argv) {
+    const userinfo = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^@/]*)@/s.exec(arg)?.[1];
+    const password = userinfo?.slice(userinfo.indexOf(':') + 1);
+    if (password && userinfo?.includes(':')) {
+      secrets.push(password);
+      try {
+        secrets.push(decodeURIComponent(password));
+      } catch {}
+    }
+  }
+  return [...new Set(secrets.filter((s) => s.length >= MIN_SECRET_LENGTH))];
+}
+
 /** stdout carries results, stderr carries progress, warnings and errors. */
 export class Output {
-  constructor(readonly options: OutputOptions) {}
+  readonly #secrets: string[];
+
+  constructor(
+    readonly options: OutputOptions,
+    secrets: string[] = secretsOf(process.argv, process.env),
+  ) {
+    this.#secrets = secrets;
+  }
+
+  /** `text` with every secret of this run replaced by `***`. */
+  private hide(text: string): string {
+    let shown = text;
+    for (const secret of this.#secrets) shown = shown.split(secret).join('***');
+    return shown;
+  }
 
   private paint(style: Style, text: string): string {
     return this.options.color ? styleText(style, text) : text;
@@ -42,7 +88,7 @@ export class Output {
 
   /** A file failure in a report: "  failed TEXT", the label in red on a colour terminal. */
   failure(text: string): void {
-    process.stdout.write(`  ${this.paint('red', 'failed')} ${printable(text)}\n`);
+    process.stdout.write(`  ${this.paint('red', 'failed')} ${printable(this.hide(text))}\n`);
   }
 
   /** A document of several lines (a metadata document), each passed through `printable`. */
@@ -55,7 +101,7 @@ export class Output {
   }
 
   info(line: string): void {
-    if (!this.options.quiet && !this.options.json) process.stderr.write(`${printable(line)}\n`);
+    if (!this.options.quiet && !this.options.json) process.stderr.write(`${printable(this.hide(line))}\n`);
   }
 
   /** Whether live output (progress bars, transient lines) is drawn: on a terminal's stderr only. */
@@ -84,15 +130,21 @@ export class Output {
   }
 
   detail(line: string): void {
-    if (this.options.verbose) process.stderr.write(`${this.paint('dim', printable(line))}\n`);
+    if (this.options.verbose) process.stderr.write(`${this.paint('dim', printable(this.hide(line)))}\n`);
   }
 
   warn(line: string): void {
-    if (!this.options.quiet) process.stderr.write(`${this.paint('yellow', 'warning:')} ${printable(line)}\n`);
+    if (!this.options.quiet)
+      process.stderr.write(`${this.paint('yellow', 'warning:')} ${printable(this.hide(line))}\n`);
   }
 
   error(line: string): void {
-    process.stderr.write(`${this.paint('red', 'error:')} ${printable(line)}\n`);
+    process.stderr.write(`${this.paint('red', 'error:')} ${printable(this.hide(line))}\n`);
+  }
+
+  /** A stack trace (`-v`), several lines, with the secrets hidden as in every message. */
+  stack(text: string): void {
+    process.stderr.write(`${this.hide(text)}\n`);
   }
 }
 

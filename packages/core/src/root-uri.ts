@@ -29,12 +29,58 @@ export type RootLocation =
   /** Any other `scheme://` URI, for third-party backends; `protocol` is the lower-case scheme. */
   | { scheme: 'other'; protocol: string; uri: string; raw: string };
 
+/** The `backend` of the error a ROOT that cannot be parsed raises: front ends treat it as a usage error. */
+export const ROOT_URI_ERROR_BACKEND = 'root-uri';
+
 const fail = (root: string, why: string): never => {
-  throw new PhotolalaError('INVALID_ARGUMENT', `invalid root ${JSON.stringify(root)}: ${why}`, {
-    backend: 'core',
-    path: root,
+  const shown = redactRootUri(root);
+  throw new PhotolalaError('INVALID_ARGUMENT', `invalid root ${JSON.stringify(shown)}: ${why}`, {
+    backend: ROOT_URI_ERROR_BACKEND,
+    path: shown,
   });
 };
+
+/**
+ * A ROOT as it may be shown in a message: the password of a `scheme://user:password@host` URI is
+ * replaced by `***`. Also for text that is no valid URL (a bad port, a stray `/` in the password),
+ * where everything between `://` and the last `@` of the authority-like part is hidden.
+ */
+export function redactRootUri(root: string): string {
+  const match = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)(.*)$/s.exec(root);
+  if (!match) return root;
+  const [, scheme, rest] = match as unknown as [string, string, string];
+  // The userinfo ends at the last `@` before the path; an `@` further on may still end it when the
+  // password itself holds a `/`, so then everything up to that `@` is hidden.
+  const authorityEnd = rest.search(/[/?#]/);
+  const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) {
+    const userinfo = authority.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    if (colon < 0) return root;
+    return `${scheme}${userinfo.slice(0, colon)}:***${rest.slice(at)}`;
+  }
+  // `user:pa/ss@host`: the URL parser sees host `user` and a bad port, yet the text holds a secret.
+  const laterAt = rest.lastIndexOf('@');
+  if (authority.includes(':') && laterAt > authority.length && !URL.canParse(root))
+    return `${scheme}***${rest.slice(laterAt)}`;
+  return root;
+}
+
+/**
+ * Dot segments in the path of a URI ROOT, as typed (`%2e` counts as a dot): URL parsing would
+ * resolve them silently, so `s3://b/a/../x` would name another prefix than the one written.
+ */
+function refuseDotSegments(root: string): void {
+  const afterScheme = root.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//, '');
+  const slash = afterScheme.indexOf('/');
+  if (slash < 0) return;
+  const path = afterScheme.slice(slash).split(/[?#]/, 1)[0]!;
+  for (const segment of path.split(/[/\\]/)) {
+    const plain = segment.replace(/%2e/gi, '.');
+    if (plain === '.' || plain === '..') fail(root, `"${plain}" segment`);
+  }
+}
 
 function trimSlashes(value: string): string {
   return value.replace(/^\/+|\/+$/g, '');
@@ -90,11 +136,13 @@ export function parseRootUri(root: string, cwd: string = process.cwd()): RootLoc
   const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(root);
   if (!match) return localLocation(nodePath.resolve(cwd, root));
   const scheme = match[1]!.toLowerCase();
+  if (scheme !== 'file') refuseDotSegments(root);
   let url: URL;
   try {
     url = new URL(root);
-  } catch (cause) {
-    return fail(root, `not a URL (${(cause as Error).message})`);
+  } catch {
+    // Node's message only says "Invalid URL"; the reasons users meet are a bad port or host.
+    return fail(root, 'not a valid URL (check the host, the port (1-65535) and the percent-encoding)');
   }
   switch (scheme) {
     case 'file': {

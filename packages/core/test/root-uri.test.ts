@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { canonicalRootUri, parseRootUri } from '../src/index.js';
+import { canonicalRootUri, parseRootUri, ROOT_URI_ERROR_BACKEND, redactRootUri } from '../src/index.js';
 
 describe('parseRootUri', () => {
   test('local paths and file URIs share one canonical form', () => {
@@ -26,8 +26,9 @@ describe('parseRootUri', () => {
     });
     expect(canonicalRootUri('s3://my-bucket')).toBe('s3://my-bucket');
     expect(() => parseRootUri('s3://Bad_Bucket/x')).toThrow(/bad bucket name/);
-    // URL parsing resolves dot segments itself; an encoded separator must not smuggle one through.
-    expect(canonicalRootUri('s3://bucket/a/%2e%2e/b')).toBe('s3://bucket/b');
+    // URL parsing would resolve dot segments itself, naming another prefix: they are refused, and an
+    // encoded separator must not smuggle one through.
+    expect(() => parseRootUri('s3://bucket/a/%2e%2e/b')).toThrow(/"\.\." segment/);
     expect(() => parseRootUri('s3://bucket/a/..%2Fb')).toThrow(/encoded separator/);
   });
 
@@ -68,5 +69,45 @@ describe('parseRootUri', () => {
       protocol: 'myproto',
       uri: 'myproto://host/x',
     });
+  });
+});
+
+describe('root URIs in messages', () => {
+  test('redactRootUri hides the password, also of text that is no valid URL', () => {
+    expect(redactRootUri('webdav://alice:Secret@host:5080/p')).toBe('webdav://alice:***@host:5080/p');
+    expect(redactRootUri('smb://WORK;alice:p%40w@host/share')).toBe('smb://WORK;alice:***@host/share');
+    expect(redactRootUri('webdav://alice:pa/ss@host/p')).toBe('webdav://***@host/p');
+    expect(redactRootUri('webdav://alice@host/p')).toBe('webdav://alice@host/p');
+    // An @ in the path of a valid URL is no password.
+    expect(redactRootUri('webdav://host:8080/@eaDir')).toBe('webdav://host:8080/@eaDir');
+    expect(redactRootUri('/local/a:b@c')).toBe('/local/a:b@c');
+  });
+
+  test('a parse error names the root without its password', () => {
+    for (const root of [
+      'smb://alice:pw@host/',
+      'webdav://alice:Secret@h:99999/x',
+      'webdav://a:Secret@h/x%2Fy',
+    ]) {
+      let message = '';
+      try {
+        parseRootUri(root);
+      } catch (error) {
+        message = (error as Error).message;
+        expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', backend: ROOT_URI_ERROR_BACKEND });
+      }
+      expect(message).toMatch(/invalid root/);
+      expect(message).not.toMatch(/Secret|:pw@/);
+    }
+  });
+
+  test('dot segments in a URI root are refused, encoded or not', () => {
+    for (const root of [
+      's3://bucket/a/../x',
+      's3://bucket/a/%2E%2e/b',
+      'smb://h/share/../x',
+      'webdav://h/./x',
+    ])
+      expect(() => parseRootUri(root)).toThrow(/segment/);
   });
 });
