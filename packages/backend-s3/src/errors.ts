@@ -37,10 +37,23 @@ export function toPhotolalaError(error: unknown, key: string, action: string): P
   if (!code && status === 404) code = 'NOT_FOUND';
   if (!code && status === 403) code = 'PERMISSION_DENIED';
   if (!code && (status === undefined || status >= 500)) code = 'UNAVAILABLE';
-  const reason = `${e.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${e.message && e.message !== e.name ? `: ${e.message}` : ''}`;
-  return new PhotolalaError(code ?? 'IO', `cannot ${action} ${JSON.stringify(key)}: ${reason}`, {
-    backend: BACKEND,
-    path: key,
-    cause: error,
-  });
+  // An answer without a body (any HEAD, such as the bucket check on open) leaves the SDK only
+  // "Unknown"/"UnknownError": the HTTP status alone is then the reason.
+  const named = e.name && e.name !== 'Unknown' ? e.name : undefined;
+  const detail = e.message && e.message !== e.name && e.message !== 'UnknownError' ? e.message : undefined;
+  const reason =
+    [named, status ? `HTTP ${status}` : undefined].filter(Boolean).join(' ') + (detail ? `: ${detail}` : '');
+  const hint =
+    code === 'AUTH_FAILED' || status === 403
+      ? ' (check the credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or AWS_PROFILE, and that they may use this bucket)'
+      : '';
+  return new PhotolalaError(
+    code ?? 'IO',
+    `cannot ${action} ${JSON.stringify(key)}: ${reason || 'Error'}${hint}`,
+    {
+      backend: BACKEND,
+      path: key,
+      cause: error,
+    },
+  );
 }
