@@ -8,6 +8,8 @@ export const baseTsupConfig: Options = {
   dts: true,
   sourcemap: true,
   clean: true,
-  splitting: false,
+  // A package with several entries (core's main and testing) shares one copy of each module between
+  // them: a bundled copy per entry would make two PhotolalaError classes, two caches of state.
+  splitting: true,
   treeshake: true,
 };

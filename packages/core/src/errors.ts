@@ -23,13 +23,26 @@ export interface PhotolalaErrorOptions {
 }
 
 /**
+ * The mark every copy of `@photolala/core` puts on its errors. `Symbol.for` gives each copy the same
+ * symbol, so an error made by a plug-in's or a test suite's own copy of core is still recognised.
+ */
+const ERROR_BRAND = Symbol.for('@photolala/core:PhotolalaError');
+
+/**
  * The one error type of the project. Backends wrap their native errors into it so callers can
  * branch on `code` without knowing the storage type; the original error stays in `cause`.
+ *
+ * `instanceof PhotolalaError` and {@link isPhotolalaError} check a brand, not the class object: a
+ * plug-in loaded by path, or `@photolala/core/testing` bundled apart, may hold another copy of this
+ * class, and their errors must count the same.
  */
 export class PhotolalaError extends Error {
   override readonly name = 'PhotolalaError';
+  /** The failure class, one of {@link ERROR_CODES}: what callers branch on. */
   readonly code: ErrorCode;
+  /** The backend or subsystem that raised it, e.g. `local`, `s3`, `catalog`. */
   readonly backend: string;
+  /** The path (relative to the root) or URI the failure concerns, when there is one. */
   readonly path: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: PhotolalaErrorOptions) {
@@ -38,10 +51,31 @@ export class PhotolalaError extends Error {
     this.backend = options.backend;
     this.path = options.path;
   }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // A subclass keeps plain prototype identity: only the base class is shared between copies.
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof, maybe a subclass
+    if (this !== PhotolalaError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return hasBrand(value);
+  }
+}
+Object.defineProperty(PhotolalaError.prototype, ERROR_BRAND, { value: true });
+
+function hasBrand(value: unknown): value is PhotolalaError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { [ERROR_BRAND]?: unknown })[ERROR_BRAND] === true &&
+    ERROR_CODES.includes((value as PhotolalaError).code)
+  );
 }
 
+/**
+ * Whether `error` is a {@link PhotolalaError} (from any copy of `@photolala/core`), and when `code` is
+ * given, whether it has that code.
+ */
 export function isPhotolalaError(error: unknown, code?: ErrorCode): error is PhotolalaError {
-  return error instanceof PhotolalaError && (code === undefined || error.code === code);
+  return hasBrand(error) && (code === undefined || error.code === code);
 }
 
 /**
