@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests and benchmarks use: exiftool (reference metadata), sqlite3 (benchmark
 # baseline), util-linux `script` (pseudo-terminal for the progress-bar test), rclone (a second,
 # independent WebDAV server for backend-webdav), samba (the smbd that backend-smb's tests start).
-APT_PACKAGES=(libimage-exiftool-perl sqlite3 util-linux rclone samba)
+APT_PACKAGES=(libimage-exiftool-perl sqlite3 util-linux rclone samba chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

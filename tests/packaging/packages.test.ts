@@ -47,7 +47,7 @@ function pack(dir: string): { files: string[]; manifest: Manifest } {
 }
 
 describe('the published packages', () => {
-  test('there are seven', () => {
+  test('there are eight', () => {
     expect(published.map((dir) => path.basename(dir)).sort()).toEqual([
       'backend-apple-photos',
       'backend-local',
@@ -56,6 +56,7 @@ describe('the published packages', () => {
       'backend-webdav',
       'cli',
       'core',
+      'gallery',
     ]);
   });
 
@@ -77,7 +78,11 @@ describe('the published packages', () => {
               .map(([, file]) => file),
       );
       // And files the code loads by URL at run time.
-      const loaded = path.basename(dir) === 'backend-local' ? ['worker/list-folder.mjs'] : [];
+      const loaded =
+        {
+          'backend-local': ['worker/list-folder.mjs'],
+          gallery: ['dist/ui/app.js', 'dist/ui/app.css'],
+        }[path.basename(dir)] ?? [];
       for (const file of [...named, ...Object.values(manifest.bin ?? {}), ...loaded])
         expect(files, `${manifest.name}: ${file}`).toContain(file.replace(/^\.\//, ''));
       expect(files.filter((f) => /^(src|test|worker\/.*\.test)\//.test(f))).toEqual([]);

@@ -5,6 +5,7 @@ import { parseSize, registerCacheCommand } from './cache-quota.js';
 import { type Runner, registerCommands } from './commands.js';
 import { afterRun, EXIT, type GlobalOptions, outputFor } from './context.js';
 import { colorEnabled } from './output.js';
+import { registerServeCommand } from './serve.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -62,6 +63,7 @@ Examples:
   $ photolala list ~/Pictures --starred --json
   $ photolala thumbnail ~/Pictures 2024/IMG_0001.JPG
   $ photolala cache prune --max-size 5GB
+  $ photolala serve ~/Pictures --open
 
 Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files failed,
 130 stopped by Ctrl-C (a scan saves what it has done).`,
@@ -85,6 +87,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files 
   };
   registerCommands(program, run);
   registerCacheCommand(program, run);
+  registerServeCommand(program, run);
   return program;
 }
 

@@ -12,15 +12,21 @@ import { makeFolderSync } from './make-folder.js';
 export type CacheShard = 'local' | 's3' | 'apple';
 export const CACHE_SHARDS: readonly CacheShard[] = ['local', 's3', 'apple'];
 
-/** The two files the cache keeps per photo, as `pathsFor` names them: `{folder}/.../{key}{extension}`. */
+/**
+ * The files the cache keeps per photo, as `pathsFor` names them: `{folder}/.../{key}{extension}`.
+ * Previews are made only when a viewer asks for one (`photolala serve`, for HEIC and RAW photos).
+ */
 export const CACHED_FILE_KINDS = [
   { folder: 'thumbnails', extension: '.jpg' },
   { folder: 'metadata', extension: '.json' },
+  { folder: 'previews', extension: '.jpg' },
 ] as const;
 
 export interface CachedFilePaths {
   thumbnail: string;
   metadata: string;
+  /** A large JPEG for viewers, of photos a browser cannot show as they are (see `renderPreview`). */
+  preview: string;
 }
 
 /**
@@ -56,6 +62,7 @@ export class PhotoCache {
       return {
         thumbnail: nodePath.join(this.root, 'apple', 'thumbnails', `${id}.jpg`),
         metadata: nodePath.join(this.root, 'apple', 'metadata', `${id}.json`),
+        preview: nodePath.join(this.root, 'apple', 'previews', `${id}.jpg`),
       };
     }
     if (shard !== 'local' && shard !== 's3') throw this.badKey(shard, key);
@@ -64,6 +71,7 @@ export class PhotoCache {
     return {
       thumbnail: nodePath.join(this.root, shard, 'thumbnails', xx, `${key}.jpg`),
       metadata: nodePath.join(this.root, shard, 'metadata', xx, `${key}.json`),
+      preview: nodePath.join(this.root, shard, 'previews', xx, `${key}.jpg`),
     };
   }
 
@@ -82,6 +90,12 @@ export class PhotoCache {
     const { thumbnail } = this.pathsFor(shard, key);
     await this.write(thumbnail, jpeg);
     return thumbnail;
+  }
+
+  async writePreview(shard: CacheShard, key: string, jpeg: Uint8Array): Promise<string> {
+    const { preview } = this.pathsFor(shard, key);
+    await this.write(preview, jpeg);
+    return preview;
   }
 
   async writeMetadata(shard: CacheShard, key: string, document: unknown): Promise<string> {

@@ -6,12 +6,16 @@ import { findEmbeddedJpegs } from './raw-preview.js';
 
 export const THUMBNAIL_SIZE = 256;
 export const THUMBNAIL_QUALITY = 85;
+/** The long side of a viewer's preview (`renderPreview`): a full-screen photo on most displays. */
+export const PREVIEW_SIZE = 2048;
 
 export interface RenderOptions {
   /** Largest image, in pixels (width x height), that is decoded at all. */
   maxPixels: number;
   /** EXIF orientation from the metadata; used where the decoder cannot see it (RAW previews). */
   orientation?: number;
+  /** A preview that fits in PREVIEW_SIZE, uncropped, instead of the 256x256 thumbnail. */
+  preview?: boolean;
 }
 
 export interface RenderedThumbnail {
@@ -69,9 +73,15 @@ function orient(image: Sharp, orientation: number): Sharp {
   }
 }
 
-const finish = (image: Sharp) =>
-  image
-    .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'cover', position: 'centre', fastShrinkOnLoad: true })
+const finish = (image: Sharp, options: RenderOptions) =>
+  (options.preview
+    ? image.resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true })
+    : image.resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, {
+        fit: 'cover',
+        position: 'centre',
+        fastShrinkOnLoad: true,
+      })
+  )
     .toColourspace('srgb')
     .jpeg({ quality: THUMBNAIL_QUALITY, chromaSubsampling: '4:2:0' })
     .toBuffer();
@@ -100,6 +110,7 @@ async function renderWithSharp(data: Uint8Array, options: RenderOptions, explici
   try {
     const jpeg = await finish(
       explicitOrientation === undefined ? image.rotate() : orient(image, orientation),
+      options,
     );
     return {
       jpeg,
@@ -131,7 +142,8 @@ async function renderHeic(data: Uint8Array, options: RenderOptions): Promise<Ren
     const bySize = [...images].sort((a, b) => a.width * a.height - b.width * b.height);
     const largest = bySize[bySize.length - 1];
     const primary = images.find((i) => i.primary) ?? largest;
-    const chosen = bySize.find((i) => Math.min(i.width, i.height) >= THUMBNAIL_SIZE) ?? largest;
+    const wanted = options.preview ? PREVIEW_SIZE : THUMBNAIL_SIZE;
+    const chosen = bySize.find((i) => Math.min(i.width, i.height) >= wanted) ?? largest;
     if (!chosen || !primary) throw fail('HEIF file holds no image');
     if (primary.width * primary.height > options.maxPixels) {
       throw new PhotolalaError(
@@ -146,6 +158,7 @@ async function renderHeic(data: Uint8Array, options: RenderOptions): Promise<Ren
       sharp(Buffer.from(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength), {
         raw: { width: decoded.width, height: decoded.height, channels: 4 },
       }),
+      options,
     );
     const stored = orientedSize(primary.width, primary.height, orientation);
     return {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
 import type Database from 'better-sqlite3';
 import { CACHE_SHARDS, type CacheShard, PhotoCache, resolveCacheRoot } from '../cache.js';
@@ -19,6 +19,7 @@ import { metadataDocumentSchema } from '../metadata.js';
 import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
 import { parseRootUri } from '../root-uri.js';
+import { renderThumbnail } from '../thumbnail.js';
 import { readListing, selectEntryArrays, writeListing } from './bulk-read.js';
 import {
   type CatalogEntry,
@@ -287,6 +288,11 @@ export class Catalog {
     return this.source.uri;
   }
 
+  /** The cache shard this catalog's thumbnails, metadata and previews live in. */
+  get shard(): CacheShard {
+    return this.options.shard;
+  }
+
   /** The catalog-md5 of the snapshot this catalog was loaded from or last published. */
   get catalogMd5(): string | undefined {
     return this.currentMd5;
@@ -453,8 +459,28 @@ export class Catalog {
     return true;
   }
 
-  /** Re-reads a photo to rebuild its cache files; refuses if the file no longer matches the catalog. */
-  private async regenerate(entry: CatalogEntry & { photoMd5: string }): Promise<void> {
+  /**
+   * Absolute path of a large JPEG of the entry (fitting in PREVIEW_SIZE), rendered by the thumbnail
+   * pipeline and cached on first use: for viewers of photos a browser cannot show as they are (HEIC,
+   * RAW, TIFF). Refuses, as `thumbnail` does, an entry that is not an image or whose file changed.
+   */
+  async preview(id: string): Promise<string> {
+    const entry = this.requireImage(id, 'has no preview');
+    const paths = this.cachePaths(entry);
+    if (existsSync(paths.preview)) return paths.preview;
+    const { data, image } = await this.readPhoto(entry);
+    const stored = await this.cache.readMetadataJson(this.options.shard, paths.key);
+    const orientation = metadataDocumentSchema.safeParse(stored).data?.orientation;
+    const rendered = await renderThumbnail(data, image.kind, {
+      maxPixels: this.options.limits.maxPixels,
+      preview: true,
+      ...(orientation !== undefined ? { orientation } : {}),
+    });
+    return this.cache.writePreview(this.options.shard, paths.key, rendered.jpeg);
+  }
+
+  /** Reads a photo whole, refusing it if its bytes no longer match the catalog. */
+  private async readPhoto(entry: CatalogEntry & { photoMd5: string }) {
     const path = validateRelativePath(entry.path, 'catalog');
     const changed = () =>
       new PhotolalaError('CORRUPT', `${path} changed since the last scan; run a scan first`, {
@@ -479,6 +505,12 @@ export class Catalog {
     const image = await detectImageKind(data.subarray(0, HEAD_BYTES));
     if (!image)
       throw new PhotolalaError('CORRUPT', `${path} is no longer an image`, { backend: 'catalog', path });
+    return { path, data, md5, image };
+  }
+
+  /** Re-reads a photo to rebuild its cache files; refuses if the file no longer matches the catalog. */
+  private async regenerate(entry: CatalogEntry & { photoMd5: string }): Promise<void> {
+    const { path, data, md5, image } = await this.readPhoto(entry);
     const result = await this.digester.digestBytes(md5, data, path, image, {
       ...(entry.externalId ? { externalId: entry.externalId } : {}),
     });

@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+
+/** The built UI (see tsup.config.ts): the same folder from the sources and from dist. */
+const UI_FOLDER = new URL('../dist/ui/', import.meta.url);
+
+const ASSETS = [
+  { name: 'app.js', type: 'text/javascript; charset=utf-8' },
+  { name: 'app.css', type: 'text/css; charset=utf-8' },
+];
+
+/** The UI's script and stylesheet, read once: only these names are ever served as files. */
+export async function readAssets(): Promise<Map<string, { type: string; body: string }>> {
+  const assets = new Map<string, { type: string; body: string }>();
+  for (const { name, type } of ASSETS) {
+    try {
+      assets.set(name, { type, body: await readFile(new URL(name, UI_FOLDER), 'utf8') });
+    } catch (cause) {
+      throw new Error(
+        `the gallery's web UI is not built (${new URL(name, UI_FOLDER).pathname} is missing): run pnpm build`,
+        { cause },
+      );
+    }
+  }
+  return assets;
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/** The one page; the script builds everything else from the API. */
+export function pageHtml(rootUris: string[]): string {
+  const title = rootUris.length === 1 ? rootUris[0]! : `${rootUris.length} roots`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Photolala · ${escapeHtml(title)}</title>
+<link rel="stylesheet" href="/assets/app.css">
+</head>
+<body>
+<header>
+  <strong>Photolala</strong>
+  <select id="roots" aria-label="Roots"></select>
+  <select id="folder" aria-label="Folder"></select>
+  <input id="search" type="search" placeholder="Search file names" aria-label="Search file names">
+  <label><input id="starred" type="checkbox"> Starred only</label>
+  <span id="status" role="status"></span>
+</header>
+<main>
+  <div id="grid" tabindex="0"><div id="sizer"></div></div>
+  <nav id="scrubber" aria-label="Months"></nav>
+</main>
+<div id="lightbox" hidden>
+  <figure><img id="preview" alt=""></figure>
+  <aside>
+    <div class="buttons">
+      <button id="prev" title="Previous (←)">←</button>
+      <button id="next" title="Next (→)">→</button>
+      <button id="star" title="Star (s)">☆</button>
+      <button id="close" title="Close (Esc)">✕</button>
+    </div>
+    <dl id="info"></dl>
+  </aside>
+</div>
+<script src="/assets/app.js"></script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,378 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { createAdaptorServer } from '@hono/node-server';
+import {
+  type Catalog,
+  describeError,
+  isMd5,
+  isPhotolalaError,
+  metadataDocumentSchema,
+} from '@photolala/core';
+import { type Context, Hono } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
+import { Library, type Photo, RootPhotos, type ViewQuery } from './library.js';
+import { pageHtml, readAssets } from './page.js';
+import { parseRange, sliceStream } from './range.js';
+
+export interface GalleryOptions {
+  /** Opened catalogs, one per root; the gallery never closes them. */
+  catalogs: Catalog[];
+  /** Default 127.0.0.1. Any other address needs `token` (given, not made up), since a LAN can reach it. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** The secret every write must carry (and, off loopback, every request); made up per run if absent. */
+  token?: string;
+  /** Scan each root in the background, pushing progress and new photos to the page. */
+  scan?: boolean;
+  /** Something the user should know (a scan that failed, a save that failed). */
+  onWarning?: (message: string) => void;
+}
+
+export interface Gallery {
+  /** The address to open, with the token: `http://127.0.0.1:PORT/?token=...`. */
+  url: string;
+  port: number;
+  token: string;
+  /** Resolves when the background scans (with `scan`) have finished. */
+  scanned: Promise<void>;
+  /** Stops serving and saves pending star changes; the catalogs stay open. */
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const TOKEN_HEADER = 'x-photolala-token';
+const TOKEN_COOKIE = 'photolala_token';
+/** Star changes are saved (a snapshot published, as `photolala star` does) this long after the last. */
+const SAVE_DELAY_MS = 1000;
+const PAGE_LIMIT = 2000;
+/** Kinds every browser shows as they are; the rest get a JPEG preview. */
+const ORIGINAL_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+
+/** A refusal the client sees as `{ error }` with this status. */
+class Refusal extends Error {
+  constructor(
+    readonly status: 400 | 403 | 404 | 416,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function sameSecret(given: string | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Starts the gallery over opened catalogs. */
+export async function startGallery(options: GalleryOptions): Promise<Gallery> {
+  const host = options.host ?? '127.0.0.1';
+  const loopback = LOOPBACK.has(host);
+  if (!loopback && !options.token)
+    throw new Error(`serving on ${host} lets other machines in: give a --token that they must present`);
+  const token = options.token ?? randomBytes(16).toString('hex');
+  const assets = await readAssets();
+  const roots = options.catalogs.map((catalog, i) => new RootPhotos(i, catalog));
+  const library = new Library(roots);
+  const events = new EventTarget();
+  const push = (name: string, data: unknown) => events.dispatchEvent(new MessageEvent(name, { data }));
+  const warn = options.onWarning ?? (() => {});
+  /** Thumbnails of photos a running scan digested, by root and photo-md5, until the scan publishes. */
+  const pendingThumbnails = new Map<string, string>();
+  let port = 0;
+  /** Roots being scanned in the background. */
+  const scanning = new Set<number>();
+
+  // ---- catalog events to the page ----
+  const saving = roots.map(() => ({ timer: undefined as NodeJS.Timeout | undefined, unsaved: 0 }));
+  const save = async (root: RootPhotos) => {
+    const state = saving[root.index]!;
+    const done = state.unsaved;
+    try {
+      await root.catalog.save();
+      state.unsaved -= done;
+      push('saved', { root: root.index, unsaved: state.unsaved });
+    } catch (error) {
+      warn(`could not save the stars of ${root.catalog.rootUri}: ${describeError(error)}`);
+    }
+  };
+  const offs = roots.flatMap((root) => {
+    const { catalog, index } = root;
+    const changed = () => {
+      root.invalidate();
+      push('photos', { root: index });
+    };
+    return [
+      catalog.events.on('entries-added', changed),
+      catalog.events.on('entries-removed', changed),
+      catalog.events.on('entries-changed', changed),
+      catalog.events.on('entries-moved', changed),
+      catalog.events.on('progress', (p) => push('progress', { root: index, ...p })),
+      catalog.events.on('thumbnail-ready', (t) => {
+        if (!scanning.has(index) || catalog.get(t.path)?.photoMd5 === t.photoMd5) return;
+        pendingThumbnails.set(`${index}/${t.photoMd5}`, t.thumbnailPath);
+        void catalog.cache.readMetadataJson(catalog.shard, t.photoMd5).then((doc) => {
+          const takenAt = metadataDocumentSchema.safeParse(doc).data?.takenAt ?? null;
+          root.addProvisional(t.path, t.photoMd5, takenAt);
+          push('photos', { root: index });
+        });
+      }),
+      catalog.events.on('star-changed', (s) => {
+        root.setStarred(s.path, s.starred);
+        push('star', { root: index, id: root.idOf(s.path), starred: s.starred });
+        const state = saving[index]!;
+        state.unsaved++;
+        clearTimeout(state.timer);
+        state.timer = setTimeout(() => void save(root), SAVE_DELAY_MS);
+      }),
+    ];
+  });
+
+  // ---- background scans ----
+  const scanned = (async () => {
+    if (!options.scan) return;
+    for (const root of roots) {
+      scanning.add(root.index);
+      try {
+        const result = await root.catalog.scan();
+        push('scanned', { root: root.index, entries: result.entries, failed: result.failed.length });
+      } catch (error) {
+        warn(`the scan of ${root.catalog.rootUri} failed: ${describeError(error)}`);
+        push('scanned', { root: root.index, error: describeError(error) });
+      } finally {
+        scanning.delete(root.index);
+        root.invalidate();
+        for (const key of pendingThumbnails.keys())
+          if (key.startsWith(`${root.index}/`)) pendingThumbnails.delete(key);
+        push('photos', { root: root.index });
+      }
+    }
+  })();
+
+  // ---- requests ----
+  const app = new Hono();
+  const rootOf = (c: Context): RootPhotos => {
+    const root = roots[Number(c.req.param('root'))];
+    if (!root || !/^\d+$/.test(c.req.param('root') ?? '')) throw new Refusal(404, 'no such root');
+    return root;
+  };
+  /** The path of a photo by the gallery's id for it: never a path the client sent. */
+  const pathOf = (c: Context, root: RootPhotos): string => {
+    const raw = c.req.param('id') ?? '';
+    const path = /^\d+$/.test(raw) ? root.pathOf(Number(raw)) : undefined;
+    if (path === undefined) throw new Refusal(404, 'no such photo');
+    return path;
+  };
+  /** A photo-md5 that names an image of this root's catalog (or of its running scan). */
+  const md5Of = (c: Context): string => {
+    const md5 = c.req.param('md5') ?? '';
+    if (!isMd5(md5)) throw new Refusal(404, 'no such photo');
+    return md5;
+  };
+  const queryOf = (c: Context): ViewQuery => {
+    const all = roots.map((r) => r.index);
+    const picked = (c.req.query('roots') ?? '')
+      .split(',')
+      .filter((s) => /^\d+$/.test(s))
+      .map(Number)
+      .filter((i) => i < roots.length);
+    const folder = c.req.query('folder')?.replace(/^\/+|\/+$/g, '');
+    const search = c.req.query('q')?.trim();
+    return {
+      roots: picked.length ? picked : all,
+      ...(folder ? { folder } : {}),
+      ...(search ? { search } : {}),
+      ...(c.req.query('starred') === '1' ? { starred: true } : {}),
+    };
+  };
+
+  app.onError((error, c) => {
+    if (error instanceof Refusal) return c.json({ error: error.message }, error.status);
+    if (isPhotolalaError(error, 'NOT_FOUND')) return c.json({ error: describeError(error) }, 404);
+    if (isPhotolalaError(error, 'UNSUPPORTED')) return c.json({ error: describeError(error) }, 404);
+    return c.json({ error: describeError(error) }, 500);
+  });
+
+  // DNS rebinding: a page of another site that resolves its own name to 127.0.0.1 sends its own
+  // Host. Off loopback there is no one address to expect, so every request needs the token.
+  app.use(async (c, next) => {
+    if (loopback) {
+      const hostHeader = c.req.header('host') ?? '';
+      const allowed = [...LOOPBACK].map((h) => (h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`));
+      if (!allowed.includes(hostHeader)) return c.text('refused: unexpected Host header', 403);
+    } else {
+      const given = c.req.query('token') ?? c.req.header(TOKEN_HEADER) ?? getCookie(c, TOKEN_COOKIE);
+      if (!sameSecret(given, token)) return c.text('refused: the token is missing or wrong', 403);
+    }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !sameSecret(c.req.header(TOKEN_HEADER), token))
+      return c.json({ error: 'refused: a change needs the token of this run' }, 403);
+    await next();
+  });
+
+  app.get('/', (c) => {
+    if (!loopback) setCookie(c, TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+    c.header('Cache-Control', 'no-store');
+    return c.html(pageHtml(roots.map((r) => r.catalog.rootUri)));
+  });
+  app.get('/assets/:name', (c) => {
+    const asset = assets.get(c.req.param('name'));
+    if (!asset) throw new Refusal(404, 'no such asset');
+    c.header('Content-Type', asset.type);
+    c.header('Cache-Control', 'no-cache');
+    return c.body(asset.body);
+  });
+
+  app.get('/api/roots', (c) =>
+    c.json({
+      roots: roots.map((r) => ({
+        index: r.index,
+        uri: r.catalog.rootUri,
+        photos: r.all().length,
+        scanning: scanning.has(r.index),
+        unsaved: saving[r.index]!.unsaved,
+      })),
+    }),
+  );
+  app.get('/api/view', (c) => {
+    const view = library.view(queryOf(c));
+    return c.json({ total: view.photos.length, months: view.months });
+  });
+  app.get('/api/photos', (c) => {
+    const view = library.view(queryOf(c));
+    const offset = Math.max(0, Math.floor(Number(c.req.query('offset') ?? 0)) || 0);
+    const limit = Math.min(PAGE_LIMIT, Math.max(1, Math.floor(Number(c.req.query('limit') ?? 500)) || 500));
+    // Compact rows: [root, id, photo-md5, name, starred], in timeline order.
+    const rows = view.photos
+      .slice(offset, offset + limit)
+      .map((p) => [p.root, p.id, p.md5, p.name, p.starred ? 1 : 0]);
+    return c.json({ offset, total: view.photos.length, rows });
+  });
+  app.get('/api/folders', (c) => c.json({ folders: library.folders(queryOf(c).roots) }));
+
+  app.get('/api/roots/:root/photos/:id', async (c) => {
+    const root = rootOf(c);
+    const path = pathOf(c, root);
+    const entry = root.catalog.get(path);
+    const photo: Photo | undefined = entry ? undefined : root.provisionalPhoto(path);
+    if (!entry && !photo) throw new Refusal(404, 'no such photo');
+    const md5 = entry?.photoMd5 ?? photo?.md5;
+    let metadata: unknown = null;
+    if (entry?.photoMd5) metadata = JSON.parse(await fsp.readFile(await root.catalog.metadata(path), 'utf8'));
+    return c.json({
+      root: root.index,
+      rootUri: root.catalog.rootUri,
+      id: root.idOf(path),
+      path,
+      md5,
+      starred: entry?.starred ?? false,
+      size: entry?.size ?? null,
+      mtimeMs: entry?.mtimeMs ?? null,
+      kind: entry?.kind ?? null,
+      metadata,
+    });
+  });
+  app.get('/api/roots/:root/photos/:id/metadata', async (c) => {
+    const root = rootOf(c);
+    const file = await root.catalog.metadata(pathOf(c, root));
+    c.header('Content-Type', 'application/json');
+    return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream);
+  });
+  app.post('/api/roots/:root/photos/:id/star', async (c) => {
+    const root = rootOf(c);
+    const path = pathOf(c, root);
+    const body = (await c.req.json().catch(() => undefined)) as { starred?: unknown } | undefined;
+    if (typeof body?.starred !== 'boolean') throw new Refusal(400, 'expected {"starred": true|false}');
+    // Through the catalog's own star API: journaled, queued for sync, saved as `photolala star` does.
+    // During a scan it waits for the scan to publish, which is when the photo becomes an entry.
+    const entry = body.starred ? await root.catalog.star(path) : await root.catalog.unstar(path);
+    return c.json({ root: root.index, id: root.idOf(path), starred: entry.starred });
+  });
+
+  app.get('/api/roots/:root/thumbnails/:md5', async (c) => {
+    const root = rootOf(c);
+    const md5 = md5Of(c);
+    if (c.req.header('if-none-match') === `"${md5}"`) return c.body(null, 304);
+    const pending = pendingThumbnails.get(`${root.index}/${md5}`);
+    if (!pending && !root.catalog.get(md5)) throw new Refusal(404, 'no such photo');
+    const file = pending ?? (await root.catalog.thumbnail(md5));
+    c.header('Content-Type', 'image/jpeg');
+    c.header('ETag', `"${md5}"`);
+    c.header('Cache-Control', 'public, max-age=31536000, immutable');
+    return c.body(await fsp.readFile(file));
+  });
+  app.get('/api/roots/:root/previews/:md5', async (c) => {
+    const root = rootOf(c);
+    const md5 = md5Of(c);
+    const entry = root.catalog.get(md5);
+    if (!entry) throw new Refusal(404, 'no such photo');
+    c.header('ETag', `"${md5}"`);
+    c.header('Cache-Control', 'private, max-age=31536000, immutable');
+    if (c.req.header('if-none-match') === `"${md5}"`) return c.body(null, 304);
+    const type = ORIGINAL_TYPES[entry.kind];
+    if (!type) {
+      c.header('Content-Type', 'image/jpeg');
+      return c.body(await fsp.readFile(await root.catalog.preview(md5)));
+    }
+    c.header('Content-Type', type);
+    c.header('Accept-Ranges', 'bytes');
+    const range = parseRange(c.req.header('range'), entry.size);
+    if (range === 'unsatisfiable') {
+      c.header('Content-Range', `bytes */${entry.size}`);
+      return c.body(null, 416);
+    }
+    const stream = await root.catalog.source.readAll(entry.path);
+    if (!range) {
+      c.header('Content-Length', String(entry.size));
+      return c.body(Readable.toWeb(stream) as ReadableStream);
+    }
+    c.header('Content-Range', `bytes ${range.start}-${range.end}/${entry.size}`);
+    c.header('Content-Length', String(range.end - range.start + 1));
+    return c.body(Readable.toWeb(sliceStream(stream, range.start, range.end)) as ReadableStream, 206);
+  });
+
+  app.get('/api/events', (c) =>
+    streamSSE(c, async (stream) => {
+      const names = ['progress', 'photos', 'star', 'saved', 'scanned'];
+      const forward = (event: Event) => {
+        const { type, data } = event as MessageEvent;
+        void stream.writeSSE({ event: type, data: JSON.stringify(data) });
+      };
+      for (const name of names) events.addEventListener(name, forward);
+      await stream.writeSSE({ event: 'hello', data: JSON.stringify({ scanning: [...scanning] }) });
+      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      for (const name of names) events.removeEventListener(name, forward);
+    }),
+  );
+
+  // ---- listening ----
+  const server = createAdaptorServer({ fetch: app.fetch });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${port}/?token=${token}`,
+    port,
+    token,
+    scanned,
+    async close() {
+      for (const off of offs) off();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Open event streams would keep the server up for ever.
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      for (const [i, state] of saving.entries()) {
+        clearTimeout(state.timer);
+        if (state.unsaved > 0) await save(roots[i]!);
+      }
+    },
+  };
+}

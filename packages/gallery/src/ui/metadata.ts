@@ -1,0 +1,78 @@
+/** What `/api/roots/:root/photos/:id` answers. */
+export interface PhotoDetail {
+  rootUri: string;
+  path: string;
+  size: number | null;
+  metadata: {
+    takenAt: string | null;
+    width: number;
+    height: number;
+    make: string | null;
+    model: string | null;
+    lens: string | null;
+    exposureTime: number | null;
+    fNumber: number | null;
+    iso: number | null;
+    focalLength: number | null;
+    gps: { latitude: number; longitude: number; altitude: number | null } | null;
+  } | null;
+}
+
+export interface Fact {
+  field: string;
+  label: string;
+  value: string;
+  href?: string;
+}
+
+/** `2008-05-30T15:56:01+02:00` as `2008-05-30 15:56:01 (UTC+02:00)`; a date without a zone says so. */
+export function describeDate(takenAt: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.exec(takenAt);
+  if (!match) return takenAt;
+  const [, day, time, zone] = match;
+  const where =
+    zone === undefined ? "camera's clock, no time zone recorded" : zone === 'Z' ? 'UTC' : `UTC${zone}`;
+  return `${day} ${time} (${where})`;
+}
+
+function describeExposure(m: NonNullable<PhotoDetail['metadata']>): string | undefined {
+  const parts: string[] = [];
+  if (m.exposureTime)
+    parts.push(m.exposureTime >= 1 ? `${m.exposureTime} s` : `1/${Math.round(1 / m.exposureTime)} s`);
+  if (m.fNumber) parts.push(`f/${m.fNumber}`);
+  if (m.iso) parts.push(`ISO ${m.iso}`);
+  if (m.focalLength) parts.push(`${m.focalLength} mm`);
+  return parts.length ? parts.join(' · ') : undefined;
+}
+
+function describeSize(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.round(bytes / 1024)} KB`;
+}
+
+/** The metadata panel's lines, in order; a fact the photo lacks is left out. */
+export function describePhoto(detail: PhotoDetail): Fact[] {
+  const facts: Fact[] = [];
+  const m = detail.metadata;
+  facts.push({ field: 'name', label: 'Name', value: detail.path.slice(detail.path.lastIndexOf('/') + 1) });
+  if (m?.takenAt) facts.push({ field: 'date', label: 'Taken', value: describeDate(m.takenAt) });
+  const camera = [m?.make, m?.model].filter(Boolean).join(' ');
+  if (camera) facts.push({ field: 'camera', label: 'Camera', value: camera });
+  if (m?.lens) facts.push({ field: 'lens', label: 'Lens', value: m.lens });
+  const exposure = m ? describeExposure(m) : undefined;
+  if (exposure) facts.push({ field: 'exposure', label: 'Exposure', value: exposure });
+  const dims = m ? `${m.width} × ${m.height}` : '';
+  const size = detail.size !== null ? describeSize(detail.size) : '';
+  if (dims || size)
+    facts.push({ field: 'dimensions', label: 'Dimensions', value: [dims, size].filter(Boolean).join(' · ') });
+  if (m?.gps) {
+    const { latitude, longitude } = m.gps;
+    facts.push({
+      field: 'gps',
+      label: 'Location',
+      value: `${latitude.toFixed(5)}, ${longitude.toFixed(5)}`,
+      href: `https://www.openstreetmap.org/?mlat=${latitude}&mlon=${longitude}#map=15/${latitude}/${longitude}`,
+    });
+  }
+  facts.push({ field: 'path', label: 'Path', value: `${detail.rootUri.replace(/\/$/, '')}/${detail.path}` });
+  return facts;
+}

@@ -1,0 +1,41 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../cli/run-cli.js';
+import { FIXTURES, tempDir, writeTree } from '../support/fs.js';
+import { servedUrl } from './served-url.js';
+
+const running: ReturnType<typeof startCli>[] = [];
+afterEach(() => {
+  for (const cli of running.splice(0)) cli.child.kill('SIGKILL');
+});
+
+describe('photolala serve', () => {
+  it('prints its URL, serves the catalog, and saves on Ctrl-C', async () => {
+    const root = await tempDir('serve');
+    const cache = await tempDir('serve-cache');
+    await writeTree(root, { 'a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')) });
+    const env = { PHOTOLALA_CACHE_DIR: cache };
+    expect((await runCli(['scan', root], env)).code).toBe(0);
+    const cli = startCli(['serve', root, '--port', '0'], env);
+    running.push(cli);
+    const url = new URL(await servedUrl(cli));
+    const roots = (await (await fetch(new URL('/api/roots', url))).json()) as { roots: { photos: number }[] };
+    expect(roots.roots.map((r) => r.photos)).toEqual([1]);
+    const page = await (await fetch(url)).text();
+    expect(page).toContain('/assets/app.js');
+    cli.child.kill('SIGINT');
+    expect((await cli.done).code).toBe(0);
+  });
+
+  it('refuses a root with no catalog unless --scan, and --host 0.0.0.0 without --token', async () => {
+    const root = await tempDir('serve-empty');
+    const env = { PHOTOLALA_CACHE_DIR: await tempDir('serve-empty-cache') };
+    const none = await runCli(['serve', root, '--port', '0'], env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no catalog yet/);
+    const open = await runCli(['serve', root, '--port', '0', '--host', '0.0.0.0'], env);
+    expect(open.code).toBe(2);
+    expect(open.stderr).toMatch(/--token/);
+  });
+});

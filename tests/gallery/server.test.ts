@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import path from 'node:path';
+import { createLocalSource } from '@photolala/backend-local';
+import { openCatalog } from '@photolala/core';
+import { type Gallery, startGallery } from '@photolala/gallery';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../support/catalog.js';
+import { FIXTURES, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
+
+const { cleanup, opened } = cleanupAfterEach();
+let gallery: Gallery | undefined;
+afterEach(async () => {
+  await gallery?.close();
+  gallery = undefined;
+});
+
+const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex');
+
+/** A scanned root of three photos (one in a folder, one HEIC) and its gallery. */
+async function served(options: { host?: string; token?: string } = {}) {
+  const root = await tempDir('gallery');
+  const cacheDir = await tempDir('gallery-cache');
+  cleanup.push(root, cacheDir);
+  await writeTree(root, {
+    'a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')),
+    'trip/b.jpg': await syntheticJpeg(2),
+    'phone.heic': await readFile(path.join(FIXTURES, 'iphone_13_pro_max.HEIC')),
+    'notes.txt': 'not a photo',
+  });
+  const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
+  opened.push(catalog);
+  await catalog.scan();
+  gallery = await startGallery({ catalogs: [catalog], port: 0, ...options });
+  const base = `http://127.0.0.1:${gallery.port}`;
+  const rows = (
+    (await (await fetch(`${base}/api/photos`)).json()) as { rows: [number, number, string, string, number][] }
+  ).rows;
+  const byName = (name: string) => {
+    const row = rows.find((r) => r[3] === name);
+    if (!row) throw new Error(`no ${name} in ${JSON.stringify(rows)}`);
+    return { root: row[0], id: row[1], md5: row[2] };
+  };
+  return { root, cacheDir, catalog, base, rows, byName };
+}
+
+/** A raw HTTP GET, for headers fetch() will not send (Host) or paths it would normalise (`..`). */
+function rawGet(port: number, path: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => {
+        body += String(d);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('gallery server', () => {
+  it('lists photos newest first in month buckets, and no file that is not a photo', async () => {
+    const { base, rows } = await served();
+    expect(rows.map((r) => r[3]).sort()).toEqual(['a.jpg', 'b.jpg', 'phone.heic']);
+    const view = (await (await fetch(`${base}/api/view`)).json()) as {
+      total: number;
+      months: { month: string }[];
+    };
+    expect(view.total).toBe(3);
+    const months = view.months.map((m) => m.month);
+    expect(months).toEqual([...months].sort().reverse());
+    expect(months).toContain('2008-05'); // Canon_40D.jpg's DateTimeOriginal
+    const folders = (await (await fetch(`${base}/api/folders`)).json()) as { folders: { path: string }[] };
+    expect(folders.folders.map((f) => f.path)).toEqual(['trip']);
+    const trip = (await (await fetch(`${base}/api/photos?folder=trip`)).json()) as { rows: unknown[][] };
+    expect(trip.rows.map((r) => r[3])).toEqual(['b.jpg']);
+    const search = (await (await fetch(`${base}/api/photos?q=PHONE`)).json()) as { rows: unknown[][] };
+    expect(search.rows.map((r) => r[3])).toEqual(['phone.heic']);
+  });
+
+  it('serves thumbnails by photo-md5, immutable, and made again when missing from the cache', async () => {
+    const { base, byName, catalog } = await served();
+    const a = byName('a.jpg');
+    const file = await catalog.thumbnail(a.md5);
+    const { rm } = await import('node:fs/promises');
+    await rm(file);
+    const response = await fetch(`${base}/api/roots/0/thumbnails/${a.md5}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toBe(`"${a.md5}"`);
+    expect(response.headers.get('cache-control')).toContain('immutable');
+    const meta = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 256, 256]);
+    const again = await fetch(`${base}/api/roots/0/thumbnails/${a.md5}`, {
+      headers: { 'If-None-Match': `"${a.md5}"` },
+    });
+    expect(again.status).toBe(304);
+  });
+
+  it('streams a JPEG original with Range, and renders a HEIC to a cached JPEG', async () => {
+    const { base, byName, root } = await served();
+    const original = await readFile(path.join(root, 'a.jpg'));
+    const whole = Buffer.from(
+      await (await fetch(`${base}/api/roots/0/previews/${byName('a.jpg').md5}`)).arrayBuffer(),
+    );
+    expect(md5(whole)).toBe(md5(original));
+    const part = await fetch(`${base}/api/roots/0/previews/${byName('a.jpg').md5}`, {
+      headers: { Range: 'bytes=100-199' },
+    });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 100-199/${original.length}`);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(original.subarray(100, 200));
+    const tail = await fetch(`${base}/api/roots/0/previews/${byName('a.jpg').md5}`, {
+      headers: { Range: 'bytes=-10' },
+    });
+    expect(Buffer.from(await tail.arrayBuffer())).toEqual(original.subarray(original.length - 10));
+    const beyond = await fetch(`${base}/api/roots/0/previews/${byName('a.jpg').md5}`, {
+      headers: { Range: `bytes=${original.length}-` },
+    });
+    expect(beyond.status).toBe(416);
+    const heic = await fetch(`${base}/api/roots/0/previews/${byName('phone.heic').md5}`);
+    expect(heic.headers.get('content-type')).toBe('image/jpeg');
+    const meta = await sharp(Buffer.from(await heic.arrayBuffer())).metadata();
+    expect(meta.format).toBe('jpeg');
+    expect(Math.max(meta.width ?? 0, meta.height ?? 0)).toBe(2048);
+  });
+
+  it('answers a photo with its metadata document', async () => {
+    const { base, byName } = await served();
+    const a = byName('a.jpg');
+    const detail = (await (await fetch(`${base}/api/roots/0/photos/${a.id}`)).json()) as {
+      path: string;
+      metadata: { model: string; takenAt: string };
+    };
+    expect(detail.path).toBe('a.jpg');
+    expect(detail.metadata.model).toBe('Canon EOS 40D');
+    expect(detail.metadata.takenAt).toMatch(/^2008-05-30T15:56:01/);
+    const doc = (await (await fetch(`${base}/api/roots/0/photos/${a.id}/metadata`)).json()) as {
+      photoMd5: string;
+    };
+    expect(doc.photoMd5).toBe(a.md5);
+  });
+
+  it('stars through the catalog only with the token, and saves the star to a snapshot', async () => {
+    const { base, byName, catalog } = await served();
+    const b = byName('b.jpg');
+    const star = (headers: Record<string, string>) =>
+      fetch(`${base}/api/roots/0/photos/${b.id}/star`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify({ starred: true }),
+      });
+    expect((await star({})).status).toBe(403);
+    expect((await star({ 'X-Photolala-Token': 'wrong' })).status).toBe(403);
+    expect(catalog.get('trip/b.jpg')?.starred).toBe(false);
+    expect(catalog.starQueue()).toEqual([]);
+    const snapshotBefore = catalog.catalogMd5;
+    const ok = await star({ 'X-Photolala-Token': gallery!.token });
+    expect(ok.status).toBe(200);
+    expect(catalog.get('trip/b.jpg')?.starred).toBe(true);
+    expect(catalog.starQueue().map((q) => [q.operation, q.path])).toEqual([['star', 'trip/b.jpg']]);
+    await gallery!.close();
+    gallery = undefined;
+    expect(catalog.catalogMd5).not.toBe(snapshotBefore);
+  });
+
+  it('refuses a foreign Host, ../ paths, unknown ids and unknown files', async () => {
+    const { base, byName } = await served();
+    const port = gallery!.port;
+    expect((await rawGet(port, '/api/roots', { Host: 'evil.example:80' })).status).toBe(403);
+    expect((await rawGet(port, '/api/roots', { Host: `attacker.test:${port}` })).status).toBe(403);
+    expect((await rawGet(port, '/api/roots', { Host: `127.0.0.1:${port}` })).status).toBe(200);
+    expect((await rawGet(port, '/assets/../../package.json')).status).toBe(404);
+    expect((await rawGet(port, '/assets/..%2F..%2Fpackage.json')).status).toBe(404);
+    expect((await rawGet(port, '/api/roots/0/photos/..%2Fa.jpg')).status).toBe(404);
+    expect((await rawGet(port, '/api/roots/0/thumbnails/..%2F..%2Fetc%2Fpasswd')).status).toBe(404);
+    expect((await fetch(`${base}/api/roots/0/photos/999`)).status).toBe(404);
+    expect((await fetch(`${base}/api/roots/7/photos/0`)).status).toBe(404);
+    // A well-formed photo-md5 that is not in the catalog (the md5 of notes.txt's bytes).
+    expect((await fetch(`${base}/api/roots/0/thumbnails/${md5(Buffer.from('not a photo'))}`)).status).toBe(
+      404,
+    );
+    expect((await fetch(`${base}/api/roots/0/previews/${md5(Buffer.from('x'))}`)).status).toBe(404);
+    expect((await fetch(`${base}/api/roots/0/previews/${byName('a.jpg').md5}`)).status).toBe(200);
+  });
+
+  it('refuses to listen off loopback without a token, and then wants the token on every request', async () => {
+    const catalog = await openCatalog(await createLocalSource({ root: await tempDir('empty') }), {
+      cacheDir: await tempDir('empty-cache'),
+    });
+    opened.push(catalog);
+    await expect(startGallery({ catalogs: [catalog], host: '0.0.0.0', port: 0 })).rejects.toThrow(/--token/);
+    gallery = await startGallery({
+      catalogs: [catalog],
+      host: '0.0.0.0',
+      port: 0,
+      token: 'secret-of-this-test',
+    });
+    expect((await rawGet(gallery.port, '/api/roots')).status).toBe(403);
+    expect((await rawGet(gallery.port, '/api/roots?token=secret-of-this-test')).status).toBe(200);
+  });
+});
