@@ -110,21 +110,40 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
     return storedKeys.get(rel) ?? `${prefix}${rel}`;
   };
 
-  /** Finds the stored key of a non-ASCII path whose key is spelt differently (NFD), by listing its folder. */
-  async function findStoredKey(rel: string): Promise<string | undefined> {
-    const slash = rel.lastIndexOf('/');
-    const folder = `${prefix}${slash < 0 ? '' : rel.slice(0, slash + 1)}`;
+  /** The names in one folder (keys and sub-folder prefixes), as stored, page by page. */
+  async function* folderNames(folder: string): AsyncGenerator<string> {
     let token: string | undefined;
     do {
       const page = await client.send(
         new ListObjectsV2Command({ Bucket, Prefix: folder, Delimiter: '/', ContinuationToken: token }),
       );
-      for (const object of page.Contents ?? []) {
-        if (object.Key && object.Key.slice(prefix.length).normalize('NFC') === rel) return object.Key;
-      }
+      for (const sub of page.CommonPrefixes ?? []) if (sub.Prefix) yield sub.Prefix;
+      for (const object of page.Contents ?? []) if (object.Key) yield object.Key;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return undefined;
+  }
+
+  /**
+   * Finds the stored key of a non-ASCII path that was never listed and whose key is spelt otherwise
+   * (NFD), folder by folder: a folder named in NFD exists only under that spelling.
+   */
+  async function findStoredKey(rel: string): Promise<string | undefined> {
+    const segments = rel.split('/');
+    let folder = prefix;
+    for (let i = 0; i < segments.length; i++) {
+      const last = i === segments.length - 1;
+      const wanted = `${segments[i]}${last ? '' : '/'}`;
+      let found: string | undefined;
+      for await (const name of folderNames(folder)) {
+        if (name.slice(folder.length).normalize('NFC') === wanted) {
+          found = name;
+          break;
+        }
+      }
+      if (!found) return undefined;
+      folder = found;
+    }
+    return folder;
   }
 
   try {
@@ -181,8 +200,10 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
           }
           continue;
         }
-        const path = checked.path.normalize('NFC');
-        if (path !== checked.path) storedKeys.set(path, object.Key);
+        // validateRelativePath answers in NFC: the key as stored is compared, so that a folder or file
+        // named in NFD (macOS) is read under its own key.
+        const path = checked.path;
+        if (object.Key !== `${prefix}${path}`) storedKeys.set(path, object.Key);
         const segments = path.split('/');
         const name = segments.pop()!;
         if (!folderAllowed(segments)) continue;

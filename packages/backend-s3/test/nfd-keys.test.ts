@@ -1,0 +1,67 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { md5Hex, openCatalog } from '@photolala/core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createS3Source } from '../src/index.js';
+import { type S3TestServer, startS3Server } from './s3-server.js';
+
+const BUCKET = 'nfd';
+let server: S3TestServer;
+let cacheDir: string;
+beforeAll(async () => {
+  server = await startS3Server([BUCKET]);
+  cacheDir = await mkdtemp(path.join(tmpdir(), 'photolala-s3-nfd-'));
+}, 30_000);
+afterAll(async () => {
+  await server?.stop();
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+async function jpeg(seed: number): Promise<Buffer> {
+  const base = await readFile(new URL('../../../fixtures/real/Canon_40D.jpg', import.meta.url));
+  const comment = Buffer.from(`seed ${seed}`);
+  return Buffer.concat([
+    base.subarray(0, 2),
+    Buffer.from([0xff, 0xfe, 0, comment.length + 2]),
+    comment,
+    base.subarray(2),
+  ]);
+}
+
+test('keys uploaded from macOS (NFD folder and file names) are cataloged, each read with its stored key', async () => {
+  const nfd = 'Cafe\u0301';
+  const nfc = 'Caf\u00e9';
+  const photos = { [`${nfd}/a.jpg`]: await jpeg(1), [`ascii/${nfd}.jpg`]: await jpeg(2) };
+  const client = server.client();
+  for (const [key, body] of Object.entries(photos))
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `lib/${key}`, Body: body }));
+  const source = await createS3Source({ bucket: BUCKET, prefix: 'lib', client });
+  const catalog = await openCatalog(source, { cacheDir, shard: 's3' });
+  await server.reset();
+  const result = await catalog.scan();
+  expect(result.failed).toEqual([]);
+  expect(result.added).toEqual([`${nfc}/a.jpg`, `ascii/${nfc}.jpg`].sort());
+  expect(catalog.get(`${nfc}/a.jpg`)?.photoMd5).toBe(md5Hex(photos[`${nfd}/a.jpg`]!));
+  expect(catalog.get(`ascii/${nfc}.jpg`)?.photoMd5).toBe(md5Hex(photos[`ascii/${nfd}.jpg`]!));
+  // The listing's spelling is used at once: one LIST, and one ranged GET per photo (none of a key
+  // spelt in NFC that is not there, and no LIST to look for the stored spelling).
+  const stats = await server.stats();
+  expect(stats.LIST).toBe(1);
+  const ranged = Object.entries(stats).filter(([k]) => k.startsWith('GET_RANGE '));
+  expect(ranged.map(([, n]) => n)).toEqual([1, 1]);
+  await catalog.close();
+  client.destroy();
+});
+
+test('a path never listed is still found under its stored NFD spelling, folder and all', async () => {
+  const client = server.client();
+  await client.send(
+    new PutObjectCommand({ Bucket: BUCKET, Key: 'lib2/Cafe\u0301/Cre\u0300me.jpg', Body: await jpeg(3) }),
+  );
+  const source = await createS3Source({ bucket: BUCKET, prefix: 'lib2', client });
+  const head = await source.readHead('Caf\u00e9/Cr\u00e8me.jpg', 4);
+  expect([...head]).toEqual([...(await jpeg(3)).subarray(0, 4)]);
+  client.destroy();
+});
