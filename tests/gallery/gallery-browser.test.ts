@@ -1,0 +1,253 @@
+import { createHash } from 'node:crypto';
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../cli/run-cli.js';
+import { FIXTURES, REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
+import { launchChromium, visibleThumbnails } from './browser.js';
+import { servedUrl } from './served-url.js';
+
+let browser: Browser;
+const running: ReturnType<typeof startCli>[] = [];
+const cleanup: string[] = [];
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  for (const cli of running.splice(0)) {
+    cli.child.kill('SIGINT');
+    await cli.done;
+  }
+  for (const dir of cleanup.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+/** The fixture photos, the landscapes in a folder of their own, scanned. */
+async function fixtureRoot() {
+  const root = await tempDir('gallery-root');
+  const cache = await tempDir('gallery-cache');
+  cleanup.push(root, cache);
+  await cp(FIXTURES, root, { recursive: true });
+  await mkdir(path.join(root, 'landscapes'));
+  for (const name of await readdir(root))
+    if (name.startsWith('landscape_'))
+      await rename(path.join(root, name), path.join(root, 'landscapes', name));
+  const env = { PHOTOLALA_CACHE_DIR: cache };
+  expect((await runCli(['scan', root], env)).code).toBe(0);
+  return { root, env };
+}
+
+async function serve(args: string[], env: Record<string, string>): Promise<string> {
+  const cli = startCli(['serve', ...args, '--port', '0'], env);
+  running.push(cli);
+  return servedUrl(cli);
+}
+
+async function openGallery(url: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.total !== undefined);
+  return page;
+}
+
+const total = (page: Page) => page.evaluate(() => Number(document.body.dataset.total));
+
+async function openTile(page: Page, name: string) {
+  await page.click(`.tile[title="${name}"]`);
+  await page.waitForFunction(
+    () =>
+      document.getElementById('lightbox')!.dataset.loaded ===
+      document.getElementById('lightbox')!.dataset.index,
+  );
+}
+const field = (page: Page, name: string) => page.textContent(`#info dd[data-field="${name}"]`);
+
+describe('the gallery in Chromium', () => {
+  it('shows every photo of the fixture root as a 256x256 thumbnail, and makes the README screenshot', async () => {
+    const { root, env } = await fixtureRoot();
+    // Tall enough for all six months of the fixtures.
+    const page = await openGallery(await serve([root], env), { width: 1400, height: 1600 });
+    expect(await total(page)).toBe(14); // 15 files, one of them NOTICE.md
+    const { count, widths } = await visibleThumbnails(page);
+    expect(count).toBe(14);
+    expect(widths).toEqual(Array(14).fill(256));
+    await page.screenshot({ path: path.join(REPO_ROOT, 'docs/gallery.png') });
+  });
+
+  it('opens the lightbox, steps with the arrows, and shows the metadata of a known photo', async () => {
+    const { root, env } = await fixtureRoot();
+    const page = await openGallery(await serve([root], env));
+    await openTile(page, 'Canon_40D.jpg');
+    expect(await field(page, 'camera')).toBe('Canon Canon EOS 40D');
+    expect(await field(page, 'date')).toContain('2008-05-30 15:56:01');
+    expect(await field(page, 'path')).toBe(`file://${root}/Canon_40D.jpg`);
+    const index = await page.getAttribute('#lightbox', 'data-index');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(
+      (i) => document.getElementById('lightbox')!.dataset.loaded === String(Number(i) + 1),
+      index,
+    );
+    expect(await field(page, 'name')).not.toBe('Canon_40D.jpg');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction((i) => document.getElementById('lightbox')!.dataset.loaded === i, index);
+    expect(await field(page, 'camera')).toBe('Canon Canon EOS 40D');
+    expect(
+      await page.evaluate(() => (document.getElementById('preview') as HTMLImageElement).naturalWidth),
+    ).toBe(100);
+    await page.keyboard.press('Escape');
+    expect(await page.isHidden('#lightbox')).toBe(true);
+  });
+
+  it('stars with s, and photolala list --starred shows the photo', async () => {
+    const { root, env } = await fixtureRoot();
+    const url = await serve([root], env);
+    const page = await openGallery(url);
+    await openTile(page, 'DSCN0010.jpg');
+    await page.keyboard.press('s');
+    await page.waitForSelector('#star.on');
+    // Saved a second after the last change, as `photolala star` saves when it finishes.
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.includes('stars saved'));
+    const list = await runCli(['list', root, '--starred', '--json'], env);
+    expect(
+      list.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).path),
+    ).toEqual(['DSCN0010.jpg']);
+    await page.keyboard.press('Escape');
+    await page.check('#starred');
+    await page.waitForFunction(() => document.body.dataset.total === '1');
+  });
+
+  it('narrows to a folder, then by name; and shows a HEIC', async () => {
+    const { root, env } = await fixtureRoot();
+    const page = await openGallery(await serve([root], env));
+    await page.selectOption('#folder', 'landscapes');
+    await page.waitForFunction(() => document.body.dataset.total === '8');
+    await page.fill('#search', 'landscape_3');
+    await page.waitForFunction(() => document.body.dataset.total === '1');
+    expect((await visibleThumbnails(page)).count).toBe(1);
+    await page.selectOption('#folder', '');
+    await page.fill('#search', 'heic');
+    await page.waitForFunction(() => document.body.dataset.total === '1');
+    await openTile(page, 'iphone_13_pro_max.HEIC');
+    await page.waitForFunction(
+      () => (document.getElementById('preview') as HTMLImageElement).naturalWidth > 0,
+    );
+    const size = await page.evaluate(() => {
+      const img = document.getElementById('preview') as HTMLImageElement;
+      return Math.max(img.naturalWidth, img.naturalHeight);
+    });
+    expect(size).toBe(2048);
+    expect(await field(page, 'camera')).toContain('iPhone 13 Pro Max');
+  });
+
+  it('shows tiles live while --scan digests the photos', async () => {
+    const root = await tempDir('gallery-live');
+    const cache = await tempDir('gallery-live-cache');
+    cleanup.push(root, cache);
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 12; i++) files[`p${i}.jpg`] = await syntheticJpeg(100 + i, 640, 480); // over 4 KiB: read whole, slowly
+    await writeTree(root, files);
+    // The alias plug-in's slow reads make the scan last seconds: long enough to watch.
+    const env = {
+      PHOTOLALA_CACHE_DIR: cache,
+      PHOTOLALA_BACKENDS: `alias=${path.join(REPO_ROOT, 'tests/plugins/alias-backend.mjs')}`,
+      ALIAS_READ_DELAY_MS: '1500',
+    };
+    const url = await serve([`alias://${root}`, '--scan', '--concurrency', '1'], env);
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('.tile img').length > 0 &&
+        document.getElementById('status')!.textContent!.startsWith('scanning'),
+    );
+    await page.waitForFunction(() =>
+      document.getElementById('status')!.textContent!.includes('scan finished'),
+    );
+    await page.waitForFunction(() => document.body.dataset.total === '12');
+    expect((await visibleThumbnails(page)).widths).toEqual(Array(12).fill(256));
+  });
+
+  it('jumps with the scrubber to the oldest month of a 100,000-photo catalog', async () => {
+    const { root, env, months } = await largeCatalog(100_000);
+    const page = await openGallery(await serve([root], env));
+    expect(await total(page)).toBe(100_000);
+    await visibleThumbnails(page);
+    const oldest = months[months.length - 1]!;
+    await page.click(`#scrubber button[data-month="${oldest}"]`);
+    const { count, widths } = await visibleThumbnails(page);
+    expect(widths).toEqual(Array(count).fill(256));
+    const header = await page.evaluate(() => {
+      const grid = document.getElementById('grid')!;
+      const box = grid.getBoundingClientRect();
+      return [...document.querySelectorAll<HTMLElement>('.month')]
+        .filter(
+          (m) => m.getBoundingClientRect().top >= box.top - 1 && m.getBoundingClientRect().top < box.bottom,
+        )
+        .map((m) => m.textContent);
+    });
+    expect(header[0]).toBe(
+      new Date(`${oldest}-01T00:00:00Z`).toLocaleString('en', {
+        month: 'long',
+        year: 'numeric',
+        timeZone: 'UTC',
+      }),
+    );
+    // The page holds the tiles on screen and a margin, not 100,000.
+    expect(await page.evaluate(() => document.querySelectorAll('*').length)).toBeLessThan(3000);
+  });
+});
+
+/**
+ * A catalog of `count` entries made in a second, not by scanning: a root of three real photos is
+ * scanned, then its snapshot is copied with `count` rows that reuse those photos' digests under new
+ * paths and dates (one month each across the years), and named by its MD5 in the root's pointer.
+ */
+async function largeCatalog(count: number) {
+  const root = await tempDir('gallery-large');
+  const cache = await tempDir('gallery-large-cache');
+  cleanup.push(root, cache);
+  await writeTree(root, {
+    'a.jpg': await syntheticJpeg(1),
+    'b.jpg': await syntheticJpeg(2),
+    'c.jpg': await syntheticJpeg(3),
+  });
+  const env = { PHOTOLALA_CACHE_DIR: cache };
+  expect((await runCli(['scan', root], env)).code).toBe(0);
+  const pointer = (await readFile(path.join(root, '.photolala.md5'), 'utf8')).split('\n')[0]!;
+  const work = path.join(cache, 'large.sqlite');
+  await cp(path.join(root, `.photolala.${pointer}.sqlite`), work);
+  const db = new Database(work);
+  const template = db.prepare('SELECT * FROM entries ORDER BY path').all() as Record<string, unknown>[];
+  const columns = Object.keys(template[0]!);
+  const insert = db.prepare(
+    `INSERT INTO entries (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
+  );
+  const months = new Set<string>();
+  db.transaction(() => {
+    db.exec('DELETE FROM entries; DELETE FROM listing');
+    for (let i = 0; i < count; i++) {
+      const month = i % 120;
+      const year = 2010 + Math.floor(month / 12);
+      const monthText = `${year}-${String((month % 12) + 1).padStart(2, '0')}`;
+      months.add(monthText);
+      insert.run({
+        ...template[i % template.length]!,
+        path: `${year}/${monthText}/photo-${String(i).padStart(6, '0')}.jpg`,
+        taken_at: `${monthText}-${String((i % 28) + 1).padStart(2, '0')}T12:00:00`,
+      });
+    }
+  })();
+  db.close();
+  const bytes = await readFile(work);
+  const md5 = createHash('md5').update(bytes).digest('hex');
+  await writeFile(path.join(root, `.photolala.${md5}.sqlite`), bytes);
+  await writeFile(path.join(root, '.photolala.md5'), `${md5}\n`);
+  return { root, env, months: [...months].sort().reverse() };
+}
