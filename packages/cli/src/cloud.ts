@@ -17,7 +17,15 @@ export async function openCloudStore(
       path: target,
     });
   }
-  const s3 = await import('@photolala/backend-s3');
+  const s3 = await import('@photolala/backend-s3').catch((cause: unknown) => {
+    // An optional peer of the CLI: installed only by those who use S3.
+    if ((cause as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw cause;
+    throw new PhotolalaError(
+      'UNSUPPORTED',
+      'cloud sync needs the S3 backend: install @photolala/backend-s3 (npm install @photolala/backend-s3)',
+      { backend: 'cli', cause },
+    );
+  });
   const client = s3.createS3Client(s3.s3OptionsFromEnv(process.env));
   // PHOTOLALA_S3_MULTIPART_THRESHOLD (bytes): uploads at least this large go in parts; default 16 MiB.
   const threshold = Number(process.env.PHOTOLALA_S3_MULTIPART_THRESHOLD);
