@@ -48,10 +48,10 @@ beforeAll(async () => {
     JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
   );
   for (const file of await readdir(here)) await copyFile(path.join(here, file), path.join(project, file));
-  // Only core, the local backend and the CLI: the CLI must not need the other backends. Install
+  // Only core, the local backend, the gallery and the CLI: the CLI must not need the other backends. Install
   // scripts are skipped and better-sqlite3's native module is copied from this workspace's build of
   // the same version, because compiling it again here takes minutes on a busy machine.
-  const wanted = ['@photolala/core', '@photolala/backend-local', '@photolala/cli'];
+  const wanted = ['@photolala/core', '@photolala/backend-local', '@photolala/gallery', '@photolala/cli'];
   const install = await inProject('npm', [
     'install',
     '--no-audit',
@@ -80,7 +80,7 @@ afterAll(async () => {
 describe('the published packages, installed with npm outside the workspace', () => {
   test('only the local backend came along with the CLI', async () => {
     const installed = await readdir(path.join(project, 'node_modules/@photolala'));
-    expect(installed.sort()).toEqual(['backend-local', 'cli', 'core']);
+    expect(installed.sort()).toEqual(['backend-local', 'cli', 'core', 'gallery']);
   });
 
   test('the published conformance suite passes the published local backend and an in-memory one', async () => {
