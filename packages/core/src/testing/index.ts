@@ -7,3 +7,10 @@ export {
 } from './conformance.js';
 export { type CountingSource, countingSource } from './counting-source.js';
 export { freeLocalPort, writeTempTree } from './fixtures.js';
+export {
+  type FaultKind,
+  type FaultOptions,
+  type FaultySource,
+  faultySource,
+  type InjectedFault,
+} from './faulty-source.js';
