@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { createLocalSource } from '@photolala/backend-local';
 import { type CatalogEntry, fastPhotoKey, md5Hex, openCatalog } from '@photolala/core';
 import { type FaultKind, faultySource } from '@photolala/core/testing';
@@ -20,7 +21,8 @@ async function paddedJpeg(seed: number, size = PHOTO_BYTES): Promise<Buffer> {
   const jpeg = await syntheticJpeg(seed, 32, 24);
   // Segments from the SOI on: markers FFE0-FFEF (APPn, the EXIF) stay first.
   let at = 2;
-  while (jpeg[at] === 0xff && jpeg[at + 1]! >= 0xe0 && jpeg[at + 1]! <= 0xef) at += 2 + jpeg.readUInt16BE(at + 2);
+  while (jpeg[at] === 0xff && jpeg[at + 1]! >= 0xe0 && jpeg[at + 1]! <= 0xef)
+    at += 2 + jpeg.readUInt16BE(at + 2);
   const padding = size - jpeg.length;
   if (padding < 4) throw new Error(`the synthetic JPEG is ${jpeg.length} bytes, over ${size}`);
   const comment = Buffer.alloc(padding, 0x20);
@@ -105,13 +107,25 @@ describe('faultySource', () => {
     const file = '2020/0/img_0.jpg';
     const bytes = await readFile(path.join(root, file));
     const only = (fault: FaultKind) => faultySource(local, { seed: 1, rates: { [fault]: 1 } });
-    const readWhole = async (source: ReturnType<typeof only>) => {
+    const readWhole = async (source: ReturnType<typeof only>, opened?: Readable) => {
       const chunks: Buffer[] = [];
-      for await (const chunk of await source.readAll(file)) chunks.push(chunk as Buffer);
+      for await (const chunk of opened ?? (await source.readAll(file))) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks);
     };
 
     await expect(only('fail').readHead(file, 4096)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    // A failed whole read rejects at once or breaks its stream part-way, as the seed decides.
+    const failures = new Set<string>();
+    for (let seed = 1; seed <= 8; seed++) {
+      const failing = faultySource(local, { seed, rates: { fail: 1 } });
+      const stream = await failing.readAll(file).catch(() => undefined);
+      if (!stream) failures.add('call');
+      else {
+        await expect(readWhole(failing, stream)).rejects.toThrow(/injected fault/);
+        failures.add('stream');
+      }
+    }
+    expect([...failures].sort()).toEqual(['call', 'stream']);
     expect((await only('short').readHead(file, 4096)).length).toBe(2048);
     expect((await readWhole(only('short'))).length).toBe(PHOTO_BYTES / 2);
     expect(md5Hex(await readWhole(only('stall')))).toBe(md5Hex(bytes));

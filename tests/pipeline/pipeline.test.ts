@@ -52,7 +52,7 @@ async function digestFile(source: RootSource, digester: Digester, name: string) 
   const head = await source.readHead(name, HEAD_BYTES);
   const image = await detectImageKind(head);
   if (!image) throw new Error(`${name} is not an image`);
-  return digester.digest(source, entry, image, head);
+  return digester.digest(source, entry, image, { head });
 }
 
 describe('identity and kind detection', () => {

@@ -2,7 +2,7 @@ import os from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { CacheShard, PhotoCache } from './cache.js';
 import { PhotolalaError } from './errors.js';
-import { md5Hex, md5OfStream } from './identity.js';
+import { fastPhotoKey, md5Hex, md5OfStream } from './identity.js';
 import type { DetectedImage } from './image-kind.js';
 import {
   applyLibraryAttributes,
@@ -63,6 +63,7 @@ export async function readWholeFile(
   source: RootSource,
   entry: SourceEntry,
   limits: DigestLimits,
+  expectedKey?: string,
 ): Promise<{ data: Buffer; md5: string }> {
   if (entry.size > limits.maxFileBytes) {
     throw new PhotolalaError(
@@ -98,13 +99,24 @@ export async function readWholeFile(
     }
     filled += bytes.length;
   });
+  // IO, not CORRUPT: a stream cut short by a flaky store shows the same, and the file must be read
+  // again by the next scan even though its size and mtime did not change.
   if (filled !== entry.size) {
-    throw new PhotolalaError('CORRUPT', `file shrank while it was read (${filled} of ${entry.size} bytes)`, {
+    throw new PhotolalaError('IO', `file shrank while it was read (${filled} of ${entry.size} bytes)`, {
       backend: 'digest',
       path: entry.path,
     });
   }
-  return { data: data ?? first ?? Buffer.alloc(0), md5 };
+  const whole = data ?? first ?? Buffer.alloc(0);
+  // The head read earlier must be this file's head: a file replaced between the two reads (one photo
+  // moved over another of the same size) would pair one file's fast-photo-key with another's MD5.
+  if (expectedKey !== undefined && fastPhotoKey(whole, entry.size) !== expectedKey) {
+    throw new PhotolalaError('IO', 'file changed while it was read: its head is not the one read before', {
+      backend: 'digest',
+      path: entry.path,
+    });
+  }
+  return { data: whole, md5 };
 }
 
 /**
@@ -132,19 +144,23 @@ export class Digester {
     this.decodeSlots = pLimit(Math.max(1, limits.concurrency));
   }
 
-  /** `head` may be passed when it already holds the whole file (files up to 4 KiB), saving a read. */
+  /**
+   * `read.head` may be passed when it already holds the whole file (files up to 4 KiB), saving a
+   * read; `read.fastPhotoKey`, the key from the head read earlier, which the whole read must match.
+   */
   async digest(
     source: RootSource,
     entry: SourceEntry,
     image: DetectedImage,
-    head?: Uint8Array,
+    read: { head?: Uint8Array | undefined; fastPhotoKey?: string } = {},
   ): Promise<DigestResult> {
     const cached = await this.fromStoreMd5(entry);
     if (cached) return cached;
+    const { head } = read;
     const { data, md5 } =
       head && head.length === entry.size
         ? { data: Buffer.from(head), md5: md5Hex(head) }
-        : await readWholeFile(source, entry, this.limits);
+        : await readWholeFile(source, entry, this.limits, read.fastPhotoKey);
     return this.digestBytes(md5, data, entry.path, image, {
       ...(entry.externalId !== undefined ? { externalId: entry.externalId } : {}),
       ...(entry.attributes ? { attributes: entry.attributes } : {}),

@@ -497,7 +497,8 @@ export class Catalog {
     } catch (error) {
       // The read checks the size the catalog recorded: a file that is now larger or smaller was
       // edited or replaced since the scan, which says more than "grew while it was read".
-      if (isPhotolalaError(error, 'CORRUPT')) throw changed();
+      const sizeOrBytes = isPhotolalaError(error, 'CORRUPT') || isPhotolalaError(error, 'IO');
+      if (sizeOrBytes && error.backend === 'digest') throw changed();
       throw error;
     }
     const { data, md5 } = read;
@@ -716,7 +717,10 @@ export class Catalog {
       return { row: { ...base, status: 'failed', reason: file.readError }, rendered: false };
     if (!file.image) return { row: base, rendered: false };
     try {
-      const result = await this.digester.digest(this.source, entry, file.image, file.head);
+      const result = await this.digester.digest(this.source, entry, file.image, {
+        head: file.head,
+        fastPhotoKey: file.fastPhotoKey,
+      });
       this.events.emit('thumbnail-ready', {
         path: entry.path,
         photoMd5: result.photoMd5,

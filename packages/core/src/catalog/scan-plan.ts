@@ -190,6 +190,15 @@ export async function planScan(
     let head: Buffer;
     try {
       head = await source.readHead(entry.path, HEAD_BYTES);
+      // A head of another length than the listing's size allows is a short read, or a file that
+      // changed since it was listed: its key would be wrong. It is read again next scan.
+      if (head.length !== Math.min(entry.size, HEAD_BYTES)) {
+        throw new PhotolalaError(
+          'IO',
+          `read ${head.length} bytes of the head of ${JSON.stringify(entry.path)}, expected ${Math.min(entry.size, HEAD_BYTES)}: it changed since it was listed, or the read was cut short`,
+          { backend: source.backend, path: entry.path },
+        );
+      }
     } catch (error) {
       if (isPhotolalaError(error, 'NOT_FOUND')) {
         // Deleted since it was listed: it is simply not there.

@@ -6,7 +6,6 @@ export {
   type TestFunction,
 } from './conformance.js';
 export { type CountingSource, countingSource } from './counting-source.js';
-export { freeLocalPort, writeTempTree } from './fixtures.js';
 export {
   type FaultKind,
   type FaultOptions,
@@ -14,3 +13,4 @@ export {
   faultySource,
   type InjectedFault,
 } from './faulty-source.js';
+export { freeLocalPort, writeTempTree } from './fixtures.js';
