@@ -86,6 +86,16 @@ function trimSlashes(value: string): string {
   return value.replace(/^\/+|\/+$/g, '');
 }
 
+/** A user name or password from a URI, decoded; bad percent-encoding is a coded error that does not show it. */
+function decodeUserinfo(part: string, root: string): string | undefined {
+  if (!part) return undefined;
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return fail(root, 'bad percent-encoding in the user name or password');
+  }
+}
+
 function decodeSegments(path: string, root: string): string {
   const segments = trimSlashes(path)
     .split('/')
@@ -170,7 +180,7 @@ export function parseRootUri(root: string, cwd: string = process.cwd()): RootLoc
       const path = decodeSegments(url.pathname, root);
       const [share, ...rest] = path.split('/');
       if (!share) fail(root, 'no share name (smb://host/share/path)');
-      let username = url.username ? decodeURIComponent(url.username) : undefined;
+      let username = decodeUserinfo(url.username, root);
       let domain: string | undefined;
       if (username?.includes(';')) [domain, username] = username.split(';', 2) as [string, string];
       const port = url.port ? Number(url.port) : undefined;
@@ -184,7 +194,7 @@ export function parseRootUri(root: string, cwd: string = process.cwd()): RootLoc
         share: share!,
         path: restPath,
         username,
-        password: url.password ? decodeURIComponent(url.password) : undefined,
+        password: decodeUserinfo(url.password, root),
         domain,
       };
     }
@@ -203,8 +213,8 @@ export function parseRootUri(root: string, cwd: string = process.cwd()): RootLoc
         scheme,
         uri: `${scheme}://${hostPart}${portPart}${encoded}`,
         url: `${secure ? 'https' : 'http'}://${hostPart}${portPart}${encoded}/`,
-        username: url.username ? decodeURIComponent(url.username) : undefined,
-        password: url.password ? decodeURIComponent(url.password) : undefined,
+        username: decodeUserinfo(url.username, root),
+        password: decodeUserinfo(url.password, root),
       };
     }
     default: {
