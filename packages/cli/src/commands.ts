@@ -161,7 +161,7 @@ export function registerCommands(program: Command, run: Runner): void {
     .description('build or update the catalog of ROOT, then publish a snapshot')
     .argument('<root>', 'a folder, file://, s3://, smb://, webdav(s):// URI or .photoslibrary')
     .option('--json', 'print one JSON object with the result on stdout')
-    .option('--full', 're-read file heads even when size and mtime are unchanged')
+    .option('--full', 're-read file heads and re-hash every photo, even when size and mtime are unchanged')
     .addHelpText(
       'after',
       '\nExamples:\n  $ photolala scan ~/Pictures/2024\n  $ photolala scan /mnt/nas/photos --json > result.json\n',

@@ -582,6 +582,9 @@ export class Catalog {
       const summary = summarize(plan);
       const toDigest: (ReadFile | undefined)[] = [...plan.added, ...plan.changed, ...plan.reverify];
       const reverifying = new Set(plan.reverify);
+      /** Added files that may be moves of removed ones: moves if their photo-md5 is the old one. */
+      const moveChecks = new Map(plan.moveChecks.map((m) => [m.to, m.from]));
+      const confirmedMoves: { from: string; to: string }[] = [];
       plan.added = [];
       plan.changed = [];
       plan.reverify = [];
@@ -605,8 +608,16 @@ export class Catalog {
           toDigest[next++] = undefined;
           const digest = await this.digestFile(file, failed);
           const { rendered: madeThumbnail, document } = digest;
-          const row =
-            digest.row.status === 'ok' ? { ...digest.row, reason: okReason(file.entry) } : digest.row;
+          let row = digest.row.status === 'ok' ? { ...digest.row, reason: okReason(file.entry) } : digest.row;
+          const movedFrom = moveChecks.get(file);
+          if (movedFrom && row.status === 'ok' && row.photo_md5 === movedFrom.photo_md5) {
+            row = {
+              ...row,
+              starred: movedFrom.starred,
+              external_id: row.external_id ?? movedFrom.external_id,
+            };
+            confirmedMoves.push({ from: movedFrom.path, to: file.entry.path });
+          }
           if (reverifying.delete(file) && row.photo_md5 !== file.previous?.photo_md5)
             reverifiedChanged.push(file.entry.path);
           staged.row(row);
@@ -628,6 +639,21 @@ export class Catalog {
       if (notDone.size > 0) {
         summary.added = summary.added.filter((path) => !notDone.has(path));
         summary.changed = summary.changed.filter((path) => !notDone.has(path));
+        // A possible move not checked yet: the old entry (and its star) stays until one is.
+        const kept = new Set(
+          plan.moveChecks.filter((m) => notDone.has(m.to.entry.path)).map((m) => m.from.path),
+        );
+        plan.removed = plan.removed.filter((row) => !kept.has(row.path));
+        summary.removed = summary.removed.filter((path) => !kept.has(path));
+      }
+      if (confirmedMoves.length > 0) {
+        const from = new Set(confirmedMoves.map((m) => m.from));
+        const to = new Set(confirmedMoves.map((m) => m.to));
+        summary.removed = summary.removed.filter((path) => !from.has(path));
+        summary.added = summary.added.filter((path) => !to.has(path));
+        summary.moved = [...summary.moved, ...confirmedMoves].sort((a, b) =>
+          a.to < b.to ? -1 : a.to > b.to ? 1 : 0,
+        );
       }
       this.applyPlan(plan, stagedRows, okReason);
       this.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });

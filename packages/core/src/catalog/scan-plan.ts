@@ -67,6 +67,12 @@ export interface ScanPlan {
   touched: ReadFile[];
   removed: EntryRow[];
   moved: { from: EntryRow; to: ReadFile }[];
+  /**
+   * A removed photo whose fast-photo-key reappears at a new path, but whose stat fingerprint does not
+   * agree (see fingerprintAgrees): a move only if the full digest of `to` gives `from`'s photo-md5.
+   * `to` is also in `added` and `from` in `removed`, which is what they are unless the digest says so.
+   */
+  moveChecks: { from: EntryRow; to: ReadFile }[];
   unchanged: number;
   /** Files or folders that could not be read, with the reason. */
   failed: { path: string; reason: string }[];
@@ -76,7 +82,7 @@ export interface ScanPlan {
 }
 
 export interface PlanOptions {
-  /** Read heads even of files whose size and mtime are unchanged. */
+  /** Read heads even of files whose size and mtime are unchanged, and digest every image again. */
   full: boolean;
   headConcurrency: number;
   /**
@@ -117,6 +123,24 @@ export interface EntryLookup {
   unseenPaths(): Iterable<string>;
 }
 
+/**
+ * Whether a file's stat fingerprint is the one a catalog row recorded, so that the row's photo-md5
+ * may stand for its bytes without reading them all. The fingerprint is the ETag where both the store
+ * and the row have one: equal tags are equal bytes, and S3 keeps an object's ETag when it is copied to
+ * a new key (a move there is a copy and a delete), though not its LastModified. Elsewhere it is the
+ * mtime: a rename on a local disk, SMB or WebDAV keeps it, and writing new bytes moves it. The size
+ * is part of the fast-photo-key, which is compared wherever this is asked.
+ *
+ * The fast-photo-key covers only the first 4 KiB, so it never vouches on its own: a changed
+ * fingerprint under an unchanged key (a tool rewriting pixels in place, a flipped bit) gets the whole
+ * file hashed again, and a removed file's key reappearing elsewhere is a move only when this agrees or
+ * the new file's full photo-md5 is the old one.
+ */
+export function fingerprintAgrees(row: Pick<EntryRow, 'mtime_ms' | 'etag'>, entry: SourceEntry): boolean {
+  if (entry.etag !== undefined && row.etag !== null) return row.etag === entry.etag;
+  return row.mtime_ms === entry.mtimeMs;
+}
+
 function unchangedByStat(row: EntryStat, entry: SourceEntry, mtimeResolutionMs: number): boolean {
   if (row.size !== entry.size) return false;
   // A file whose head could not be read last time has no key yet: try again.
@@ -128,13 +152,15 @@ function unchangedByStat(row: EntryStat, entry: SourceEntry, mtimeResolutionMs: 
   if (row.status === 'ok' && row.reason === RACY_MTIME) return false;
   // On stores with coarse clocks (FAT, SMB: 2 s) equal mtimes cannot rule out an edit in the same
   // window, so only fine-grained mtimes vouch on their own.
-  return row.mtime_ms === entry.mtimeMs && mtimeResolutionMs <= 1;
+  return fingerprintAgrees(row, entry) && mtimeResolutionMs <= 1;
 }
 
 /**
  * Compares a fresh enumeration of the root with the catalog, by path: added, removed, changed (the
- * fast-photo-key differs), moved (a removed file's fast-photo-key reappears at a new path) and
- * unchanged. Heads are read only for files whose size, mtime or etag say they may have changed.
+ * fast-photo-key differs), moved (a removed file's fast-photo-key reappears at a new path with the
+ * same fingerprint; otherwise a move to check, see `moveChecks`) and unchanged, touched or to be
+ * re-hashed (`reverify`). Heads are read only for files whose size, mtime or etag say they may have
+ * changed.
  * Entries under a folder that could not be read are kept, not reported removed.
  */
 export async function planScan(
@@ -149,6 +175,7 @@ export async function planScan(
     touched: [],
     removed: [],
     moved: [],
+    moveChecks: [],
     unchanged: 0,
     failed: [],
     skipped: [],
@@ -181,9 +208,14 @@ export async function planScan(
       previous,
     };
     if (!previous) plan.added.push(file);
-    else if (previous.fast_photo_key === key && previous.status === 'ok')
-      (previous.reason === RACY_MTIME && image ? plan.reverify : plan.touched).push(file);
-    else plan.changed.push(file);
+    else if (previous.fast_photo_key === key && previous.status === 'ok') {
+      // Same first 4 KiB and size: the rest may still differ. An image is hashed again unless its
+      // fingerprint vouches for the rest (and a full scan hashes every one).
+      const recheck =
+        image !== undefined &&
+        (options.full || previous.reason === RACY_MTIME || !fingerprintAgrees(previous, entry));
+      (recheck ? plan.reverify : plan.touched).push(file);
+    } else plan.changed.push(file);
   };
 
   const readOne = async (entry: SourceEntry, previous: EntryRow | undefined) => {
@@ -293,15 +325,24 @@ export async function planScan(
     }
   }
   if (removedByKey.size > 0) {
+    // A move keeps the fingerprint (see fingerprintAgrees); pairs that agree are matched first.
     const stillAdded: ReadFile[] = [];
     for (const file of plan.added) {
-      const from = removedByKey.get(file.fastPhotoKey)?.shift();
-      if (from) plan.moved.push({ from, to: file });
+      const rows = removedByKey.get(file.fastPhotoKey);
+      const agreeing = rows?.findIndex((row) => fingerprintAgrees(row, file.entry)) ?? -1;
+      if (agreeing >= 0) plan.moved.push({ from: rows!.splice(agreeing, 1)[0]!, to: file });
       else stillAdded.push(file);
     }
     plan.added = stillAdded;
     const movedFrom = new Set(plan.moved.map((m) => m.from.path));
     plan.removed = plan.removed.filter((row) => !movedFrom.has(row.path));
+    // A copy made without keeping the mtime, or another photo that merely starts alike: the digest
+    // the new file gets anyway decides.
+    for (const file of plan.added) {
+      if (!file.image) continue;
+      const from = removedByKey.get(file.fastPhotoKey)?.shift();
+      if (from?.photo_md5) plan.moveChecks.push({ from, to: file });
+    }
   }
   const byPath = (a: { path: string }, b: { path: string }) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0;

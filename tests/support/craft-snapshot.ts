@@ -1,0 +1,55 @@
+import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  md5Hex,
+  PhotoCache,
+  POINTER_FILE,
+  parsePointer,
+  type RootSource,
+  snapshotFileName,
+} from '@photolala/core';
+import Database from 'better-sqlite3';
+import { tempDir } from './fs.js';
+
+async function readText(source: RootSource, file: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await source.readAll(file)) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Replaces a root's catalog with an edited copy of its newest snapshot, named by its own MD5 as a
+ * real one is, so that it verifies: `edit` changes the copy's rows. Afterwards the root and the cache
+ * mirror hold the copy alone (the snapshots the pointer named are removed), and both pointers name only it. Returns the copy's catalog-md5.
+ */
+export async function replaceSnapshot(
+  source: RootSource,
+  cacheDir: string,
+  edit: (db: Database.Database) => void,
+): Promise<string> {
+  const mirror = new PhotoCache(cacheDir).mirrorDir(source.uri);
+  const named = parsePointer(await readText(source, POINTER_FILE));
+  const old = named[0];
+  if (!old) throw new Error(`${source.uri} has no catalog to replace`);
+  const work = await tempDir('craft');
+  const copy = path.join(work, 'copy.sqlite');
+  await copyFile(path.join(mirror, snapshotFileName(old)), copy);
+  const db = new Database(copy);
+  try {
+    edit(db);
+  } finally {
+    db.close();
+  }
+  const bytes = await readFile(copy);
+  await rm(work, { recursive: true, force: true });
+  const md5 = md5Hex(bytes);
+  await source.writeAtomic!(snapshotFileName(md5), bytes);
+  await source.writeAtomic!(POINTER_FILE, Buffer.from(`${md5}\n`));
+  await writeFile(path.join(mirror, snapshotFileName(md5)), bytes);
+  await writeFile(path.join(mirror, POINTER_FILE), `${md5}\n`);
+  for (const other of named.filter((m) => m !== md5)) {
+    await source.remove!(snapshotFileName(other));
+    await rm(path.join(mirror, snapshotFileName(other)), { force: true });
+  }
+  return md5;
+}
