@@ -11,6 +11,7 @@ import {
 import { type Command, Option } from 'commander';
 import { pruneAfterScan } from './cache-quota.js';
 import { openCloudStore } from './cloud.js';
+import { deepVerify } from './compare-commands.js';
 import {
   closeRootCatalog,
   describeLoad,
@@ -383,8 +384,19 @@ export function registerCommands(program: Command, run: Runner): void {
     .argument('<root>', 'the catalogued root')
     .option('--json', 'print one JSON object')
     .option('--repair', 'regenerate missing thumbnails and metadata documents')
-    .addHelpText('after', '\nExample:\n  $ photolala verify ~/Pictures/2024 --repair\n')
-    .action(async function (this: Command, root: string, opts: { json?: boolean; repair?: boolean }) {
+    .option(
+      '--deep',
+      're-read every photo and compare its MD5 with the catalog: report bytes that changed while size and mtime did not (possible corruption); the catalog is not changed',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ photolala verify ~/Pictures/2024 --repair\n  $ photolala verify /mnt/archive --deep\n',
+    )
+    .action(async function (
+      this: Command,
+      root: string,
+      opts: { json?: boolean; repair?: boolean; deep?: boolean },
+    ) {
       await run(this, opts.json ?? false, (out, globals) =>
         withCatalog(root, globals, out, true, async (catalog) => {
           const stores = await catalog.inspectSnapshots();
@@ -404,9 +416,19 @@ export function registerCommands(program: Command, run: Runner): void {
             (s) => s.pointerProblem && !(s.store === 'root' && catalog.source.writeAtomic === undefined),
           );
           const unresolved = opts.repair ? repairFailed.length : missing.length;
-          const ok = badSnapshots.length === 0 && storeProblems.length === 0 && unresolved === 0;
+          const deep = opts.deep ? await deepVerify(catalog, out) : undefined;
+          const ok =
+            badSnapshots.length === 0 && storeProblems.length === 0 && unresolved === 0 && (deep?.ok ?? true);
           if (out.options.json) {
-            out.json({ root: catalog.rootUri, ok, stores, missing, repaired, repairFailed });
+            out.json({
+              root: catalog.rootUri,
+              ok,
+              stores,
+              missing,
+              repaired,
+              repairFailed,
+              ...(deep ? { photos: deep.report } : {}),
+            });
           } else {
             for (const s of stores) {
               out.result(

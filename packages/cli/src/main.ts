@@ -3,6 +3,7 @@ import { describeError, isPhotolalaError, ROOT_URI_ERROR_BACKEND } from '@photol
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseSize, registerCacheCommand } from './cache-quota.js';
 import { type Runner, registerCommands } from './commands.js';
+import { registerCompareCommands } from './compare-commands.js';
 import { afterRun, EXIT, type GlobalOptions, outputFor } from './context.js';
 import { colorEnabled } from './output.js';
 import { registerServeCommand } from './serve.js';
@@ -86,6 +87,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files 
     }
   };
   registerCommands(program, run);
+  registerCompareCommands(program, run);
   registerCacheCommand(program, run);
   registerServeCommand(program, run);
   return program;

@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { CacheShard, PhotoCache } from './cache.js';
+import { perceptualHash } from './compare/perceptual-hash.js';
 import { PhotolalaError } from './errors.js';
 import { fastPhotoKey, md5Hex, md5OfStream } from './identity.js';
 import type { DetectedImage } from './image-kind.js';
@@ -181,7 +183,7 @@ export class Digester {
     const paths = this.cache.pathsFor(this.shard, md5);
     return {
       photoMd5: md5,
-      metadata: applyLibraryAttributes(cached, entry.attributes),
+      metadata: applyLibraryAttributes(await this.withPerceptualHash(md5, cached), entry.attributes),
       thumbnailPath: paths.thumbnail,
       metadataPath: paths.metadata,
       rendered: false,
@@ -225,6 +227,23 @@ export class Digester {
     return parsed.success && parsed.data.photoMd5 === photoMd5 ? parsed.data : undefined;
   }
 
+  /**
+   * A cached document made before perceptual hashes existed gets its hash from the cached thumbnail
+   * (the digest hashes the same thumbnail, so the two agree), and the cache file is rewritten with it.
+   * Should the thumbnail not decode, the document goes without; `duplicates --similar` says so.
+   */
+  private async withPerceptualHash(key: string, document: MetadataDocument): Promise<MetadataDocument> {
+    if (document.perceptualHash !== undefined) return document;
+    try {
+      const thumbnail = await readFile(this.cache.pathsFor(this.shard, key).thumbnail);
+      const hashed = { ...document, perceptualHash: await perceptualHash(thumbnail) };
+      await this.cache.writeMetadata(this.shard, key, hashed);
+      return hashed;
+    } catch {
+      return document;
+    }
+  }
+
   private async produce(
     key: string,
     photoMd5: string,
@@ -237,7 +256,8 @@ export class Digester {
     const present = await this.cache.has(this.shard, key);
     if (present.thumbnail && present.metadata) {
       const cached = await this.cachedMetadata(key, photoMd5);
-      const metadata = cached && applyLibraryAttributes(cached, attributes);
+      const metadata =
+        cached && applyLibraryAttributes(await this.withPerceptualHash(key, cached), attributes);
       if (metadata)
         return {
           photoMd5,
@@ -263,7 +283,10 @@ export class Digester {
       exif,
       dimensions: thumbnail,
     });
-    const metadata = applyLibraryAttributes(fromExif, attributes);
+    const metadata = applyLibraryAttributes(
+      { ...fromExif, perceptualHash: await perceptualHash(thumbnail.jpeg) },
+      attributes,
+    );
     await this.cache.writeThumbnail(this.shard, key, thumbnail.jpeg);
     await this.cache.writeMetadata(this.shard, key, metadata);
     return {

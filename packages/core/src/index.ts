@@ -10,6 +10,7 @@ export {
   type SyncReport,
   syncStarsToCloud,
 } from './cloud/sync.js';
+export * from './compare/index.js';
 export * from './digest.js';
 export * from './enumerate-filter.js';
 export * from './errors.js';

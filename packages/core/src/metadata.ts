@@ -48,6 +48,15 @@ export const metadataDocumentSchema = z.object({
   originalFilename: z.string().max(1024).nullable().optional(),
   favorite: z.boolean().optional(),
   hidden: z.boolean().optional(),
+  /**
+   * The 64-bit DCT hash of the 256x256 thumbnail, 16 hex digits (see perceptualHash): near-duplicates
+   * have hashes a few bits apart. Absent from documents made before it existed; `duplicates --similar`
+   * then computes it from the cached thumbnail.
+   */
+  perceptualHash: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
 });
 
 export type MetadataDocument = z.infer<typeof metadataDocumentSchema>;

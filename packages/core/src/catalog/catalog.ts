@@ -4,6 +4,12 @@ import nodePath from 'node:path';
 import type Database from 'better-sqlite3';
 import { CACHE_SHARDS, type CacheShard, PhotoCache, resolveCacheRoot } from '../cache.js';
 import {
+  type PhotoColumns,
+  readPerceptualHashes,
+  readPhotoColumns,
+  writePerceptualHashes,
+} from '../compare/catalog-reads.js';
+import {
   Digester,
   type DigestLimits,
   LOCAL_DIGEST_LIMITS,
@@ -364,6 +370,29 @@ export class Catalog {
       params.push(options.kind);
     }
     return { sql, params };
+  }
+
+  /** Path, photo-md5 and size of every photo, as columns: what comparing catalogs reads (see compare/). */
+  photoColumns(): PhotoColumns {
+    return readPhotoColumns(this.db);
+  }
+
+  /** The perceptual hash of each photo-md5 whose metadata document holds one. */
+  perceptualHashes(): Map<string, string> {
+    return readPerceptualHashes(this.db);
+  }
+
+  /**
+   * Adds perceptual hashes made after the digest (from cached thumbnails, for catalogs older than
+   * the hashes) to the photos' documents; the next save publishes them.
+   */
+  storePerceptualHashes(hashes: Map<string, string>): Promise<number> {
+    return this.enqueue(async () => {
+      if (hashes.size === 0) return 0;
+      const changed = writePerceptualHashes(await this.working.writable(), hashes);
+      if (changed > 0) this.dirty = true;
+      return changed;
+    });
   }
 
   /** The entry an id names: a relative path, a fast-photo-key, a photo-md5 or an apple-photo-id. */
