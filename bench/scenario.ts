@@ -1,11 +1,31 @@
 // One benchmark scenario in a fresh process, so its peak RSS is its own. Prints one JSON line.
 import { spawnSync } from 'node:child_process';
 import { hash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import { type CatalogEventMap, openCatalog, planScan } from '@photolala/core';
+import {
+  type CatalogEventMap,
+  compareCatalogs,
+  findDuplicates,
+  groupByHamming,
+  groupByHammingAllPairs,
+  openCatalog,
+  packHashes,
+  planScan,
+} from '@photolala/core';
 import { countingSource } from '@photolala/core/testing';
 import sharp from 'sharp';
 
@@ -323,6 +343,93 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
         },
       };
     }
+    case 'compare': {
+      // Two catalogs of the corpus: the root itself, and a backup of it (hard links) that lacks every
+      // twentieth photo. Both are scanned once and kept; the backup's scan finds every thumbnail cached.
+      const backup = await backupOf(root, cacheDir);
+      const snapshotA = newestSnapshot(root);
+      const snapshotB = newestSnapshot(backup);
+      const sql = `ATTACH '${snapshotB}' AS b;
+        SELECT a.path, a.size, c.path FROM main.entries a LEFT JOIN b.entries c ON c.photo_md5 = a.photo_md5 WHERE a.photo_md5 IS NOT NULL;
+        SELECT photo_md5, count(*), group_concat(path) FROM (SELECT photo_md5, path FROM main.entries WHERE photo_md5 IS NOT NULL UNION ALL SELECT photo_md5, path FROM b.entries WHERE photo_md5 IS NOT NULL) GROUP BY photo_md5 HAVING count(*) > 1;`;
+      const sqlite = () => {
+        const t0 = now();
+        const sq = spawnSync('sqlite3', [snapshotA, sql], { stdio: ['ignore', 'ignore', 'pipe'] });
+        if (sq.status !== 0) throw new Error(`sqlite3 failed (apt-get install sqlite3): ${sq.stderr}`);
+        return now() - t0;
+      };
+      const open = async (dir: string) =>
+        openCatalog(await createLocalSource({ root: dir, readOnly: true }), { cacheDir });
+      // Warm both sides: the page cache for sqlite3, and the mirrors' records of good snapshots.
+      sqlite();
+      for (const dir of [root, backup]) await (await open(dir)).close();
+      const baselineMs = sqlite();
+      let t = now();
+      const [a, b] = [await open(root), await open(backup)];
+      const openMs = now() - t;
+      t = now();
+      const compared = compareCatalogs(a, [b]);
+      const compareMs = now() - t;
+      t = now();
+      const duplicates = findDuplicates([a, b]);
+      const duplicatesMs = now() - t;
+      const ms = openMs + compareMs + duplicatesMs;
+      await a.close();
+      await b.close();
+      return {
+        scenario,
+        files: compared.photos.length,
+        ms,
+        baselineMs,
+        baseline:
+          'sqlite3 ATTACH: LEFT JOIN of the two snapshots on photo_md5, and GROUP BY photo_md5 over both',
+        extra: {
+          openMs: Math.round(openMs),
+          compareMs: Math.round(compareMs),
+          duplicatesMs: Math.round(duplicatesMs),
+          present: compared.present.count,
+          missing: compared.missing.count,
+          duplicateGroups: duplicates.groups.length,
+        },
+      };
+    }
+    case 'similar': {
+      // Synthetic hashes (the corpus' photos are one picture): random 64-bit values, and for every
+      // tenth a near copy a few bits away, as resized or re-encoded versions are.
+      const count = countOf(root) || 100_000;
+      const hashes = syntheticHashes(count);
+      const heapBefore = process.memoryUsage().heapUsed;
+      const rssBefore = process.memoryUsage.rss();
+      let t = now();
+      const groups = groupByHamming(packHashes(hashes), 12);
+      const ms = now() - t;
+      const heapAfter = process.memoryUsage().heapUsed;
+      const rssAfter = process.memoryUsage.rss();
+      const subset = packHashes(hashes.slice(0, Math.round(count / 10)));
+      t = now();
+      const naiveGroups = groupByHammingAllPairs(subset, 12);
+      const naiveSubsetMs = now() - t;
+      t = now();
+      const indexedGroups = groupByHamming(subset, 12);
+      const indexedSubsetMs = now() - t;
+      // Pairs grow with the square of the count.
+      const baselineMs = naiveSubsetMs * (count / subset.hi.length) ** 2;
+      return {
+        scenario,
+        files: count,
+        ms,
+        baselineMs,
+        baseline: `every pair compared on ${subset.hi.length.toLocaleString('en')} hashes, extrapolated (x${((count / subset.hi.length) ** 2).toFixed(0)})`,
+        extra: {
+          groups: groups.length,
+          naiveSubsetMs: Math.round(naiveSubsetMs),
+          indexedSubsetMs: Math.round(indexedSubsetMs),
+          subsetGroupsAgree: String(naiveGroups.length === indexedGroups.length),
+          heapGrowthMb: +((heapAfter - heapBefore) / 1048576).toFixed(1),
+          rssGrowthMb: +((rssAfter - rssBefore) / 1048576).toFixed(1),
+        },
+      };
+    }
     case 'lookups': {
       const catalog = await openCatalog(await createLocalSource({ root, readOnly: true }), { cacheDir });
       const ids = catalog
@@ -349,6 +456,73 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
     default:
       throw new Error(`unknown scenario ${scenario}`);
   }
+}
+
+/** The newest snapshot file a root's pointer names. */
+function newestSnapshot(root: string): string {
+  const pointer = readFileSync(path.join(root, '.photolala.md5'), 'utf8').split('\n')[0]!;
+  return path.join(root, `.photolala.${pointer}.sqlite`);
+}
+
+/** The corpus' photo count, from the marker its generator leaves. */
+function countOf(root: string): number {
+  const marker = readdirSync(root).find((n) => n.startsWith('.complete-'));
+  return marker ? Number(marker.slice('.complete-'.length)) : 0;
+}
+
+/**
+ * `{root}-backup`: the corpus hard-linked but for every twentieth photo, catalogued once. The corpus
+ * itself is catalogued first if no scenario has done so yet.
+ */
+async function backupOf(root: string, cacheDir: string): Promise<string> {
+  if (!existsSync(path.join(root, '.photolala.md5'))) {
+    const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
+    await catalog.scan();
+    await catalog.close();
+  }
+  const backup = `${root}-backup`;
+  const marker = path.join(backup, '.complete');
+  if (existsSync(marker) && existsSync(path.join(backup, '.photolala.md5'))) return backup;
+  rmSync(backup, { recursive: true, force: true });
+  let photo = 0;
+  for (const folder of readdirSync(root, { withFileTypes: true })) {
+    if (!folder.isDirectory() || folder.name.startsWith('.')) continue;
+    mkdirSync(path.join(backup, folder.name), { recursive: true });
+    for (const name of readdirSync(path.join(root, folder.name))) {
+      if (name.endsWith('.JPG') && !name.startsWith('.') && photo++ % 20 === 0) continue;
+      linkSync(path.join(root, folder.name, name), path.join(backup, folder.name, name));
+    }
+  }
+  const catalog = await openCatalog(await createLocalSource({ root: backup }), { cacheDir });
+  await catalog.scan();
+  await catalog.close();
+  writeFileSync(marker, '');
+  return backup;
+}
+
+/** `count` 64-bit hashes as hex: random, and every tenth followed by a copy with 1 to 8 bits flipped. */
+function syntheticHashes(count: number): string[] {
+  let state = 12345;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state;
+  };
+  const hex = (n: number) => n.toString(16).padStart(8, '0');
+  const hashes: string[] = [];
+  while (hashes.length < count) {
+    let hi = next();
+    let lo = next();
+    hashes.push(hex(hi) + hex(lo));
+    if (hashes.length % 10 === 1 && hashes.length < count) {
+      for (let flips = 1 + (next() % 8); flips > 0; flips--) {
+        const bit = next() % 64;
+        if (bit < 32) hi = (hi ^ (1 << bit)) >>> 0;
+        else lo = (lo ^ (1 << (bit - 32))) >>> 0;
+      }
+      hashes.push(hex(hi) + hex(lo));
+    }
+  }
+  return hashes;
 }
 
 /**
