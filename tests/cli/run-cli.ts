@@ -12,10 +12,16 @@ export interface CliResult {
 
 /**
  * Starts the built CLI as a user would, with no terminal: `output` is what it has printed so far,
- * `done` what it printed in all once it has exited. For tests that signal it while it runs.
+ * `done` what it printed in all once it has exited. For tests that signal it while it runs; `as`
+ * runs it as another user (a root that user may read but not write).
  */
-export function startCli(args: string[], env: Record<string, string> = {}) {
+export function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+  as: { uid?: number; gid?: number } = {},
+) {
   const child = spawn(process.execPath, [CLI, ...args], {
+    ...as,
     cwd: REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

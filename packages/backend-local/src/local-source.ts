@@ -1,4 +1,4 @@
-import { closeSync, constants, promises as fsp, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, promises as fsp, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import nodePath from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -6,11 +6,15 @@ import {
   type EnumerateOptions,
   fromSystemError,
   joinRelative,
+  notRegularFile,
+  OPEN_FOR_READING,
+  openRegularFile,
   PhotolalaError,
   parseRootUri,
   type RootSource,
   resolveInside,
   type SourceEntry,
+  specialFileKind,
   TEMP_FILE_PREFIX,
   validateRelativePath,
   writeFileAtomic,
@@ -51,15 +55,11 @@ async function* fileChunks(handle: fsp.FileHandle, size: number): AsyncGenerator
   }
 }
 
-/** A readable stream of the open file, which closes the file when it ends or is destroyed. */
-async function readableFile(handle: fsp.FileHandle): Promise<Readable> {
-  let size: number;
-  try {
-    ({ size } = await handle.stat());
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
+/**
+ * A readable stream of the open file of `size` bytes, which closes the file when it ends or is
+ * destroyed.
+ */
+function readableFile(handle: fsp.FileHandle, size: number): Readable {
   const stream = Readable.from(fileChunks(handle, size), { objectMode: false });
   // On 'close', not in the generator: a stream destroyed before its first read never runs it.
   stream.once('close', () => {
@@ -235,6 +235,13 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
           if (folderId === null || visited.has(folderId)) continue;
           visited.add(folderId);
           window.found({ abs: childAbs(), rel: childRel });
+        } else if (kind === EntryKind.other) {
+          if (name.startsWith(TEMP_FILE_PREFIX) || (filter && !filter.file(name, childRel))) continue;
+          // A FIFO, socket or device is never read (opening a FIFO to read waits for a writer), but
+          // said, not silently left out: it may stand where a photo was.
+          const what = specialKindOf(childAbs());
+          if (what)
+            onIssue?.({ path: childRel, error: notRegularFile(what, BACKEND, childRel), skipped: true });
         } else if (kind === EntryKind.file) {
           if (name.startsWith(TEMP_FILE_PREFIX)) continue;
           if (filter && !filter.file(name, childRel)) continue;
@@ -253,6 +260,16 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
       if (batch.length > 0) yield batch;
       // The caller has asked for the entry after this folder's last: its heads are spent.
       window.spent(listing);
+    }
+
+    /** What the special file at `abs` is (a link followed), or undefined if it is gone or regular now. */
+    function specialKindOf(abs: string) {
+      try {
+        const info = statSync(abs, { throwIfNoEntry: false });
+        return info && specialFileKind(info);
+      } catch {
+        return 'a special file';
+      }
     }
 
     function undecodableName(childRel: string) {
@@ -292,7 +309,11 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
     // version costs three thread-pool round trips per file and is several times slower on 100k files.
     let fd: number | undefined;
     try {
-      fd = openSync(file, constants.O_RDONLY);
+      // Without blocking, and checked on the open file: a photo swapped for a FIFO since it was
+      // listed would otherwise block this thread, beyond the reach of any signal handler.
+      fd = openSync(file, OPEN_FOR_READING);
+      const kind = specialFileKind(fstatSync(fd));
+      if (kind) throw notRegularFile(kind, BACKEND, path);
       const buffer = Buffer.allocUnsafe(bytes);
       let filled = 0;
       // One read normally; loop only for the rare short read.
@@ -321,8 +342,8 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
           path,
         });
       }
-      const handle = await fsp.open(real, constants.O_RDONLY);
-      return await readableFile(handle);
+      const { handle, size } = await openRegularFile(real, BACKEND, path);
+      return readableFile(handle, size);
     } catch (error) {
       throw fromSystemError(error, BACKEND, path, 'read');
     }

@@ -1,18 +1,38 @@
 // Child process for tests that need one: enumerates a root and prints paths and issues as JSON. With
 // `created` as second argument it only makes the source, neither walking nor closing it, and prints
-// `created`: the process must still end on its own.
+// `created`: the process must still end on its own. With `read PATH`, it reads the file's head and
+// whole content and prints the byte counts or error codes (a read that hangs hangs only this process).
 import { catalogFilter, type PhotolalaError } from '@photolala/core';
 import { createLocalSource } from '../src/index.js';
 
 const root = process.argv[2]!;
 const source = await createLocalSource({ root });
+const codeOf = (error: unknown) => (error as PhotolalaError).code;
 if (process.argv[3] === 'created') process.stdout.write('created');
-else {
+else if (process.argv[3] === 'read') {
+  const path = process.argv[4]!;
+  const head = await source.readHead(path, 4096).then((b) => b.length, codeOf);
+  const all = await source
+    .readAll(path)
+    .then(async (stream) => {
+      let bytes = 0;
+      for await (const chunk of stream) bytes += (chunk as Buffer).length;
+      return bytes;
+    })
+    .catch(codeOf);
+  process.stdout.write(JSON.stringify({ head, all }));
+  await source.close?.();
+} else {
   const paths: string[] = [];
-  const issues: { path: string; code: string }[] = [];
+  const issues: { path: string; code: string; skipped?: true }[] = [];
   for await (const entry of source.enumerate({
     filter: catalogFilter,
-    onIssue: (issue) => issues.push({ path: issue.path, code: (issue.error as PhotolalaError).code }),
+    onIssue: (issue) =>
+      issues.push({
+        path: issue.path,
+        code: codeOf(issue.error),
+        ...(issue.skipped ? { skipped: true } : {}),
+      }),
   })) {
     paths.push(entry.path);
   }

@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { chmod, mkdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalogFilter, type EnumerateIssue, isPhotolalaError, type RootSource } from '@photolala/core';
@@ -117,6 +118,47 @@ describe('backend-local', () => {
     const error = await source.readHead('gone.jpg', 4096).catch((e: unknown) => e);
     expect(isPhotolalaError(error, 'NOT_FOUND')).toBe(true);
     expect((error as Error).message).toContain('gone.jpg');
+  });
+
+  test('a FIFO or socket is never opened: listed, it is reported as skipped; swapped in for a photo, reads refuse it', async () => {
+    const root = await tree({ 'a.jpg': 'a photo', 'sub/b.jpg': 'b photo' });
+    execFileSync('mkfifo', [path.join(root, 'sub', 'pipe.jpg')]);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(root, 'socket.jpg'), resolve));
+    try {
+      // In a child process: a read that blocks on the FIFO blocks that process's thread, not this one's.
+      const script = fileURLToPath(new URL('./enumerate-cli.ts', import.meta.url));
+      const run = (...args: string[]) => {
+        const result = spawnSync(
+          process.execPath,
+          ['--conditions=source', '--import', 'tsx', script, root, ...args],
+          {
+            encoding: 'utf8',
+            cwd: path.dirname(script),
+            timeout: 30_000,
+          },
+        );
+        expect(result.signal, `hung: ${args.join(' ')}`).toBe(null);
+        expect(result.stderr).toBe('');
+        return JSON.parse(result.stdout) as unknown;
+      };
+      expect(run()).toEqual({
+        paths: ['a.jpg', 'sub/b.jpg'],
+        issues: [
+          { path: 'socket.jpg', code: 'UNSUPPORTED', skipped: true },
+          { path: 'sub/pipe.jpg', code: 'UNSUPPORTED', skipped: true },
+        ],
+      });
+      await unlink(path.join(root, 'a.jpg'));
+      execFileSync('mkfifo', [path.join(root, 'a.jpg')]);
+      expect(run('read', 'a.jpg')).toEqual({ head: 'UNSUPPORTED', all: 'UNSUPPORTED' });
+      expect(run('read', 'sub/b.jpg')).toEqual({ head: 7, all: 7 });
+    } finally {
+      server.close();
+    }
+    const source = await createLocalSource({ root });
+    const error = await source.readHead('a.jpg', 4096).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('"a.jpg" is a FIFO, not a regular file');
   });
 
   test('close() during a walk fails the listings in the worker, reported per folder, and the source walks again after', async () => {

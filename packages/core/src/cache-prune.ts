@@ -7,6 +7,7 @@ import { mirrorStore } from './catalog/snapshot-store.js';
 import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
 import { describeError } from './errors.js';
 import { isApplePhotoId, isMd5 } from './identity.js';
+import { notRegularFile, specialFileKind } from './regular-file.js';
 
 export interface PruneCacheOptions {
   /** What the cached thumbnails and metadata documents may take on disk, in bytes, over all shards. */
@@ -167,6 +168,9 @@ async function sparedKeys(root: string, openedSinceMs: number, warnings: string[
 
 /** Adds the photos a snapshot lists; its values are checked like any untrusted input. */
 function listPhotos(file: string, photoMd5s: Set<string>, applePhotoIds: Set<string>): void {
+  // SQLite would open a FIFO planted under the snapshot's name and wait on it forever.
+  const kind = specialFileKind(lstatSync(file));
+  if (kind) throw notRegularFile(kind, 'cache', file);
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const rows = db.prepare('SELECT photo_md5, external_id FROM entries').raw().iterate() as Iterable<

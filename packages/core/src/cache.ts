@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import envPaths from 'env-paths';
@@ -7,6 +7,7 @@ import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
 import { PhotolalaError } from './errors.js';
 import { isApplePhotoId, isMd5, md5Hex } from './identity.js';
 import { makeFolderSync } from './make-folder.js';
+import { readRegularFile } from './regular-file.js';
 
 /** Which part of the cache a photo's derived files live in (DESIGN.md section 3). */
 export type CacheShard = 'local' | 's3' | 'apple';
@@ -107,7 +108,7 @@ export class PhotoCache {
   /** The parsed JSON of a metadata document, or `undefined` when it is missing or unreadable. */
   async readMetadataJson(shard: CacheShard, key: string): Promise<unknown> {
     try {
-      return JSON.parse(await fsp.readFile(this.pathsFor(shard, key).metadata, 'utf8'));
+      return JSON.parse(String(await readRegularFile(this.pathsFor(shard, key).metadata, 'cache')));
     } catch {
       return undefined;
     }

@@ -19,6 +19,7 @@ export * from './image-kind.js';
 export * from './metadata.js';
 export * from './paths.js';
 export * from './raw-preview.js';
+export * from './regular-file.js';
 export * from './root-source.js';
 export * from './root-uri.js';
 export * from './server-spellings.js';

@@ -237,6 +237,13 @@ export async function planScan(
         vanished.push(entry.path);
         return;
       }
+      if (isPhotolalaError(error, 'UNSUPPORTED')) {
+        // Not a file the source can read (the local one refuses a FIFO or device swapped in since the
+        // listing): left out with the reason, as if listed so, and no longer in the catalog.
+        plan.skipped.push({ path: entry.path, reason: describeError(error) });
+        vanished.push(entry.path);
+        return;
+      }
       const reason = describeError(error);
       plan.failed.push({ path: entry.path, reason });
       // Keep whatever the catalog knew about it rather than dropping it; a new file is recorded

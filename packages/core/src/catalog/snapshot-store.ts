@@ -3,6 +3,7 @@ import nodePath from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { fromSystemError, PhotolalaError, unlessMissing } from '../errors.js';
 import { md5OfStream } from '../identity.js';
+import { openRegularFile, readRegularFile } from '../regular-file.js';
 import type { RootSource } from '../root-source.js';
 import { MAX_POINTER_BYTES, POINTER_FILE, parsePointer, snapshotFileName } from './pointer.js';
 
@@ -197,14 +198,10 @@ export function rootStore(source: RootSource): SnapshotStore {
 /** The cache mirror `{cache-root}/{root-md5}/`: a plain local folder. */
 export function mirrorStore(dir: string): MirrorStore {
   const full = (file: string) => nodePath.join(dir, file);
+  // A FIFO or device planted under a mirror file's name is refused, never read (see openRegularFile).
   const read = async (file: string, maxBytes: number): Promise<Buffer | undefined> => {
     try {
-      const info = await fsp.stat(full(file));
-      if (info.size > maxBytes)
-        throw new PhotolalaError('CORRUPT', `${file} is larger than ${maxBytes} bytes`, {
-          backend: 'mirror',
-        });
-      return await fsp.readFile(full(file));
+      return await readRegularFile(full(file), 'mirror', maxBytes);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw fromSystemError(error, 'mirror', full(file), 'read');
@@ -225,7 +222,7 @@ export function mirrorStore(dir: string): MirrorStore {
       read,
       async open(file) {
         try {
-          const handle = await fsp.open(full(file), 'r');
+          const { handle } = await openRegularFile(full(file), 'mirror');
           return handle.createReadStream({ highWaterMark: 1024 * 1024 });
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -243,7 +240,8 @@ export function mirrorStore(dir: string): MirrorStore {
     async fingerprint(md5) {
       // Inode and ctime too: a local rewrite in place keeps size and can keep a coarse mtime.
       const info = await fsp.stat(full(snapshotFileName(md5)), { bigint: true }).catch(() => undefined);
-      if (!info || changedRecently(Math.max(Number(info.ctimeMs), Number(info.mtimeMs)))) return undefined;
+      if (!info?.isFile() || changedRecently(Math.max(Number(info.ctimeMs), Number(info.mtimeMs))))
+        return undefined;
       return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
     },
     async hasSnapshotFiles() {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
 import { isMd5 } from '../identity.js';
+import { readRegularFile } from '../regular-file.js';
 
 /** One star or unstar, as the journal keeps it until a snapshot holds it. */
 export interface StarChange {
@@ -77,7 +78,7 @@ export async function orphanedStarChanges(
   found.sort((a, b) => a.mtimeMs - b.mtimeMs);
   const changes: StarChange[] = [];
   for (const { file } of found) {
-    const text = await fsp.readFile(file, 'utf8').catch(() => '');
+    const text = await readRegularFile(file, 'mirror').then(String, () => '');
     for (const line of text.split('\n')) {
       const change = parseChange(line);
       if (change) changes.push(change);

@@ -1,8 +1,8 @@
-import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../atomic-file.js';
 import { isMd5 } from '../identity.js';
+import { readRegularFile } from '../regular-file.js';
 import type { StoreName } from './snapshot-store.js';
 
 /** Kept in the root's cache mirror folder, beside the mirror's pointer. */
@@ -59,11 +59,11 @@ export class VerifiedSnapshots {
     if (this.records) return this.records;
     let parsed: Records | undefined;
     try {
-      const text = await fsp.readFile(this.file, 'utf8');
+      const text = (await readRegularFile(this.file, 'mirror', 64 * 1024)).toString('utf8');
       // Anything unexpected (a damaged or foreign file) counts as no records: everything is hashed.
-      if (text.length < 64 * 1024) parsed = recordsSchema.safeParse(JSON.parse(text)).data;
+      parsed = recordsSchema.safeParse(JSON.parse(text)).data;
     } catch {
-      // Missing or unreadable: no records.
+      // Missing, unreadable, over 64 KiB or not a regular file: no records.
     }
     this.records = parsed ?? { version: 1, root: [], mirror: [] };
     return this.records;

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogEntry } from '../catalog/entry-row.js';
@@ -6,6 +5,7 @@ import { POINTER_FILE, snapshotFileName } from '../catalog/pointer.js';
 import { describeError, PhotolalaError } from '../errors.js';
 import { isApplePhotoId, isMd5 } from '../identity.js';
 import { extensionOf } from '../metadata.js';
+import { readRegularFile } from '../regular-file.js';
 
 /**
  * The few object-store operations cloud sync needs. A backend implements it for its store (see
@@ -151,7 +151,7 @@ export async function syncStarsToCloud(
           report.uploaded.push(photoKey);
         })) &&
         (await attempt(thumbKey, async () => {
-          const bytes = await readFile(await catalog.thumbnail(entry.path));
+          const bytes = await readRegularFile(await catalog.thumbnail(entry.path), 'cache');
           const present = await store.head(thumbKey);
           if (present && present.size === bytes.length) {
             report.alreadyPresent.push(thumbKey);
