@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, chown, copyFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PhotoCache } from '@photolala/core';
 import { afterAll, describe, expect, test } from 'vitest';
