@@ -1,4 +1,4 @@
-import type { BackendPlugin } from '@photolala/core';
+import { type BackendPlugin, requestTimeoutFromEnv } from '@photolala/core';
 import { createS3Source, type S3SourceOptions } from './s3-source.js';
 
 /**
@@ -24,7 +24,9 @@ export const photolalaBackend: BackendPlugin = {
   cacheShard: 's3',
   createSource: (_root, location, context) => {
     if (location.scheme !== 's3') throw new TypeError(`not an S3 root: ${location.uri}`);
+    const requestTimeoutMs = requestTimeoutFromEnv(context.env);
     return createS3Source({
+      ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
       bucket: location.bucket,
       prefix: location.prefix,
       ...s3OptionsFromEnv(context.env),

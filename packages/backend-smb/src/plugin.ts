@@ -1,4 +1,4 @@
-import { type BackendPlugin, PhotolalaError } from '@photolala/core';
+import { type BackendPlugin, PhotolalaError, requestTimeoutFromEnv } from '@photolala/core';
 import { BACKEND } from './errors.js';
 import { createSmbSource } from './smb-source.js';
 
@@ -18,7 +18,9 @@ export const photolalaBackend: BackendPlugin = {
         `no user name for ${location.uri}: write smb://USER@host/share or set PHOTOLALA_SMB_USER`,
         { backend: BACKEND, path: location.uri },
       );
+    const timeoutMs = requestTimeoutFromEnv(context.env);
     return createSmbSource({
+      ...(timeoutMs !== undefined ? { timeoutMs: Math.max(100, timeoutMs) } : {}),
       host: location.host,
       ...(location.port !== undefined ? { port: location.port } : {}),
       share: location.share,

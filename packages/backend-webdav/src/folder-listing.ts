@@ -48,15 +48,18 @@ export async function listFolder(
   client: WebDAVClient,
   rootUrl: string,
   folder: string,
+  signal?: AbortSignal,
 ): Promise<FolderContents> {
+  const options = signal ? { signal } : {};
   try {
-    return { items: (await client.getDirectoryContents(folder)) as FileStat[], undecodable: [] };
+    return { items: (await client.getDirectoryContents(folder, options)) as FileStat[], undecodable: [] };
   } catch (error) {
     if (!isUriError(error)) throw error;
   }
   const response = (await client.customRequest(folder.endsWith('/') ? folder : `${folder}/`, {
     method: 'PROPFIND',
     headers: { Accept: 'text/plain,application/xml', Depth: '1' },
+    ...options,
   })) as unknown as Response;
   const result = await parseXML(await response.text());
   // Hrefs are resolved against the URL that answered (after any redirect).

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import {
   defineRootSource,
   type EnumerateOptions,
@@ -28,8 +28,13 @@ const webdavSourceOptions = z.object({
   username: z.string().optional(),
   password: z.string().optional(),
   headers: z.record(z.string(), z.string()).optional(),
-  /** Attempts for idempotent requests that fail with a network error, 5xx, 423 or 429. */
+  /** Attempts for requests that fail with a network error, a timeout, 5xx, 423 or 429. */
   retries: z.number().int().min(1).max(10).optional(),
+  /**
+   * A request whose answer (or, for a transfer, whose next bytes) does not come for this long fails,
+   * and is retried; default 30 s. Without it a server that accepts and never answers hangs for good.
+   */
+  timeoutMs: z.number().int().positive().optional(),
   readOnly: z.boolean().optional(),
 });
 
@@ -83,14 +88,41 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
       ...(parsed.headers ? { headers: parsed.headers } : {}),
     });
   const attempts = parsed.retries ?? 3;
+  const timeoutMs = parsed.timeoutMs ?? 30_000;
+  const server = new URL(httpUrl).host;
   const remote = (rel: string) => `/${rel}`;
 
+  /**
+   * Runs one request with an abort signal that fires when nothing happened for `timeoutMs`; `touch`
+   * says something did (bytes of a transfer went through). A timeout fails with an error naming the
+   * server, which withRetry retries like a dropped connection.
+   */
+  async function timed<T>(run: (signal: AbortSignal, touch: () => void) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      return await run(controller.signal, () => timer.refresh());
+    } catch (error) {
+      if (controller.signal.aborted) throw timeoutError();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  const timeoutError = () =>
+    Object.assign(new Error(`no answer from ${server} in ${timeoutMs} ms (timed out)`), {
+      name: 'TimeoutError',
+    });
+  /** A request with a timeout, retried with backoff when it fails in a way that may pass. */
+  const request = <T>(run: (signal: AbortSignal, touch: () => void) => Promise<T>) =>
+    withRetry(attempts, () => timed(run));
+
   async function list(relDir: string): Promise<FolderContents> {
-    return withRetry(attempts, () => listFolder(client, httpUrl, remote(relDir) || '/'));
+    return request((signal) => listFolder(client, httpUrl, remote(relDir) || '/', signal));
   }
 
   try {
-    const stat = (await withRetry(attempts, () => client.stat('/'))) as FileStat;
+    const stat = (await request((signal) => client.stat('/', { signal }))) as FileStat;
     if (stat.type !== 'directory')
       throw new PhotolalaError('INVALID_ARGUMENT', `${uri} is not a folder`, { backend: BACKEND });
   } catch (error) {
@@ -137,25 +169,29 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
     );
   }
 
-  async function get(path: string, headers: Record<string, string>): Promise<Response> {
-    const server = await serverPath(path);
+  /** The first `bytes` of a file (fewer if it is shorter), all in one timed and retried request. */
+  async function getHead(path: string, headers: Record<string, string>, bytes: number): Promise<Buffer> {
+    const stored = await serverPath(path);
     try {
-      // The client's Response type is a subset of fetch's; at run time it is fetch's own.
-      return (await withRetry(attempts, () =>
-        client.customRequest(remote(server), { method: 'GET', headers }),
-      )) as unknown as Response;
+      return await request(async (signal) => {
+        // The client's Response type is a subset of fetch's; at run time it is fetch's own.
+        const response = (await client.customRequest(remote(stored), {
+          method: 'GET',
+          headers,
+          signal,
+        })) as unknown as Response;
+        // At most `bytes`, then hang up: a server may ignore Range and send it all.
+        return readStreamPrefix(bodyStream(response), bytes);
+      });
     } catch (error) {
       throw toPhotolalaError(error, path, 'read');
     }
   }
 
-  /** Reads at most `bytes` of a response body and hangs up: a server may ignore Range and send it all. */
-  const readLimited = (response: Response, bytes: number) => readStreamPrefix(bodyStream(response), bytes);
-
   async function readHead(path: string, bytes: number): Promise<Buffer> {
     if (bytes <= 0) return Buffer.alloc(0);
     try {
-      return await readLimited(await get(path, { Range: `bytes=0-${bytes - 1}` }), bytes);
+      return await getHead(path, { Range: `bytes=0-${bytes - 1}` }, bytes);
     } catch (error) {
       const status =
         ((error as PhotolalaError).cause as { status?: number } | undefined)?.status ??
@@ -166,21 +202,59 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
       // Some servers answer a range over an empty file with a body they never send; ask without
       // Range (readLimited still stops after `bytes`).
       try {
-        return await readLimited(await get(path, {}), bytes);
+        return await getHead(path, {}, bytes);
       } catch (retryError) {
         throw toPhotolalaError(retryError, path, 'read');
       }
     }
   }
 
+  /**
+   * The whole file as a stream. The answer is awaited with the timeout and retries; then the body
+   * fails with the timeout error if no bytes come for `timeoutMs` while they are being read.
+   */
   async function readAll(path: string): Promise<Readable> {
-    return bodyStream(await get(path, {}));
+    const stored = await serverPath(path);
+    let controller = new AbortController();
+    let timedOut = false;
+    try {
+      const response = (await withRetry(attempts, async () => {
+        controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), timeoutMs);
+        try {
+          return await client.customRequest(remote(stored), { method: 'GET', signal: controller.signal });
+        } catch (error) {
+          throw controller.signal.aborted ? timeoutError() : error;
+        } finally {
+          clearTimeout(timer);
+        }
+      })) as unknown as Response;
+      const body = bodyStream(response);
+      const watched = new PassThrough();
+      const idle = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeoutMs);
+      body.on('data', () => idle.refresh());
+      // The abort destroys the body; the reader is told why.
+      body.on('error', (error) =>
+        watched.destroy(toPhotolalaError(timedOut ? timeoutError() : error, path, 'read')),
+      );
+      watched.on('close', () => {
+        clearTimeout(idle);
+        body.destroy();
+      });
+      body.pipe(watched);
+      return watched;
+    } catch (error) {
+      throw toPhotolalaError(error, path, 'read');
+    }
   }
 
   async function ensureFolder(serverDir: string): Promise<void> {
     if (serverDir === '') return;
-    if (await client.exists(remote(serverDir))) return;
-    await client.createDirectory(remote(serverDir), { recursive: true });
+    if (await request((signal) => client.exists(remote(serverDir), { signal }))) return;
+    await request((signal) => client.createDirectory(remote(serverDir), { recursive: true, signal }));
   }
 
   async function writeAtomic(
@@ -189,31 +263,42 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
     onBytes?: (bytes: number) => void,
   ): Promise<void> {
     const rel = validateRelativePath(path, BACKEND);
-    const server = await serverPath(rel);
-    const slash = server.lastIndexOf('/');
-    const dir = slash < 0 ? '' : server.slice(0, slash);
+    const target = await serverPath(rel);
+    const slash = target.lastIndexOf('/');
+    const dir = slash < 0 ? '' : target.slice(0, slash);
     const temp = joinRelative(dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
     try {
       await ensureFolder(dir);
+      // Each attempt sends the body anew (a fresh stream of the local file), so a PUT that failed
+      // part way (5xx, a dropped connection, a stall) is retried like any other request.
       if ('copyOf' in data) {
         // Streamed from the local file, so a large snapshot never sits in memory.
         const { size } = await fsp.stat(data.copyOf);
-        await client.putFileContents(remote(temp), streamFileCounting(data.copyOf, onBytes), {
-          overwrite: true,
-          contentLength: size,
-        });
-      } else await client.putFileContents(remote(temp), Buffer.from(data), { overwrite: true });
-      await client.moveFile(remote(temp), remote(server), { overwrite: true });
+        await request((signal, touch) =>
+          client.putFileContents(
+            remote(temp),
+            streamFileCounting(data.copyOf, (bytes) => {
+              touch();
+              onBytes?.(bytes);
+            }),
+            { overwrite: true, contentLength: size, signal },
+          ),
+        );
+      } else {
+        const body = Buffer.from(data);
+        await request((signal) => client.putFileContents(remote(temp), body, { overwrite: true, signal }));
+      }
+      await request((signal) => client.moveFile(remote(temp), remote(target), { overwrite: true, signal }));
     } catch (error) {
-      await client.deleteFile(remote(temp)).catch(() => {});
+      await timed((signal) => client.deleteFile(remote(temp), { signal })).catch(() => {});
       throw toPhotolalaError(error, path, 'write');
     }
   }
 
   async function remove(path: string): Promise<void> {
-    const server = await serverPath(path);
+    const stored = await serverPath(path);
     await unlessMissing(
-      () => client.deleteFile(remote(server)),
+      () => request((signal) => client.deleteFile(remote(stored), { signal })),
       (error) => toPhotolalaError(error, path, 'remove'),
     );
   }
@@ -221,7 +306,10 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
   async function stat(path: string): Promise<SourceEntry | undefined> {
     const rel = validateRelativePath(path, BACKEND);
     const item = (await unlessMissing(
-      () => withRetry(attempts, async () => client.stat(remote(await serverPath(rel)))),
+      async () => {
+        const stored = await serverPath(rel);
+        return request((signal) => client.stat(remote(stored), { signal }));
+      },
       (error) => toPhotolalaError(error, path, 'stat'),
     )) as FileStat | undefined;
     if (item?.type !== 'file') return undefined;

@@ -85,6 +85,7 @@ function scanJson(result: ScanResult, source: string) {
     durationMs: result.durationMs,
     paths: { added: result.added, removed: result.removed, changed: result.changed, moved: result.moved },
     warnings: result.warnings,
+    ...(result.publishFailed ? { publishFailed: result.publishFailed } : {}),
     ...(result.interrupted ? { interrupted: result.interrupted } : {}),
   };
 }
@@ -210,7 +211,8 @@ export function registerCommands(program: Command, run: Runner): void {
               );
           }
           if (result.interrupted) return EXIT.interrupted;
-          return result.failed.length > 0 ? EXIT.partial : EXIT.ok;
+          // A store left stale (its upload failed after retries) is a partial success, as failed files are.
+          return result.failed.length > 0 || result.publishFailed ? EXIT.partial : EXIT.ok;
         }),
       );
     });

@@ -1,3 +1,4 @@
+import { PhotolalaError } from './errors.js';
 import type { RootSource } from './root-source.js';
 import type { RootLocation } from './root-uri.js';
 
@@ -7,6 +8,26 @@ export interface SourceFactoryContext {
   env: NodeJS.ProcessEnv;
   /** Open the root read-only even where writes would be allowed. */
   readOnly?: boolean;
+}
+
+/**
+ * The request timeout a front end's environment asks for, in ms: `PHOTOLALA_TIMEOUT` in seconds
+ * (fractions allowed). Backends of network stores apply it to every request, each with its own
+ * default when it is not set; undefined when unset, and an error when it is not a positive number.
+ */
+export function requestTimeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.PHOTOLALA_TIMEOUT;
+  if (text === undefined || text.trim() === '') return undefined;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new PhotolalaError(
+      'INVALID_ARGUMENT',
+      `PHOTOLALA_TIMEOUT must be a number of seconds, not ${JSON.stringify(text)}`,
+      {
+        backend: 'core',
+      },
+    );
+  return Math.max(1, Math.round(seconds * 1000));
 }
 
 /**

@@ -120,6 +120,11 @@ export interface ScanResult extends StatusResult {
   snapshots: string[];
   wroteNewSnapshot: boolean;
   warnings: string[];
+  /**
+   * Stores the snapshot should have reached but did not, after retries (a root whose upload kept
+   * failing): the catalog is saved elsewhere, but that store's copy is stale. Absent when none.
+   */
+  publishFailed?: string[];
   durationMs: number;
   /**
    * Set when `signal` stopped the scan during the digest: `remaining` added or changed files were
@@ -700,6 +705,7 @@ export class Catalog {
         snapshots: published.snapshots,
         wroteNewSnapshot: published.wroteNew,
         warnings: published.warnings,
+        ...(published.failed.length > 0 ? { publishFailed: published.failed } : {}),
         durationMs: Math.round(performance.now() - started),
         ...(notDone.size > 0 ? { interrupted: { remaining: notDone.size } } : {}),
       };
@@ -850,6 +856,7 @@ export class Catalog {
     snapshots: string[];
     wroteNew: boolean;
     warnings: string[];
+    failed: string[];
   }> {
     const mirror = this.cache.mirrorDir(this.rootUri);
     if (!this.working.listingIsCurrent) {

@@ -416,6 +416,8 @@ export interface PublishResult {
   /** True when the snapshot bytes were new in at least one store. */
   wroteNew: boolean;
   warnings: string[];
+  /** Writable stores that could not be written (not read-only ones): their catalog is now stale. */
+  failed: StoreName[];
 }
 
 /**
@@ -433,7 +435,7 @@ export async function publishSnapshot(
   onWrite?: (progress: SnapshotWriteProgress) => void,
 ): Promise<PublishResult> {
   const { catalogMd5 } = snapshot;
-  const result: PublishResult = { snapshots: [], pointers: [], wroteNew: false, warnings: [] };
+  const result: PublishResult = { snapshots: [], pointers: [], wroteNew: false, warnings: [], failed: [] };
   const ready: { store: SnapshotStore; previous: string[] }[] = [];
   for (const store of stores) {
     if (!store.writable) {
@@ -468,6 +470,7 @@ export async function publishSnapshot(
       ready.push({ store, previous });
     } catch (error) {
       const readOnly = isPhotolalaError(error, 'PERMISSION_DENIED') || isPhotolalaError(error, 'READ_ONLY');
+      if (!readOnly) result.failed.push(store.name);
       result.warnings.push(
         readOnly
           ? `the ${store.name} is read-only (${describeError(error)}); the catalog is kept in the cache mirror only`
@@ -483,6 +486,7 @@ export async function publishSnapshot(
       known[store.name] = lines;
     } catch (error) {
       result.warnings.push(`could not write the ${store.name} pointer: ${describeError(error)}`);
+      result.failed.push(store.name);
       continue;
     }
     for (const old of previous) {
