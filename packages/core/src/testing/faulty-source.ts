@@ -39,9 +39,15 @@ export type FaultySource = RootSource & {
   injected: InjectedFault[];
   /**
    * The paths a catalog must report as failed: every fault but a stall damages the read it hits
-   * (a swapped file changed while it was read).
+   * (a swapped file changed while it was read), except a FIFO met at the head read, which is
+   * `skippedFifos`.
    */
   damaged(): Set<string>;
+  /**
+   * The paths that became FIFOs before their head was read: a catalog reports these as skipped
+   * (not files it can catalog), as it does a FIFO in the listing.
+   */
+  skippedFifos(): Set<string>;
   /** Changes the rates from now on (e.g. to zero, for a scan that must recover). */
   setRates(rates: Partial<Record<FaultKind, number>>): void;
 };
@@ -94,6 +100,9 @@ export function faultySource(source: RootSource, options: FaultOptions): FaultyS
       path,
     });
 
+  const headFifos = () =>
+    new Set(injected.filter((f) => f.fault === 'fifo' && f.call === 'readHead').map((f) => f.path));
+
   /** Replaces `path` with the bytes of another file of the same size; false when there is none. */
   const swap = async (path: string): Promise<string | undefined> => {
     if (!source.writeAtomic) return undefined;
@@ -111,7 +120,11 @@ export function faultySource(source: RootSource, options: FaultOptions): FaultyS
 
   return Object.assign(Object.create(source) as RootSource, {
     injected,
-    damaged: () => new Set(injected.filter((f) => f.fault !== 'stall').map((f) => f.path)),
+    damaged: () => {
+      const skipped = headFifos();
+      return new Set(injected.filter((f) => f.fault !== 'stall' && !skipped.has(f.path)).map((f) => f.path));
+    },
+    skippedFifos: headFifos,
     setRates: (next: Partial<Record<FaultKind, number>>) => {
       rates = { ...next };
     },
