@@ -1,4 +1,4 @@
-import { readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import {
@@ -74,7 +74,7 @@ describe('reload fallbacks', () => {
   });
 
   test('pointer lines that are paths or not exactly 32 hex characters are ignored', async () => {
-    const { root, cacheDir, older } = await scannedTwice();
+    const { root, cacheDir, mirror, older } = await scannedTwice();
     const evil = [
       '../../etc/passwd',
       `${older}0`,
@@ -85,6 +85,8 @@ describe('reload fallbacks', () => {
     ].join('\n');
     expect(parsePointer(evil)).toEqual([older]);
     await writeFile(path.join(root, POINTER_FILE), evil);
+    // The mirror's pointer names a newer snapshot, which would win; without it the root's line must.
+    await rm(path.join(mirror, POINTER_FILE));
     const c = await reopen(root, cacheDir);
     // The root pointer's only valid line wins; nothing was read from the other lines.
     expect(c.loadInfo).toMatchObject({ source: 'root', catalogMd5: older });
@@ -116,12 +118,18 @@ describe('reload fallbacks', () => {
     await expect(readFile(path.join(root, POINTER_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  test('both pointers lost: the catalog is rebuilt from the photos', async () => {
-    const { root, cacheDir, mirror } = await scannedTwice();
+  test('both pointers lost: the newest snapshot file is adopted; with no snapshot left, the catalog starts anew', async () => {
+    const { root, cacheDir, mirror, newer } = await scannedTwice();
     await rm(path.join(root, POINTER_FILE));
     await rm(path.join(mirror, POINTER_FILE));
+    const adopted = await reopen(root, cacheDir);
+    expect(adopted.loadInfo).toMatchObject({ source: 'adopted', catalogMd5: newer });
+    expect(paths(adopted)).toEqual(['a.jpg', 'b/c.jpg', 'd.jpg']);
+    await adopted.close();
+    for (const dir of [root, mirror])
+      for (const name of await readdir(dir)) if (name.endsWith('.sqlite')) await rm(path.join(dir, name));
     const c = await reopen(root, cacheDir);
-    expect(c.loadInfo.source).toBe('rebuild');
+    expect(c.loadInfo.source).toBe('none');
     expect(paths(c)).toEqual([]);
     const result = await c.scan();
     expect(result.added).toEqual(['a.jpg', 'b/c.jpg', 'd.jpg']);
@@ -129,7 +137,7 @@ describe('reload fallbacks', () => {
   });
 
   test('an untrusted snapshot with a trigger is refused', async () => {
-    const { root, cacheDir, mirror, older } = await scannedTwice();
+    const { root, cacheDir, mirror, older, newer } = await scannedTwice();
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(await readFile(path.join(root, snapshotFileName(older))));
     db.exec(`CREATE TRIGGER evil AFTER INSERT ON entries BEGIN DELETE FROM entries; END`);
@@ -140,7 +148,8 @@ describe('reload fallbacks', () => {
     await writeFile(path.join(root, POINTER_FILE), `${md5}\n`);
     await rm(path.join(mirror, POINTER_FILE));
     const c = await reopen(root, cacheDir);
-    expect(c.loadInfo.source).toBe('rebuild');
+    // Refused, and no pointer names another: the newest good snapshot file is adopted instead.
+    expect(c.loadInfo).toMatchObject({ source: 'adopted', catalogMd5: newer });
     expect(c.loadInfo.skipped).toContainEqual(
       expect.objectContaining({ catalogMd5: md5, reason: expect.stringMatching(/unexpected trigger/) }),
     );

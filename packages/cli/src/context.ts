@@ -105,6 +105,10 @@ export async function openRootCatalog(
     );
   if (info.source === 'older')
     out.warn(`the newest snapshot of ${catalog.rootUri} is damaged; loaded an older one`);
+  if (info.source === 'adopted')
+    out.warn(
+      `no pointer of ${catalog.rootUri} names a usable snapshot; loaded the newest snapshot file found (${info.catalogMd5})`,
+    );
   if (options.requireCatalog && (info.source === 'none' || info.source === 'rebuild')) {
     await catalog.close();
     throw new PhotolalaError(
@@ -143,6 +147,8 @@ export function describeLoad(source: LoadSource): string {
       return 'loaded from the cache mirror';
     case 'older':
       return 'loaded from an older snapshot';
+    case 'adopted':
+      return 'loaded the newest snapshot file found: no pointer named a usable one';
     case 'rebuild':
       return 'rebuilt: no snapshot was usable';
     case 'none':

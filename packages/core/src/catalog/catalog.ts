@@ -175,6 +175,8 @@ export class Catalog {
   private dirty = false;
   private closed = false;
   private currentMd5: string | undefined;
+  /** The generation of the snapshot `currentMd5` names; the next one with changes is one more. */
+  private generation: number;
   /** Pointer lines as this process last read or wrote them, per store (see publishSnapshot). */
   private readonly knownPointers: Partial<Record<'root' | 'mirror', string[]>>;
   /** The cache's folders under the root, when the cache was put inside it; scans leave them out. */
@@ -202,6 +204,7 @@ export class Catalog {
     this.digester = new Digester(cache, options.shard, options.limits);
     this.stores = [rootStore(source), mirror];
     this.currentMd5 = loaded.catalogMd5;
+    this.generation = loaded.generation;
     this.knownPointers = { ...loaded.pointers };
     this.loadInfo = {
       source: loaded.source,
@@ -865,8 +868,11 @@ export class Catalog {
       writeListing(db, ENTRY_COLUMN_LIST);
       this.working.listingRebuilt();
     }
-    const snapshot = await serializeSnapshot(this.db, mirror);
-    const { catalogMd5 } = snapshot;
+    const snapshot = await serializeSnapshot(this.db, mirror, {
+      catalogMd5: this.currentMd5,
+      generation: this.generation,
+    });
+    const { catalogMd5, generation } = snapshot;
     let result: Awaited<ReturnType<typeof publishSnapshot>>;
     try {
       result = await publishSnapshot(
@@ -891,6 +897,7 @@ export class Catalog {
       );
     }
     this.currentMd5 = catalogMd5;
+    this.generation = generation;
     this.dirty = false;
     // Every star change so far is in the snapshot now.
     await this.starJournal.clear().catch(() => {});

@@ -37,8 +37,12 @@ export interface SnapshotStore {
   /** Copies a finished snapshot file in from `localFile`; `onBytes` hears how much, where the store tells. */
   writeSnapshot(catalogMd5: string, localFile: string, onBytes?: (bytes: number) => void): Promise<void>;
   removeSnapshot(catalogMd5: string): Promise<void>;
-  /** Whether any snapshot file is present, pointer or not (tells a lost pointer from a first visit). */
-  hasSnapshotFiles?(): Promise<boolean>;
+  /**
+   * The snapshot files present, named or not by the pointer, with their mtimes: when no pointer names
+   * a good snapshot, the newest good file is adopted rather than the catalog rebuilt (its stars would
+   * be lost). Names that are not exactly a snapshot's are left out.
+   */
+  listSnapshotFiles(): Promise<{ catalogMd5: string; mtimeMs: number }[]>;
   /**
    * What the copy's stat says about it (see VerifiedSnapshots): equal fingerprints mean an untouched
    * file. `undefined` when the copy is missing or the store cannot tell.
@@ -126,7 +130,9 @@ interface StoreFiles {
   remove(file: string): Promise<void>;
 }
 
-function storeOver(files: StoreFiles): Omit<SnapshotStore, 'fingerprint'> {
+const SNAPSHOT_NAME = /^\.photolala\.([0-9a-f]{32})\.sqlite$/;
+
+function storeOver(files: StoreFiles): Omit<SnapshotStore, 'fingerprint' | 'listSnapshotFiles'> {
   return {
     name: files.name,
     writable: files.writable,
@@ -179,6 +185,16 @@ export function rootStore(source: RootSource): SnapshotStore {
     if (changedRecently(info.mtimeMs + source.capabilities.mtimeResolutionMs)) return undefined;
     return `${info.size}:${info.mtimeMs}`;
   };
+  const listSnapshotFiles = async () => {
+    const found: { catalogMd5: string; mtimeMs: number }[] = [];
+    // The root folder only: snapshots never lie deeper, and no subfolder is listed.
+    const filter = { directory: () => false, file: (name: string) => SNAPSHOT_NAME.test(name) };
+    for await (const entry of source.enumerate({ filter })) {
+      const md5 = SNAPSHOT_NAME.exec(entry.path)?.[1];
+      if (md5) found.push({ catalogMd5: md5, mtimeMs: entry.mtimeMs });
+    }
+    return found;
+  };
   const store = storeOver({
     name: 'root',
     writable: typeof source.writeAtomic === 'function',
@@ -192,7 +208,7 @@ export function rootStore(source: RootSource): SnapshotStore {
       await source.remove?.(file);
     },
   });
-  return { ...store, fingerprint };
+  return { ...store, fingerprint, listSnapshotFiles };
 }
 
 /** The cache mirror `{cache-root}/{root-md5}/`: a plain local folder. */
@@ -244,9 +260,15 @@ export function mirrorStore(dir: string): MirrorStore {
         return undefined;
       return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
     },
-    async hasSnapshotFiles() {
-      const names = await fsp.readdir(dir).catch(() => [] as string[]);
-      return names.some((n) => /^\.photolala\.[0-9a-f]{32}\.sqlite$/.test(n));
+    async listSnapshotFiles() {
+      const found: { catalogMd5: string; mtimeMs: number }[] = [];
+      for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+        const md5 = SNAPSHOT_NAME.exec(name)?.[1];
+        if (!md5) continue;
+        const info = await fsp.stat(full(name)).catch(() => undefined);
+        if (info?.isFile()) found.push({ catalogMd5: md5, mtimeMs: info.mtimeMs });
+      }
+      return found;
     },
   };
 }

@@ -1,18 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fsp, writeFileSync } from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
 import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
 import { describeError, isPhotolalaError } from '../errors.js';
-import { md5OfStream } from '../identity.js';
 import { makeFolder } from '../make-folder.js';
 import { formatPointer, nextPointer, snapshotFileName } from './pointer.js';
 import { hardenDatabase, validateSchema } from './schema.js';
 import type { MirrorStore, SnapshotBytesListener, SnapshotStore, StoreName } from './snapshot-store.js';
 import type { VerifiedSnapshots } from './verified-snapshots.js';
 
-/** Which snapshot a catalog was loaded from. `none`: no pointer existed; `rebuild`: none was usable. */
-export type LoadSource = 'root' | 'mirror' | 'older' | 'rebuild' | 'none';
+/**
+ * Which snapshot a catalog was loaded from. `adopted`: no pointer named a good snapshot, so the newest
+ * good snapshot file found was loaded; `none`: no pointer or snapshot existed; `rebuild`: none was usable.
+ */
+export type LoadSource = 'root' | 'mirror' | 'older' | 'adopted' | 'rebuild' | 'none';
 
 /**
  * A snapshot being read while a catalog opens: the root's copy streamed into the mirror (a download,
@@ -46,6 +48,8 @@ export interface LoadedSnapshot {
   /** The verified local copy `db` reads. */
   file: string | undefined;
   catalogMd5: string | undefined;
+  /** The loaded snapshot's generation (0 when none was loaded, or it predates generations). */
+  generation: number;
   source: LoadSource;
   /** Where the loaded snapshot came from. */
   location: string | undefined;
@@ -101,21 +105,56 @@ export function openWorkingFile(file: string): Database.Database {
   return db;
 }
 
+/** A snapshot opened and checked: verified against its name, a valid catalog, and its generation read. */
+export interface OpenedSnapshot {
+  db: Database.Database;
+  file: string;
+  catalogMd5: string;
+  generation: number;
+  /** The store whose copy was loaded (a root copy is first brought into the mirror). */
+  store: SnapshotStore;
+}
+
 /**
- * Finds the newest good snapshot: the root pointer first, then the mirror's, each newest line first.
- * A candidate must exist, hash to its name (or be unchanged since it last did) and open as a valid
- * catalog; every skipped one is reported with its reason. The one loaded is opened read-only from
- * the mirror, where a root copy is brought first.
+ * Opens snapshot `md5` from the first store holding a good copy (`stores` in the order to try), or
+ * records in `skipped` why each copy was refused.
  */
-export async function loadNewestSnapshot(
-  root: SnapshotStore,
+async function openGoodCopy(
+  md5: string,
+  stores: SnapshotStore[],
   mirror: MirrorStore,
   maxBytes: number,
   verified: VerifiedSnapshots,
+  skipped: SkippedSnapshot[],
   onProgress?: (progress: SnapshotReadProgress) => void,
-): Promise<LoadedSnapshot> {
-  const stores = [root, mirror];
-  const skipped: SkippedSnapshot[] = [];
+): Promise<OpenedSnapshot | undefined> {
+  for (const store of stores) {
+    let copy: LocalCopy;
+    try {
+      copy = await verifiedLocalCopy(store, md5, mirror, maxBytes, verified, onProgress);
+    } catch (error) {
+      skipped.push({ store: store.name, catalogMd5: md5, reason: `unreadable: ${describeError(error)}` });
+      continue;
+    }
+    if ('reason' in copy) {
+      skipped.push({ store: store.name, catalogMd5: md5, reason: copy.reason });
+      continue;
+    }
+    try {
+      const db = checked(openSnapshotFile(copy.file));
+      return { db, file: copy.file, catalogMd5: md5, generation: snapshotGeneration(db), store };
+    } catch (error) {
+      skipped.push({ store: store.name, catalogMd5: md5, reason: `does not open: ${describeError(error)}` });
+    }
+  }
+  return undefined;
+}
+
+/** Reads both pointers; a store whose pointer cannot be read is reported and counts as having none. */
+async function readPointers(
+  stores: SnapshotStore[],
+  skipped: SkippedSnapshot[],
+): Promise<Partial<Record<StoreName, string[]>>> {
   const pointers: Partial<Record<StoreName, string[]>> = {};
   for (const store of stores) {
     try {
@@ -128,65 +167,181 @@ export async function loadNewestSnapshot(
       skipped.push({ store: store.name, reason: `pointer unreadable: ${describeError(error)}` });
     }
   }
-  // Candidates newest first: the root's line, then the mirror's line, at each position. Each is tried
-  // in every store, so a damaged root copy falls back to the mirror's copy of the same snapshot before
-  // falling back to an older snapshot.
-  const lists = stores.map((s) => pointers[s.name] ?? []);
-  const candidates: string[] = [];
-  for (let i = 0; i < Math.max(0, ...lists.map((l) => l.length)); i++) {
-    for (const list of lists) {
-      const md5 = list[i];
-      if (md5 !== undefined && !candidates.includes(md5)) candidates.push(md5);
+  return pointers;
+}
+
+/**
+ * Each store's newest good snapshot: its pointer's first line that loads. A copy damaged in the
+ * store that names it is taken from the other store, before an older line is tried. `except` names a
+ * snapshot already known (its generation given), which is not read again. Returned newest first: the
+ * highest generation, the root's before the mirror's on a tie.
+ */
+async function pointerHeads(
+  stores: SnapshotStore[],
+  mirror: MirrorStore,
+  pointers: Partial<Record<StoreName, string[]>>,
+  maxBytes: number,
+  verified: VerifiedSnapshots,
+  skipped: SkippedSnapshot[],
+  except?: { catalogMd5: string; generation: number },
+  onProgress?: (progress: SnapshotReadProgress) => void,
+): Promise<{
+  heads: (OpenedSnapshot | { catalogMd5: string; generation: number })[];
+  damagedHeads: string[];
+}> {
+  const heads: (OpenedSnapshot | { catalogMd5: string; generation: number })[] = [];
+  const damagedHeads: string[] = [];
+  const failed = new Set<string>();
+  for (const store of stores) {
+    const lines = pointers[store.name] ?? [];
+    for (const md5 of lines) {
+      if (failed.has(md5)) continue;
+      const known =
+        heads.find((h) => h.catalogMd5 === md5) ?? (except?.catalogMd5 === md5 ? except : undefined);
+      if (known) {
+        if (!heads.includes(known)) heads.push(known);
+        break;
+      }
+      const order = [store, ...stores.filter((s) => s !== store)];
+      const opened = await openGoodCopy(md5, order, mirror, maxBytes, verified, skipped, onProgress);
+      if (opened) {
+        heads.push(opened);
+        break;
+      }
+      failed.add(md5);
+      if (md5 === lines[0]) damagedHeads.push(md5);
     }
   }
-  const newest = candidates[0];
-  for (const md5 of candidates) {
-    // Stores whose pointer names the snapshot first; the other store may still hold a good copy.
-    const named = (store: SnapshotStore) => (pointers[store.name]?.includes(md5) ? 0 : 1);
-    for (const store of [...stores].sort((a, b) => named(a) - named(b))) {
-      let copy: { file: string } | { reason: string };
-      try {
-        copy = await verifiedLocalCopy(store, md5, mirror, maxBytes, verified, onProgress);
-      } catch (error) {
-        skipped.push({ store: store.name, catalogMd5: md5, reason: `unreadable: ${describeError(error)}` });
-        continue;
-      }
-      if ('reason' in copy) {
-        skipped.push({ store: store.name, catalogMd5: md5, reason: copy.reason });
-        continue;
-      }
-      try {
-        const db = checked(openSnapshotFile(copy.file));
-        return {
-          db,
-          file: copy.file,
-          catalogMd5: md5,
-          source: md5 === newest ? store.name : 'older',
-          location: store.locate(snapshotFileName(md5)),
-          skipped,
-          pointers,
-        };
-      } catch (error) {
-        skipped.push({
-          store: store.name,
-          catalogMd5: md5,
-          reason: `does not open: ${describeError(error)}`,
-        });
-      }
-    }
+  // A stable sort: on equal generations the root's head stays first, as before generations.
+  heads.sort((a, b) => b.generation - a.generation);
+  return { heads, damagedHeads };
+}
+
+const isOpened = (h: OpenedSnapshot | { catalogMd5: string }): h is OpenedSnapshot => 'db' in h;
+
+/**
+ * Finds the newest good snapshot, wherever it lies: each pointer's first line that loads (a copy must
+ * exist, hash to its name, or be unchanged since it last did, and open as a valid catalog), and of
+ * those the one of the highest generation. A read-only root's pointer may name an older snapshot than
+ * the mirror's, which holds the stars starred since. When no pointer names a good snapshot, the newest
+ * good snapshot file found in either store is adopted rather than the catalog rebuilt. Every skipped
+ * copy is reported with its reason. The one loaded is opened read-only from the mirror, where a root
+ * copy is brought first.
+ */
+export async function loadNewestSnapshot(
+  root: SnapshotStore,
+  mirror: MirrorStore,
+  maxBytes: number,
+  verified: VerifiedSnapshots,
+  onProgress?: (progress: SnapshotReadProgress) => void,
+): Promise<LoadedSnapshot> {
+  const stores = [root, mirror];
+  const skipped: SkippedSnapshot[] = [];
+  const pointers = await readPointers(stores, skipped);
+  const { heads, damagedHeads } = await pointerHeads(
+    stores,
+    mirror,
+    pointers,
+    maxBytes,
+    verified,
+    skipped,
+    undefined,
+    onProgress,
+  );
+  const opened = heads.filter(isOpened);
+  let best: OpenedSnapshot | undefined = opened[0];
+  for (const other of opened.slice(1)) other.db.close();
+  let source: LoadSource | undefined;
+  if (best) {
+    const older = damagedHeads.length > 0 && !damagedHeads.includes(best.catalogMd5);
+    source = older ? 'older' : best.store.name;
+  } else {
+    const tried = new Set(skipped.map((s) => s.catalogMd5).filter((m) => m !== undefined));
+    // The root is searched only where a trace of a catalog is left (listing an S3 root lists every
+    // key), so a first visit costs nothing more.
+    const traces =
+      skipped.some((s) => s.reason !== 'no pointer file') ||
+      (await mirror.listSnapshotFiles().catch(() => [])).length > 0;
+    const searched = traces ? stores : [mirror];
+    best = await newestSnapshotFile(searched, mirror, maxBytes, verified, skipped, tried, onProgress);
+    if (best) source = 'adopted';
   }
-  let leftovers = false;
-  for (const store of stores) if (!leftovers && (await store.hasSnapshotFiles?.())) leftovers = true;
+  if (best && source) {
+    return {
+      db: best.db,
+      file: best.file,
+      catalogMd5: best.catalogMd5,
+      generation: best.generation,
+      source,
+      location: best.store.locate(snapshotFileName(best.catalogMd5)),
+      skipped,
+      pointers,
+    };
+  }
   const anyPointer = Object.keys(pointers).length > 0;
   return {
     db: undefined,
     file: undefined,
     catalogMd5: undefined,
-    source: anyPointer || leftovers ? 'rebuild' : 'none',
+    generation: 0,
+    source: anyPointer || tried(skipped) ? 'rebuild' : 'none',
     location: undefined,
     skipped,
     pointers,
   };
+}
+
+const tried = (skipped: SkippedSnapshot[]) => skipped.some((s) => s.catalogMd5 !== undefined);
+
+/**
+ * The newest good snapshot file in `stores`, named by a pointer or not: the highest generation, then
+ * the latest mtime (snapshots from before generations all count as 0). For a catalog whose pointers
+ * are lost or garbage: its snapshot files verify themselves by their names, and hold its stars. Files
+ * already refused (`tried`) are not read again. Exported for the cleanup of orphaned snapshots: a file
+ * is older than the newest only when its generation is lower.
+ */
+export async function newestSnapshotFile(
+  stores: SnapshotStore[],
+  mirror: MirrorStore,
+  maxBytes: number,
+  verified: VerifiedSnapshots,
+  skipped: SkippedSnapshot[],
+  tried: ReadonlySet<string> = new Set(),
+  onProgress?: (progress: SnapshotReadProgress) => void,
+): Promise<OpenedSnapshot | undefined> {
+  const files = new Map<string, { mtimeMs: number; stores: SnapshotStore[] }>();
+  for (const store of stores) {
+    let listed: { catalogMd5: string; mtimeMs: number }[];
+    try {
+      listed = await store.listSnapshotFiles();
+    } catch (error) {
+      skipped.push({ store: store.name, reason: `snapshot files cannot be listed: ${describeError(error)}` });
+      continue;
+    }
+    for (const { catalogMd5, mtimeMs } of listed) {
+      if (tried.has(catalogMd5)) continue;
+      const known = files.get(catalogMd5) ?? { mtimeMs, stores: [] };
+      known.mtimeMs = Math.max(known.mtimeMs, mtimeMs);
+      known.stores.push(store);
+      files.set(catalogMd5, known);
+    }
+  }
+  let best: (OpenedSnapshot & { mtimeMs: number }) | undefined;
+  for (const [md5, { mtimeMs, stores: holding }] of files) {
+    const opened = await openGoodCopy(md5, holding, mirror, maxBytes, verified, skipped, onProgress);
+    if (!opened) continue;
+    const newer =
+      !best ||
+      opened.generation > best.generation ||
+      (opened.generation === best.generation && mtimeMs > best.mtimeMs);
+    if (newer) {
+      best?.db.close();
+      best = { ...opened, mtimeMs };
+    } else opened.db.close();
+  }
+  if (!best) return undefined;
+  const { mtimeMs: _, ...found } = best;
+  return found;
 }
 
 type LocalCopy = { file: string } | { reason: string };
@@ -346,11 +501,29 @@ export class WorkingDatabase {
  */
 const NORMALIZED_HEADER_FIELDS = [24, 40, 92];
 
+/**
+ * Where a snapshot keeps its generation: the header's user version (big-endian, 4 bytes), which
+ * SQLite never interprets. Written into the finished file, so the rows' bytes need not be made twice to
+ * learn whether anything changed (see serializeSnapshot).
+ */
+const GENERATION_OFFSET = 60;
+const HEADER_BYTES = 100;
+
+/**
+ * A snapshot's generation: one more than the snapshot its catalog was loaded from, or last published,
+ * whenever its content changed. The newest catalog then wins wherever it lies: a read-only root's
+ * pointer may name an older one than the mirror's. Snapshots written before generations have 0 and
+ * count as the oldest.
+ */
+export function snapshotGeneration(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
 async function normalizeHeaderOf(file: string): Promise<void> {
   const handle = await fsp.open(file, 'r+');
   try {
     const { size } = await handle.stat();
-    if (size < 100) return;
+    if (size < HEADER_BYTES) return;
     const one = Buffer.alloc(4);
     one.writeUInt32BE(1, 0);
     for (const offset of NORMALIZED_HEADER_FIELDS) await handle.write(one, 0, 4, offset);
@@ -359,20 +532,52 @@ async function normalizeHeaderOf(file: string): Promise<void> {
   }
 }
 
+const generationBytes = (generation: number) => {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(generation, 0);
+  return bytes;
+};
+
+/**
+ * The file's MD5 with its generation field set to each of `generations`, from one read: the bytes
+ * before the field are hashed once, then each hash is copied and fed the rest.
+ */
+async function md5sWithGenerations(file: string, generations: number[]): Promise<string[]> {
+  const handle = await fsp.open(file, 'r');
+  let before: Buffer;
+  try {
+    before = Buffer.alloc(GENERATION_OFFSET);
+    await handle.read(before, 0, GENERATION_OFFSET, 0);
+  } finally {
+    await handle.close();
+  }
+  const start = createHash('md5').update(before);
+  const hashes = generations.map((g) => start.copy().update(generationBytes(g)));
+  const rest = createReadStream(file, { start: GENERATION_OFFSET + 4, highWaterMark: 1024 * 1024 });
+  for await (const chunk of rest) for (const hash of hashes) hash.update(chunk as Buffer);
+  return hashes.map((h) => h.digest('hex'));
+}
+
 /** A snapshot written to a local temp file; `dispose` removes the file. */
 export interface SerializedSnapshot {
   file: string;
   size: number;
   catalogMd5: string;
+  generation: number;
   dispose(): Promise<void>;
 }
 
 /**
  * Serialises the working database with `VACUUM INTO` into a temp file in `tempDir`: rows in key
- * order, so equal content gives equal bytes. The file is hashed as a stream and never read into
- * memory whole (a catalog of 100k photos is about 88 MB).
+ * order, so equal content gives equal bytes. Its generation is `base.generation` when the content is
+ * that of `base` (an unchanged catalog, or a star and its unstar: no new snapshot), else one more.
+ * The file is hashed as a stream and never read into memory whole (100k photos are about 88 MB).
  */
-export async function serializeSnapshot(db: Database.Database, tempDir: string): Promise<SerializedSnapshot> {
+export async function serializeSnapshot(
+  db: Database.Database,
+  tempDir: string,
+  base: { catalogMd5: string | undefined; generation: number },
+): Promise<SerializedSnapshot> {
   await makeFolder(tempDir);
   const file = nodePath.join(tempDir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.sqlite`);
   const dispose = () => fsp.rm(file, { force: true });
@@ -380,12 +585,18 @@ export async function serializeSnapshot(db: Database.Database, tempDir: string):
     db.prepare('VACUUM INTO ?').run(file);
     await normalizeHeaderOf(file);
     const { size } = await fsp.stat(file);
-    return {
-      file,
-      size,
-      catalogMd5: await md5OfStream(createReadStream(file, { highWaterMark: 1024 * 1024 })),
-      dispose,
-    };
+    if (size < HEADER_BYTES) throw new Error(`VACUUM INTO wrote ${size} bytes, less than a header`);
+    const next = base.generation + 1;
+    const [same, changed] = await md5sWithGenerations(file, [base.generation, next]);
+    const unchanged = same === base.catalogMd5;
+    const generation = unchanged ? base.generation : next;
+    const handle = await fsp.open(file, 'r+');
+    try {
+      await handle.write(generationBytes(generation), 0, 4, GENERATION_OFFSET);
+    } finally {
+      await handle.close();
+    }
+    return { file, size, catalogMd5: (unchanged ? same : changed)!, generation, dispose };
   } catch (error) {
     await dispose();
     throw error;
