@@ -5,6 +5,7 @@ import { createLocalSource } from '@photolala/backend-local';
 import {
   type CatalogEventMap,
   type EnumerateOptions,
+  LOCK_FILE,
   md5Hex,
   openCatalog,
   PhotoCache,
@@ -86,8 +87,9 @@ describe('snapshots and pointers', () => {
     expect((await readdir(mirror)).filter((n) => n.startsWith('.photolala-tmp-work-'))).toHaveLength(1);
     await catalog.close();
     expect((await readdir(mirror)).sort()).toEqual(
-      // The verification record is written only for copies old enough to vouch for (none yet).
-      [POINTER_FILE, snapshotFileName(result.catalogMd5)].sort(),
+      // The verification record is written only for copies old enough to vouch for (none yet); the
+      // lock file serializes the publishes of this machine's processes.
+      [POINTER_FILE, LOCK_FILE, snapshotFileName(result.catalogMd5)].sort(),
     );
   });
 

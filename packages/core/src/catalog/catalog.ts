@@ -37,11 +37,20 @@ import {
 } from './entry-row.js';
 import { CatalogEvents } from './events.js';
 import { inspectStores, type StoreReport } from './inspect.js';
+import { withMirrorLock } from './mirror-lock.js';
 import { DEFAULT_RETENTION } from './pointer.js';
+import {
+  rebaseOnto,
+  SESSION_PATHS,
+  type SessionChanges,
+  takeSessionPaths,
+  writeStarChange,
+} from './rebase.js';
 import { isRacy, planScan, RACY_MTIME, type ReadFile, type ScanPlan } from './scan-plan.js';
 import { createSchema, hardenDatabase, readVersionTable, upgradeSchema } from './schema.js';
-import { mirrorStore, rootStore, type SnapshotStore } from './snapshot-store.js';
+import { type MirrorStore, mirrorStore, rootStore, type SnapshotStore } from './snapshot-store.js';
 import {
+  findNewerSnapshot,
   type LoadedSnapshot,
   loadNewestSnapshot,
   openWorkingFile,
@@ -183,6 +192,12 @@ export class Catalog {
   private readonly cacheFoldersInRoot: string[];
   /** Star changes not yet in a snapshot, on disk so that a crash does not lose them. */
   private readonly starJournal: StarJournal;
+  private readonly mirror: MirrorStore;
+  /**
+   * What this session changed since `currentMd5`, replayed onto a newer snapshot should another
+   * process publish one meanwhile (see publish); the scans' paths are in the temp table session_paths.
+   */
+  private session: SessionChanges = { stars: [], synced: [] };
 
   private constructor(
     readonly source: RootSource,
@@ -200,6 +215,7 @@ export class Catalog {
     this.cache = cache;
     this.cacheFoldersInRoot = cacheFoldersUnderRoot(source.uri, cache.root);
     const mirror = mirrorStore(cache.mirrorDir(source.uri));
+    this.mirror = mirror;
     this.starJournal = new StarJournal(mirror.dir);
     this.digester = new Digester(cache, options.shard, options.limits);
     this.stores = [rootStore(source), mirror];
@@ -818,10 +834,19 @@ export class Catalog {
     const touch = this.db.prepare(
       'UPDATE entries SET size = ?, mtime_ms = ?, etag = ?, reason = ? WHERE path = ?',
     );
+    this.db.exec(SESSION_PATHS);
+    const changedPath = this.db.prepare(
+      'INSERT OR REPLACE INTO temp.session_paths (path, from_path, deleted) VALUES (?, ?, ?)',
+    );
     this.db.transaction(() => {
-      for (const row of plan.removed) remove.run(row.path);
+      for (const row of plan.removed) {
+        remove.run(row.path);
+        changedPath.run(row.path, null, 1);
+      }
       for (const { from, to } of plan.moved) {
         remove.run(from.path);
+        changedPath.run(from.path, null, 1);
+        changedPath.run(to.entry.path, from.path, 0);
         upsert.run({
           ...from,
           path: to.entry.path,
@@ -832,6 +857,7 @@ export class Catalog {
           reason: okReason(to.entry),
         });
       }
+      for (const file of plan.touched) changedPath.run(file.entry.path, null, 0);
       for (const file of plan.touched)
         touch.run(
           file.entry.size,
@@ -841,6 +867,7 @@ export class Catalog {
           file.entry.path,
         );
       this.db.exec(`
+        INSERT OR REPLACE INTO temp.session_paths (path, from_path, deleted) SELECT path, NULL, 0 FROM temp.pending_entries;
         INSERT OR REPLACE INTO main.entries (${ENTRY_COLUMNS}) SELECT ${ENTRY_COLUMNS} FROM temp.pending_entries ORDER BY path;
         INSERT OR REPLACE INTO main.metadata (photo_md5, document) SELECT photo_md5, document FROM temp.pending_metadata ORDER BY photo_md5;
         DELETE FROM temp.pending_entries;
@@ -854,14 +881,86 @@ export class Catalog {
     if (plan.removed.length || plan.moved.length || plan.touched.length || stagedRows) this.dirty = true;
   }
 
-  private async publish(): Promise<{
+  /**
+   * Publishes the catalog as a snapshot, holding the mirror's lock so that processes of this machine
+   * publish one at a time. Should another have published since this one loaded (a `star` while a
+   * scan runs, two `star`s at once), this session's changes are first replayed onto that newer
+   * snapshot (see rebaseOnto): the last to publish no longer erases the others' stars.
+   */
+  private publish(): Promise<{
     catalogMd5: string;
     snapshots: string[];
     wroteNew: boolean;
     warnings: string[];
     failed: string[];
   }> {
-    const mirror = this.cache.mirrorDir(this.rootUri);
+    return withMirrorLock(this.mirror.dir, async () => {
+      await this.catchUp();
+      return this.publishLocked();
+    });
+  }
+
+  /** Takes in the newest snapshot, when another process published one, with this session's changes replayed. */
+  private async catchUp(): Promise<void> {
+    // Unchanged, and both pointers (as this process last saw them) name this snapshot: nothing will
+    // be written, so nothing can be erased, and a remote root is spared a request.
+    const named = (store: 'root' | 'mirror') => this.knownPointers[store]?.[0] === this.currentMd5;
+    if (!this.dirty && this.currentMd5 !== undefined && named('root') && named('mirror')) return;
+    const { newer, pointers } = await findNewerSnapshot(
+      this.stores[0]!,
+      this.mirror,
+      { catalogMd5: this.currentMd5, generation: this.generation },
+      this.options.maxSnapshotBytes,
+      this.verified,
+    );
+    for (const store of ['root', 'mirror'] as const)
+      if (pointers[store] !== undefined) this.knownPointers[store] = pointers[store];
+    if (!newer) return;
+    try {
+      if (!this.hasSessionChanges()) {
+        // Nothing of this session's to keep: continue on the newer snapshot as it stands.
+        await this.working.replace(newer.db, newer.file, this.working.workFile);
+      } else {
+        newer.db.close();
+        const ours = await this.working.writable();
+        const workFile = nodePath.join(
+          this.mirror.dir,
+          `${WORK_FILE_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}.sqlite`,
+        );
+        await fsp.copyFile(newer.file, workFile);
+        try {
+          rebaseOnto(ours, workFile, this.session);
+        } catch (error) {
+          await removeWorkFile(workFile);
+          throw error;
+        }
+        const db = openWorkingFile(workFile);
+        hardenDatabase(db);
+        takeSessionPaths(db);
+        await this.working.replace(db, undefined, workFile);
+        this.dirty = true;
+      }
+    } catch (error) {
+      if (newer.db.open && newer.db !== this.db) newer.db.close();
+      throw error;
+    }
+    this.currentMd5 = newer.catalogMd5;
+    this.generation = newer.generation;
+  }
+
+  private hasSessionChanges(): boolean {
+    if (this.session.stars.length > 0 || this.session.synced.length > 0) return true;
+    this.db.exec(SESSION_PATHS);
+    return this.db.prepare('SELECT 1 FROM temp.session_paths LIMIT 1').get() !== undefined;
+  }
+
+  private async publishLocked(): Promise<{
+    catalogMd5: string;
+    snapshots: string[];
+    wroteNew: boolean;
+    warnings: string[];
+  }> {
+    const mirror = this.mirror.dir;
     if (!this.working.listingIsCurrent) {
       const db = await this.working.writable();
       upgradeSchema(db);
@@ -899,6 +998,9 @@ export class Catalog {
     this.currentMd5 = catalogMd5;
     this.generation = generation;
     this.dirty = false;
+    this.session = { stars: [], synced: [] };
+    this.db.exec(SESSION_PATHS);
+    this.db.exec('DELETE FROM temp.session_paths');
     // Every star change so far is in the snapshot now.
     await this.starJournal.clear().catch(() => {});
     this.events.emit('snapshot-written', {
@@ -927,28 +1029,22 @@ export class Catalog {
       // Unstarring needs no digest: it also clears a star an older version allowed on a non-photo.
       const entry = starred ? this.requireImage(id, 'cannot be starred') : this.require(id);
       if (entry.starred === starred) return entry;
-      const operation = starred ? 'star' : 'unstar';
-      const opposite = starred ? 'unstar' : 'star';
       await this.working.writable();
-      this.db.transaction(() => {
-        this.db.prepare('UPDATE entries SET starred = ? WHERE path = ?').run(starred ? 1 : 0, entry.path);
-        // A pending opposite operation on the same photo cancels out: star then unstar before any
-        // sync leaves the queue, and so the catalog, exactly as it was.
-        const last = this.db
-          .prepare(
-            `SELECT seq, operation FROM star_queue WHERE path = ? AND state = 'pending' ORDER BY seq DESC LIMIT 1`,
-          )
-          .get(entry.path) as { seq: number; operation: string } | undefined;
-        if (last?.operation === opposite) {
-          this.db.prepare('DELETE FROM star_queue WHERE seq = ?').run(last.seq);
-        } else {
-          this.db
-            .prepare(
-              `INSERT INTO star_queue (operation, photo_md5, fast_photo_key, path, at_ms, state) VALUES (?, ?, ?, ?, ?, 'pending')`,
-            )
-            .run(operation, entry.photoMd5, entry.fastPhotoKey, entry.path, Date.now());
-        }
-      })();
+      const atMs = Date.now();
+      const written = this.db.transaction(() => writeStarChange(this.db, 'main', entry, starred, atMs))();
+      // A change that cancels one of this session's own leaves nothing to replay onto a newer snapshot.
+      const cancelled = this.session.stars.findIndex(
+        (c) => c.seq !== undefined && c.seq === written.cancelled,
+      );
+      if (cancelled >= 0) this.session.stars.splice(cancelled, 1);
+      else
+        this.session.stars.push({
+          path: entry.path,
+          starred,
+          photoMd5: entry.photoMd5,
+          atMs,
+          seq: written.inserted,
+        });
       this.dirty = true;
       try {
         await this.starJournal.record({ path: entry.path, starred, photoMd5: entry.photoMd5 });
@@ -1003,10 +1099,20 @@ export class Catalog {
   markStarSynced(seq: number): Promise<void> {
     return this.enqueue(async () => {
       await this.working.writable();
-      const changed = this.db
-        .prepare(`UPDATE star_queue SET state = 'done' WHERE seq = ? AND state = 'pending'`)
-        .run(seq);
-      if (changed.changes > 0) this.dirty = true;
+      const row = this.db
+        .prepare(
+          `SELECT operation, path, photo_md5, at_ms FROM star_queue WHERE seq = ? AND state = 'pending'`,
+        )
+        .get(seq) as { operation: string; path: string; photo_md5: string | null; at_ms: number } | undefined;
+      if (!row) return;
+      this.db.prepare(`UPDATE star_queue SET state = 'done' WHERE seq = ?`).run(seq);
+      this.session.synced.push({
+        operation: row.operation,
+        path: row.path,
+        photoMd5: row.photo_md5,
+        atMs: row.at_ms,
+      });
+      this.dirty = true;
     });
   }
 

@@ -291,6 +291,33 @@ export async function loadNewestSnapshot(
   };
 }
 
+/**
+ * The snapshot another process published since this one loaded or published `current`: the newest of
+ * the pointers' heads, when its generation is higher (a snapshot this one has not seen). Pointers
+ * naming `current` first cost no read of a snapshot. Also returns the pointers as read.
+ */
+export async function findNewerSnapshot(
+  root: SnapshotStore,
+  mirror: MirrorStore,
+  current: { catalogMd5: string | undefined; generation: number },
+  maxBytes: number,
+  verified: VerifiedSnapshots,
+): Promise<{ newer: OpenedSnapshot | undefined; pointers: Partial<Record<StoreName, string[]>> }> {
+  const stores = [root, mirror];
+  const skipped: SkippedSnapshot[] = [];
+  const pointers = await readPointers(stores, skipped);
+  const except =
+    current.catalogMd5 === undefined
+      ? undefined
+      : { catalogMd5: current.catalogMd5, generation: current.generation };
+  const { heads } = await pointerHeads(stores, mirror, pointers, maxBytes, verified, skipped, except);
+  const opened = heads.filter(isOpened);
+  const best = heads[0];
+  const newer = best && isOpened(best) && best.generation > current.generation ? best : undefined;
+  for (const other of opened) if (other !== newer) other.db.close();
+  return { newer, pointers };
+}
+
 const tried = (skipped: SkippedSnapshot[]) => skipped.some((s) => s.catalogMd5 !== undefined);
 
 /**
@@ -452,7 +479,7 @@ export class WorkingDatabase {
   constructor(
     private current: Database.Database,
     private snapshotFile: string | undefined,
-    readonly workFile: string,
+    private work: string,
   ) {
     // A snapshot is written with its listing just rebuilt, and nothing has been written since.
     this.listingAtChanges = snapshotFile !== undefined ? this.totalChanges() : undefined;
@@ -460,6 +487,27 @@ export class WorkingDatabase {
 
   get db(): Database.Database {
     return this.current;
+  }
+
+  /** The disposable working file: the database's once written, and removed when the catalog closes. */
+  get workFile(): string {
+    return this.work;
+  }
+
+  /**
+   * Continues on another database: `db` opened read-only on the verified snapshot `snapshotFile`, or
+   * opened on the working file `workFile` when `snapshotFile` is undefined. The old database is
+   * closed and its working file removed.
+   */
+  async replace(db: Database.Database, snapshotFile: string | undefined, workFile: string): Promise<void> {
+    const old = this.work;
+    this.current.close();
+    this.current = db;
+    this.snapshotFile = snapshotFile;
+    this.work = workFile;
+    this.listingAtChanges = snapshotFile !== undefined ? this.totalChanges() : undefined;
+    if (old !== workFile)
+      for (const suffix of ['', '-journal']) await fsp.rm(`${old}${suffix}`, { force: true });
   }
 
   /** Whether the `listing` table (if there is one) still describes `entries`. */
@@ -479,8 +527,8 @@ export class WorkingDatabase {
   /** The database, writable: copied from the snapshot on first use. */
   async writable(): Promise<Database.Database> {
     if (this.snapshotFile !== undefined) {
-      await fsp.copyFile(this.snapshotFile, this.workFile);
-      const db = openWorkingFile(this.workFile);
+      await fsp.copyFile(this.snapshotFile, this.work);
+      const db = openWorkingFile(this.work);
       hardenDatabase(db);
       const listingWasCurrent = this.listingIsCurrent;
       this.current.close();
