@@ -31,7 +31,10 @@ export {
 } from './snapshot-store.js';
 export {
   type LoadSource,
+  newestSnapshotFile,
+  type OpenedSnapshot,
   openSnapshotBytes,
+  snapshotGeneration,
   type SkippedSnapshot,
   type SnapshotReadProgress,
   type SnapshotWriteProgress,
