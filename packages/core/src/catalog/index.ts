@@ -34,9 +34,9 @@ export {
   newestSnapshotFile,
   type OpenedSnapshot,
   openSnapshotBytes,
-  snapshotGeneration,
   type SkippedSnapshot,
   type SnapshotReadProgress,
   type SnapshotWriteProgress,
+  snapshotGeneration,
 } from './snapshots.js';
 export { VERIFIED_FILE } from './verified-snapshots.js';
