@@ -959,6 +959,7 @@ export class Catalog {
     snapshots: string[];
     wroteNew: boolean;
     warnings: string[];
+    failed: string[];
   }> {
     const mirror = this.mirror.dir;
     if (!this.working.listingIsCurrent) {
