@@ -21,8 +21,8 @@ export async function startSilentServer(): Promise<{ port: number; stop(): Promi
 }
 
 export interface FaultRule {
-  /** Matches `METHOD /path?query` (a substring test). */
-  match: string;
+  /** Matches `METHOD /path?query`: a substring, or a pattern. */
+  match: string | RegExp;
   /** An HTTP status to answer with, or 'stall' to accept the request and never answer. */
   action: number | 'stall';
   /** How many matching requests get the fault. */
@@ -40,7 +40,9 @@ export async function startFaultProxy(target: string, rules: FaultRule[] = []) {
   const caught = new Map<FaultRule, number>();
   const server = http.createServer((req, res) => {
     const line = `${req.method} ${req.url}`;
-    const rule = rules.find((r) => r.times > 0 && line.includes(r.match));
+    const rule = rules.find(
+      (r) => r.times > 0 && (typeof r.match === 'string' ? line.includes(r.match) : r.match.test(line)),
+    );
     if (rule) {
       rule.times--;
       caught.set(rule, (caught.get(rule) ?? 0) + 1);

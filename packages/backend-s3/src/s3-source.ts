@@ -56,6 +56,9 @@ export type S3SourceOptions = z.input<typeof s3SourceOptions> & {
   client?: S3Client;
 };
 
+const ignore = () => {};
+const SILENT_LOGGER = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+
 /** An S3 client from the same options `createS3Source` takes (for cloud sync and tools). */
 export function createS3Client(
   options: Omit<z.input<typeof s3SourceOptions>, 'bucket' | 'prefix' | 'readOnly'>,
@@ -67,6 +70,9 @@ export function createS3Client(
     ...(parsed.forcePathStyle !== undefined ? { forcePathStyle: parsed.forcePathStyle } : {}),
     ...(parsed.credentials ? { credentials: parsed.credentials } : {}),
     ...(parsed.maxAttempts ? { maxAttempts: parsed.maxAttempts } : {}),
+    // The SDK's default logger logs nothing, except that it writes to the console whenever a request
+    // with a streamed body fails; writeAtomicFromFile retries those itself and reports what is left.
+    logger: SILENT_LOGGER,
     // Without a timeout a server that never answers hangs the scan; the SDK then retries with backoff.
     requestHandler: { requestTimeout: parsed.requestTimeoutMs ?? 60_000, throwOnRequestTimeout: true },
     ...(parsed.checksums
@@ -275,25 +281,38 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
     }
   }
 
-  /** A PUT streamed from the file: S3 replaces objects atomically, and the file stays out of memory. */
+  /**
+   * A PUT streamed from the file: S3 replaces objects atomically, and the file stays out of memory.
+   * The SDK never retries a request whose body is a stream (it cannot send it again), so each attempt
+   * here opens the file anew: a PUT that fails with a 5xx, a timeout or a dropped connection is retried
+   * as often as any other request of this client.
+   */
   async function writeAtomicFromFile(
     path: string,
     localFile: string,
     onBytes?: (bytes: number) => void,
   ): Promise<void> {
     const Key = keyOf(path);
-    try {
-      const { size } = await fsp.stat(localFile);
-      await client.send(
-        new PutObjectCommand({
-          Bucket,
-          Key,
-          Body: streamFileCounting(localFile, onBytes),
-          ContentLength: size,
-        }),
-      );
-    } catch (error) {
-      throw toPhotolalaError(error, path, 'write');
+    const attempts = await client.config.maxAttempts();
+    let delayMs = 100;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { size } = await fsp.stat(localFile);
+        await client.send(
+          new PutObjectCommand({
+            Bucket,
+            Key,
+            Body: streamFileCounting(localFile, onBytes),
+            ContentLength: size,
+          }),
+        );
+        return;
+      } catch (error) {
+        const wrapped = toPhotolalaError(error, path, 'write');
+        if (attempt >= attempts || wrapped.code !== 'UNAVAILABLE') throw wrapped;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs * (0.5 + Math.random())));
+      delayMs *= 4;
     }
   }
 
