@@ -37,9 +37,14 @@ beforeAll(async () => {
   await mkdir(packDir);
   packs = {};
   for (const dir of await readdir(path.join(REPO_ROOT, 'packages'))) {
-    const { stdout } = await run('pnpm', ['pack', '--json', '--pack-destination', packDir], {
-      cwd: path.join(REPO_ROOT, 'packages', dir),
-    });
+    // The build ran before the tests; prepack would rebuild dist/ under the other tests.
+    const { stdout } = await run(
+      'pnpm',
+      ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir],
+      {
+        cwd: path.join(REPO_ROOT, 'packages', dir),
+      },
+    );
     const report = JSON.parse(stdout) as { name: string; filename: string };
     packs[report.name] = report.filename;
   }

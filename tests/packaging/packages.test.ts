@@ -1,8 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { publint } from 'publint';
+import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../support/fs.js';
 
@@ -11,6 +13,16 @@ interface Manifest {
   version: string;
   private?: boolean;
   license?: string;
+  type?: string;
+  keywords?: string[];
+  repository?: { type: string; url: string; directory?: string };
+  homepage?: string;
+  bugs?: { url: string };
+  publishConfig?: { access?: string };
+  files?: string[];
+  engines?: { node?: string };
+  sideEffects?: boolean;
+  scripts?: Record<string, string>;
   bin?: Record<string, string>;
   exports?: Record<string, string | Record<string, string>>;
   dependencies?: Record<string, string>;
@@ -18,6 +30,8 @@ interface Manifest {
 }
 
 const packagesDir = path.join(REPO_ROOT, 'packages');
+const rootManifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Manifest;
+const attw = path.join(REPO_ROOT, 'node_modules/.bin/attw');
 const published = readdirSync(packagesDir)
   .map((dir) => path.join(packagesDir, dir))
   .filter((dir) => {
@@ -33,17 +47,21 @@ afterAll(async () => {
   await rm(destination, { recursive: true, force: true });
 });
 
-/** What `pnpm pack` puts in the tarball npm would publish: its file list and its package.json. */
-function pack(dir: string): { files: string[]; manifest: Manifest } {
-  const output = execFileSync('pnpm', ['pack', '--json', '--pack-destination', destination], {
-    cwd: dir,
-    encoding: 'utf8',
-  });
+/**
+ * What `pnpm pack` puts in the tarball npm would publish: its file list and its package.json. Scripts
+ * are skipped: `prepack` would rebuild dist/ under the other tests (the build ran before them).
+ */
+function pack(dir: string): { tarball: string; files: string[]; manifest: Manifest } {
+  const output = execFileSync(
+    'pnpm',
+    ['pack', '--ignore-scripts', '--json', '--pack-destination', destination],
+    { cwd: dir, encoding: 'utf8' },
+  );
   const report = JSON.parse(output) as { filename: string; files: { path: string }[] };
   const manifest = JSON.parse(
     execFileSync('tar', ['-xzOf', report.filename, 'package/package.json'], { encoding: 'utf8' }),
   ) as Manifest;
-  return { files: report.files.map((f) => f.path), manifest };
+  return { tarball: report.filename, files: report.files.map((f) => f.path), manifest };
 }
 
 describe('the published packages', () => {
@@ -92,6 +110,67 @@ describe('the published packages', () => {
           expect(range, `${manifest.name} -> ${name}`).not.toMatch(/^workspace:/);
     });
   }
+
+  for (const dir of published) {
+    const name = path.basename(dir);
+    test(`${name}: its manifest has what publishing needs`, () => {
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
+      const repo = rootManifest.repository?.url ?? '';
+      expect(repo).toMatch(/^git\+https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/);
+      const web = repo.replace(/^git\+/, '').replace(/\.git$/, '');
+      expect(manifest.repository).toEqual({ type: 'git', url: repo, directory: `packages/${name}` });
+      expect(manifest.homepage).toBe(`${web}/tree/main/packages/${name}#readme`);
+      expect(manifest.bugs).toEqual({ url: `${web}/issues` });
+      expect(manifest.license).toBe('MIT');
+      expect(manifest.publishConfig).toEqual({ access: 'public' });
+      expect(manifest.files).toEqual(expect.arrayContaining(['dist', 'CHANGELOG.md']));
+      expect(manifest.engines).toEqual(rootManifest.engines);
+      expect(manifest.sideEffects).toBe(false);
+      expect(manifest.keywords).toContain('photolala');
+      // A pack (and so a publish) builds the package and what it depends on first.
+      expect(manifest.scripts?.prepack).toBe(`turbo run build --filter=${manifest.name}`);
+      // ESM-only: every export is `import` (with its types first), never `require`.
+      expect(manifest.type).toBe('module');
+      for (const [subpath, target] of Object.entries(manifest.exports ?? {}))
+        if (subpath !== './package.json')
+          expect(Object.keys(target), `${name} ${subpath}`).toEqual(['types', 'source', 'import']);
+      expect(readFileSync(path.join(dir, 'CHANGELOG.md'), 'utf8')).toMatch(
+        new RegExp(`^# ${manifest.name.replace('/', '\\/')}\n`),
+      );
+    });
+
+    test(`${name}: the tarball passes publint (strict) and arethetypeswrong (esm-only)`, async () => {
+      const { tarball, files } = pack(dir);
+      expect(files).toContain('CHANGELOG.md');
+      const bytes = await readFile(tarball);
+      const lint = await publint({
+        pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) },
+        strict: true,
+      });
+      expect(lint.messages.map((message) => formatMessage(message, lint.pkg, { color: false }))).toEqual([]);
+      // attw exits non-zero when a problem remains that the esm-only profile does not excuse (it
+      // excuses only the CommonJS resolutions, which an ESM-only package cannot serve).
+      const checked = spawnSync(attw, [tarball, '--profile', 'esm-only', '--no-color', '--no-emoji'], {
+        encoding: 'utf8',
+      });
+      expect(checked.status, checked.stdout + checked.stderr).toBe(0);
+    }, 120_000);
+  }
+
+  test("core ships the spec its JSDoc points to, and every pointer names one of the spec's sections", () => {
+    const design = readFileSync(path.join(packagesDir, 'core', 'DESIGN.md'), 'utf8');
+    expect(design).toBe(readFileSync(path.join(REPO_ROOT, '..', 'shared', 'DESIGN.md'), 'utf8'));
+    expect(pack(path.join(packagesDir, 'core')).files).toContain('DESIGN.md');
+    const sections = new Set([...design.matchAll(/^#{2,3} (\d+(?:\.\d+)?)\. /gm)].map((m) => m[1]));
+    const sources = readdirSync(path.join(packagesDir, 'core', 'src'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => readFileSync(path.join(packagesDir, 'core', 'src', file), 'utf8'));
+    const pointers = sources.flatMap((text) =>
+      [...text.replace(/\n\s*\* ?/g, ' ').matchAll(/DESIGN\.md,? section (\d+(?:\.\d+)?)/g)].map((m) => m[1]),
+    );
+    expect(pointers.length).toBeGreaterThan(3);
+    for (const pointer of pointers) expect(sections, `DESIGN.md section ${pointer}`).toContain(pointer);
+  });
 
   test('the CLI bin is executable and starts with a shebang', () => {
     const bin = path.join(packagesDir, 'cli', 'bin', 'photolala.js');

@@ -64,8 +64,9 @@ function isHidden(name: string): boolean {
 }
 
 /**
- * The filter of DESIGN.md section 5.1: hidden and system folders, and applications' stores, are not
- * descended into; hidden and system files, the catalog's own files and temp files are left out.
+ * The filter of discovery (DESIGN.md section 5, step 1): hidden and system folders, and applications'
+ * stores, are not descended into; hidden and system files, the catalog's own files and temp files
+ * are left out.
  */
 export const catalogFilter: EnumerateFilter = {
   directory(name) {
