@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests and benchmarks use: exiftool (reference metadata), sqlite3 (benchmark
 # baseline), util-linux `script` (pseudo-terminal for the progress-bar test), rclone (a second,
-# independent WebDAV server for backend-webdav), samba (the smbd that backend-smb's tests start).
-APT_PACKAGES=(libimage-exiftool-perl sqlite3 util-linux rclone samba chromium)
+# independent WebDAV server for backend-webdav), samba (the smbd that backend-smb's tests start),
+# ffmpeg (video posters and metadata; the video tests make their clips with it).
+APT_PACKAGES=(libimage-exiftool-perl sqlite3 util-linux rclone samba chromium ffmpeg)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -224,7 +224,9 @@ export function registerCommands(program: Command, run: Runner): void {
     .argument('[directory]', 'only entries under this folder (relative to the root)')
     .option('--json', 'print NDJSON: one JSON object per entry')
     .option('--starred', 'only starred entries')
-    .addOption(new Option('--kind <kind>', 'only entries of this kind').choices([...IMAGE_KINDS, 'other']))
+    .addOption(
+      new Option('--kind <kind>', 'only entries of this kind').choices([...IMAGE_KINDS, 'video', 'other']),
+    )
     .option(
       '--user <uuid>',
       'with ROOT s3://bucket: browse the catalog `photolala sync` uploaded for this user',

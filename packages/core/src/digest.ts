@@ -1,11 +1,16 @@
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import os from 'node:os';
+import nodePath from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { CacheShard, PhotoCache } from './cache.js';
 import { perceptualHash } from './compare/perceptual-hash.js';
+import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
 import { PhotolalaError } from './errors.js';
-import { fastPhotoKey, md5Hex, md5OfStream } from './identity.js';
-import type { DetectedImage } from './image-kind.js';
+import { fastPhotoKey, HEAD_BYTES, md5Hex, md5OfStream } from './identity.js';
+import type { DetectedImage, DetectedMedia, DetectedVideo } from './image-kind.js';
+import { makeFolderSync } from './make-folder.js';
 import {
   applyLibraryAttributes,
   buildMetadataDocument,
@@ -15,14 +20,25 @@ import {
 } from './metadata.js';
 import type { RootSource, SourceAttributes, SourceEntry } from './root-source.js';
 import { renderThumbnail } from './thumbnail.js';
+import {
+  buildVideoDocument,
+  FFMPEG_MISSING,
+  findVideoTools,
+  probeVideo,
+  renderPoster,
+  VIDEO_TIMEOUT_MS,
+  type VideoTools,
+} from './video.js';
 
 export interface DigestLimits {
   /** Images digested at once. */
   concurrency: number;
   /** Largest image, in pixels, that is decoded; larger ones are recorded as failed. */
   maxPixels: number;
-  /** Largest file read whole for a digest. */
+  /** Largest file read whole for a digest. Videos are streamed to a temp file instead. */
   maxFileBytes: number;
+  /** Longest ffprobe and ffmpeg may take over one video, together; default VIDEO_TIMEOUT_MS. */
+  videoTimeoutMs?: number;
 }
 
 /**
@@ -55,6 +71,52 @@ export interface DigestResult {
   metadataPath: string;
   /** False when the cache already held this photo (from any root) and nothing was rendered. */
   rendered: boolean;
+}
+
+/** A video cataloged by its MD5 alone: no ffmpeg was found, so it has no poster or metadata. */
+export interface VideoWithoutPoster {
+  photoMd5: string;
+  /** FFMPEG_MISSING. */
+  unavailable: string;
+}
+
+/**
+ * Streams a whole file through `sink`, hashing it, with the same checks as readWholeFile: the size
+ * the listing gave, and the head read before (a file replaced between the two reads).
+ */
+async function streamWholeFile(
+  source: RootSource,
+  entry: SourceEntry,
+  expectedKey: string | undefined,
+  sink: (bytes: Uint8Array) => void | Promise<void>,
+): Promise<string> {
+  const stream = await source.readAll(entry.path);
+  const head = Buffer.allocUnsafe(Math.min(entry.size, HEAD_BYTES));
+  let filled = 0;
+  const md5 = await md5OfStream(stream, async (bytes) => {
+    if (filled + bytes.length > entry.size) {
+      throw new PhotolalaError('CORRUPT', 'file grew while it was read', {
+        backend: 'digest',
+        path: entry.path,
+      });
+    }
+    if (filled < head.length) head.set(bytes.subarray(0, head.length - filled), filled);
+    filled += bytes.length;
+    await sink(bytes);
+  });
+  if (filled !== entry.size) {
+    throw new PhotolalaError('IO', `file shrank while it was read (${filled} of ${entry.size} bytes)`, {
+      backend: 'digest',
+      path: entry.path,
+    });
+  }
+  if (expectedKey !== undefined && fastPhotoKey(head, entry.size) !== expectedKey) {
+    throw new PhotolalaError('IO', 'file changed while it was read: its head is not the one read before', {
+      backend: 'digest',
+      path: entry.path,
+    });
+  }
+  return md5;
 }
 
 /**
@@ -154,10 +216,23 @@ export class Digester {
     source: RootSource,
     entry: SourceEntry,
     image: DetectedImage,
+    read?: { head?: Uint8Array | undefined; fastPhotoKey?: string },
+  ): Promise<DigestResult>;
+  async digest(
+    source: RootSource,
+    entry: SourceEntry,
+    media: DetectedMedia,
+    read?: { head?: Uint8Array | undefined; fastPhotoKey?: string },
+  ): Promise<DigestResult | VideoWithoutPoster>;
+  async digest(
+    source: RootSource,
+    entry: SourceEntry,
+    image: DetectedMedia,
     read: { head?: Uint8Array | undefined; fastPhotoKey?: string } = {},
-  ): Promise<DigestResult> {
+  ): Promise<DigestResult | VideoWithoutPoster> {
     const cached = await this.fromStoreMd5(entry);
     if (cached) return cached;
+    if (image.kind === 'video') return this.digestVideo(source, entry, image, read.fastPhotoKey);
     const { head } = read;
     const { data, md5 } =
       head && head.length === entry.size
@@ -190,6 +265,85 @@ export class Digester {
     };
   }
 
+  /** ffmpeg and ffprobe, looked for once per digester. */
+  private videoTools: VideoTools | null | undefined;
+
+  /**
+   * A video is never held in memory: it is streamed, hashed on the way, into a temp file in the
+   * cache, which ffprobe and ffmpeg then read by path. A pipe would do for some files, but an MP4
+   * or MOV whose `moov` index is written at the end (what most cameras and ffmpeg itself write)
+   * cannot be probed or seeked from a pipe. The temp file is removed however the digest ends, so the
+   * disk used is bounded by the videos being digested at once.
+   */
+  private async digestVideo(
+    source: RootSource,
+    entry: SourceEntry,
+    video: DetectedVideo,
+    expectedKey: string | undefined,
+  ): Promise<DigestResult | VideoWithoutPoster> {
+    if (this.videoTools === undefined) this.videoTools = findVideoTools() ?? null;
+    const tools = this.videoTools;
+    const context = {
+      ...(entry.externalId !== undefined ? { externalId: entry.externalId } : {}),
+      ...(entry.attributes ? { attributes: entry.attributes } : {}),
+    };
+    if (!tools) {
+      const photoMd5 = await streamWholeFile(source, entry, expectedKey, () => {});
+      const cached = await this.fromCache(
+        this.cacheKey(photoMd5, context.externalId),
+        photoMd5,
+        context.attributes,
+      );
+      return cached ?? { photoMd5, unavailable: FFMPEG_MISSING };
+    }
+    const folder = nodePath.join(this.cache.root, 'tmp');
+    makeFolderSync(folder);
+    const file = nodePath.join(folder, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.video`);
+    try {
+      const out = await open(file, 'wx', 0o600);
+      let photoMd5: string;
+      try {
+        photoMd5 = await streamWholeFile(source, entry, expectedKey, async (bytes) => {
+          for (let at = 0; at < bytes.length; ) at += (await out.write(bytes, at)).bytesWritten;
+        });
+      } finally {
+        await out.close();
+      }
+      const key = this.cacheKey(photoMd5, context.externalId);
+      return await this.once(key, () =>
+        this.produceVideo(key, photoMd5, file, entry, video, tools, context.attributes),
+      );
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+
+  private async produceVideo(
+    key: string,
+    photoMd5: string,
+    file: string,
+    entry: SourceEntry,
+    video: DetectedVideo,
+    tools: VideoTools,
+    attributes: SourceAttributes | undefined,
+  ): Promise<DigestResult> {
+    const cached = await this.fromCache(key, photoMd5, attributes);
+    if (cached) return cached;
+    const { poster, facts } = await this.decodeSlots(async () => {
+      const deadline = Date.now() + (this.limits.videoTimeoutMs ?? VIDEO_TIMEOUT_MS);
+      const facts = await probeVideo(tools, file, entry.path, deadline);
+      return { facts, poster: await renderPoster(tools, file, entry.path, facts, deadline) };
+    });
+    const document = buildVideoDocument({
+      photoMd5,
+      mime: video.mime,
+      path: entry.path,
+      size: entry.size,
+      facts,
+    });
+    return this.store(key, photoMd5, poster, document, attributes);
+  }
+
   /** The key a photo's cache files live under: its photo-md5, or its apple-photo-id in the `apple` shard. */
   cacheKey(photoMd5: string, externalId: string | undefined): string {
     if (this.shard !== 'apple') return photoMd5;
@@ -210,12 +364,17 @@ export class Digester {
     context: DigestContext = {},
   ): Promise<DigestResult> {
     const key = this.cacheKey(photoMd5, context.externalId);
+    return this.once(key, () => this.produce(key, photoMd5, data, path, image, context.attributes));
+  }
+
+  /** Runs `work` for a cache key unless it is already running; a second caller shares the first's result. */
+  private async once(key: string, work: () => Promise<DigestResult>): Promise<DigestResult> {
     const running = this.inFlight.get(key);
     if (running) return { ...(await running), rendered: false };
-    const work = this.produce(key, photoMd5, data, path, image, context.attributes);
-    this.inFlight.set(key, work);
+    const started = work();
+    this.inFlight.set(key, started);
     try {
-      return await work;
+      return await started;
     } finally {
       this.inFlight.delete(key);
     }
@@ -244,6 +403,26 @@ export class Digester {
     }
   }
 
+  /** The photo's cache files, when both are present and the document is valid for these bytes. */
+  private async fromCache(
+    key: string,
+    photoMd5: string,
+    attributes: SourceAttributes | undefined,
+  ): Promise<DigestResult | undefined> {
+    const present = await this.cache.has(this.shard, key);
+    if (!present.thumbnail || !present.metadata) return undefined;
+    const cached = await this.cachedMetadata(key, photoMd5);
+    if (!cached) return undefined;
+    const paths = this.cache.pathsFor(this.shard, key);
+    return {
+      photoMd5,
+      metadata: applyLibraryAttributes(await this.withPerceptualHash(key, cached), attributes),
+      thumbnailPath: paths.thumbnail,
+      metadataPath: paths.metadata,
+      rendered: false,
+    };
+  }
+
   private async produce(
     key: string,
     photoMd5: string,
@@ -252,21 +431,8 @@ export class Digester {
     image: DetectedImage,
     attributes: SourceAttributes | undefined,
   ): Promise<DigestResult> {
-    const paths = this.cache.pathsFor(this.shard, key);
-    const present = await this.cache.has(this.shard, key);
-    if (present.thumbnail && present.metadata) {
-      const cached = await this.cachedMetadata(key, photoMd5);
-      const metadata =
-        cached && applyLibraryAttributes(await this.withPerceptualHash(key, cached), attributes);
-      if (metadata)
-        return {
-          photoMd5,
-          metadata,
-          thumbnailPath: paths.thumbnail,
-          metadataPath: paths.metadata,
-          rendered: false,
-        };
-    }
+    const cached = await this.fromCache(key, photoMd5, attributes);
+    if (cached) return cached;
     const exif = await readExif(data);
     const thumbnail = await this.decodeSlots(() =>
       renderThumbnail(data, image.kind, {
@@ -283,11 +449,23 @@ export class Digester {
       exif,
       dimensions: thumbnail,
     });
+    return this.store(key, photoMd5, thumbnail.jpeg, fromExif, attributes);
+  }
+
+  /** Writes a freshly made thumbnail and document (with its perceptual hash) to the cache. */
+  private async store(
+    key: string,
+    photoMd5: string,
+    thumbnail: Buffer,
+    document: MetadataDocument,
+    attributes: SourceAttributes | undefined,
+  ): Promise<DigestResult> {
+    const paths = this.cache.pathsFor(this.shard, key);
     const metadata = applyLibraryAttributes(
-      { ...fromExif, perceptualHash: await perceptualHash(thumbnail.jpeg) },
+      { ...document, perceptualHash: await perceptualHash(thumbnail) },
       attributes,
     );
-    await this.cache.writeThumbnail(this.shard, key, thumbnail.jpeg);
+    await this.cache.writeThumbnail(this.shard, key, thumbnail);
     await this.cache.writeMetadata(this.shard, key, metadata);
     return {
       photoMd5,

@@ -20,13 +20,22 @@ export const IMAGE_KINDS = [
 ] as const;
 
 export type ImageKind = (typeof IMAGE_KINDS)[number];
-/** What the catalog records for a file: an image kind, or `other` for everything else. */
-export type EntryKind = ImageKind | 'other';
+/** What the catalog records for a file: an image kind, `video`, or `other` for everything else. */
+export type EntryKind = ImageKind | 'video' | 'other';
 
 export interface DetectedImage {
   kind: ImageKind;
   mime: string;
 }
+
+/** A movie container (MP4, MOV, M4V, 3GP, AVI, MKV, WebM): one kind, the container is in `mime`. */
+export interface DetectedVideo {
+  kind: 'video';
+  mime: string;
+}
+
+/** What the catalog digests: an image or a video. */
+export type DetectedMedia = DetectedImage | DetectedVideo;
 
 const RAW_KINDS: ReadonlySet<ImageKind> = new Set(['dng', 'cr2', 'cr3', 'nef', 'arw', 'raf', 'orf', 'rw2']);
 
@@ -60,6 +69,19 @@ const FILE_TYPE_TO_KIND: Record<string, ImageKind> = {
   rw2: 'rw2',
 };
 
+// file-type's extensions of video containers: ISO BMFF `ftyp` brands (mp4, mov, m4v, 3gp, 3g2),
+// RIFF `AVI `, and EBML's DocType (mkv, webm). A QuickTime file without `ftyp` is found by its first atom.
+const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set([
+  'mp4',
+  'mov',
+  'm4v',
+  '3gp',
+  '3g2',
+  'avi',
+  'mkv',
+  'webm',
+]);
+
 const RAW_MIME: Partial<Record<ImageKind, string>> = {
   dng: 'image/x-adobe-dng',
   cr2: 'image/x-canon-cr2',
@@ -87,11 +109,21 @@ export function detectJpeg(head: Uint8Array): DetectedImage | undefined {
  * an image, and of which kind. The file name is not consulted: a `.jpg` holding text is not an image.
  */
 export async function detectImageKind(head: Uint8Array): Promise<DetectedImage | undefined> {
+  const media = await detectMediaKind(head);
+  return media?.kind === 'video' ? undefined : media;
+}
+
+/**
+ * `detectImageKind`, and video containers too: the kind the catalog gives a file from its header
+ * bytes, never from its name. Audio-only ISO files (`.m4a`) have their own brand and stay `other`.
+ */
+export async function detectMediaKind(head: Uint8Array): Promise<DetectedMedia | undefined> {
   if (head.length < 12) return undefined;
   const jpeg = detectJpeg(head);
   if (jpeg) return jpeg;
   const detected = await fileTypeFromBuffer(head).catch(() => undefined);
   if (!detected) return undefined;
+  if (VIDEO_EXTENSIONS.has(detected.ext)) return { kind: 'video', mime: detected.mime };
   const kind = FILE_TYPE_TO_KIND[detected.ext];
   if (!kind) return undefined;
   return { kind, mime: RAW_MIME[kind] ?? detected.mime };

@@ -26,3 +26,4 @@ export * from './server-spellings.js';
 export * from './server-walk.js';
 export * from './stream-prefix.js';
 export * from './thumbnail.js';
+export * from './video.js';

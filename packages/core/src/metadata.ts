@@ -22,7 +22,8 @@ export const metadataDocumentSchema = z.object({
    * one it is the camera's local clock time. Null when no EXIF date exists: never the file mtime.
    */
   takenAt: z.string().nullable(),
-  takenAtSource: z.enum(['DateTimeOriginal', 'CreateDate', 'ModifyDate', 'Library']).nullable(),
+  /** `QuickTime`: a video's `com.apple.quicktime.creationdate` (with its zone) or `creation_time` (UTC). */
+  takenAtSource: z.enum(['DateTimeOriginal', 'CreateDate', 'ModifyDate', 'QuickTime', 'Library']).nullable(),
   /** Displayed size, after orientation. */
   width: z.number().int().nonnegative(),
   height: z.number().int().nonnegative(),
@@ -44,6 +45,10 @@ export const metadataDocumentSchema = z.object({
       altitude: nullableNumber,
     })
     .nullable(),
+  /** Videos only: length in seconds, clockwise display rotation in degrees, and the video codec. */
+  durationSeconds: z.number().finite().nonnegative().optional(),
+  rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).optional(),
+  videoCodec: z.string().max(64).optional(),
   /** From a photo library (Apple Photos), when the file came from one. */
   originalFilename: z.string().max(1024).nullable().optional(),
   favorite: z.boolean().optional(),

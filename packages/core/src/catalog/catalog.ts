@@ -18,14 +18,15 @@ import {
 } from '../digest.js';
 import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
 import { describeError, isPhotolalaError, PhotolalaError } from '../errors.js';
-import { HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5, md5Hex } from '../identity.js';
-import { detectImageKind } from '../image-kind.js';
+import { fastPhotoKey, HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5, md5Hex } from '../identity.js';
+import { detectImageKind, detectMediaKind } from '../image-kind.js';
 import { makeFolder } from '../make-folder.js';
 import { metadataDocumentSchema } from '../metadata.js';
 import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
 import { parseRootUri } from '../root-uri.js';
 import { renderThumbnail } from '../thumbnail.js';
+import { FFMPEG_MISSING } from '../video.js';
 import { readListing, selectEntryArrays, writeListing } from './bulk-read.js';
 import {
   type CatalogEntry,
@@ -519,6 +520,11 @@ export class Catalog {
    */
   async preview(id: string): Promise<string> {
     const entry = this.requireImage(id, 'has no preview');
+    if (entry.kind === 'video')
+      throw new PhotolalaError('UNSUPPORTED', `${entry.path} is a video: it has a poster, no preview`, {
+        backend: 'catalog',
+        path: entry.path,
+      });
     const paths = this.cachePaths(entry);
     if (existsSync(paths.preview)) return paths.preview;
     const { data, image } = await this.readPhoto(entry);
@@ -564,6 +570,7 @@ export class Catalog {
 
   /** Re-reads a photo to rebuild its cache files; refuses if the file no longer matches the catalog. */
   private async regenerate(entry: CatalogEntry & { photoMd5: string }): Promise<void> {
+    if (entry.kind === 'video') return this.regenerateVideo(entry);
     const { path, data, md5, image } = await this.readPhoto(entry);
     const result = await this.digester.digestBytes(md5, data, path, image, {
       ...(entry.externalId ? { externalId: entry.externalId } : {}),
@@ -571,6 +578,42 @@ export class Catalog {
     // The catalog's document may hold library facts (Apple Photos) that the file alone does not.
     await this.restoreMetadata(entry, this.cachePaths(entry).key);
     this.events.emit('thumbnail-ready', { path, photoMd5: md5, thumbnailPath: result.thumbnailPath });
+  }
+
+  /** A video's poster and document, made again from the file, which must still be the one cataloged. */
+  private async regenerateVideo(entry: CatalogEntry & { photoMd5: string }): Promise<void> {
+    const path = validateRelativePath(entry.path, 'catalog');
+    const head = await this.source.readHead(path, HEAD_BYTES);
+    const media = await detectMediaKind(head);
+    if (media?.kind !== 'video')
+      throw new PhotolalaError('CORRUPT', `${path} is no longer a video`, { backend: 'catalog', path });
+    const result = await this.digester.digest(
+      this.source,
+      {
+        path,
+        size: entry.size,
+        mtimeMs: entry.mtimeMs,
+        ...(entry.externalId ? { externalId: entry.externalId } : {}),
+      },
+      media,
+      { fastPhotoKey: fastPhotoKey(head, entry.size) },
+    );
+    if (result.photoMd5 !== entry.photoMd5)
+      throw new PhotolalaError('CORRUPT', `${path} changed since the last scan; run a scan first`, {
+        backend: 'catalog',
+        path,
+      });
+    if ('unavailable' in result)
+      throw new PhotolalaError('UNSUPPORTED', `${path} has no poster: ${result.unavailable}`, {
+        backend: 'catalog',
+        path,
+      });
+    await this.restoreMetadata(entry, this.cachePaths(entry).key);
+    this.events.emit('thumbnail-ready', {
+      path,
+      photoMd5: result.photoMd5,
+      thumbnailPath: result.thumbnailPath,
+    });
   }
 
   // ---- writing -----------------------------------------------------------------------------
@@ -652,6 +695,7 @@ export class Catalog {
       const okReason = (entry: SourceEntry) => (isRacy(entry, scanStartedMs, resolution) ? RACY_MTIME : null);
       /** Racy entries whose full digest showed new bytes under an unchanged head. */
       const reverifiedChanged: string[] = [];
+      let withoutPoster = 0;
       this.events.emit('progress', { phase: 'digest', discovered: plan.discovered, digested, total });
       // A fixed set of workers pulling from the list: no promise per file, so memory stays flat.
       let next = 0;
@@ -661,7 +705,10 @@ export class Catalog {
           toDigest[next++] = undefined;
           const digest = await this.digestFile(file, failed);
           const { rendered: madeThumbnail, document } = digest;
-          let row = digest.row.status === 'ok' ? { ...digest.row, reason: okReason(file.entry) } : digest.row;
+          let row =
+            digest.row.status === 'ok'
+              ? { ...digest.row, reason: okReason(file.entry) ?? digest.row.reason }
+              : digest.row;
           const movedFrom = moveChecks.get(file);
           if (movedFrom && row.status === 'ok' && row.photo_md5 === movedFrom.photo_md5) {
             row = {
@@ -677,6 +724,7 @@ export class Catalog {
           if (document) staged.document(row.photo_md5!, document);
           stagedRows++;
           if (madeThumbnail) rendered++;
+          if (digest.row.reason === FFMPEG_MISSING) withoutPoster++;
           if (file.image) {
             digested++;
             this.events.emit('progress', { phase: 'digest', discovered: plan.discovered, digested, total });
@@ -708,6 +756,12 @@ export class Catalog {
           a.to < b.to ? -1 : a.to > b.to ? 1 : 0,
         );
       }
+      const warnings: string[] = [];
+      if (withoutPoster > 0) {
+        const message = `${withoutPoster} video${withoutPoster === 1 ? '' : 's'} cataloged without poster or metadata: ffmpeg was not found (apt-get install ffmpeg)`;
+        warnings.push(message);
+        this.events.emit('warning', { message });
+      }
       this.applyPlan(plan, stagedRows, okReason);
       this.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
       const published = await this.publish();
@@ -723,7 +777,7 @@ export class Catalog {
         rendered,
         snapshots: published.snapshots,
         wroteNewSnapshot: published.wroteNew,
-        warnings: published.warnings,
+        warnings: [...warnings, ...published.warnings],
         ...(published.failed.length > 0 ? { publishFailed: published.failed } : {}),
         durationMs: Math.round(performance.now() - started),
         ...(notDone.size > 0 ? { interrupted: { remaining: notDone.size } } : {}),
@@ -801,6 +855,8 @@ export class Catalog {
         head: file.head,
         fastPhotoKey: file.fastPhotoKey,
       });
+      if ('unavailable' in result)
+        return { row: { ...base, photo_md5: result.photoMd5, reason: result.unavailable }, rendered: false };
       this.events.emit('thumbnail-ready', {
         path: entry.path,
         photoMd5: result.photoMd5,

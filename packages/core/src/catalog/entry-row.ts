@@ -1,4 +1,5 @@
 import type { EntryKind } from '../image-kind.js';
+import { RACY_MTIME } from './scan-plan.js';
 
 /** One catalog entry as the browser sees it. */
 export interface CatalogEntry {
@@ -45,6 +46,15 @@ export const ENTRY_COLUMNS =
 /** The columns `entryFromArray` expects, in its order. */
 export const ENTRY_COLUMN_LIST = ENTRY_COLUMNS.split(', ');
 
+/**
+ * An ok row's reason is shown when it tells the user something (a video without poster, see
+ * FFMPEG_MISSING); RACY_MTIME is internal bookkeeping, not shown.
+ */
+function shownReason(ok: boolean, reason: unknown): string | null {
+  if (typeof reason !== 'string') return null;
+  return ok && reason === RACY_MTIME ? null : reason;
+}
+
 /** A `CatalogEntry` from a row selected as an array of ENTRY_COLUMN_LIST. */
 export function entryFromArray(row: unknown[]): CatalogEntry {
   const ok = row[12] === 'ok';
@@ -62,8 +72,7 @@ export function entryFromArray(row: unknown[]): CatalogEntry {
     height: row[10] as number | null,
     starred: row[11] === 1,
     status: ok ? 'ok' : 'failed',
-    // An ok row's reason is internal bookkeeping (see RACY_MTIME), not a failure to show.
-    reason: ok ? null : (row[13] as string | null),
+    reason: shownReason(ok, row[13]),
   };
 }
 
@@ -84,7 +93,7 @@ export function entryFromColumns(columns: readonly unknown[][], i: number): Cata
     height: columns[10]![i] as number | null,
     starred: columns[11]![i] === 1,
     status: ok ? 'ok' : 'failed',
-    reason: ok ? null : (columns[13]![i] as string | null),
+    reason: shownReason(ok, columns[13]![i]),
   };
 }
 

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { applicationStore, catalogFilter } from '../enumerate-filter.js';
 import { describeError, isPhotolalaError, isTransientFailure, PhotolalaError } from '../errors.js';
 import { fastPhotoKey, HEAD_BYTES } from '../identity.js';
-import { type DetectedImage, detectImageKind, detectJpeg } from '../image-kind.js';
+import { type DetectedMedia, detectJpeg, detectMediaKind } from '../image-kind.js';
 import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
 import type { EntryRow } from './entry-row.js';
@@ -31,7 +31,8 @@ function invalidListedPath(path: string, backend: string): string | undefined {
 export interface ReadFile {
   entry: SourceEntry;
   fastPhotoKey: string;
-  image: DetectedImage | undefined;
+  /** The image or video to digest; undefined for any other file. */
+  image: DetectedMedia | undefined;
   /** Kept only when it holds the whole file (files up to 4 KiB), to save a second read. */
   head: Buffer | undefined;
   previous: EntryRow | undefined;
@@ -196,7 +197,7 @@ export async function planScan(
     entry: SourceEntry,
     previous: EntryRow | undefined,
     head: Uint8Array,
-    image: DetectedImage | undefined,
+    image: DetectedMedia | undefined,
   ) => {
     const key = fastPhotoKey(head, entry.size);
     const file: ReadFile = {
@@ -208,7 +209,13 @@ export async function planScan(
       previous,
     };
     if (!previous) plan.added.push(file);
-    else if (previous.fast_photo_key === key && previous.status === 'ok') {
+    // A kind that changed under the same bytes is a catalog made before that kind was known (videos
+    // were `other`): digested again.
+    else if (
+      previous.fast_photo_key === key &&
+      previous.status === 'ok' &&
+      previous.kind === (image?.kind ?? 'other')
+    ) {
       // Same first 4 KiB and size: the rest may still differ. An image is hashed again unless its
       // fingerprint vouches for the rest (and a full scan hashes every one).
       const recheck =
@@ -260,7 +267,7 @@ export async function planScan(
         });
       return;
     }
-    classify(entry, previous, head, await detectImageKind(head));
+    classify(entry, previous, head, await detectMediaKind(head));
   };
 
   for await (const entry of source.enumerate({
@@ -303,7 +310,7 @@ export async function planScan(
     const head = headFromListing(entry);
     if (head) {
       // Synchronous for JPEGs, most files: a promise per file shows on a scan of 100k.
-      classify(entry, previous, head, detectJpeg(head) ?? (await detectImageKind(head)));
+      classify(entry, previous, head, detectJpeg(head) ?? (await detectMediaKind(head)));
       continue;
     }
     const task = limit(() => readOne(entry, previous)).finally(() => pending.delete(task));
