@@ -20,7 +20,7 @@ async function open(root: string, cacheDir: string) {
   return openCatalog(await createLocalSource({ root }), { cacheDir });
 }
 
-type Records = { version: 1; root: [string, string][]; mirror: [string, string][] };
+type Records = { version: 2; root: [string, string][]; mirror: [string, string][] };
 const records = async (mirror: string) =>
   JSON.parse(await readFile(path.join(mirror, VERIFIED_FILE), 'utf8')) as Records;
 
@@ -57,7 +57,7 @@ describe('verified snapshot copies', () => {
     const fingerprint = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
     await writeFile(
       path.join(mirror, VERIFIED_FILE),
-      JSON.stringify({ version: 1, root: [], mirror: [[catalogMd5, fingerprint]] }),
+      JSON.stringify({ version: 2, root: [], mirror: [[catalogMd5, fingerprint]] }),
     );
     const trusting = await open(root, cacheDir);
     // Loaded without hashing: the bytes no longer hash to the name, and nothing noticed.
@@ -67,7 +67,7 @@ describe('verified snapshot copies', () => {
     await writeFile(
       path.join(mirror, VERIFIED_FILE),
       JSON.stringify({
-        version: 1,
+        version: 2,
         root: [],
         mirror: [[catalogMd5, fingerprint.replace(/:\d+:(\d+n?):/, ':1:$1:')]],
       }),

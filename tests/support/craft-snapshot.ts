@@ -21,11 +21,14 @@ async function readText(source: RootSource, file: string): Promise<string> {
  * Replaces a root's catalog with an edited copy of its newest snapshot, named by its own MD5 as a
  * real one is, so that it verifies: `edit` changes the copy's rows. Afterwards the root and the cache
  * mirror hold the copy alone (the snapshots the pointer named are removed), and both pointers name only it. Returns the copy's catalog-md5.
+ * With `keepOlder`, the snapshots the pointer named stay, named after the copy: what a catalog falls
+ * back to when it refuses the copy.
  */
 export async function replaceSnapshot(
   source: RootSource,
   cacheDir: string,
   edit: (db: Database.Database) => void,
+  { keepOlder = false }: { keepOlder?: boolean } = {},
 ): Promise<string> {
   const mirror = new PhotoCache(cacheDir).mirrorDir(source.uri);
   const named = parsePointer(await readText(source, POINTER_FILE));
@@ -44,9 +47,11 @@ export async function replaceSnapshot(
   await rm(work, { recursive: true, force: true });
   const md5 = md5Hex(bytes);
   await source.writeAtomic!(snapshotFileName(md5), bytes);
-  await source.writeAtomic!(POINTER_FILE, Buffer.from(`${md5}\n`));
+  const pointer = `${[md5, ...(keepOlder ? named : [])].join('\n')}\n`;
+  await source.writeAtomic!(POINTER_FILE, Buffer.from(pointer));
   await writeFile(path.join(mirror, snapshotFileName(md5)), bytes);
-  await writeFile(path.join(mirror, POINTER_FILE), `${md5}\n`);
+  await writeFile(path.join(mirror, POINTER_FILE), pointer);
+  if (keepOlder) return md5;
   for (const other of named.filter((m) => m !== md5)) {
     await source.remove!(snapshotFileName(other));
     await rm(path.join(mirror, snapshotFileName(other)), { force: true });

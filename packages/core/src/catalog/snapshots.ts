@@ -6,6 +6,7 @@ import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
 import { describeError, isPhotolalaError } from '../errors.js';
 import { makeFolder } from '../make-folder.js';
 import { formatPointer, nextPointer, snapshotFileName } from './pointer.js';
+import { checkSnapshotRows } from './row-check.js';
 import { hardenDatabase, validateSchema } from './schema.js';
 import type { MirrorStore, SnapshotBytesListener, SnapshotStore, StoreName } from './snapshot-store.js';
 import type { VerifiedSnapshots } from './verified-snapshots.js';
@@ -65,20 +66,20 @@ export interface LoadedSnapshot {
 export function openSnapshotBytes(bytes: Buffer, workFile?: string): Database.Database {
   if (workFile) {
     writeFileSync(workFile, bytes);
-    return openCheckedWorkingFile(workFile);
+    return checked(openWorkingFile(workFile), { rows: true });
   }
-  return checked(new Database(bytes));
+  return checked(new Database(bytes), { rows: true });
 }
 
-/** Opens a snapshot copied to a disposable working file, checked like any untrusted input. */
-function openCheckedWorkingFile(workFile: string): Database.Database {
-  return checked(openWorkingFile(workFile));
-}
-
-function checked(db: Database.Database): Database.Database {
+/**
+ * Checks an opened snapshot: our schema, and with `rows`, every row that names a file (see
+ * checkSnapshotRows). Closes it and throws when it fails.
+ */
+function checked(db: Database.Database, { rows }: { rows: boolean }): Database.Database {
   try {
     hardenDatabase(db);
     validateSchema(db);
+    if (rows) checkSnapshotRows(db);
     return db;
   } catch (error) {
     db.close();
@@ -140,12 +141,18 @@ async function openGoodCopy(
       skipped.push({ store: store.name, catalogMd5: md5, reason: copy.reason });
       continue;
     }
+    let db: Database.Database;
     try {
-      const db = checked(openSnapshotFile(copy.file));
-      return { db, file: copy.file, catalogMd5: md5, generation: snapshotGeneration(db), store };
+      // A copy a record vouches for was found good, rows and all, when it was remembered: its rows
+      // are judged once per copy, so an unchanged reload costs nothing more (the same trust as the
+      // hash). A copy that fails is never remembered, and is judged again next time.
+      db = checked(openSnapshotFile(copy.file), { rows: !copy.vouched });
     } catch (error) {
       skipped.push({ store: store.name, catalogMd5: md5, reason: `does not open: ${describeError(error)}` });
+      continue;
     }
+    await copy.remember();
+    return { db, file: copy.file, catalogMd5: md5, generation: snapshotGeneration(db), store };
   }
   return undefined;
 }
@@ -371,7 +378,13 @@ export async function newestSnapshotFile(
   return found;
 }
 
-type LocalCopy = { file: string } | { reason: string };
+/**
+ * A local copy found to hash to its name. `vouched`: a record says so, and that the rows were
+ * found good too; otherwise `remember` records the copies hashed, once its rows are found good.
+ */
+type LocalCopy = { file: string; vouched: boolean; remember: () => Promise<void> } | { reason: string };
+
+const vouchedCopy = (file: string): LocalCopy => ({ file, vouched: true, remember: async () => {} });
 
 const mismatch = (actual: string) => ({ reason: `content hashes to ${actual}, not to its name` });
 
@@ -394,7 +407,25 @@ async function verifiedLocalCopy(
       onProgress({ store: from.name, catalogMd5: md5, bytes, totalBytes }));
   const mirrorCopy = await checkMirrorCopy(mirror, md5, maxBytes, verified, listener(mirror));
   if (store === mirror) return mirrorCopy;
-  return rootCopyIntoMirror(store, md5, mirror, 'file' in mirrorCopy, maxBytes, verified, listener(store));
+  const rootCopy = await rootCopyIntoMirror(
+    store,
+    md5,
+    mirror,
+    'file' in mirrorCopy,
+    maxBytes,
+    verified,
+    listener(store),
+  );
+  if (!('file' in rootCopy) || !('file' in mirrorCopy)) return rootCopy;
+  // Both hash to the same name, so their rows are the same rows: either record vouches for both.
+  return {
+    file: rootCopy.file,
+    vouched: rootCopy.vouched || mirrorCopy.vouched,
+    remember: async () => {
+      await mirrorCopy.remember();
+      await rootCopy.remember();
+    },
+  };
 }
 
 /** The mirror's own copy, hashed in place and remembered when no record vouches for it. */
@@ -407,15 +438,14 @@ async function checkMirrorCopy(
 ): Promise<LocalCopy> {
   const file = mirror.fileOf(md5);
   const fingerprint = await mirror.fingerprint(md5);
-  if (await verified.isVerified('mirror', md5, fingerprint)) return { file };
+  if (await verified.isVerified('mirror', md5, fingerprint)) return vouchedCopy(file);
   const hashed = await mirror.copySnapshot(md5, undefined, maxBytes, onBytes).catch((error: unknown) => ({
     reason: describeError(error),
   }));
   if (hashed === undefined) return { reason: 'snapshot file missing' };
   if ('reason' in hashed) return hashed;
   if (hashed.md5 !== md5) return mismatch(hashed.md5);
-  await verified.remember('mirror', md5, fingerprint);
-  return { file };
+  return { file, vouched: false, remember: () => verified.remember('mirror', md5, fingerprint) };
 }
 
 /**
@@ -435,7 +465,7 @@ async function rootCopyIntoMirror(
   const file = mirror.fileOf(md5);
   // Taken before reading: should the copy change meanwhile, the record will not match.
   const fingerprint = await root.fingerprint(md5).catch(() => undefined);
-  if (mirrorGood && (await verified.isVerified(root.name, md5, fingerprint))) return { file };
+  if (mirrorGood && (await verified.isVerified(root.name, md5, fingerprint))) return vouchedCopy(file);
   const temp = mirrorGood
     ? undefined
     : nodePath.join(mirror.dir, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}.sqlite`);
@@ -443,10 +473,9 @@ async function rootCopyIntoMirror(
     const copied = await root.copySnapshot(md5, temp, maxBytes, onBytes);
     if (copied === undefined) return { reason: 'snapshot file missing' };
     if (copied.md5 !== md5) return mismatch(copied.md5);
-    await verified.remember(root.name, md5, fingerprint);
     // A replaced mirror copy is not remembered yet: it is too recent to fingerprint.
     if (temp !== undefined) await fsp.rename(temp, file);
-    return { file };
+    return { file, vouched: false, remember: () => verified.remember(root.name, md5, fingerprint) };
   } finally {
     if (temp !== undefined) await fsp.rm(temp, { force: true });
   }

@@ -11,8 +11,14 @@ export const VERIFIED_FILE = '.photolala.verified.json';
 /** Snapshot copies remembered per store; more than the pointers keep, so none is forgotten early. */
 const REMEMBERED_PER_STORE = 8;
 
+/**
+ * 2: a record vouches for the copy's rows too (see checkSnapshotRows). Records of version 1 vouch
+ * for the hash alone, so they are dropped: each copy is hashed and judged once more.
+ */
+const RECORDS_VERSION = 2;
+
 const recordsSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(RECORDS_VERSION),
   root: z.array(z.tuple([z.string().refine(isMd5), z.string().max(200)])).max(64),
   mirror: z.array(z.tuple([z.string().refine(isMd5), z.string().max(200)])).max(64),
 });
@@ -20,8 +26,8 @@ const recordsSchema = z.object({
 type Records = z.infer<typeof recordsSchema>;
 
 /**
- * Which snapshot copies have been hashed and found to match their names, with the stat fingerprint
- * each copy had then (size and mtime, plus inode and ctime for local files, or the ETag).
+ * Which snapshot copies have been hashed and found to match their names (and whose rows were found
+ * good), with the stat fingerprint each copy had then (size and mtime, plus inode and ctime for local files, or the ETag).
  *
  * Hashing a 100k-entry snapshot reads 88 MB, which took longer than everything else a reload does.
  * A copy whose fingerprint is unchanged since it was hashed (or written by this catalog) is trusted
@@ -65,7 +71,7 @@ export class VerifiedSnapshots {
     } catch {
       // Missing, unreadable, over 64 KiB or not a regular file: no records.
     }
-    this.records = parsed ?? { version: 1, root: [], mirror: [] };
+    this.records = parsed ?? { version: RECORDS_VERSION, root: [], mirror: [] };
     return this.records;
   }
 }
