@@ -126,7 +126,7 @@ describe('a snapshot whose rows are not to be trusted is refused', () => {
     expect(await readFile(path.join(mirror, VERIFIED_FILE), 'utf8')).not.toContain(bad);
   });
 
-  test('good rows load: non-ASCII paths in NFC, an Apple photo id, and a column a newer version added', async () => {
+  test('good rows load: non-ASCII paths in NFC, an Apple photo id, a video, a failed entry, and a column a newer version added', async () => {
     const { root, cacheDir } = await scannedRoot(cleanup);
     const good = await replaceSnapshot(await createLocalSource({ root }), cacheDir, (db) => {
       db.exec('ALTER TABLE entries ADD COLUMN added_later TEXT');
@@ -134,6 +134,7 @@ describe('a snapshot whose rows are not to be trusted is refused', () => {
         `INSERT INTO entries (path, fast_photo_key, size, mtime_ms, kind, status, external_id, photo_md5)
          SELECT ?, fast_photo_key, size, mtime_ms, kind, status, ?, photo_md5 FROM entries WHERE path = 'a.jpg'`,
       ).run('Fotos/caf\u00e9 \u6771\u4eac.jpg', 'A1B2C3D4-0000-4000-8000-0123456789AB');
+      db.exec(`UPDATE entries SET kind = 'video' WHERE path = 'a.jpg'`);
       // A failed entry whose head could not be read has no fast-photo-key.
       db.exec(
         `UPDATE entries SET fast_photo_key = '', photo_md5 = NULL, status = 'failed', reason = 'IO' WHERE path = 'b/c.jpg'`,

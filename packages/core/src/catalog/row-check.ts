@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { describeError, PhotolalaError } from '../errors.js';
-import { IMAGE_KINDS } from '../image-kind.js';
+import { type EntryKind, IMAGE_KINDS, type ImageKind } from '../image-kind.js';
 import { validateRelativePath } from '../paths.js';
 import { readListing } from './bulk-read.js';
 import { ENTRY_COLUMN_LIST } from './entry-row.js';
@@ -12,7 +12,9 @@ import { ENTRY_COLUMN_LIST } from './entry-row.js';
  * one must have the form the catalog itself writes.
  */
 
-const KINDS = new Set<string>([...IMAGE_KINDS, 'other']);
+/** Every kind that is no image kind: a kind added to EntryKind fails the typecheck here until listed. */
+const OTHER_KINDS: Record<Exclude<EntryKind, ImageKind>, true> = { video: true, other: true };
+const KINDS = new Set<string>([...IMAGE_KINDS, ...Object.keys(OTHER_KINDS)]);
 const OPERATIONS = new Set(['star', 'unstar']);
 /** A backend's identity for a file (an Apple photo id): a token, never a path. */
 const EXTERNAL_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,255}$/;
