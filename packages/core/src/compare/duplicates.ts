@@ -46,7 +46,7 @@ export function findDuplicates(catalogs: Catalog[], options: DuplicateOptions = 
         photoMd5,
         size,
         copies: found,
-        roots: [...new Set(found.map((c) => c.root))],
+        roots: rootsOf(found),
         reclaimableBytes: size * (found.length - 1),
       });
     }
@@ -64,4 +64,11 @@ export function findDuplicates(catalogs: Catalog[], options: DuplicateOptions = 
     groups,
     reclaimableBytes: groups.reduce((sum, g) => sum + g.reclaimableBytes, 0),
   };
+}
+
+/** The roots of these copies, each once, in order (a group's copies are few: a scan of them is cheapest). */
+function rootsOf(copies: PhotoCopy[]): string[] {
+  const roots: string[] = [];
+  for (const copy of copies) if (!roots.includes(copy.root)) roots.push(copy.root);
+  return roots;
 }
