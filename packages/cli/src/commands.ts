@@ -5,6 +5,7 @@ import {
   describeError,
   IMAGE_KINDS,
   isPhotolalaError,
+  refusesWrites,
   type ScanResult,
   syncStarsToCloud,
 } from '@photolala/core';
@@ -416,8 +417,15 @@ export function registerCommands(program: Command, run: Runner): void {
             }
           }
           const badSnapshots = stores.flatMap((s) => s.snapshots.filter((x) => x.state !== 'ok'));
+          // A read-only root never gets a pointer: its catalog lives in the mirror, which must be good.
+          const mirrorHead = stores.find((s) => s.store === 'mirror')?.snapshots[0];
+          const rootReadOnly =
+            catalog.source.writeAtomic === undefined ||
+            (stores.some((s) => s.store === 'root' && s.pointerProblem === 'no pointer file') &&
+              mirrorHead?.state === 'ok' &&
+              (await refusesWrites(catalog.source).catch(() => false)));
           const storeProblems = stores.filter(
-            (s) => s.pointerProblem && !(s.store === 'root' && catalog.source.writeAtomic === undefined),
+            (s) => s.pointerProblem && !(s.store === 'root' && rootReadOnly),
           );
           const unresolved = opts.repair ? repairFailed.length : missing.length;
           const deep = opts.deep ? await deepVerify(catalog, out) : undefined;
@@ -427,6 +435,7 @@ export function registerCommands(program: Command, run: Runner): void {
             out.json({
               root: catalog.rootUri,
               ok,
+              rootReadOnly,
               stores,
               missing,
               repaired,
@@ -435,8 +444,10 @@ export function registerCommands(program: Command, run: Runner): void {
             });
           } else {
             for (const s of stores) {
+              const readOnlyNote =
+                s.store === 'root' && rootReadOnly && s.pointerProblem ? ' (read-only root)' : '';
               out.result(
-                `${s.store} pointer: ${s.pointerProblem ?? `${s.pointer?.length ?? 0} snapshot(s)`}`,
+                `${s.store} pointer: ${s.pointerProblem ?? `${s.pointer?.length ?? 0} snapshot(s)`}${readOnlyNote}`,
               );
               for (const snap of s.snapshots) out.result(`  ${snap.state.padEnd(13)} ${snap.location}`);
             }

@@ -27,3 +27,4 @@ export * from './server-walk.js';
 export * from './stream-prefix.js';
 export * from './thumbnail.js';
 export * from './video.js';
+export * from './write-probe.js';
