@@ -2,6 +2,7 @@ import { promises as fsp, lstatSync } from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
 import { CACHED_FILE_KINDS, type CacheShard } from './cache.js';
+import { removeMirrorLeftovers, STALE_LEFTOVER_MS } from './catalog/leftovers.js';
 import { snapshotFileName } from './catalog/pointer.js';
 import { mirrorStore } from './catalog/snapshot-store.js';
 import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
@@ -38,7 +39,7 @@ export interface PruneCacheReport {
   sparedBytes: number;
   /** Mirror folders of roots opened within `spareDays`. */
   recentRoots: number;
-  /** Temp files of writes that never finished (a crashed process), removed. */
+  /** Temp files of writes that never finished (a crashed process), in the shards and mirror folders, removed. */
   removedTempFiles: number;
   /** Still over the quota: what remains is all spared. */
   overQuota: boolean;
@@ -57,8 +58,6 @@ interface CachedPhoto {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
-/** A temp file this old belongs to no write still running. */
-const STALE_TEMP_MS = 3600 * 1000;
 const MIRROR_FOLDER = /^[0-9a-f]{32}$/;
 const SHARD_FOLDER = /^[0-9a-f]{2}$/;
 
@@ -90,6 +89,11 @@ export async function pruneCache(cacheRoot: string, options: PruneCacheOptions):
   for (const temp of staleTemps) {
     if (!dryRun) await fsp.rm(temp, { force: true });
     removedTempFiles++;
+  }
+  // Snapshots and working databases a killed process left in the mirror folders.
+  for (const name of await fsp.readdir(root).catch(() => [] as string[])) {
+    if (MIRROR_FOLDER.test(name))
+      removedTempFiles += (await removeMirrorLeftovers(nodePath.join(root, name), now, dryRun)).length;
   }
 
   const bytesBefore = photos.reduce((sum, photo) => sum + photo.bytes, 0);
@@ -196,7 +200,7 @@ async function cachedPhotos(root: string, now: number) {
     const info = lstatSync(file, { throwIfNoEntry: false });
     if (!info?.isFile()) return;
     if (key === undefined) {
-      if (name.startsWith(TEMP_FILE_PREFIX) && info.mtimeMs < now - STALE_TEMP_MS) staleTemps.push(file);
+      if (name.startsWith(TEMP_FILE_PREFIX) && info.mtimeMs < now - STALE_LEFTOVER_MS) staleTemps.push(file);
       return;
     }
     const id = `${shard}/${key}`;

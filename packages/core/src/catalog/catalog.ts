@@ -16,7 +16,6 @@ import {
   REMOTE_DIGEST_LIMITS,
   readWholeFile,
 } from '../digest.js';
-import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
 import { describeError, isPhotolalaError, PhotolalaError } from '../errors.js';
 import { fastPhotoKey, HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5, md5Hex } from '../identity.js';
 import { detectImageKind, detectMediaKind } from '../image-kind.js';
@@ -38,6 +37,7 @@ import {
 } from './entry-row.js';
 import { CatalogEvents } from './events.js';
 import { inspectStores, type StoreReport } from './inspect.js';
+import { removeMirrorLeftovers, WORK_FILE_PREFIX } from './leftovers.js';
 import { withMirrorLock } from './mirror-lock.js';
 import { DEFAULT_RETENTION } from './pointer.js';
 import {
@@ -1269,8 +1269,6 @@ export class Catalog {
   }
 }
 
-const WORK_FILE_PREFIX = `${TEMP_FILE_PREFIX}work-`;
-
 /**
  * The folders of a cache that lies inside a `file://` root, relative to the root: the cache root
  * itself, or its shards when the cache root is the root. Only a local root can hold the cache; for
@@ -1293,17 +1291,11 @@ function cacheFoldersUnderRoot(rootUri: string, cacheRoot: string): string[] {
 
 /**
  * A fresh working-database path in the root's mirror folder (local disk, next to the snapshots).
- * Work files left by a crashed process more than a day ago are removed on the way.
+ * Temp files a crashed process left there are removed on the way (see removeMirrorLeftovers).
  */
 async function prepareWorkFile(mirrorDir: string): Promise<string> {
   await makeFolder(mirrorDir);
-  const dayAgo = Date.now() - 24 * 3600 * 1000;
-  for (const name of await fsp.readdir(mirrorDir).catch(() => [] as string[])) {
-    if (!name.startsWith(WORK_FILE_PREFIX)) continue;
-    const full = nodePath.join(mirrorDir, name);
-    const info = await fsp.stat(full).catch(() => undefined);
-    if (info && info.mtimeMs < dayAgo) await fsp.rm(full, { force: true });
-  }
+  await removeMirrorLeftovers(mirrorDir);
   return nodePath.join(
     mirrorDir,
     `${WORK_FILE_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}.sqlite`,

@@ -11,6 +11,7 @@ export {
 export type { CatalogEntry } from './entry-row.js';
 export { type CatalogEventMap, type CatalogEventName, CatalogEvents, type ScanPhase } from './events.js';
 export { inspectStores, type SnapshotReport, type StoreReport } from './inspect.js';
+export { removeMirrorLeftovers, STALE_LEFTOVER_MS } from './leftovers.js';
 export { LOCK_FILE } from './mirror-lock.js';
 export { DEFAULT_RETENTION, formatPointer, POINTER_FILE, parsePointer, snapshotFileName } from './pointer.js';
 export {
