@@ -15,6 +15,8 @@ const NAME_TO_CODE: Record<string, ErrorCode> = {
   InvalidToken: 'AUTH_FAILED',
   CredentialsProviderError: 'AUTH_FAILED',
   InvalidRange: 'INVALID_ARGUMENT',
+  PreconditionFailed: 'CONFLICT',
+  ConditionalRequestConflict: 'CONFLICT',
   SlowDown: 'UNAVAILABLE',
   ServiceUnavailable: 'UNAVAILABLE',
   InternalError: 'UNAVAILABLE',
@@ -36,6 +38,7 @@ export function toPhotolalaError(error: unknown, key: string, action: string): P
   let code: ErrorCode | undefined = NAME_TO_CODE[e.name ?? ''] ?? NAME_TO_CODE[e.Code ?? ''];
   if (!code && status === 404) code = 'NOT_FOUND';
   if (!code && status === 403) code = 'PERMISSION_DENIED';
+  if (!code && status === 412) code = 'CONFLICT';
   if (!code && (status === undefined || status >= 500)) code = 'UNAVAILABLE';
   // An answer without a body (any HEAD, such as the bucket check on open) leaves the SDK only
   // "Unknown"/"UnknownError": the HTTP status alone is then the reason.

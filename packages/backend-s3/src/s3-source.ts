@@ -24,6 +24,7 @@ import {
   TEMP_FILE_PREFIX,
   unlessMissing,
   validateRelativePath,
+  type WriteCondition,
 } from '@photolala/core';
 import { z } from 'zod';
 import { BACKEND, toPhotolalaError } from './errors.js';
@@ -282,6 +283,24 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
   }
 
   /**
+   * A PUT with `If-Match` or `If-None-Match: *`, which S3 checks against the object as it stands
+   * (since 2024); a changed object answers 412 PreconditionFailed, a race between two such PUTs 409
+   * ConditionalRequestConflict: both are CONFLICT.
+   */
+  async function writeIfUnchanged(path: string, data: Uint8Array, expected: WriteCondition): Promise<void> {
+    const Key = keyOf(path);
+    const condition =
+      'ifMatch' in expected ? { IfMatch: `"${expected.ifMatch}"` } : { IfNoneMatch: expected.ifNoneMatch };
+    try {
+      await client.send(
+        new PutObjectCommand({ Bucket, Key, Body: data, ContentLength: data.length, ...condition }),
+      );
+    } catch (error) {
+      throw toPhotolalaError(error, path, 'write');
+    }
+  }
+
+  /**
    * A PUT streamed from the file: S3 replaces objects atomically, and the file stays out of memory.
    * The SDK never retries a request whose body is a stream (it cannot send it again), so each attempt
    * here opens the file anew: a PUT that fails with a 5xx, a timeout or a dropped connection is retried
@@ -352,7 +371,7 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
         if (!injected) client.destroy();
       },
     },
-    parsed.readOnly ? undefined : { writeAtomic, writeAtomicFromFile, remove },
+    parsed.readOnly ? undefined : { writeAtomic, writeAtomicFromFile, writeIfUnchanged, remove },
   );
 }
 

@@ -7,6 +7,8 @@ export const ERROR_CODES = [
   'INVALID_ARGUMENT',
   'AUTH_FAILED',
   'READ_ONLY',
+  /** A conditional write found the file changed since it was read (see RootSource.writeIfUnchanged). */
+  'CONFLICT',
   'CORRUPT',
   'UNSUPPORTED',
   'IO',

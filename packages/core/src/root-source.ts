@@ -89,6 +89,12 @@ export interface SourceCapabilities {
 }
 
 /**
+ * What a conditional write expects of the file: still the ETag it had when read (`ifMatch`, the
+ * `etag` that `stat` reported), or still absent (`ifNoneMatch: '*'`).
+ */
+export type WriteCondition = { ifMatch: string } | { ifNoneMatch: '*' };
+
+/**
  * A root-browsing-directory on some storage. Core composes any `RootSource` with the digest
  * pipeline, the cache and the snapshots; a source knows nothing of catalogs.
  *
@@ -144,6 +150,16 @@ export interface RootSource {
    */
   writeAtomicFromFile?(path: string, localFile: string, onBytes?: (bytes: number) => void): Promise<void>;
 
+  /**
+   * Optional: `writeAtomic`, but only when the file is still as `expected` says, checked by the store
+   * in the same request (S3 `If-Match`/`If-None-Match`, or HTTP's on a WebDAV PUT); otherwise nothing
+   * is written and it throws `CONFLICT`. Offer it only where the store enforces the condition and
+   * `stat` reports ETags. The catalog writes the root's pointer with it, so that two machines
+   * publishing to one root at once cannot erase each other's changes: the one that loses merges and
+   * tries again.
+   */
+  writeIfUnchanged?(path: string, data: Uint8Array, expected: WriteCondition): Promise<void>;
+
   /** Deletes the file. Removing a missing file is not an error. */
   remove?(path: string): Promise<void>;
 
@@ -157,7 +173,7 @@ export interface RootSource {
 /** A source's read side, with the capabilities that do not depend on writing. */
 export type ReadableRootSource = Omit<
   RootSource,
-  'writeAtomic' | 'writeAtomicFromFile' | 'remove' | 'capabilities'
+  'writeAtomic' | 'writeAtomicFromFile' | 'writeIfUnchanged' | 'remove' | 'capabilities'
 > & {
   capabilities: Omit<SourceCapabilities, 'writable' | 'removable'>;
 };
@@ -168,7 +184,8 @@ export type ReadableRootSource = Omit<
  */
 export function defineRootSource(
   readSide: ReadableRootSource,
-  writes?: Pick<Required<RootSource>, 'writeAtomic' | 'remove'> & Pick<RootSource, 'writeAtomicFromFile'>,
+  writes?: Pick<Required<RootSource>, 'writeAtomic' | 'remove'> &
+    Pick<RootSource, 'writeAtomicFromFile' | 'writeIfUnchanged'>,
 ): RootSource {
   return {
     ...readSide,

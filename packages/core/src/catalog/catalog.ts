@@ -22,7 +22,7 @@ import { detectImageKind, detectMediaKind } from '../image-kind.js';
 import { makeFolder } from '../make-folder.js';
 import { metadataDocumentSchema } from '../metadata.js';
 import { validateRelativePath } from '../paths.js';
-import type { RootSource, SourceEntry } from '../root-source.js';
+import type { RootSource, SourceEntry, WriteCondition } from '../root-source.js';
 import { parseRootUri } from '../root-uri.js';
 import { renderThumbnail } from '../thumbnail.js';
 import { FFMPEG_MISSING } from '../video.js';
@@ -169,6 +169,8 @@ export interface CatalogLoadInfo {
 }
 
 const DEFAULT_MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024 * 1024;
+/** How often a publish merges and tries again when other machines keep changing the root's pointer. */
+const PUBLISH_ATTEMPTS = 5;
 
 /**
  * A root's catalog: loaded from the newest valid snapshot (root, then mirror, then older snapshots,
@@ -941,7 +943,10 @@ export class Catalog {
    * Publishes the catalog as a snapshot, holding the mirror's lock so that processes of this machine
    * publish one at a time. Should another have published since this one loaded (a `star` while a
    * scan runs, two `star`s at once), this session's changes are first replayed onto that newer
-   * snapshot (see rebaseOnto): the last to publish no longer erases the others' stars.
+   * snapshot (see rebaseOnto): the last to publish no longer erases the others' stars. The lock
+   * serves one machine only; where the root can write conditionally, its pointer is written only if
+   * unchanged since it was read, and when another machine published meanwhile, the merge is made again
+   * onto its snapshot, up to PUBLISH_ATTEMPTS times.
    */
   private publish(): Promise<{
     catalogMd5: string;
@@ -951,17 +956,32 @@ export class Catalog {
     failed: string[];
   }> {
     return withMirrorLock(this.mirror.dir, async () => {
-      await this.catchUp();
-      return this.publishLocked();
+      for (let attempt = 1; ; attempt++) {
+        const expected = await this.catchUp();
+        const published = await this.publishLocked(expected);
+        if (published !== 'conflict') return published;
+        if (attempt >= PUBLISH_ATTEMPTS)
+          throw new PhotolalaError(
+            'CONFLICT',
+            `could not publish the catalog of ${this.rootUri}: its pointer changed under each of ${attempt} attempts (other machines publishing); the changes are kept for the next save`,
+            { backend: 'catalog' },
+          );
+      }
     });
   }
 
-  /** Takes in the newest snapshot, when another process published one, with this session's changes replayed. */
-  private async catchUp(): Promise<void> {
+  /**
+   * Takes in the newest snapshot, when another process published one, with this session's changes
+   * replayed. Returns the root pointer's version as it was before it was read, for the conditional
+   * write of the pointer (undefined where the root has none, or nothing was read).
+   */
+  private async catchUp(): Promise<WriteCondition | undefined> {
     // Unchanged, and both pointers (as this process last saw them) name this snapshot: nothing will
     // be written, so nothing can be erased, and a remote root is spared a request.
     const named = (store: 'root' | 'mirror') => this.knownPointers[store]?.[0] === this.currentMd5;
-    if (!this.dirty && this.currentMd5 !== undefined && named('root') && named('mirror')) return;
+    if (!this.dirty && this.currentMd5 !== undefined && named('root') && named('mirror')) return undefined;
+    // Taken before the pointer is read: a pointer changed in between fails the write, never passes.
+    const expected = await this.stores[0]!.pointerVersion().catch(() => undefined);
     const { newer, pointers } = await findNewerSnapshot(
       this.stores[0]!,
       this.mirror,
@@ -971,7 +991,7 @@ export class Catalog {
     );
     for (const store of ['root', 'mirror'] as const)
       if (pointers[store] !== undefined) this.knownPointers[store] = pointers[store];
-    if (!newer) return;
+    if (!newer) return expected;
     try {
       if (!this.hasSessionChanges()) {
         // Nothing of this session's to keep: continue on the newer snapshot as it stands.
@@ -1002,6 +1022,7 @@ export class Catalog {
     }
     this.currentMd5 = newer.catalogMd5;
     this.generation = newer.generation;
+    return expected;
   }
 
   private hasSessionChanges(): boolean {
@@ -1010,13 +1031,16 @@ export class Catalog {
     return this.db.prepare('SELECT 1 FROM temp.session_paths LIMIT 1').get() !== undefined;
   }
 
-  private async publishLocked(): Promise<{
-    catalogMd5: string;
-    snapshots: string[];
-    wroteNew: boolean;
-    warnings: string[];
-    failed: string[];
-  }> {
+  private async publishLocked(expected?: WriteCondition): Promise<
+    | {
+        catalogMd5: string;
+        snapshots: string[];
+        wroteNew: boolean;
+        warnings: string[];
+        failed: string[];
+      }
+    | 'conflict'
+  > {
     const mirror = this.mirror.dir;
     if (!this.working.listingIsCurrent) {
       const db = await this.working.writable();
@@ -1038,10 +1062,12 @@ export class Catalog {
         this.knownPointers,
         this.verified,
         (progress) => this.events.emit('snapshot-progress', progress),
+        expected ? { root: expected } : {},
       );
     } finally {
       await snapshot.dispose();
     }
+    if (result.conflict) return 'conflict';
     for (const message of result.warnings) this.events.emit('warning', { message });
     if (result.pointers.length === 0) {
       throw new PhotolalaError(

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../atomic-file.js';
 import { fromSystemError, PhotolalaError, unlessMissing } from '../errors.js';
 import { md5OfStream } from '../identity.js';
 import { openRegularFile, readRegularFile } from '../regular-file.js';
-import type { RootSource } from '../root-source.js';
+import type { RootSource, WriteCondition } from '../root-source.js';
 import { MAX_POINTER_BYTES, POINTER_FILE, parsePointer, snapshotFileName } from './pointer.js';
 
 export type StoreName = 'root' | 'mirror';
@@ -21,7 +21,14 @@ export interface SnapshotStore {
   readonly writable: boolean;
   /** Pointer lines, newest first; `undefined` when there is no pointer. */
   readPointer(): Promise<string[] | undefined>;
-  writePointer(text: string): Promise<void>;
+  /**
+   * The pointer as it is now, for a conditional `writePointer`: its ETag, or that there is none; taken
+   * before the pointer is read, a change in between is caught too. `undefined` where the store cannot
+   * write conditionally (the mirror, whose lock makes its writers take turns).
+   */
+  pointerVersion(): Promise<WriteCondition | undefined>;
+  /** Rewrites the pointer; with `expected`, only while it is still so, else it throws `CONFLICT`. */
+  writePointer(text: string, expected?: WriteCondition): Promise<void>;
   /** The snapshot's bytes, or `undefined` when it does not exist. */
   readSnapshot(catalogMd5: string, maxBytes: number): Promise<Buffer | undefined>;
   /**
@@ -132,7 +139,9 @@ interface StoreFiles {
 
 const SNAPSHOT_NAME = /^\.photolala\.([0-9a-f]{32})\.sqlite$/;
 
-function storeOver(files: StoreFiles): Omit<SnapshotStore, 'fingerprint' | 'listSnapshotFiles'> {
+function storeOver(
+  files: StoreFiles,
+): Omit<SnapshotStore, 'fingerprint' | 'listSnapshotFiles' | 'pointerVersion'> {
   return {
     name: files.name,
     writable: files.writable,
@@ -208,7 +217,23 @@ export function rootStore(source: RootSource): SnapshotStore {
       await source.remove?.(file);
     },
   });
-  return { ...store, fingerprint, listSnapshotFiles };
+  const writeIfUnchanged = source.writeIfUnchanged?.bind(source);
+  const conditional = writeIfUnchanged !== undefined && source.stat !== undefined;
+  return {
+    ...store,
+    fingerprint,
+    listSnapshotFiles,
+    async pointerVersion() {
+      if (!conditional) return undefined;
+      const info = await source.stat!(POINTER_FILE);
+      if (!info) return { ifNoneMatch: '*' };
+      return info.etag === undefined ? undefined : { ifMatch: info.etag };
+    },
+    async writePointer(text, expected) {
+      if (!conditional || expected === undefined) return store.writePointer(text);
+      await writeIfUnchanged(POINTER_FILE, Buffer.from(text, 'utf8'), expected);
+    },
+  };
 }
 
 /** The cache mirror `{cache-root}/{root-md5}/`: a plain local folder. */
@@ -252,6 +277,7 @@ export function mirrorStore(dir: string): MirrorStore {
     }),
     name: 'mirror',
     dir,
+    pointerVersion: async () => undefined,
     fileOf: (md5) => full(snapshotFileName(md5)),
     async fingerprint(md5) {
       // Inode and ctime too: a local rewrite in place keeps size and can keep a coarse mtime.

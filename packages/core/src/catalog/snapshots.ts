@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
 import { describeError, isPhotolalaError } from '../errors.js';
 import { makeFolder } from '../make-folder.js';
+import type { WriteCondition } from '../root-source.js';
 import { formatPointer, nextPointer, snapshotFileName } from './pointer.js';
 import { checkSnapshotRows } from './row-check.js';
 import { hardenDatabase, validateSchema } from './schema.js';
@@ -706,13 +707,19 @@ export interface PublishResult {
   warnings: string[];
   /** Writable stores that could not be written (not read-only ones): their catalog is now stale. */
   failed: StoreName[];
+  /**
+   * A store's pointer changed since `expected` was taken (another machine published): no pointer was
+   * written, and the caller merges onto the newer snapshot and publishes again.
+   */
+  conflict: boolean;
 }
 
 /**
  * Publishes a snapshot: bytes into every writable store (skipped where the store already names it),
  * then each store's pointer rewritten atomically (newest first, then up to `keep - 1` older ones),
  * then snapshots that fell off the pointer are pruned. A root that refuses writes gets one warning
- * and the mirror still gets everything.
+ * and the mirror still gets everything. A pointer with an `expected` version is written only while it
+ * still has it; when it has not, no further pointer is written and `conflict` is set.
  */
 export async function publishSnapshot(
   stores: SnapshotStore[],
@@ -721,9 +728,17 @@ export async function publishSnapshot(
   known: Partial<Record<StoreName, string[]>> = {},
   verified?: VerifiedSnapshots,
   onWrite?: (progress: SnapshotWriteProgress) => void,
+  expected: Partial<Record<StoreName, WriteCondition>> = {},
 ): Promise<PublishResult> {
   const { catalogMd5 } = snapshot;
-  const result: PublishResult = { snapshots: [], pointers: [], wroteNew: false, warnings: [], failed: [] };
+  const result: PublishResult = {
+    snapshots: [],
+    pointers: [],
+    wroteNew: false,
+    warnings: [],
+    failed: [],
+    conflict: false,
+  };
   const ready: { store: SnapshotStore; previous: string[] }[] = [];
   for (const store of stores) {
     if (!store.writable) {
@@ -769,10 +784,15 @@ export async function publishSnapshot(
   for (const { store, previous } of ready) {
     const lines = nextPointer(catalogMd5, previous, keep);
     try {
-      await store.writePointer(formatPointer(lines));
+      await store.writePointer(formatPointer(lines), expected[store.name]);
       result.pointers.push(store.name);
       known[store.name] = lines;
     } catch (error) {
+      if (isPhotolalaError(error, 'CONFLICT')) {
+        // The root comes first: the mirror must not name a snapshot that lacks the other's changes.
+        result.conflict = true;
+        break;
+      }
       result.warnings.push(`could not write the ${store.name} pointer: ${describeError(error)}`);
       result.failed.push(store.name);
       continue;

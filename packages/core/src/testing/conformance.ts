@@ -319,6 +319,47 @@ export function runRootSourceConformance(options: ConformanceOptions): void {
       },
     );
 
+    def(
+      'writeIfUnchanged, where present, writes only over the file as last seen, else CONFLICT',
+      standardFiles,
+      async (source) => {
+        if (!source.writeIfUnchanged) return;
+        assert.ok(source.stat, 'writeIfUnchanged needs stat, for the ETag it is given');
+        const [one, two, three] = [bytes(40, 31), bytes(41, 32), bytes(42, 33)];
+        const etagOf = async (path: string) => {
+          const etag = (await source.stat!(path))?.etag;
+          assert.ok(etag, `stat of ${path} reports no etag`);
+          return etag;
+        };
+        await source.writeIfUnchanged('cond/new.bin', one, { ifNoneMatch: '*' });
+        assert.equal(md5(await readAllBytes(source, 'cond/new.bin')), md5(one));
+        await expectCode(
+          source.writeIfUnchanged('cond/new.bin', two, { ifNoneMatch: '*' }),
+          'CONFLICT',
+          'ifNoneMatch over an existing file',
+        );
+        const seen = await etagOf('cond/new.bin');
+        await source.writeIfUnchanged('cond/new.bin', two, { ifMatch: seen });
+        assert.equal(md5(await readAllBytes(source, 'cond/new.bin')), md5(two));
+        await expectCode(
+          source.writeIfUnchanged('cond/new.bin', three, { ifMatch: seen }),
+          'CONFLICT',
+          'ifMatch with an ETag the file no longer has',
+        );
+        await expectCode(
+          source.writeIfUnchanged('cond/missing.bin', three, { ifMatch: seen }),
+          'CONFLICT',
+          'ifMatch on a missing file',
+        );
+        assert.equal(
+          md5(await readAllBytes(source, 'cond/new.bin')),
+          md5(two),
+          'a refused write changed the file',
+        );
+        assert.equal(await source.stat!('cond/missing.bin'), undefined, 'a refused write created the file');
+      },
+    );
+
     if (readsDuringReplace)
       def(
         'a reader during writeAtomic sees the old or the new bytes, never a mix',
