@@ -28,7 +28,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(`pnpm bench [--quick] [--files N] [--camera N] [--runs N] [--scenarios a,b] [--concurrency N] [--out FILE]
-scenarios: discovery, full, rescan, reload, lookups, camera, compare, similar
+scenarios: discovery, full, rescan, reload, lookups, camera, compare, similar, gallery
 --quick: 10,000 small files, 8 camera photos, 1 run each (under a minute: 50 s measured on
   2 cores with the corpora made, 39 s of it the full cold catalog of 10,000 photos; making the
   corpora from nothing adds about 7 s)
@@ -56,9 +56,9 @@ const cameraCount = countOption('camera', quick ? 8 : 40);
 const runsOverride = values.runs === undefined ? undefined : countOption('runs', 1);
 // The catalog's own default, so that the sharp loop it is compared with runs as many at once.
 const concurrency = countOption('concurrency', LOCAL_DIGEST_LIMITS.concurrency);
-const selected = (values.scenarios ?? 'discovery,full,rescan,reload,lookups,camera,compare,similar').split(
-  ',',
-);
+const selected = (
+  values.scenarios ?? 'discovery,full,rescan,reload,lookups,camera,compare,similar,gallery'
+).split(',');
 const corpusRoot = path.resolve(values['corpus-dir'] ?? path.join(here, '..', '.bench-cache'));
 
 const TARGETS: Record<string, { text: string; check: (r: Summary) => boolean }> = {
@@ -74,6 +74,12 @@ const TARGETS: Record<string, { text: string; check: (r: Summary) => boolean }> 
   lookups: { text: 'per-call time reported', check: () => true },
   compare: { text: 'compare + duplicates <= 2x sqlite3 join', check: (r) => r.ratio! <= 2 },
   similar: { text: 'faster than all pairs; memory reported', check: (r) => r.ratio! < 1 },
+  gallery: {
+    // The issue's 1.5x is against a static page in a browser, whose own start dwarfs a server's; here
+    // the ratio to a bare static server is reported and its absolute 1.5 s judged.
+    text: 'start to first screen <= 1.5 s; ratio and RSS reported',
+    check: (r) => r.ms <= 1500,
+  },
 };
 
 interface Summary extends ScenarioResult {
@@ -142,7 +148,17 @@ const camera = selected.includes('camera')
   : '';
 const cacheDir = path.join(corpusRoot, `cache-${files}`);
 const summaries: Summary[] = [];
-for (const scenario of ['discovery', 'full', 'rescan', 'reload', 'lookups', 'camera', 'compare', 'similar']) {
+for (const scenario of [
+  'discovery',
+  'full',
+  'rescan',
+  'reload',
+  'lookups',
+  'camera',
+  'compare',
+  'similar',
+  'gallery',
+]) {
   if (!selected.includes(scenario)) continue;
   const runs = runsOverride ?? (quick ? 1 : scenario === 'full' ? 1 : scenario === 'camera' ? 2 : 3);
   process.stderr.write(`${scenario} `);

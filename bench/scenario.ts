@@ -1,5 +1,5 @@
 // One benchmark scenario in a fresh process, so its peak RSS is its own. Prints one JSON line.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { hash } from 'node:crypto';
 import {
   closeSync,
@@ -430,6 +430,89 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
         },
       };
     }
+    case 'gallery': {
+      // `photolala serve` over the corpus' catalog, against a bare static file server (a child
+      // process too) serving the same thumbnails from the same cache: the least a server can do.
+      await ensureCatalog(root, cacheDir);
+      const cli = path.resolve('..', 'packages/cli/bin/photolala.js');
+      const firstScreen = async () => {
+        const t0 = now();
+        const server = await startChild(
+          [cli, '--cache-dir', cacheDir, 'serve', root, '--port', '0'],
+          /http:\/\/127\.0\.0\.1:(\d+)\//,
+        );
+        const base = `http://127.0.0.1:${server.port}`;
+        const view = (await (await fetch(`${base}/api/view`)).json()) as { total: number; months: unknown[] };
+        const page = (await (await fetch(`${base}/api/photos?offset=0&limit=300`)).json()) as {
+          rows: [number, number, string][];
+        };
+        const md5s = page.rows.map((r) => r[2]);
+        await fetchAll(md5s.slice(0, SCREEN).map((m) => `${base}/api/roots/0/thumbnails/${m}`));
+        return { ms: now() - t0, server, base, view, md5s };
+      };
+      (await firstScreen()).server.stop(); // warms the page cache and learns the first screen
+      const staticScreen = async () => {
+        const t0 = now();
+        const server = await startChild(
+          ['-e', STATIC_SERVER, path.join(cacheDir, 'local', 'thumbnails')],
+          /^(\d+)$/m,
+        );
+        return { ms: now() - t0, server, base: `http://127.0.0.1:${server.port}` };
+      };
+      const first = await firstScreen();
+      const staticFirst = await staticScreen();
+      const staticUrl = (m: string) => `${staticFirst.base}/${m.slice(0, 2)}/${m}.jpg`;
+      let t = now();
+      await fetchAll(first.md5s.slice(0, SCREEN).map(staticUrl));
+      const baselineMs = staticFirst.ms + (now() - t);
+      // Page latency: pages of 300 spread over the timeline.
+      const total = first.view.total;
+      const pageMs: number[] = [];
+      const sample: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const offset = Math.floor((total * i) / 20);
+        t = now();
+        const { rows } = (await (
+          await fetch(`${first.base}/api/photos?offset=${offset}&limit=300`)
+        ).json()) as {
+          rows: [number, number, string][];
+        };
+        pageMs.push(now() - t);
+        sample.push(...rows.map((r) => r[2]));
+      }
+      t = now();
+      await (await fetch(`${first.base}/api/view?q=img_1`)).json();
+      const searchMs = now() - t;
+      // Thumbnail throughput, 6 at a time as a browser fetches them, over the same files both ways.
+      const thumbs = sample.slice(0, THROUGHPUT);
+      t = now();
+      await fetchAll(thumbs.map((m) => `${first.base}/api/roots/0/thumbnails/${m}`));
+      const galleryThumbMs = now() - t;
+      t = now();
+      await fetchAll(thumbs.map(staticUrl));
+      const staticThumbMs = now() - t;
+      const serverPeakRssMb = first.server.peakRssMb();
+      first.server.stop();
+      staticFirst.server.stop();
+      return {
+        scenario,
+        files: total,
+        ms: first.ms,
+        baselineMs,
+        baseline: `node static file server child: start, then the same first ${SCREEN} thumbnails from the cache`,
+        extra: {
+          months: first.view.months.length,
+          pageMsMedian: +pageMs.sort((a, b) => a - b)[10]!.toFixed(1),
+          pageMsMax: +pageMs[19]!.toFixed(1),
+          searchViewMs: Math.round(searchMs),
+          thumbnails: thumbs.length,
+          thumbnailsPerS: Math.round(thumbs.length / (galleryThumbMs / 1000)),
+          staticThumbnailsPerS: Math.round(thumbs.length / (staticThumbMs / 1000)),
+          thumbnailThroughputRatio: +(staticThumbMs / galleryThumbMs).toFixed(2),
+          serverPeakRssMb,
+        },
+      };
+    }
     case 'lookups': {
       const catalog = await openCatalog(await createLocalSource({ root, readOnly: true }), { cacheDir });
       const ids = catalog
@@ -458,6 +541,64 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
   }
 }
 
+/** Thumbnails on the first screen of a 1280x800 window (about 5 rows of 8), and in the throughput run. */
+const SCREEN = 40;
+const THROUGHPUT = 2000;
+
+/** A static file server, the baseline: answers GET /xx/md5.jpg from the folder it is given. */
+const STATIC_SERVER = `const http = require('node:http'), fs = require('node:fs'), path = require('node:path');
+const root = process.argv[1];
+http.createServer((req, res) => {
+  if (!/^\\/[0-9a-f]{2}\\/[0-9a-f]{32}\\.jpg$/.test(req.url)) { res.writeHead(404); return res.end(); }
+  fs.readFile(path.join(root, req.url), (error, data) => {
+    if (error) { res.writeHead(404); return res.end(); }
+    res.writeHead(200, { 'content-type': 'image/jpeg' });
+    res.end(data);
+  });
+}).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+
+/** Starts a Node child and resolves with the port it prints (the first group of `pattern`). */
+function startChild(args: string[], pattern: RegExp) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise<{ port: number; stop: () => void; peakRssMb: () => number }>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += String(d);
+      const match = pattern.exec(out);
+      if (match)
+        resolve({
+          port: Number(match[1]),
+          stop: () => child.kill('SIGKILL'),
+          peakRssMb: () => peakRssMb(`/proc/${child.pid}/status`),
+        });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}): ${out}`)));
+  });
+}
+
+/** GETs every URL, 6 at a time as a browser does for one host; any answer but 200 stops the run. */
+async function fetchAll(urls: string[]): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 6 }, async () => {
+      while (next < urls.length) {
+        const url = urls[next++]!;
+        const response = await fetch(url);
+        if (response.status !== 200) throw new Error(`${url}: ${response.status}`);
+        await response.arrayBuffer();
+      }
+    }),
+  );
+}
+
+/** Scans the corpus once if no scenario has catalogued it yet. */
+async function ensureCatalog(root: string, cacheDir: string): Promise<void> {
+  if (existsSync(path.join(root, '.photolala.md5'))) return;
+  const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
+  await catalog.scan();
+  await catalog.close();
+}
+
 /** The newest snapshot file a root's pointer names. */
 function newestSnapshot(root: string): string {
   const pointer = readFileSync(path.join(root, '.photolala.md5'), 'utf8').split('\n')[0]!;
@@ -475,11 +616,7 @@ function countOf(root: string): number {
  * itself is catalogued first if no scenario has done so yet.
  */
 async function backupOf(root: string, cacheDir: string): Promise<string> {
-  if (!existsSync(path.join(root, '.photolala.md5'))) {
-    const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
-    await catalog.scan();
-    await catalog.close();
-  }
+  await ensureCatalog(root, cacheDir);
   const backup = `${root}-backup`;
   const marker = path.join(backup, '.complete');
   if (existsSync(marker) && existsSync(path.join(backup, '.photolala.md5'))) return backup;
@@ -529,9 +666,9 @@ function syntheticHashes(count: number): string[] {
  * Peak RSS of this process alone. getrusage's maxRSS survives fork+exec, so a child spawned by a
  * large parent reports the parent's peak; /proc's VmHWM belongs to the new address space.
  */
-function peakRssMb(): number {
+function peakRssMb(status = '/proc/self/status'): number {
   try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(status, 'utf8'));
     if (match) return Math.round(Number(match[1]) / 1024);
   } catch {
     // Not Linux.
