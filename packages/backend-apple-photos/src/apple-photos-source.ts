@@ -1,6 +1,5 @@
 import { statSync } from 'node:fs';
 import nodePath from 'node:path';
-import { createLocalSource } from '@photolala/backend-local';
 import {
   type EnumerateOptions,
   isApplePhotoId,
@@ -11,6 +10,7 @@ import {
   type SourceEntry,
 } from '@photolala/core';
 import { z } from 'zod';
+import { openBundleFiles } from './bundle-files.js';
 import {
   BACKEND,
   libraryTakenAt,
@@ -79,8 +79,8 @@ export async function createApplePhotosSource(
     });
   }
   const bundle = location.path;
-  // Reads go through the local backend, confined to the bundle and never writing.
-  const files = await createLocalSource({ root: bundle, readOnly: true });
+  // Reads go through core's regular-file reading, confined to the bundle and never writing.
+  const files = await openBundleFiles(bundle);
   let lastRead: PhotosLibrary = readPhotosLibrary(bundle);
 
   async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
@@ -137,12 +137,8 @@ export async function createApplePhotosSource(
     uri: location.uri,
     capabilities: { writable: false, removable: false, etags: false, mtimeResolutionMs: 1, remote: false },
     enumerate,
-    readHead: (path, bytes) => files.readHead(path, bytes),
-    readAll: (path) => files.readAll(path),
-    stat: (path) => files.stat!(path),
-    close: async () => {
-      await files.close?.();
-    },
+    ...files,
+    close: async () => {},
     /** What the last enumeration read from the database (version, assets). */
     library: () => lastRead,
   };

@@ -1,5 +1,6 @@
 import { type BackendPlugin, requestTimeoutFromEnv } from '@photolala/core';
-import { createS3Source, type S3SourceOptions } from './s3-source.js';
+import { createS3CloudStore } from './cloud-store.js';
+import { createS3Client, createS3Source, type S3SourceOptions } from './s3-source.js';
 
 /**
  * Client settings from the environment. Credentials, region and endpoint come from the AWS SDK's
@@ -32,5 +33,16 @@ export const photolalaBackend: BackendPlugin = {
       ...s3OptionsFromEnv(context.env),
       ...(context.readOnly ? { readOnly: true } : {}),
     });
+  },
+  createCloudStore: async (bucket, context) => {
+    const client = createS3Client(s3OptionsFromEnv(context.env));
+    // PHOTOLALA_S3_MULTIPART_THRESHOLD (bytes): uploads at least this large go in parts; default 16 MiB.
+    const threshold = Number(context.env.PHOTOLALA_S3_MULTIPART_THRESHOLD);
+    const store = createS3CloudStore({
+      bucket,
+      client,
+      ...(Number.isFinite(threshold) && threshold > 0 ? { multipartThreshold: threshold } : {}),
+    });
+    return { store, close: () => client.destroy() };
   },
 };

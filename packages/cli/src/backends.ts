@@ -83,6 +83,17 @@ export interface OpenedSource {
   shard: CacheShard;
 }
 
+/** The plug-in serving a scheme's roots, loaded now: a PHOTOLALA_BACKENDS entry, first-party or by name. */
+export function loadBackend(
+  scheme: string,
+  env: NodeJS.ProcessEnv,
+  extraBackends: string[] = [],
+): Promise<BackendPlugin> {
+  const configured = configuredBackends(env, extraBackends);
+  const specifier = configured.get(scheme) ?? FIRST_PARTY[scheme] ?? `photolala-backend-${scheme}`;
+  return importPlugin(specifier, scheme);
+}
+
 /** Opens a ROOT with the backend its scheme names, loading that backend lazily. */
 export async function openSource(
   root: string,
@@ -91,9 +102,7 @@ export async function openSource(
 ): Promise<OpenedSource> {
   const location = parseRootUri(root);
   const scheme = location.scheme === 'other' ? location.protocol : location.scheme;
-  const configured = configuredBackends(context.env, extraBackends);
-  const specifier = configured.get(scheme) ?? FIRST_PARTY[scheme] ?? `photolala-backend-${scheme}`;
-  const plugin = await importPlugin(specifier, scheme);
+  const plugin = await loadBackend(scheme, context.env, extraBackends);
   const source = await plugin.createSource(root, location, context);
   return { source, shard: plugin.cacheShard ?? 'local' };
 }

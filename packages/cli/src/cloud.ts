@@ -5,6 +5,7 @@ import {
   PhotolalaError,
   parseRootUri,
 } from '@photolala/core';
+import { loadBackend } from './backends.js';
 
 /** The S3 store of a `--to s3://bucket` or `--user` argument, loading the S3 backend only now. */
 export async function openCloudStore(
@@ -17,24 +18,24 @@ export async function openCloudStore(
       path: target,
     });
   }
-  const s3 = await import('@photolala/backend-s3').catch((cause: unknown) => {
+  // The S3 plug-in, found through the registry like any root's backend, supplies the cloud store.
+  const s3 = await loadBackend('s3', process.env).catch((error: unknown) => {
     // An optional peer of the CLI: installed only by those who use S3.
-    if ((cause as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw cause;
+    const cause = error instanceof PhotolalaError ? error.cause : undefined;
+    if ((cause as NodeJS.ErrnoException | undefined)?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
     throw new PhotolalaError(
       'UNSUPPORTED',
       'cloud sync needs the S3 backend: install @photolala/backend-s3 (npm install @photolala/backend-s3)',
       { backend: 'cli', cause },
     );
   });
-  const client = s3.createS3Client(s3.s3OptionsFromEnv(process.env));
-  // PHOTOLALA_S3_MULTIPART_THRESHOLD (bytes): uploads at least this large go in parts; default 16 MiB.
-  const threshold = Number(process.env.PHOTOLALA_S3_MULTIPART_THRESHOLD);
-  const store = s3.createS3CloudStore({
-    bucket: location.bucket,
-    client,
-    ...(Number.isFinite(threshold) && threshold > 0 ? { multipartThreshold: threshold } : {}),
-  });
-  return { store, bucket: location.bucket, close: () => client.destroy() };
+  if (!s3.createCloudStore) {
+    throw new PhotolalaError('UNSUPPORTED', 'the s3:// backend in use offers no cloud store for sync', {
+      backend: 'cli',
+    });
+  }
+  const { store, close } = await s3.createCloudStore(location.bucket, { env: process.env });
+  return { store, bucket: location.bucket, close };
 }
 
 /**

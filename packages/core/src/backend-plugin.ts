@@ -1,3 +1,4 @@
+import type { CloudObjectStore } from './cloud/sync.js';
 import { PhotolalaError } from './errors.js';
 import type { RootSource } from './root-source.js';
 import type { RootLocation } from './root-uri.js';
@@ -41,6 +42,14 @@ export interface BackendPlugin {
   /** Cache shard for the photos of this backend's roots; `local` when absent. */
   cacheShard?: 'local' | 's3' | 'apple';
   createSource(root: string, location: RootLocation, context: SourceFactoryContext): Promise<RootSource>;
+  /**
+   * The cloud layout's object store in one bucket of this backend's store, for cloud sync and
+   * browsing a synced catalog; absent when the backend has none. `close` releases its connections.
+   */
+  createCloudStore?(
+    bucket: string,
+    context: SourceFactoryContext,
+  ): Promise<{ store: CloudObjectStore; close(): void }>;
 }
 
 export function isBackendPlugin(value: unknown): value is BackendPlugin {
