@@ -26,5 +26,6 @@ export * from './server-spellings.js';
 export * from './server-walk.js';
 export * from './stream-prefix.js';
 export * from './thumbnail.js';
+export * from './unreachable-source.js';
 export * from './video.js';
 export * from './write-probe.js';

@@ -166,6 +166,12 @@ export interface CatalogLoadInfo {
    * the next `save()` or `close()` publishes them.
    */
   recoveredStars: number;
+  /**
+   * Set when the root could not be reached (its pointer read failed `UNAVAILABLE`) and the catalog
+   * is the copy kept in the cache mirror: browsing works, a scan needs the root. `savedAt` is when
+   * that copy was saved in the mirror (ISO 8601), undefined when no copy was there.
+   */
+  offline?: { reason: string; savedAt: string | undefined };
 }
 
 const DEFAULT_MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024 * 1024;
@@ -281,6 +287,11 @@ export class Catalog {
       working = new WorkingDatabase(db, undefined, workFile);
     }
     const catalog = new Catalog(source, working, loaded, resolved, cache, verified);
+    const unreachable = loaded.skipped.find((s) => s.store === 'root' && s.code === 'UNAVAILABLE');
+    if (unreachable) {
+      const saved = loaded.file ? await fsp.stat(loaded.file).catch(() => undefined) : undefined;
+      catalog.loadInfo.offline = { reason: unreachable.reason, savedAt: saved?.mtime.toISOString() };
+    }
     if (options.recoverStars ?? true)
       catalog.loadInfo.recoveredStars = await catalog.replayOrphanedStars(mirrorDir);
     return catalog;

@@ -3,7 +3,7 @@ import { createReadStream, promises as fsp, writeFileSync } from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
 import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
-import { describeError, isPhotolalaError } from '../errors.js';
+import { describeError, type ErrorCode, isPhotolalaError } from '../errors.js';
 import { makeFolder } from '../make-folder.js';
 import type { WriteCondition } from '../root-source.js';
 import { formatPointer, nextPointer, snapshotFileName } from './pointer.js';
@@ -42,6 +42,8 @@ export interface SkippedSnapshot {
   store: StoreName;
   catalogMd5?: string;
   reason: string;
+  /** The error's code, where a store's read failed with a coded error (`UNAVAILABLE`: unreachable). */
+  code?: ErrorCode;
 }
 
 export interface LoadedSnapshot {
@@ -172,7 +174,11 @@ async function readPointers(
         skipped.push({ store: store.name, reason: 'pointer names no valid catalog-md5' });
       if (lines !== undefined) pointers[store.name] = lines;
     } catch (error) {
-      skipped.push({ store: store.name, reason: `pointer unreadable: ${describeError(error)}` });
+      skipped.push({
+        store: store.name,
+        reason: `pointer unreadable: ${describeError(error)}`,
+        ...(isPhotolalaError(error) ? { code: error.code } : {}),
+      });
     }
   }
   return pointers;
