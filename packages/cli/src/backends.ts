@@ -4,10 +4,12 @@ import {
   type BackendPlugin,
   type CacheShard,
   isBackendPlugin,
+  isPhotolalaError,
   PhotolalaError,
   parseRootUri,
   type RootSource,
   type SourceFactoryContext,
+  unreachableSource,
 } from '@photolala/core';
 
 /** First-party backend package per scheme, imported only when a root of that scheme is opened. */
@@ -99,10 +101,18 @@ export async function openSource(
   root: string,
   context: SourceFactoryContext,
   extraBackends: string[] = [],
+  { offline = false }: { offline?: boolean } = {},
 ): Promise<OpenedSource> {
   const location = parseRootUri(root);
   const scheme = location.scheme === 'other' ? location.protocol : location.scheme;
   const plugin = await loadBackend(scheme, context.env, extraBackends);
-  const source = await plugin.createSource(root, location, context);
-  return { source, shard: plugin.cacheShard ?? 'local' };
+  const shard = plugin.cacheShard ?? 'local';
+  try {
+    return { source: await plugin.createSource(root, location, context), shard };
+  } catch (error) {
+    // Browsing can go on from the cache mirror's copy of the catalog when the server is down.
+    if (offline && isPhotolalaError(error, 'UNAVAILABLE'))
+      return { source: unreachableSource(location.uri, scheme, error), shard };
+    throw error;
+  }
 }

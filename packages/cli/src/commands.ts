@@ -117,7 +117,7 @@ function stopOnSignal(out: Output, stopBar: () => void): { signal: AbortSignal; 
 }
 
 function browseOptions(user: string | undefined): OpenOptions {
-  return { requireCatalog: true, ...(user ? { user } : {}) };
+  return { requireCatalog: true, offline: true, ...(user ? { user } : {}) };
 }
 
 export function registerCommands(program: Command, run: Runner): void {

@@ -35,6 +35,11 @@ export interface OpenOptions {
   requireCatalog?: boolean;
   /** Browse the cloud copy of a user's catalog: ROOT is `s3://bucket`. */
   user?: string;
+  /**
+   * When the root's server cannot be reached, go on with the cache mirror's copy of its catalog
+   * (commands that only show the catalog: list, thumbnail, metadata, serve).
+   */
+  offline?: boolean;
 }
 
 /**
@@ -75,6 +80,7 @@ export async function openRootCatalog(
     browse?.root ?? root,
     { env: process.env, ...(globals.readOnly || browse ? { readOnly: true } : {}) },
     globals.backend ?? [],
+    { offline: options.offline === true },
   );
   const opening = slowSnapshotNotice(out, `opening the catalog of ${source.uri}…`, 'loading');
   let catalog: Catalog;
@@ -102,6 +108,10 @@ export async function openRootCatalog(
   if (info.recoveredStars > 0)
     out.warn(
       `recovered ${info.recoveredStars} star change${info.recoveredStars === 1 ? '' : 's'} that a session ended before saving`,
+    );
+  if (info.offline)
+    out.warn(
+      `${catalog.rootUri} cannot be reached; showing its cached catalog${info.offline.savedAt ? ` saved ${describeSavedAt(info.offline.savedAt)}` : ''} (${info.offline.reason})`,
     );
   if (info.source === 'older')
     out.warn(`the newest snapshot of ${catalog.rootUri} is damaged; loaded an older one`);
@@ -158,4 +168,11 @@ export function describeLoad(source: LoadSource): string {
 
 export function outputFor(globals: GlobalOptions, json: boolean, color: boolean): Output {
   return new Output({ quiet: globals.quiet ?? false, verbose: globals.verbose ?? false, color, json });
+}
+
+/** When a cached catalog was saved, in local time to the minute: `2026-12-05 14:03`. */
+function describeSavedAt(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }

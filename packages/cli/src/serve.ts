@@ -72,7 +72,9 @@ export function registerServeCommand(program: Command, run: Runner): void {
         const catalogs: Catalog[] = [];
         try {
           for (const root of roots)
-            catalogs.push(await openRootCatalog(root, globals, out, { requireCatalog: !opts.scan }));
+            catalogs.push(
+              await openRootCatalog(root, globals, out, { requireCatalog: !opts.scan, offline: !opts.scan }),
+            );
           const gallery = await startGallery({
             catalogs,
             host: opts.host,
