@@ -3,8 +3,10 @@ import { md5Hex } from '@photolala/core';
 import { afterAll, expect, test } from 'vitest';
 import { startS3Server } from '../../packages/backend-s3/test/s3-server.js';
 import { startWebdavServer } from '../../packages/backend-webdav/test/servers.js';
+import { launchChromium, visibleThumbnails } from '../gallery/browser.js';
+import { servedUrl } from '../gallery/served-url.js';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { runCli } from './run-cli.js';
+import { runCli, startCli } from './run-cli.js';
 
 const cleanup: string[] = [];
 afterAll(async () => {
@@ -78,8 +80,30 @@ test('a WebDAV root whose server is down is browsed from the cache mirror', asyn
   await writeTree(share, { 'a.jpg': await syntheticJpeg(1), 'sub/b.jpg': await syntheticJpeg(2) });
   const server = await startWebdavServer(share, { username: 'bob', password: 'pw' });
   const root = server.url.replace('webdav://', 'webdav://bob@');
-  const rescan = await browseOffline(root, cacheDir, { PHOTOLALA_WEBDAV_PASSWORD: 'pw' }, () =>
-    server.stop(),
-  );
+  const env = { PHOTOLALA_WEBDAV_PASSWORD: 'pw' };
+  const rescan = await browseOffline(root, cacheDir, env, () => server.stop());
   expect(rescan.stderr).not.toContain('pw@');
-}, 120_000);
+
+  // The gallery shows the cached catalog, with its cached thumbnails, and says that it does.
+  const serve = startCli(['--cache-dir', cacheDir, 'serve', root, '--port', '0'], env);
+  const browser = await launchChromium();
+  try {
+    const url = await servedUrl(serve);
+    const { roots } = (await (await fetch(new URL('/api/roots', url))).json()) as {
+      roots: { photos: number; offline: { savedAt?: string } | null }[];
+    };
+    expect(roots).toMatchObject([{ photos: 2, offline: { savedAt: expect.any(String) } }]);
+    const page = await browser.newPage();
+    await page.goto(url);
+    expect((await visibleThumbnails(page)).count).toBe(2);
+    const banner = page.locator('#offline');
+    await banner.waitFor({ state: 'visible' });
+    expect(await banner.textContent()).toContain(
+      `${server.url} cannot be reached: showing its cached catalog saved`,
+    );
+  } finally {
+    await browser.close();
+    serve.child.kill('SIGINT');
+    await serve.done;
+  }
+}, 180_000);

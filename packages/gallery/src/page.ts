@@ -46,6 +46,7 @@ export function pageHtml(rootUris: string[]): string {
   <label><input id="starred" type="checkbox"> Starred only</label>
   <span id="status" role="status"></span>
 </header>
+<p id="offline" role="alert" hidden></p>
 <main>
   <div id="grid" tabindex="0"><div id="sizer"></div></div>
   <nav id="scrubber" aria-label="Months"></nav>

@@ -235,6 +235,8 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
         photos: r.all().length,
         scanning: scanning.has(r.index),
         unsaved: saving[r.index]!.unsaved,
+        // The root could not be reached: this is the cache mirror's copy of its catalog.
+        offline: r.catalog.loadInfo.offline ?? null,
       })),
     }),
   );

@@ -356,8 +356,29 @@ events.addEventListener('saved', () => {
   if (!scanning.size) status.textContent = `${total.toLocaleString('en')} photos · stars saved`;
 });
 
+interface RootInfo {
+  index: number;
+  uri: string;
+  offline: { reason: string; savedAt?: string } | null;
+}
+
+/** Says which roots could not be reached, and how old the cached catalog shown for each is. */
+function showOffline(roots: RootInfo[]) {
+  const lines = roots.flatMap((root) =>
+    root.offline
+      ? [
+          `${root.uri} cannot be reached: showing its cached catalog${root.offline.savedAt ? ` saved ${new Date(root.offline.savedAt).toLocaleString()}` : ''}; photos not cached cannot be opened`,
+        ]
+      : [],
+  );
+  const banner = $<HTMLParagraphElement>('offline');
+  banner.textContent = lines.join(' · ');
+  banner.hidden = lines.length === 0;
+}
+
 async function start() {
-  const { roots } = await getJson<{ roots: { index: number; uri: string }[] }>('/api/roots');
+  const { roots } = await getJson<{ roots: RootInfo[] }>('/api/roots');
+  showOffline(roots);
   if (roots.length > 1) rootsSelect.append(new Option('All roots', ''));
   for (const root of roots) rootsSelect.append(new Option(root.uri, String(root.index)));
   if (roots.length === 1) rootsSelect.hidden = true;
