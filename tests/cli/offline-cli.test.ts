@@ -107,3 +107,14 @@ test('a WebDAV root whose server is down is browsed from the cache mirror', asyn
     await serve.done;
   }
 }, 180_000);
+
+test('an unreachable root with nothing cached says both, and does not claim to show a catalog', async () => {
+  const cacheDir = await tempDir('offline-none-cache');
+  cleanup.push(cacheDir);
+  const list = await runCli(['--cache-dir', cacheDir, 'list', 'webdav://127.0.0.1:9/photos']);
+  expect(list.code).toBe(1);
+  expect(list.stderr).toContain(
+    'webdav://127.0.0.1:9/photos cannot be reached, and the cache holds no catalog of it',
+  );
+  expect(list.stderr).not.toContain('showing its cached catalog');
+});

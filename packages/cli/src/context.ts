@@ -109,9 +109,9 @@ export async function openRootCatalog(
     out.warn(
       `recovered ${info.recoveredStars} star change${info.recoveredStars === 1 ? '' : 's'} that a session ended before saving`,
     );
-  if (info.offline)
+  if (info.offline && info.source !== 'none' && info.source !== 'rebuild')
     out.warn(
-      `${catalog.rootUri} cannot be reached; showing its cached catalog${info.offline.savedAt ? ` saved ${describeSavedAt(info.offline.savedAt)}` : ''} (${info.offline.reason})`,
+      `${catalog.rootUri} cannot be reached; showing its cached catalog${info.offline.savedAt ? ` saved ${describeSavedAt(info.offline.savedAt)}` : ''}`,
     );
   if (info.source === 'older')
     out.warn(`the newest snapshot of ${catalog.rootUri} is damaged; loaded an older one`);
@@ -121,6 +121,12 @@ export async function openRootCatalog(
     );
   if (options.requireCatalog && (info.source === 'none' || info.source === 'rebuild')) {
     await catalog.close();
+    if (info.offline)
+      throw new PhotolalaError(
+        'UNAVAILABLE',
+        `${catalog.rootUri} cannot be reached, and the cache holds no catalog of it (-v says why)`,
+        { backend: 'cli', path: catalog.rootUri },
+      );
     throw new PhotolalaError(
       'NOT_FOUND',
       `${catalog.rootUri} has no ${info.source === 'rebuild' ? 'readable ' : ''}catalog yet; run \`photolala scan ${redactRootUri(root)}\` first`,

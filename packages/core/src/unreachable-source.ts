@@ -9,11 +9,15 @@ import { defineRootSource, type RootSource } from './root-source.js';
  */
 export function unreachableSource(uri: string, backend: string, cause: unknown): RootSource {
   const fail = (path?: string): never => {
-    throw new PhotolalaError('UNAVAILABLE', `${uri} cannot be reached: ${describeError(cause)}`, {
-      backend,
-      ...(path !== undefined ? { path } : {}),
-      cause,
-    });
+    throw new PhotolalaError(
+      'UNAVAILABLE',
+      `${uri} cannot be reached: ${describeError(cause, { code: false })}`,
+      {
+        backend,
+        ...(path !== undefined ? { path } : {}),
+        cause,
+      },
+    );
   };
   return defineRootSource({
     backend,
