@@ -490,19 +490,24 @@ describe('update detection', () => {
     await writeTree(root, { 'broken.jpg': bytes.subarray(0, 5000), 'fake.jpg': 'plain text' });
     const catalog = await openAt(root, cacheDir);
     const result = await catalog.scan();
-    expect(result.failed).toHaveLength(1);
-    expect(result.failed[0]!.path).toBe('broken.jpg');
+    // fake.jpg: its name says image, its bytes are text (issue 20, item 9), so it fails too.
+    expect(result.failed.map((f) => f.path)).toEqual(['broken.jpg', 'fake.jpg']);
+    expect(result.failed[1]!.reason).toBe(
+      'CORRUPT: not an image: 10 bytes, too short for a JPEG header, though its name says .jpg',
+    );
     // One line: libvips repeats its messages on further lines, which would break the CLI's report.
     expect(result.failed[0]!.reason).toMatch(
       /^CORRUPT: cannot (read image header|decode image): [^\n]*premature end of JPEG image$/i,
     );
     expect(catalog.get('broken.jpg')).toMatchObject({ status: 'failed', photoMd5: null, kind: 'jpeg' });
-    expect(catalog.get('fake.jpg')).toMatchObject({ status: 'ok', kind: 'other', photoMd5: null });
+    expect(catalog.get('fake.jpg')).toMatchObject({ status: 'failed', kind: 'other', photoMd5: null });
     const now = new Date();
     const { utimes } = await import('node:fs/promises');
     await utimes(path.join(root, '2024/01/img_0.jpg'), now, new Date(now.getTime() + 5000));
     const again = await catalog.scan();
     expect([again.changed, again.added, again.unchanged]).toEqual([[], [], 4]);
+    // Reported again from its row, without a read.
+    expect(again.failed.map((f) => f.path)).toEqual(['broken.jpg', 'fake.jpg']);
   });
 
   test('a rescan tries again a file whose head or digest failed for a passing reason, though its stat is unchanged', async () => {

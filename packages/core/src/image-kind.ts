@@ -128,3 +128,56 @@ export async function detectMediaKind(head: Uint8Array): Promise<DetectedMedia |
   if (!kind) return undefined;
   return { kind, mime: RAW_MIME[kind] ?? detected.mime };
 }
+
+/**
+ * File-name extensions (lower case, no dot) that say "image", with the format each promises: the
+ * formats `detectImageKind` recognises. A file so named whose bytes are none of them is not quietly
+ * `other`: a zero-byte `IMG_1234.JPG` is the classic trace of a failed copy, and the user must hear
+ * of it (see `notAnImageReason`).
+ */
+export const namedAsImage: Readonly<Record<string, string>> = Object.freeze({
+  jpg: 'JPEG',
+  jpeg: 'JPEG',
+  jpe: 'JPEG',
+  jfif: 'JPEG',
+  png: 'PNG',
+  heic: 'HEIC',
+  heif: 'HEIF',
+  avif: 'AVIF',
+  tif: 'TIFF',
+  tiff: 'TIFF',
+  webp: 'WebP',
+  gif: 'GIF',
+  dng: 'DNG',
+  cr2: 'Canon CR2',
+  cr3: 'Canon CR3',
+  nef: 'Nikon NEF',
+  arw: 'Sony ARW',
+  raf: 'Fujifilm RAF',
+  orf: 'Olympus ORF',
+  rw2: 'Panasonic RW2',
+});
+
+/** The extension (lower case, no dot) of the last segment of `path` when it says image, else undefined. */
+export function imageExtensionOf(path: string): string | undefined {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const extension = name.slice(dot + 1).toLowerCase();
+  return Object.hasOwn(namedAsImage, extension) ? extension : undefined;
+}
+
+/**
+ * Why a file whose name says image is not one, given that its header bytes matched no image or video
+ * format; undefined when its name does not say image (then it is simply `other`). The reason is one
+ * line, for the scan's failures.
+ */
+export function notAnImageReason(path: string, size: number, head: Uint8Array): string | undefined {
+  const extension = imageExtensionOf(path);
+  if (extension === undefined) return undefined;
+  if (size === 0) return `empty file (0 bytes), named as an image (.${extension})`;
+  const format = namedAsImage[extension]!;
+  if (head.length < 12)
+    return `not an image: ${size} byte${size === 1 ? '' : 's'}, too short for a ${format} header, though its name says .${extension}`;
+  return `not an image: its bytes are not ${format} nor any other image format, though its name says .${extension}`;
+}

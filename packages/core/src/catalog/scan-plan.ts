@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { applicationStore, catalogFilter } from '../enumerate-filter.js';
 import { describeError, isPhotolalaError, isTransientFailure, PhotolalaError } from '../errors.js';
 import { fastPhotoKey, HEAD_BYTES } from '../identity.js';
-import { type DetectedMedia, detectJpeg, detectMediaKind } from '../image-kind.js';
+import { type DetectedMedia, detectJpeg, detectMediaKind, notAnImageReason } from '../image-kind.js';
 import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
 import type { EntryRow } from './entry-row.js';
@@ -36,7 +36,10 @@ export interface ReadFile {
   /** Kept only when it holds the whole file (files up to 4 KiB), to save a second read. */
   head: Buffer | undefined;
   previous: EntryRow | undefined;
-  /** Why the head could not be read; the entry is recorded as failed and retried next scan. */
+  /**
+   * Why the file is recorded as failed, undigested: its head could not be read (it has no key and is
+   * read again next scan), or its name says image and its bytes are none (see notAnImageReason).
+   */
   readError?: string;
 }
 
@@ -208,6 +211,18 @@ export async function planScan(
       head: head.length === entry.size ? Buffer.from(head) : undefined,
       previous,
     };
+    // A name that says image over bytes that are none (a zero-byte IMG_1234.JPG, a failed copy) is
+    // a failure with its reason, not a quiet `other`. Its row keeps the key, so an unchanged file is
+    // not read again, and the scan reports it from the row each time.
+    const notAnImage = image ? undefined : notAnImageReason(entry.path, entry.size, head);
+    if (notAnImage !== undefined) {
+      file.readError = describeError(
+        new PhotolalaError('CORRUPT', notAnImage, { backend: source.backend, path: entry.path }),
+      );
+      plan.failed.push({ path: entry.path, reason: file.readError });
+      (previous ? plan.changed : plan.added).push(file);
+      return;
+    }
     if (!previous) plan.added.push(file);
     // A kind that changed under the same bytes is a catalog made before that kind was known (videos
     // were `other`): digested again.
@@ -342,7 +357,8 @@ export async function planScan(
     // A move keeps the fingerprint (see fingerprintAgrees); pairs that agree are matched first.
     const stillAdded: ReadFile[] = [];
     for (const file of plan.added) {
-      const rows = removedByKey.get(file.fastPhotoKey);
+      // A file that is recorded as failed inherits no photo's row.
+      const rows = file.readError === undefined ? removedByKey.get(file.fastPhotoKey) : undefined;
       const agreeing = rows?.findIndex((row) => fingerprintAgrees(row, file.entry)) ?? -1;
       if (agreeing >= 0) plan.moved.push({ from: rows!.splice(agreeing, 1)[0]!, to: file });
       else stillAdded.push(file);

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { namedAsImage } from '../image-kind.js';
 import { selectEntryColumns } from './bulk-read.js';
 import type { EntryStat } from './scan-plan.js';
 
@@ -33,10 +34,15 @@ export class StatIndex {
       this.mtimes.push(...(mtimes as number[]));
       this.etags.push(...(etags as (string | null)[]));
     }
+    // A catalog made before a file named as an image had to be one recorded such a file as a plain
+    // `other`: it counts as unkeyed, so its head is read once more and it is reported.
+    const namedImage = `(kind = 'other' AND status = 'ok' AND (${Object.keys(namedAsImage)
+      .map((extension) => `path LIKE '%.${extension}'`)
+      .join(' OR ')}))`;
     const unusual = db
       .prepare(
-        `SELECT path, fast_photo_key != '', status, reason FROM entries
-         WHERE fast_photo_key = '' OR status != 'ok' OR reason IS NOT NULL`,
+        `SELECT path, fast_photo_key != '' AND NOT ${namedImage}, status, reason FROM entries
+         WHERE fast_photo_key = '' OR status != 'ok' OR reason IS NOT NULL OR ${namedImage}`,
       )
       .raw(true);
     for (const [path, keyed, status, reason] of unusual.iterate() as Iterable<
