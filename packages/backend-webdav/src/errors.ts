@@ -14,6 +14,8 @@ export function toPhotolalaError(error: unknown, path: string, action: string): 
   else if (status === 404 || status === 410) code = 'NOT_FOUND';
   else if (status === 423) code = 'UNAVAILABLE';
   else if (status === 405 || status === 501) code = 'UNSUPPORTED';
+  // A conditional PUT (If-Match/If-None-Match) found the file changed since it was read.
+  else if (status === 412) code = 'CONFLICT';
   else if (status === 507) code = 'IO';
   else if (status !== undefined && status >= 400 && status < 500) code = 'INVALID_ARGUMENT';
   const reason = status === undefined ? ((error as Error)?.message ?? String(error)) : `HTTP ${status}`;
@@ -22,7 +24,9 @@ export function toPhotolalaError(error: unknown, path: string, action: string): 
       ? ' (check the user name and PHOTOLALA_WEBDAV_PASSWORD)'
       : status === 423
         ? ' (locked)'
-        : '';
+        : status === 412
+          ? ' (changed since it was read)'
+          : '';
   return new PhotolalaError(code, `cannot ${action} ${JSON.stringify(path)}: ${reason}${hint}`, {
     backend: BACKEND,
     path,

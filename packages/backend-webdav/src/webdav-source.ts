@@ -15,6 +15,7 @@ import {
   TEMP_FILE_PREFIX,
   unlessMissing,
   validateRelativePath,
+  type WriteCondition,
   walkServerFolders,
 } from '@photolala/core';
 import { createClient, type FileStat, type WebDAVClient } from 'webdav';
@@ -36,6 +37,11 @@ const webdavSourceOptions = z.object({
    */
   timeoutMs: z.number().int().positive().optional(),
   readOnly: z.boolean().optional(),
+  /**
+   * Whether the server enforces `If-Match`/`If-None-Match` on PUT, which `writeIfUnchanged` needs;
+   * by default one PUT at open finds out (see enforcesConditions).
+   */
+  conditionalWrites: z.boolean().optional(),
 });
 
 export type WebdavSourceOptions = z.input<typeof webdavSourceOptions> & {
@@ -128,6 +134,32 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
   } catch (error) {
     throw toPhotolalaError(error, uri, 'open root');
   }
+
+  /**
+   * Whether the server checks `If-Match` on a PUT: many (webdav-server, rclone) ignore it and write
+   * anyway, and a `writeIfUnchanged` that does not hold back would only pretend. A PUT of an empty
+   * temp file that does not exist, on the condition that it has an ETag, is refused with 412 by a
+   * server that checks (RFC 9110) and costs nothing more; one that writes it has the file removed.
+   * Anything else (a 403 on a share the user may only read, a timeout) offers no conditional writes.
+   */
+  async function enforcesConditions(): Promise<boolean> {
+    const probe = `${TEMP_FILE_PREFIX}probe-${randomBytes(6).toString('hex')}`;
+    try {
+      await timed((signal) =>
+        client.putFileContents(remote(probe), Buffer.alloc(0), {
+          overwrite: true,
+          headers: { 'If-Match': '"photolala-probe-no-such-etag"' },
+          signal,
+        }),
+      );
+    } catch (error) {
+      return (error as { status?: number }).status === 412;
+    }
+    // Written: the name is a temp file's, which scans skip and a later open removes once stale.
+    await timed((signal) => client.deleteFile(remote(probe), { signal })).catch(() => {});
+    return false;
+  }
+  const conditional = !parsed.readOnly && (parsed.conditionalWrites ?? (await enforcesConditions()));
 
   // Names as the server spells them, by NFC path: servers keep NFD names from macOS clients.
   const spellings = new ServerSpellings(async (dir) => (await list(dir)).items.map((e) => e.basename));
@@ -295,6 +327,33 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
     }
   }
 
+  /**
+   * A PUT with `If-Match: "<etag>"` (the ETag `stat` reported) or `If-None-Match: *`, which the server
+   * checks against the file as it stands; 412 Precondition Failed is `CONFLICT`. Offered only where
+   * the server was found to enforce it. The PUT replaces the file in place, not by MOVE: a reader at
+   * that instant may see it part written, which the catalog survives (pointer lines are validated one
+   * by one, and the next valid snapshot is used), and the pointer is a few hundred bytes.
+   */
+  async function writeIfUnchanged(path: string, data: Uint8Array, expected: WriteCondition): Promise<void> {
+    // A weak ETag (W/...) never matches under If-Match's strong comparison: every write would be
+    // refused. The server cannot check it, so the write is made as on a server without ETags.
+    if ('ifMatch' in expected && expected.ifMatch.startsWith('W/')) return writeAtomic(path, data);
+    const rel = validateRelativePath(path, BACKEND);
+    const target = await serverPath(rel);
+    const slash = target.lastIndexOf('/');
+    const headers: Record<string, string> =
+      'ifMatch' in expected ? { 'If-Match': `"${expected.ifMatch}"` } : { 'If-None-Match': '*' };
+    const body = Buffer.from(data);
+    try {
+      await ensureFolder(slash < 0 ? '' : target.slice(0, slash));
+      await request((signal) =>
+        client.putFileContents(remote(target), body, { overwrite: true, headers, signal }),
+      );
+    } catch (error) {
+      throw toPhotolalaError(error, path, 'write');
+    }
+  }
+
   async function remove(path: string): Promise<void> {
     const stored = await serverPath(path);
     await unlessMissing(
@@ -338,6 +397,7 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
           writeAtomic,
           writeAtomicFromFile: (path, localFile, onBytes) =>
             writeAtomic(path, { copyOf: localFile }, onBytes),
+          ...(conditional ? { writeIfUnchanged } : {}),
           remove,
         },
   );

@@ -144,3 +144,115 @@ export async function startRangeDroppingProxy(
       }),
   };
 }
+
+/**
+ * A proxy in front of a WebDAV server that enforces `If-Match`/`If-None-Match` on PUT, as Apache
+ * mod_dav and Nextcloud do and webdav-server and rclone do not: the file's ETag is read with a
+ * Depth 0 PROPFIND (with the request's own credentials), a condition that does not hold is answered
+ * 412, and conditional PUTs to one path take turns, each until the one before is answered, so that
+ * the check and the write are one step as on such a server. `stats()` counts the 412s, `refused()`
+ * lists their paths.
+ */
+export async function startConditionalProxy(
+  target: string,
+): Promise<RunningServer & { stats: () => Record<string, number>; refused: () => string[] }> {
+  const upstream = new URL(target.replace(/^webdav:/, 'http:'));
+  const stats: Record<string, number> = {};
+  const refused: string[] = [];
+  const turns = new Map<string, Promise<void>>();
+  const server = http.createServer((req, res) => {
+    const ifMatch = req.headers['if-match'];
+    const ifNoneMatch = req.headers['if-none-match'];
+    if (req.method !== 'PUT' || (ifMatch === undefined && ifNoneMatch === undefined)) {
+      forward(req.headers);
+      return;
+    }
+    const key = new URL(req.url ?? '/', 'http://x').pathname;
+    const turn = (turns.get(key) ?? Promise.resolve()).then(
+      () =>
+        new Promise<void>((done) => {
+          res.on('close', done);
+          check();
+        }),
+    );
+    turns.set(key, turn);
+    void turn.then(() => {
+      if (turns.get(key) === turn) turns.delete(key);
+    });
+
+    function check() {
+      const { 'if-match': _m, 'if-none-match': _n, ...headers } = req.headers;
+      const probe = http.request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          path: req.url,
+          method: 'PROPFIND',
+          headers: {
+            ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+            depth: '0',
+            'content-type': 'application/xml',
+          },
+        },
+        (answer) => {
+          let xml = '';
+          answer.setEncoding('utf8');
+          answer.on('data', (chunk: string) => {
+            xml += chunk;
+          });
+          answer.on('end', () => {
+            const etag =
+              answer.statusCode === 207 ? /<[^>]*getetag[^>]*>\s*([^<]*?)\s*</i.exec(xml)?.[1] : undefined;
+            const holds =
+              ifNoneMatch === '*'
+                ? etag === undefined
+                : etag !== undefined &&
+                  !etag.startsWith('W/') &&
+                  (ifMatch ?? '').split(',').some((tag) => tag.trim() === etag);
+            if (holds) return forward(headers);
+            stats.PRECONDITION_FAILED = (stats.PRECONDITION_FAILED ?? 0) + 1;
+            refused.push(key);
+            req.resume();
+            res.writeHead(412, { 'content-type': 'text/plain' });
+            res.end('precondition failed');
+          });
+        },
+      );
+      probe.on('error', () => res.destroy());
+      probe.end(
+        '<?xml version="1.0" encoding="utf-8"?><propfind xmlns="DAV:"><prop><getetag/></prop></propfind>',
+      );
+    }
+
+    function forward(headers: http.IncomingHttpHeaders) {
+      const onward = http.request(
+        { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          res.on('close', () => answer.destroy());
+          // An answer cut short upstream (webdav-server announces a byte for a range of an empty
+          // file and hangs up after its keep-alive) is cut short here too, not left hanging.
+          answer.on('close', () => {
+            if (!answer.complete) res.destroy();
+          });
+        },
+      );
+      onward.on('error', () => res.destroy());
+      req.pipe(onward);
+    }
+  });
+  const port = await freeLocalPort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `webdav://127.0.0.1:${port}`,
+    requests: new Map(),
+    stats: () => ({ ...stats }),
+    refused: () => [...refused],
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

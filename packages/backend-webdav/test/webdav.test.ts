@@ -1,10 +1,10 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isPhotolalaError, md5Hex, openCatalog, parsePointer } from '@photolala/core';
 import { runRootSourceConformance, writeTempTree } from '@photolala/core/testing';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createWebdavSource } from '../src/index.js';
-import { startRangeDroppingProxy, startRclone, startWebdavServer } from './servers.js';
+import { startConditionalProxy, startRangeDroppingProxy, startRclone, startWebdavServer } from './servers.js';
 
 const AUTH = { username: 'alice', password: 'wonderland' };
 const dirs: string[] = [];
@@ -43,6 +43,33 @@ runRootSourceConformance({
     return { source: await createWebdavSource({ url: server.url, ...AUTH }), dispose: server.stop };
   },
 });
+
+// Neither server checks If-Match on a PUT; behind a proxy that does (as Apache mod_dav and Nextcloud
+// do), the source offers writeIfUnchanged and the suite's test of it runs.
+for (const [name, start] of [
+  ['webdav-server', (dir: string) => startWebdavServer(dir, AUTH)],
+  ['rclone', (dir: string) => startRclone(dir, AUTH)],
+] as const) {
+  runRootSourceConformance({
+    name: `webdav (${name} behind a proxy enforcing If-Match)`,
+    test,
+    timeoutMs: 60_000,
+    features: { atomicReplace: false, readsDuringReplace: false, writeProgress: true },
+    createSource: async (files) => {
+      const server = await start(await folder(files));
+      const proxy = await startConditionalProxy(server.url);
+      const source = await createWebdavSource({ url: proxy.url, ...AUTH });
+      expect(source.writeIfUnchanged).toBeTypeOf('function');
+      return {
+        source,
+        dispose: async () => {
+          await proxy.stop();
+          await server.stop();
+        },
+      };
+    },
+  });
+}
 
 /** A small real JPEG per seed, built without sharp so this package's tests need no image library. */
 async function jpeg(seed: number): Promise<Buffer> {
@@ -86,6 +113,49 @@ describe('backend-webdav', () => {
       expect(third.changed).toEqual(['a.jpg']);
       await catalog.close();
     } finally {
+      await server.stop();
+    }
+  });
+
+  test('a server that ignores If-Match is found out at open: no writeIfUnchanged, and no probe file is left', async () => {
+    for (const start of [startWebdavServer, startRclone]) {
+      const dir = await folder([{ path: 'a.jpg', data: 'x' }]);
+      const server = await start(dir, AUTH);
+      try {
+        const source = await createWebdavSource({ url: server.url, ...AUTH });
+        expect(source.writeIfUnchanged).toBeUndefined();
+        expect(source.writeAtomic).toBeTypeOf('function');
+        expect(await readdir(dir)).toEqual(['a.jpg']);
+        // Told that the server enforces it, the source offers it without asking.
+        const told = await createWebdavSource({ url: server.url, ...AUTH, conditionalWrites: true });
+        expect(told.writeIfUnchanged).toBeTypeOf('function');
+        const readOnly = await createWebdavSource({ url: server.url, ...AUTH, readOnly: true });
+        expect(readOnly.writeIfUnchanged).toBeUndefined();
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+
+  test('a conditional write refused by the server is CONFLICT and leaves the file as it was', async () => {
+    const dir = await folder([{ path: '.photolala.md5', data: 'old\n' }]);
+    const server = await startWebdavServer(dir);
+    const proxy = await startConditionalProxy(server.url);
+    try {
+      const source = await createWebdavSource({ url: proxy.url });
+      const seen = (await source.stat!('.photolala.md5'))!.etag!;
+      // Another machine writes the pointer after this one read it.
+      await new Promise((r) => setTimeout(r, 20));
+      await source.writeIfUnchanged!('.photolala.md5', Buffer.from('theirs\n'), { ifMatch: seen });
+      const error = await source.writeIfUnchanged!('.photolala.md5', Buffer.from('mine\n'), {
+        ifMatch: seen,
+      }).catch((e: unknown) => e);
+      expect(isPhotolalaError(error, 'CONFLICT')).toBe(true);
+      expect((error as Error).message).toContain('HTTP 412');
+      expect(await readFile(path.join(dir, '.photolala.md5'), 'utf8')).toBe('theirs\n');
+      expect(proxy.stats().PRECONDITION_FAILED).toBe(2); // the probe at open, and this write
+    } finally {
+      await proxy.stop();
       await server.stop();
     }
   });
