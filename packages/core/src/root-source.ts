@@ -73,6 +73,14 @@ export interface EnumerateOptions {
    * a second thread) attaches them as `SourceEntry.head`; any other source ignores this.
    */
   headBytes?: number;
+  /**
+   * Yield the temp files `writeAtomic` leaves (`.photolala-tmp-*`) too, through `filter` like any
+   * file, so that the catalog can remove those a killed process left at the top of the root (see
+   * removeRootLeftovers). Optional to honour: a source that ignores it never yields them, and a
+   * crash's temp files stay in its root. Core's `walkServerFolders` and the first-party backends do
+   * not honour it yet.
+   */
+  tempFiles?: boolean;
 }
 
 export interface SourceCapabilities {
@@ -117,7 +125,7 @@ export interface RootSource {
    * - Symbolic links are not followed out of the root, and a link loop never hangs the walk.
    * - A folder that cannot be read is reported to `options.onIssue` and skipped; the walk goes on.
    * - The root itself missing or unreadable throws `NOT_FOUND`/`PERMISSION_DENIED`/`UNAVAILABLE`.
-   * - Temp files left by `writeAtomic` are never yielded.
+   * - Temp files left by `writeAtomic` are never yielded, unless `options.tempFiles` asks for them.
    */
   enumerate(options?: EnumerateOptions): AsyncIterable<SourceEntry>;
 

@@ -37,7 +37,12 @@ import {
 } from './entry-row.js';
 import { CatalogEvents } from './events.js';
 import { inspectStores, type StoreReport } from './inspect.js';
-import { removeMirrorLeftovers, WORK_FILE_PREFIX } from './leftovers.js';
+import {
+  type RootCatalogFile,
+  removeMirrorLeftovers,
+  removeRootLeftovers,
+  WORK_FILE_PREFIX,
+} from './leftovers.js';
 import { withMirrorLock } from './mirror-lock.js';
 import { DEFAULT_RETENTION } from './pointer.js';
 import {
@@ -778,6 +783,7 @@ export class Catalog {
       this.applyPlan(plan, stagedRows, okReason);
       this.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
       const published = await this.publish();
+      await this.removeRootLeftovers(plan.rootFiles, published.catalogMd5);
       summary.changed = [...summary.changed, ...reverifiedChanged].sort();
       summary.unchanged -= reverifiedChanged.length;
       const result: ScanResult = {
@@ -801,6 +807,20 @@ export class Catalog {
       if (result.moved.length) this.events.emit('entries-moved', { moves: result.moved });
       return result;
     });
+  }
+
+  /**
+   * Removes what killed processes left at the top of the root (see removeRootLeftovers), judged
+   * against the pointers as this publish left them. Never fails a scan.
+   */
+  private async removeRootLeftovers(files: RootCatalogFile[], catalogMd5: string): Promise<void> {
+    if (files.length === 0) return;
+    const named = new Set([...(this.knownPointers.root ?? []), ...(this.knownPointers.mirror ?? [])]);
+    await removeRootLeftovers(this.source, files, {
+      named,
+      generation: this.generation,
+      rootPointerCurrent: this.knownPointers.root?.[0] === catalogMd5,
+    }).catch(() => []);
   }
 
   /** This scan's failures plus entries that failed before and are still unchanged, by path. */

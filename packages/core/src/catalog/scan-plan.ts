@@ -6,6 +6,7 @@ import { type DetectedMedia, detectJpeg, detectMediaKind, notAnImageReason } fro
 import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
 import type { EntryRow } from './entry-row.js';
+import { isRootCatalogFile, type RootCatalogFile } from './leftovers.js';
 
 /**
  * Why a path from `enumerate` cannot enter the catalog, or undefined when it can. A listing is
@@ -83,6 +84,11 @@ export interface ScanPlan {
   /** Items the source deliberately leaves out, with the reason (videos, trashed photos, ...). */
   skipped: { path: string; reason: string }[];
   discovered: number;
+  /**
+   * The catalog's own files at the top of the root (temp files, snapshots), never cataloged: listed
+   * for the removal of those a killed process left (see removeRootLeftovers).
+   */
+  rootFiles: RootCatalogFile[];
 }
 
 export interface PlanOptions {
@@ -184,6 +190,7 @@ export async function planScan(
     failed: [],
     skipped: [],
     discovered: 0,
+    rootFiles: [],
   };
   /** Files listed, then deleted before their head was read: removed after all. */
   const vanished: string[] = [];
@@ -296,11 +303,15 @@ export async function planScan(
         if (store) plan.skipped.push({ path, reason: store });
         return false;
       },
-      file: catalogFilter.file,
+      // The catalog's own files at the top of the root are listed too, and set aside below.
+      file: (name, path) => catalogFilter.file(name, path) || (name === path && isRootCatalogFile(name)),
     },
+    tempFiles: true,
     signal: options.signal,
     ...(options.full || options.firstScan ? { headBytes: HEAD_BYTES } : {}),
     onIssue: (issue) => {
+      // A FIFO or device under a catalog file's name is the loader's to refuse, not a scan's to list.
+      if (!issue.path.includes('/') && isRootCatalogFile(issue.path)) return;
       if (issue.skipped) {
         plan.skipped.push({ path: issue.path, reason: describeError(issue.error) });
         return;
@@ -309,6 +320,10 @@ export async function planScan(
       plan.failed.push({ path: issue.path, reason: describeError(issue.error) });
     },
   })) {
+    if (!entry.path.includes('/') && isRootCatalogFile(entry.path)) {
+      plan.rootFiles.push({ path: entry.path, mtimeMs: entry.mtimeMs });
+      continue;
+    }
     plan.discovered++;
     if (plan.discovered % 1000 === 0) options.onDiscovered?.(plan.discovered);
     const pathProblem = invalidListedPath(entry.path, source.backend);

@@ -137,7 +137,8 @@ interface StoreFiles {
   remove(file: string): Promise<void>;
 }
 
-const SNAPSHOT_NAME = /^\.photolala\.([0-9a-f]{32})\.sqlite$/;
+/** A snapshot's exact file name; the group is its catalog-md5. */
+export const SNAPSHOT_NAME = /^\.photolala\.([0-9a-f]{32})\.sqlite$/;
 
 function storeOver(
   files: StoreFiles,
