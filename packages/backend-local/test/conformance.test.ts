@@ -7,7 +7,7 @@ for (const readOnly of [false, true]) {
   runRootSourceConformance({
     name: readOnly ? 'local (read-only)' : 'local',
     test,
-    features: { writeAtomic: !readOnly, remove: !readOnly, writeProgress: true },
+    features: { writeProgress: true },
     createSource: async (files) => {
       const root = await writeTempTree(files, 'photolala-local-');
       return {

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { type EnumerateIssue, md5Hex, openCatalog, POINTER_FILE, parsePointer } from '@photolala/core';
-import { runRootSourceConformance } from '@photolala/core/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createS3Source, isPlainMd5Etag } from '../src/index.js';
 import { type S3TestServer, startS3Server } from './s3-server.js';
@@ -42,19 +41,6 @@ async function sourceWith(
   const source = await createS3Source({ bucket: BUCKET, prefix, client });
   return { source, prefix, dispose: async () => client.destroy() };
 }
-
-runRootSourceConformance({
-  name: 's3 (s3rver)',
-  test,
-  timeoutMs: 60_000,
-  // s3rver writes an object in place while it is read, so a reader can see a mix; S3 itself makes a
-  // PUT visible all at once. The catalog never relies on it: snapshots are verified by MD5.
-  features: { readsDuringReplace: false, writeProgress: true },
-  createSource: async (files) => {
-    const { source, dispose } = await sourceWith(files);
-    return { source, dispose };
-  },
-});
 
 async function jpeg(seed: number): Promise<Buffer> {
   const base = await readFile(new URL('../../../fixtures/real/Canon_40D.jpg', import.meta.url));

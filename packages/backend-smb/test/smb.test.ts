@@ -9,7 +9,7 @@ import {
   parsePointer,
   snapshotFileName,
 } from '@photolala/core';
-import { runRootSourceConformance, writeTempTree } from '@photolala/core/testing';
+import { writeTempTree } from '@photolala/core/testing';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createSmbSource } from '../src/index.js';
 import { type RunningSamba, startSamba } from './samba.js';
@@ -42,17 +42,6 @@ const connect = (server: RunningSamba, share: string, extra: Record<string, unkn
     password: server.password,
     ...extra,
   });
-
-runRootSourceConformance({
-  name: 'smb (Samba smbd)',
-  test,
-  timeoutMs: 60_000,
-  features: { writeProgress: true },
-  createSource: async (files) => {
-    const server = await startSamba([{ name: 'photos', dir: await folder(files) }]);
-    return { source: await connect(server, 'photos'), dispose: server.stop };
-  },
-});
 
 /** A small real JPEG per seed, built without sharp so this package's tests need no image library. */
 async function jpeg(seed: number): Promise<Buffer> {
