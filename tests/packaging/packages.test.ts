@@ -172,6 +172,22 @@ describe('the published packages', () => {
     for (const pointer of pointers) expect(sections, `DESIGN.md section ${pointer}`).toContain(pointer);
   });
 
+  test("core's entries are the ones its README documents: main, /backend, /testing, and /internals", () => {
+    const { files, manifest } = pack(path.join(packagesDir, 'core'));
+    expect(Object.keys(manifest.exports ?? {})).toEqual([
+      '.',
+      './backend',
+      './testing',
+      './internals',
+      './package.json',
+    ]);
+    for (const entry of ['index', 'backend', 'internals', 'testing/index'])
+      expect(files).toEqual(expect.arrayContaining([`dist/${entry}.js`, `dist/${entry}.d.ts`]));
+    const readme = readFileSync(path.join(packagesDir, 'core', 'README.md'), 'utf8');
+    for (const entry of ['@photolala/core/backend', '@photolala/core/testing', '@photolala/core/internals'])
+      expect(readme).toContain(`\`${entry}\``);
+  });
+
   test('the CLI bin is executable and starts with a shebang', () => {
     const bin = path.join(packagesDir, 'cli', 'bin', 'photolala.js');
     expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');

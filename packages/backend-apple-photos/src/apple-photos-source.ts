@@ -8,7 +8,7 @@ import {
   type RootSource,
   type SourceAttributes,
   type SourceEntry,
-} from '@photolala/core';
+} from '@photolala/core/backend';
 import { z } from 'zod';
 import { openBundleFiles } from './bundle-files.js';
 import {

@@ -8,7 +8,7 @@ import {
   resolveInside,
   type SourceEntry,
   validateRelativePath,
-} from '@photolala/core';
+} from '@photolala/core/backend';
 import { BACKEND } from './photos-database.js';
 
 /**

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
-import { PhotolalaError } from '@photolala/core';
+import { PhotolalaError } from '@photolala/core/backend';
 import Database from 'better-sqlite3';
 
 export const BACKEND = 'apple-photos';

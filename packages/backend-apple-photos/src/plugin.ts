@@ -1,4 +1,4 @@
-import type { BackendPlugin } from '@photolala/core';
+import type { BackendPlugin } from '@photolala/core/backend';
 import { createApplePhotosSource } from './apple-photos-source.js';
 
 /** Opens paths ending in `.photoslibrary`; thumbnails and metadata go to the `apple` cache shard. */

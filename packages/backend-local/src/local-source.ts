@@ -18,7 +18,7 @@ import {
   TEMP_FILE_PREFIX,
   validateRelativePath,
   writeFileAtomic,
-} from '@photolala/core';
+} from '@photolala/core/backend';
 import { z } from 'zod';
 import { EntryKind, FolderLister, type FolderListing } from './folder-lister.js';
 import { ListingWindow } from './listing-window.js';

@@ -1,4 +1,4 @@
-import type { BackendPlugin } from '@photolala/core';
+import type { BackendPlugin } from '@photolala/core/backend';
 import { createLocalSource } from './local-source.js';
 
 /** Lets front ends open `file://` roots and plain paths by scheme. */

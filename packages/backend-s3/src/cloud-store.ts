@@ -7,7 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { type CloudObjectStore, unlessMissing } from '@photolala/core';
+import { type CloudObjectStore, unlessMissing } from '@photolala/core/backend';
 import { toPhotolalaError } from './errors.js';
 
 /** Objects at least this large are uploaded in parts (and so get a multipart ETag). */

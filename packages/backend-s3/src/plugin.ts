@@ -1,4 +1,4 @@
-import { type BackendPlugin, requestTimeoutFromEnv } from '@photolala/core';
+import { type BackendPlugin, requestTimeoutFromEnv } from '@photolala/core/backend';
 import { createS3CloudStore } from './cloud-store.js';
 import { createS3Client, createS3Source, type S3SourceOptions } from './s3-source.js';
 

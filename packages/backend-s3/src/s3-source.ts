@@ -25,7 +25,7 @@ import {
   unlessMissing,
   validateRelativePath,
   type WriteCondition,
-} from '@photolala/core';
+} from '@photolala/core/backend';
 import { z } from 'zod';
 import { BACKEND, toPhotolalaError } from './errors.js';
 

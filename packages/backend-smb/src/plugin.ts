@@ -1,4 +1,4 @@
-import { type BackendPlugin, PhotolalaError, requestTimeoutFromEnv } from '@photolala/core';
+import { type BackendPlugin, PhotolalaError, requestTimeoutFromEnv } from '@photolala/core/backend';
 import { BACKEND } from './errors.js';
 import { createSmbSource } from './smb-source.js';
 

@@ -13,7 +13,7 @@ import {
   unlessMissing,
   validateRelativePath,
   walkServerFolders,
-} from '@photolala/core';
+} from '@photolala/core/backend';
 import { z } from 'zod';
 import { BACKEND, isConnectionFailure, toPhotolalaError } from './errors.js';
 import { SmbConnection } from './smb-connection.js';

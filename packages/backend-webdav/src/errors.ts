@@ -1,4 +1,4 @@
-import { type ErrorCode, PhotolalaError } from '@photolala/core';
+import { type ErrorCode, PhotolalaError } from '@photolala/core/backend';
 
 export const BACKEND = 'webdav';
 

@@ -1,4 +1,4 @@
-import { type BackendPlugin, requestTimeoutFromEnv } from '@photolala/core';
+import { type BackendPlugin, requestTimeoutFromEnv } from '@photolala/core/backend';
 import { createWebdavSource } from './webdav-source.js';
 
 /** Opens `webdav://` and `webdavs://` roots; the password comes from the URI or PHOTOLALA_WEBDAV_PASSWORD. */

@@ -17,7 +17,7 @@ import {
   validateRelativePath,
   type WriteCondition,
   walkServerFolders,
-} from '@photolala/core';
+} from '@photolala/core/backend';
 import { createClient, type FileStat, type WebDAVClient } from 'webdav';
 import { z } from 'zod';
 import { BACKEND, toPhotolalaError, withRetry } from './errors.js';

@@ -1,6 +1,7 @@
 // A strict consumer of the published API: opens a root, scans it, lists, stars, reads metadata.
 import { createLocalSource } from '@photolala/backend-local';
 import { type CatalogEntry, isPhotolalaError, openCatalog, type ScanResult } from '@photolala/core';
+import { PhotolalaError, type RootSource, type WriteCondition } from '@photolala/core/backend';
 
 export async function tour(root: string, cacheDir: string): Promise<string[]> {
   const source = await createLocalSource({ root });
@@ -18,5 +19,19 @@ export async function tour(root: string, cacheDir: string): Promise<string[]> {
     throw error;
   } finally {
     await catalog.close();
+  }
+}
+
+// What a backend author writes against: the contract and the coded errors of @photolala/core/backend.
+export async function writeIfAbsent(source: RootSource, path: string, data: Uint8Array): Promise<boolean> {
+  const absent: WriteCondition = { ifNoneMatch: '*' };
+  if (!source.writeIfUnchanged)
+    throw new PhotolalaError('UNSUPPORTED', 'no conditional writes', { backend: source.backend });
+  try {
+    await source.writeIfUnchanged(path, data, absent);
+    return true;
+  } catch (error) {
+    if (isPhotolalaError(error, 'CONFLICT')) return false;
+    throw error;
   }
 }

@@ -1,7 +1,7 @@
-// A third party's in-memory backend, written against the published @photolala/core only: the
+// A third party's in-memory backend, written against the published @photolala/core/backend only: the
 // packaging test runs the published conformance suite against it.
 import { Readable } from 'node:stream';
-import { defineRootSource, PhotolalaError, validateRelativePath } from '@photolala/core';
+import { defineRootSource, PhotolalaError, validateRelativePath } from '@photolala/core/backend';
 
 const backend = 'memory';
 

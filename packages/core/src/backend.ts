@@ -1,0 +1,63 @@
+/**
+ * `@photolala/core/backend`: what a storage backend is written against, and nothing about catalogs.
+ * The `RootSource` contract and its types, coded errors and their brand check, relative-path
+ * validation, root URIs, the `BackendPlugin` a package exports for front ends to load it by scheme,
+ * and the helpers our own backends share (regular-file reads, atomic writes, stream prefixes, the
+ * walk of a server's folders). Every name here is also exported by the main entry.
+ *
+ * The conformance suite a backend runs is in `@photolala/core/testing`.
+ * @packageDocumentation
+ */
+
+export { writeFileAtomic } from './atomic-file.js';
+export {
+  type BackendPlugin,
+  isBackendPlugin,
+  requestTimeoutFromEnv,
+  type SourceFactoryContext,
+} from './backend-plugin.js';
+export type { CacheShard } from './cache.js';
+export type { CloudObjectStore } from './cloud/sync.js';
+export { TEMP_FILE_PREFIX } from './enumerate-filter.js';
+export {
+  describeError,
+  ERROR_CODES,
+  type ErrorCode,
+  fromSystemError,
+  isPhotolalaError,
+  isTransientFailure,
+  PhotolalaError,
+  type PhotolalaErrorOptions,
+  unlessMissing,
+} from './errors.js';
+export { isApplePhotoId } from './identity.js';
+export { joinRelative, parentOf, resolveInside, validateRelativePath } from './paths.js';
+export {
+  notRegularFile,
+  OPEN_FOR_READING,
+  openRegularFile,
+  readRegularFile,
+  specialFileKind,
+} from './regular-file.js';
+export {
+  defineRootSource,
+  type EnumerateFilter,
+  type EnumerateIssue,
+  type EnumerateOptions,
+  type ReadableRootSource,
+  type RootSource,
+  type SourceAttributes,
+  type SourceCapabilities,
+  type SourceEntry,
+  type WriteCondition,
+} from './root-source.js';
+export {
+  canonicalRootUri,
+  parseRootUri,
+  ROOT_URI_ERROR_BACKEND,
+  type RootLocation,
+  redactRootUri,
+} from './root-uri.js';
+export { ServerSpellings } from './server-spellings.js';
+export { type ServerFolderItem, type ServerFolderLister, walkServerFolders } from './server-walk.js';
+export { readStreamPrefix, streamFileCounting } from './stream-prefix.js';
