@@ -31,10 +31,12 @@ const FILENAME_PATTERN =
   /^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})(?:_\d+)?\.[A-Za-z0-9]{1,10}$/;
 const REFERENCED_FILE = 10;
 
-/** Why an asset is not catalogued, or `undefined` when it is. */
+/**
+ * Why an asset is not catalogued, or `undefined` when it is. Videos (ZKIND 1) are listed like photos:
+ * the catalog recognises a movie by its bytes, as anywhere else, and makes its poster with ffmpeg.
+ */
 function skipReason(asset: PhotosAsset): string | undefined {
   if (asset.trashed) return 'in the Photos trash';
-  if (asset.kind === 1) return 'a video (only photos are catalogued)';
   if (asset.savedAssetType === REFERENCED_FILE) {
     return `a referenced file kept outside the library${asset.originalFilename ? ` (${asset.originalFilename})` : ''}; it is not read because it lies outside the root`;
   }

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,22 @@ const temp = async () => {
   dirs.push(dir);
   return dir;
 };
+
+/** A real 1 s QuickTime movie, made with ffmpeg, as Photos stores a video's original. */
+function makeMovie(): Buffer {
+  const dir = mkdtempSync(path.join(tmpdir(), 'photolala-apple-mov-'));
+  try {
+    const out = path.join(dir, 'clip.mov');
+    execFileSync('ffmpeg', [
+      ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=s=320x240:d=1:r=10'],
+      ...['-c:v', 'libx264', '-pix_fmt', 'yuv420p', out],
+    ]);
+    return readFileSync(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const movie = makeMovie();
 
 const U = {
   plain: '11111111-1111-4111-8111-111111111111',
@@ -57,7 +74,7 @@ function assets(): FixtureAsset[] {
       uuid: U.video,
       directory: '5',
       ext: 'mov',
-      file: Buffer.from('not really a movie'),
+      file: movie,
       kind: 1,
       uti: 'com.apple.quicktime-movie',
     },
@@ -90,7 +107,7 @@ async function enumerateAll(library: string) {
 }
 
 describe.each([5, 8] as const)('backend-apple-photos, Photos %i database shape', (generation) => {
-  test('enumerates photos on disk with their apple-photo-id, and reports the others with reasons', async () => {
+  test('enumerates photos and videos on disk with their apple-photo-id, and reports the others with reasons', async () => {
     const { bundle } = buildLibrary(await temp(), generation, assets());
     const { source, entries, issues } = await enumerateAll(bundle);
     expect(source.library().assetTable).toBe(generation === 5 ? 'ZGENERICASSET' : 'ZASSET');
@@ -100,6 +117,7 @@ describe.each([5, 8] as const)('backend-apple-photos, Photos %i database shape',
       [`originals/1/${U.plain}.jpeg`, U.plain],
       [`originals/2/${U.favorite}.jpeg`, U.favorite],
       [`originals/3/${U.hidden}.jpeg`, U.hidden],
+      [`originals/5/${U.video}.mov`, U.video],
       [`originals/9/${U.heic}.heic`, U.heic],
     ]);
     expect(entries[1]!.attributes).toEqual({
@@ -115,11 +133,10 @@ describe.each([5, 8] as const)('backend-apple-photos, Photos %i database shape',
       issues.map((i) => [i.path.split('/').pop()!.split('.')[0], [i.skipped, i.error.message]]),
     );
     expect(reasons[U.trashed]).toEqual([true, expect.stringContaining('trash')]);
-    expect(reasons[U.video]).toEqual([true, expect.stringContaining('video')]);
     expect(reasons[U.icloud]).toEqual([true, expect.stringContaining('iCloud')]);
     expect(reasons[U.referenced]).toEqual([true, expect.stringContaining('referenced')]);
     expect(reasons[U.missing]).toEqual([true, expect.stringContaining('missing')]);
-    expect(issues).toHaveLength(5);
+    expect(issues).toHaveLength(4);
     const head = await source.readHead(`originals/1/${U.plain}.jpeg`, 4096);
     expect(md5Hex(head)).toBe(md5Hex(fixture('Canon_40D.jpg').subarray(0, 4096)));
   });
@@ -132,9 +149,26 @@ describe.each([5, 8] as const)('backend-apple-photos, Photos %i database shape',
       shard: 'apple',
     });
     const result = await catalog.scan();
-    expect(result.entries).toBe(4);
+    expect(result.entries).toBe(5);
     expect(result.failed).toEqual([]);
-    expect(result.skipped).toHaveLength(5);
+    expect(result.skipped).toHaveLength(4);
+    // The video is cataloged as one: its kind from its bytes, its full MD5, and a poster by ffmpeg.
+    expect(catalog.get(U.video)).toMatchObject({
+      kind: 'video',
+      status: 'ok',
+      reason: null,
+      photoMd5: md5Hex(movie),
+      externalId: U.video,
+    });
+    const poster = await catalog.thumbnail(U.video);
+    expect(poster).toBe(path.join(cacheDir, 'apple', 'thumbnails', `${U.video}.jpg`));
+    expect(readFileSync(poster).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(JSON.parse(await readFile(await catalog.metadata(U.video), 'utf8'))).toMatchObject({
+      kind: 'video',
+      mime: 'video/quicktime',
+      width: 320,
+      height: 240,
+    });
     expect(catalog.get(U.favorite)?.starred).toBe(true);
     expect(catalog.get(U.plain)?.starred).toBe(false);
     expect(catalog.get(U.favorite)?.takenAt).toBe('2022-02-16T12:55:41+01:00');
