@@ -52,6 +52,10 @@ export interface BackendPlugin {
   ): Promise<{ store: CloudObjectStore; close(): void }>;
 }
 
+/**
+ * Whether a loaded module's export looks like a `BackendPlugin`: `schemes` an array of strings and
+ * `createSource` a function. Front ends check a plug-in with it before they call it.
+ */
 export function isBackendPlugin(value: unknown): value is BackendPlugin {
   const v = value as BackendPlugin | undefined;
   return (

@@ -10,6 +10,7 @@ import { describeError } from './errors.js';
 import { isApplePhotoId, isMd5 } from './identity.js';
 import { notRegularFile, specialFileKind } from './regular-file.js';
 
+/** Options of `pruneCache`. */
 export interface PruneCacheOptions {
   /** What the cached thumbnails and metadata documents may take on disk, in bytes, over all shards. */
   maxBytes: number;
@@ -24,6 +25,7 @@ export interface PruneCacheOptions {
   now?: number;
 }
 
+/** What `pruneCache` found in the cache and removed (or, with `dryRun`, would remove). */
 export interface PruneCacheReport {
   cacheRoot: string;
   maxBytes: number;

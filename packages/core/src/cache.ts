@@ -11,6 +11,7 @@ import { readRegularFile } from './regular-file.js';
 
 /** Which part of the cache a photo's derived files live in (DESIGN.md section 3). */
 export type CacheShard = 'local' | 's3' | 'apple';
+/** Every cache shard there is. */
 export const CACHE_SHARDS: readonly CacheShard[] = ['local', 's3', 'apple'];
 
 /**
@@ -23,6 +24,9 @@ export const CACHED_FILE_KINDS = [
   { folder: 'previews', extension: '.jpg' },
 ] as const;
 
+/**
+ * Absolute paths of one photo's derived files in the cache (`PhotoCache.pathsFor`); they may not exist yet.
+ */
 export interface CachedFilePaths {
   thumbnail: string;
   metadata: string;

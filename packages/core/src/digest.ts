@@ -30,6 +30,7 @@ import {
   type VideoTools,
 } from './video.js';
 
+/** How much a digest may take: photos at once, pixels, bytes, and time for a video. */
 export interface DigestLimits {
   /** Images digested at once. */
   concurrency: number;
@@ -64,6 +65,7 @@ export interface DigestContext {
   attributes?: SourceAttributes;
 }
 
+/** One digested photo: its photo-md5, its metadata document, and where the cache keeps its files. */
 export interface DigestResult {
   photoMd5: string;
   metadata: MetadataDocument;

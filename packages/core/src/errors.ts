@@ -14,8 +14,10 @@ export const ERROR_CODES = [
   'IO',
 ] as const;
 
+/** One of `ERROR_CODES`: what kind of failure a `PhotolalaError` is. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** Where a `PhotolalaError` comes from: the backend, the path, and the native error it wraps. */
 export interface PhotolalaErrorOptions {
   /** Name of the backend or subsystem that raised the error, e.g. `local`, `s3`, `catalog`. */
   backend: string;

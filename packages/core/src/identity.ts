@@ -7,6 +7,7 @@ const MD5_PATTERN = /^[0-9a-f]{32}$/;
 const FAST_PHOTO_KEY_PATTERN = /^[0-9a-f]{32}:(0|[1-9][0-9]{0,15})$/;
 const APPLE_PHOTO_ID_PATTERN = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/i;
 
+/** The MD5 of `data`, as 32 lowercase hex digits. */
 export function md5Hex(data: Uint8Array): string {
   // The one-shot form: no Hash object per call, which shows on 100k 4 KiB heads.
   return hash('md5', data, 'hex');
@@ -45,6 +46,7 @@ export function isMd5(value: unknown): value is string {
   return typeof value === 'string' && MD5_PATTERN.test(value);
 }
 
+/** Whether `value` is a fast-photo-key as `fastPhotoKey` makes it: `{md5 of the head}:{size}`. */
 export function isFastPhotoKey(value: unknown): boolean {
   return typeof value === 'string' && FAST_PHOTO_KEY_PATTERN.test(value);
 }

@@ -19,10 +19,12 @@ export const IMAGE_KINDS = [
   'rw2',
 ] as const;
 
+/** One of `IMAGE_KINDS`: an image format the digest decodes. */
 export type ImageKind = (typeof IMAGE_KINDS)[number];
 /** What the catalog records for a file: an image kind, `video`, or `other` for everything else. */
 export type EntryKind = ImageKind | 'video' | 'other';
 
+/** An image found by its header bytes: its kind, and the MIME type it is served as. */
 export interface DetectedImage {
   kind: ImageKind;
   mime: string;
@@ -39,10 +41,14 @@ export type DetectedMedia = DetectedImage | DetectedVideo;
 
 const RAW_KINDS: ReadonlySet<ImageKind> = new Set(['dng', 'cr2', 'cr3', 'nef', 'arw', 'raf', 'orf', 'rw2']);
 
+/**
+ * Whether `kind` is a camera RAW format (DNG, CR2, CR3, NEF, ARW, RAF, ORF, RW2): thumbnails come from its embedded JPEG.
+ */
 export function isRawKind(kind: ImageKind): boolean {
   return RAW_KINDS.has(kind);
 }
 
+/** Whether `value` is one of `IMAGE_KINDS`. */
 export function isImageKind(value: unknown): value is ImageKind {
   return typeof value === 'string' && (IMAGE_KINDS as readonly string[]).includes(value);
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ImageKind } from './image-kind.js';
 import type { SourceAttributes } from './root-source.js';
 
+/** The version of the metadata document written now; `metadataDocumentSchema` accepts this one only. */
 export const METADATA_VERSION = 1;
 
 const nullableNumber = z.number().finite().nullable();
@@ -64,6 +65,10 @@ export const metadataDocumentSchema = z.object({
     .optional(),
 });
 
+/**
+ * A photo's metadata document (`metadataDocumentSchema`): kind, size, dimensions, capture time and its
+ * source, camera and exposure, location, and for a video its duration, rotation and codec.
+ */
 export type MetadataDocument = z.infer<typeof metadataDocumentSchema>;
 
 /** What EXIF says, before the decoder's dimensions are known. */
@@ -212,6 +217,9 @@ export async function readExif(data: Uint8Array): Promise<ExifFacts> {
   };
 }
 
+/**
+ * The lowercase extension of the last segment of `path`, without the dot, at most 32 characters; `''` when none.
+ */
 export function extensionOf(path: string): string {
   const name = path.slice(path.lastIndexOf('/') + 1);
   const dot = name.lastIndexOf('.');
@@ -250,6 +258,7 @@ export function applyLibraryAttributes(
   return metadataDocumentSchema.parse(merged);
 }
 
+/** The metadata document of an image, from its EXIF facts and the decoder's dimensions. */
 export function buildMetadataDocument(input: {
   photoMd5: string;
   kind: ImageKind;

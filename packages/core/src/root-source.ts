@@ -6,7 +6,15 @@ export interface SourceEntry {
   path: string;
   /** Size in bytes. */
   size: number;
-  /** Last modification time in milliseconds since the epoch (may be coarse, e.g. 2 s on FAT/SMB). */
+  /**
+   * Last modification time in milliseconds since the epoch (may be coarse, e.g. 2 s on FAT/SMB).
+   * It need not change on every `writeAtomic`: two writes within one tick of
+   * `capabilities.mtimeResolutionMs` may leave the same value. But a write sets it to the time of that
+   * write as the store records it, never keeps the replaced file's. Where `capabilities.etags` is
+   * false, size and mtime are all a rescan compares; the catalog re-hashes a file whose mtime lay
+   * within the resolution (plus 1 s of clock skew) of the scan that read it, which covers two writes
+   * in one tick.
+   */
   mtimeMs: number;
   /** An opaque content tag when the store has one (S3/WebDAV ETag). Equal tags vouch for equal content. */
   etag?: string;
@@ -42,9 +50,13 @@ export interface SourceAttributes {
 
 /** Decides whether a folder is descended into and whether a file is yielded. */
 export interface EnumerateFilter {
-  /** `name` is the last path segment; `path` the folder's relative path. Return false to skip the folder and everything in it. */
+  /**
+   * Called for every folder below the root (never for the root itself). `name` is the folder's last
+   * path segment, and `path` the folder's own relative path, not its parent's: for `2024/trips`,
+   * `directory('trips', '2024/trips')`. Return false to skip the folder and everything in it.
+   */
   directory(name: string, path: string): boolean;
-  /** Return false to leave the file out. */
+  /** `name` is the file's last path segment, `path` its relative path. Return false to leave the file out. */
   file(name: string, path: string): boolean;
 }
 
@@ -60,6 +72,7 @@ export interface EnumerateIssue {
   skipped?: boolean;
 }
 
+/** Options of `RootSource.enumerate`. */
 export interface EnumerateOptions {
   /** Folders and files to skip. Defaults to none: every file is yielded. */
   filter?: EnumerateFilter;
@@ -83,6 +96,7 @@ export interface EnumerateOptions {
   tempFiles?: boolean;
 }
 
+/** What a source can do and how its data behaves; the catalog adapts to it. */
 export interface SourceCapabilities {
   /** `writeAtomic` is present and may succeed. */
   writable: boolean;
@@ -108,6 +122,9 @@ export type WriteCondition = { ifMatch: string } | { ifNoneMatch: '*' };
  *
  * Rules every implementation MUST follow (checked by `@photolala/core/testing`):
  * - Every failure is thrown as a `PhotolalaError` with the backend's name and the native error as `cause`.
+ *   Where the store has no native error (a 404 answer, a missing key in a map), `cause` is a plain
+ *   `Error` saying what was asked and what the store answered, e.g. `new Error('HTTP 404 for
+ *   photos/a.jpg')`. The `code` is what callers act on; `cause` is for the person reading the log.
  * - Paths given to methods are relative, `/`-separated; a path that is absolute, empty, or has `.`/`..`
  *   segments or a NUL byte raises `INVALID_PATH` and touches nothing.
  * - Nothing is ever read or written outside the root.

@@ -4,11 +4,14 @@ import { type HeifImageList, heifImages } from './heic-decoder.js';
 import { type ImageKind, isRawKind } from './image-kind.js';
 import { findEmbeddedJpegs } from './raw-preview.js';
 
+/** A thumbnail's width and height in pixels: the photo scaled to cover the square, centre-cropped. */
 export const THUMBNAIL_SIZE = 256;
+/** The JPEG quality of thumbnails and previews. */
 export const THUMBNAIL_QUALITY = 85;
 /** The long side of a viewer's preview (`renderPreview`): a full-screen photo on most displays. */
 export const PREVIEW_SIZE = 2048;
 
+/** Options of `renderThumbnail`. */
 export interface RenderOptions {
   /** Largest image, in pixels (width x height), that is decoded at all. */
   maxPixels: number;
@@ -18,6 +21,7 @@ export interface RenderOptions {
   preview?: boolean;
 }
 
+/** A rendered thumbnail (or preview) and the dimensions of the image it was made from. */
 export interface RenderedThumbnail {
   jpeg: Buffer;
   /** Pixel size as stored in the file, before orientation. */

@@ -13,6 +13,7 @@ export const FFMPEG_MISSING = 'no poster or video metadata: ffmpeg was not found
 /** Per video, for ffprobe and every ffmpeg run together. */
 export const VIDEO_TIMEOUT_MS = 60_000;
 
+/** Paths of the `ffmpeg` and `ffprobe` executables `findVideoTools` found. */
 export interface VideoTools {
   ffmpeg: string;
   ffprobe: string;
@@ -298,6 +299,7 @@ export async function renderPoster(
     .toBuffer();
 }
 
+/** The metadata document of a video, from what ffprobe found in it. */
 export function buildVideoDocument(input: {
   photoMd5: string;
   mime: string;

@@ -271,6 +271,27 @@ function exportsOf(file: string): { names: string[]; values: string[] } {
 
 const sorted = (names: string[]) => [...names].sort();
 
+/** The exported names of an entry whose declaration carries no JSDoc comment. */
+function undocumented(file: string): string[] {
+  const source = program.getSourceFile(file);
+  const module = source && checker.getSymbolAtLocation(source);
+  if (!module) throw new Error(`not a module: ${file}`);
+  return checker
+    .getExportsOfModule(module)
+    .filter((symbol) => {
+      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      // A `const` carries its comment on the statement, two levels above its declaration.
+      const commented = (target.declarations ?? []).some((declaration) =>
+        [declaration, declaration.parent?.parent].some(
+          (node) => node !== undefined && ts.getJSDocCommentsAndTags(node).length > 0,
+        ),
+      );
+      return !commented;
+    })
+    .map((symbol) => symbol.name)
+    .sort();
+}
+
 describe('the entries of @photolala/core', () => {
   test('each list above is sorted and has no name twice, and no name is in two of them', () => {
     for (const list of [PUBLIC, BACKEND, INTERNALS, TESTING]) {
@@ -295,6 +316,12 @@ describe('the entries of @photolala/core', () => {
 
   test('the main entry exports its own names, the backend contract and (for now) the internals', () => {
     expect(exportsOf(entryFiles.main).names).toEqual(sorted([...PUBLIC, ...BACKEND, ...INTERNALS]));
+  });
+
+  test('every name of the main entry, /backend and /testing has a JSDoc comment', () => {
+    expect(undocumented(entryFiles.main)).toEqual([]);
+    expect(undocumented(entryFiles.backend)).toEqual([]);
+    expect(undocumented(entryFiles.testing)).toEqual([]);
   });
 
   test('each entry resolves through the package exports and has its values at run time', async () => {

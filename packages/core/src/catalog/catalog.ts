@@ -20,7 +20,7 @@ import { describeError, isPhotolalaError, PhotolalaError } from '../errors.js';
 import { fastPhotoKey, HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5, md5Hex } from '../identity.js';
 import { detectImageKind, detectMediaKind } from '../image-kind.js';
 import { makeFolder } from '../make-folder.js';
-import { metadataDocumentSchema } from '../metadata.js';
+import { type MetadataDocument, metadataDocumentSchema } from '../metadata.js';
 import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry, WriteCondition } from '../root-source.js';
 import { parseRootUri } from '../root-uri.js';
@@ -69,6 +69,7 @@ import { orphanedStarChanges, StarJournal } from './star-journal.js';
 import { StatIndex } from './stat-index.js';
 import { VerifiedSnapshots } from './verified-snapshots.js';
 
+/** Options of `openCatalog`; every one has a default that suits an app. */
 export interface OpenCatalogOptions {
   /** Cache root; defaults to `PHOTOLALA_CACHE_DIR`, then the platform cache folder. */
   cacheDir?: string;
@@ -100,6 +101,7 @@ export interface OpenCatalogOptions {
   onLoadProgress?: (progress: SnapshotReadProgress) => void;
 }
 
+/** Options of `Catalog.scan` and `Catalog.status`. */
 export interface ScanOptions {
   /** Re-read heads even when size and mtime are unchanged. */
   full?: boolean;
@@ -125,6 +127,7 @@ export interface StatusResult {
   skipped: { path: string; reason: string }[];
 }
 
+/** What a scan changed (the `StatusResult` counts, as done), and what it published. */
 export interface ScanResult extends StatusResult {
   rootUri: string;
   catalogMd5: string;
@@ -149,10 +152,13 @@ export interface ScanResult extends StatusResult {
   interrupted?: { remaining: number };
 }
 
+/** Which entries `Catalog.list` and `Catalog.iterate` return, in path order; the filters combine. */
 export interface ListOptions {
   /** Only entries under this folder (relative path, no trailing slash). */
   directory?: string;
+  /** Only starred entries (true) or only unstarred ones (false). */
   starred?: boolean;
+  /** Only entries of this kind: an `EntryKind` (`jpeg`, `heic`, ..., `video`, `other`). */
   kind?: string;
   /** Page size; all when absent. */
   limit?: number;
@@ -508,7 +514,10 @@ export class Catalog {
     return paths.thumbnail;
   }
 
-  /** Absolute path of the entry's metadata document, restored from the catalog or the photo if missing. */
+  /**
+   * Absolute path of the entry's metadata document, restored from the catalog or the photo if missing.
+   * `metadataDocument(id)` gives the document itself, parsed and checked.
+   */
   async metadata(id: string): Promise<string> {
     const entry = this.requireImage(id);
     const paths = this.cachePaths(entry);
@@ -516,6 +525,29 @@ export class Catalog {
     if (await this.restoreMetadata(entry, paths.key)) return paths.metadata;
     await this.regenerate(entry);
     return paths.metadata;
+  }
+
+  /**
+   * The entry's metadata document, parsed and checked against `metadataDocumentSchema`: what the
+   * file `metadata(id)` names holds (kind, dimensions, capture time and its source, camera, exposure,
+   * location; duration, rotation and codec for a video). A cached file that is not a valid document
+   * of this photo is replaced by the catalog's own copy; throws `CORRUPT` when there is none.
+   */
+  async metadataDocument(id: string): Promise<MetadataDocument> {
+    const file = await this.metadata(id);
+    const entry = this.requireImage(id);
+    const read = async () => {
+      const parsed = metadataDocumentSchema.safeParse(safeJson(await fsp.readFile(file, 'utf8')));
+      return parsed.success && parsed.data.photoMd5 === entry.photoMd5 ? parsed.data : undefined;
+    };
+    const document =
+      (await read()) ??
+      ((await this.restoreMetadata(entry, this.cachePaths(entry).key)) ? await read() : undefined);
+    if (document) return document;
+    throw new PhotolalaError('CORRUPT', `${entry.path}: its metadata document is not valid`, {
+      backend: 'catalog',
+      path: entry.path,
+    });
   }
 
   /** Writes the catalog's own copy of an entry's metadata document back to the cache. */

@@ -1,5 +1,8 @@
 import { EventEmitter, on } from 'node:events';
 
+/**
+ * The stage of a scan a `progress` event reports: listing the root, digesting photos, writing the snapshot.
+ */
 export type ScanPhase = 'discover' | 'digest' | 'write';
 
 /** Every change notification a catalog sends, by name. */
@@ -23,6 +26,7 @@ export interface CatalogEventMap {
   warning: { message: string; path?: string };
 }
 
+/** The name of a catalog event: a key of `CatalogEventMap`. */
 export type CatalogEventName = keyof CatalogEventMap;
 
 /** A typed event emitter whose events can also be consumed as async iterators. */

@@ -2,6 +2,7 @@ import { describeError } from '../errors.js';
 import { snapshotFileName } from './pointer.js';
 import type { SnapshotStore, StoreName } from './snapshot-store.js';
 
+/** One snapshot a pointer names, as `inspectStores` found it. */
 export interface SnapshotReport {
   catalogMd5: string;
   location: string;
@@ -11,6 +12,7 @@ export interface SnapshotReport {
   detail?: string;
 }
 
+/** A store's pointer and the snapshots it names (`Catalog.inspectSnapshots`, `photolala verify`). */
 export interface StoreReport {
   store: StoreName;
   /** Pointer lines (valid ones only); undefined when there is no pointer. */

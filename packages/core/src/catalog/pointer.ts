@@ -1,10 +1,15 @@
 import { isMd5 } from '../identity.js';
 
+/**
+ * The pointer file's name, in the root and in its cache mirror: the catalog-md5s of the newest snapshots, one a line.
+ */
 export const POINTER_FILE = '.photolala.md5';
+/** How many snapshots a pointer names, and so keeps, unless `keepSnapshots` says otherwise. */
 export const DEFAULT_RETENTION = 3;
 /** A pointer larger than this is not a pointer; it is not read whole. */
 export const MAX_POINTER_BYTES = 64 * 1024;
 
+/** The file name of the snapshot whose MD5 is `catalogMd5`; throws when it is not 32 lowercase hex digits. */
 export function snapshotFileName(catalogMd5: string): string {
   if (!isMd5(catalogMd5)) throw new Error(`invalid catalog md5 ${JSON.stringify(catalogMd5)}`);
   return `.photolala.${catalogMd5}.sqlite`;
@@ -24,6 +29,7 @@ export function parsePointer(text: string): string[] {
   return [...seen];
 }
 
+/** A pointer file's text: the valid catalog-md5s of `md5s`, newest first, one a line. */
 export function formatPointer(md5s: readonly string[]): string {
   return `${md5s.filter(isMd5).join('\n')}\n`;
 }

@@ -63,6 +63,9 @@ export function isRacy(entry: SourceEntry, scanStartedMs: number, mtimeResolutio
   );
 }
 
+/**
+ * What `planScan` decided for each file: which to digest, re-verify or just restat, and which were removed or moved.
+ */
 export interface ScanPlan {
   added: ReadFile[];
   changed: ReadFile[];
@@ -91,6 +94,7 @@ export interface ScanPlan {
   rootFiles: RootCatalogFile[];
 }
 
+/** How `planScan` lists the root and reads heads. */
 export interface PlanOptions {
   /** Read heads even of files whose size and mtime are unchanged, and digest every image again. */
   full: boolean;
@@ -116,6 +120,7 @@ export type EntryStat = Pick<EntryRow, 'size' | 'mtime_ms' | 'etag' | 'status' |
   keyed: boolean;
 };
 
+/** The catalog's rows as `planScan` asks for them while the root is listed. */
 export interface EntryLookup {
   /** The whole row, asked only for files that need a head read. */
   byPath(path: string): EntryRow | undefined;

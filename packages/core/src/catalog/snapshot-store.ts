@@ -7,6 +7,7 @@ import { openRegularFile, readRegularFile } from '../regular-file.js';
 import type { RootSource, WriteCondition } from '../root-source.js';
 import { MAX_POINTER_BYTES, POINTER_FILE, parsePointer, snapshotFileName } from './pointer.js';
 
+/** Where a snapshot or pointer was found: in the root itself, or in the root's mirror in the cache. */
 export type StoreName = 'root' | 'mirror';
 
 /** Told the bytes of a snapshot read so far, and its size when the store can say. */

@@ -38,6 +38,7 @@ export interface SnapshotWriteProgress {
   totalBytes: number;
 }
 
+/** A snapshot or pointer that opening a catalog passed over, and why (`CatalogLoadInfo.skipped`). */
 export interface SkippedSnapshot {
   store: StoreName;
   catalogMd5?: string;

@@ -67,6 +67,7 @@ function photoExtension(entry: CatalogEntry): string {
   return KIND_EXTENSION[entry.kind] ?? entry.kind;
 }
 
+/** What `syncStarsToCloud` sent, found already there, deleted and could not do. */
 export interface SyncReport {
   uploaded: string[];
   /** Objects already present with the same size, not sent again. */
@@ -79,6 +80,7 @@ export interface SyncReport {
   catalog: { snapshot: string; pointer: string } | undefined;
 }
 
+/** Options of `syncStarsToCloud`: whose cloud layout, and progress over the star queue. */
 export interface SyncOptions {
   user: string;
   onProgress?: (done: number, total: number) => void;

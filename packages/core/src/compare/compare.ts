@@ -7,6 +7,7 @@ export interface PhotoCopy {
   path: string;
 }
 
+/** A photo of the source catalog and its copies in the destinations. */
 export interface ComparedPhoto {
   path: string;
   photoMd5: string;
@@ -15,6 +16,7 @@ export interface ComparedPhoto {
   copies: PhotoCopy[];
 }
 
+/** What `compareCatalogs` found: which photos of the source the destinations hold, by photo-md5. */
 export interface CompareResult {
   source: string;
   destinations: string[];

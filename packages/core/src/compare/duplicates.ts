@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { indexCopies, type PhotoCopy } from './compare.js';
 
+/** Every copy of one photo (one photo-md5) across the catalogs compared. */
 export interface DuplicateGroup {
   photoMd5: string;
   /** Bytes of one copy. */
@@ -13,6 +14,7 @@ export interface DuplicateGroup {
   reclaimableBytes: number;
 }
 
+/** Options of `findDuplicates`. */
 export interface DuplicateOptions {
   /** Only photos of at least this many bytes. */
   minSize?: number;
@@ -20,6 +22,7 @@ export interface DuplicateOptions {
   within?: boolean;
 }
 
+/** What `findDuplicates` found, and what deleting all copies but one would free. */
 export interface DuplicateReport {
   roots: string[];
   /** Largest cleanup first (reclaimable bytes), then by photo-md5. */

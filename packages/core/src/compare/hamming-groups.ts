@@ -7,6 +7,7 @@ export interface PackedHashes {
   lo: Int32Array;
 }
 
+/** 16-hex-digit perceptual hashes as two 32-bit halves each, the form `groupByHamming` compares fast. */
 export function packHashes(hashes: readonly string[]): PackedHashes {
   // Signed halves: V8 keeps 32-bit signed integers unboxed, and XOR and popcount ignore the sign.
   const hi = new Int32Array(hashes.length);

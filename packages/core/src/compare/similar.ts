@@ -15,6 +15,7 @@ import { hammingDistance, perceptualHash } from './perceptual-hash.js';
  */
 export const DEFAULT_SIMILARITY_THRESHOLD = 12;
 
+/** One photo of a `SimilarGroup`, with its distance from the group's first member. */
 export interface SimilarMember {
   photoMd5: string;
   perceptualHash: string;
@@ -25,11 +26,13 @@ export interface SimilarMember {
   copies: PhotoCopy[];
 }
 
+/** Photos whose perceptual hashes lie within the threshold of the first one: likely the same picture. */
 export interface SimilarGroup {
   /** Largest photo first: usually the original the others were made from. */
   members: SimilarMember[];
 }
 
+/** Options of `findSimilar`. */
 export interface SimilarOptions {
   /** Bits of difference allowed (default DEFAULT_SIMILARITY_THRESHOLD). */
   threshold?: number;
@@ -43,6 +46,7 @@ export interface SimilarOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** What `findSimilar` compared and grouped. */
 export interface SimilarReport {
   roots: string[];
   threshold: number;

@@ -4,6 +4,9 @@ import { describeError } from '../errors.js';
 import { md5OfStream } from '../identity.js';
 import type { SourceEntry } from '../root-source.js';
 
+/**
+ * A photo whose bytes no longer hash to the photo-md5 the catalog recorded, while its size and mtime stayed.
+ */
 export interface CorruptPhoto {
   path: string;
   size: number;
@@ -13,6 +16,7 @@ export interface CorruptPhoto {
   actualMd5: string;
 }
 
+/** What `verifyPhotos` read and what it found. */
 export interface VerifyPhotosReport {
   root: string;
   /** Photos read whole and hashed. */
@@ -33,6 +37,7 @@ export interface VerifyPhotosReport {
   failed: { path: string; reason: string }[];
 }
 
+/** Options of `verifyPhotos`. */
 export interface VerifyPhotosOptions {
   /** Photos read at once (default 4 locally, 8 for a remote root). */
   concurrency?: number;

@@ -11,6 +11,7 @@ import type { RootSource, SourceEntry } from '../root-source.js';
 /** vitest's `test`/`it`, node:test's `test`, or anything with the same shape. */
 export type TestFunction = (name: string, fn: () => Promise<void>, timeout?: number) => unknown;
 
+/** One file the root of a source under test must hold. */
 export interface ConformanceFile {
   /** Relative `/` path; may contain NFD characters, which the source must report in NFC. */
   path: string;
@@ -22,6 +23,7 @@ export type ConformanceSourceFactory = (
   files: ConformanceFile[],
 ) => Promise<{ source: RootSource; dispose?: () => Promise<void> }>;
 
+/** What `runRootSourceConformance` tests, and with which test runner. */
 export interface ConformanceOptions {
   /** Prefix for test names, e.g. the backend name. */
   name: string;

@@ -16,6 +16,7 @@ import type { EnumerateOptions, RootSource } from '../root-source.js';
  */
 export type FaultKind = 'fail' | 'short' | 'stall' | 'swap' | 'fifo';
 
+/** Options of `faultySource`: which faults, how often, from which seed. */
 export interface FaultOptions {
   /** Seeds every decision: the same seed and the same calls give the same faults, in any order. */
   seed: number;
