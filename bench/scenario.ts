@@ -6,6 +6,7 @@ import {
   existsSync,
   linkSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -13,7 +14,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import {
@@ -509,6 +510,92 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
           thumbnailsPerS: Math.round(thumbs.length / (galleryThumbMs / 1000)),
           staticThumbnailsPerS: Math.round(thumbs.length / (staticThumbMs / 1000)),
           thumbnailThroughputRatio: +(staticThumbMs / galleryThumbMs).toFixed(2),
+          serverPeakRssMb,
+        },
+      };
+    }
+    case 'gallery-browser': {
+      // The same server as `gallery`, opened in headless Chromium: start to a painted first screen
+      // against a bare static page of the same thumbnails from the same cache, then jumps, a fast
+      // scroll and the page's memory. The browser driving is in gallery-browser.ts, loaded here
+      // only, so that no other scenario's resident memory carries Playwright.
+      await ensureCatalog(root, cacheDir);
+      const {
+        fastScroll,
+        jump,
+        launchChromium,
+        openPainted,
+        pageMemory,
+        SCROLL_MS,
+        STATIC_PAGE_SERVER,
+        staticPageHtml,
+      } = await import('./gallery-browser.js');
+      const cli = path.resolve('..', 'packages/cli/bin/photolala.js');
+      const browser = await launchChromium();
+      let server: Awaited<ReturnType<typeof startChild>> | undefined;
+      const startGallery = async () => {
+        server = await startChild(
+          [cli, '--cache-dir', cacheDir, 'serve', root, '--port', '0'],
+          /http:\/\/127\.0\.0\.1:(\d+)\//,
+        );
+        return `http://127.0.0.1:${server.port}/`;
+      };
+      // A first run warms the page cache and learns where the first screen's thumbnails are.
+      const warm = await openPainted(browser, startGallery, '.tile', now);
+      await warm.page.context().close();
+      server!.stop();
+      const pageDir = mkdtempSync(path.join(tmpdir(), 'photolala-bench-'));
+      const pageFile = path.join(pageDir, 'index.html');
+      writeFileSync(pageFile, staticPageHtml(warm.tiles));
+      let staticServer: Awaited<ReturnType<typeof startChild>> | undefined;
+      const startStatic = async () => {
+        staticServer = await startChild(
+          ['-e', STATIC_PAGE_SERVER, path.join(cacheDir, 'local', 'thumbnails'), pageFile],
+          /^(\d+)$/m,
+        );
+        return `http://127.0.0.1:${staticServer.port}/`;
+      };
+      const staticWarm = await openPainted(browser, startStatic, 'img.tile', now);
+      await staticWarm.page.context().close();
+      staticServer!.stop();
+      const gallery = await openPainted(browser, startGallery, '.tile', now);
+      const bare = await openPainted(browser, startStatic, 'img.tile', now);
+      await bare.page.context().close();
+      staticServer!.stop();
+      rmSync(pageDir, { recursive: true, force: true });
+      const { page } = gallery;
+      const months = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('#scrubber button')].map((b) => b.dataset.month!),
+      );
+      // With three months or more the scrubber's own buttons; the bench corpus' photos carry no
+      // capture date and were all written on one day, so it is one month, jumped into by position.
+      const byMonth = months.length >= 3;
+      const jumpMiddleMs = await jump(
+        page,
+        byMonth ? { month: months[Math.floor(months.length / 2)]! } : { fraction: 0.5 },
+      );
+      const jumpOldestMs = await jump(page, byMonth ? { month: months.at(-1)! } : { fraction: 1 });
+      const scroll = await fastScroll(page);
+      const memory = await pageMemory(page);
+      const total = Number(await page.evaluate(() => document.body.dataset.total));
+      const serverPeakRssMb = server!.peakRssMb();
+      await browser.close();
+      server!.stop();
+      return {
+        scenario,
+        files: total,
+        ms: gallery.ms,
+        baselineMs: bare.ms,
+        baseline: `node static server child: start, then a page of the same first ${gallery.tiles.length} thumbnails as <img>s, painted in Chromium`,
+        extra: {
+          firstScreenTiles: gallery.tiles.length,
+          months: months.length,
+          jumpBy: byMonth ? 'scrubber month' : 'scroll position (one month)',
+          jumpMiddleMs: Math.round(jumpMiddleMs),
+          jumpOldestMs: Math.round(jumpOldestMs),
+          scrollMs: SCROLL_MS,
+          ...scroll,
+          ...memory,
           serverPeakRssMb,
         },
       };
