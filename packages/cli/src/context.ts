@@ -1,34 +1,11 @@
-import { type Catalog, type LoadSource, openCatalog, PhotolalaError, redactRootUri } from '@photolala/core';
+import { type Catalog, openCatalog, PhotolalaError, redactRootUri } from '@photolala/core';
 import { openSource } from './backends.js';
 import { cloudBrowseRoot } from './cloud.js';
-import { Output } from './output.js';
+import type { GlobalOptions } from './options.js';
+import type { Output } from './output.js';
 import { delayedBytesBar } from './progress.js';
-
-/** Options every command accepts (see `photolala --help`). */
-export interface GlobalOptions {
-  cacheDir?: string;
-  /** The cache quota in bytes (`--cache-max-size`), enforced after each scan. */
-  cacheMaxSize?: number;
-  concurrency?: number;
-  quiet?: boolean;
-  verbose?: boolean;
-  color?: boolean;
-  backend?: string[];
-  readOnly?: boolean;
-}
-
-/** Clean-ups (cloud clients) to run once the command has finished. */
-export const afterRun: (() => void)[] = [];
-
-export const EXIT = {
-  ok: 0,
-  failure: 1,
-  usage: 2,
-  /** The scan completed and a snapshot was published, but some files could not be digested. */
-  partial: 3,
-  /** Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it); a scan saved what it had done. */
-  interrupted: 130,
-} as const;
+import { describeLoad, describeSavedAt } from './render.js';
+import { afterRun } from './runner.js';
 
 export interface OpenOptions {
   /** Refuse to go on when the root has no catalog yet (commands that only read one). */
@@ -154,31 +131,23 @@ export async function closeRootCatalog(catalog: Catalog, out: Output): Promise<v
   }
 }
 
-/** Where a catalog came from, in words: `LoadSource` values are for scripts (`--json`). */
-export function describeLoad(source: LoadSource): string {
-  switch (source) {
-    case 'root':
-      return 'loaded from the root';
-    case 'mirror':
-      return 'loaded from the cache mirror';
-    case 'older':
-      return 'loaded from an older snapshot';
-    case 'adopted':
-      return 'loaded the newest snapshot file found: no pointer named a usable one';
-    case 'rebuild':
-      return 'rebuilt: no snapshot was usable';
-    case 'none':
-      return 'new catalog';
+/** Runs `body` on an opened catalog and always closes it (which publishes pending star changes). */
+export async function withCatalog<T>(
+  root: string,
+  globals: GlobalOptions,
+  out: Output,
+  open: OpenOptions | boolean,
+  body: (catalog: Catalog) => Promise<T>,
+): Promise<T> {
+  const catalog = await openRootCatalog(
+    root,
+    globals,
+    out,
+    typeof open === 'boolean' ? { requireCatalog: open } : open,
+  );
+  try {
+    return await body(catalog);
+  } finally {
+    await closeRootCatalog(catalog, out);
   }
-}
-
-export function outputFor(globals: GlobalOptions, json: boolean, color: boolean): Output {
-  return new Output({ quiet: globals.quiet ?? false, verbose: globals.verbose ?? false, color, json });
-}
-
-/** When a cached catalog was saved, in local time to the minute: `2026-12-05 14:03`. */
-function describeSavedAt(iso: string): string {
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }

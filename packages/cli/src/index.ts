@@ -1,3 +1,4 @@
 export { configuredBackends, type OpenedSource, openSource } from './backends.js';
-export { EXIT } from './context.js';
-export { buildProgram, main } from './main.js';
+export { EXIT } from './exit-codes.js';
+export { main } from './main.js';
+export { buildProgram } from './program.js';

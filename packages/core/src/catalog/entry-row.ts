@@ -1,5 +1,5 @@
 import type { EntryKind } from '../image-kind.js';
-import { RACY_MTIME } from './scan-plan.js';
+import { RACY_MTIME } from './racy-mtime.js';
 
 /** One catalog entry as the browser sees it. */
 export interface CatalogEntry {

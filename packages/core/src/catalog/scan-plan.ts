@@ -7,6 +7,10 @@ import { validateRelativePath } from '../paths.js';
 import type { RootSource, SourceEntry } from '../root-source.js';
 import type { EntryRow } from './entry-row.js';
 import { isRootCatalogFile, type RootCatalogFile } from './leftovers.js';
+import { RACY_MTIME } from './racy-mtime.js';
+
+// Re-exported for the scan, which marks racy entries while it plans.
+export { RACY_MTIME };
 
 /**
  * Why a path from `enumerate` cannot enter the catalog, or undefined when it can. A listing is
@@ -43,13 +47,6 @@ export interface ReadFile {
    */
   readError?: string;
 }
-
-/**
- * The `reason` of an `ok` entry whose mtime was too close to the scan that read it to vouch for its
- * content: on a store with coarse mtimes (FAT, SMB: 2 s) the file could still be edited within the
- * same tick without its mtime moving (git's "racy" entries). The next scan re-hashes it in full.
- */
-export const RACY_MTIME = 'racy-mtime';
 
 /** Clock difference allowed between this machine and the server that stamps mtimes. */
 const CLOCK_SKEW_MS = 1000;

@@ -1,0 +1,86 @@
+import type { ScanResult } from '@photolala/core';
+import { withCatalog } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import type { GlobalOptions } from '../options.js';
+import type { Output } from '../output.js';
+import { attachProgressBar } from '../progress.js';
+import { describeLoad, scanJson } from '../render.js';
+import { pruneAfterScan } from './cache.js';
+
+export interface ScanOptions {
+  json?: boolean;
+  full?: boolean;
+}
+
+/**
+ * Ctrl-C (or SIGTERM) during a scan: the first stops it gracefully (the photos in progress finish
+ * and what is done is saved); a second quits at once, losing only this scan's unsaved work.
+ */
+function stopOnSignal(out: Output, stopBar: () => void): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    stopBar();
+    out.warn(
+      'stopping: the photos in progress finish and what is done is saved; press Ctrl-C again to quit now',
+    );
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** `photolala scan ROOT`: builds or updates the catalog, then publishes a snapshot. */
+export function scan(out: Output, globals: GlobalOptions, root: string, opts: ScanOptions): Promise<number> {
+  return withCatalog(root, globals, out, false, async (catalog) => {
+    const source = catalog.loadInfo.source;
+    const detach = out.live ? attachProgressBar(catalog, out.options.color) : () => {};
+    const stop = stopOnSignal(out, detach);
+    let result: ScanResult;
+    try {
+      result = await catalog.scan({ full: opts.full ?? false, signal: stop.signal });
+    } catch (error) {
+      // Stopped while the files were still being listed: nothing was changed.
+      if (!stop.signal.aborted) throw error;
+      out.warn('stopped while listing the files; the catalog is as it was');
+      return EXIT.interrupted;
+    } finally {
+      detach();
+      stop.release();
+    }
+    const cache = await pruneAfterScan(globals, out, result);
+    if (out.options.json) out.json({ ...scanJson(result, source), ...(cache ? { cache } : {}) });
+    else {
+      out.result(
+        `${result.rootUri}: ${result.entries} entr${result.entries === 1 ? 'y' : 'ies'}, catalog ${result.catalogMd5}`,
+      );
+      out.result(
+        `  added ${result.added.length}, removed ${result.removed.length}, changed ${result.changed.length}, moved ${result.moved.length}, unchanged ${result.unchanged}, failed ${result.failed.length}  (${(result.durationMs / 1000).toFixed(1)} s, ${describeLoad(source)})`,
+      );
+      for (const f of result.failed) out.failure(`${f.path}: ${f.reason}`);
+      if (result.skipped.length > 0) {
+        // Left out on purpose (a Photos library's videos, an application's store): counted
+        // here, listed with -v or --json.
+        out.result(
+          `  skipped ${result.skipped.length} on purpose${out.options.verbose ? ':' : ' (-v lists them)'}`,
+        );
+        for (const s of result.skipped) out.detail(`    ${s.path}: ${s.reason}`);
+      }
+      for (const s of result.snapshots) out.detail(`  snapshot ${s}`);
+      if (result.interrupted)
+        out.result(
+          `  interrupted: what was done is saved; ${result.interrupted.remaining} files are left for the next scan`,
+        );
+    }
+    if (result.interrupted) return EXIT.interrupted;
+    // A store left stale (its upload failed after retries) is a partial success, as failed files are.
+    return result.failed.length > 0 || result.publishFailed ? EXIT.partial : EXIT.ok;
+  });
+}

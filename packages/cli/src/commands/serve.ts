@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import type { Catalog } from '@photolala/core';
+import { closeRootCatalog, openRootCatalog } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import type { GlobalOptions } from '../options.js';
+import type { Output } from '../output.js';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  token?: string;
+  open?: boolean;
+  scan?: boolean;
+}
+
+/** Opens the URL in the default browser; a machine without one gets a warning, not a failure. */
+function openBrowser(url: string, out: Output) {
+  const command =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const child = spawn(command, [url], { stdio: 'ignore', detached: true });
+  child.on('error', (error) =>
+    out.warn(`could not open a browser (${command}: ${error.message}); open the URL yourself`),
+  );
+  child.on('exit', (code) => {
+    if (code !== 0)
+      out.warn(`could not open a browser (${command} exited with ${code}); open the URL yourself`);
+  });
+  child.unref();
+}
+
+/** Resolves on the first Ctrl-C or SIGTERM. */
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** `photolala serve ROOTS...`: the web gallery over the roots' catalogs, until Ctrl-C. */
+export async function serve(
+  out: Output,
+  globals: GlobalOptions,
+  roots: string[],
+  opts: ServeOptions,
+): Promise<number> {
+  if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host) && !opts.token) {
+    out.error(`--host ${opts.host} lets other machines in: give a --token they must present`);
+    return EXIT.usage;
+  }
+  const { startGallery } = await import('@photolala/gallery');
+  const catalogs: Catalog[] = [];
+  try {
+    for (const root of roots)
+      catalogs.push(
+        await openRootCatalog(root, globals, out, { requireCatalog: !opts.scan, offline: !opts.scan }),
+      );
+    const gallery = await startGallery({
+      catalogs,
+      host: opts.host,
+      port: opts.port,
+      ...(opts.token ? { token: opts.token } : {}),
+      ...(opts.scan ? { scan: true } : {}),
+      onWarning: (message) => out.warn(message),
+    });
+    out.result(gallery.url);
+    if (opts.open) openBrowser(gallery.url, out);
+    await untilStopped();
+    out.info('stopping: saving the catalogs');
+    await gallery.close();
+    return EXIT.ok;
+  } finally {
+    for (const catalog of catalogs) await closeRootCatalog(catalog, out);
+  }
+}
