@@ -11,12 +11,17 @@ const nullableString = z.string().max(1024).nullable();
 
 /** The metadata document stored per photo-md5 in the cache and in the catalog (versioned). */
 export const metadataDocumentSchema = z.object({
+  /** `METADATA_VERSION`. */
   version: z.literal(METADATA_VERSION),
+  /** The MD5 of the whole file: the photo's identity, the same in every root that holds it. */
   photoMd5: z.string().regex(/^[0-9a-f]{32}$/),
+  /** An `EntryKind`: an image kind (`jpeg`, `heic`, ...) or `video`. */
   kind: z.string(),
+  /** The MIME type its header bytes say, e.g. `image/jpeg`, `video/quicktime`. */
   mime: z.string(),
   /** Lower-case extension of the file it was made from, without the dot (`''` when none). */
   extension: z.string().max(32),
+  /** The file's size in bytes. */
   size: z.number().int().nonnegative(),
   /**
    * Capture time as ISO 8601. With an offset (`...+01:00`) when the camera recorded one; without
@@ -31,7 +36,9 @@ export const metadataDocumentSchema = z.object({
   /** Stored size, before orientation. */
   storedWidth: z.number().int().nonnegative(),
   storedHeight: z.number().int().nonnegative(),
+  /** EXIF orientation, 1 to 8 (1 when absent). */
   orientation: z.number().int().min(1).max(8),
+  /** Camera and exposure, from EXIF; null when not recorded. `exposureTime` in seconds, `focalLength` in mm. */
   make: nullableString,
   model: nullableString,
   lens: nullableString,
@@ -39,6 +46,7 @@ export const metadataDocumentSchema = z.object({
   fNumber: nullableNumber,
   iso: nullableNumber,
   focalLength: nullableNumber,
+  /** Where it was taken, in degrees (altitude in metres); null when not recorded. */
   gps: z
     .object({
       latitude: z.number().min(-90).max(90),

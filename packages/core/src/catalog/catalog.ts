@@ -129,20 +129,27 @@ export interface StatusResult {
 
 /** What a scan changed (the `StatusResult` counts, as done), and what it published. */
 export interface ScanResult extends StatusResult {
+  /** The root's canonical URI (`RootSource.uri`). */
   rootUri: string;
+  /** The MD5 of the snapshot the catalog now is: the name of its file, `.photolala.{catalogMd5}.sqlite`. */
   catalogMd5: string;
+  /** Entries in the catalog after the scan. */
   entries: number;
   /** Images whose digest ran (added and changed), and how many needed a new thumbnail. */
   digested: number;
   rendered: number;
+  /** Where the snapshot is (the root, the cache mirror): written by this scan or already there. */
   snapshots: string[];
+  /** Whether snapshot bytes were written to some store; false when the catalog did not change. */
   wroteNewSnapshot: boolean;
+  /** Messages for the user that did not fail the scan: a read-only root, videos without ffmpeg. */
   warnings: string[];
   /**
    * Stores the snapshot should have reached but did not, after retries (a root whose upload kept
    * failing): the catalog is saved elsewhere, but that store's copy is stale. Absent when none.
    */
   publishFailed?: string[];
+  /** How long the scan took, in milliseconds. */
   durationMs: number;
   /**
    * Set when `signal` stopped the scan during the digest: `remaining` added or changed files were
@@ -168,9 +175,13 @@ export interface ListOptions {
 
 /** What happened when the catalog was opened. */
 export interface CatalogLoadInfo {
+  /** Which snapshot was loaded (see `LoadSource`): the root's, the mirror's, an older one, or none. */
   source: LoadedSnapshot['source'];
+  /** The loaded snapshot's MD5; undefined when none was loaded. */
   catalogMd5: string | undefined;
+  /** Where the loaded snapshot was read from, for messages; undefined when none was loaded. */
   location: string | undefined;
+  /** Snapshots and pointers passed over on the way, each with the reason. */
   skipped: LoadedSnapshot['skipped'];
   /**
    * Star changes replayed from a session that ended before a snapshot held them (see StarJournal);
