@@ -10,6 +10,7 @@ import {
   parsePointer,
   parseRootUri,
   readExif,
+  readXmp,
   redactRootUri,
 } from '@photolala/core';
 import fc from 'fast-check';
@@ -83,6 +84,37 @@ describe('metadata parsing', () => {
         if (facts.orientation !== undefined) expect(facts.orientation).toBeGreaterThanOrEqual(1);
         const header = jpegHeaderLength(data);
         if (header !== undefined) expect(header).toBeLessThanOrEqual(data.length);
+      }),
+      RUNS,
+    );
+  });
+
+  test('any XMP packet gives XMP facts (or none) within their bounds, and never throws', async () => {
+    const xmpText = fc.oneof(
+      fc.string({ maxLength: 400 }),
+      fc
+        .tuple(
+          fc.constantFrom('xmp:Rating', 'photoshop:DateCreated', 'exif:GPSLatitude', 'exif:DateTimeOriginal'),
+          fc.string({ maxLength: 40 }),
+        )
+        .map(
+          ([name, value]) =>
+            `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description ${name}="${value}"/></rdf:RDF></x:xmpmeta>`,
+        ),
+    );
+    await fc.assert(
+      fc.asyncProperty(xmpText, async (packet) => {
+        const payload = Buffer.concat([Buffer.from('http://ns.adobe.com/xap/1.0/\0'), Buffer.from(packet)]);
+        const length = Math.min(payload.length + 2, 0xffff);
+        const data = Buffer.concat([
+          Buffer.from([0xff, 0xd8, 0xff, 0xe1, length >> 8, length & 0xff]),
+          payload,
+        ]);
+        const facts = await readXmp(data);
+        if (!facts) return;
+        if (facts.rating !== null) expect(facts.rating).toBeGreaterThanOrEqual(-1);
+        if (facts.takenAt !== null) expect(facts.takenAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+        if (facts.gps) expect(Math.abs(facts.gps.latitude)).toBeLessThanOrEqual(90);
       }),
       RUNS,
     );

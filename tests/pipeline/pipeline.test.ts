@@ -190,18 +190,16 @@ describe('digest', () => {
     });
   });
 
-  test('dates fall back from DateTimeOriginal to other EXIF dates, and never to the file mtime', async () => {
+  test('dates fall back from EXIF to the embedded XMP, and never to the file mtime', async () => {
     const { source, digester } = await setup({
       'xmp-only.jpg': await readFile(fixture('no_exif.jpg')),
       'bare.jpg': await syntheticJpeg(1),
     });
-    // This file has no DateTimeOriginal, only IFD0 ModifyDate (exiftool: 2014:09:22 10:56:35).
-    const withModifyDate = (await digestFile(source, digester, 'xmp-only.jpg')).metadata;
-    expect([withModifyDate.takenAt, withModifyDate.takenAtSource]).toEqual([
-      '2014-09-22T10:56:35',
-      'ModifyDate',
-    ]);
-    expect([withModifyDate.width, withModifyDate.height]).toEqual([322, 466]);
+    // This file has no EXIF DateTimeOriginal or CreateDate; exiftool -time:all shows XMP-xmp Create
+    // Date 2013:09:23 10:09:46+02:00, and IFD0 Modify Date 2014:09:22 10:56:35 (the later edit).
+    const fromXmp = (await digestFile(source, digester, 'xmp-only.jpg')).metadata;
+    expect([fromXmp.takenAt, fromXmp.takenAtSource]).toEqual(['2013-09-23T10:09:46+02:00', 'XMP']);
+    expect([fromXmp.width, fromXmp.height]).toEqual([322, 466]);
     const bare = (await digestFile(source, digester, 'bare.jpg')).metadata;
     expect([bare.takenAt, bare.takenAtSource, bare.gps, bare.make]).toEqual([null, null, null, 'Photolala']);
   });

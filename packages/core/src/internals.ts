@@ -105,3 +105,4 @@ export {
   type VideoTools,
 } from './video.js';
 export { refusesWrites } from './write-probe.js';
+export { readXmp, type XmpFacts, xmpDate } from './xmp.js';

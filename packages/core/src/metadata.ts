@@ -2,6 +2,7 @@ import exifr from 'exifr';
 import { z } from 'zod';
 import type { ImageKind } from './image-kind.js';
 import type { SourceAttributes } from './root-source.js';
+import { readXmp } from './xmp.js';
 
 /** The version of the metadata document written now; `metadataDocumentSchema` accepts this one only. */
 export const METADATA_VERSION = 1;
@@ -28,8 +29,15 @@ export const metadataDocumentSchema = z.object({
    * one it is the camera's local clock time. Null when no EXIF date exists: never the file mtime.
    */
   takenAt: z.string().nullable(),
-  /** `QuickTime`: a video's `com.apple.quicktime.creationdate` (with its zone) or `creation_time` (UTC). */
-  takenAtSource: z.enum(['DateTimeOriginal', 'CreateDate', 'ModifyDate', 'QuickTime', 'Library']).nullable(),
+  /**
+   * Where `takenAt` came from, in the order exiftool takes it: EXIF `DateTimeOriginal`, `CreateDate`,
+   * then the embedded XMP packet (`XMP`: `exif:DateTimeOriginal`, `photoshop:DateCreated`,
+   * `xmp:CreateDate`), then `ModifyDate`. `QuickTime`: a video's `com.apple.quicktime.creationdate`
+   * (with its zone) or `creation_time` (UTC).
+   */
+  takenAtSource: z
+    .enum(['DateTimeOriginal', 'CreateDate', 'XMP', 'ModifyDate', 'QuickTime', 'Library'])
+    .nullable(),
   /** Displayed size, after orientation. */
   width: z.number().int().nonnegative(),
   height: z.number().int().nonnegative(),
@@ -54,6 +62,12 @@ export const metadataDocumentSchema = z.object({
       altitude: nullableNumber,
     })
     .nullable(),
+  /** From the embedded XMP packet, where it has them: stars (0-5, -1 rejected), label, title, description, keywords. */
+  rating: z.number().int().min(-1).max(5).optional(),
+  label: z.string().max(1024).optional(),
+  title: z.string().max(1024).optional(),
+  description: z.string().max(1024).optional(),
+  keywords: z.array(z.string().max(1024)).max(200).optional(),
   /** Videos only: length in seconds, clockwise display rotation in degrees, and the video codec. */
   durationSeconds: z.number().finite().nonnegative().optional(),
   rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).optional(),
@@ -92,6 +106,8 @@ export interface ExifFacts {
   iso: number | null;
   focalLength: number | null;
   gps: MetadataDocument['gps'];
+  /** What the embedded XMP adds; only the fields it has. */
+  xmp: Pick<MetadataDocument, 'rating' | 'label' | 'title' | 'description' | 'keywords'>;
 }
 
 const EXIF_DATE = /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?/;
@@ -176,11 +192,13 @@ function exifInput(data: Uint8Array): Uint8Array {
 /** Reads EXIF from the file (exifr finds the block in JPEG, HEIC, TIFF and TIFF-based RAW). */
 export async function readExif(data: Uint8Array): Promise<ExifFacts> {
   let tags: Record<string, unknown> = {};
+  const input = exifInput(data);
   try {
-    tags = (await exifr.parse(exifInput(data), EXIFR_OPTIONS)) ?? {};
+    tags = (await exifr.parse(input, EXIFR_OPTIONS)) ?? {};
   } catch {
     // No or broken EXIF is normal (screenshots, exports); the image itself may still be fine.
   }
+  const xmp = await readXmp(input);
   const candidates = [
     ['DateTimeOriginal', tags.DateTimeOriginal, tags.OffsetTimeOriginal, tags.SubSecTimeOriginal],
     [
@@ -194,6 +212,11 @@ export async function readExif(data: Uint8Array): Promise<ExifFacts> {
   let takenAt: string | null = null;
   let takenAtSource: ExifFacts['takenAtSource'] = null;
   for (const [source, value, offset, sub] of candidates) {
+    if (source === 'ModifyDate' && xmp?.takenAt) {
+      takenAt = xmp.takenAt;
+      takenAtSource = 'XMP';
+      break;
+    }
     takenAt = exifDate(value, offset, sub);
     if (takenAt) {
       takenAtSource = source;
@@ -221,7 +244,16 @@ export async function readExif(data: Uint8Array): Promise<ExifFacts> {
     gps:
       latitude !== null && longitude !== null && Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180
         ? { latitude, longitude, altitude }
-        : null,
+        : xmp?.gps
+          ? { ...xmp.gps, altitude: null }
+          : null,
+    xmp: {
+      ...(xmp?.rating != null ? { rating: xmp.rating } : {}),
+      ...(xmp?.label ? { label: xmp.label } : {}),
+      ...(xmp?.title ? { title: xmp.title } : {}),
+      ...(xmp?.description ? { description: xmp.description } : {}),
+      ...(xmp?.keywords.length ? { keywords: xmp.keywords } : {}),
+    },
   };
 }
 
@@ -301,5 +333,6 @@ export function buildMetadataDocument(input: {
     iso: exif.iso,
     focalLength: exif.focalLength,
     gps: exif.gps,
+    ...exif.xmp,
   });
 }

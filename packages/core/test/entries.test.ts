@@ -169,6 +169,7 @@ const INTERNALS = [
   'VideoFacts',
   'VideoTools',
   'VideoWithoutPoster',
+  'XmpFacts',
   'applicationStore',
   'applyLibraryAttributes',
   'buildMetadataDocument',
@@ -203,6 +204,7 @@ const INTERNALS = [
   'quickTimeDate',
   'readExif',
   'readWholeFile',
+  'readXmp',
   'refusesWrites',
   'removeMirrorLeftovers',
   'renderPoster',
@@ -210,6 +212,7 @@ const INTERNALS = [
   'rootStore',
   'snapshotFileName',
   'unreachableSource',
+  'xmpDate',
 ];
 
 /** `@photolala/core/testing`. */
