@@ -27,6 +27,7 @@ import { parseRootUri } from '../root-uri.js';
 import { renderThumbnail } from '../thumbnail.js';
 import { FFMPEG_MISSING } from '../video.js';
 import { readListing, selectEntryArrays, writeListing } from './bulk-read.js';
+import { reportDiskFull } from './disk-full.js';
 import {
   type CatalogEntry,
   ENTRY_COLUMN_LIST,
@@ -684,7 +685,9 @@ export class Catalog {
       return Promise.reject(
         new PhotolalaError('INVALID_ARGUMENT', 'the catalog is closed', { backend: 'catalog' }),
       );
-    const run = this.writeQueue.then(work, work);
+    const run = this.writeQueue.then(work, work).catch((error: unknown) => {
+      throw reportDiskFull(error, this.working.workFile);
+    });
     this.writeQueue = run.catch(() => {});
     return run;
   }
