@@ -22,15 +22,17 @@ for (let round = 0; round < 5; round++) {
   findDuplicates([a, b]);
   const dupMs = performance.now() - t;
   const dupCpuMs = process.cpuUsage(cpu).user / 1000;
-  console.log(JSON.stringify({
-    openMs: Math.round(openMs),
-    colsMs: Math.round(colsMs),
-    compareMs: Math.round(compareMs),
-    dupMs: Math.round(dupMs),
-    compareCpuMs: Math.round(compareCpuMs),
-    dupCpuMs: Math.round(dupCpuMs),
-    n: cols.paths.length,
-  }));
+  console.log(
+    JSON.stringify({
+      openMs: Math.round(openMs),
+      colsMs: Math.round(colsMs),
+      compareMs: Math.round(compareMs),
+      dupMs: Math.round(dupMs),
+      compareCpuMs: Math.round(compareCpuMs),
+      dupCpuMs: Math.round(dupCpuMs),
+      n: cols.paths.length,
+    }),
+  );
   await a.close();
   await b.close();
 }
