@@ -3,6 +3,7 @@ import nodePath from 'node:path';
 import { Readable } from 'node:stream';
 import {
   defineRootSource,
+  destroyOnAbort,
   type EnumerateOptions,
   fromSystemError,
   joinRelative,
@@ -11,6 +12,7 @@ import {
   openRegularFile,
   PhotolalaError,
   parseRootUri,
+  type ReadOptions,
   type RootSource,
   resolveInside,
   type SourceEntry,
@@ -303,8 +305,10 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
     }
   }
 
-  async function readHead(path: string, bytes: number): Promise<Buffer> {
+  async function readHead(path: string, bytes: number, options: ReadOptions = {}): Promise<Buffer> {
     const file = await locate(path);
+    // The read itself takes microseconds: only one asked for after the abort is refused.
+    options.signal?.throwIfAborted();
     // Synchronous on purpose: a head read on a local disk takes microseconds, while the promise
     // version costs three thread-pool round trips per file and is several times slower on 100k files.
     let fd: number | undefined;
@@ -330,8 +334,9 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
     }
   }
 
-  async function readAll(path: string): Promise<Readable> {
+  async function readAll(path: string, options: ReadOptions = {}): Promise<Readable> {
     const file = await locate(path);
+    options.signal?.throwIfAborted();
     try {
       // Reading the whole file is the expensive path anyway, so one realpath to be sure a link
       // planted in the root does not lead outside it is cheap.
@@ -343,7 +348,7 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
         });
       }
       const { handle, size } = await openRegularFile(real, BACKEND, path);
-      return readableFile(handle, size);
+      return destroyOnAbort(readableFile(handle, size), options.signal);
     } catch (error) {
       throw fromSystemError(error, BACKEND, path, 'read');
     }

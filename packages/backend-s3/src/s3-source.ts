@@ -14,9 +14,11 @@ import {
 import {
   defineRootSource,
   describeError,
+  destroyOnAbort,
   type EnumerateOptions,
   PhotolalaError,
   parseRootUri,
+  type ReadOptions,
   type RootSource,
   readStreamPrefix,
   type SourceEntry,
@@ -183,8 +185,11 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
       try {
         page = await client.send(
           new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken: token }),
+          signal ? { abortSignal: signal } : {},
         );
       } catch (error) {
+        // Stopped by the caller: the listing simply ends, as it does between pages.
+        if (signal?.aborted) return;
         throw toPhotolalaError(error, uri, 'list');
       }
       const batch: SourceEntry[] = [];
@@ -231,17 +236,20 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
     } while (token);
   }
 
-  async function getObject(path: string, range?: string): Promise<Readable> {
+  async function getObject(path: string, range?: string, signal?: AbortSignal): Promise<Readable> {
     const rel = validateRelativePath(path, BACKEND);
     const get = async (Key: string) => {
+      // The SDK cancels the request, and with it the body, when the signal aborts.
       const answer = await client.send(
         new GetObjectCommand({ Bucket, Key, ...(range ? { Range: range } : {}) }),
+        signal ? { abortSignal: signal } : {},
       );
-      return (answer.Body as Readable | undefined) ?? Readable.from([]);
+      return destroyOnAbort((answer.Body as Readable | undefined) ?? Readable.from([]), signal);
     };
     try {
       return await get(keyOf(rel));
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       const wrapped = toPhotolalaError(error, path, 'read');
       // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII test
       if (wrapped.code !== 'NOT_FOUND' || /^[\u0000-\u007f]*$/.test(rel)) throw wrapped;
@@ -251,16 +259,18 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
       try {
         return await get(stored);
       } catch (retryError) {
+        if (signal?.aborted) throw signal.reason;
         throw toPhotolalaError(retryError, path, 'read');
       }
     }
   }
 
-  async function readHead(path: string, bytes: number): Promise<Buffer> {
+  async function readHead(path: string, bytes: number, options: ReadOptions = {}): Promise<Buffer> {
     if (bytes <= 0) return Buffer.alloc(0);
+    const { signal } = options;
     let body: Readable;
     try {
-      body = await getObject(path, `bytes=0-${bytes - 1}`);
+      body = await getObject(path, `bytes=0-${bytes - 1}`, signal);
     } catch (error) {
       // An empty object has no byte 0: S3 answers 416 InvalidRange.
       if ((error as PhotolalaError).code === 'INVALID_ARGUMENT') return Buffer.alloc(0);
@@ -269,6 +279,7 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
     try {
       return await readStreamPrefix(body, bytes);
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       throw toPhotolalaError(error, path, 'read');
     }
   }
@@ -365,7 +376,7 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
       capabilities: { etags: true, mtimeResolutionMs: 1000, remote: true },
       enumerate,
       readHead,
-      readAll: (path) => getObject(path),
+      readAll: (path, options) => getObject(path, undefined, options?.signal),
       stat,
       async close() {
         if (!injected) client.destroy();

@@ -3,10 +3,13 @@ import { promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   defineRootSource,
+  destroyOnAbort,
   type EnumerateOptions,
   PhotolalaError,
   parseRootUri,
+  type ReadOptions,
   type RootSource,
+  raceAbort,
   ServerSpellings,
   type SourceEntry,
   TEMP_FILE_PREFIX,
@@ -228,19 +231,27 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
     return Buffer.concat(chunks);
   }
 
-  async function readHead(path: string, bytes: number): Promise<Buffer> {
+  // The SMB client cannot cancel a request: an aborted read stops being waited for at once (see
+  // raceAbort), and its answer, when it comes, is dropped and its file handle closed.
+  async function readHead(path: string, bytes: number, options: ReadOptions = {}): Promise<Buffer> {
     const rel = validateRelativePath(path, BACKEND);
+    const { signal } = options;
+    signal?.throwIfAborted();
     try {
-      return await retrying(async () => {
-        const file = await openFile(rel);
-        try {
-          const size = uint64(file.EndofFile);
-          return size === 0 || bytes <= 0 ? Buffer.alloc(0) : await readAt(file, 0, Math.min(bytes, size));
-        } finally {
-          await closeHandle(file);
-        }
-      });
+      return await raceAbort(
+        signal,
+        retrying(async () => {
+          const file = await openFile(rel);
+          try {
+            const size = uint64(file.EndofFile);
+            return size === 0 || bytes <= 0 ? Buffer.alloc(0) : await readAt(file, 0, Math.min(bytes, size));
+          } finally {
+            await closeHandle(file);
+          }
+        }),
+      );
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       throw toPhotolalaError(error, rel, 'read');
     }
   }
@@ -257,12 +268,19 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
     return file;
   }
 
-  async function readAll(path: string): Promise<Readable> {
+  async function readAll(path: string, options: ReadOptions = {}): Promise<Readable> {
     const rel = validateRelativePath(path, BACKEND);
+    const { signal } = options;
+    signal?.throwIfAborted();
     let file: FileHandle;
     try {
-      file = await retrying(() => openFile(rel));
+      file = await raceAbort(
+        signal,
+        retrying(() => openFile(rel)),
+        (late) => void closeHandle(late),
+      );
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       throw toPhotolalaError(error, rel, 'read');
     }
     // The size when opened: a file that grows meanwhile is read as it was, one that shrinks ends early.
@@ -274,7 +292,7 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
       closed = true;
       await closeHandle(file);
     };
-    return new Readable({
+    const stream = new Readable({
       highWaterMark: READ_CHUNK * 4,
       read() {
         if (offset >= size) {
@@ -294,12 +312,20 @@ export async function createSmbSource(options: SmbSourceOptions): Promise<RootSo
         );
       },
       destroy(error, callback) {
+        // Aborted, the reader is told at once; the close goes on without it (a stalled server
+        // would otherwise hold the reader until the request timeout).
+        if (signal?.aborted) {
+          void release().catch(() => {});
+          callback(error);
+          return;
+        }
         release().then(
           () => callback(error),
           () => callback(error),
         );
       },
     });
+    return destroyOnAbort(stream, signal);
   }
 
   async function ensureFolder(serverDir: string): Promise<void> {

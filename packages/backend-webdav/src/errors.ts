@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ErrorCode, PhotolalaError } from '@photolala/core/backend';
 
 export const BACKEND = 'webdav';
@@ -41,15 +42,27 @@ export function isRetryable(error: unknown): boolean {
   return status >= 500 || status === 423 || status === 429;
 }
 
-/** Runs an idempotent request with exponential backoff (100 ms, 400 ms, 1.6 s). */
-export async function withRetry<T>(attempts: number, run: () => Promise<T>): Promise<T> {
+/**
+ * Runs an idempotent request with exponential backoff (100 ms, 400 ms, 1.6 s). Once `signal` aborts
+ * nothing is tried again, and the wait between tries ends: it rejects with the signal's reason.
+ */
+export async function withRetry<T>(
+  attempts: number,
+  run: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
   let delay = 100;
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       if (attempt >= attempts || !isRetryable(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      try {
+        await sleep(delay, undefined, signal ? { signal } : {});
+      } catch {
+        throw signal?.reason;
+      }
       delay *= 4;
     }
   }

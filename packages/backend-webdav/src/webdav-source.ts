@@ -3,10 +3,12 @@ import { promises as fsp } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import {
   defineRootSource,
+  destroyOnAbort,
   type EnumerateOptions,
   joinRelative,
   PhotolalaError,
   parseRootUri,
+  type ReadOptions,
   type RootSource,
   readStreamPrefix,
   ServerSpellings,
@@ -101,18 +103,27 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
   /**
    * Runs one request with an abort signal that fires when nothing happened for `timeoutMs`; `touch`
    * says something did (bytes of a transfer went through). A timeout fails with an error naming the
-   * server, which withRetry retries like a dropped connection.
+   * server, which withRetry retries like a dropped connection. The caller's `signal` aborts it too,
+   * and then it rejects with that signal's reason.
    */
-  async function timed<T>(run: (signal: AbortSignal, touch: () => void) => Promise<T>): Promise<T> {
+  async function timed<T>(
+    run: (signal: AbortSignal, touch: () => void) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    signal?.throwIfAborted();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await run(controller.signal, () => timer.refresh());
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       if (controller.signal.aborted) throw timeoutError();
       throw error;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
     }
   }
   const timeoutError = () =>
@@ -120,11 +131,11 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
       name: 'TimeoutError',
     });
   /** A request with a timeout, retried with backoff when it fails in a way that may pass. */
-  const request = <T>(run: (signal: AbortSignal, touch: () => void) => Promise<T>) =>
-    withRetry(attempts, () => timed(run));
+  const request = <T>(run: (signal: AbortSignal, touch: () => void) => Promise<T>, signal?: AbortSignal) =>
+    withRetry(attempts, () => timed(run, signal), signal);
 
-  async function list(relDir: string): Promise<FolderContents> {
-    return request((signal) => listFolder(client, httpUrl, remote(relDir) || '/', signal));
+  async function list(relDir: string, signal?: AbortSignal): Promise<FolderContents> {
+    return request((timed) => listFolder(client, httpUrl, remote(relDir) || '/', timed), signal);
   }
 
   try {
@@ -169,7 +180,7 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
     return walkServerFolders(
       {
         async list(server, folder) {
-          const contents = await list(server);
+          const contents = await list(server, options.signal);
           for (const name of contents.undecodable) {
             const path = joinRelative(folder, name.normalize('NFC'));
             options.onIssue?.({
@@ -202,29 +213,37 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
   }
 
   /** The first `bytes` of a file (fewer if it is shorter), all in one timed and retried request. */
-  async function getHead(path: string, headers: Record<string, string>, bytes: number): Promise<Buffer> {
+  async function getHead(
+    path: string,
+    headers: Record<string, string>,
+    bytes: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Buffer> {
     const stored = await serverPath(path);
     try {
-      return await request(async (signal) => {
+      return await request(async (timed) => {
         // The client's Response type is a subset of fetch's; at run time it is fetch's own.
         const response = (await client.customRequest(remote(stored), {
           method: 'GET',
           headers,
-          signal,
+          signal: timed,
         })) as unknown as Response;
         // At most `bytes`, then hang up: a server may ignore Range and send it all.
         return readStreamPrefix(bodyStream(response), bytes);
-      });
+      }, signal);
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       throw toPhotolalaError(error, path, 'read');
     }
   }
 
-  async function readHead(path: string, bytes: number): Promise<Buffer> {
+  async function readHead(path: string, bytes: number, options: ReadOptions = {}): Promise<Buffer> {
     if (bytes <= 0) return Buffer.alloc(0);
+    const { signal } = options;
     try {
-      return await getHead(path, { Range: `bytes=0-${bytes - 1}` }, bytes);
+      return await getHead(path, { Range: `bytes=0-${bytes - 1}` }, bytes, signal);
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       const status =
         ((error as PhotolalaError).cause as { status?: number } | undefined)?.status ??
         (error as { status?: number }).status;
@@ -234,8 +253,9 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
       // Some servers answer a range over an empty file with a body they never send; ask without
       // Range (readLimited still stops after `bytes`).
       try {
-        return await getHead(path, {}, bytes);
+        return await getHead(path, {}, bytes, signal);
       } catch (retryError) {
+        if (signal?.aborted) throw signal.reason;
         throw toPhotolalaError(retryError, path, 'read');
       }
     }
@@ -243,24 +263,34 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
 
   /**
    * The whole file as a stream. The answer is awaited with the timeout and retries; then the body
-   * fails with the timeout error if no bytes come for `timeoutMs` while they are being read.
+   * fails with the timeout error if no bytes come for `timeoutMs` while they are being read. The
+   * caller's signal cancels the request, or the transfer, at any point.
    */
-  async function readAll(path: string): Promise<Readable> {
+  async function readAll(path: string, options: ReadOptions = {}): Promise<Readable> {
+    const { signal } = options;
     const stored = await serverPath(path);
     let controller = new AbortController();
     let timedOut = false;
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const response = (await withRetry(attempts, async () => {
-        controller = new AbortController();
-        const timer = setTimeout(() => controller.abort(), timeoutMs);
-        try {
-          return await client.customRequest(remote(stored), { method: 'GET', signal: controller.signal });
-        } catch (error) {
-          throw controller.signal.aborted ? timeoutError() : error;
-        } finally {
-          clearTimeout(timer);
-        }
-      })) as unknown as Response;
+      signal?.throwIfAborted();
+      const response = (await withRetry(
+        attempts,
+        async () => {
+          controller = new AbortController();
+          const timer = setTimeout(() => controller.abort(), timeoutMs);
+          try {
+            return await client.customRequest(remote(stored), { method: 'GET', signal: controller.signal });
+          } catch (error) {
+            if (signal?.aborted) throw signal.reason;
+            throw controller.signal.aborted ? timeoutError() : error;
+          } finally {
+            clearTimeout(timer);
+          }
+        },
+        signal,
+      )) as unknown as Response;
       const body = bodyStream(response);
       const watched = new PassThrough();
       const idle = setTimeout(() => {
@@ -270,15 +300,20 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
       body.on('data', () => idle.refresh());
       // The abort destroys the body; the reader is told why.
       body.on('error', (error) =>
-        watched.destroy(toPhotolalaError(timedOut ? timeoutError() : error, path, 'read')),
+        watched.destroy(
+          signal?.aborted ? signal.reason : toPhotolalaError(timedOut ? timeoutError() : error, path, 'read'),
+        ),
       );
       watched.on('close', () => {
         clearTimeout(idle);
         body.destroy();
+        signal?.removeEventListener('abort', onAbort);
       });
       body.pipe(watched);
-      return watched;
+      return destroyOnAbort(watched, signal);
     } catch (error) {
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) throw signal.reason;
       throw toPhotolalaError(error, path, 'read');
     }
   }

@@ -9,6 +9,7 @@
  * @packageDocumentation
  */
 
+export { destroyOnAbort, raceAbort } from './abortable.js';
 export { writeFileAtomic } from './atomic-file.js';
 export {
   type BackendPlugin,
@@ -45,6 +46,7 @@ export {
   type EnumerateIssue,
   type EnumerateOptions,
   type ReadableRootSource,
+  type ReadOptions,
   type RootSource,
   type SourceAttributes,
   type SourceCapabilities,

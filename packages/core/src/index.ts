@@ -5,6 +5,7 @@
 // are internals still exported for compatibility (@photolala/core/internals): see the README,
 // "Entries and what is public".
 
+export { destroyOnAbort, raceAbort } from './abortable.js';
 export { writeFileAtomic } from './atomic-file.js';
 export {
   type BackendPlugin,
@@ -185,6 +186,7 @@ export {
   type EnumerateIssue,
   type EnumerateOptions,
   type ReadableRootSource,
+  type ReadOptions,
   type RootSource,
   type SourceAttributes,
   type SourceCapabilities,

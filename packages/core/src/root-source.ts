@@ -96,6 +96,18 @@ export interface EnumerateOptions {
   tempFiles?: boolean;
 }
 
+/** Options of one read (`readHead`, `readAll`). */
+export interface ReadOptions {
+  /**
+   * Abandons the read. When it aborts, a pending call rejects with the signal's reason (not a
+   * `PhotolalaError`: an abort is the caller's choice, not a failure of the store), a stream already
+   * returned is destroyed with it, and the request is cancelled where the client can cancel one. A
+   * backend whose client cannot still rejects at once and drops the late answer. Optional to honour:
+   * core also stops waiting on its own (see `abortableSource`), but only the backend frees the request.
+   */
+  signal?: AbortSignal;
+}
+
 /** What a source can do and how its data behaves; the catalog adapts to it. */
 export interface SourceCapabilities {
   /** `writeAtomic` is present and may succeed. */
@@ -150,13 +162,13 @@ export interface RootSource {
    * The first `bytes` bytes of the file (all of it when shorter; an empty buffer for an empty file),
    * with one read or one ranged request. Throws `NOT_FOUND` when the file does not exist.
    */
-  readHead(path: string, bytes: number): Promise<Buffer>;
+  readHead(path: string, bytes: number, options?: ReadOptions): Promise<Buffer>;
 
   /**
    * The whole file as a stream. Throws `NOT_FOUND` when the file does not exist, either from this
    * call or as the stream's first error.
    */
-  readAll(path: string): Promise<Readable>;
+  readAll(path: string, options?: ReadOptions): Promise<Readable>;
 
   /**
    * Replaces (or creates) the file with `data`. A concurrent reader sees either the old bytes or the

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
 import type Database from 'better-sqlite3';
+import { abortableSource } from '../abortable.js';
 import { CACHE_SHARDS, type CacheShard, PhotoCache, resolveCacheRoot } from '../cache.js';
 import {
   type PhotoColumns,
@@ -107,11 +108,13 @@ export interface ScanOptions {
   /** Re-read heads even when size and mtime are unchanged. */
   full?: boolean;
   /**
-   * Stops the scan. Aborted while files are being digested, the scan takes no new file, lets those in
-   * progress finish, saves what is done (a snapshot is published) and resolves with `interrupted`
-   * set: a long first scan stopped at 90% keeps its 90%. Aborted during discovery, it saves nothing
-   * and rejects with the signal's reason, since a partial listing cannot tell a removed file from
-   * one not listed yet.
+   * Stops the scan. Aborted while files are being digested, the scan takes no new file and abandons
+   * the reads in flight (a stalled server cannot keep it waiting); a photo whose bytes were all read
+   * is finished, one cut off is left out whole (never half a thumbnail or an MD5 of part of it). It
+   * then saves what is done (a snapshot is published) and resolves with `interrupted` set: a long
+   * first scan stopped at 90% keeps its 90%. Aborted during discovery, it saves nothing and rejects
+   * with the signal's reason, since a partial listing cannot tell a removed file from one not listed
+   * yet.
    */
   signal?: AbortSignal;
 }
@@ -695,11 +698,14 @@ export class Catalog {
   /** What a scan would change, without digesting or writing anything. */
   status(options: ScanOptions = {}): Promise<StatusResult> {
     return this.enqueue(async () => {
-      return summarize(await this.plan(options));
+      const plan = await this.plan(options, abortableSource(this.source, options.signal));
+      // A listing cut short by the signal would make every file not yet listed look removed.
+      options.signal?.throwIfAborted();
+      return summarize(plan);
     });
   }
 
-  private plan(options: ScanOptions): Promise<ScanPlan> {
+  private plan(options: ScanOptions, source: RootSource): Promise<ScanPlan> {
     const byPath = this.db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE path = ?`);
     // The stat fields of every row in one query: on an unchanged rescan nearly every file
     // is settled by these alone, and one query costs far less than a query per file.
@@ -711,7 +717,7 @@ export class Catalog {
       return stats;
     };
     return planScan(
-      this.source,
+      source,
       {
         byPath: (path) => byPath.get(path) as EntryRow | undefined,
         see: (path) => statIndex().see(path),
@@ -734,7 +740,9 @@ export class Catalog {
     return this.enqueue(async () => {
       const started = performance.now();
       const scanStartedMs = Date.now();
-      const plan = await this.plan(options);
+      // Every read of this scan gives up the moment the signal aborts.
+      const source = abortableSource(this.source, options.signal);
+      const plan = await this.plan(options, source);
       // A listing cut short by the signal would make every file not yet listed look removed.
       if (options.signal?.aborted) throw options.signal.reason;
       // The change lists are summarised now, so each file's plan record can be dropped as soon as it
@@ -763,11 +771,17 @@ export class Catalog {
       this.events.emit('progress', { phase: 'digest', discovered: plan.discovered, digested, total });
       // A fixed set of workers pulling from the list: no promise per file, so memory stays flat.
       let next = 0;
+      /** Files whose read the signal cut off: not done, as if never taken. */
+      const cutOff: string[] = [];
       const worker = async () => {
         while (next < toDigest.length && !options.signal?.aborted) {
           const file = toDigest[next]!;
           toDigest[next++] = undefined;
-          const digest = await this.digestFile(file, failed);
+          const digest = await this.digestFile(source, file, failed, options.signal);
+          if (digest === 'aborted') {
+            cutOff.push(file.entry.path);
+            continue;
+          }
           const { rendered: madeThumbnail, document } = digest;
           let row =
             digest.row.status === 'ok'
@@ -799,7 +813,7 @@ export class Catalog {
       await Promise.all(Array.from({ length: Math.max(1, this.options.limits.concurrency) + 1 }, worker));
       // Stopped early: the files never taken are left out of this scan's lists, and out of the
       // catalog (a changed file keeps its old entry, whose stale stat makes the next scan read it).
-      const notDone = new Set<string>();
+      const notDone = new Set<string>(cutOff);
       for (let i = next; i < toDigest.length; i++) notDone.add(toDigest[i]!.entry.path);
       if (notDone.size > 0) {
         summary.added = summary.added.filter((path) => !notDone.has(path));
@@ -904,10 +918,13 @@ export class Catalog {
     };
   }
 
+  /** A file's row, or 'aborted' when the signal cut its read off: nothing of it is recorded. */
   private async digestFile(
+    source: RootSource,
     file: ReadFile,
     failed: ScanResult['failed'],
-  ): Promise<{ row: EntryRow; rendered: boolean; document?: string }> {
+    signal: AbortSignal | undefined,
+  ): Promise<{ row: EntryRow; rendered: boolean; document?: string } | 'aborted'> {
     const { entry, previous } = file;
     const base: EntryRow = {
       path: entry.path,
@@ -930,7 +947,7 @@ export class Catalog {
       return { row: { ...base, status: 'failed', reason: file.readError }, rendered: false };
     if (!file.image) return { row: base, rendered: false };
     try {
-      const result = await this.digester.digest(this.source, entry, file.image, {
+      const result = await this.digester.digest(source, entry, file.image, {
         head: file.head,
         fastPhotoKey: file.fastPhotoKey,
       });
@@ -950,6 +967,8 @@ export class Catalog {
       };
       return { row, rendered: result.rendered, document: JSON.stringify(result.metadata) };
     } catch (error) {
+      // Whatever the error says, a read stopped by the signal is no failure of the file.
+      if (signal?.aborted) return 'aborted';
       const reason = describeError(error);
       failed.push({ path: entry.path, reason });
       return { row: { ...base, status: 'failed', reason }, rendered: false };
