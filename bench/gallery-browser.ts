@@ -207,11 +207,13 @@ export async function fastScroll(page: Page): Promise<{
       const t = await frame();
       gaps.push(t - last);
       last = t;
-      const progress = Math.min(1, (t - t0) / duration);
-      grid.scrollTop = Math.round(max * progress);
+      // The grid's scroll handler has drawn the last step by now (scroll events come before frames).
       look(t);
+      const progress = Math.min(1, (t - t0) / duration);
       if (progress >= 1) break;
+      grid.scrollTop = Math.round(max * progress);
     }
+    grid.scrollTop = max;
     const stopped = last;
     let settled = false;
     while (!settled && last - stopped < 10_000) {

@@ -533,6 +533,12 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       const cli = path.resolve('..', 'packages/cli/bin/photolala.js');
       const browser = await launchChromium();
       let server: Awaited<ReturnType<typeof startChild>> | undefined;
+      let staticServer: Awaited<ReturnType<typeof startChild>> | undefined;
+      // A failed step ends this process: its servers must not outlive it.
+      process.once('exit', () => {
+        server?.stop();
+        staticServer?.stop();
+      });
       const startGallery = async () => {
         server = await startChild(
           [cli, '--cache-dir', cacheDir, 'serve', root, '--port', '0'],
@@ -547,7 +553,6 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       const pageDir = mkdtempSync(path.join(tmpdir(), 'photolala-bench-'));
       const pageFile = path.join(pageDir, 'index.html');
       writeFileSync(pageFile, staticPageHtml(warm.tiles));
-      let staticServer: Awaited<ReturnType<typeof startChild>> | undefined;
       const startStatic = async () => {
         staticServer = await startChild(
           ['-e', STATIC_PAGE_SERVER, path.join(cacheDir, 'local', 'thumbnails'), pageFile],
