@@ -358,6 +358,10 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     server.listen(options.port ?? 0, host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  // Every first request needs the timeline: build it while the browser fetches the page and script.
+  setImmediate(() => {
+    for (const root of roots) root.all();
+  });
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shown}:${port}/?token=${token}`,

@@ -54,16 +54,19 @@ function rowAt(index: number): Row | undefined {
   return Array.isArray(page) ? page[index % PAGE] : undefined;
 }
 
-/** Fetches the page holding `index` once; resolves when it is there (or the view changed). */
-function loadPage(index: number): Promise<void> {
+const pageUrl = (number: number) => `/api/photos?${viewParams()}&offset=${number * PAGE}&limit=${PAGE}`;
+
+/**
+ * Fetches the page holding `index` once; resolves when it is there (or the view changed). `asking`
+ * is that page's request if it was made already.
+ */
+function loadPage(index: number, asking?: Promise<{ rows: Row[] }>): Promise<void> {
   const number = Math.floor(index / PAGE);
   const have = pages.get(number);
   if (Array.isArray(have)) return Promise.resolve();
   if (have) return have;
   const asked = generation;
-  const loading = getJson<{ rows: Row[] }>(
-    `/api/photos?${viewParams()}&offset=${number * PAGE}&limit=${PAGE}`,
-  )
+  const loading = (asking ?? getJson<{ rows: Row[] }>(pageUrl(number)))
     .then(({ rows }) => {
       if (asked !== generation) return;
       pages.set(number, rows);
@@ -87,10 +90,43 @@ function place(element: HTMLElement, x: number, y: number, width?: number) {
   }
 }
 
-/** Draws what is on screen (plus MARGIN), reusing the elements already there. */
+let renderQueued = false;
+/** One render at the next frame, however many thumbnails on screen arrive before it. */
+function renderSoon() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    render();
+  });
+}
+
+/** Where the last render drew, whether it had moved a screen or more, and the render after a fling. */
+let lastTop = 0;
+let lastLeapt = false;
+let settling: number | undefined;
+
+/**
+ * Draws what is on screen (plus MARGIN), reusing the elements already there. A scroll that leaps a
+ * screen or more twice running (a fling, a drag of the scrollbar) only passes over tiles: they are
+ * drawn empty, and get their rows and thumbnails once it slows or pauses, so that the screen it stops
+ * on is not queued behind hundreds of requests for tiles long gone. One leap (the scrubber) loads at
+ * once. Thumbnails on screen are asked for first.
+ */
 function render() {
   const top = grid.scrollTop;
-  const { headers, tiles } = visible(layout, top - MARGIN, top + grid.clientHeight + MARGIN);
+  const bottom = top + grid.clientHeight;
+  const leapt = Math.abs(top - lastTop) >= grid.clientHeight;
+  const flying = leapt && lastLeapt;
+  lastTop = top;
+  lastLeapt = leapt;
+  clearTimeout(settling);
+  if (flying) settling = window.setTimeout(render, 120);
+  const { headers, tiles } = visible(layout, top - MARGIN, bottom + MARGIN);
+  const onScreen = (y: number) => y + layout.tile > top && y < bottom;
+  tiles.sort((a, b) => Number(onScreen(b.y)) - Number(onScreen(a.y)));
+  /** Whether every tile on screen shows its thumbnail: only then are the margin's asked for. */
+  let screenDone = true;
   const wanted = new Set<string>();
   for (const section of headers) {
     const key = `m${section.month}`;
@@ -107,7 +143,7 @@ function render() {
   }
   for (const { index, x, y } of tiles) {
     const row = rowAt(index);
-    if (!row) void loadPage(index);
+    if (!row && !flying) void loadPage(index);
     const key = row ? `t${index}:${row[0]}:${row[1]}` : `p${index}`;
     wanted.add(key);
     let tile = shown.get(key);
@@ -121,17 +157,30 @@ function render() {
         const img = document.createElement('img');
         img.alt = row[3];
         img.decoding = 'async';
-        img.src = thumbnailUrl(row);
         tile.append(img);
       }
       sizer.append(tile);
       shown.set(key, tile);
     }
+    const img = tile.firstElementChild as HTMLImageElement | null;
+    const seen = onScreen(y);
+    if (row && img && !flying && !img.hasAttribute('src') && (seen || screenDone)) {
+      img.fetchPriority = seen ? 'high' : 'low';
+      img.src = thumbnailUrl(row);
+      if (seen) {
+        img.addEventListener('load', renderSoon, { once: true });
+        img.addEventListener('error', renderSoon, { once: true });
+      }
+    }
+    if (seen && !img?.complete) screenDone = false;
     tile.classList.toggle('starred', row?.[4] === 1);
     place(tile, x, y, layout.tile);
   }
   for (const [key, element] of shown) {
     if (!wanted.has(key)) {
+      // A thumbnail still loading for a tile gone from the screen is cancelled, freeing its connection.
+      const img = element.firstElementChild;
+      if (img instanceof HTMLImageElement && !img.complete) img.removeAttribute('src');
       element.remove();
       shown.delete(key);
     }
@@ -186,11 +235,15 @@ function relayout() {
 /** Reads the view again; `keep` holds the scroll position (a scan added photos). */
 async function reload(keep = false) {
   const asked = ++generation;
+  // A new view opens at its top: its first page is asked for with the view, not after it.
+  const firstPage = keep ? undefined : getJson<{ rows: Row[] }>(pageUrl(0));
+  firstPage?.catch(() => undefined); // reported by loadPage below, or moot if the view failed
   const view = await getJson<{ total: number; months: { month: string; count: number }[] }>(
     `/api/view?${viewParams()}`,
   );
   if (asked !== generation) return;
   pages = new Map();
+  if (firstPage) void loadPage(0, firstPage);
   months = view.months;
   total = view.total;
   if (!keep) grid.scrollTop = 0;
@@ -382,7 +435,6 @@ async function start() {
   if (roots.length > 1) rootsSelect.append(new Option('All roots', ''));
   for (const root of roots) rootsSelect.append(new Option(root.uri, String(root.index)));
   if (roots.length === 1) rootsSelect.hidden = true;
-  await loadFolders();
-  await reload();
+  await Promise.all([loadFolders(), reload()]);
 }
 void start();
