@@ -1,6 +1,12 @@
 // A strict consumer of the published API: opens a root, scans it, lists, stars, reads metadata.
 import { createLocalSource } from '@photolala/backend-local';
-import { type CatalogEntry, isPhotolalaError, openCatalog, type ScanResult } from '@photolala/core';
+import {
+  type CatalogEntry,
+  isPhotolalaError,
+  type MetadataDocument,
+  openCatalog,
+  type ScanResult,
+} from '@photolala/core';
 import { PhotolalaError, type RootSource, type WriteCondition } from '@photolala/core/backend';
 
 export async function tour(root: string, cacheDir: string): Promise<string[]> {
@@ -13,7 +19,10 @@ export async function tour(root: string, cacheDir: string): Promise<string[]> {
     if (first === undefined) return [];
     const starred = await catalog.star(first.path);
     const metadataPath: string = await catalog.metadata(first.path);
-    return [String(result), String(starred.starred), metadataPath];
+    const document: MetadataDocument = await catalog.metadataDocument(first.path);
+    const takenAt: string | null = document.takenAt;
+    const latitude: number | undefined = document.gps?.latitude;
+    return [String(result), String(starred.starred), metadataPath, String(takenAt), String(latitude)];
   } catch (error) {
     if (isPhotolalaError(error, 'NOT_FOUND')) return [];
     throw error;
