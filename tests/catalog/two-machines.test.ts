@@ -134,11 +134,14 @@ function machine(url: string, cacheDir: string, auth: string, stars: string[]) {
 }
 
 const AUTH = { username: 'alice', password: 'wonderland' };
-for (const [name, start] of [
-  ['webdav-server', (dir: string) => startWebdavServer(dir, AUTH)],
-  ['rclone', (dir: string) => startRclone(dir, AUTH)],
+// In front of webdav-server, the proxy also reports a file's ETag weak for the second after it is
+// written and refuses If-Match then, as Apache does: the pointer the other machine just wrote is
+// in exactly that state when the race is on.
+for (const [name, start, weakEtagsMs] of [
+  ['webdav-server', (dir: string) => startWebdavServer(dir, AUTH), 1000],
+  ['rclone', (dir: string) => startRclone(dir, AUTH), 0],
 ] as const) {
-  test(`two processes starring different photos of one WebDAV root (${name}) at once keep both stars, ${ROUNDS} rounds`, async () => {
+  test(`two processes starring different photos of one WebDAV root (${name}${weakEtagsMs ? ', weak ETags' : ''}) at once keep both stars, ${ROUNDS} rounds`, async () => {
     const [share, first, machineA, machineB, reader] = await Promise.all(
       ['share', 'first', 'machine-a', 'machine-b', 'reader'].map((dir) => tempDir(dir)),
     );
@@ -150,7 +153,7 @@ for (const [name, start] of [
     try {
       const server = await start(share!);
       servers.push(server);
-      const proxy = await startConditionalProxy(server.url);
+      const proxy = await startConditionalProxy(server.url, { weakEtagsMs });
       servers.push(proxy);
       const openAt = async (cacheDir: string) => {
         const catalog = await openCatalog(await createWebdavSource({ url: proxy.url, ...AUTH }), {

@@ -51,6 +51,9 @@ export type WebdavSourceOptions = z.input<typeof webdavSourceOptions> & {
   client?: WebDAVClient;
 };
 
+/** How long a weak ETag may take to turn strong: Apache's second after a write, and some margin. */
+const WEAK_ETAG_SETTLE_MS = 1100;
+
 function rootUrls(url: string): { uri: string; httpUrl: string } {
   if (/^https?:\/\//i.test(url)) {
     const parsed = new URL(url);
@@ -370,14 +373,18 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
    * by one, and the next valid snapshot is used), and the pointer is a few hundred bytes.
    */
   async function writeIfUnchanged(path: string, data: Uint8Array, expected: WriteCondition): Promise<void> {
-    // A weak ETag (W/...) never matches under If-Match's strong comparison: every write would be
-    // refused. The server cannot check it, so the write is made as on a server without ETags.
-    if ('ifMatch' in expected && expected.ifMatch.startsWith('W/')) return writeAtomic(path, data);
+    let condition = expected;
+    if ('ifMatch' in expected && expected.ifMatch.startsWith('W/')) {
+      const strong = await firmETag(path, expected.ifMatch);
+      // A tag that stays weak can never satisfy If-Match: written as on a server without ETags.
+      if (strong === undefined) return writeAtomic(path, data);
+      condition = { ifMatch: strong };
+    }
     const rel = validateRelativePath(path, BACKEND);
     const target = await serverPath(rel);
     const slash = target.lastIndexOf('/');
     const headers: Record<string, string> =
-      'ifMatch' in expected ? { 'If-Match': `"${expected.ifMatch}"` } : { 'If-None-Match': '*' };
+      'ifMatch' in condition ? { 'If-Match': `"${condition.ifMatch}"` } : { 'If-None-Match': '*' };
     const body = Buffer.from(data);
     try {
       await ensureFolder(slash < 0 ? '' : target.slice(0, slash));
@@ -387,6 +394,29 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
     } catch (error) {
       throw toPhotolalaError(error, path, 'write');
     }
+  }
+
+  /**
+   * The strong form of a weak ETag the file still has. Apache marks a file's ETag weak for the second
+   * after it was written (its time might yet change within that second) and refuses If-Match on it,
+   * and the pointer is the file most recently written when two machines publish at once; once the
+   * second is past, the same tag comes back strong. So wait that second and look again: the same tag,
+   * now strong, is returned; a different one means the file changed (CONFLICT); still weak, it never
+   * firms up on this server (undefined).
+   */
+  async function firmETag(path: string, weak: string): Promise<string | undefined> {
+    await new Promise((resolve) => setTimeout(resolve, WEAK_ETAG_SETTLE_MS));
+    const now = (await stat(path))?.etag;
+    if (now === weak.slice(2)) return now;
+    if (now === weak) return undefined;
+    throw new PhotolalaError(
+      'CONFLICT',
+      `cannot write ${JSON.stringify(path)}: it changed since it was read`,
+      {
+        backend: BACKEND,
+        path,
+      },
+    );
   }
 
   async function remove(path: string): Promise<void> {

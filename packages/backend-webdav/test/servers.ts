@@ -151,23 +151,39 @@ export async function startRangeDroppingProxy(
  * Depth 0 PROPFIND (with the request's own credentials), a condition that does not hold is answered
  * 412, and conditional PUTs to one path take turns, each until the one before is answered, so that
  * the check and the write are one step as on such a server. `stats()` counts the 412s, `refused()`
- * lists their paths.
+ * lists their paths. With `weakEtagsMs`, it also does what Apache does for the second after a file
+ * is written: a Depth 0 PROPFIND of it reports its ETag weak (`W/"..."`), and If-Match on it fails.
  */
 export async function startConditionalProxy(
   target: string,
+  { weakEtagsMs = 0 }: { weakEtagsMs?: number } = {},
 ): Promise<RunningServer & { stats: () => Record<string, number>; refused: () => string[] }> {
   const upstream = new URL(target.replace(/^webdav:/, 'http:'));
   const stats: Record<string, number> = {};
   const refused: string[] = [];
   const turns = new Map<string, Promise<void>>();
+  /** When each path was last written through the proxy (PUT, or the target of a MOVE). */
+  const written = new Map<string, number>();
+  const weak = (key: string) => Date.now() - (written.get(key) ?? Number.NEGATIVE_INFINITY) < weakEtagsMs;
   const server = http.createServer((req, res) => {
     const ifMatch = req.headers['if-match'];
     const ifNoneMatch = req.headers['if-none-match'];
+    const key = new URL(req.url ?? '/', 'http://x').pathname;
+    if (req.method === 'PUT' || req.method === 'MOVE') {
+      const destination = String(req.headers.destination ?? '');
+      const changed = req.method === 'MOVE' && destination ? new URL(destination, 'http://x').pathname : key;
+      res.on('finish', () => {
+        if (res.statusCode < 300) written.set(changed, Date.now());
+      });
+    }
+    if (req.method === 'PROPFIND' && req.headers.depth === '0' && weak(key)) {
+      forward(req.headers, (xml) => xml.replace(/(<[^>]*getetag[^>]*>\s*)(?=")/gi, '$1W/'));
+      return;
+    }
     if (req.method !== 'PUT' || (ifMatch === undefined && ifNoneMatch === undefined)) {
       forward(req.headers);
       return;
     }
-    const key = new URL(req.url ?? '/', 'http://x').pathname;
     const turn = (turns.get(key) ?? Promise.resolve()).then(
       () =>
         new Promise<void>((done) => {
@@ -208,6 +224,7 @@ export async function startConditionalProxy(
                 ? etag === undefined
                 : etag !== undefined &&
                   !etag.startsWith('W/') &&
+                  !weak(key) &&
                   (ifMatch ?? '').split(',').some((tag) => tag.trim() === etag);
             if (holds) return forward(headers);
             stats.PRECONDITION_FAILED = (stats.PRECONDITION_FAILED ?? 0) + 1;
@@ -224,10 +241,26 @@ export async function startConditionalProxy(
       );
     }
 
-    function forward(headers: http.IncomingHttpHeaders) {
+    /** Passes the request on; with `rewrite`, the answer's body is read whole and rewritten. */
+    function forward(headers: http.IncomingHttpHeaders, rewrite?: (body: string) => string) {
       const onward = http.request(
         { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers },
         (answer) => {
+          if (rewrite) {
+            let body = '';
+            answer.setEncoding('utf8');
+            answer.on('data', (chunk: string) => {
+              body += chunk;
+            });
+            answer.on('end', () => {
+              const out = Buffer.from(rewrite(body));
+              const { 'content-length': _length, 'transfer-encoding': _encoding, ...rest } = answer.headers;
+              res.writeHead(answer.statusCode ?? 502, { ...rest, 'content-length': out.length });
+              res.end(out);
+            });
+            answer.on('error', () => res.destroy());
+            return;
+          }
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
           res.on('close', () => answer.destroy());

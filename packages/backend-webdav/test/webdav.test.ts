@@ -160,6 +160,29 @@ describe('backend-webdav', () => {
     }
   });
 
+  test('a weak ETag, as Apache gives in the second after a write, is waited out: the write lands, or is CONFLICT if the file changed', async () => {
+    const dir = await folder();
+    const server = await startWebdavServer(dir);
+    const proxy = await startConditionalProxy(server.url, { weakEtagsMs: 1000 });
+    try {
+      const source = await createWebdavSource({ url: proxy.url });
+      await source.writeIfUnchanged!('.photolala.md5', Buffer.from('one\n'), { ifNoneMatch: '*' });
+      const seen = (await source.stat!('.photolala.md5'))!.etag!;
+      expect(seen).toMatch(/^W\//);
+      await source.writeIfUnchanged!('.photolala.md5', Buffer.from('two\n'), { ifMatch: seen });
+      expect(await readFile(path.join(dir, '.photolala.md5'), 'utf8')).toBe('two\n');
+      // The tag seen before "two" was written is stale, weak or not.
+      const error = await source.writeIfUnchanged!('.photolala.md5', Buffer.from('three\n'), {
+        ifMatch: seen,
+      }).catch((e: unknown) => e);
+      expect(isPhotolalaError(error, 'CONFLICT')).toBe(true);
+      expect(await readFile(path.join(dir, '.photolala.md5'), 'utf8')).toBe('two\n');
+    } finally {
+      await proxy.stop();
+      await server.stop();
+    }
+  });
+
   test('a server that ignores Range does not make a head read download the whole file', async () => {
     const big = Buffer.alloc(16 * 1024 * 1024, 7);
     big.write('HEAD-OF-FILE', 0);
