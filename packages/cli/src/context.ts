@@ -98,12 +98,16 @@ export async function openRootCatalog(
     );
   if (options.requireCatalog && (info.source === 'none' || info.source === 'rebuild')) {
     await catalog.close();
-    if (info.offline)
-      throw new PhotolalaError(
-        'UNAVAILABLE',
-        `${catalog.rootUri} cannot be reached, and the cache holds no catalog of it (-v says why)`,
-        { backend: 'cli', path: catalog.rootUri },
-      );
+    if (info.offline) {
+      const reached = `${catalog.rootUri} cannot be reached`;
+      const why = info.offline.reason.startsWith(reached)
+        ? info.offline.reason
+        : `${reached}: ${info.offline.reason}`;
+      throw new PhotolalaError('UNAVAILABLE', `${why}; the cache holds no catalog of it`, {
+        backend: 'cli',
+        path: catalog.rootUri,
+      });
+    }
     throw new PhotolalaError(
       'NOT_FOUND',
       `${catalog.rootUri} has no ${info.source === 'rebuild' ? 'readable ' : ''}catalog yet; run \`photolala scan ${redactRootUri(root)}\` first`,

@@ -316,7 +316,11 @@ export class Catalog {
     const unreachable = loaded.skipped.find((s) => s.store === 'root' && s.code === 'UNAVAILABLE');
     if (unreachable) {
       const saved = loaded.file ? await fsp.stat(loaded.file).catch(() => undefined) : undefined;
-      catalog.loadInfo.offline = { reason: unreachable.reason, savedAt: saved?.mtime.toISOString() };
+      catalog.loadInfo.offline = {
+        // The failure itself, without the prefix readPointers puts before it.
+        reason: unreachable.reason.replace(/^pointer unreadable: (UNAVAILABLE: )?/, ''),
+        savedAt: saved?.mtime.toISOString(),
+      };
     }
     if (options.recoverStars ?? true)
       catalog.loadInfo.recoveredStars = await catalog.replayOrphanedStars(mirrorDir);
