@@ -37,7 +37,9 @@ test('an ffmpeg that never finishes is killed at the per-video timeout: the vide
   const hung = path.join(tools, 'ffmpeg');
   const pidFile = path.join(tools, 'pids');
   for (const tool of ['ffmpeg', 'ffprobe']) {
-    await writeFile(path.join(tools, tool), `#!/bin/sh\necho $$ >> '${pidFile}'\nexec sleep 600\n`);
+    // The sleep is a child of the script, as a wrapper's real work would be: it keeps the pipes open
+    // after the script is killed.
+    await writeFile(path.join(tools, tool), `#!/bin/sh\necho $$ >> '${pidFile}'\nsleep 600 &\nwait\n`);
     await chmod(path.join(tools, tool), 0o755);
   }
   const saved = { ffmpeg: process.env.PHOTOLALA_FFMPEG, ffprobe: process.env.PHOTOLALA_FFPROBE };
@@ -55,7 +57,12 @@ test('an ffmpeg that never finishes is killed at the per-video timeout: the vide
     // the stand-in would sleep for 600 s.
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(result.failed).toEqual([
-      { path: 'clip.mp4', reason: expect.stringMatching(/^UNAVAILABLE: ffprobe did not finish in time$/) },
+      {
+        path: 'clip.mp4',
+        reason: expect.stringMatching(
+          /^UNAVAILABLE: ffprobe did not finish within the time limit of 1 s per video$/,
+        ),
+      },
     ]);
     expect(catalog.get('clip.mp4')).toMatchObject({ kind: 'video', status: 'failed' });
     expect(catalog.get('a.jpg')).toMatchObject({ kind: 'jpeg', status: 'ok' });

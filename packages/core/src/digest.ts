@@ -332,7 +332,8 @@ export class Digester {
     const cached = await this.fromCache(key, photoMd5, attributes);
     if (cached) return cached;
     const { poster, facts } = await this.decodeSlots(async () => {
-      const deadline = Date.now() + (this.limits.videoTimeoutMs ?? VIDEO_TIMEOUT_MS);
+      const limitMs = this.limits.videoTimeoutMs ?? VIDEO_TIMEOUT_MS;
+      const deadline = { at: Date.now() + limitMs, limitMs };
       const facts = await probeVideo(tools, file, entry.path, deadline);
       return { facts, poster: await renderPoster(tools, file, entry.path, facts, deadline) };
     });

@@ -52,8 +52,14 @@ export function findVideoTools(env: NodeJS.ProcessEnv = process.env): VideoTools
   return { ffmpeg, ffprobe };
 }
 
-/** Runs a tool to its end, keeping at most `maxBytes` of its output; killed at `deadline` (ms epoch). */
-function run(command: string, args: string[], deadline: number, path: string, maxBytes: number) {
+/** When the work on one video must end: `at` (ms epoch), `limitMs` after it began. */
+export interface VideoDeadline {
+  at: number;
+  limitMs: number;
+}
+
+/** Runs a tool to its end, keeping at most `maxBytes` of its output; killed at the deadline. */
+function run(command: string, args: string[], deadline: VideoDeadline, path: string, maxBytes: number) {
   return new Promise<Buffer>((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -63,16 +69,24 @@ function run(command: string, args: string[], deadline: number, path: string, ma
     const stop = (error: PhotolalaError) => {
       failure ??= error;
       child.kill('SIGKILL');
+      // A process it started (a wrapper script's) may still hold the pipes, and 'close' waits for
+      // them: ours are closed now, so the kill is the end of it.
+      child.stdout.destroy();
+      child.stderr.destroy();
     };
     const timer = setTimeout(
       () =>
         stop(
-          new PhotolalaError('UNAVAILABLE', `${nodePath.basename(command)} did not finish in time`, {
-            backend: 'video',
-            path,
-          }),
+          new PhotolalaError(
+            'UNAVAILABLE',
+            `${nodePath.basename(command)} did not finish within the time limit of ${deadline.limitMs / 1000} s per video`,
+            {
+              backend: 'video',
+              path,
+            },
+          ),
         ),
-      Math.max(0, deadline - Date.now()),
+      Math.max(0, deadline.at - Date.now()),
     );
     child.stdout.on('data', (chunk: Buffer) => {
       size += chunk.length;
@@ -197,7 +211,7 @@ export async function probeVideo(
   tools: VideoTools,
   file: string,
   path: string,
-  deadline: number,
+  deadline: VideoDeadline,
 ): Promise<VideoFacts> {
   const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file];
   const output = await run(tools.ffprobe, args, deadline, path, 16 * 1024 * 1024);
@@ -252,7 +266,7 @@ export async function renderPoster(
   file: string,
   path: string,
   facts: VideoFacts,
-  deadline: number,
+  deadline: VideoDeadline,
 ): Promise<Buffer> {
   const times =
     facts.durationSeconds && facts.durationSeconds > 0
