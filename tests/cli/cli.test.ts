@@ -462,7 +462,7 @@ describe('photolala CLI', () => {
     scan.child.kill('SIGINT');
     const { code, stdout, stderr } = await scan.done;
     expect(code).toBe(130);
-    expect(stderr).toContain('stopping: the photos in progress finish and what is done is saved');
+    expect(stderr).toContain('stopping: saving what is done');
     const left = Number(
       /interrupted: what was done is saved; (\d+) files are left for the next scan/.exec(stdout)?.[1],
     );

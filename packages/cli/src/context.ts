@@ -1,6 +1,7 @@
 import { type Catalog, openCatalog, PhotolalaError, redactRootUri } from '@photolala/core';
 import { openSource } from './backends.js';
 import { cloudBrowseRoot } from './cloud.js';
+import { forgetCatalog, trackCatalog } from './interrupt.js';
 import type { GlobalOptions } from './options.js';
 import type { Output } from './output.js';
 import { delayedBytesBar } from './progress.js';
@@ -74,6 +75,7 @@ export async function openRootCatalog(
   } finally {
     opening.done();
   }
+  trackCatalog(catalog);
   if (browse) afterRun.push(browse.close);
   const info = catalog.loadInfo;
   out.detail(
@@ -130,6 +132,7 @@ export async function closeRootCatalog(catalog: Catalog, out: Output): Promise<v
   try {
     await catalog.close();
   } finally {
+    forgetCatalog(catalog);
     off?.();
     saving.done();
   }

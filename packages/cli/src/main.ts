@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { EXIT } from './exit-codes.js';
+import { installInterruptHandlers } from './interrupt.js';
 import { buildProgram } from './program.js';
 
 /** Runs the CLI and resolves to the process exit code. */
@@ -12,6 +13,7 @@ export async function main(argv: string[]): Promise<number> {
     if (error.code === 'EPIPE') process.exit(EXIT.ok);
     throw error;
   });
+  installInterruptHandlers();
   let code: number = EXIT.ok;
   const program = buildProgram((c) => {
     code = c;

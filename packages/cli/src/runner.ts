@@ -1,6 +1,7 @@
 import { describeError, isPhotolalaError, ROOT_URI_ERROR_BACKEND } from '@photolala/core';
 import type { Command } from 'commander';
 import { EXIT } from './exit-codes.js';
+import { reportInterruptsTo } from './interrupt.js';
 import type { GlobalOptions } from './options.js';
 import { colorEnabled, Output } from './output.js';
 
@@ -21,6 +22,7 @@ export function createRunner(onExit: (code: number) => void): Runner {
   return async (command, json, action) => {
     const globals = command.optsWithGlobals() as GlobalOptions;
     const out = outputFor(globals, json, colorEnabled(globals.color, process.env, process.stderr));
+    reportInterruptsTo(out);
     try {
       onExit(await action(out, globals));
     } catch (error) {

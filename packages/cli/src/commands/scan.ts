@@ -1,6 +1,7 @@
 import type { ScanResult } from '@photolala/core';
 import { withCatalog } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { stopGracefully } from '../interrupt.js';
 import type { GlobalOptions } from '../options.js';
 import type { Output } from '../output.js';
 import { attachProgressBar } from '../progress.js';
@@ -12,37 +13,17 @@ export interface ScanOptions {
   full?: boolean;
 }
 
-/**
- * Ctrl-C (or SIGTERM) during a scan: the first stops it gracefully (the photos in progress finish
- * and what is done is saved); a second quits at once, losing only this scan's unsaved work.
- */
-function stopOnSignal(out: Output, stopBar: () => void): { signal: AbortSignal; release: () => void } {
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    stopBar();
-    out.warn(
-      'stopping: the photos in progress finish and what is done is saved; press Ctrl-C again to quit now',
-    );
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    release: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
-}
-
 /** `photolala scan ROOT`: builds or updates the catalog, then publishes a snapshot. */
 export function scan(out: Output, globals: GlobalOptions, root: string, opts: ScanOptions): Promise<number> {
   return withCatalog(root, globals, out, false, async (catalog) => {
     const source = catalog.loadInfo.source;
     const detach = out.live ? attachProgressBar(catalog, out.options.color) : () => {};
-    const stop = stopOnSignal(out, detach);
+    // Ctrl-C or SIGTERM: the reads in flight are abandoned, and what is done is saved. A second one
+    // quits at once, losing only this scan's unsaved work (see interrupt.ts).
+    const stop = stopGracefully(
+      'stopping: saving what is done; press Ctrl-C again to quit now without saving',
+      detach,
+    );
     let result: ScanResult;
     try {
       result = await catalog.scan({ full: opts.full ?? false, signal: stop.signal });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { Catalog } from '@photolala/core';
 import { closeRootCatalog, openRootCatalog } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { stopGracefully } from '../interrupt.js';
 import type { GlobalOptions } from '../options.js';
 import type { Output } from '../output.js';
 
@@ -28,16 +29,14 @@ function openBrowser(url: string, out: Output) {
   child.unref();
 }
 
-/** Resolves on the first Ctrl-C or SIGTERM. */
+/** Resolves on the first Ctrl-C or SIGTERM; a second one quits without saving (see interrupt.ts). */
 function untilStopped(): Promise<void> {
+  const stop = stopGracefully('stopping: saving the catalogs; press Ctrl-C again to quit now without saving');
   return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+    stop.signal.addEventListener('abort', () => {
+      stop.release();
       resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    });
   });
 }
 
@@ -70,7 +69,6 @@ export async function serve(
     out.result(gallery.url);
     if (opts.open) openBrowser(gallery.url, out);
     await untilStopped();
-    out.info('stopping: saving the catalogs');
     await gallery.close();
     return EXIT.ok;
   } finally {

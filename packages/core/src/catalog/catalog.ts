@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp, rmSync } from 'node:fs';
 import nodePath from 'node:path';
 import type Database from 'better-sqlite3';
 import { abortableSource } from '../abortable.js';
@@ -218,6 +218,8 @@ export class Catalog {
   private writeQueue: Promise<unknown> = Promise.resolve();
   private dirty = false;
   private closed = false;
+  /** Snapshots this catalog is writing into the mirror right now, for `discard` to remove. */
+  private readonly snapshotsInProgress = new Set<string>();
   private currentMd5: string | undefined;
   /** The generation of the snapshot `currentMd5` names; the next one with changes is one more. */
   private generation: number;
@@ -1154,6 +1156,7 @@ export class Catalog {
     });
     const { catalogMd5, generation } = snapshot;
     let result: Awaited<ReturnType<typeof publishSnapshot>>;
+    this.snapshotsInProgress.add(snapshot.file);
     try {
       result = await publishSnapshot(
         this.stores,
@@ -1166,6 +1169,7 @@ export class Catalog {
       );
     } finally {
       await snapshot.dispose();
+      this.snapshotsInProgress.delete(snapshot.file);
     }
     if (result.conflict) return 'conflict';
     for (const message of result.warnings) this.events.emit('warning', { message });
@@ -1378,6 +1382,24 @@ export class Catalog {
     await Promise.all(Array.from({ length: Math.max(1, this.options.limits.concurrency) }, worker));
     const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
     return { repaired: repaired.sort(byPath), failed: failed.sort((a, b) => byPath(a.path, b.path)) };
+  }
+
+  /**
+   * Ends the catalog at once, publishing nothing, for a process about to exit (a second Ctrl-C): the
+   * working database and any snapshot it was writing are removed from the mirror, synchronously, so
+   * that nothing is left behind however soon the process ends. What was published stays, and star
+   * changes stay in their journal, which the next open replays. Safe after `close`, and twice.
+   */
+  discard(): void {
+    this.closed = true;
+    try {
+      if (this.db.open) this.db.close();
+    } catch {
+      // A database busy in a statement cannot close; its file is removed all the same.
+    }
+    const files = [this.working.workFile, ...this.snapshotsInProgress];
+    for (const file of files)
+      for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
   }
 
   /** Publishes pending changes and releases the working database. */
