@@ -1,15 +1,7 @@
-import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import {
-  type EnumerateOptions,
-  md5Hex,
-  openCatalog,
-  type RootSource,
-  type SourceEntry,
-  snapshotFileName,
-  TEMP_FILE_PREFIX,
-} from '@photolala/core';
+import { md5Hex, openCatalog, type RootSource, snapshotFileName } from '@photolala/core';
 import { describe, expect, test } from 'vitest';
 import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
 
@@ -20,25 +12,6 @@ import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
 
 const { cleanup, opened } = cleanupAfterEach();
 const HOUR = 3600 * 1000;
-
-/**
- * The local source, listing its root's temp files when asked (`EnumerateOptions.tempFiles`), as a
- * backend that honours the option does: the first-party backends do not yet.
- */
-async function sourceListingTempFiles(root: string): Promise<RootSource> {
-  const local = await createLocalSource({ root });
-  return Object.assign(Object.create(local) as RootSource, {
-    async *enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
-      yield* local.enumerate(options);
-      if (!options.tempFiles) return;
-      for (const name of await readdir(root)) {
-        if (!name.startsWith(TEMP_FILE_PREFIX) || options.filter?.file(name, name) === false) continue;
-        const info = await stat(path.join(root, name));
-        if (info.isFile()) yield { path: name, size: info.size, mtimeMs: Math.floor(info.mtimeMs) };
-      }
-    },
-  });
-}
 
 /** A snapshot-named copy of `snapshot` with its last byte changed, so that no pointer names it. */
 async function orphanOf(root: string, snapshot: string, age: number, salt: number): Promise<string> {
@@ -80,7 +53,7 @@ describe('crash leftovers at the top of a root', () => {
   test('the next scan removes stale temp files and orphaned snapshots, and keeps the rest', async () => {
     const { root, cacheDir, older, newer } = await scannedRoot(cleanup, { twice: true });
     const { stale, kept } = await plant(root, older, newer);
-    const catalog = await openCatalog(await sourceListingTempFiles(root), { cacheDir });
+    const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
     opened.push(catalog);
     const result = await catalog.scan();
     // The catalog's own files are neither cataloged nor reported.
@@ -115,7 +88,7 @@ describe('crash leftovers at the top of a root', () => {
   test('a root the source cannot remove from is left as it is', async () => {
     const { root, cacheDir, older, newer } = await scannedRoot(cleanup, { twice: true });
     const { stale, kept } = await plant(root, older, newer);
-    const writable = await sourceListingTempFiles(root);
+    const writable = await createLocalSource({ root });
     const noRemove = Object.assign(Object.create(writable) as RootSource, {
       remove: undefined,
       capabilities: { ...writable.capabilities, removable: false },

@@ -174,7 +174,7 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
 
   /** The walk itself: one batch of entries per folder. */
   async function* walk(options: EnumerateOptions): AsyncGenerator<SourceEntry[]> {
-    const { filter, onIssue, signal } = options;
+    const { filter, onIssue, signal, tempFiles } = options;
     const report = (path: string, error: unknown, action: string) =>
       onIssue?.({ path, error: fromSystemError(error, BACKEND, path, action) });
     // Folders already walked, by device and inode: a link loop or two links to one folder are walked once.
@@ -245,7 +245,7 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
           if (what)
             onIssue?.({ path: childRel, error: notRegularFile(what, BACKEND, childRel), skipped: true });
         } else if (kind === EntryKind.file) {
-          if (name.startsWith(TEMP_FILE_PREFIX)) continue;
+          if (name.startsWith(TEMP_FILE_PREFIX) && !tempFiles) continue;
           if (filter && !filter.file(name, childRel)) continue;
           if (failed) report(childRel, failed, 'stat file');
           else {

@@ -162,7 +162,7 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
   }
 
   async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
-    const { filter, onIssue, signal } = options;
+    const { filter, onIssue, signal, tempFiles } = options;
     // Folder decisions by folder path: S3 has no folders, so each key's segments are checked, once.
     const folderVerdicts = new Map<string, boolean>();
     const folderAllowed = (segments: string[]) => {
@@ -219,7 +219,7 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
         const segments = path.split('/');
         const name = segments.pop()!;
         if (!folderAllowed(segments)) continue;
-        if (name.startsWith(TEMP_FILE_PREFIX)) continue;
+        if (name.startsWith(TEMP_FILE_PREFIX) && !tempFiles) continue;
         if (filter && !filter.file(name, path)) continue;
         batch.push({
           path,

@@ -90,8 +90,8 @@ export interface EnumerateOptions {
    * Yield the temp files `writeAtomic` leaves (`.photolala-tmp-*`) too, through `filter` like any
    * file, so that the catalog can remove those a killed process left at the top of the root (see
    * removeRootLeftovers). Optional to honour: a source that ignores it never yields them, and a
-   * crash's temp files stay in its root. Core's `walkServerFolders` and the first-party backends do
-   * not honour it yet.
+   * crash's temp files stay in its root. Core's `walkServerFolders` (and so the SMB and WebDAV
+   * backends), the local and the S3 backends honour it.
    */
   tempFiles?: boolean;
 }

@@ -38,7 +38,7 @@ export async function* walkServerFolders(
   lister: ServerFolderLister,
   options: EnumerateOptions = {},
 ): AsyncGenerator<SourceEntry> {
-  const { filter, onIssue, signal } = options;
+  const { filter, onIssue, signal, tempFiles } = options;
   const stack: Array<{ server: string; rel: string }> = [{ server: '', rel: '' }];
   let first = true;
   while (stack.length > 0) {
@@ -63,7 +63,8 @@ export async function* walkServerFolders(
         if (!filter || filter.directory(nfc, childRel)) stack.push({ server: childServer, rel: childRel });
         continue;
       }
-      if (nfc.startsWith(TEMP_FILE_PREFIX) || (filter && !filter.file(nfc, childRel))) continue;
+      if ((nfc.startsWith(TEMP_FILE_PREFIX) && !tempFiles) || (filter && !filter.file(nfc, childRel)))
+        continue;
       lister.spellings.remember(childRel, childServer);
       yield {
         path: childRel,
