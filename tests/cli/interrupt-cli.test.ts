@@ -202,42 +202,43 @@ test('a second Ctrl-C while the save stalls quits at once: no working database l
   }
 }, 180_000);
 
-test('Ctrl-C stops `list` of a server that never answers within the bound', async () => {
-  const cacheDir = await tempDir('interrupt-list');
-  cleanup.push(() => rm(cacheDir, { recursive: true, force: true }));
-  const sockets = new Set<net.Socket>();
-  let connected!: () => void;
-  const reached = new Promise<void>((resolve) => {
-    connected = resolve;
-  });
-  // Accepts the connection and never answers: the request is in flight when the signal comes.
-  const silent = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    connected();
-  });
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  cleanup.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        silent.close(() => resolve());
-      }),
-  );
-  const { port } = silent.address() as net.AddressInfo;
-  const run = startCli(['--cache-dir', cacheDir, 'list', `webdav://127.0.0.1:${port}/photos`], {
-    PHOTOLALA_TIMEOUT: '120',
-  });
-  const killer = setTimeout(() => run.child.kill('SIGKILL'), 120_000);
-  try {
-    await reached;
-    const signalledAt = performance.now();
-    run.child.kill('SIGINT');
-    const result = await run.done;
-    expect(performance.now() - signalledAt).toBeLessThan(STOP_BOUND_MS);
-    expect(result.code).toBe(130);
-    expect(result.stderr).toContain('interrupted');
-  } finally {
-    clearTimeout(killer);
-  }
-}, 180_000);
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  test(`${signal} stops \`list\` of a server that never answers within the bound`, async () => {
+    const cacheDir = await tempDir('interrupt-list');
+    cleanup.push(() => rm(cacheDir, { recursive: true, force: true }));
+    const sockets = new Set<net.Socket>();
+    let connected!: () => void;
+    const reached = new Promise<void>((resolve) => {
+      connected = resolve;
+    });
+    // Accepts the connection and never answers: the request is in flight when the signal comes.
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      connected();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanup.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          silent.close(() => resolve());
+        }),
+    );
+    const { port } = silent.address() as net.AddressInfo;
+    const run = startCli(['--cache-dir', cacheDir, 'list', `webdav://127.0.0.1:${port}/photos`], {
+      PHOTOLALA_TIMEOUT: '120',
+    });
+    const killer = setTimeout(() => run.child.kill('SIGKILL'), 120_000);
+    try {
+      await reached;
+      const signalledAt = performance.now();
+      run.child.kill(signal);
+      const result = await run.done;
+      expect(performance.now() - signalledAt).toBeLessThan(STOP_BOUND_MS);
+      expect(result.code).toBe(130);
+      expect(result.stderr).toContain('interrupted');
+    } finally {
+      clearTimeout(killer);
+    }
+  }, 180_000);
