@@ -1,3 +1,4 @@
+import type { CacheShard } from './cache.js';
 import type { CloudObjectStore } from './cloud/sync.js';
 import { PhotolalaError } from './errors.js';
 import type { RootSource } from './root-source.js';
@@ -39,8 +40,11 @@ export function requestTimeoutFromEnv(env: NodeJS.ProcessEnv): number | undefine
 export interface BackendPlugin {
   /** URI schemes served, lower case, without `://`. */
   schemes: readonly string[];
-  /** Cache shard for the photos of this backend's roots; `local` when absent. */
-  cacheShard?: 'local' | 's3' | 'apple';
+  /**
+   * Cache shard for the photos of this backend's roots; `local` when absent. A third-party backend
+   * may name its own (`isCacheShardName`), so that its photos are pruned and found apart.
+   */
+  cacheShard?: CacheShard;
   createSource(root: string, location: RootLocation, context: SourceFactoryContext): Promise<RootSource>;
   /**
    * The cloud layout's object store in one bucket of this backend's store, for cloud sync and

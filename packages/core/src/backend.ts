@@ -17,7 +17,7 @@ export {
   requestTimeoutFromEnv,
   type SourceFactoryContext,
 } from './backend-plugin.js';
-export type { CacheShard } from './cache.js';
+export { type CacheShard, isCacheShardName } from './cache.js';
 export type { CloudObjectStore } from './cloud/sync.js';
 export { TEMP_FILE_PREFIX } from './enumerate-filter.js';
 export {

@@ -1,7 +1,7 @@
 import { promises as fsp, lstatSync } from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
-import { CACHED_FILE_KINDS, type CacheShard } from './cache.js';
+import { CACHED_FILE_KINDS, type CacheShard, isCacheShardName } from './cache.js';
 import { removeMirrorLeftovers, STALE_LEFTOVER_MS } from './catalog/leftovers.js';
 import { snapshotFileName } from './catalog/pointer.js';
 import { mirrorStore } from './catalog/snapshot-store.js';
@@ -218,7 +218,9 @@ async function cachedPhotos(root: string, now: number) {
   };
   const list = (folder: string) => fsp.readdir(folder).catch(() => [] as string[]);
 
-  for (const shard of ['local', 's3'] as const) {
+  // Every photo-md5 keyed shard: the first-party ones and any a third-party backend named.
+  const shards = (await list(root)).filter((name) => name !== 'apple' && isCacheShardName(name));
+  for (const shard of shards) {
     for (const { folder: kind, extension } of CACHED_FILE_KINDS) {
       const kindFolder = nodePath.join(root, shard, kind);
       for (const xx of await list(kindFolder)) {

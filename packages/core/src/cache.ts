@@ -9,10 +9,22 @@ import { isApplePhotoId, isMd5, md5Hex } from './identity.js';
 import { makeFolderSync } from './make-folder.js';
 import { readRegularFile } from './regular-file.js';
 
-/** Which part of the cache a photo's derived files live in (DESIGN.md section 3). */
-export type CacheShard = 'local' | 's3' | 'apple';
-/** Every cache shard there is. */
+/**
+ * Which part of the cache a photo's derived files live in (DESIGN.md section 3): `local`, `s3` and
+ * `apple` for the first-party backends, or a third-party backend's own (see `isCacheShardName`),
+ * keyed by photo-md5 like `local`.
+ */
+export type CacheShard = 'local' | 's3' | 'apple' | (string & {});
+/** The first-party cache shards. */
 export const CACHE_SHARDS: readonly CacheShard[] = ['local', 's3', 'apple'];
+
+/**
+ * Whether `name` may name a cache shard: lower-case letters, digits and `-`, starting with a letter,
+ * at most 24 characters (so never a mirror folder's 32-digit MD5), and not `tmp`, the cache's own.
+ */
+export function isCacheShardName(name: string): boolean {
+  return /^[a-z][a-z0-9-]{0,23}$/.test(name) && name !== 'tmp';
+}
 
 /**
  * The files the cache keeps per photo, as `pathsFor` names them: `{folder}/.../{key}{extension}`.
@@ -70,8 +82,7 @@ export class PhotoCache {
         preview: nodePath.join(this.root, 'apple', 'previews', `${id}.jpg`),
       };
     }
-    if (shard !== 'local' && shard !== 's3') throw this.badKey(shard, key);
-    if (!isMd5(key)) throw this.badKey(shard, key);
+    if (!isCacheShardName(shard) || !isMd5(key)) throw this.badKey(shard, key);
     const xx = key.slice(0, 2);
     return {
       thumbnail: nodePath.join(this.root, shard, 'thumbnails', xx, `${key}.jpg`),

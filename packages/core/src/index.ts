@@ -18,6 +18,7 @@ export {
   CACHED_FILE_KINDS,
   type CachedFilePaths,
   type CacheShard,
+  isCacheShardName,
   PhotoCache,
   resolveCacheRoot,
 } from './cache.js';

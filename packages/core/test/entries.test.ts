@@ -111,6 +111,7 @@ const BACKEND = [
   'fromSystemError',
   'isApplePhotoId',
   'isBackendPlugin',
+  'isCacheShardName',
   'isPhotolalaError',
   'isTransientFailure',
   'joinRelative',

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { EntryKind } from '@photolala/core';
 import { type OpenOptions, withCatalog } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions } from '../options.js';
@@ -8,7 +9,7 @@ import { entryJson } from '../render.js';
 export interface ListOptions {
   json?: boolean;
   starred?: boolean;
-  kind?: string;
+  kind?: EntryKind;
   user?: string;
 }
 

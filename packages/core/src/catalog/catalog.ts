@@ -19,7 +19,7 @@ import {
 } from '../digest.js';
 import { describeError, isPhotolalaError, PhotolalaError } from '../errors.js';
 import { fastPhotoKey, HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5, md5Hex } from '../identity.js';
-import { detectImageKind, detectMediaKind } from '../image-kind.js';
+import { detectImageKind, detectMediaKind, type EntryKind } from '../image-kind.js';
 import { makeFolder } from '../make-folder.js';
 import { type MetadataDocument, metadataDocumentSchema } from '../metadata.js';
 import { validateRelativePath } from '../paths.js';
@@ -169,8 +169,8 @@ export interface ListOptions {
   directory?: string;
   /** Only starred entries (true) or only unstarred ones (false). */
   starred?: boolean;
-  /** Only entries of this kind: an `EntryKind` (`jpeg`, `heic`, ..., `video`, `other`). */
-  kind?: string;
+  /** Only entries of this kind (`jpeg`, `heic`, ..., `video`, `other`). */
+  kind?: EntryKind;
   /** Page size; all when absent. */
   limit?: number;
   /** Return entries after this path (for paging). */

@@ -1,0 +1,59 @@
+import { mkdtemp, rm, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { isCacheShardName, PhotoCache } from '../src/cache.js';
+import { pruneCache } from '../src/cache-prune.js';
+import { isPhotolalaError } from '../src/errors.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+const md5 = (digit: string) => digit.repeat(32);
+
+describe("a third-party backend's own cache shard", () => {
+  test('keeps its photos apart, by photo-md5, under its name', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'photolala-shards-'));
+    dirs.push(root);
+    const cache = new PhotoCache(root);
+    expect(cache.pathsFor('my-nas', md5('a')).thumbnail).toBe(
+      path.join(root, 'my-nas', 'thumbnails', 'aa', `${md5('a')}.jpg`),
+    );
+    expect(cache.pathsFor('local', md5('a')).thumbnail).not.toBe(
+      cache.pathsFor('my-nas', md5('a')).thumbnail,
+    );
+  });
+
+  test('a name that could leave the cache, or meet its mirror and tmp folders, is refused', () => {
+    const cache = new PhotoCache('/tmp/cache');
+    for (const shard of ['../etc', 'a/b', '', 'tmp', 'Upper', '0abc', md5('b'), 'x'.repeat(25)]) {
+      expect(isCacheShardName(shard), shard).toBe(false);
+      let error: unknown;
+      try {
+        cache.pathsFor(shard, md5('a'));
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isPhotolalaError(error, 'INVALID_ARGUMENT'), shard).toBe(true);
+    }
+    for (const shard of ['local', 's3', 'my-nas', 'x'.repeat(24)]) expect(isCacheShardName(shard)).toBe(true);
+  });
+
+  test('cache prune counts and removes its photos like the others', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'photolala-shards-'));
+    dirs.push(root);
+    const cache = new PhotoCache(root);
+    const old = new Date(Date.now() - 30 * 24 * 3600 * 1000);
+    for (const [shard, key] of [
+      ['my-nas', md5('a')],
+      ['local', md5('b')],
+    ] as const) {
+      const file = await cache.writeThumbnail(shard, key, new Uint8Array(10_000));
+      await utimes(file, old, old);
+    }
+    const report = await pruneCache(root, { maxBytes: 0 });
+    expect([report.photosBefore, report.removedPhotos]).toEqual([2, 2]);
+  });
+});
