@@ -38,7 +38,7 @@ export function positiveDays(value: string): number {
   return days;
 }
 
-export function thresholdOption(value: string): number {
+export function parseThreshold(value: string): number {
   const bits = Number(value);
   if (!Number.isInteger(bits) || bits < 0 || bits > 64)
     throw new InvalidArgumentError('expected a whole number of bits from 0 to 64');

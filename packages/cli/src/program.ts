@@ -1,30 +1,41 @@
 import { readFileSync } from 'node:fs';
-import { DEFAULT_SIMILARITY_THRESHOLD, IMAGE_KINDS } from '@photolala/core';
-import { Command, Option } from 'commander';
-import { type ListOptions, list, metadata, thumbnail } from './commands/browse.js';
-import { cacheInfo, cachePrune, type PruneOptions } from './commands/cache.js';
-import { type CompareOptions, compare, type DuplicatesOptions, duplicates } from './commands/compare.js';
-import {
-  listSnapshots,
-  type StatusOptions,
-  showStatus,
-  type VerifyOptions,
-  verify,
-} from './commands/inspect.js';
-import { type ScanOptions, scan } from './commands/scan.js';
-import { type ServeOptions, serve } from './commands/serve.js';
-import { setStars } from './commands/stars.js';
-import { type SyncOptions, sync } from './commands/sync.js';
-import { collect, parseSize, port, positiveDays, positiveInteger, thresholdOption } from './options.js';
+import { Command, Option, type ParseOptions } from 'commander';
+import type { ListOptions } from './commands/browse.js';
+import type { PruneOptions } from './commands/cache.js';
+import type { CompareOptions, DuplicatesOptions } from './commands/compare.js';
+import type { StatusOptions, VerifyOptions } from './commands/inspect.js';
+import type { ScanOptions } from './commands/scan.js';
+import type { ServeOptions } from './commands/serve.js';
+import type { SyncOptions } from './commands/sync.js';
+import { collect, parseSize, parseThreshold, port, positiveDays, positiveInteger } from './options.js';
 import { createRunner, type Runner } from './runner.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
+/**
+ * The root command: before parsing a command line that may show or parse the options whose help
+ * comes from the core (see optionsFromCore), it loads them.
+ */
+class Program extends Command {
+  readonly #fromCore: ReturnType<typeof optionsFromCore>;
+
+  constructor(fromCore: ReturnType<typeof optionsFromCore>) {
+    super('photolala');
+    this.#fromCore = fromCore;
+  }
+
+  override async parseAsync(argv?: readonly string[], options?: ParseOptions): Promise<this> {
+    if (this.#fromCore.shownBy(argv ?? process.argv)) await this.#fromCore.load();
+    return super.parseAsync(argv, options);
+  }
+}
+
 /** The photolala command: its global options, and every subcommand with its help. */
 export function buildProgram(onExit: (code: number) => void): Command {
-  const program = new Command('photolala')
+  const fromCore = optionsFromCore();
+  const program = new Program(fromCore)
     .description(
       'Catalog very large photo folders: local disks, S3 prefixes, SMB/WebDAV shares, Apple Photos libraries.',
     )
@@ -72,16 +83,38 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files 
     .exitOverride();
 
   const run = createRunner(onExit);
-  defineCatalogCommands(program, run);
+  defineCatalogCommands(program, run, fromCore.kind);
   defineInspectCommands(program, run);
-  defineCompareCommands(program, run);
+  defineCompareCommands(program, run, fromCore.threshold);
   defineCacheCommands(program, run);
   defineServeCommand(program, run);
   return program;
 }
 
+/**
+ * The two options whose help comes from the core: the kinds `list --kind` accepts, and the default
+ * threshold of `duplicates --similar`. Loading the core (sharp, SQLite) is what `--version` and
+ * `--help` must not wait for, so they are filled in only for a command line that names list or
+ * duplicates (`list ROOT`, `help list`, `duplicates --help`), which loads the core anyway. Neither
+ * command has an alias, and commander takes no abbreviations, so no other command line shows them.
+ */
+function optionsFromCore() {
+  const kind = new Option('--kind <kind>', 'only entries of this kind');
+  const threshold = new Option('--threshold <bits>').argParser(parseThreshold);
+  return {
+    kind,
+    threshold,
+    shownBy: (argv: readonly string[]) => argv.includes('list') || argv.includes('duplicates'),
+    async load() {
+      const { DEFAULT_SIMILARITY_THRESHOLD, IMAGE_KINDS } = await import('@photolala/core');
+      kind.choices([...IMAGE_KINDS, 'video', 'other']);
+      threshold.description = `with --similar: most bits of the 64-bit hash two near-duplicates may differ by (default ${DEFAULT_SIMILARITY_THRESHOLD})`;
+    },
+  };
+}
+
 /** sync, scan, list, thumbnail, metadata, star and unstar: the commands that build and browse a catalog. */
-function defineCatalogCommands(program: Command, run: Runner): void {
+function defineCatalogCommands(program: Command, run: Runner, kind: Option): void {
   program
     .command('sync')
     .description(
@@ -96,7 +129,9 @@ function defineCatalogCommands(program: Command, run: Runner): void {
       '\nObjects: photos/{user}/{photo-md5}.{ext}, thumbnails/{user}/{photo-md5}.jpg, catalogs/{user}/.\nAn interrupted sync can be run again; it finishes the work without duplicating anything.\n\nExample:\n  $ photolala sync ~/Pictures --to s3://my-bucket --user 0b5f0a4e-5c1d-4b8e-9a57-3f6d2c1e9b70\n',
     )
     .action(async function (this: Command, root: string, opts: SyncOptions) {
-      await run(this, opts.json ?? false, (out, globals) => sync(out, globals, root, opts));
+      await run(this, opts.json ?? false, async (out, globals) =>
+        (await import('./commands/sync.js')).sync(out, globals, root, opts),
+      );
     });
 
   program
@@ -110,7 +145,9 @@ function defineCatalogCommands(program: Command, run: Runner): void {
       '\nExamples:\n  $ photolala scan ~/Pictures/2024\n  $ photolala scan /mnt/nas/photos --json > result.json\n',
     )
     .action(async function (this: Command, root: string, opts: ScanOptions) {
-      await run(this, opts.json ?? false, (out, globals) => scan(out, globals, root, opts));
+      await run(this, opts.json ?? false, async (out, globals) =>
+        (await import('./commands/scan.js')).scan(out, globals, root, opts),
+      );
     });
 
   program
@@ -120,9 +157,7 @@ function defineCatalogCommands(program: Command, run: Runner): void {
     .argument('[directory]', 'only entries under this folder (relative to the root)')
     .option('--json', 'print NDJSON: one JSON object per entry')
     .option('--starred', 'only starred entries')
-    .addOption(
-      new Option('--kind <kind>', 'only entries of this kind').choices([...IMAGE_KINDS, 'video', 'other']),
-    )
+    .addOption(kind)
     .option(
       '--user <uuid>',
       'with ROOT s3://bucket: browse the catalog `photolala sync` uploaded for this user',
@@ -132,7 +167,9 @@ function defineCatalogCommands(program: Command, run: Runner): void {
       '\nExamples:\n  $ photolala list ~/Pictures/2024 --starred\n  $ photolala list ~/Pictures/2024 trips/rome --json | jq .path\n  $ photolala list s3://my-bucket --user 0b5f0a4e-5c1d-4b8e-9a57-3f6d2c1e9b70\n',
     )
     .action(async function (this: Command, root: string, directory: string | undefined, opts: ListOptions) {
-      await run(this, opts.json ?? false, (out, globals) => list(out, globals, root, directory, opts));
+      await run(this, opts.json ?? false, async (out, globals) =>
+        (await import('./commands/browse.js')).list(out, globals, root, directory, opts),
+      );
     });
 
   program
@@ -143,7 +180,9 @@ function defineCatalogCommands(program: Command, run: Runner): void {
     .option('--user <uuid>', 'with ROOT s3://bucket: fetch from the cloud copy of this user (photolala sync)')
     .addHelpText('after', '\nExample:\n  $ photolala thumbnail ~/Pictures/2024 trips/rome/IMG_0001.JPG\n')
     .action(async function (this: Command, root: string, id: string, opts: { user?: string }) {
-      await run(this, false, (out, globals) => thumbnail(out, globals, root, id, opts));
+      await run(this, false, async (out, globals) =>
+        (await import('./commands/browse.js')).thumbnail(out, globals, root, id, opts),
+      );
     });
 
   program
@@ -160,7 +199,9 @@ function defineCatalogCommands(program: Command, run: Runner): void {
       id: string,
       opts: { print?: boolean; user?: string },
     ) {
-      await run(this, false, (out, globals) => metadata(out, globals, root, id, opts));
+      await run(this, false, async (out, globals) =>
+        (await import('./commands/browse.js')).metadata(out, globals, root, id, opts),
+      );
     });
 
   for (const starred of [true, false]) {
@@ -172,7 +213,9 @@ function defineCatalogCommands(program: Command, run: Runner): void {
       .argument('<ids...>', 'relative paths, fast-photo-keys or photo-md5s')
       .addHelpText('after', `\nExample:\n  $ photolala ${name} ~/Pictures/2024 IMG_0001.JPG IMG_0002.JPG\n`)
       .action(async function (this: Command, root: string, ids: string[]) {
-        await run(this, false, (out, globals) => setStars(out, globals, starred, root, ids));
+        await run(this, false, async (out, globals) =>
+          (await import('./commands/stars.js')).setStars(out, globals, starred, root, ids),
+        );
       });
   }
 }
@@ -187,7 +230,9 @@ function defineInspectCommands(program: Command, run: Runner): void {
     .option('--full', 're-read file heads even when size and mtime are unchanged')
     .addHelpText('after', '\nExample:\n  $ photolala status ~/Pictures/2024\n')
     .action(async function (this: Command, root: string, opts: StatusOptions) {
-      await run(this, opts.json ?? false, (out, globals) => showStatus(out, globals, root, opts));
+      await run(this, opts.json ?? false, async (out, globals) =>
+        (await import('./commands/inspect.js')).showStatus(out, globals, root, opts),
+      );
     });
 
   program
@@ -207,7 +252,9 @@ function defineInspectCommands(program: Command, run: Runner): void {
       '\nExamples:\n  $ photolala verify ~/Pictures/2024 --repair\n  $ photolala verify /mnt/archive --deep\n',
     )
     .action(async function (this: Command, root: string, opts: VerifyOptions) {
-      await run(this, opts.json ?? false, (out, globals) => verify(out, globals, root, opts));
+      await run(this, opts.json ?? false, async (out, globals) =>
+        (await import('./commands/inspect.js')).verify(out, globals, root, opts),
+      );
     });
 
   program
@@ -217,12 +264,14 @@ function defineInspectCommands(program: Command, run: Runner): void {
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExample:\n  $ photolala snapshots ~/Pictures/2024 --json\n')
     .action(async function (this: Command, root: string, opts: { json?: boolean }) {
-      await run(this, opts.json ?? false, (out, globals) => listSnapshots(out, globals, root));
+      await run(this, opts.json ?? false, async (out, globals) =>
+        (await import('./commands/inspect.js')).listSnapshots(out, globals, root),
+      );
     });
 }
 
 /** compare and duplicates: questions answered across the catalogs of several roots. */
-function defineCompareCommands(program: Command, run: Runner): void {
+function defineCompareCommands(program: Command, run: Runner, threshold: Option): void {
   program
     .command('compare')
     .description('is every photo of SRC also in a DEST? Compares the catalogs by photo-md5, reading no photo')
@@ -247,7 +296,9 @@ Examples:
 `,
     )
     .action(async function (this: Command, src: string, dests: string[], opts: CompareOptions) {
-      await run(this, opts.json ?? false, (out, globals) => compare(out, globals, src, dests, opts));
+      await run(this, opts.json ?? false, async (out, globals) =>
+        (await import('./commands/compare.js')).compare(out, globals, src, dests, opts),
+      );
     });
 
   program
@@ -258,11 +309,7 @@ Examples:
       '--similar',
       'also group near-duplicates (resized, re-encoded, edited, bursts) by perceptual hash',
     )
-    .option(
-      '--threshold <bits>',
-      `with --similar: most bits of the 64-bit hash two near-duplicates may differ by (default ${DEFAULT_SIMILARITY_THRESHOLD})`,
-      thresholdOption,
-    )
+    .addOption(threshold)
     .option('--min-size <size>', 'only photos of at least SIZE (such as 1MB)', parseSize)
     .option('--within', 'only duplicates within one root, not across roots')
     .option('--json', 'print NDJSON: one line per group (type identical or similar), then a summary')
@@ -281,7 +328,9 @@ Examples:
 `,
     )
     .action(async function (this: Command, roots: string[], opts: DuplicatesOptions) {
-      await run(this, opts.json ?? false, (out, globals) => duplicates(out, globals, roots, opts));
+      await run(this, opts.json ?? false, async (out, globals) =>
+        (await import('./commands/compare.js')).duplicates(out, globals, roots, opts),
+      );
     });
 }
 
@@ -295,7 +344,9 @@ function defineCacheCommands(program: Command, run: Runner): void {
     .description('how much the cache holds, and how much of it recently opened roots use')
     .option('--json', 'print one JSON object')
     .action(async function (this: Command, opts: { json?: boolean }) {
-      await run(this, opts.json ?? false, (out, globals) => cacheInfo(out, globals));
+      await run(this, opts.json ?? false, async (out, globals) =>
+        (await import('./commands/cache.js')).cacheInfo(out, globals),
+      );
     });
   cache
     .command('prune')
@@ -315,7 +366,9 @@ function defineCacheCommands(program: Command, run: Runner): void {
       '\nA removed thumbnail is made again when it is next asked for.\n\nExamples:\n  $ photolala cache prune --max-size 5GB\n  $ photolala cache prune --max-size 500MB --dry-run\n',
     )
     .action(async function (this: Command, opts: PruneOptions) {
-      await run(this, opts.json ?? false, (out, globals) => cachePrune(out, globals, opts));
+      await run(this, opts.json ?? false, async (out, globals) =>
+        (await import('./commands/cache.js')).cachePrune(out, globals, opts),
+      );
     });
 }
 
@@ -338,6 +391,8 @@ function defineServeCommand(program: Command, run: Runner): void {
       '\nThe printed URL carries a per-run token that every change (a star) must present.\nCtrl-C stops the server and saves the stars.\n\nExamples:\n  $ photolala serve ~/Pictures --open\n  $ photolala serve ~/Pictures s3://my-bucket/photos --scan\n',
     )
     .action(async function (this: Command, roots: string[], opts: ServeOptions) {
-      await run(this, false, (out, globals) => serve(out, globals, roots, opts));
+      await run(this, false, async (out, globals) =>
+        (await import('./commands/serve.js')).serve(out, globals, roots, opts),
+      );
     });
 }

@@ -1,4 +1,3 @@
-import { describeError, isPhotolalaError, ROOT_URI_ERROR_BACKEND } from '@photolala/core';
 import type { Command } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { reportInterruptsTo } from './interrupt.js';
@@ -26,6 +25,11 @@ export function createRunner(onExit: (code: number) => void): Runner {
     try {
       onExit(await action(out, globals));
     } catch (error) {
+      // Loaded only now, so that `--version` and `--help` load no core: the core's small entry, which
+      // loads even when the rest of it (sharp, SQLite) could not.
+      const { describeError, isPhotolalaError, ROOT_URI_ERROR_BACKEND } = await import(
+        '@photolala/core/backend'
+      );
       if (isPhotolalaError(error) && error.code !== 'IO') out.error(describeError(error, { code: false }));
       else out.error(describeError(error));
       if (globals.verbose && error instanceof Error && error.stack) out.stack(error.stack);
