@@ -242,3 +242,31 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
       clearTimeout(killer);
     }
   }, 180_000);
+
+test('serve --scan: the first Ctrl-C stops its background scan stalled on the server within the bound, saving the photos done', async () => {
+  const { dir, cacheDir, photos, server } = await share(10);
+  const proxy = await stallingProxy(server.url.replace('webdav://', 'http://'), 3);
+  const run = startCli(['--cache-dir', cacheDir, 'serve', proxy.root, '--scan', '--port', '0'], {
+    PHOTOLALA_TIMEOUT: '120',
+  });
+  const killer = setTimeout(() => run.child.kill('SIGKILL'), 120_000);
+  try {
+    await until('three photos are digested and the rest stall', async () => {
+      return proxy.state.stalledReads > 0 && (await thumbnails(cacheDir)) === 3;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const signalledAt = performance.now();
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(performance.now() - signalledAt).toBeLessThan(STOP_BOUND_MS);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('failed');
+    const snapshot = await rootSnapshot(dir);
+    expect(snapshot.rows).toEqual(
+      [...proxy.state.passed].sort().map((p) => ({ path: p, photo_md5: md5(photos[p]!), status: 'ok' })),
+    );
+    expect(await workFiles(cacheDir)).toEqual([]);
+  } finally {
+    clearTimeout(killer);
+  }
+}, 180_000);

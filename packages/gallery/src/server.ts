@@ -28,6 +28,11 @@ export interface GalleryOptions {
   token?: string;
   /** Scan each root in the background, pushing progress and new photos to the page. */
   scan?: boolean;
+  /**
+   * Stops the background scans (Ctrl-C): a scan under way saves what it has done, and the roots not
+   * yet scanned are left as they are. `close()` waits for that.
+   */
+  signal?: AbortSignal;
   /** Something the user should know (a scan that failed, a save that failed). */
   onWarning?: (message: string) => void;
 }
@@ -39,7 +44,7 @@ export interface Gallery {
   token: string;
   /** Resolves when the background scans (with `scan`) have finished. */
   scanned: Promise<void>;
-  /** Stops serving and saves pending star changes; the catalogs stay open. */
+  /** Stops serving, waits for a background scan stopped by `signal`, and saves pending star changes; the catalogs stay open. */
   close(): Promise<void>;
 }
 
@@ -137,11 +142,14 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   const scanned = (async () => {
     if (!options.scan) return;
     for (const root of roots) {
+      if (options.signal?.aborted) break;
       scanning.add(root.index);
       try {
-        const result = await root.catalog.scan();
+        const result = await root.catalog.scan(options.signal ? { signal: options.signal } : {});
         push('scanned', { root: root.index, entries: result.entries, failed: result.failed.length });
       } catch (error) {
+        // Stopped while listing: nothing was changed, and that is what was asked.
+        if (options.signal?.aborted) break;
         warn(`the scan of ${root.catalog.rootUri} failed: ${describeError(error)}`);
         push('scanned', { root: root.index, error: describeError(error) });
       } finally {
@@ -369,6 +377,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     token,
     scanned,
     async close() {
+      if (options.signal?.aborted) await scanned;
       for (const off of offs) off();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -29,15 +29,19 @@ function openBrowser(url: string, out: Output) {
   child.unref();
 }
 
-/** Resolves on the first Ctrl-C or SIGTERM; a second one quits without saving (see interrupt.ts). */
-function untilStopped(): Promise<void> {
+/**
+ * The first Ctrl-C or SIGTERM: `stopped` resolves and `signal` stops a background scan, which saves what
+ * it has done; a second one quits without saving (see interrupt.ts).
+ */
+function stopOnSignal(): { signal: AbortSignal; stopped: Promise<void> } {
   const stop = stopGracefully('stopping: saving the catalogs; press Ctrl-C again to quit now without saving');
-  return new Promise((resolve) => {
+  const stopped = new Promise<void>((resolve) => {
     stop.signal.addEventListener('abort', () => {
       stop.release();
       resolve();
     });
   });
+  return { signal: stop.signal, stopped };
 }
 
 /** `photolala serve ROOTS...`: the web gallery over the roots' catalogs, until Ctrl-C. */
@@ -58,17 +62,19 @@ export async function serve(
       catalogs.push(
         await openRootCatalog(root, globals, out, { requireCatalog: !opts.scan, offline: !opts.scan }),
       );
+    const stop = stopOnSignal();
     const gallery = await startGallery({
       catalogs,
       host: opts.host,
       port: opts.port,
       ...(opts.token ? { token: opts.token } : {}),
       ...(opts.scan ? { scan: true } : {}),
+      signal: stop.signal,
       onWarning: (message) => out.warn(message),
     });
     out.result(gallery.url);
     if (opts.open) openBrowser(gallery.url, out);
-    await untilStopped();
+    await stop.stopped;
     await gallery.close();
     return EXIT.ok;
   } finally {
