@@ -29,7 +29,8 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`pnpm bench [--quick] [--files N] [--camera N] [--runs N] [--scenarios a,b] [--concurrency N] [--out FILE]
 scenarios: discovery, full, rescan, reload, lookups, camera, compare, similar, gallery,
-  gallery-browser (headless Chromium at /usr/bin/chromium: apt-get install -y chromium)
+  gallery-browser (headless Chromium at /usr/bin/chromium: apt-get install -y chromium),
+  cli-version, cli-list, cli-scan (the built CLI as a process against node -e 0, sqlite3, find)
 --quick: 10,000 small files, 8 camera photos, 1 run each (under a minute: 50 s measured on
   2 cores with the corpora made, 39 s of it the full cold catalog of 10,000 photos; making the
   corpora from nothing adds about 7 s)
@@ -58,7 +59,8 @@ const runsOverride = values.runs === undefined ? undefined : countOption('runs',
 // The catalog's own default, so that the sharp loop it is compared with runs as many at once.
 const concurrency = countOption('concurrency', LOCAL_DIGEST_LIMITS.concurrency);
 const selected = (
-  values.scenarios ?? 'discovery,full,rescan,reload,lookups,camera,compare,similar,gallery,gallery-browser'
+  values.scenarios ??
+  'discovery,full,rescan,reload,lookups,camera,compare,similar,gallery,gallery-browser,cli-version,cli-list,cli-scan'
 ).split(',');
 const corpusRoot = path.resolve(values['corpus-dir'] ?? path.join(here, '..', '.bench-cache'));
 
@@ -80,6 +82,12 @@ const TARGETS: Record<string, { text: string; check: (r: Summary) => boolean }> 
     // the ratio to a bare static server is reported and its absolute 1.5 s judged.
     text: 'start to first screen <= 1.5 s; ratio and RSS reported',
     check: (r) => r.ms <= 1500,
+  },
+  'cli-version': { text: 'photolala --version <= 1.5x node -e 0', check: (r) => r.ratio! <= 1.5 },
+  'cli-list': { text: 'list --json <= 2x sqlite3 select, processes', check: (r) => r.ratio! <= 2 },
+  'cli-scan': {
+    text: 'unchanged scan <= 2.5x find, processes; peak RSS < 300 MB',
+    check: (r) => r.ratio! <= 2.5 && Number(r.extra.cliPeakRssMb) * 1.048576 < 300,
   },
   'gallery-browser': {
     text: 'painted first screen <= 1.5x static page and <= 1.5 s; jumps <= 300 ms; no tile blank > 500 ms; heap <= 100 MB, DOM <= 3,000 nodes',
@@ -172,6 +180,9 @@ for (const scenario of [
   'similar',
   'gallery',
   'gallery-browser',
+  'cli-version',
+  'cli-list',
+  'cli-scan',
 ]) {
   if (!selected.includes(scenario)) continue;
   const runs = runsOverride ?? (quick ? 1 : scenario === 'full' ? 1 : scenario === 'camera' ? 2 : 3);
