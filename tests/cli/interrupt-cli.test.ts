@@ -270,3 +270,34 @@ test('serve --scan: the first Ctrl-C stops its background scan stalled on the se
     clearTimeout(killer);
   }
 }, 180_000);
+
+test('compare --scan: the first Ctrl-C stops the scan stalled on the server, saves what it did, and gives no answer', async () => {
+  const { dir, cacheDir, photos, server } = await share(10);
+  const dest = await tempDir('interrupt-compare-dest');
+  cleanup.push(() => rm(dest, { recursive: true, force: true }));
+  const proxy = await stallingProxy(server.url.replace('webdav://', 'http://'), 3);
+  const run = startCli(['--cache-dir', cacheDir, 'compare', proxy.root, dest, '--scan'], {
+    PHOTOLALA_TIMEOUT: '120',
+  });
+  const killer = setTimeout(() => run.child.kill('SIGKILL'), 120_000);
+  try {
+    await until('three photos are digested and the rest stall', async () => {
+      return proxy.state.stalledReads > 0 && (await thumbnails(cacheDir)) === 3;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const signalledAt = performance.now();
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(performance.now() - signalledAt).toBeLessThan(STOP_BOUND_MS);
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('no answer from catalogs that are not up to date');
+    const snapshot = await rootSnapshot(dir);
+    expect(snapshot.rows).toEqual(
+      [...proxy.state.passed].sort().map((p) => ({ path: p, photo_md5: md5(photos[p]!), status: 'ok' })),
+    );
+    expect(await workFiles(cacheDir)).toEqual([]);
+  } finally {
+    clearTimeout(killer);
+  }
+}, 180_000);

@@ -8,6 +8,7 @@ import {
 } from '@photolala/core';
 import { closeRootCatalog, openRootCatalog } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { stopGracefully } from '../interrupt.js';
 import type { GlobalOptions } from '../options.js';
 import type { Output } from '../output.js';
 import { attachProgressBar, countBar } from '../progress.js';
@@ -43,13 +44,13 @@ interface StaleRoot {
  * and otherwise names the roots whose catalog is stale: the answers are only as current as the
  * catalogs. Every catalog is closed afterwards, which publishes what `body` stored in it.
  */
-async function withCatalogs<T>(
+async function withCatalogs(
   roots: string[],
   globals: GlobalOptions,
   out: Output,
   options: RootsOptions & { writes?: boolean },
-  body: (catalogs: Catalog[], stale: StaleRoot[]) => Promise<T>,
-): Promise<T> {
+  body: (catalogs: Catalog[], stale: StaleRoot[]) => Promise<number>,
+): Promise<number> {
   const catalogs: Catalog[] = [];
   try {
     const seen = new Set<string>();
@@ -66,19 +67,35 @@ async function withCatalogs<T>(
       catalogs.push(catalog);
     }
     const stale: StaleRoot[] = [];
-    for (const catalog of catalogs) {
-      if (options.scan) {
+    // Ctrl-C during the scans: the one under way saves what it has done, the rest are not started,
+    // and no answer is given from catalogs that are not up to date.
+    const stop = options.scan
+      ? stopGracefully('stopping: saving what the scan has done; press Ctrl-C again to quit now')
+      : undefined;
+    try {
+      for (const catalog of catalogs) {
+        if (!stop) break;
         const detach = out.live ? attachProgressBar(catalog, out.options.color) : () => {};
         try {
-          const result = await catalog.scan();
+          const result = await catalog.scan({ signal: stop.signal });
           out.info(
             `scanned ${catalog.rootUri}: ${result.entries} entries (added ${result.added.length}, removed ${result.removed.length}, changed ${result.changed.length}, moved ${result.moved.length})`,
           );
+        } catch (error) {
+          if (!stop.signal.aborted) throw error;
         } finally {
           detach();
         }
-        continue;
+        if (stop.signal.aborted) {
+          out.warn('stopped: what the scans did is saved; no answer from catalogs that are not up to date');
+          return EXIT.interrupted;
+        }
       }
+    } finally {
+      stop?.release();
+    }
+    for (const catalog of catalogs) {
+      if (options.scan) continue;
       const status = await catalog.status();
       const counts = {
         added: status.added.length,
