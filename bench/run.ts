@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LOCAL_DIGEST_LIMITS } from '@photolala/core';
+import { LOCAL_DIGEST_LIMITS } from '@photolala/core/internals';
 import ts from 'typescript';
 import { cameraCorpus, smallCorpus } from './corpus.js';
 import type { ScenarioResult } from './scenario.js';

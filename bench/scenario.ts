@@ -17,16 +17,8 @@ import {
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import {
-  type CatalogEventMap,
-  compareCatalogs,
-  findDuplicates,
-  groupByHamming,
-  groupByHammingAllPairs,
-  openCatalog,
-  packHashes,
-  planScan,
-} from '@photolala/core';
+import { type CatalogEventMap, compareCatalogs, findDuplicates, openCatalog } from '@photolala/core';
+import { groupByHamming, groupByHammingAllPairs, packHashes, planScan } from '@photolala/core/internals';
 import { countingSource } from '@photolala/core/testing';
 import sharp from 'sharp';
 

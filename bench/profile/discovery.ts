@@ -4,7 +4,7 @@
  *   node --cpu-prof --import tsx profile/discovery.ts ../.bench-cache/small-10000
  */
 import { createLocalSource } from '@photolala/backend-local';
-import { planScan } from '@photolala/core';
+import { planScan } from '@photolala/core/internals';
 
 const root = process.argv[2]!;
 const emptyLookup = { byPath: () => undefined, see: () => undefined, unseenPaths: () => [] };

@@ -5,17 +5,13 @@ import { createLocalSource } from '@photolala/backend-local';
 import {
   type CatalogEventMap,
   type EnumerateOptions,
-  LOCK_FILE,
-  md5Hex,
   openCatalog,
   PhotoCache,
   PhotolalaError,
-  POINTER_FILE,
-  parsePointer,
   type RootSource,
   type SnapshotReadProgress,
-  snapshotFileName,
 } from '@photolala/core';
+import { LOCK_FILE, md5Hex, POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';

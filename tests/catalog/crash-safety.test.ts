@@ -3,7 +3,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalSource } from '@photolala/backend-local';
-import { md5Hex, openCatalog, POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core';
+import { openCatalog } from '@photolala/core';
+import { md5Hex, POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
 import { afterAll, expect, test } from 'vitest';
 import { REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { md5Hex, parsePointer, snapshotFileName } from '@photolala/core';
+import { md5Hex, parsePointer, snapshotFileName } from '@photolala/core/internals';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES, syntheticJpeg, tempDir } from '../support/fs.js';

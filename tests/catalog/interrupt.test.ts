@@ -2,13 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createLocalSource } from '@photolala/backend-local';
-import {
-  type EnumerateOptions,
-  md5Hex,
-  openCatalog,
-  type ReadOptions,
-  type RootSource,
-} from '@photolala/core';
+import { type EnumerateOptions, openCatalog, type ReadOptions, type RootSource } from '@photolala/core';
+import { md5Hex } from '@photolala/core/internals';
 import { describe, expect, test } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';

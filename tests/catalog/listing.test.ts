@@ -1,15 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
+import { openCatalog, SCHEMA_VERSION } from '@photolala/core';
 import {
   formatPointer,
   md5Hex,
-  openCatalog,
   POINTER_FILE,
   parsePointer,
-  SCHEMA_VERSION,
   snapshotFileName,
-} from '@photolala/core';
+} from '@photolala/core/internals';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';

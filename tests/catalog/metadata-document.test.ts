@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import { type MetadataDocument, md5Hex, openCatalog } from '@photolala/core';
+import { type MetadataDocument, openCatalog } from '@photolala/core';
+import { md5Hex } from '@photolala/core/internals';
 import { describe, expect, test } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
 import { FIXTURES, tempDir, writeTree } from '../support/fs.js';

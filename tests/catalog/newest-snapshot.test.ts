@@ -1,14 +1,8 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import {
-  type Catalog,
-  md5Hex,
-  openCatalog,
-  POINTER_FILE,
-  parsePointer,
-  snapshotFileName,
-} from '@photolala/core';
+import { type Catalog, openCatalog } from '@photolala/core';
+import { md5Hex, POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
 import { expect, test } from 'vitest';
 import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
 

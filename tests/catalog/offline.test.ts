@@ -1,6 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { createLocalSource } from '@photolala/backend-local';
-import { isPhotolalaError, md5Hex, openCatalog, unreachableSource } from '@photolala/core';
+import { isPhotolalaError, openCatalog } from '@photolala/core';
+import { md5Hex, unreachableSource } from '@photolala/core/internals';
 import { expect, test } from 'vitest';
 import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
 

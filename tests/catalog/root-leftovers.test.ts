@@ -1,7 +1,8 @@
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import { md5Hex, openCatalog, type RootSource, snapshotFileName } from '@photolala/core';
+import { openCatalog, type RootSource } from '@photolala/core';
+import { md5Hex, snapshotFileName } from '@photolala/core/internals';
 import { describe, expect, test } from 'vitest';
 import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
 

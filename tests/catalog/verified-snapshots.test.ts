@@ -2,7 +2,8 @@ import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLocalSource } from '@photolala/backend-local';
-import { md5Hex, openCatalog, POINTER_FILE, snapshotFileName, VERIFIED_FILE } from '@photolala/core';
+import { openCatalog } from '@photolala/core';
+import { md5Hex, POINTER_FILE, snapshotFileName, VERIFIED_FILE } from '@photolala/core/internals';
 import { describe, expect, test } from 'vitest';
 import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { md5Hex } from '@photolala/core';
+import { md5Hex } from '@photolala/core/internals';
 import sharp from 'sharp';
 import { afterAll, expect, test } from 'vitest';
 import { buildLibrary } from '../../packages/backend-apple-photos/test/library-builder.js';

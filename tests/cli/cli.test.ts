@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { copyFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { md5Hex, PhotoCache } from '@photolala/core';
+import { PhotoCache } from '@photolala/core';
+import { md5Hex } from '@photolala/core/internals';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FIXTURES, REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';

@@ -3,7 +3,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { parsePointer } from '@photolala/core';
+import { parsePointer } from '@photolala/core/internals';
 import Database from 'better-sqlite3';
 import { afterAll, expect, test } from 'vitest';
 import { startWebdavServer } from '../../packages/backend-webdav/test/servers.js';

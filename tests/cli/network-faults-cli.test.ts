@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { parsePointer } from '@photolala/core';
+import { parsePointer } from '@photolala/core/internals';
 import { afterAll, expect, test } from 'vitest';
 import { startS3Server } from '../../packages/backend-s3/test/s3-server.js';
 import { startWebdavServer } from '../../packages/backend-webdav/test/servers.js';

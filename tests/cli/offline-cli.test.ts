@@ -1,5 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
-import { md5Hex } from '@photolala/core';
+import { md5Hex } from '@photolala/core/internals';
 import { afterAll, expect, test } from 'vitest';
 import { startS3Server } from '../../packages/backend-s3/test/s3-server.js';
 import { startWebdavServer } from '../../packages/backend-webdav/test/servers.js';

@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { md5Hex, parsePointer } from '@photolala/core';
+import { md5Hex, parsePointer } from '@photolala/core/internals';
 import { afterAll, expect, test } from 'vitest';
 import { startSamba } from '../../packages/backend-smb/test/samba.js';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';

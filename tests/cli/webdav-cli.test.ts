@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parsePointer } from '@photolala/core';
+import { parsePointer } from '@photolala/core/internals';
 import { afterAll, expect, test } from 'vitest';
 import { startWebdavServer } from '../../packages/backend-webdav/test/servers.js';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';

@@ -5,14 +5,16 @@ import {
   DEFAULT_SIMILARITY_THRESHOLD,
   findDuplicates,
   findSimilar,
+  openCatalog,
+  perceptualHash,
+} from '@photolala/core';
+import {
   formatPointer,
   md5Hex,
-  openCatalog,
   openSnapshotBytes,
   POINTER_FILE,
-  perceptualHash,
   snapshotFileName,
-} from '@photolala/core';
+} from '@photolala/core/internals';
 import { countingSource } from '@photolala/core/testing';
 import sharp from 'sharp';
 import { expect, test } from 'vitest';

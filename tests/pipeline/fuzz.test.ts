@@ -1,18 +1,20 @@
 import {
   canonicalRootUri,
-  detectImageKind,
-  detectJpeg,
   IMAGE_KINDS,
   isMd5,
   isPhotolalaError,
-  jpegHeaderLength,
   metadataDocumentSchema,
-  parsePointer,
   parseRootUri,
-  readExif,
-  readXmp,
   redactRootUri,
 } from '@photolala/core';
+import {
+  detectImageKind,
+  detectJpeg,
+  jpegHeaderLength,
+  parsePointer,
+  readExif,
+  readXmp,
+} from '@photolala/core/internals';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 

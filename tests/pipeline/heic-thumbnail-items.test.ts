@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { renderThumbnail } from '@photolala/core';
+import { renderThumbnail } from '@photolala/core/internals';
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { FIXTURES, REPO_ROOT } from '../support/fs.js';

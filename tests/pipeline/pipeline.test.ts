@@ -3,21 +3,23 @@ import { copyFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import {
-  catalogFilter,
-  Digester,
-  detectImageKind,
   fastPhotoKey,
   HEAD_BYTES,
   isPhotolalaError,
+  PhotoCache,
+  type RootSource,
+  type SourceEntry,
+} from '@photolala/core';
+import {
+  catalogFilter,
+  Digester,
+  detectImageKind,
   jpegHeaderLength,
   LOCAL_DIGEST_LIMITS,
   md5Hex,
-  PhotoCache,
-  type RootSource,
   readExif,
   readWholeFile,
-  type SourceEntry,
-} from '@photolala/core';
+} from '@photolala/core/internals';
 import sharp from 'sharp';
 import { afterAll, describe, expect, test } from 'vitest';
 import { FIXTURES, syntheticJpeg, tempDir } from '../support/fs.js';

@@ -6,13 +6,12 @@ import { createLocalSource } from '@photolala/backend-local';
 import { createS3Source } from '@photolala/backend-s3';
 import {
   type Catalog,
-  detectMediaKind,
   FFMPEG_MISSING,
-  md5Hex,
   metadataDocumentSchema,
   openCatalog,
   type RootSource,
 } from '@photolala/core';
+import { detectMediaKind, md5Hex } from '@photolala/core/internals';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type S3TestServer, startS3Server } from '../../packages/backend-s3/test/s3-server.js';

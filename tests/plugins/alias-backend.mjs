@@ -6,13 +6,8 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import {
-  everythingFilter,
-  fromSystemError,
-  joinRelative,
-  resolveInside,
-  writeFileAtomic,
-} from '@photolala/core';
+import { fromSystemError, joinRelative, resolveInside, writeFileAtomic } from '@photolala/core';
+import { everythingFilter } from '@photolala/core/internals';
 
 async function* slowChunks(file, delayMs) {
   for await (const chunk of createReadStream(file, { highWaterMark: 16 * 1024 })) {

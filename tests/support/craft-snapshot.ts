@@ -1,13 +1,7 @@
 import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  md5Hex,
-  PhotoCache,
-  POINTER_FILE,
-  parsePointer,
-  type RootSource,
-  snapshotFileName,
-} from '@photolala/core';
+import { PhotoCache, type RootSource } from '@photolala/core';
+import { md5Hex, POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
 import Database from 'better-sqlite3';
 import { tempDir } from './fs.js';
 

@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type EnumerateIssue, md5Hex, openCatalog, type SourceEntry } from '@photolala/core';
+import { type EnumerateIssue, openCatalog, type SourceEntry } from '@photolala/core';
+import { md5Hex } from '@photolala/core/internals';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createApplePhotosSource, libraryTakenAt } from '../src/index.js';
 import { buildLibrary, type FixtureAsset } from './library-builder.js';

@@ -2,7 +2,8 @@
 // `created` as second argument it only makes the source, neither walking nor closing it, and prints
 // `created`: the process must still end on its own. With `read PATH`, it reads the file's head and
 // whole content and prints the byte counts or error codes (a read that hangs hangs only this process).
-import { catalogFilter, type PhotolalaError } from '@photolala/core';
+import type { PhotolalaError } from '@photolala/core';
+import { catalogFilter } from '@photolala/core/internals';
 import { createLocalSource } from '../src/index.js';
 
 const root = process.argv[2]!;

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { catalogFilter } from '@photolala/core';
+import { catalogFilter } from '@photolala/core/internals';
 import { writeTempTree } from '@photolala/core/testing';
 import { afterEach, describe, expect, test } from 'vitest';
 import { EntryKind, FolderLister } from '../src/folder-lister.js';

@@ -1,14 +1,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  isPhotolalaError,
-  md5Hex,
-  openCatalog,
-  PhotoCache,
-  POINTER_FILE,
-  parsePointer,
-  snapshotFileName,
-} from '@photolala/core';
+import { isPhotolalaError, openCatalog, PhotoCache } from '@photolala/core';
+import { md5Hex, POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
 import { writeTempTree } from '@photolala/core/testing';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createSmbSource } from '../src/index.js';

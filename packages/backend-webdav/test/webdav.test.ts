@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isPhotolalaError, md5Hex, openCatalog, parsePointer } from '@photolala/core';
+import { isPhotolalaError, openCatalog } from '@photolala/core';
+import { md5Hex, parsePointer } from '@photolala/core/internals';
 import { writeTempTree } from '@photolala/core/testing';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createWebdavSource } from '../src/index.js';

@@ -9,8 +9,8 @@ import {
   parseRootUri,
   type RootSource,
   type SourceFactoryContext,
-  unreachableSource,
 } from '@photolala/core';
+import { unreachableSource } from '@photolala/core/internals';
 
 /** First-party backend package per scheme, imported only when a root of that scheme is opened. */
 const FIRST_PARTY: Record<string, string> = {

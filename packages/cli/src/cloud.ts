@@ -1,10 +1,5 @@
-import {
-  type CatalogEntry,
-  type CloudObjectStore,
-  cloudKeys,
-  PhotolalaError,
-  parseRootUri,
-} from '@photolala/core';
+import { type CatalogEntry, type CloudObjectStore, PhotolalaError, parseRootUri } from '@photolala/core';
+import { cloudKeys } from '@photolala/core/internals';
 import { loadBackend } from './backends.js';
 
 /** The S3 store of a `--to s3://bucket` or `--user` argument, loading the S3 backend only now. */

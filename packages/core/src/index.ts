@@ -1,9 +1,8 @@
 // The main entry of @photolala/core. Every name is listed, so that the public API is a decision and
 // not whatever a module happens to export: test/entries.test.ts lists the names of each entry, and
 // fails when one is added or removed here without being added to or removed from its list there.
-// Which of these are public API, which are the backend contract (@photolala/core/backend) and which
-// are internals still exported for compatibility (@photolala/core/internals): see the README,
-// "Entries and what is public".
+// These are the public API and the backend contract (also @photolala/core/backend); the internals
+// are only in @photolala/core/internals: see the README, "Entries and what is public".
 
 export { destroyOnAbort, raceAbort } from './abortable.js';
 export { writeFileAtomic } from './atomic-file.js';
@@ -14,8 +13,6 @@ export {
   type SourceFactoryContext,
 } from './backend-plugin.js';
 export {
-  CACHE_SHARDS,
-  CACHED_FILE_KINDS,
   type CachedFilePaths,
   type CacheShard,
   isCacheShardName,
@@ -30,53 +27,25 @@ export {
   type CatalogEventName,
   CatalogEvents,
   type CatalogLoadInfo,
-  DEFAULT_RETENTION,
-  type EntryLookup,
-  type EntryStat,
-  formatPointer,
-  inspectStores,
   type ListOptions,
-  LOCK_FILE,
   type LoadSource,
-  mirrorStore,
   newestSnapshotFile,
   type OpenCatalogOptions,
-  type OpenedSnapshot,
   openCatalog,
-  openSnapshotBytes,
-  type PlanOptions,
-  POINTER_FILE,
-  parsePointer,
-  planScan,
-  type ReadFile,
-  removeMirrorLeftovers,
-  rootStore,
   SCHEMA_VERSION,
   type ScanOptions,
   type ScanPhase,
-  type ScanPlan,
   type ScanResult,
   type SkippedSnapshot,
-  type SnapshotBytesListener,
   type SnapshotReadProgress,
   type SnapshotReport,
-  type SnapshotStore,
   type SnapshotWriteProgress,
-  STALE_LEFTOVER_MS,
   type StatusResult,
   type StoreName,
   type StoreReport,
-  snapshotFileName,
   snapshotGeneration,
-  VERIFIED_FILE,
 } from './catalog/index.js';
-export {
-  type CloudObjectStore,
-  cloudKeys,
-  type SyncOptions,
-  type SyncReport,
-  syncStarsToCloud,
-} from './cloud/sync.js';
+export { type CloudObjectStore, type SyncOptions, type SyncReport, syncStarsToCloud } from './cloud/sync.js';
 export {
   type ComparedPhoto,
   type CompareResult,
@@ -88,16 +57,11 @@ export {
   type DuplicateReport,
   findDuplicates,
   findSimilar,
-  groupByHamming,
-  groupByHammingAllPairs,
   hammingDistance,
-  type PackedHashes,
   PERCEPTUAL_HASH,
   type PhotoColumns,
   type PhotoCopy,
-  packHashes,
   perceptualHash,
-  perceptualHashOfPixels,
   type SimilarGroup,
   type SimilarMember,
   type SimilarOptions,
@@ -106,25 +70,7 @@ export {
   type VerifyPhotosReport,
   verifyPhotos,
 } from './compare/index.js';
-export {
-  type DigestContext,
-  Digester,
-  type DigestLimits,
-  type DigestResult,
-  LOCAL_DIGEST_LIMITS,
-  REMOTE_DIGEST_LIMITS,
-  readWholeFile,
-  type VideoWithoutPoster,
-} from './digest.js';
-export {
-  applicationStore,
-  CATALOG_FILE_PATTERN,
-  catalogFilter,
-  everythingFilter,
-  SYSTEM_FILE_NAMES,
-  SYSTEM_FOLDER_NAMES,
-  TEMP_FILE_PREFIX,
-} from './enumerate-filter.js';
+export { TEMP_FILE_PREFIX } from './enumerate-filter.js';
 export {
   describeError,
   ERROR_CODES,
@@ -136,44 +82,10 @@ export {
   type PhotolalaErrorOptions,
   unlessMissing,
 } from './errors.js';
-export {
-  fastPhotoKey,
-  HEAD_BYTES,
-  isApplePhotoId,
-  isFastPhotoKey,
-  isMd5,
-  md5Hex,
-  md5OfStream,
-} from './identity.js';
-export {
-  type DetectedImage,
-  type DetectedMedia,
-  type DetectedVideo,
-  detectImageKind,
-  detectJpeg,
-  detectMediaKind,
-  type EntryKind,
-  IMAGE_KINDS,
-  type ImageKind,
-  imageExtensionOf,
-  isImageKind,
-  isRawKind,
-  namedAsImage,
-  notAnImageReason,
-} from './image-kind.js';
-export {
-  applyLibraryAttributes,
-  buildMetadataDocument,
-  type ExifFacts,
-  extensionOf,
-  jpegHeaderLength,
-  METADATA_VERSION,
-  type MetadataDocument,
-  metadataDocumentSchema,
-  readExif,
-} from './metadata.js';
+export { fastPhotoKey, HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5 } from './identity.js';
+export { type EntryKind, IMAGE_KINDS, type ImageKind, isImageKind, isRawKind } from './image-kind.js';
+export { METADATA_VERSION, type MetadataDocument, metadataDocumentSchema } from './metadata.js';
 export { joinRelative, parentOf, resolveInside, validateRelativePath } from './paths.js';
-export { findEmbeddedJpegs } from './raw-preview.js';
 export {
   notRegularFile,
   OPEN_FOR_READING,
@@ -204,26 +116,4 @@ export {
 export { ServerSpellings } from './server-spellings.js';
 export { type ServerFolderItem, type ServerFolderLister, walkServerFolders } from './server-walk.js';
 export { readStreamPrefix, streamFileCounting } from './stream-prefix.js';
-export {
-  PREVIEW_SIZE,
-  type RenderedThumbnail,
-  type RenderOptions,
-  renderThumbnail,
-  THUMBNAIL_QUALITY,
-  THUMBNAIL_SIZE,
-} from './thumbnail.js';
-export { unreachableSource } from './unreachable-source.js';
-export {
-  buildVideoDocument,
-  FFMPEG_MISSING,
-  findVideoTools,
-  iso6709,
-  probeVideo,
-  quickTimeDate,
-  renderPoster,
-  VIDEO_TIMEOUT_MS,
-  type VideoFacts,
-  type VideoTools,
-} from './video.js';
-export { refusesWrites } from './write-probe.js';
-export { readXmp, type XmpFacts, xmpDate } from './xmp.js';
+export { FFMPEG_MISSING } from './video.js';

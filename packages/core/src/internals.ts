@@ -5,8 +5,7 @@
  * API and not covered by semantic versioning: any release may change or remove them. An app or a
  * backend should need none of them; if yours does, open an issue saying what for.
  *
- * The main entry still exports these names too, for compatibility with 0.1; they will leave it in a
- * later minor release (listed under "Breaking" in the changelog).
+ * The main entry does not export these names (0.1 did).
  * @packageDocumentation
  */
 

@@ -133,7 +133,7 @@ const BACKEND = [
   'writeFileAtomic',
 ];
 
-/** `@photolala/core/internals`: not public API (the main entry re-exports them for compatibility). */
+/** `@photolala/core/internals`: not public API, and not in the main entry. */
 const INTERNALS = [
   'CACHED_FILE_KINDS',
   'CACHE_SHARDS',
@@ -321,8 +321,8 @@ describe('the entries of @photolala/core', () => {
     expect(exportsOf(entryFiles.testing).names).toEqual(TESTING);
   });
 
-  test('the main entry exports its own names, the backend contract and (for now) the internals', () => {
-    expect(exportsOf(entryFiles.main).names).toEqual(sorted([...PUBLIC, ...BACKEND, ...INTERNALS]));
+  test('the main entry exports its own names and the backend contract, and none of the internals', () => {
+    expect(exportsOf(entryFiles.main).names).toEqual(sorted([...PUBLIC, ...BACKEND]));
   });
 
   test('every name of the main entry, /backend and /testing has a JSDoc comment', () => {

@@ -1,4 +1,5 @@
-import { type Catalog, refusesWrites, type VerifyPhotosReport, verifyPhotos } from '@photolala/core';
+import { type Catalog, type VerifyPhotosReport, verifyPhotos } from '@photolala/core';
+import { refusesWrites } from '@photolala/core/internals';
 import { openRootCatalog, withCatalog } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions } from '../options.js';
