@@ -1,26 +1,16 @@
-import nodePath from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   type BackendPlugin,
-  type CacheShard,
-  isBackendPlugin,
-  isPhotolalaError,
-  PhotolalaError,
-  parseRootUri,
-  type RootSource,
+  configuredBackends as coreConfiguredBackends,
+  loadBackend as coreLoadBackend,
+  type OpenedRoot,
+  openRoot,
   type SourceFactoryContext,
 } from '@photolala/core';
-import { unreachableSource } from '@photolala/core/internals';
 
-/** First-party backend package per scheme, imported only when a root of that scheme is opened. */
-const FIRST_PARTY: Record<string, string> = {
-  file: '@photolala/backend-local',
-  'apple-photos': '@photolala/backend-apple-photos',
-  s3: '@photolala/backend-s3',
-  smb: '@photolala/backend-smb',
-  webdav: '@photolala/backend-webdav',
-  webdavs: '@photolala/backend-webdav',
-};
+// The registry lives in core (openRoot, loadBackend); the CLI's errors keep their `[cli]` source, and
+// backend packages are imported from here so that they resolve from the CLI's own dependencies.
+const CALLER = 'cli';
+const importModule = (specifier: string): Promise<unknown> => import(specifier);
 
 /**
  * Third-party backends: `PHOTOLALA_BACKENDS="scheme=module,other=module"`, where a module is a
@@ -28,62 +18,10 @@ const FIRST_PARTY: Record<string, string> = {
  * Without an entry, a scheme `foo` is looked up as the package `photolala-backend-foo`.
  */
 export function configuredBackends(env: NodeJS.ProcessEnv, extra: string[] = []): Map<string, string> {
-  const map = new Map<string, string>();
-  const specs = [...(env.PHOTOLALA_BACKENDS ?? '').split(','), ...extra];
-  for (const spec of specs) {
-    const trimmed = spec.trim();
-    if (!trimmed) continue;
-    const eq = trimmed.indexOf('=');
-    if (eq <= 0)
-      throw new PhotolalaError(
-        'INVALID_ARGUMENT',
-        `bad backend mapping ${JSON.stringify(trimmed)}: expected scheme=module`,
-        { backend: 'cli' },
-      );
-    map.set(trimmed.slice(0, eq).toLowerCase(), trimmed.slice(eq + 1));
-  }
-  return map;
+  return coreConfiguredBackends(env, extra, CALLER);
 }
 
-async function importPlugin(specifier: string, scheme: string): Promise<BackendPlugin> {
-  const target =
-    /^[./]/.test(specifier) || nodePath.isAbsolute(specifier)
-      ? pathToFileURL(nodePath.resolve(specifier)).href
-      : specifier;
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(target)) as Record<string, unknown>;
-  } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
-    throw new PhotolalaError(
-      'UNSUPPORTED',
-      missing
-        ? `no backend for ${scheme}:// roots: install ${specifier} (npm install ${specifier})`
-        : `cannot load the backend ${specifier}: ${(cause as Error).message}`,
-      { backend: 'cli', cause },
-    );
-  }
-  const plugin =
-    mod.photolalaBackend ??
-    (mod.default as Record<string, unknown> | undefined)?.photolalaBackend ??
-    mod.default;
-  if (!isBackendPlugin(plugin)) {
-    throw new PhotolalaError('UNSUPPORTED', `${specifier} does not export a photolalaBackend plug-in`, {
-      backend: 'cli',
-    });
-  }
-  if (!plugin.schemes.includes(scheme)) {
-    throw new PhotolalaError('UNSUPPORTED', `${specifier} does not serve ${scheme}:// roots`, {
-      backend: 'cli',
-    });
-  }
-  return plugin;
-}
-
-export interface OpenedSource {
-  source: RootSource;
-  shard: CacheShard;
-}
+export type OpenedSource = OpenedRoot;
 
 /** The plug-in serving a scheme's roots, loaded now: a PHOTOLALA_BACKENDS entry, first-party or by name. */
 export function loadBackend(
@@ -91,28 +29,22 @@ export function loadBackend(
   env: NodeJS.ProcessEnv,
   extraBackends: string[] = [],
 ): Promise<BackendPlugin> {
-  const configured = configuredBackends(env, extraBackends);
-  const specifier = configured.get(scheme) ?? FIRST_PARTY[scheme] ?? `photolala-backend-${scheme}`;
-  return importPlugin(specifier, scheme);
+  return coreLoadBackend(scheme, { env, extraBackends, importModule, caller: CALLER });
 }
 
 /** Opens a ROOT with the backend its scheme names, loading that backend lazily. */
-export async function openSource(
+export function openSource(
   root: string,
   context: SourceFactoryContext,
   extraBackends: string[] = [],
   { offline = false }: { offline?: boolean } = {},
 ): Promise<OpenedSource> {
-  const location = parseRootUri(root);
-  const scheme = location.scheme === 'other' ? location.protocol : location.scheme;
-  const plugin = await loadBackend(scheme, context.env, extraBackends);
-  const shard = plugin.cacheShard ?? 'local';
-  try {
-    return { source: await plugin.createSource(root, location, context), shard };
-  } catch (error) {
-    // Browsing can go on from the cache mirror's copy of the catalog when the server is down.
-    if (offline && isPhotolalaError(error, 'UNAVAILABLE'))
-      return { source: unreachableSource(location.uri, scheme, error), shard };
-    throw error;
-  }
+  return openRoot(root, {
+    env: context.env,
+    ...(context.readOnly ? { readOnly: true } : {}),
+    extraBackends,
+    offline,
+    importModule,
+    caller: CALLER,
+  });
 }

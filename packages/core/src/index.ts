@@ -87,6 +87,14 @@ export { type EntryKind, IMAGE_KINDS, type ImageKind, isImageKind, isRawKind } f
 export { METADATA_VERSION, type MetadataDocument, metadataDocumentSchema } from './metadata.js';
 export { joinRelative, parentOf, resolveInside, validateRelativePath } from './paths.js';
 export {
+  type BackendRegistryOptions,
+  configuredBackends,
+  loadBackend,
+  type OpenedRoot,
+  type OpenRootOptions,
+  openRoot,
+} from './registry.js';
+export {
   notRegularFile,
   OPEN_FOR_READING,
   openRegularFile,

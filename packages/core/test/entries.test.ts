@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 
 /** The main entry's own public names: catalogs, the cache, cloud sync, comparisons, identity, metadata. */
 const PUBLIC = [
+  'BackendRegistryOptions',
   'CachedFilePaths',
   'Catalog',
   'CatalogEntry',
@@ -32,6 +33,8 @@ const PUBLIC = [
   'METADATA_VERSION',
   'MetadataDocument',
   'OpenCatalogOptions',
+  'OpenRootOptions',
+  'OpenedRoot',
   'PERCEPTUAL_HASH',
   'PhotoCache',
   'PhotoColumns',
@@ -58,6 +61,7 @@ const PUBLIC = [
   'VerifyPhotosOptions',
   'VerifyPhotosReport',
   'compareCatalogs',
+  'configuredBackends',
   'fastPhotoKey',
   'findDuplicates',
   'findSimilar',
@@ -66,9 +70,11 @@ const PUBLIC = [
   'isImageKind',
   'isMd5',
   'isRawKind',
+  'loadBackend',
   'metadataDocumentSchema',
   'newestSnapshotFile',
   'openCatalog',
+  'openRoot',
   'perceptualHash',
   'pruneCache',
   'resolveCacheRoot',
