@@ -7,7 +7,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fromSystemError, joinRelative, resolveInside, writeFileAtomic } from '@photolala/core';
-import { everythingFilter } from '@photolala/core/internals';
+import { everythingFilter } from '@photolala/core/backend';
 
 async function* slowChunks(file, delayMs) {
   for await (const chunk of createReadStream(file, { highWaterMark: 16 * 1024 })) {

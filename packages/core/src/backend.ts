@@ -19,7 +19,7 @@ export {
 } from './backend-plugin.js';
 export { type CacheShard, isCacheShardName } from './cache.js';
 export type { CloudObjectStore } from './cloud/sync.js';
-export { TEMP_FILE_PREFIX } from './enumerate-filter.js';
+export { everythingFilter, TEMP_FILE_PREFIX } from './enumerate-filter.js';
 export {
   describeError,
   ERROR_CODES,

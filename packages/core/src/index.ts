@@ -70,7 +70,7 @@ export {
   type VerifyPhotosReport,
   verifyPhotos,
 } from './compare/index.js';
-export { TEMP_FILE_PREFIX } from './enumerate-filter.js';
+export { everythingFilter, TEMP_FILE_PREFIX } from './enumerate-filter.js';
 export {
   describeError,
   ERROR_CODES,

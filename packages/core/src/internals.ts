@@ -58,7 +58,6 @@ export {
   applicationStore,
   CATALOG_FILE_PATTERN,
   catalogFilter,
-  everythingFilter,
   SYSTEM_FILE_NAMES,
   SYSTEM_FOLDER_NAMES,
 } from './enumerate-filter.js';
