@@ -48,11 +48,17 @@ export function raceAbort<T>(
  */
 export function destroyOnAbort<S extends Readable>(stream: S, signal: AbortSignal | undefined): S {
   if (!signal) return stream;
-  if (signal.aborted) {
+  // A stream that nobody listens to any more (its reader finished or gave up) must not turn the
+  // abort into an unhandled 'error' event, which ends the process: whoever still reads gets it.
+  const abort = () => {
+    if (stream.listenerCount('error') === 0) stream.once('error', () => {});
     stream.destroy(signal.reason);
+  };
+  if (signal.aborted) {
+    abort();
     return stream;
   }
-  const onAbort = () => stream.destroy(signal.reason);
+  const onAbort = abort;
   signal.addEventListener('abort', onAbort, { once: true });
   stream.once('close', () => signal.removeEventListener('abort', onAbort));
   return stream;
