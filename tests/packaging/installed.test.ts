@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../support/fs.js';
+import { packWorkspace } from './pack.js';
 
 // What a user gets from the registry, not the sources: every package is packed, and the tarballs are
 // installed with npm into a project outside this workspace, where nothing resolves to src/.
@@ -35,19 +36,7 @@ beforeAll(async () => {
   project = await mkdtemp(path.join(tmpdir(), 'photolala-consumer-'));
   const packDir = path.join(project, 'packs');
   await mkdir(packDir);
-  packs = {};
-  for (const dir of await readdir(path.join(REPO_ROOT, 'packages'))) {
-    // The build ran before the tests; prepack would rebuild dist/ under the other tests.
-    const { stdout } = await run(
-      'pnpm',
-      ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir],
-      {
-        cwd: path.join(REPO_ROOT, 'packages', dir),
-      },
-    );
-    const report = JSON.parse(stdout) as { name: string; filename: string };
-    packs[report.name] = report.filename;
-  }
+  packs = await packWorkspace(packDir);
   await writeFile(
     path.join(project, 'package.json'),
     JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
@@ -128,6 +117,14 @@ describe('the published packages, installed with npm outside the workspace', () 
     expect(s3.stderr).toContain('npm install @photolala/backend-s3');
     // A generous limit, not a bound on speed: scanning the real photos took over 60 s under load.
   }, 300_000);
+
+  test("core's openRoot finds the backend the app installed, with no importModule of its own", async () => {
+    const result = await inProject('node', ['open-root.mjs', path.join(REPO_ROOT, 'fixtures/real')]);
+    expect(result.stderr).toBe('');
+    const opened = JSON.parse(result.stdout) as { shard: string; files: string[] };
+    expect(opened.shard).toBe('local');
+    expect(opened.files).toContain('Canon_40D.jpg');
+  });
 
   test("a plug-in with its own copy of core has its errors recognised by the CLI's copy", async () => {
     // The plug-in resolves @photolala/core from its own node_modules: a second copy of the module.

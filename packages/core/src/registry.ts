@@ -1,5 +1,6 @@
 import nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { resolve as resolveImport } from 'import-meta-resolve';
 import { type BackendPlugin, isBackendPlugin, type SourceFactoryContext } from './backend-plugin.js';
 import type { CacheShard } from './cache.js';
 import { isPhotolalaError, PhotolalaError } from './errors.js';
@@ -25,9 +26,9 @@ export interface BackendRegistryOptions {
   /** More `scheme=module` mappings, taking precedence over `PHOTOLALA_BACKENDS`. */
   extraBackends?: string[];
   /**
-   * Imports a backend's package by name. Pass `(name) => import(name)` from your own module so that
-   * packages resolve from your app's dependencies (the default resolves them from core's location,
-   * which finds them only where the package manager hoists them).
+   * Imports a backend's package by name. The default looks for it where the app installed it (beside
+   * its main script, then the working directory), then beside core; pass `(name) => import(name)` from
+   * your own module to resolve from that module instead.
    */
   importModule?: (specifier: string) => Promise<unknown>;
   /** The name the registry's own errors carry as their source (`[photolala] [registry] ...`). */
@@ -102,6 +103,33 @@ async function importPlugin(
 }
 
 /**
+ * Where an app's dependencies are found: beside its main script and in the working directory. Core's
+ * own location is not enough, since package managers with an isolated layout (pnpm) let a package see
+ * only its own dependencies, and no backend is one of core's.
+ */
+function appBases(): string[] {
+  const bases: string[] = [];
+  const main = process.argv[1];
+  if (main && nodePath.isAbsolute(main)) bases.push(pathToFileURL(main).href);
+  bases.push(pathToFileURL(`${process.cwd()}${nodePath.sep}`).href);
+  return bases;
+}
+
+/** Imports a package as the app would, falling back to core's location (a hoisted install). */
+async function importFromApp(specifier: string): Promise<unknown> {
+  for (const base of appBases()) {
+    let url: string;
+    try {
+      url = resolveImport(specifier, base);
+    } catch {
+      continue;
+    }
+    return import(url);
+  }
+  return import(specifier);
+}
+
+/**
  * The plug-in serving a scheme's roots, imported now: the module `PHOTOLALA_BACKENDS` (or
  * `extraBackends`) maps the scheme to, else the first-party `@photolala/backend-*` package, else the
  * package `photolala-backend-<scheme>`. A package that is not installed is an `UNSUPPORTED` error
@@ -111,7 +139,7 @@ export function loadBackend(scheme: string, options: BackendRegistryOptions = {}
   const caller = options.caller ?? 'registry';
   const configured = configuredBackends(options.env ?? process.env, options.extraBackends, caller);
   const specifier = configured.get(scheme) ?? FIRST_PARTY[scheme] ?? `photolala-backend-${scheme}`;
-  return importPlugin(specifier, scheme, options.importModule ?? ((name) => import(name)), caller);
+  return importPlugin(specifier, scheme, options.importModule ?? importFromApp, caller);
 }
 
 /** What `openRoot` gives: the root's source and the cache shard its photos are kept in. */
