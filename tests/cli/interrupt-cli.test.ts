@@ -130,11 +130,17 @@ async function rootSnapshot(dir: string) {
 const workFiles = async (cacheDir: string) =>
   (await filesUnder(cacheDir)).filter((f) => path.basename(f).startsWith('.photolala-tmp-work-'));
 
-test('the first Ctrl-C stops a scan stalled on its server within the bound, saving exactly the photos done', async () => {
+/**
+ * Runs the CLI with `args(root)` against a share of 10 photos behind a proxy that passes three photo
+ * reads and stalls the rest, sends one SIGINT once those three are digested, and checks what every
+ * first Ctrl-C must leave: the process ended within the bound, the root's snapshot holds exactly the
+ * photos done with their true MD5s, and no working database is left. Gives the run's result.
+ */
+async function interruptStalledScan(args: (root: string, cacheDir: string) => string[]) {
   const { dir, cacheDir, photos, server } = await share(10);
   const proxy = await stallingProxy(server.url.replace('webdav://', 'http://'), 3);
-  // The server's own timeout is far above the bound: only the Ctrl-C can end this scan in time.
-  const run = startCli(['--cache-dir', cacheDir, 'scan', proxy.root, '--json'], { PHOTOLALA_TIMEOUT: '120' });
+  // The server's own timeout is far above the bound: only the Ctrl-C can end this run in time.
+  const run = startCli(args(proxy.root, cacheDir), { PHOTOLALA_TIMEOUT: '120' });
   const killer = setTimeout(() => run.child.kill('SIGKILL'), 120_000);
   try {
     await until('three photos are digested and the rest stall', async () => {
@@ -146,23 +152,32 @@ test('the first Ctrl-C stops a scan stalled on its server within the bound, savi
     run.child.kill('SIGINT');
     const result = await run.done;
     expect(performance.now() - signalledAt).toBeLessThan(STOP_BOUND_MS);
-    expect(result.code).toBe(130);
-    expect(result.stderr).toContain('stopping: saving what is done');
-    const scanned = JSON.parse(result.stdout);
-    expect(scanned.interrupted).toEqual({ remaining: 7 });
-    expect(scanned.paths.added).toEqual([...proxy.state.passed].sort());
-
-    // Published to the root: exactly the photos done, with their true MD5s.
+    const passed = [...proxy.state.passed].sort();
     const snapshot = await rootSnapshot(dir);
-    expect(snapshot.catalogMd5).toBe(scanned.catalogMd5);
-    expect(snapshot.rows).toEqual(
-      [...proxy.state.passed].sort().map((p) => ({ path: p, photo_md5: md5(photos[p]!), status: 'ok' })),
-    );
+    expect(snapshot.rows).toEqual(passed.map((p) => ({ path: p, photo_md5: md5(photos[p]!), status: 'ok' })));
     expect(await workFiles(cacheDir)).toEqual([]);
-    expect((await readdir(dir)).filter((name) => name.startsWith('.photolala-tmp-'))).toEqual([]);
+    return { result, passed, snapshot, dir };
   } finally {
     clearTimeout(killer);
   }
+}
+
+test('the first Ctrl-C stops a scan stalled on its server within the bound, saving exactly the photos done', async () => {
+  const { result, passed, snapshot, dir } = await interruptStalledScan((root, cacheDir) => [
+    '--cache-dir',
+    cacheDir,
+    'scan',
+    root,
+    '--json',
+  ]);
+  expect(result.code).toBe(130);
+  expect(result.stderr).toContain('stopping: saving what is done');
+  const scanned = JSON.parse(result.stdout);
+  expect(scanned.interrupted).toEqual({ remaining: 7 });
+  expect(scanned.paths.added).toEqual(passed);
+  // Published to the root: the snapshot the scan reports.
+  expect(snapshot.catalogMd5).toBe(scanned.catalogMd5);
+  expect((await readdir(dir)).filter((name) => name.startsWith('.photolala-tmp-'))).toEqual([]);
 }, 180_000);
 
 test('a second Ctrl-C while the save stalls quits at once: no working database left, the previous snapshot intact', async () => {
@@ -244,60 +259,31 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
   }, 180_000);
 
 test('serve --scan: the first Ctrl-C stops its background scan stalled on the server within the bound, saving the photos done', async () => {
-  const { dir, cacheDir, photos, server } = await share(10);
-  const proxy = await stallingProxy(server.url.replace('webdav://', 'http://'), 3);
-  const run = startCli(['--cache-dir', cacheDir, 'serve', proxy.root, '--scan', '--port', '0'], {
-    PHOTOLALA_TIMEOUT: '120',
-  });
-  const killer = setTimeout(() => run.child.kill('SIGKILL'), 120_000);
-  try {
-    await until('three photos are digested and the rest stall', async () => {
-      return proxy.state.stalledReads > 0 && (await thumbnails(cacheDir)) === 3;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const signalledAt = performance.now();
-    run.child.kill('SIGINT');
-    const result = await run.done;
-    expect(performance.now() - signalledAt).toBeLessThan(STOP_BOUND_MS);
-    expect(result.code).toBe(0);
-    expect(result.stderr).not.toContain('failed');
-    const snapshot = await rootSnapshot(dir);
-    expect(snapshot.rows).toEqual(
-      [...proxy.state.passed].sort().map((p) => ({ path: p, photo_md5: md5(photos[p]!), status: 'ok' })),
-    );
-    expect(await workFiles(cacheDir)).toEqual([]);
-  } finally {
-    clearTimeout(killer);
-  }
+  const { result } = await interruptStalledScan((root, cacheDir) => [
+    '--cache-dir',
+    cacheDir,
+    'serve',
+    root,
+    '--scan',
+    '--port',
+    '0',
+  ]);
+  expect(result.code).toBe(0);
+  expect(result.stderr).not.toContain('failed');
 }, 180_000);
 
 test('compare --scan: the first Ctrl-C stops the scan stalled on the server, saves what it did, and gives no answer', async () => {
-  const { dir, cacheDir, photos, server } = await share(10);
   const dest = await tempDir('interrupt-compare-dest');
   cleanup.push(() => rm(dest, { recursive: true, force: true }));
-  const proxy = await stallingProxy(server.url.replace('webdav://', 'http://'), 3);
-  const run = startCli(['--cache-dir', cacheDir, 'compare', proxy.root, dest, '--scan'], {
-    PHOTOLALA_TIMEOUT: '120',
-  });
-  const killer = setTimeout(() => run.child.kill('SIGKILL'), 120_000);
-  try {
-    await until('three photos are digested and the rest stall', async () => {
-      return proxy.state.stalledReads > 0 && (await thumbnails(cacheDir)) === 3;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const signalledAt = performance.now();
-    run.child.kill('SIGINT');
-    const result = await run.done;
-    expect(performance.now() - signalledAt).toBeLessThan(STOP_BOUND_MS);
-    expect(result.code, result.stderr).toBe(130);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('no answer from catalogs that are not up to date');
-    const snapshot = await rootSnapshot(dir);
-    expect(snapshot.rows).toEqual(
-      [...proxy.state.passed].sort().map((p) => ({ path: p, photo_md5: md5(photos[p]!), status: 'ok' })),
-    );
-    expect(await workFiles(cacheDir)).toEqual([]);
-  } finally {
-    clearTimeout(killer);
-  }
+  const { result } = await interruptStalledScan((root, cacheDir) => [
+    '--cache-dir',
+    cacheDir,
+    'compare',
+    root,
+    dest,
+    '--scan',
+  ]);
+  expect(result.code, result.stderr).toBe(130);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toContain('no answer from catalogs that are not up to date');
 }, 180_000);
