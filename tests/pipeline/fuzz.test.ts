@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import {
   canonicalRootUri,
   IMAGE_KINDS,
@@ -17,6 +19,7 @@ import {
 } from '@photolala/core/internals';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { REPO_ROOT } from '../support/fs.js';
 
 /**
  * Property tests over the parsers that read untrusted bytes and text. Bounded (a fixed number of runs,
@@ -86,6 +89,33 @@ describe('metadata parsing', () => {
         if (facts.orientation !== undefined) expect(facts.orientation).toBeGreaterThanOrEqual(1);
         const header = jpegHeaderLength(data);
         if (header !== undefined) expect(header).toBeLessThanOrEqual(data.length);
+      }),
+      RUNS,
+    );
+  });
+
+  test('the date blocks of early cameras, truncated or with bytes changed, give a well-formed date or none', async () => {
+    const photos = await Promise.all(
+      ['canon-ciff.jpg', 'olympus-picture-info.jpg', 'Reconyx_HC500_Hyperfire.jpg'].map((name) =>
+        readFile(path.join(REPO_ROOT, 'fixtures/exif-samples', name)),
+      ),
+    );
+    const damaged = fc
+      .tuple(
+        fc.constantFrom(...photos),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        fc.nat(),
+      )
+      .map(([photo, changes, cut]) => {
+        // The blocks lie in the first kilobytes: damage and cut there.
+        const copy = Uint8Array.from(photo.subarray(0, 2048 + (cut % 4096)));
+        for (const [at, value] of changes) copy[at % copy.length] = value;
+        return copy;
+      });
+    await fc.assert(
+      fc.asyncProperty(damaged, async (data) => {
+        const facts = await readExif(data);
+        if (facts.takenAt !== null) expect(facts.takenAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/);
       }),
       RUNS,
     );

@@ -1,6 +1,8 @@
 import exifr from 'exifr';
 import { z } from 'zod';
+import { type CameraBlockFacts, jpegBlockFacts, makerNoteFacts } from './camera-dates.js';
 import type { ImageKind } from './image-kind.js';
+import { jpegSegments } from './jpeg-segments.js';
 import type { SourceAttributes } from './root-source.js';
 import { readXmp } from './xmp.js';
 
@@ -32,11 +34,23 @@ export const metadataDocumentSchema = z.object({
   /**
    * Where `takenAt` came from, in the order exiftool takes it: EXIF `DateTimeOriginal`, `CreateDate`,
    * then the embedded XMP packet (`XMP`: `exif:DateTimeOriginal`, `photoshop:DateCreated`,
-   * `xmp:CreateDate`), then `ModifyDate`. `QuickTime`: a video's `com.apple.quicktime.creationdate`
+   * `xmp:CreateDate`), then the blocks of early cameras exiftool also reads (`CIFF`: a Canon heap in
+   * APP0; `PictureInfo`: Olympus' text in APP12; `MakerNotes`: a Reconyx HyperFire maker note), then
+   * `ModifyDate`. `QuickTime`: a video's `com.apple.quicktime.creationdate`
    * (with its zone) or `creation_time` (UTC).
    */
   takenAtSource: z
-    .enum(['DateTimeOriginal', 'CreateDate', 'XMP', 'ModifyDate', 'QuickTime', 'Library'])
+    .enum([
+      'DateTimeOriginal',
+      'CreateDate',
+      'XMP',
+      'CIFF',
+      'PictureInfo',
+      'MakerNotes',
+      'ModifyDate',
+      'QuickTime',
+      'Library',
+    ])
     .nullable(),
   /** Displayed size, after orientation. */
   width: z.number().int().nonnegative(),
@@ -127,8 +141,10 @@ function exifDate(value: unknown, offset: unknown, subSec: unknown): string | nu
 
 const text = (value: unknown): string | null => {
   if (typeof value !== 'string') return null;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: camera strings are NUL-padded
-  const cleaned = value.replace(/[\u0000-\u001f]+/g, ' ').trim();
+  // EXIF text ends at its first NUL, as exiftool reads it: what follows is padding or stale bytes.
+  const end = value.indexOf('\0');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are not text
+  const cleaned = (end < 0 ? value : value.slice(0, end)).replace(/[\u0000-\u001f]+/g, ' ').trim();
   return cleaned === '' ? null : cleaned.slice(0, 1024);
 };
 const num = (value: unknown): number | null =>
@@ -151,30 +167,16 @@ const EXIFR_OPTIONS = {
   translateValues: false,
   mergeOutput: true,
 } as const;
+// Asked for only when a photo has no date elsewhere: the maker note is read for the few cameras that
+// keep their date only there.
+const EXIFR_MAKER_NOTE_OPTIONS = { ...EXIFR_OPTIONS, makerNote: true } as const;
 
 /**
  * Where a JPEG's compressed image data starts: its start-of-scan marker, after every APPn segment
  * (EXIF, XMP, ICC). Undefined when the bytes are not a well-formed run of JPEG segments.
  */
 export function jpegHeaderLength(data: Uint8Array): number | undefined {
-  if (data[0] !== 0xff || data[1] !== 0xd8) return undefined;
-  let position = 2;
-  while (position + 4 <= data.length) {
-    if (data[position] !== 0xff) return undefined;
-    const marker = data[position + 1]!;
-    // Fill bytes: any number of 0xFF may precede a marker.
-    if (marker === 0xff) {
-      position++;
-      continue;
-    }
-    if (marker === 0xda) return position;
-    // Markers without a length: TEM and the restart markers.
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      position += 2;
-      continue;
-    }
-    position += 2 + ((data[position + 2]! << 8) | data[position + 3]!);
-  }
+  for (const segment of jpegSegments(data)) if (segment.marker === 0xda) return segment.start - 4;
   return undefined;
 }
 
@@ -187,6 +189,26 @@ export function jpegHeaderLength(data: Uint8Array): number | undefined {
 function exifInput(data: Uint8Array): Uint8Array {
   const header = jpegHeaderLength(data);
   return header === undefined ? data : new Uint8Array(data.subarray(0, header));
+}
+
+/**
+ * The date (and camera) some early and special cameras wrote outside EXIF and XMP: a JPEG's CIFF or
+ * Olympus picture-info block, else the maker note, which is parsed again only for a photo with EXIF.
+ */
+async function cameraBlockFacts(
+  input: Uint8Array,
+  tags: Record<string, unknown>,
+): Promise<CameraBlockFacts | undefined> {
+  const inJpeg = jpegBlockFacts(input);
+  if (inJpeg || Object.keys(tags).length === 0) return inJpeg;
+  try {
+    const withNote = (await exifr.parse(input, EXIFR_MAKER_NOTE_OPTIONS)) as
+      | { makerNote?: unknown }
+      | undefined;
+    return withNote?.makerNote instanceof Uint8Array ? makerNoteFacts(withNote.makerNote) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads EXIF from the file (exifr finds the block in JPEG, HEIC, TIFF and TIFF-based RAW). */
@@ -211,11 +233,20 @@ export async function readExif(data: Uint8Array): Promise<ExifFacts> {
   ] as const;
   let takenAt: string | null = null;
   let takenAtSource: ExifFacts['takenAtSource'] = null;
+  let block: CameraBlockFacts | undefined;
   for (const [source, value, offset, sub] of candidates) {
     if (source === 'ModifyDate' && xmp?.takenAt) {
       takenAt = xmp.takenAt;
       takenAtSource = 'XMP';
       break;
+    }
+    if (source === 'ModifyDate') {
+      block = await cameraBlockFacts(input, tags);
+      if (block) {
+        takenAt = block.takenAt;
+        takenAtSource = block.source;
+        break;
+      }
     }
     takenAt = exifDate(value, offset, sub);
     if (takenAt) {
@@ -234,8 +265,8 @@ export async function readExif(data: Uint8Array): Promise<ExifFacts> {
     takenAt,
     takenAtSource,
     orientation: orientation !== null && orientation >= 1 && orientation <= 8 ? orientation : undefined,
-    make: text(tags.Make),
-    model: text(tags.Model),
+    make: text(tags.Make) ?? block?.make ?? null,
+    model: text(tags.Model) ?? block?.model ?? null,
     lens: text(tags.LensModel) ?? text(tags.Lens),
     exposureTime: num(tags.ExposureTime),
     fNumber: num(tags.FNumber),
