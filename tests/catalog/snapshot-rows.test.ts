@@ -54,6 +54,14 @@ const crafted: { name: string; edit: (db: Database.Database) => void; reason: Re
     reason: /"a\.jpg".*fast-photo-key "ABC:12"/,
   },
   {
+    name: 'a group id holding terminal escapes',
+    edit: inEntries(
+      `UPDATE entries SET group_id = ?, role = 'primary' WHERE path = 'a.jpg'`,
+      '\u001b]0;pwned\u0007',
+    ),
+    reason: /"a\.jpg".*group .*control character/,
+  },
+  {
     name: 'an unknown kind',
     edit: inEntries(`UPDATE entries SET kind = 'exe' WHERE path = 'a.jpg'`),
     reason: /"a\.jpg".*kind "exe"/,

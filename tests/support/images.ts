@@ -48,14 +48,15 @@ export async function meanPixelDifference(a: Uint8Array, b: Uint8Array): Promise
  * A minimal Canon CR2-shaped file: a TIFF header with the `CR` signature and an IFD0 holding an
  * orientation and a JPEGInterchangeFormat preview, the way camera RAW files embed their previews.
  */
-export function rawWithPreview(preview: Buffer, orientation: number): Buffer {
+export function rawWithPreview(preview: Buffer, orientation: number, format: 'cr2' | 'dng' = 'cr2'): Buffer {
   const ifdOffset = 16;
-  const entries = 3;
+  // A DNG says so by its DNGVersion tag (50706) in IFD0, where a CR2 has the `CR` signature.
+  const entries = format === 'dng' ? 4 : 3;
   const jpegOffset = ifdOffset + 2 + entries * 12 + 4;
   const header = Buffer.alloc(jpegOffset);
   header.write('II*\0', 0, 'latin1');
   header.writeUInt32LE(ifdOffset, 4);
-  header.write('CR\u0002\0', 8, 'latin1');
+  if (format === 'cr2') header.write('CR\u0002\0', 8, 'latin1');
   header.writeUInt16LE(entries, ifdOffset);
   const entry = (i: number, tag: number, type: number, value: number) => {
     const at = ifdOffset + 2 + i * 12;
@@ -68,5 +69,7 @@ export function rawWithPreview(preview: Buffer, orientation: number): Buffer {
   entry(0, 0x0112, 3, orientation);
   entry(1, 0x0201, 4, jpegOffset);
   entry(2, 0x0202, 4, preview.length);
+  // Version 1.4.0.0: four bytes, held in the entry itself.
+  if (format === 'dng') entry(3, 50706, 1, 0x00000401);
   return Buffer.concat([header, preview]);
 }

@@ -49,6 +49,10 @@ export function entryJson(entry: CatalogEntry) {
     status: entry.status,
     ...(entry.reason ? { reason: entry.reason } : {}),
     ...(entry.externalId ? { externalId: entry.externalId } : {}),
+    // A Live Photo, RAW+JPEG pair or edited copy: the primary's path and this file's role.
+    ...(entry.group ? { group: entry.group, role: entry.role } : {}),
+    ...(entry.rating !== undefined ? { rating: entry.rating } : {}),
+    ...(entry.keywords ? { keywords: entry.keywords } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ export {
   resolveCacheRoot,
 } from './cache.js';
 export { type PruneCacheOptions, type PruneCacheReport, pruneCache } from './cache-prune.js';
+export { GROUP_ROLES, type GroupRole } from './catalog/groups.js';
 export {
   Catalog,
   type CatalogEntry,

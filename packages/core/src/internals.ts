@@ -10,6 +10,7 @@
  */
 
 export { CACHE_SHARDS, CACHED_FILE_KINDS } from './cache.js';
+export { computeGroups } from './catalog/groups.js';
 export { inspectStores } from './catalog/inspect.js';
 export { removeMirrorLeftovers, STALE_LEFTOVER_MS } from './catalog/leftovers.js';
 export { LOCK_FILE } from './catalog/mirror-lock.js';

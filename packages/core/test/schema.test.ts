@@ -10,7 +10,30 @@ function catalogDb(sql = ''): Database.Database {
   return db;
 }
 
-const asVersion1 = `DROP TABLE listing; UPDATE version SET value = '1' WHERE key = 'schema_version'`;
+/** The columns version 3 added, dropped: what an older release wrote (the rest of the schema is the same). */
+const withoutVersion3Columns = ['group_id', 'role', 'rating', 'keywords']
+  .map((c) => `ALTER TABLE entries DROP COLUMN ${c};`)
+  .join(' ');
+const asVersion2 = `${withoutVersion3Columns} UPDATE version SET value = '2' WHERE key = 'schema_version'`;
+const asVersion1 = `${withoutVersion3Columns} DROP TABLE listing; UPDATE version SET value = '1' WHERE key = 'schema_version'`;
+
+/** The `entries` table exactly as release 2 created it, for a version 2 snapshot byte for byte. */
+const RELEASE_2_ENTRIES = `CREATE TABLE entries (
+    path TEXT PRIMARY KEY,
+    fast_photo_key TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ms INTEGER NOT NULL,
+    etag TEXT,
+    external_id TEXT,
+    photo_md5 TEXT,
+    kind TEXT NOT NULL,
+    taken_at TEXT,
+    width INTEGER,
+    height INTEGER,
+    starred INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    reason TEXT
+  ) WITHOUT ROWID`;
 const validation = (db: Database.Database) => {
   try {
     validateSchema(db);
@@ -21,16 +44,19 @@ const validation = (db: Database.Database) => {
 };
 
 describe('snapshot schema versions', () => {
-  test('the current version and version 1 are accepted, each with exactly its own tables', () => {
-    expect(SCHEMA_VERSION).toBe(2);
+  test('the current version and versions 1 and 2 are accepted, each with exactly its own tables', () => {
+    expect(SCHEMA_VERSION).toBe(3);
     expect(validation(catalogDb())).toBe('valid');
     expect(validation(catalogDb(asVersion1))).toBe('valid');
+    expect(validation(catalogDb(asVersion2))).toBe('valid');
+    // Every read selects the version 3 columns: a version 3 file without them is refused.
+    expect(validation(catalogDb('ALTER TABLE entries DROP COLUMN role'))).toMatch(/no column role/);
     expect(validation(catalogDb('DROP TABLE listing'))).toMatch(/tables are missing/);
     expect(validation(catalogDb(`UPDATE version SET value = '1' WHERE key = 'schema_version'`))).toMatch(
       /unexpected table "listing"/,
     );
-    expect(validation(catalogDb(`UPDATE version SET value = '3' WHERE key = 'schema_version'`))).toMatch(
-      /schema version 3, expected 1 to 2/,
+    expect(validation(catalogDb(`UPDATE version SET value = '4' WHERE key = 'schema_version'`))).toMatch(
+      /schema version 4, expected 1 to 3/,
     );
     expect(validation(catalogDb('DROP TABLE version'))).toMatch(/tables are missing/);
     expect(validation(catalogDb('CREATE VIEW listing_view AS SELECT 1'))).toMatch(/unexpected view/);
@@ -40,9 +66,49 @@ describe('snapshot schema versions', () => {
     const db = catalogDb(asVersion1);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
-    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('2');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('3');
     expect(db.prepare('SELECT count(*) FROM listing').pluck().get()).toBe(0);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
+  });
+
+  test('a version 2 catalog gets its groups, ratings and keywords, and the schema a new catalog has', () => {
+    const old = new Database(':memory:');
+    createSchema(old, 'file:///schema', 0);
+    old.exec(`DROP TABLE entries; ${RELEASE_2_ENTRIES};
+      CREATE INDEX entries_by_fast_photo_key ON entries(fast_photo_key);
+      CREATE INDEX entries_by_photo_md5 ON entries(photo_md5);
+      CREATE INDEX entries_by_external_id ON entries(external_id);
+      UPDATE version SET value = '2' WHERE key = 'schema_version';
+      INSERT INTO listing (chunk, rows, json) VALUES (0, 1, '[]')`);
+    const insert = old.prepare(
+      `INSERT INTO entries (path, fast_photo_key, size, mtime_ms, photo_md5, kind, status) VALUES (?, 'k', 1, 1, ?, ?, 'ok')`,
+    );
+    const md5 = (n: number) => String(n).padStart(32, '0');
+    insert.run('a/IMG_1.HEIC', md5(1), 'heic');
+    insert.run('a/IMG_1.MOV', md5(2), 'video');
+    insert.run('a/IMG_2.JPG', md5(3), 'jpeg');
+    insert.run('b/IMG_1.MOV', md5(4), 'video');
+    const document = old.prepare('INSERT INTO metadata (photo_md5, document) VALUES (?, ?)');
+    document.run(md5(1), JSON.stringify({ rating: 4, keywords: ['sea', 'Lisbon'] }));
+    document.run(md5(3), JSON.stringify({ rating: 2.5, keywords: 'not a list' }));
+    document.run(md5(4), '{ not json');
+    expect(validation(old)).toBe('valid');
+    upgradeSchema(old);
+    expect(validation(old)).toBe('valid');
+    expect(
+      old.prepare('SELECT path, group_id, role, rating, keywords FROM entries ORDER BY path').raw().all(),
+    ).toEqual([
+      ['a/IMG_1.HEIC', 'a/IMG_1.HEIC', 'primary', 4, 'sea\nLisbon'],
+      ['a/IMG_1.MOV', 'a/IMG_1.HEIC', 'motion', null, null],
+      ['a/IMG_2.JPG', null, null, null, null],
+      ['b/IMG_1.MOV', null, null, null, null],
+    ]);
+    // The stale listing (of fourteen columns) is dropped, to be rebuilt before the next snapshot.
+    expect(old.prepare('SELECT count(*) FROM listing').pluck().get()).toBe(0);
+    // The same schema text as a new catalog's: equal rows give equal snapshot bytes.
+    const schemaText = (db: Database.Database) =>
+      db.prepare(`SELECT type, name, sql FROM sqlite_master ORDER BY name`).raw().all();
+    expect(schemaText(old)).toEqual(schemaText(catalogDb()));
   });
 });

@@ -33,11 +33,13 @@ import {
   type CatalogEntry,
   ENTRY_COLUMN_LIST,
   ENTRY_COLUMNS,
+  ENTRY_VALUES,
   type EntryRow,
   entryFromArray,
   entryFromColumns,
 } from './entry-row.js';
 import { CatalogEvents } from './events.js';
+import { regroupSessionFolders } from './group-rows.js';
 import { inspectStores, type StoreReport } from './inspect.js';
 import {
   type RootCatalogFile,
@@ -55,7 +57,14 @@ import {
   writeStarChange,
 } from './rebase.js';
 import { isRacy, planScan, RACY_MTIME, type ReadFile, type ScanPlan } from './scan-plan.js';
-import { createSchema, hardenDatabase, readVersionTable, upgradeSchema } from './schema.js';
+import {
+  createSchema,
+  hardenDatabase,
+  isOlderSchema,
+  readVersionTable,
+  upgradeSchema,
+  upgradeSchemaFile,
+} from './schema.js';
 import { type MirrorStore, mirrorStore, rootStore, type SnapshotStore } from './snapshot-store.js';
 import {
   findNewerSnapshot,
@@ -314,6 +323,8 @@ export class Catalog {
       createSchema(db, source.uri, Date.now());
       working = new WorkingDatabase(db, undefined, workFile);
     }
+    // A snapshot of an older schema is read through the current columns: upgraded in the working copy.
+    if (isOlderSchema(working.db)) upgradeSchema(await working.writable());
     const catalog = new Catalog(source, working, loaded, resolved, cache, verified);
     const unreachable = loaded.skipped.find((s) => s.store === 'root' && s.code === 'UNAVAILABLE');
     if (unreachable) {
@@ -847,6 +858,8 @@ export class Catalog {
         this.events.emit('warning', { message });
       }
       this.applyPlan(plan, stagedRows, okReason);
+      // Live Photos, RAW+JPEG pairs and edited copies of the folders this scan touched (see groups.ts).
+      regroupSessionFolders(this.db);
       this.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
       const published = await this.publish();
       await this.removeRootLeftovers(plan.rootFiles, published.catalogMd5);
@@ -913,7 +926,7 @@ export class Catalog {
       DELETE FROM temp.pending_metadata;
     `);
     const row = this.db.prepare(
-      `INSERT INTO temp.pending_entries (${ENTRY_COLUMNS}) VALUES (@path, @fast_photo_key, @size, @mtime_ms, @etag, @external_id, @photo_md5, @kind, @taken_at, @width, @height, @starred, @status, @reason)`,
+      `INSERT INTO temp.pending_entries (${ENTRY_COLUMNS}) VALUES (${ENTRY_VALUES})`,
     );
     const document = this.db.prepare(
       'INSERT OR REPLACE INTO temp.pending_metadata (photo_md5, document) VALUES (?, ?)',
@@ -948,6 +961,11 @@ export class Catalog {
       starred: previous?.starred ?? (entry.attributes?.favorite ? 1 : 0),
       status: 'ok',
       reason: null,
+      // Set by regroupSessionFolders once the scan's rows are in.
+      group_id: null,
+      role: null,
+      rating: null,
+      keywords: null,
     };
     if (file.readError !== undefined)
       return { row: { ...base, status: 'failed', reason: file.readError }, rendered: false };
@@ -970,6 +988,8 @@ export class Catalog {
         taken_at: result.metadata.takenAt,
         width: result.metadata.width,
         height: result.metadata.height,
+        rating: result.metadata.rating ?? null,
+        keywords: result.metadata.keywords?.join('\n') || null,
       };
       return { row, rendered: result.rendered, document: JSON.stringify(result.metadata) };
     } catch (error) {
@@ -989,7 +1009,7 @@ export class Catalog {
   ): void {
     const remove = this.db.prepare('DELETE FROM entries WHERE path = ?');
     const upsert = this.db.prepare(
-      `INSERT OR REPLACE INTO entries (${ENTRY_COLUMNS}) VALUES (@path, @fast_photo_key, @size, @mtime_ms, @etag, @external_id, @photo_md5, @kind, @taken_at, @width, @height, @starred, @status, @reason)`,
+      `INSERT OR REPLACE INTO entries (${ENTRY_COLUMNS}) VALUES (${ENTRY_VALUES})`,
     );
     const touch = this.db.prepare(
       'UPDATE entries SET size = ?, mtime_ms = ?, etag = ?, reason = ? WHERE path = ?',
@@ -1098,6 +1118,7 @@ export class Catalog {
       if (!this.hasSessionChanges()) {
         // Nothing of this session's to keep: continue on the newer snapshot as it stands.
         await this.working.replace(newer.db, newer.file, this.working.workFile);
+        if (isOlderSchema(this.db)) upgradeSchema(await this.working.writable());
       } else {
         newer.db.close();
         const ours = await this.working.writable();
@@ -1107,6 +1128,7 @@ export class Catalog {
         );
         await fsp.copyFile(newer.file, workFile);
         try {
+          upgradeSchemaFile(workFile, openWorkingFile);
           rebaseOnto(ours, workFile, this.session);
         } catch (error) {
           await removeWorkFile(workFile);
@@ -1115,6 +1137,7 @@ export class Catalog {
         const db = openWorkingFile(workFile);
         hardenDatabase(db);
         takeSessionPaths(db);
+        regroupSessionFolders(db);
         await this.working.replace(db, undefined, workFile);
         this.dirty = true;
       }

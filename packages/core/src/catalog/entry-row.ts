@@ -1,4 +1,5 @@
 import type { EntryKind } from '../image-kind.js';
+import { GROUP_ROLES, type GroupRole } from './groups.js';
 import { RACY_MTIME } from './racy-mtime.js';
 
 /** One catalog entry as the browser sees it. */
@@ -21,6 +22,17 @@ export interface CatalogEntry {
   status: 'ok' | 'failed';
   /** Why the digest failed, for `failed` entries. */
   reason: string | null;
+  /**
+   * The group this file belongs to (a Live Photo, a RAW+JPEG pair, a photo and its edited copy): the
+   * path of the group's primary entry. Absent for a file in no group.
+   */
+  group?: string;
+  /** Its role in `group`: `primary` (the photo shown), `motion`, `raw` or `edited`. */
+  role?: GroupRole;
+  /** XMP rating, -1 (rejected) to 5 stars; absent when none was recorded. */
+  rating?: number;
+  /** XMP keywords (`dc:subject`); absent when none were recorded. */
+  keywords?: string[];
 }
 
 export interface EntryRow {
@@ -38,10 +50,20 @@ export interface EntryRow {
   starred: number;
   status: string;
   reason: string | null;
+  group_id: string | null;
+  role: string | null;
+  rating: number | null;
+  /** Joined by newlines. */
+  keywords: string | null;
 }
 
 export const ENTRY_COLUMNS =
-  'path, fast_photo_key, size, mtime_ms, etag, external_id, photo_md5, kind, taken_at, width, height, starred, status, reason';
+  'path, fast_photo_key, size, mtime_ms, etag, external_id, photo_md5, kind, taken_at, width, height, starred, status, reason, group_id, role, rating, keywords';
+
+/** The named parameters of ENTRY_COLUMNS, for an INSERT of an `EntryRow`. */
+export const ENTRY_VALUES = ENTRY_COLUMNS.split(', ')
+  .map((column) => `@${column}`)
+  .join(', ');
 
 /** The columns `entryFromArray` expects, in its order. */
 export const ENTRY_COLUMN_LIST = ENTRY_COLUMNS.split(', ');
@@ -54,6 +76,20 @@ function shownReason(ok: boolean, reason: unknown): string | null {
   if (typeof reason !== 'string') return null;
   return ok && reason === RACY_MTIME ? null : reason;
 }
+
+// The group, rating and keywords of a row, as an entry has them: values a snapshot holds are
+// untrusted, so anything not of their shape is left out rather than passed on. Four small functions
+// rather than one returning an object: listing 100k entries should build no object per row but the entry.
+const groupOf = (groupId: unknown, role: unknown) =>
+  typeof groupId === 'string' && ROLES.has(role) ? groupId : undefined;
+const roleOf = (groupId: unknown, role: unknown) =>
+  typeof groupId === 'string' && ROLES.has(role) ? (role as GroupRole) : undefined;
+const ratingOf = (rating: unknown) =>
+  typeof rating === 'number' && Number.isInteger(rating) && rating >= -1 && rating <= 5 ? rating : undefined;
+const keywordsOf = (keywords: unknown) =>
+  typeof keywords === 'string' && keywords !== '' ? keywords.split('\n') : undefined;
+
+const ROLES: ReadonlySet<unknown> = new Set(GROUP_ROLES);
 
 /** A `CatalogEntry` from a row selected as an array of ENTRY_COLUMN_LIST. */
 export function entryFromArray(row: unknown[]): CatalogEntry {
@@ -73,6 +109,10 @@ export function entryFromArray(row: unknown[]): CatalogEntry {
     starred: row[11] === 1,
     status: ok ? 'ok' : 'failed',
     reason: shownReason(ok, row[13]),
+    group: groupOf(row[14], row[15]),
+    role: roleOf(row[14], row[15]),
+    rating: ratingOf(row[16]),
+    keywords: keywordsOf(row[17]),
   };
 }
 
@@ -94,6 +134,10 @@ export function entryFromColumns(columns: readonly unknown[][], i: number): Cata
     starred: columns[11]![i] === 1,
     status: ok ? 'ok' : 'failed',
     reason: shownReason(ok, columns[13]![i]),
+    group: groupOf(columns[14]![i], columns[15]![i]),
+    role: roleOf(columns[14]![i], columns[15]![i]),
+    rating: ratingOf(columns[16]![i]),
+    keywords: keywordsOf(columns[17]![i]),
   };
 }
 
@@ -113,5 +157,9 @@ export function entryToRow(entry: CatalogEntry): EntryRow {
     starred: entry.starred ? 1 : 0,
     status: entry.status,
     reason: entry.reason,
+    group_id: entry.group ?? null,
+    role: entry.role ?? null,
+    rating: entry.rating ?? null,
+    keywords: entry.keywords?.join('\n') ?? null,
   };
 }

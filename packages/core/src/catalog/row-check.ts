@@ -88,7 +88,7 @@ function rowProblem(
   path: unknown,
   fastPhotoKey: unknown,
   photoMd5: unknown,
-  more: { kind?: unknown; externalId?: unknown; operation?: unknown },
+  more: { kind?: unknown; externalId?: unknown; operation?: unknown; group?: unknown },
 ): string | undefined {
   const problem = pathProblem(path);
   const row = typeof path === 'string' ? `row ${shown(path)}` : 'a row';
@@ -102,6 +102,11 @@ function rowProblem(
   if ('externalId' in more && more.externalId !== null)
     if (!(typeof more.externalId === 'string' && EXTERNAL_ID.test(more.externalId)))
       return `${row}: external id ${shown(more.externalId)} is not a plain token`;
+  // A group's id is its primary's path, and is checked as one.
+  if ('group' in more && more.group !== null) {
+    const groupProblem = pathProblem(more.group);
+    if (groupProblem) return `${row}: group ${groupProblem}`;
+  }
   if ('operation' in more && !OPERATIONS.has(more.operation as string))
     return `${row}: operation ${shown(more.operation)} is neither star nor unstar`;
   return undefined;
@@ -120,9 +125,15 @@ const refused = (why: string) =>
  */
 export function checkSnapshotRows(db: Database.Database): void {
   // Every row is read: picking suspect rows by GLOB patterns in SQL cost as much as this whole pass.
-  const entries = db.prepare('SELECT path, fast_photo_key, photo_md5, kind, external_id FROM entries').raw();
-  for (const [path, key, md5, kind, externalId] of entries.iterate() as Iterable<unknown[]>) {
-    const problem = rowProblem(path, key, md5, { kind, externalId });
+  // A snapshot older than version 3 has no groups (see schema.ts).
+  const grouped = db.prepare(`SELECT 1 FROM pragma_table_info('entries') WHERE name = 'group_id'`).get();
+  const entries = db
+    .prepare(
+      `SELECT path, fast_photo_key, photo_md5, kind, external_id, ${grouped ? 'group_id' : 'NULL'} FROM entries`,
+    )
+    .raw();
+  for (const [path, key, md5, kind, externalId, group] of entries.iterate() as Iterable<unknown[]>) {
+    const problem = rowProblem(path, key, md5, { kind, externalId, group });
     if (problem) throw refused(`entries ${problem}`);
   }
   const queue = db.prepare('SELECT path, fast_photo_key, photo_md5, operation FROM star_queue').raw();
@@ -132,17 +143,19 @@ export function checkSnapshotRows(db: Database.Database): void {
   }
   // The listing is JSON that reload trusts as the entries: each of its rows is judged too.
   const column = (name: string) => ENTRY_COLUMN_LIST.indexOf(name);
-  const [path, key, md5, kind, externalId] = [
+  const [path, key, md5, kind, externalId, group] = [
     'path',
     'fast_photo_key',
     'photo_md5',
     'kind',
     'external_id',
-  ].map(column) as [number, number, number, number, number];
+    'group_id',
+  ].map(column) as [number, number, number, number, number, number];
   readListing(db, ENTRY_COLUMN_LIST, (chunk, i) => {
     const problem = rowProblem(chunk[path]![i], chunk[key]![i], chunk[md5]![i], {
       kind: chunk[kind]![i],
       externalId: chunk[externalId]![i],
+      group: chunk[group]![i],
     });
     if (problem) throw refused(`listing ${problem}`);
   });

@@ -1,12 +1,14 @@
 import type Database from 'better-sqlite3';
 import { PhotolalaError } from '../errors.js';
+import { regroupAll } from './group-rows.js';
 
 /**
- * 2 added the `listing` table. Version 1 snapshots still load (their listing is built when the
- * catalog is next published after a change). Readers that know only version 1 refuse version 2 as
- * invalid, so they fall back to an older version 1 snapshot the pointer still names, or rebuild.
+ * 2 added the `listing` table; 3 the `entries` columns `group_id`, `role`, `rating` and `keywords`.
+ * Older snapshots still load: they are upgraded when opened (see upgradeSchema), and published as
+ * version 3 by the next scan. Readers that know only an older version refuse a newer one as invalid,
+ * so they fall back to an older snapshot the pointer still names, or rebuild.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 const OLDEST_READABLE_VERSION = 1;
 export const GENERATOR = '@photolala/core';
 
@@ -59,6 +61,21 @@ const SCHEMA = [
   )`,
 ];
 
+/**
+ * The columns version 3 added, added to a new catalog by the same statements an upgrade runs, so that
+ * both have the very same schema text (SQLite rewrites `CREATE TABLE` on `ADD COLUMN`): equal rows then
+ * give equal snapshot bytes whatever the catalog's history. `group_id` is the primary's path and `role`
+ * one of GROUP_ROLES (see groups.ts), both null for a file in no group; `rating` is the XMP rating
+ * (-1 to 5), and `keywords` the XMP keywords joined by newlines (which they never contain).
+ */
+const VERSION_3_COLUMNS = [
+  'ALTER TABLE entries ADD COLUMN group_id TEXT',
+  'ALTER TABLE entries ADD COLUMN role TEXT',
+  'ALTER TABLE entries ADD COLUMN rating INTEGER',
+  'ALTER TABLE entries ADD COLUMN keywords TEXT',
+];
+const VERSION_3_COLUMN_NAMES = ['group_id', 'role', 'rating', 'keywords'];
+
 const VERSION_1_OBJECTS = [
   'table:version',
   'table:entries',
@@ -73,6 +90,7 @@ const VERSION_1_OBJECTS = [
 const EXPECTED_OBJECTS = new Map<unknown, Set<string>>([
   ['1', new Set(VERSION_1_OBJECTS)],
   ['2', new Set([...VERSION_1_OBJECTS, 'table:listing'])],
+  ['3', new Set([...VERSION_1_OBJECTS, 'table:listing'])],
 ]);
 
 /**
@@ -90,6 +108,7 @@ export function hardenDatabase(db: Database.Database): void {
 export function createSchema(db: Database.Database, rootUri: string, createdAtMs: number): void {
   db.transaction(() => {
     for (const sql of SCHEMA) db.exec(sql);
+    for (const sql of VERSION_3_COLUMNS) db.exec(sql);
     const put = db.prepare('INSERT INTO version (key, value) VALUES (?, ?)');
     put.run('schema_version', String(SCHEMA_VERSION));
     put.run('generator', GENERATOR);
@@ -125,19 +144,61 @@ export function validateSchema(db: Database.Database): void {
     if (!expected.has(`${type}:${name}`)) throw corrupt(`unexpected ${type} ${JSON.stringify(name)}`);
   }
   if (objects.length !== expected.size) throw corrupt('tables are missing');
+  if (version === '3') {
+    // Every read selects these: a version 3 file without them is not one of ours.
+    const columns = new Set(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('entries'));
+    const missing = VERSION_3_COLUMN_NAMES.filter((name) => !columns.has(name));
+    if (missing.length > 0) throw corrupt(`entries has no column ${missing.join(', ')}`);
+  }
+}
+
+/** Whether a loaded catalog is of an older readable version, to be upgraded before it is read. */
+export function isOlderSchema(db: Database.Database): boolean {
+  const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
+  return version !== String(SCHEMA_VERSION);
 }
 
 /**
  * Brings a writable working database of an older readable version to the current schema; the next
- * snapshot is then written in it.
+ * snapshot is then written in it. From version 2, the new columns are filled: groups from the
+ * entries, rating and keywords from the metadata documents (whatever a document holds is checked
+ * again when read, see entry-row.ts).
  */
 export function upgradeSchema(db: Database.Database): void {
   const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
   if (version === String(SCHEMA_VERSION)) return;
   db.transaction(() => {
     if (version === '1') db.exec(LISTING_TABLE);
+    const present = new Set(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('entries'));
+    VERSION_3_COLUMN_NAMES.forEach((name, i) => {
+      if (!present.has(name)) db.exec(VERSION_3_COLUMNS[i]!);
+    });
+    db.exec(`
+      UPDATE entries SET
+        rating = (SELECT CASE WHEN typeof(json_extract(m.document, '$.rating')) = 'integer'
+            THEN json_extract(m.document, '$.rating') END
+          FROM metadata m WHERE m.photo_md5 = entries.photo_md5 AND json_valid(m.document)),
+        keywords = (SELECT (SELECT group_concat(k.value, char(10)) FROM json_each(m.document, '$.keywords') k
+            WHERE k.type = 'text' AND instr(k.value, char(10)) = 0)
+          FROM metadata m WHERE m.photo_md5 = entries.photo_md5 AND json_valid(m.document)
+            AND json_type(m.document, '$.keywords') = 'array')
+      WHERE photo_md5 IS NOT NULL;
+      DELETE FROM listing;
+    `);
+    regroupAll(db);
     db.prepare(`UPDATE version SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
   })();
+}
+
+/** Upgrades a copy of a snapshot in place (see upgradeSchema), opened by `open`: before rows of ours go into it. */
+export function upgradeSchemaFile(file: string, open: (file: string) => Database.Database): void {
+  const db = open(file);
+  try {
+    hardenDatabase(db);
+    upgradeSchema(db);
+  } finally {
+    db.close();
+  }
 }
 
 export function readVersionTable(db: Database.Database): Record<string, string> {

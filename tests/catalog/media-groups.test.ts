@@ -1,0 +1,159 @@
+import { execFileSync } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createLocalSource } from '@photolala/backend-local';
+import { type CatalogEntry, openCatalog } from '@photolala/core';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { cleanupAfterEach } from '../support/catalog.js';
+import { replaceSnapshot } from '../support/craft-snapshot.js';
+import { FIXTURES, tempDir, writeTree } from '../support/fs.js';
+import { rawWithPreview } from '../support/images.js';
+
+const { cleanup, opened } = cleanupAfterEach();
+
+/** A one-second H.264 QuickTime movie of one colour, made by the system ffmpeg. */
+async function movie(colour: string): Promise<Buffer> {
+  const dir = await tempDir('movie');
+  cleanup.push(dir);
+  const out = path.join(dir, 'clip.mov');
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=${colour}:s=64x48:d=1`,
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    out,
+  ]);
+  return readFile(out);
+}
+
+const fixture = (name: string) => readFile(path.join(FIXTURES, name));
+const PIXEL = 'pixel/PXL_20231010_101010123';
+
+/** A Live Photo, a RAW+JPEG pair, a Pixel RAW pair, an Apple edited copy, and a photo on its own. */
+async function mediaTree(): Promise<Record<string, Buffer>> {
+  const heic = await fixture('iphone_13_pro_max.HEIC');
+  return {
+    'live/IMG_0001.HEIC': heic,
+    'live/IMG_0001.MOV': await movie('red'),
+    'raw/DSC_0002.JPG': await fixture('landscape_2.jpg'),
+    'raw/DSC_0002.CR2': rawWithPreview(await fixture('landscape_2.jpg'), 1),
+    [`${PIXEL}.RAW-01.COVER.jpg`]: await fixture('landscape_3.jpg'),
+    [`${PIXEL}.RAW-02.ORIGINAL.dng`]: rawWithPreview(await fixture('landscape_3.jpg'), 1, 'dng'),
+    'edit/IMG_1234.HEIC': Buffer.concat([heic, Buffer.alloc(8)]),
+    'edit/IMG_E1234.JPG': await fixture('landscape_4.jpg'),
+    'single.jpg': await fixture('landscape_5.jpg'),
+  };
+}
+
+const membership = (entries: CatalogEntry[]) =>
+  Object.fromEntries(entries.map((e) => [e.path, e.role ? `${e.role} of ${e.group}` : e.kind]));
+
+const EXPECTED = {
+  'edit/IMG_1234.HEIC': 'primary of edit/IMG_1234.HEIC',
+  'edit/IMG_E1234.JPG': 'edited of edit/IMG_1234.HEIC',
+  'live/IMG_0001.HEIC': 'primary of live/IMG_0001.HEIC',
+  'live/IMG_0001.MOV': 'motion of live/IMG_0001.HEIC',
+  [`${PIXEL}.RAW-01.COVER.jpg`]: `primary of ${PIXEL}.RAW-01.COVER.jpg`,
+  [`${PIXEL}.RAW-02.ORIGINAL.dng`]: `raw of ${PIXEL}.RAW-01.COVER.jpg`,
+  'raw/DSC_0002.CR2': 'raw of raw/DSC_0002.JPG',
+  'raw/DSC_0002.JPG': 'primary of raw/DSC_0002.JPG',
+  'single.jpg': 'jpeg',
+};
+
+describe('pairs and groups in the catalog', () => {
+  let files: Record<string, Buffer>;
+  beforeAll(async () => {
+    files = await mediaTree();
+  });
+
+  test('each pair is one group of entries; every member is still an entry whose change a rescan finds', async () => {
+    const root = await tempDir('groups');
+    const cacheDir = await tempDir('groups-cache');
+    cleanup.push(root, cacheDir);
+    await writeTree(root, files);
+    const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
+    opened.push(catalog);
+    const first = await catalog.scan();
+    expect(first.failed).toEqual([]);
+    expect(first.entries).toBe(9);
+    expect(membership(catalog.list())).toEqual(EXPECTED);
+    const kinds = Object.fromEntries(catalog.list().map((e) => [e.path, e.kind]));
+    expect([
+      kinds['live/IMG_0001.MOV'],
+      kinds['raw/DSC_0002.CR2'],
+      kinds[`${PIXEL}.RAW-02.ORIGINAL.dng`],
+    ]).toEqual(['video', 'cr2', 'dng']);
+
+    // Every member changes on its own, the shown photos and the attached files alike.
+    const changes: Record<string, Buffer> = {
+      'live/IMG_0001.MOV': await movie('blue'),
+      'raw/DSC_0002.CR2': rawWithPreview(await fixture('landscape_2.jpg'), 6),
+      [`${PIXEL}.RAW-02.ORIGINAL.dng`]: rawWithPreview(await fixture('landscape_3.jpg'), 3, 'dng'),
+      'edit/IMG_E1234.JPG': await fixture('landscape_6.jpg'),
+      'raw/DSC_0002.JPG': await fixture('landscape_7.jpg'),
+    };
+    const before = new Map(catalog.list().map((e) => [e.path, e.photoMd5]));
+    await writeTree(root, changes);
+    const second = await catalog.scan();
+    expect(second.changed).toEqual(Object.keys(changes).sort());
+    for (const entry of catalog.list()) {
+      if (entry.path in changes) expect(entry.photoMd5).not.toBe(before.get(entry.path));
+      else expect(entry.photoMd5).toBe(before.get(entry.path));
+    }
+    expect(membership(catalog.list())).toEqual(EXPECTED);
+
+    // A Live Photo's movie removed leaves the photo on its own; put back, the pair is whole again.
+    await rm(path.join(root, 'live/IMG_0001.MOV'));
+    const third = await catalog.scan();
+    expect(third.removed).toEqual(['live/IMG_0001.MOV']);
+    expect(catalog.get('live/IMG_0001.HEIC')).toMatchObject({ group: undefined, role: undefined });
+    await writeFile(path.join(root, 'live/IMG_0001.MOV'), changes['live/IMG_0001.MOV']!);
+    await catalog.scan();
+    expect(membership(catalog.list())).toEqual(EXPECTED);
+
+    // The groups are in the snapshot: a fresh open reads them back.
+    await catalog.close();
+    const again = await openCatalog(await createLocalSource({ root }), { cacheDir });
+    opened.push(again);
+    expect(again.loadInfo.source).toBe('root');
+    expect(membership(again.list())).toEqual(EXPECTED);
+    expect(membership([...again.iterate()])).toEqual(EXPECTED);
+  });
+
+  test('a catalog saved before groups existed (schema 2) loads with its groups, and the next scan saves them', async () => {
+    const root = await tempDir('groups-old');
+    const cacheDir = await tempDir('groups-old-cache');
+    cleanup.push(root, cacheDir);
+    await writeTree(root, {
+      'live/IMG_0001.HEIC': files['live/IMG_0001.HEIC']!,
+      'live/IMG_0001.MOV': files['live/IMG_0001.MOV']!,
+    });
+    const source = await createLocalSource({ root });
+    const catalog = await openCatalog(source, { cacheDir });
+    await catalog.scan();
+    await catalog.close();
+    // What release 2 wrote: no group, role, rating or keywords columns, and a listing of 14 columns.
+    const old = await replaceSnapshot(source, cacheDir, (db) => {
+      for (const column of ['group_id', 'role', 'rating', 'keywords'])
+        db.exec(`ALTER TABLE entries DROP COLUMN ${column}`);
+      db.exec(`UPDATE version SET value = '2' WHERE key = 'schema_version'; DELETE FROM listing`);
+    });
+    const reopened = await openCatalog(await createLocalSource({ root }), { cacheDir });
+    opened.push(reopened);
+    expect([reopened.loadInfo.source, reopened.loadInfo.catalogMd5]).toEqual(['root', old]);
+    expect(membership(reopened.list())).toEqual({
+      'live/IMG_0001.HEIC': 'primary of live/IMG_0001.HEIC',
+      'live/IMG_0001.MOV': 'motion of live/IMG_0001.HEIC',
+    });
+    const rescan = await reopened.scan();
+    expect([rescan.changed, rescan.added, rescan.wroteNewSnapshot]).toEqual([[], [], true]);
+    expect(reopened.version.schema_version).toBe('3');
+  });
+});
