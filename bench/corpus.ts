@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 
@@ -82,6 +82,33 @@ export async function cameraCorpus(dir: string, count: number): Promise<string> 
       .jpeg({ quality: 90 })
       .toBuffer();
     writeFileSync(path.join(dir, `CAM_${i}.JPG`), photo);
+  }
+  writeFileSync(marker, '');
+  return dir;
+}
+
+/**
+ * The photos of `smallCorpus(from)` copied to `dir` with modification times spread evenly over
+ * `years` years, newest first by index, so that a timeline grouped by month (the photos carry no
+ * capture date) has years of months to jump between. The bytes are the same, so their photo-md5s and
+ * the thumbnails already cached for them are too: cataloguing the copy renders nothing.
+ */
+export function datedCorpus(from: string, dir: string, count: number, years: number): string {
+  const marker = path.join(dir, `.complete-${count}`);
+  if (existsSync(marker)) return dir;
+  // The end is fixed, so that every run of the bench dates the same photo alike.
+  const end = Date.UTC(2025, 11, 31);
+  const span = years * 365.25 * 86_400_000;
+  for (const folder of readdirSync(from, { withFileTypes: true })) {
+    if (!folder.isDirectory()) continue;
+    mkdirSync(path.join(dir, folder.name), { recursive: true });
+    for (const name of readdirSync(path.join(from, folder.name))) {
+      const target = path.join(dir, folder.name, name);
+      copyFileSync(path.join(from, folder.name, name), target);
+      const index = Number(/^IMG_(\d+)\.JPG$/.exec(name)?.[1] ?? 0);
+      const time = new Date(end - (span * index) / count);
+      utimesSync(target, time, time);
+    }
   }
   writeFileSync(marker, '');
   return dir;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LOCAL_DIGEST_LIMITS } from '@photolala/core/internals';
 import ts from 'typescript';
-import { cameraCorpus, smallCorpus } from './corpus.js';
+import { cameraCorpus, datedCorpus, smallCorpus } from './corpus.js';
 import type { ScenarioResult } from './scenario.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -167,6 +167,10 @@ const small = await smallCorpus(path.join(corpusRoot, `small-${files}`), files);
 const camera = selected.includes('camera')
   ? await cameraCorpus(path.join(corpusRoot, `camera-${cameraCount}`), cameraCount)
   : '';
+// gallery-browser's timeline spans 8 years of months to jump between; the same photos, so the same cache.
+const dated = selected.includes('gallery-browser')
+  ? datedCorpus(small, path.join(corpusRoot, `dated-${files}`), files, 8)
+  : '';
 const cacheDir = path.join(corpusRoot, `cache-${files}`);
 const summaries: Summary[] = [];
 for (const scenario of [
@@ -187,7 +191,7 @@ for (const scenario of [
   if (!selected.includes(scenario)) continue;
   const runs = runsOverride ?? (quick ? 1 : scenario === 'full' ? 1 : scenario === 'camera' ? 2 : 3);
   process.stderr.write(`${scenario} `);
-  const root = scenario === 'camera' ? camera : small;
+  const root = scenario === 'camera' ? camera : scenario === 'gallery-browser' ? dated : small;
   summaries.push(
     runScenario(
       scenario,
