@@ -9,17 +9,18 @@
  * @packageDocumentation
  */
 
-export { destroyOnAbort, raceAbort } from './abortable.js';
-export { writeFileAtomic } from './atomic-file.js';
+export { type CacheShard, isCacheShardName } from './cache/cache.js';
+export type { CloudObjectStore } from './cloud/sync.js';
+export { isApplePhotoId } from './digest/identity.js';
+export { destroyOnAbort, raceAbort } from './source/abortable.js';
+export { writeFileAtomic } from './source/atomic-file.js';
 export {
   type BackendPlugin,
   isBackendPlugin,
   requestTimeoutFromEnv,
   type SourceFactoryContext,
-} from './backend-plugin.js';
-export { type CacheShard, isCacheShardName } from './cache.js';
-export type { CloudObjectStore } from './cloud/sync.js';
-export { everythingFilter, TEMP_FILE_PREFIX } from './enumerate-filter.js';
+} from './source/backend-plugin.js';
+export { everythingFilter, TEMP_FILE_PREFIX } from './source/enumerate-filter.js';
 export {
   describeError,
   ERROR_CODES,
@@ -30,16 +31,15 @@ export {
   PhotolalaError,
   type PhotolalaErrorOptions,
   unlessMissing,
-} from './errors.js';
-export { isApplePhotoId } from './identity.js';
-export { joinRelative, parentOf, resolveInside, validateRelativePath } from './paths.js';
+} from './source/errors.js';
+export { joinRelative, parentOf, resolveInside, validateRelativePath } from './source/paths.js';
 export {
   notRegularFile,
   OPEN_FOR_READING,
   openRegularFile,
   readRegularFile,
   specialFileKind,
-} from './regular-file.js';
+} from './source/regular-file.js';
 export {
   defineRootSource,
   type EnumerateFilter,
@@ -52,14 +52,14 @@ export {
   type SourceCapabilities,
   type SourceEntry,
   type WriteCondition,
-} from './root-source.js';
+} from './source/root-source.js';
 export {
   canonicalRootUri,
   parseRootUri,
   ROOT_URI_ERROR_BACKEND,
   type RootLocation,
   redactRootUri,
-} from './root-uri.js';
-export { ServerSpellings } from './server-spellings.js';
-export { type ServerFolderItem, type ServerFolderLister, walkServerFolders } from './server-walk.js';
-export { readStreamPrefix, streamFileCounting } from './stream-prefix.js';
+} from './source/root-uri.js';
+export { ServerSpellings } from './source/server-spellings.js';
+export { type ServerFolderItem, type ServerFolderLister, walkServerFolders } from './source/server-walk.js';
+export { readStreamPrefix, streamFileCounting } from './source/stream-prefix.js';

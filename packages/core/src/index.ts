@@ -4,22 +4,14 @@
 // These are the public API and the backend contract (also @photolala/core/backend); the internals
 // are only in @photolala/core/internals: see the README, "Entries and what is public".
 
-export { destroyOnAbort, raceAbort } from './abortable.js';
-export { writeFileAtomic } from './atomic-file.js';
-export {
-  type BackendPlugin,
-  isBackendPlugin,
-  requestTimeoutFromEnv,
-  type SourceFactoryContext,
-} from './backend-plugin.js';
 export {
   type CachedFilePaths,
   type CacheShard,
   isCacheShardName,
   PhotoCache,
   resolveCacheRoot,
-} from './cache.js';
-export { type PruneCacheOptions, type PruneCacheReport, pruneCache } from './cache-prune.js';
+} from './cache/cache.js';
+export { type PruneCacheOptions, type PruneCacheReport, pruneCache } from './cache/cache-prune.js';
 export { GROUP_ROLES, type GroupRole } from './catalog/groups.js';
 export {
   Catalog,
@@ -71,7 +63,19 @@ export {
   type VerifyPhotosReport,
   verifyPhotos,
 } from './compare/index.js';
-export { everythingFilter, TEMP_FILE_PREFIX } from './enumerate-filter.js';
+export { fastPhotoKey, HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5 } from './digest/identity.js';
+export { type EntryKind, IMAGE_KINDS, type ImageKind, isImageKind, isRawKind } from './digest/image-kind.js';
+export { METADATA_VERSION, type MetadataDocument, metadataDocumentSchema } from './digest/metadata.js';
+export { FFMPEG_MISSING } from './digest/video.js';
+export { destroyOnAbort, raceAbort } from './source/abortable.js';
+export { writeFileAtomic } from './source/atomic-file.js';
+export {
+  type BackendPlugin,
+  isBackendPlugin,
+  requestTimeoutFromEnv,
+  type SourceFactoryContext,
+} from './source/backend-plugin.js';
+export { everythingFilter, TEMP_FILE_PREFIX } from './source/enumerate-filter.js';
 export {
   describeError,
   ERROR_CODES,
@@ -82,11 +86,8 @@ export {
   PhotolalaError,
   type PhotolalaErrorOptions,
   unlessMissing,
-} from './errors.js';
-export { fastPhotoKey, HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5 } from './identity.js';
-export { type EntryKind, IMAGE_KINDS, type ImageKind, isImageKind, isRawKind } from './image-kind.js';
-export { METADATA_VERSION, type MetadataDocument, metadataDocumentSchema } from './metadata.js';
-export { joinRelative, parentOf, resolveInside, validateRelativePath } from './paths.js';
+} from './source/errors.js';
+export { joinRelative, parentOf, resolveInside, validateRelativePath } from './source/paths.js';
 export {
   type BackendRegistryOptions,
   configuredBackends,
@@ -94,14 +95,14 @@ export {
   type OpenedRoot,
   type OpenRootOptions,
   openRoot,
-} from './registry.js';
+} from './source/registry.js';
 export {
   notRegularFile,
   OPEN_FOR_READING,
   openRegularFile,
   readRegularFile,
   specialFileKind,
-} from './regular-file.js';
+} from './source/regular-file.js';
 export {
   defineRootSource,
   type EnumerateFilter,
@@ -114,15 +115,14 @@ export {
   type SourceCapabilities,
   type SourceEntry,
   type WriteCondition,
-} from './root-source.js';
+} from './source/root-source.js';
 export {
   canonicalRootUri,
   parseRootUri,
   ROOT_URI_ERROR_BACKEND,
   type RootLocation,
   redactRootUri,
-} from './root-uri.js';
-export { ServerSpellings } from './server-spellings.js';
-export { type ServerFolderItem, type ServerFolderLister, walkServerFolders } from './server-walk.js';
-export { readStreamPrefix, streamFileCounting } from './stream-prefix.js';
-export { FFMPEG_MISSING } from './video.js';
+} from './source/root-uri.js';
+export { ServerSpellings } from './source/server-spellings.js';
+export { type ServerFolderItem, type ServerFolderLister, walkServerFolders } from './source/server-walk.js';
+export { readStreamPrefix, streamFileCounting } from './source/stream-prefix.js';

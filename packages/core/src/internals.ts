@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 
-export { CACHE_SHARDS, CACHED_FILE_KINDS } from './cache.js';
+export { CACHE_SHARDS, CACHED_FILE_KINDS } from './cache/cache.js';
 export { computeGroups } from './catalog/groups.js';
 export { inspectStores } from './catalog/inspect.js';
 export { removeMirrorLeftovers, STALE_LEFTOVER_MS } from './catalog/leftovers.js';
@@ -54,15 +54,8 @@ export {
   REMOTE_DIGEST_LIMITS,
   readWholeFile,
   type VideoWithoutPoster,
-} from './digest.js';
-export {
-  applicationStore,
-  CATALOG_FILE_PATTERN,
-  catalogFilter,
-  SYSTEM_FILE_NAMES,
-  SYSTEM_FOLDER_NAMES,
-} from './enumerate-filter.js';
-export { md5Hex, md5OfStream } from './identity.js';
+} from './digest/digest.js';
+export { md5Hex, md5OfStream } from './digest/identity.js';
 export {
   type DetectedImage,
   type DetectedMedia,
@@ -73,7 +66,7 @@ export {
   imageExtensionOf,
   namedAsImage,
   notAnImageReason,
-} from './image-kind.js';
+} from './digest/image-kind.js';
 export {
   applyLibraryAttributes,
   buildMetadataDocument,
@@ -81,8 +74,8 @@ export {
   extensionOf,
   jpegHeaderLength,
   readExif,
-} from './metadata.js';
-export { findEmbeddedJpegs } from './raw-preview.js';
+} from './digest/metadata.js';
+export { findEmbeddedJpegs } from './digest/raw-preview.js';
 export {
   PREVIEW_SIZE,
   type RenderedThumbnail,
@@ -90,8 +83,7 @@ export {
   renderThumbnail,
   THUMBNAIL_QUALITY,
   THUMBNAIL_SIZE,
-} from './thumbnail.js';
-export { unreachableSource } from './unreachable-source.js';
+} from './digest/thumbnail.js';
 export {
   buildVideoDocument,
   findVideoTools,
@@ -102,6 +94,14 @@ export {
   VIDEO_TIMEOUT_MS,
   type VideoFacts,
   type VideoTools,
-} from './video.js';
-export { refusesWrites } from './write-probe.js';
-export { readXmp, type XmpFacts, xmpDate } from './xmp.js';
+} from './digest/video.js';
+export { readXmp, type XmpFacts, xmpDate } from './digest/xmp.js';
+export {
+  applicationStore,
+  CATALOG_FILE_PATTERN,
+  catalogFilter,
+  SYSTEM_FILE_NAMES,
+  SYSTEM_FOLDER_NAMES,
+} from './source/enumerate-filter.js';
+export { unreachableSource } from './source/unreachable-source.js';
+export { refusesWrites } from './source/write-probe.js';

@@ -2,9 +2,9 @@ import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { isCacheShardName, PhotoCache } from '../src/cache.js';
-import { pruneCache } from '../src/cache-prune.js';
-import { isPhotolalaError } from '../src/errors.js';
+import { isCacheShardName, PhotoCache } from '../src/cache/cache.js';
+import { pruneCache } from '../src/cache/cache-prune.js';
+import { isPhotolalaError } from '../src/source/errors.js';
 
 const dirs: string[] = [];
 afterEach(async () => {

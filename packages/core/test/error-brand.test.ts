@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { describeError, isPhotolalaError, PhotolalaError, unlessMissing } from '../src/errors.js';
+import { describeError, isPhotolalaError, PhotolalaError, unlessMissing } from '../src/source/errors.js';
 
 // A second copy of the module, as a plug-in or a published test suite that resolves its own copy of
 // @photolala/core has: the same code, another class object.
-const secondCopy: string = '../src/errors.ts?second-copy';
-const other = (await import(secondCopy)) as typeof import('../src/errors.js');
+const secondCopy: string = '../src/source/errors.ts?second-copy';
+const other = (await import(secondCopy)) as typeof import('../src/source/errors.js');
 
 describe('PhotolalaError across copies of core', () => {
   const foreign = new other.PhotolalaError('NOT_FOUND', 'no such file: a.jpg', {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { makeFolder, makeFolderSync } from '../src/make-folder.js';
+import { makeFolder, makeFolderSync } from '../src/source/make-folder.js';
 
 const made: string[] = [];
 afterEach(async () => {

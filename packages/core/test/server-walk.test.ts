@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { catalogFilter } from '../src/enumerate-filter.js';
-import { PhotolalaError } from '../src/errors.js';
-import type { EnumerateIssue } from '../src/root-source.js';
-import { ServerSpellings } from '../src/server-spellings.js';
-import { type ServerFolderItem, walkServerFolders } from '../src/server-walk.js';
+import { catalogFilter } from '../src/source/enumerate-filter.js';
+import { PhotolalaError } from '../src/source/errors.js';
+import type { EnumerateIssue } from '../src/source/root-source.js';
+import { ServerSpellings } from '../src/source/server-spellings.js';
+import { type ServerFolderItem, walkServerFolders } from '../src/source/server-walk.js';
 
 const file = (name: string, size = 1): ServerFolderItem => ({ name, directory: false, size, mtimeMs: 1000 });
 const folder = (name: string): ServerFolderItem => ({ name, directory: true, size: 0, mtimeMs: 0 });

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { streamFileCounting } from '../src/stream-prefix.js';
+import { streamFileCounting } from '../src/source/stream-prefix.js';
 
 const dirs: string[] = [];
 afterAll(async () => {

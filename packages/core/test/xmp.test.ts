@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
-import { readExif } from '../src/metadata.js';
-import { readXmp, xmpDate } from '../src/xmp.js';
+import { readExif } from '../src/digest/metadata.js';
+import { readXmp, xmpDate } from '../src/digest/xmp.js';
 
 const PACKET = (description: string, body = '') => `<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp, rmSync } from 'node:fs';
 import nodePath from 'node:path';
 import type Database from 'better-sqlite3';
-import { abortableSource } from '../abortable.js';
-import { CACHE_SHARDS, type CacheShard, PhotoCache, resolveCacheRoot } from '../cache.js';
+import { CACHE_SHARDS, type CacheShard, PhotoCache, resolveCacheRoot } from '../cache/cache.js';
 import {
   type PhotoColumns,
   readPerceptualHashes,
@@ -16,17 +15,25 @@ import {
   LOCAL_DIGEST_LIMITS,
   REMOTE_DIGEST_LIMITS,
   readWholeFile,
-} from '../digest.js';
-import { describeError, isPhotolalaError, PhotolalaError } from '../errors.js';
-import { fastPhotoKey, HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5, md5Hex } from '../identity.js';
-import { detectImageKind, detectMediaKind, type EntryKind } from '../image-kind.js';
-import { makeFolder } from '../make-folder.js';
-import { type MetadataDocument, metadataDocumentSchema } from '../metadata.js';
-import { validateRelativePath } from '../paths.js';
-import type { RootSource, SourceEntry, WriteCondition } from '../root-source.js';
-import { parseRootUri } from '../root-uri.js';
-import { renderThumbnail } from '../thumbnail.js';
-import { FFMPEG_MISSING } from '../video.js';
+} from '../digest/digest.js';
+import {
+  fastPhotoKey,
+  HEAD_BYTES,
+  isApplePhotoId,
+  isFastPhotoKey,
+  isMd5,
+  md5Hex,
+} from '../digest/identity.js';
+import { detectImageKind, detectMediaKind, type EntryKind } from '../digest/image-kind.js';
+import { type MetadataDocument, metadataDocumentSchema } from '../digest/metadata.js';
+import { renderThumbnail } from '../digest/thumbnail.js';
+import { FFMPEG_MISSING } from '../digest/video.js';
+import { abortableSource } from '../source/abortable.js';
+import { describeError, isPhotolalaError, PhotolalaError } from '../source/errors.js';
+import { makeFolder } from '../source/make-folder.js';
+import { validateRelativePath } from '../source/paths.js';
+import type { RootSource, SourceEntry, WriteCondition } from '../source/root-source.js';
+import { parseRootUri } from '../source/root-uri.js';
 import { readListing, selectEntryArrays, writeListing } from './bulk-read.js';
 import { reportDiskFull } from './disk-full.js';
 import {

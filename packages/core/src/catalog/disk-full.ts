@@ -1,4 +1,4 @@
-import { PhotolalaError } from '../errors.js';
+import { PhotolalaError } from '../source/errors.js';
 
 /**
  * A full disk under the catalog's own files (the working database, snapshots being written in the

@@ -1,4 +1,4 @@
-import type { EntryKind } from '../image-kind.js';
+import type { EntryKind } from '../digest/image-kind.js';
 import { GROUP_ROLES, type GroupRole } from './groups.js';
 import { RACY_MTIME } from './racy-mtime.js';
 

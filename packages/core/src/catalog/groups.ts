@@ -1,4 +1,4 @@
-import type { EntryKind } from '../image-kind.js';
+import type { EntryKind } from '../digest/image-kind.js';
 
 /**
  * What a file is to the item it belongs to: the photo shown (`primary`), a Live Photo's movie

@@ -1,4 +1,4 @@
-import { describeError } from '../errors.js';
+import { describeError } from '../source/errors.js';
 import { snapshotFileName } from './pointer.js';
 import type { SnapshotStore, StoreName } from './snapshot-store.js';
 

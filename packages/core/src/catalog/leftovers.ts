@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
-import { TEMP_FILE_PREFIX } from '../enumerate-filter.js';
-import type { RootSource } from '../root-source.js';
+import { TEMP_FILE_PREFIX } from '../source/enumerate-filter.js';
+import type { RootSource } from '../source/root-source.js';
 import { SNAPSHOT_NAME } from './snapshot-store.js';
 
 /**

@@ -1,4 +1,4 @@
-import { isMd5 } from '../identity.js';
+import { isMd5 } from '../digest/identity.js';
 
 /**
  * The pointer file's name, in the root and in its cache mirror: the catalog-md5s of the newest snapshots, one a line.

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import { describeError, PhotolalaError } from '../errors.js';
-import { type EntryKind, IMAGE_KINDS, type ImageKind } from '../image-kind.js';
-import { validateRelativePath } from '../paths.js';
+import { type EntryKind, IMAGE_KINDS, type ImageKind } from '../digest/image-kind.js';
+import { describeError, PhotolalaError } from '../source/errors.js';
+import { validateRelativePath } from '../source/paths.js';
 import { readListing } from './bulk-read.js';
 import { ENTRY_COLUMN_LIST } from './entry-row.js';
 

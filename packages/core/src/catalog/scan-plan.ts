@@ -1,10 +1,10 @@
 import pLimit from 'p-limit';
-import { applicationStore, catalogFilter } from '../enumerate-filter.js';
-import { describeError, isPhotolalaError, isTransientFailure, PhotolalaError } from '../errors.js';
-import { fastPhotoKey, HEAD_BYTES } from '../identity.js';
-import { type DetectedMedia, detectJpeg, detectMediaKind, notAnImageReason } from '../image-kind.js';
-import { validateRelativePath } from '../paths.js';
-import type { RootSource, SourceEntry } from '../root-source.js';
+import { fastPhotoKey, HEAD_BYTES } from '../digest/identity.js';
+import { type DetectedMedia, detectJpeg, detectMediaKind, notAnImageReason } from '../digest/image-kind.js';
+import { applicationStore, catalogFilter } from '../source/enumerate-filter.js';
+import { describeError, isPhotolalaError, isTransientFailure, PhotolalaError } from '../source/errors.js';
+import { validateRelativePath } from '../source/paths.js';
+import type { RootSource, SourceEntry } from '../source/root-source.js';
 import type { EntryRow } from './entry-row.js';
 import { isRootCatalogFile, type RootCatalogFile } from './leftovers.js';
 import { RACY_MTIME } from './racy-mtime.js';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { PhotolalaError } from '../errors.js';
+import { PhotolalaError } from '../source/errors.js';
 import { regroupAll } from './group-rows.js';
 
 /**

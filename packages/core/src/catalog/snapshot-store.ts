@@ -1,10 +1,10 @@
 import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
-import { writeFileAtomic } from '../atomic-file.js';
-import { fromSystemError, PhotolalaError, unlessMissing } from '../errors.js';
-import { md5OfStream } from '../identity.js';
-import { openRegularFile, readRegularFile } from '../regular-file.js';
-import type { RootSource, WriteCondition } from '../root-source.js';
+import { md5OfStream } from '../digest/identity.js';
+import { writeFileAtomic } from '../source/atomic-file.js';
+import { fromSystemError, PhotolalaError, unlessMissing } from '../source/errors.js';
+import { openRegularFile, readRegularFile } from '../source/regular-file.js';
+import type { RootSource, WriteCondition } from '../source/root-source.js';
 import { MAX_POINTER_BYTES, POINTER_FILE, parsePointer, snapshotFileName } from './pointer.js';
 
 /** Where a snapshot or pointer was found: in the root itself, or in the root's mirror in the cache. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
-import { isMd5 } from '../identity.js';
-import { readRegularFile } from '../regular-file.js';
+import { isMd5 } from '../digest/identity.js';
+import { readRegularFile } from '../source/regular-file.js';
 
 /** One star or unstar, as the journal keeps it until a snapshot holds it. */
 export interface StarChange {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { namedAsImage } from '../image-kind.js';
+import { namedAsImage } from '../digest/image-kind.js';
 import { selectEntryColumns } from './bulk-read.js';
 import type { EntryStat } from './scan-plan.js';
 

@@ -1,8 +1,8 @@
 import nodePath from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../atomic-file.js';
-import { isMd5 } from '../identity.js';
-import { readRegularFile } from '../regular-file.js';
+import { isMd5 } from '../digest/identity.js';
+import { writeFileAtomic } from '../source/atomic-file.js';
+import { readRegularFile } from '../source/regular-file.js';
 import type { StoreName } from './snapshot-store.js';
 
 /** Kept in the root's cache mirror folder, beside the mirror's pointer. */

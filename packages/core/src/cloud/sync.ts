@@ -2,10 +2,10 @@ import type { Readable } from 'node:stream';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogEntry } from '../catalog/entry-row.js';
 import { POINTER_FILE, snapshotFileName } from '../catalog/pointer.js';
-import { describeError, PhotolalaError } from '../errors.js';
-import { isApplePhotoId, isMd5 } from '../identity.js';
-import { extensionOf } from '../metadata.js';
-import { readRegularFile } from '../regular-file.js';
+import { isApplePhotoId, isMd5 } from '../digest/identity.js';
+import { extensionOf } from '../digest/metadata.js';
+import { describeError, PhotolalaError } from '../source/errors.js';
+import { readRegularFile } from '../source/regular-file.js';
 
 /**
  * The few object-store operations cloud sync needs. A backend implements it for its store (see

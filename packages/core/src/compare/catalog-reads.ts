@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { isMd5 } from '../identity.js';
+import { isMd5 } from '../digest/identity.js';
 import { PERCEPTUAL_HASH } from './perceptual-hash.js';
 
 /**

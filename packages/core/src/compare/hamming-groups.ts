@@ -1,4 +1,4 @@
-import { PhotolalaError } from '../errors.js';
+import { PhotolalaError } from '../source/errors.js';
 import { popcount32 } from './perceptual-hash.js';
 
 /** 64-bit hashes as two 32-bit halves: XOR and popcount then stay in small integers. */

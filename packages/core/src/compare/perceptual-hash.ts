@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { PhotolalaError } from '../errors.js';
+import { PhotolalaError } from '../source/errors.js';
 
 /** Side of the greyscale image the DCT runs on, and of the low-frequency block kept from it. */
 const SAMPLE = 32;

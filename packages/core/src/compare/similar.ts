@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Catalog } from '../catalog/catalog.js';
-import { describeError } from '../errors.js';
+import { describeError } from '../source/errors.js';
 import type { PhotoColumns } from './catalog-reads.js';
 import { indexCopies, type PhotoCopy } from './compare.js';
 import { groupByHamming, packHashes } from './hamming-groups.js';

@@ -1,8 +1,8 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogEntry } from '../catalog/entry-row.js';
-import { describeError } from '../errors.js';
-import { md5OfStream } from '../identity.js';
-import type { SourceEntry } from '../root-source.js';
+import { md5OfStream } from '../digest/identity.js';
+import { describeError } from '../source/errors.js';
+import type { SourceEntry } from '../source/root-source.js';
 
 /**
  * A photo whose bytes no longer hash to the photo-md5 the catalog recorded, while its size and mtime stayed.

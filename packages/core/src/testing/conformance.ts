@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
-import { everythingFilter } from '../enumerate-filter.js';
-import { isPhotolalaError, PhotolalaError } from '../errors.js';
-import { validateRelativePath } from '../paths.js';
-import type { RootSource, SourceEntry } from '../root-source.js';
+import { everythingFilter } from '../source/enumerate-filter.js';
+import { isPhotolalaError, PhotolalaError } from '../source/errors.js';
+import { validateRelativePath } from '../source/paths.js';
+import type { RootSource, SourceEntry } from '../source/root-source.js';
 
 /** vitest's `test`/`it`, node:test's `test`, or anything with the same shape. */
 export type TestFunction = (name: string, fn: () => Promise<void>, timeout?: number) => unknown;

@@ -1,4 +1,4 @@
-import type { EnumerateOptions, RootSource } from '../root-source.js';
+import type { EnumerateOptions, RootSource } from '../source/root-source.js';
 
 /** A source that counts its reads; see `countingSource`. */
 export type CountingSource = RootSource & {

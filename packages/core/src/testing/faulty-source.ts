@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PhotolalaError } from '../errors.js';
-import type { EnumerateOptions, RootSource } from '../root-source.js';
+import { PhotolalaError } from '../source/errors.js';
+import type { EnumerateOptions, RootSource } from '../source/root-source.js';
 
 /**
  * What can go wrong with one read:

@@ -3,11 +3,11 @@ import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import envPaths from 'env-paths';
-import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
-import { PhotolalaError } from './errors.js';
-import { isApplePhotoId, isMd5, md5Hex } from './identity.js';
-import { makeFolderSync } from './make-folder.js';
-import { readRegularFile } from './regular-file.js';
+import { isApplePhotoId, isMd5, md5Hex } from '../digest/identity.js';
+import { TEMP_FILE_PREFIX } from '../source/enumerate-filter.js';
+import { PhotolalaError } from '../source/errors.js';
+import { makeFolderSync } from '../source/make-folder.js';
+import { readRegularFile } from '../source/regular-file.js';
 
 /**
  * Which part of the cache a photo's derived files live in (DESIGN.md section 3): `local`, `s3` and

@@ -1,14 +1,14 @@
 import { promises as fsp, lstatSync } from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
+import { removeMirrorLeftovers, STALE_LEFTOVER_MS } from '../catalog/leftovers.js';
+import { snapshotFileName } from '../catalog/pointer.js';
+import { mirrorStore } from '../catalog/snapshot-store.js';
+import { isApplePhotoId, isMd5 } from '../digest/identity.js';
+import { TEMP_FILE_PREFIX } from '../source/enumerate-filter.js';
+import { describeError } from '../source/errors.js';
+import { notRegularFile, specialFileKind } from '../source/regular-file.js';
 import { CACHED_FILE_KINDS, type CacheShard, isCacheShardName } from './cache.js';
-import { removeMirrorLeftovers, STALE_LEFTOVER_MS } from './catalog/leftovers.js';
-import { snapshotFileName } from './catalog/pointer.js';
-import { mirrorStore } from './catalog/snapshot-store.js';
-import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
-import { describeError } from './errors.js';
-import { isApplePhotoId, isMd5 } from './identity.js';
-import { notRegularFile, specialFileKind } from './regular-file.js';
 
 /** Options of `pruneCache`. */
 export interface PruneCacheOptions {

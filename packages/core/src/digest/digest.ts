@@ -4,13 +4,14 @@ import { open, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import nodePath from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { CacheShard, PhotoCache } from './cache.js';
-import { perceptualHash } from './compare/perceptual-hash.js';
-import { TEMP_FILE_PREFIX } from './enumerate-filter.js';
-import { PhotolalaError } from './errors.js';
+import type { CacheShard, PhotoCache } from '../cache/cache.js';
+import { perceptualHash } from '../compare/perceptual-hash.js';
+import { TEMP_FILE_PREFIX } from '../source/enumerate-filter.js';
+import { PhotolalaError } from '../source/errors.js';
+import { makeFolderSync } from '../source/make-folder.js';
+import type { RootSource, SourceAttributes, SourceEntry } from '../source/root-source.js';
 import { fastPhotoKey, HEAD_BYTES, md5Hex, md5OfStream } from './identity.js';
 import type { DetectedImage, DetectedMedia, DetectedVideo } from './image-kind.js';
-import { makeFolderSync } from './make-folder.js';
 import {
   applyLibraryAttributes,
   buildMetadataDocument,
@@ -18,7 +19,6 @@ import {
   metadataDocumentSchema,
   readExif,
 } from './metadata.js';
-import type { RootSource, SourceAttributes, SourceEntry } from './root-source.js';
 import { renderThumbnail } from './thumbnail.js';
 import {
   buildVideoDocument,

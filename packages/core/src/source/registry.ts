@@ -1,8 +1,8 @@
 import nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolve as resolveImport } from 'import-meta-resolve';
+import type { CacheShard } from '../cache/cache.js';
 import { type BackendPlugin, isBackendPlugin, type SourceFactoryContext } from './backend-plugin.js';
-import type { CacheShard } from './cache.js';
 import { isPhotolalaError, PhotolalaError } from './errors.js';
 import type { RootSource } from './root-source.js';
 import { parseRootUri } from './root-uri.js';

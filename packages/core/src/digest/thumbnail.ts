@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { describeError, PhotolalaError } from './errors.js';
+import { describeError, PhotolalaError } from '../source/errors.js';
 import { type HeifImageList, heifImages } from './heic-decoder.js';
 import { type ImageKind, isRawKind } from './image-kind.js';
 import { findEmbeddedJpegs } from './raw-preview.js';

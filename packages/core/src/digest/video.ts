@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import nodePath from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { PhotolalaError } from './errors.js';
+import { PhotolalaError } from '../source/errors.js';
 import { extensionOf, METADATA_VERSION, type MetadataDocument, metadataDocumentSchema } from './metadata.js';
 import { THUMBNAIL_QUALITY, THUMBNAIL_SIZE } from './thumbnail.js';
 

@@ -1,9 +1,9 @@
 import exifr from 'exifr';
 import { z } from 'zod';
+import type { SourceAttributes } from '../source/root-source.js';
 import { type CameraBlockFacts, jpegBlockFacts, makerNoteFacts } from './camera-dates.js';
 import type { ImageKind } from './image-kind.js';
 import { jpegSegments } from './jpeg-segments.js';
-import type { SourceAttributes } from './root-source.js';
 import { readXmp } from './xmp.js';
 
 /** The version of the metadata document written now; `metadataDocumentSchema` accepts this one only. */

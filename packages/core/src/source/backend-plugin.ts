@@ -1,5 +1,5 @@
-import type { CacheShard } from './cache.js';
-import type { CloudObjectStore } from './cloud/sync.js';
+import type { CacheShard } from '../cache/cache.js';
+import type { CloudObjectStore } from '../cloud/sync.js';
 import { PhotolalaError } from './errors.js';
 import type { RootSource } from './root-source.js';
 import type { RootLocation } from './root-uri.js';
