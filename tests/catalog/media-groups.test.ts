@@ -1,71 +1,18 @@
-import { execFileSync } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import { type CatalogEntry, openCatalog } from '@photolala/core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
 import { replaceSnapshot } from '../support/craft-snapshot.js';
-import { FIXTURES, tempDir, writeTree } from '../support/fs.js';
-import { rawWithPreview } from '../support/images.js';
+import { tempDir, writeTree } from '../support/fs.js';
+import { MEDIA_GROUPS, mediaChanges, mediaTree, PIXEL } from '../support/media.js';
 
 const { cleanup, opened } = cleanupAfterEach();
 
-/** A one-second H.264 QuickTime movie of one colour, made by the system ffmpeg. */
-async function movie(colour: string): Promise<Buffer> {
-  const dir = await tempDir('movie');
-  cleanup.push(dir);
-  const out = path.join(dir, 'clip.mov');
-  execFileSync('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `color=${colour}:s=64x48:d=1`,
-    '-c:v',
-    'libx264',
-    '-pix_fmt',
-    'yuv420p',
-    out,
-  ]);
-  return readFile(out);
-}
-
-const fixture = (name: string) => readFile(path.join(FIXTURES, name));
-const PIXEL = 'pixel/PXL_20231010_101010123';
-
-/** A Live Photo, a RAW+JPEG pair, a Pixel RAW pair, an Apple edited copy, and a photo on its own. */
-async function mediaTree(): Promise<Record<string, Buffer>> {
-  const heic = await fixture('iphone_13_pro_max.HEIC');
-  return {
-    'live/IMG_0001.HEIC': heic,
-    'live/IMG_0001.MOV': await movie('red'),
-    'raw/DSC_0002.JPG': await fixture('landscape_2.jpg'),
-    'raw/DSC_0002.CR2': rawWithPreview(await fixture('landscape_2.jpg'), 1),
-    [`${PIXEL}.RAW-01.COVER.jpg`]: await fixture('landscape_3.jpg'),
-    [`${PIXEL}.RAW-02.ORIGINAL.dng`]: rawWithPreview(await fixture('landscape_3.jpg'), 1, 'dng'),
-    'edit/IMG_1234.HEIC': Buffer.concat([heic, Buffer.alloc(8)]),
-    'edit/IMG_E1234.JPG': await fixture('landscape_4.jpg'),
-    'single.jpg': await fixture('landscape_5.jpg'),
-  };
-}
-
 const membership = (entries: CatalogEntry[]) =>
   Object.fromEntries(entries.map((e) => [e.path, e.role ? `${e.role} of ${e.group}` : e.kind]));
-
-const EXPECTED = {
-  'edit/IMG_1234.HEIC': 'primary of edit/IMG_1234.HEIC',
-  'edit/IMG_E1234.JPG': 'edited of edit/IMG_1234.HEIC',
-  'live/IMG_0001.HEIC': 'primary of live/IMG_0001.HEIC',
-  'live/IMG_0001.MOV': 'motion of live/IMG_0001.HEIC',
-  [`${PIXEL}.RAW-01.COVER.jpg`]: `primary of ${PIXEL}.RAW-01.COVER.jpg`,
-  [`${PIXEL}.RAW-02.ORIGINAL.dng`]: `raw of ${PIXEL}.RAW-01.COVER.jpg`,
-  'raw/DSC_0002.CR2': 'raw of raw/DSC_0002.JPG',
-  'raw/DSC_0002.JPG': 'primary of raw/DSC_0002.JPG',
-  'single.jpg': 'jpeg',
-};
+const EXPECTED = MEDIA_GROUPS;
 
 describe('pairs and groups in the catalog', () => {
   let files: Record<string, Buffer>;
@@ -84,6 +31,12 @@ describe('pairs and groups in the catalog', () => {
     expect(first.failed).toEqual([]);
     expect(first.entries).toBe(9);
     expect(membership(catalog.list())).toEqual(EXPECTED);
+    // The XMP rating and keywords are in the entries, as the snapshot stores them.
+    const rated = catalog.list().filter((e) => e.rating !== undefined);
+    expect(rated.map((e) => [e.path, e.rating, e.keywords])).toEqual([
+      ['edit/IMG_E1234.JPG', 5, ['sunset']],
+      ['single.jpg', 3, ['Beach', 'sea']],
+    ]);
     const kinds = Object.fromEntries(catalog.list().map((e) => [e.path, e.kind]));
     expect([
       kinds['live/IMG_0001.MOV'],
@@ -92,13 +45,7 @@ describe('pairs and groups in the catalog', () => {
     ]).toEqual(['video', 'cr2', 'dng']);
 
     // Every member changes on its own, the shown photos and the attached files alike.
-    const changes: Record<string, Buffer> = {
-      'live/IMG_0001.MOV': await movie('blue'),
-      'raw/DSC_0002.CR2': rawWithPreview(await fixture('landscape_2.jpg'), 6),
-      [`${PIXEL}.RAW-02.ORIGINAL.dng`]: rawWithPreview(await fixture('landscape_3.jpg'), 3, 'dng'),
-      'edit/IMG_E1234.JPG': await fixture('landscape_6.jpg'),
-      'raw/DSC_0002.JPG': await fixture('landscape_7.jpg'),
-    };
+    const changes = await mediaChanges();
     const before = new Map(catalog.list().map((e) => [e.path, e.photoMd5]));
     await writeTree(root, changes);
     const second = await catalog.scan();

@@ -45,6 +45,13 @@ export function parseThreshold(value: string): number {
   return bits;
 }
 
+/** `list --rating`: a number of stars from -1 (rejected) to 5, with an optional `+` (it means at least). */
+export function parseRating(value: string): number {
+  const m = /^\s*(-1|[0-5])\+?\s*$/.exec(value);
+  if (!m) throw new InvalidArgumentError('expected a number of stars from -1 to 5, such as 4 or 4+');
+  return Number(m[1]);
+}
+
 export function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)

@@ -7,7 +7,15 @@ import type { StatusOptions, VerifyOptions } from './commands/inspect.js';
 import type { ScanOptions } from './commands/scan.js';
 import type { ServeOptions } from './commands/serve.js';
 import type { SyncOptions } from './commands/sync.js';
-import { collect, parseSize, parseThreshold, port, positiveDays, positiveInteger } from './options.js';
+import {
+  collect,
+  parseRating,
+  parseSize,
+  parseThreshold,
+  port,
+  positiveDays,
+  positiveInteger,
+} from './options.js';
 import { createRunner, type Runner } from './runner.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -159,12 +167,22 @@ function defineCatalogCommands(program: Command, run: Runner, kind: Option): voi
     .option('--starred', 'only starred entries')
     .addOption(kind)
     .option(
+      '--all',
+      'every file on its own line: a Live Photo, RAW+JPEG pair or edited copy is otherwise one line',
+    )
+    .addOption(
+      new Option('--rating <n>', 'only photos of at least N stars in their XMP rating (4 or 4+)').argParser(
+        parseRating,
+      ),
+    )
+    .option('--keyword <word>', 'only photos with this XMP keyword (ignoring case)')
+    .option(
       '--user <uuid>',
       'with ROOT s3://bucket: browse the catalog `photolala sync` uploaded for this user',
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ photolala list ~/Pictures/2024 --starred\n  $ photolala list ~/Pictures/2024 trips/rome --json | jq .path\n  $ photolala list s3://my-bucket --user 0b5f0a4e-5c1d-4b8e-9a57-3f6d2c1e9b70\n',
+      '\nExamples:\n  $ photolala list ~/Pictures/2024 --starred\n  $ photolala list ~/Pictures/2024 --rating 4+ --keyword beach\n  $ photolala list ~/Pictures/2024 trips/rome --json | jq .path\n  $ photolala list s3://my-bucket --user 0b5f0a4e-5c1d-4b8e-9a57-3f6d2c1e9b70\n',
     )
     .action(async function (this: Command, root: string, directory: string | undefined, opts: ListOptions) {
       await run(this, opts.json ?? false, async (out, globals) =>

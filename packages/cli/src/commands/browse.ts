@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { EntryKind } from '@photolala/core';
 import { type OpenOptions, withCatalog } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { entryTest, groupNote, listItems } from '../list-items.js';
 import type { GlobalOptions } from '../options.js';
 import type { Output } from '../output.js';
 import { entryJson } from '../render.js';
@@ -11,6 +12,12 @@ export interface ListOptions {
   starred?: boolean;
   kind?: EntryKind;
   user?: string;
+  /** Every file on a line of its own, instead of one line per group. */
+  all?: boolean;
+  /** At least this many stars (XMP rating). */
+  rating?: number;
+  /** Only files (or groups) with this XMP keyword, ignoring case. */
+  keyword?: string;
 }
 
 function browseOptions(user: string | undefined): OpenOptions {
@@ -35,16 +42,22 @@ export function list(
       ...(opts.kind ? { kind: opts.kind } : {}),
     };
     // list() reads whole chunks (the stored listing when it is current): faster than a row at a time.
-    const listed = out.listing(catalog.list(filter), (entry) => {
-      if (out.options.json) return JSON.stringify(entryJson(entry));
+    const items = listItems(catalog.list(filter), opts.all ?? false, entryTest(opts.rating, opts.keyword));
+    const listed = out.listing(items, (item) => {
+      const { entry } = item;
+      if (out.options.json) {
+        const members = item.members.map((m) => ({ path: m.path, role: m.role }));
+        return JSON.stringify(members.length > 0 ? { ...entryJson(entry), members } : entryJson(entry));
+      }
       const star = entry.starred ? '*' : ' ';
       // A file whose digest failed has no date or size to show; it says so, and why.
       const failed = entry.status === 'failed';
       const when = failed ? 'failed' : (entry.takenAt ?? '-');
       const size = entry.width && entry.height ? `${entry.width}x${entry.height}` : '-';
       const why = failed && entry.reason ? `  (${entry.reason})` : '';
+      const group = groupNote(item);
       return out.resultLine(
-        `${star} ${entry.kind.padEnd(5)} ${when.padEnd(29)} ${size.padEnd(11)} ${entry.path}${why}`,
+        `${star} ${entry.kind.padEnd(5)} ${when.padEnd(29)} ${size.padEnd(11)} ${entry.path}${why}${group ? `  (${group})` : ''}`,
       );
     });
     // Said on stderr, so that stdout stays empty for scripts.
