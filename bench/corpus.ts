@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -109,6 +110,30 @@ export function datedCorpus(from: string, dir: string, count: number, years: num
       const time = new Date(end - (span * index) / count);
       utimesSync(target, time, time);
     }
+  }
+  writeFileSync(marker, '');
+  return dir;
+}
+
+/**
+ * `count` H.264 clips of 6 s at 1280x720 and 30 fps, made by the system ffmpeg: a moving test pattern,
+ * every other clip opening on 1 s of black, as phone videos often fade in (the poster must skip it).
+ */
+export function videoCorpus(dir: string, count: number): string {
+  const marker = path.join(dir, `.complete-${count}`);
+  if (existsSync(marker)) return dir;
+  mkdirSync(dir, { recursive: true });
+  const h264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'];
+  for (let i = 0; i < count; i++) {
+    const pattern = `testsrc2=s=1280x720:r=30:d=${i % 2 === 0 ? 6 : 5}`;
+    const input =
+      i % 2 === 0
+        ? ['-f', 'lavfi', '-i', pattern]
+        : [
+            ...['-f', 'lavfi', '-i', 'color=black:s=1280x720:r=30:d=1', '-f', 'lavfi', '-i', pattern],
+            ...['-filter_complex', '[0:v][1:v]concat=n=2:v=1[v]', '-map', '[v]'],
+          ];
+    execFileSync('ffmpeg', ['-v', 'error', '-y', ...input, ...h264, path.join(dir, `VID_${i}.mp4`)]);
   }
   writeFileSync(marker, '');
   return dir;
