@@ -12,13 +12,20 @@ import {
   readFileSync,
   readSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import { type CatalogEventMap, compareCatalogs, findDuplicates, openCatalog } from '@photolala/core';
+import {
+  type CatalogEventMap,
+  compareCatalogs,
+  findDuplicates,
+  openCatalog,
+  PhotoCache,
+} from '@photolala/core';
 import { groupByHamming, groupByHammingAllPairs, packHashes, planScan } from '@photolala/core/internals';
 import { countingSource } from '@photolala/core/testing';
 import sharp from 'sharp';
@@ -145,6 +152,10 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
             starred: 0,
             status: e.status,
             reason: null,
+            group_id: null,
+            role: null,
+            rating: null,
+            keywords: null,
           },
         ]),
       );
@@ -176,8 +187,9 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       };
     }
     case 'reload': {
-      const pointer = readFileSync(path.join(root, '.photolala.md5'), 'utf8').split('\n')[0]!;
-      const snapshot = path.join(root, `.photolala.${pointer}.sqlite`);
+      // sqlite3 reads the mirror's copy: the root's is packed (see snapshot-packing.ts).
+      const snapshot = newestSnapshot(root, cacheDir);
+      const stored = statSync(newestSnapshot(root)).size;
       spawnSync('sqlite3', [snapshot, 'select * from entries'], { stdio: 'ignore' });
       let t = now();
       const sq = spawnSync('sqlite3', [snapshot, 'select * from entries'], {
@@ -204,7 +216,7 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
           firstPageMs: Math.round(firstPageMs),
           firstPage: firstPage.length,
           listAllMs: Math.round(ms - openMs),
-          snapshotMb: +(readFileSync(snapshot).length / 1e6).toFixed(1),
+          ...snapshotSize(stored, statSync(snapshot).size, all.filter((e) => e.photoMd5).length),
         },
       };
     }
@@ -412,8 +424,8 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       // Two catalogs of the corpus: the root itself, and a backup of it (hard links) that lacks every
       // twentieth photo. Both are scanned once and kept; the backup's scan finds every thumbnail cached.
       const backup = await backupOf(root, cacheDir);
-      const snapshotA = newestSnapshot(root);
-      const snapshotB = newestSnapshot(backup);
+      const snapshotA = newestSnapshot(root, cacheDir);
+      const snapshotB = newestSnapshot(backup, cacheDir);
       const sql = `ATTACH '${snapshotB}' AS b;
         SELECT a.path, a.size, c.path FROM main.entries a LEFT JOIN b.entries c ON c.photo_md5 = a.photo_md5 WHERE a.photo_md5 IS NOT NULL;
         SELECT photo_md5, count(*), group_concat(path) FROM (SELECT photo_md5, path FROM main.entries WHERE photo_md5 IS NOT NULL UNION ALL SELECT photo_md5, path FROM b.entries WHERE photo_md5 IS NOT NULL) GROUP BY photo_md5 HAVING count(*) > 1;`;
@@ -705,7 +717,7 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
           : scenario === 'cli-list'
             ? [
                 [process.execPath, cli, '--cache-dir', cacheDir, 'list', root, '--json'],
-                ['sqlite3', newestSnapshot(root), 'select * from entries'],
+                ['sqlite3', newestSnapshot(root, cacheDir), 'select * from entries'],
                 "sqlite3 SNAPSHOT 'select * from entries'",
               ]
             : [
@@ -911,10 +923,28 @@ async function ensureCatalog(root: string, cacheDir: string): Promise<void> {
   await catalog.close();
 }
 
-/** The newest snapshot file a root's pointer names. */
-function newestSnapshot(root: string): string {
+/**
+ * The newest snapshot file a root's pointer names: the root's own copy (packed), or with `cacheDir`
+ * the cache mirror's, the SQLite file itself, which sqlite3 can read.
+ */
+function newestSnapshot(root: string, cacheDir?: string): string {
   const pointer = readFileSync(path.join(root, '.photolala.md5'), 'utf8').split('\n')[0]!;
-  return path.join(root, `.photolala.${pointer}.sqlite`);
+  const dir = cacheDir === undefined ? root : new PhotoCache(cacheDir).mirrorDir(`file://${root}`);
+  return path.join(dir, `.photolala.${pointer}.sqlite`);
+}
+
+/** The issue's target for a snapshot: at most 35 MB per 100,000 photos (issue 26, section 2). */
+const SNAPSHOT_TARGET_BYTES_PER_100K = 35e6;
+
+/** A snapshot's size as stored in the root (packed) and as SQLite, per 100,000 photos and against the target. */
+function snapshotSize(storedBytes: number, sqliteBytes: number, photos: number) {
+  const per100k = (storedBytes / Math.max(photos, 1)) * 100_000;
+  return {
+    snapshotMb: +(storedBytes / 1e6).toFixed(1),
+    snapshotSqliteMb: +(sqliteBytes / 1e6).toFixed(1),
+    snapshotMbPer100k: +(per100k / 1e6).toFixed(1),
+    snapshotTargetRatio: +(per100k / SNAPSHOT_TARGET_BYTES_PER_100K).toFixed(2),
+  };
 }
 
 /** The corpus' photo count, from the marker its generator leaves. */

@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
 import { tempDir } from '../support/fs.js';
+import { readSnapshotFile } from '../support/snapshot-file.js';
 
 const { cleanup, opened } = cleanupAfterEach();
 
@@ -26,8 +27,8 @@ const newestIn = async (root: string) =>
   parsePointer(await readFile(path.join(root, POINTER_FILE), 'utf8'))[0]!;
 
 /** What a snapshot file holds: its schema version and its listing, decoded column by column. */
-function snapshotContents(file: string) {
-  const db = new Database(file, { readonly: true });
+async function snapshotContents(file: string) {
+  const db = new Database(await readSnapshotFile(file), { readonly: true });
   try {
     const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
     const hasListing = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'listing'`).get() !== undefined;
@@ -49,7 +50,7 @@ function snapshotContents(file: string) {
 describe('the listing stored in each snapshot', () => {
   test('is written with the snapshot, read on reload, and never read once stale', async () => {
     const { root, cacheDir, newer } = await scannedRoot(cleanup);
-    expect(snapshotContents(path.join(root, snapshotFileName(newer)))).toEqual({
+    expect(await snapshotContents(path.join(root, snapshotFileName(newer)))).toEqual({
       version: String(SCHEMA_VERSION),
       hasListing: true,
       listed: [
@@ -74,7 +75,7 @@ describe('the listing stored in each snapshot', () => {
     expect(catalog.list().find((e) => e.path === 'b/c.jpg')?.starred).toBe(true);
     await catalog.close();
 
-    expect(snapshotContents(path.join(root, snapshotFileName(saved!))).listed).toEqual([
+    expect((await snapshotContents(path.join(root, snapshotFileName(saved!)))).listed).toEqual([
       { path: 'a.jpg', starred: 0 },
       { path: 'b/c.jpg', starred: 1 },
     ]);
@@ -93,7 +94,7 @@ describe('the listing stored in each snapshot', () => {
     cleanup.push(work);
     const edited = path.join(work, 'edited.sqlite');
     const v1File = path.join(work, 'v1.sqlite');
-    await writeFile(edited, await readFile(path.join(root, snapshotFileName(newer))));
+    await writeFile(edited, await readSnapshotFile(path.join(root, snapshotFileName(newer))));
     const db = new Database(edited);
     db.exec(`DROP TABLE listing; UPDATE version SET value = '1' WHERE key = 'schema_version'`);
     db.prepare('VACUUM INTO ?').run(v1File);
@@ -109,7 +110,7 @@ describe('the listing stored in each snapshot', () => {
     await catalog.star('a.jpg');
     const saved = await catalog.save();
     expect(await newestIn(root)).toBe(saved);
-    expect(snapshotContents(path.join(root, snapshotFileName(saved!)))).toEqual({
+    expect(await snapshotContents(path.join(root, snapshotFileName(saved!)))).toEqual({
       version: String(SCHEMA_VERSION),
       hasListing: true,
       listed: [

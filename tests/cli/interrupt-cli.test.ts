@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { afterAll, expect, test } from 'vitest';
 import { startWebdavServer } from '../../packages/backend-webdav/test/servers.js';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
+import { readSnapshotFile } from '../support/snapshot-file.js';
 import { startCli } from './run-cli.js';
 
 /**
@@ -113,8 +114,9 @@ async function thumbnails(cacheDir: string): Promise<number> {
 async function rootSnapshot(dir: string) {
   const [catalogMd5] = parsePointer(await readFile(path.join(dir, '.photolala.md5'), 'utf8'));
   const file = path.join(dir, `.photolala.${catalogMd5}.sqlite`);
-  expect(md5(await readFile(file))).toBe(catalogMd5);
-  const db = new Database(file, { readonly: true });
+  const bytes = await readSnapshotFile(file);
+  expect(md5(bytes)).toBe(catalogMd5);
+  const db = new Database(bytes, { readonly: true });
   try {
     const rows = db.prepare('SELECT path, photo_md5, status FROM entries ORDER BY path').all() as {
       path: string;

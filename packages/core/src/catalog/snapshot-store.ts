@@ -6,6 +6,7 @@ import { fromSystemError, PhotolalaError, unlessMissing } from '../source/errors
 import { openRegularFile, readRegularFile } from '../source/regular-file.js';
 import type { RootSource, WriteCondition } from '../source/root-source.js';
 import { MAX_POINTER_BYTES, POINTER_FILE, parsePointer, snapshotFileName } from './pointer.js';
+import { packSnapshotFile, unpackedSnapshot, unpackSnapshotBytes } from './snapshot-packing.js';
 
 /** Where a snapshot or pointer was found: in the root itself, or in the root's mirror in the cache. */
 export type StoreName = 'root' | 'mirror';
@@ -30,11 +31,12 @@ export interface SnapshotStore {
   pointerVersion(): Promise<WriteCondition | undefined>;
   /** Rewrites the pointer; with `expected`, only while it is still so, else it throws `CONFLICT`. */
   writePointer(text: string, expected?: WriteCondition): Promise<void>;
-  /** The snapshot's bytes, or `undefined` when it does not exist. */
+  /** The snapshot's SQLite bytes (unpacked), or `undefined` when it does not exist. */
   readSnapshot(catalogMd5: string, maxBytes: number): Promise<Buffer | undefined>;
   /**
-   * Streams the snapshot into the local file `localFile` (or nowhere, only to hash it), hashing it
-   * on the way, so a large snapshot is never held in memory; `undefined` when it does not exist.
+   * Streams the snapshot's SQLite bytes (unpacked) into the local file `localFile` (or nowhere, only
+   * to hash them), hashing them on the way, so a large snapshot is never held in memory; `undefined`
+   * when it does not exist. `onBytes` hears the bytes read from the store, of the stored size.
    */
   copySnapshot(
     catalogMd5: string,
@@ -42,8 +44,15 @@ export interface SnapshotStore {
     maxBytes: number,
     onBytes?: SnapshotBytesListener,
   ): Promise<{ md5: string; size: number } | undefined>;
-  /** Copies a finished snapshot file in from `localFile`; `onBytes` hears how much, where the store tells. */
-  writeSnapshot(catalogMd5: string, localFile: string, onBytes?: (bytes: number) => void): Promise<void>;
+  /**
+   * Copies a finished snapshot file in from `localFile` (packed on the way into a root, see
+   * snapshot-packing.ts); `onBytes` hears how much of how many bytes were written, where the store tells.
+   */
+  writeSnapshot(
+    catalogMd5: string,
+    localFile: string,
+    onBytes?: (bytes: number, totalBytes: number) => void,
+  ): Promise<void>;
   removeSnapshot(catalogMd5: string): Promise<void>;
   /**
    * The snapshot files present, named or not by the pointer, with their mtimes: when no pointer names
@@ -96,7 +105,7 @@ async function readStream(stream: NodeJS.ReadableStream, maxBytes: number, what:
  * `localFile` when one is given.
  */
 async function streamToFile(
-  stream: NodeJS.ReadableStream,
+  stream: AsyncIterable<Uint8Array>,
   localFile: string | undefined,
   maxBytes: number,
   what: string,
@@ -105,18 +114,15 @@ async function streamToFile(
   let size = 0;
   const out = localFile === undefined ? undefined : await fsp.open(localFile, 'w');
   try {
-    const md5 = await md5OfStream(
-      stream as NodeJS.ReadableStream & AsyncIterable<Uint8Array>,
-      async (chunk) => {
-        size += chunk.length;
-        if (size > maxBytes)
-          throw new PhotolalaError('CORRUPT', `${what} is larger than ${maxBytes} bytes`, {
-            backend: 'catalog',
-          });
-        await out?.write(chunk);
-        onBytes?.(size);
-      },
-    );
+    const md5 = await md5OfStream(stream, async (chunk) => {
+      size += chunk.length;
+      if (size > maxBytes)
+        throw new PhotolalaError('CORRUPT', `${what} is larger than ${maxBytes} bytes`, {
+          backend: 'catalog',
+        });
+      await out?.write(chunk);
+      onBytes?.(size);
+    });
     return { md5, size };
   } finally {
     await out?.close();
@@ -127,6 +133,8 @@ async function streamToFile(
 interface StoreFiles {
   name: StoreName;
   writable: boolean;
+  /** Whether snapshots are packed as they are written (a root), or kept as SQLite files (the mirror). */
+  packs: boolean;
   locate(file: string): string;
   read(file: string, maxBytes: number): Promise<Buffer | undefined>;
   /** A stream of the file, or `undefined` when it does not exist. */
@@ -136,6 +144,19 @@ interface StoreFiles {
   write(file: string, data: Uint8Array): Promise<void>;
   writeFrom(file: string, localFile: string, onBytes?: (bytes: number) => void): Promise<void>;
   remove(file: string): Promise<void>;
+}
+
+/** The chunks of `stream`, telling `onBytes` how many bytes have gone by. */
+async function* counted(
+  stream: AsyncIterable<Uint8Array>,
+  onBytes: (bytes: number) => void,
+): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
+  for await (const chunk of stream) {
+    bytes += chunk.length;
+    onBytes(bytes);
+    yield chunk;
+  }
 }
 
 /** A snapshot's exact file name; the group is its catalog-md5. */
@@ -153,18 +174,42 @@ function storeOver(
       return data === undefined ? undefined : parsePointer(data.toString('utf8'));
     },
     writePointer: (text) => files.write(POINTER_FILE, Buffer.from(text, 'utf8')),
-    readSnapshot: (md5, maxBytes) => files.read(snapshotFileName(md5), maxBytes),
+    async readSnapshot(md5, maxBytes) {
+      const name = snapshotFileName(md5);
+      const bytes = await files.read(name, maxBytes);
+      return bytes === undefined ? undefined : unpackSnapshotBytes(bytes, maxBytes, name);
+    },
     async copySnapshot(md5, localFile, maxBytes, onBytes) {
       const name = snapshotFileName(md5);
       const stream = await files.open(name);
       if (!stream) return undefined;
-      if (!onBytes) return streamToFile(stream, localFile, maxBytes, name);
-      // Only a reader that shows progress pays for asking the size (a request on a remote store).
-      const total = await files.size(name).catch(() => undefined);
-      onBytes(0, total);
-      return streamToFile(stream, localFile, maxBytes, name, (bytes) => onBytes(bytes, total));
+      const stored = stream as NodeJS.ReadableStream & AsyncIterable<Uint8Array>;
+      let read: AsyncIterable<Uint8Array> = stored;
+      if (onBytes) {
+        // Only a reader that shows progress pays for asking the size (a request on a remote store).
+        const total = await files.size(name).catch(() => undefined);
+        onBytes(0, total);
+        read = counted(stored, (bytes) => onBytes(bytes, total));
+      }
+      try {
+        return await streamToFile(unpackedSnapshot(read, maxBytes, name), localFile, maxBytes, name);
+      } finally {
+        (stored as { destroy?: () => void }).destroy?.();
+      }
     },
-    writeSnapshot: (md5, localFile, onBytes) => files.writeFrom(snapshotFileName(md5), localFile, onBytes),
+    async writeSnapshot(md5, localFile, onBytes) {
+      const name = snapshotFileName(md5);
+      if (!files.packs) {
+        const { size } = await fsp.stat(localFile);
+        return files.writeFrom(name, localFile, onBytes && ((bytes) => onBytes(bytes, size)));
+      }
+      const packed = await packSnapshotFile(localFile);
+      try {
+        await files.writeFrom(name, packed.file, onBytes && ((bytes) => onBytes(bytes, packed.size)));
+      } finally {
+        await packed.dispose();
+      }
+    },
     removeSnapshot: (md5) => files.remove(snapshotFileName(md5)),
   };
 }
@@ -209,6 +254,7 @@ export function rootStore(source: RootSource): SnapshotStore {
   const store = storeOver({
     name: 'root',
     writable: typeof source.writeAtomic === 'function',
+    packs: true,
     locate: (file) => `${source.uri}/${file}`,
     read,
     open,
@@ -261,6 +307,7 @@ export function mirrorStore(dir: string): MirrorStore {
     ...storeOver({
       name: 'mirror',
       writable: true,
+      packs: false,
       locate: full,
       read,
       async open(file) {

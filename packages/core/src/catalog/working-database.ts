@@ -1,0 +1,140 @@
+import { promises as fsp, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { checkSnapshotRows } from './row-check.js';
+import { hardenDatabase, validateSchema } from './schema.js';
+
+/**
+ * Opens snapshot bytes as a working database, after checking them like any untrusted input: in memory,
+ * or copied to `workFile` (a disposable file, so a 100k-entry catalog does not live in RAM).
+ */
+export function openSnapshotBytes(bytes: Buffer, workFile?: string): Database.Database {
+  if (workFile) {
+    writeFileSync(workFile, bytes);
+    return checkedSnapshot(openWorkingFile(workFile), { rows: true });
+  }
+  return checkedSnapshot(new Database(bytes), { rows: true });
+}
+
+/**
+ * Checks an opened snapshot: our schema, and with `rows`, every row that names a file (see
+ * checkSnapshotRows). Closes it and throws when it fails.
+ */
+export function checkedSnapshot(db: Database.Database, { rows }: { rows: boolean }): Database.Database {
+  try {
+    hardenDatabase(db);
+    validateSchema(db);
+    if (rows) checkSnapshotRows(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** A working database file: disposable, so no journal on disk and no fsync. */
+export function openWorkingFile(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = MEMORY');
+  db.pragma('synchronous = OFF');
+  // A bounded page cache (8 MiB). A rescan settles unchanged files from its stat index, not from
+  // row lookups, so a larger cache bought no speed; at 32 MiB it filled while the snapshot was
+  // written (VACUUM INTO reads every page) and added to the peak of a first scan.
+  db.pragma('cache_size = -8192');
+  // The temp tables that stage a scan's results (see Catalog.stageScan) have a page cache of their
+  // own, 16 MB by better-sqlite3's default, which filled during the digest of a first scan. They are
+  // appended to and read once; spilled pages stay in the OS page cache anyway.
+  db.pragma('temp.cache_size = -2048');
+  // Private to this process: hold the file lock instead of taking and dropping it (and re-checking
+  // the header) around every statement, which made a lookup by path several times slower.
+  db.pragma('locking_mode = EXCLUSIVE');
+  return db;
+}
+
+/**
+ * Opens a verified snapshot in place, read-only: snapshots are immutable, so the catalog reads
+ * from it until its first write copies it to a working file (see WorkingDatabase).
+ */
+export function openSnapshotFile(file: string): Database.Database {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  // Nobody writes a snapshot: hold the shared lock rather than retaking it for every statement.
+  db.pragma('locking_mode = EXCLUSIVE');
+  return db;
+}
+
+/**
+ * The catalog's database: the loaded snapshot itself, read-only, until the first write copies it to
+ * a disposable working file. Loading 100k entries then costs no 88 MB copy, and a catalog that is
+ * only browsed never makes one.
+ */
+export class WorkingDatabase {
+  /**
+   * The connection's `total_changes()` when its `listing` table last described `entries`; undefined
+   * when it never did. Any write through the connection moves the count on, so a stale listing is
+   * never read, at worst rebuilt when it was still right.
+   */
+  private listingAtChanges: number | undefined;
+
+  constructor(
+    private current: Database.Database,
+    private snapshotFile: string | undefined,
+    private work: string,
+  ) {
+    // A snapshot is written with its listing just rebuilt, and nothing has been written since.
+    this.listingAtChanges = snapshotFile !== undefined ? this.totalChanges() : undefined;
+  }
+
+  get db(): Database.Database {
+    return this.current;
+  }
+
+  /** The disposable working file: the database's once written, and removed when the catalog closes. */
+  get workFile(): string {
+    return this.work;
+  }
+
+  /**
+   * Continues on another database: `db` opened read-only on the verified snapshot `snapshotFile`, or
+   * opened on the working file `workFile` when `snapshotFile` is undefined. The old database is
+   * closed and its working file removed.
+   */
+  async replace(db: Database.Database, snapshotFile: string | undefined, workFile: string): Promise<void> {
+    const old = this.work;
+    this.current.close();
+    this.current = db;
+    this.snapshotFile = snapshotFile;
+    this.work = workFile;
+    this.listingAtChanges = snapshotFile !== undefined ? this.totalChanges() : undefined;
+    if (old !== workFile)
+      for (const suffix of ['', '-journal']) await fsp.rm(`${old}${suffix}`, { force: true });
+  }
+
+  /** Whether the `listing` table (if there is one) still describes `entries`. */
+  get listingIsCurrent(): boolean {
+    return this.listingAtChanges !== undefined && this.listingAtChanges === this.totalChanges();
+  }
+
+  /** Records that the `listing` table was just rebuilt from `entries`. */
+  listingRebuilt(): void {
+    this.listingAtChanges = this.totalChanges();
+  }
+
+  private totalChanges(): number {
+    return this.current.prepare('SELECT total_changes()').pluck().get() as number;
+  }
+
+  /** The database, writable: copied from the snapshot on first use. */
+  async writable(): Promise<Database.Database> {
+    if (this.snapshotFile !== undefined) {
+      await fsp.copyFile(this.snapshotFile, this.work);
+      const db = openWorkingFile(this.work);
+      hardenDatabase(db);
+      const listingWasCurrent = this.listingIsCurrent;
+      this.current.close();
+      this.current = db;
+      this.snapshotFile = undefined;
+      // A byte copy of the snapshot, on a connection of its own: its count starts again.
+      this.listingAtChanges = listingWasCurrent ? this.totalChanges() : undefined;
+    }
+    return this.current;
+  }
+}
