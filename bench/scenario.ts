@@ -29,12 +29,15 @@ import {
 import { groupByHamming, groupByHammingAllPairs, packHashes, planScan } from '@photolala/core/internals';
 import { countingSource } from '@photolala/core/testing';
 import sharp from 'sharp';
+import { remoteS3 } from './remote.js';
 
 interface Args {
   scenario: string;
   root: string;
   cacheDir: string;
   concurrency: number;
+  /** Objects of the remote scenarios. */
+  objects?: number;
 }
 
 export interface ScenarioResult {
@@ -420,6 +423,8 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
         },
       };
     }
+    case 'remote-s3':
+      return remoteS3(root, cacheDir, args.objects ?? 1000);
     case 'compare': {
       // Two catalogs of the corpus: the root itself, and a backup of it (hard links) that lacks every
       // twentieth photo. Both are scanned once and kept; the backup's scan finds every thumbnail cached.
