@@ -1,6 +1,8 @@
 import type { Catalog, CatalogEntry } from '@photolala/core';
+import { folderCounts } from './folders.js';
+import { PathIds } from './path-ids.js';
 
-/** One photo as the gallery lists it. `id` is the gallery's number for the entry's path in its root. */
+/** One photo as the lightbox asks for it: a photo a running scan digested before it is an entry. */
 export interface Photo {
   root: number;
   id: number;
@@ -9,59 +11,61 @@ export interface Photo {
   name: string;
   /** `YYYY-MM` of capture (the camera's own clock), else of the file's mtime (UTC). */
   month: string;
-  /** Sort key, newest first: capture time, else mtime, in ms. */
-  time: number;
   starred: boolean;
-  /** Digested by a running scan but not in the catalog until the scan publishes. */
   provisional?: boolean;
 }
 
-export interface ViewQuery {
-  roots: number[];
-  folder?: string;
-  search?: string;
-  starred?: boolean;
+/** A timeline's sort keys by position: month (`year * 12 + month - 1`) and time in ms. */
+export interface Timeline {
+  ids: Uint32Array;
+  monthKeys: Int32Array;
+  times: Float64Array;
 }
-
-export interface View {
-  photos: Photo[];
-  months: { month: string; count: number }[];
-}
-
-const MONTH = /^(\d{4}-\d{2})/;
 
 /**
- * `YYYY-MM` of each UTC day met: formatting a date per photo was a tenth of building a 100,000-photo
- * timeline, and a library's photos fall on far fewer days.
+ * The month key of each UTC day met: formatting a date per photo was a tenth of building a
+ * 100,000-photo timeline, and a library's photos fall on far fewer days.
  */
-const monthOfDay = new Map<number, string>();
+const monthOfDay = new Map<number, number>();
 
-function monthOf(takenAt: string | null, mtimeMs: number): { month: string; time: number } {
-  const parsed = takenAt ? Date.parse(takenAt) : Number.NaN;
-  const match = takenAt ? MONTH.exec(takenAt) : null;
-  if (match?.[1] && Number.isFinite(parsed)) return { month: match[1], time: parsed };
-  const day = Math.floor(mtimeMs / 86_400_000);
-  let month = monthOfDay.get(day);
-  if (month === undefined) {
-    month = new Date(mtimeMs).toISOString().slice(0, 7);
-    monthOfDay.set(day, month);
+/** `[month key, time]` of a capture date (the camera's clock, as written), else of an mtime (UTC). */
+function monthAndTime(takenAt: string | null, mtimeMs: number): [number, number] {
+  if (takenAt && takenAt.length >= 7 && takenAt[4] === '-') {
+    const year = Number(takenAt.slice(0, 4));
+    const month = Number(takenAt.slice(5, 7));
+    const time = Date.parse(takenAt);
+    if (Number.isInteger(year) && month >= 1 && month <= 12 && Number.isFinite(time))
+      return [year * 12 + month - 1, time];
   }
-  return { month, time: mtimeMs };
+  const day = Math.floor(mtimeMs / 86_400_000);
+  let key = monthOfDay.get(day);
+  if (key === undefined) {
+    const date = new Date(mtimeMs);
+    key = date.getUTCFullYear() * 12 + date.getUTCMonth();
+    monthOfDay.set(day, key);
+  }
+  return [key, mtimeMs];
 }
 
-const newestFirst = (a: Photo, b: Photo) =>
-  a.month !== b.month ? (a.month < b.month ? 1 : -1) : b.time - a.time || (a.path < b.path ? -1 : 1);
+export const monthText = (key: number) =>
+  `${Math.floor(key / 12)}-${String((key % 12) + 1).padStart(2, '0')}`;
 
 /**
- * The photos of one served catalog in timeline order, rebuilt from `catalog.list()` after a scan
- * changes it. Paths get numbers that stay fixed for the whole run, so a client holds numbers, never
- * paths, and a number can only name a path the catalog listed.
+ * The photos of one served catalog in timeline order (newest month first, newest first within it,
+ * then by path), rebuilt from `catalog.list()` after a scan changes it. Paths get numbers that stay
+ * fixed for the whole run, so a client holds numbers, never paths, and a number can only name a path
+ * the catalog listed.
  */
 export class RootPhotos {
-  private readonly ids = new Map<string, number>();
-  private readonly paths: string[] = [];
-  private photos: Photo[] | undefined;
-  private readonly provisional = new Map<string, Photo>();
+  private readonly ids = new PathIds();
+  private readonly md5s: string[] = [];
+  private readonly starred = new Set<number>();
+  /** The files attached to each group's primary (by id), and the badge its tile wears. */
+  private readonly members = new Map<number, Member[]>();
+  private readonly badges = new Map<number, string>();
+  private timeline: Timeline | undefined;
+  private readonly provisional = new Map<number, { md5: string; month: number; time: number }>();
+  private folderCache: { generation: number; counts: Map<string, number> } | undefined;
   /** Bumped on every change: views cached under an older generation are stale. */
   generation = 0;
 
@@ -71,131 +75,198 @@ export class RootPhotos {
   ) {}
 
   idOf(path: string): number {
-    let id = this.ids.get(path);
-    if (id === undefined) {
-      id = this.paths.length;
-      this.paths.push(path);
-      this.ids.set(path, id);
-    }
-    return id;
+    return this.ids.idOf(path);
   }
 
-  /** The path a gallery id names, if the catalog (or the running scan) has that entry. */
+  /** The path a gallery id names, if the catalog (or the running scan) has had that entry. */
   pathOf(id: number): string | undefined {
-    return Number.isSafeInteger(id) ? this.paths[id] : undefined;
+    return this.ids.pathOf(id);
+  }
+
+  md5Of(id: number): string | undefined {
+    return this.md5s[id];
+  }
+
+  isStarred(id: number): boolean {
+    return this.starred.has(id);
+  }
+
+  /** What a tile says of its item beyond the picture: `LIVE`, `RAW+JPEG`, `EDITED`, `VIDEO`. */
+  badgeOf(id: number): string | undefined {
+    return this.badges.get(id);
+  }
+
+  /** The files attached to a group's primary, in role order. */
+  membersOf(id: number): Member[] {
+    return this.members.get(id) ?? [];
   }
 
   /** The list changed (a scan published): rebuild on the next read. */
   invalidate(): void {
-    this.photos = undefined;
+    this.timeline = undefined;
     this.provisional.clear();
     this.generation++;
   }
 
   /** A photo a running scan has digested, shown before the scan publishes the catalog. */
-  addProvisional(path: string, md5: string, takenAt: string | null): Photo {
-    const photo: Photo = {
-      ...this.photoOf(path, md5, takenAt, Date.now(), false),
-      provisional: true,
-    };
-    this.provisional.set(path, photo);
+  addProvisional(path: string, md5: string, takenAt: string | null): void {
+    const id = this.idOf(path);
+    const [month, time] = monthAndTime(takenAt, Date.now());
+    this.md5s[id] = md5;
+    this.provisional.set(id, { md5, month, time });
+    this.timeline = undefined;
     this.generation++;
-    return photo;
   }
 
   provisionalPhoto(path: string): Photo | undefined {
-    return this.provisional.get(path);
+    const id = this.ids.find(path);
+    const photo = id === undefined ? undefined : this.provisional.get(id);
+    if (id === undefined || !photo) return undefined;
+    return {
+      root: this.index,
+      id,
+      md5: photo.md5,
+      path,
+      name: path.slice(path.lastIndexOf('/') + 1),
+      month: monthText(photo.month),
+      starred: false,
+      provisional: true,
+    };
   }
 
   setStarred(path: string, starred: boolean): void {
-    const photo = this.all().find((p) => p.path === path);
-    if (photo) photo.starred = starred;
+    const id = this.idOf(path);
+    if (starred) this.starred.add(id);
+    else this.starred.delete(id);
     this.generation++;
   }
 
-  all(): Photo[] {
-    if (!this.photos) {
-      const photos: Photo[] = [];
-      for (const entry of this.catalog.list()) {
-        const photo = this.fromEntry(entry);
-        if (photo) photos.push(photo);
-      }
-      this.photos = photos.sort(newestFirst);
+  /** How many photos the timeline holds. */
+  count(): number {
+    return this.build().ids.length;
+  }
+
+  /** The timeline, built once per change. */
+  build(): Timeline {
+    if (this.timeline) return this.timeline;
+    const entries = this.catalog.list();
+    // The first build numbers the paths in the listing's order, which is path order: no map needed.
+    this.ids.adopt(entries);
+    const n = entries.length + this.provisional.size;
+    const ids = new Uint32Array(n);
+    const monthKeys = new Int32Array(n);
+    const times = new Float64Array(n);
+    let count = 0;
+    const listed = this.provisional.size ? new Set<number>() : undefined;
+    this.starred.clear();
+    this.groupMembers(entries);
+    for (const entry of entries) {
+      if (!isPhoto(entry)) continue;
+      const id = this.ids.idOf(entry.path);
+      // One tile per group: its primary's.
+      if (this.attached.has(id)) continue;
+      this.md5s[id] = entry.photoMd5;
+      if (entry.starred) this.starred.add(id);
+      listed?.add(id);
+      const [month, time] = monthAndTime(entry.takenAt, entry.mtimeMs);
+      ids[count] = id;
+      monthKeys[count] = month;
+      times[count] = time;
+      count++;
     }
-    if (this.provisional.size === 0) return this.photos;
-    const listed = new Set(this.photos.map((p) => p.path));
-    const extra = [...this.provisional.values()].filter((p) => !listed.has(p.path));
-    return extra.length ? [...this.photos, ...extra].sort(newestFirst) : this.photos;
-  }
-
-  private fromEntry(entry: CatalogEntry): Photo | undefined {
-    if (entry.status !== 'ok' || !entry.photoMd5) return undefined;
-    return this.photoOf(entry.path, entry.photoMd5, entry.takenAt, entry.mtimeMs, entry.starred);
-  }
-
-  private photoOf(path: string, md5: string, takenAt: string | null, mtimeMs: number, starred: boolean) {
-    const slash = path.lastIndexOf('/');
-    return {
-      root: this.index,
-      id: this.idOf(path),
-      md5,
-      path,
-      name: path.slice(slash + 1),
-      ...monthOf(takenAt, mtimeMs),
-      starred,
+    for (const [id, photo] of this.provisional) {
+      if (listed?.has(id)) continue;
+      ids[count] = id;
+      monthKeys[count] = photo.month;
+      times[count] = photo.time;
+      count++;
+    }
+    const order = new Uint32Array(count);
+    for (let i = 0; i < count; i++) order[i] = i;
+    order.sort((a, b) => {
+      const byMonth = monthKeys[b]! - monthKeys[a]!;
+      if (byMonth !== 0) return byMonth;
+      const byTime = times[b]! - times[a]!;
+      if (byTime !== 0) return byTime;
+      return this.ids.compare(ids[a]!, ids[b]!);
+    });
+    const timeline: Timeline = {
+      ids: new Uint32Array(count),
+      monthKeys: new Int32Array(count),
+      times: new Float64Array(count),
     };
+    for (let i = 0; i < count; i++) {
+      const from = order[i]!;
+      timeline.ids[i] = ids[from]!;
+      timeline.monthKeys[i] = monthKeys[from]!;
+      timeline.times[i] = times[from]!;
+    }
+    this.timeline = timeline;
+    return timeline;
+  }
+
+  /** Ids of the files shown only as members of a group whose primary has a tile. */
+  private attached = new Set<number>();
+
+  /**
+   * Attaches each group's members (a Live Photo's motion clip, the RAW of a RAW+JPEG pair, an
+   * edited copy) to its primary, and names the primary's badge. A member whose primary has no tile
+   * (its digest failed) keeps a tile of its own.
+   */
+  private groupMembers(entries: readonly CatalogEntry[]) {
+    this.members.clear();
+    this.badges.clear();
+    this.attached = new Set();
+    const primaries = new Map<string, CatalogEntry>();
+    for (const entry of entries)
+      if (entry.role === 'primary' && isPhoto(entry)) primaries.set(entry.path, entry);
+    for (const entry of entries) {
+      if (entry.kind === 'video' && !entry.group) this.badges.set(this.ids.idOf(entry.path), 'VIDEO');
+      if (!entry.group || entry.role === 'primary' || !entry.role) continue;
+      const primary = primaries.get(entry.group);
+      if (!primary) continue;
+      const id = this.ids.idOf(entry.path);
+      const primaryId = this.ids.idOf(primary.path);
+      this.attached.add(id);
+      const list = this.members.get(primaryId) ?? [];
+      list.push({
+        id,
+        name: entry.path.slice(entry.path.lastIndexOf('/') + 1),
+        role: entry.role,
+        kind: entry.kind,
+      });
+      this.members.set(primaryId, list);
+    }
+    for (const [primaryId, list] of this.members) {
+      list.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role));
+      const primary = primaries.get(this.pathOf(primaryId)!)!;
+      const badges = list.map((m) =>
+        m.role === 'motion' ? 'LIVE' : m.role === 'raw' ? `RAW+${primary.kind.toUpperCase()}` : 'EDITED',
+      );
+      this.badges.set(primaryId, [...new Set(badges)].join(' · '));
+    }
+  }
+
+  /** Photos under each folder (every ancestor of a photo counts it), for this generation. */
+  folders(): Map<string, number> {
+    if (this.folderCache?.generation !== this.generation) {
+      const { ids } = this.build();
+      this.folderCache = { generation: this.generation, counts: folderCounts(ids, (id) => this.pathOf(id)!) };
+    }
+    return this.folderCache.counts;
   }
 }
 
-/** Views (one root or several merged, narrowed by folder, name and star), the last few cached. */
-export class Library {
-  private readonly cache = new Map<string, { generation: string; view: View }>();
+/** A file attached to a group's primary. */
+export interface Member {
+  id: number;
+  name: string;
+  role: string;
+  kind: string;
+}
 
-  constructor(readonly roots: RootPhotos[]) {}
+const ROLE_ORDER = ['primary', 'motion', 'raw', 'edited'];
 
-  view(query: ViewQuery): View {
-    const roots = query.roots.map((i) => this.roots[i]).filter((r): r is RootPhotos => r !== undefined);
-    const key = JSON.stringify([roots.map((r) => r.index), query.folder, query.search, query.starred]);
-    const generation = roots.map((r) => r.generation).join(',');
-    const cached = this.cache.get(key);
-    if (cached && cached.generation === generation) return cached.view;
-    let photos = roots.length === 1 ? roots[0]!.all() : roots.flatMap((r) => r.all()).sort(newestFirst);
-    const folder = query.folder ? `${query.folder}/` : undefined;
-    const search = query.search?.toLowerCase();
-    if (folder || search || query.starred)
-      photos = photos.filter(
-        (p) =>
-          (!folder || p.path.startsWith(folder)) &&
-          (!search || p.name.toLowerCase().includes(search)) &&
-          (!query.starred || p.starred),
-      );
-    const months: View['months'] = [];
-    for (const photo of photos) {
-      const last = months[months.length - 1];
-      if (last?.month === photo.month) last.count++;
-      else months.push({ month: photo.month, count: 1 });
-    }
-    const view = { photos, months };
-    if (this.cache.size > 16) this.cache.clear();
-    this.cache.set(key, { generation, view });
-    return view;
-  }
-
-  /** Every folder holding photos in these roots, with how many photos are under it. */
-  folders(rootIndexes: number[]): { path: string; count: number }[] {
-    const counts = new Map<string, number>();
-    for (const i of rootIndexes) {
-      for (const photo of this.roots[i]?.all() ?? []) {
-        let slash = photo.path.lastIndexOf('/');
-        while (slash > 0) {
-          const folder = photo.path.slice(0, slash);
-          counts.set(folder, (counts.get(folder) ?? 0) + 1);
-          slash = folder.lastIndexOf('/');
-        }
-      }
-    }
-    return [...counts.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([path, count]) => ({ path, count }));
-  }
+function isPhoto(entry: CatalogEntry): entry is CatalogEntry & { photoMd5: string } {
+  return entry.status === 'ok' && !!entry.photoMd5;
 }

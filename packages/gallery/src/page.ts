@@ -52,7 +52,7 @@ export function pageHtml(rootUris: string[]): string {
   <nav id="scrubber" aria-label="Months"></nav>
 </main>
 <div id="lightbox" hidden>
-  <figure><img id="preview" alt=""></figure>
+  <figure><img id="preview" alt=""><video id="video" controls playsinline preload="metadata" hidden></video></figure>
   <aside>
     <div class="buttons">
       <button id="prev" title="Previous (←)">←</button>
@@ -60,6 +60,7 @@ export function pageHtml(rootUris: string[]): string {
       <button id="star" title="Star (s)">☆</button>
       <button id="close" title="Close (Esc)">✕</button>
     </div>
+    <ul id="members" aria-label="Attached files" hidden></ul>
     <dl id="info"></dl>
   </aside>
 </div>

@@ -3,19 +3,15 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
-import {
-  type Catalog,
-  describeError,
-  isMd5,
-  isPhotolalaError,
-  metadataDocumentSchema,
-} from '@photolala/core';
+import { type Catalog, describeError, isPhotolalaError, metadataDocumentSchema } from '@photolala/core';
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
-import { Library, type Photo, RootPhotos, type ViewQuery } from './library.js';
+import { type Photo, RootPhotos } from './library.js';
+import { mediaRoutes } from './media-routes.js';
 import { pageHtml, readAssets } from './page.js';
-import { parseRange, sliceStream } from './range.js';
+import { pathOf, Refusal, rootOf } from './refusal.js';
+import { Library, type ViewQuery } from './views.js';
 
 export interface GalleryOptions {
   /** Opened catalogs, one per root; the gallery never closes them. */
@@ -54,18 +50,6 @@ const TOKEN_COOKIE = 'photolala_token';
 /** Star changes are saved (a snapshot published, as `photolala star` does) this long after the last. */
 const SAVE_DELAY_MS = 1000;
 const PAGE_LIMIT = 2000;
-/** Kinds every browser shows as they are; the rest get a JPEG preview. */
-const ORIGINAL_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
-
-/** A refusal the client sees as `{ error }` with this status. */
-class Refusal extends Error {
-  constructor(
-    readonly status: 400 | 403 | 404 | 416,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function sameSecret(given: string | undefined, token: string): boolean {
   if (!given) return false;
@@ -164,24 +148,6 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
 
   // ---- requests ----
   const app = new Hono();
-  const rootOf = (c: Context): RootPhotos => {
-    const root = roots[Number(c.req.param('root'))];
-    if (!root || !/^\d+$/.test(c.req.param('root') ?? '')) throw new Refusal(404, 'no such root');
-    return root;
-  };
-  /** The path of a photo by the gallery's id for it: never a path the client sent. */
-  const pathOf = (c: Context, root: RootPhotos): string => {
-    const raw = c.req.param('id') ?? '';
-    const path = /^\d+$/.test(raw) ? root.pathOf(Number(raw)) : undefined;
-    if (path === undefined) throw new Refusal(404, 'no such photo');
-    return path;
-  };
-  /** A photo-md5 that names an image of this root's catalog (or of its running scan). */
-  const md5Of = (c: Context): string => {
-    const md5 = c.req.param('md5') ?? '';
-    if (!isMd5(md5)) throw new Refusal(404, 'no such photo');
-    return md5;
-  };
   const queryOf = (c: Context): ViewQuery => {
     const all = roots.map((r) => r.index);
     const picked = (c.req.query('roots') ?? '')
@@ -240,7 +206,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       roots: roots.map((r) => ({
         index: r.index,
         uri: r.catalog.rootUri,
-        photos: r.all().length,
+        photos: r.count(),
         scanning: scanning.has(r.index),
         unsaved: saving[r.index]!.unsaved,
         // The root could not be reached: this is the cache mirror's copy of its catalog.
@@ -250,22 +216,29 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   );
   app.get('/api/view', (c) => {
     const view = library.view(queryOf(c));
-    return c.json({ total: view.photos.length, months: view.months });
+    return c.json({ total: view.size, months: view.months });
   });
   app.get('/api/photos', (c) => {
     const view = library.view(queryOf(c));
     const offset = Math.max(0, Math.floor(Number(c.req.query('offset') ?? 0)) || 0);
     const limit = Math.min(PAGE_LIMIT, Math.max(1, Math.floor(Number(c.req.query('limit') ?? 500)) || 500));
-    // Compact rows: [root, id, photo-md5, name, starred], in timeline order.
-    const rows = view.photos
-      .slice(offset, offset + limit)
-      .map((p) => [p.root, p.id, p.md5, p.name, p.starred ? 1 : 0]);
-    return c.json({ offset, total: view.photos.length, rows });
+    // Compact rows: [root, id, photo-md5, name, starred, badge?], in timeline order.
+    const rows: (string | number)[][] = [];
+    for (let i = offset; i < Math.min(view.size, offset + limit); i++) {
+      const root = roots[view.roots[i]!]!;
+      const id = view.ids[i]!;
+      const path = root.pathOf(id) ?? '';
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      const row = [root.index, id, root.md5Of(id) ?? '', name, root.isStarred(id) ? 1 : 0];
+      const badge = root.badgeOf(id);
+      rows.push(badge ? [...row, badge] : row);
+    }
+    return c.json({ offset, total: view.size, rows });
   });
   app.get('/api/folders', (c) => c.json({ folders: library.folders(queryOf(c).roots) }));
 
   app.get('/api/roots/:root/photos/:id', async (c) => {
-    const root = rootOf(c);
+    const root = rootOf(c, roots);
     const path = pathOf(c, root);
     const entry = root.catalog.get(path);
     const photo: Photo | undefined = entry ? undefined : root.provisionalPhoto(path);
@@ -283,17 +256,18 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       size: entry?.size ?? null,
       mtimeMs: entry?.mtimeMs ?? null,
       kind: entry?.kind ?? null,
+      members: root.membersOf(root.idOf(path)),
       metadata,
     });
   });
   app.get('/api/roots/:root/photos/:id/metadata', async (c) => {
-    const root = rootOf(c);
+    const root = rootOf(c, roots);
     const file = await root.catalog.metadata(pathOf(c, root));
     c.header('Content-Type', 'application/json');
     return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream);
   });
   app.post('/api/roots/:root/photos/:id/star', async (c) => {
-    const root = rootOf(c);
+    const root = rootOf(c, roots);
     const path = pathOf(c, root);
     const body = (await c.req.json().catch(() => undefined)) as { starred?: unknown } | undefined;
     if (typeof body?.starred !== 'boolean') throw new Refusal(400, 'expected {"starred": true|false}');
@@ -303,47 +277,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     return c.json({ root: root.index, id: root.idOf(path), starred: entry.starred });
   });
 
-  app.get('/api/roots/:root/thumbnails/:md5', async (c) => {
-    const root = rootOf(c);
-    const md5 = md5Of(c);
-    if (c.req.header('if-none-match') === `"${md5}"`) return c.body(null, 304);
-    const pending = pendingThumbnails.get(`${root.index}/${md5}`);
-    if (!pending && !root.catalog.get(md5)) throw new Refusal(404, 'no such photo');
-    const file = pending ?? (await root.catalog.thumbnail(md5));
-    c.header('Content-Type', 'image/jpeg');
-    c.header('ETag', `"${md5}"`);
-    c.header('Cache-Control', 'public, max-age=31536000, immutable');
-    return c.body(await fsp.readFile(file));
-  });
-  app.get('/api/roots/:root/previews/:md5', async (c) => {
-    const root = rootOf(c);
-    const md5 = md5Of(c);
-    const entry = root.catalog.get(md5);
-    if (!entry) throw new Refusal(404, 'no such photo');
-    c.header('ETag', `"${md5}"`);
-    c.header('Cache-Control', 'private, max-age=31536000, immutable');
-    if (c.req.header('if-none-match') === `"${md5}"`) return c.body(null, 304);
-    const type = ORIGINAL_TYPES[entry.kind];
-    if (!type) {
-      c.header('Content-Type', 'image/jpeg');
-      return c.body(await fsp.readFile(await root.catalog.preview(md5)));
-    }
-    c.header('Content-Type', type);
-    c.header('Accept-Ranges', 'bytes');
-    const range = parseRange(c.req.header('range'), entry.size);
-    if (range === 'unsatisfiable') {
-      c.header('Content-Range', `bytes */${entry.size}`);
-      return c.body(null, 416);
-    }
-    const stream = await root.catalog.source.readAll(entry.path);
-    if (!range) {
-      c.header('Content-Length', String(entry.size));
-      return c.body(Readable.toWeb(stream) as ReadableStream);
-    }
-    c.header('Content-Range', `bytes ${range.start}-${range.end}/${entry.size}`);
-    c.header('Content-Length', String(range.end - range.start + 1));
-    return c.body(Readable.toWeb(sliceStream(stream, range.start, range.end)) as ReadableStream, 206);
-  });
+  mediaRoutes(app, roots, pendingThumbnails);
 
   app.get('/api/events', (c) =>
     streamSSE(c, async (stream) => {
@@ -368,7 +302,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   port = (server.address() as AddressInfo).port;
   // Every first request needs the timeline: build it while the browser fetches the page and script.
   setImmediate(() => {
-    for (const root of roots) root.all();
+    for (const root of roots) root.build();
   });
   const shown = host.includes(':') ? `[${host}]` : host;
   return {

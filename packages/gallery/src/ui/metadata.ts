@@ -1,8 +1,14 @@
 /** What `/api/roots/:root/photos/:id` answers. */
 export interface PhotoDetail {
+  root: number;
+  id: number;
+  md5: string | null;
   rootUri: string;
   path: string;
   size: number | null;
+  kind: string | null;
+  /** Files attached to this group's primary, if it is one. */
+  members?: { id: number; name: string; role: string; kind: string }[];
   metadata: {
     takenAt: string | null;
     width: number;

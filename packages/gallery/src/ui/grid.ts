@@ -1,0 +1,258 @@
+import { elements, getJson, viewParams } from './dom.js';
+import { GAP, type Layout, layOut, sectionAt, visible } from './layout.js';
+
+/** A photo as the API's pages list it: [root, id, photo-md5, name, starred, badge]. */
+export type Row = [number, number, string, string, 0 | 1, string?];
+
+const PAGE = 300;
+/** Tiles are kept this far above and below the screen, so a scroll finds them ready. */
+const MARGIN = 800;
+
+const { grid, sizer, scrubber, status } = elements;
+
+/** The view shown: its months and size, its pages of rows as they arrive, and the tiles drawn. */
+export const view = {
+  months: [] as { month: string; count: number }[],
+  total: 0,
+  layout: layOut([], 800) as Layout,
+  /** Pages of rows by page number; a new view (filters, a scan) starts afresh. */
+  pages: new Map<number, Row[] | Promise<void>>(),
+  generation: 0,
+  shown: new Map<string, HTMLElement>(),
+};
+
+/** Called once, the first time every tile on screen shows its thumbnail. */
+let onScreenDone: (() => void) | undefined;
+export function whenScreenDone(callback: () => void) {
+  onScreenDone = callback;
+}
+
+export function rowAt(index: number): Row | undefined {
+  const page = view.pages.get(Math.floor(index / PAGE));
+  return Array.isArray(page) ? page[index % PAGE] : undefined;
+}
+
+const pageUrl = (number: number) => `/api/photos?${viewParams()}&offset=${number * PAGE}&limit=${PAGE}`;
+
+/**
+ * Fetches the page holding `index` once; resolves when it is there (or the view changed). `asking`
+ * is that page's request if it was made already.
+ */
+export function loadPage(index: number, asking?: Promise<{ rows: Row[] }>): Promise<void> {
+  const number = Math.floor(index / PAGE);
+  const have = view.pages.get(number);
+  if (Array.isArray(have)) return Promise.resolve();
+  if (have) return have;
+  const asked = view.generation;
+  const loading = (asking ?? getJson<{ rows: Row[] }>(pageUrl(number)))
+    .then(({ rows }) => {
+      if (asked !== view.generation) return;
+      view.pages.set(number, rows);
+      render();
+    })
+    .catch((error: Error) => {
+      if (asked === view.generation) view.pages.delete(number);
+      status.textContent = error.message;
+    });
+  view.pages.set(number, loading);
+  return loading;
+}
+
+export const thumbnailUrl = (row: Row) => `/api/roots/${row[0]}/thumbnails/${row[2]}`;
+
+function place(element: HTMLElement, x: number, y: number, width?: number) {
+  element.style.transform = `translate(${x}px, ${y}px)`;
+  if (width !== undefined) {
+    element.style.width = `${width}px`;
+    element.style.height = `${width}px`;
+  }
+}
+
+let renderQueued = false;
+/** One render at the next frame, however many thumbnails on screen arrive before it. */
+function renderSoon() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    render();
+  });
+}
+
+/** Where the last render drew, whether it had moved a screen or more, and the render after a fling. */
+let lastTop = 0;
+let lastLeapt = false;
+let settling: number | undefined;
+
+function newTile(index: number, row: Row | undefined): HTMLElement {
+  const tile = document.createElement('div');
+  tile.className = 'tile';
+  tile.dataset.index = String(index);
+  if (row) {
+    tile.tabIndex = 0;
+    tile.title = row[3];
+    const img = document.createElement('img');
+    img.alt = row[3];
+    img.decoding = 'async';
+    tile.append(img);
+    if (row[5]) {
+      const badge = document.createElement('span');
+      badge.className = 'badge';
+      badge.textContent = row[5];
+      tile.append(badge);
+    }
+  }
+  sizer.append(tile);
+  return tile;
+}
+
+/**
+ * Draws what is on screen (plus MARGIN), reusing the elements already there. A scroll that leaps a
+ * screen or more twice running (a fling, a drag of the scrollbar) only passes over tiles: they are
+ * drawn empty, and get their rows and thumbnails once it slows or pauses, so that the screen it stops
+ * on is not queued behind hundreds of requests for tiles long gone. One leap (the scrubber) loads at
+ * once. Thumbnails on screen are asked for first.
+ */
+export function render() {
+  const { layout, shown } = view;
+  const top = grid.scrollTop;
+  const bottom = top + grid.clientHeight;
+  const leapt = Math.abs(top - lastTop) >= grid.clientHeight;
+  const flying = leapt && lastLeapt;
+  lastTop = top;
+  lastLeapt = leapt;
+  clearTimeout(settling);
+  if (flying) settling = window.setTimeout(render, 120);
+  const { headers, tiles } = visible(layout, top - MARGIN, bottom + MARGIN);
+  const onScreen = (y: number) => y + layout.tile > top && y < bottom;
+  tiles.sort((a, b) => Number(onScreen(b.y)) - Number(onScreen(a.y)));
+  /** Whether every tile on screen shows its thumbnail: only then are the margin's asked for. */
+  let screenDone = tiles.length > 0;
+  const wanted = new Set<string>();
+  for (const section of headers) {
+    const key = `m${section.month}`;
+    wanted.add(key);
+    let header = shown.get(key);
+    if (!header) {
+      header = document.createElement('div');
+      header.className = 'month';
+      header.textContent = monthLabel(section.month);
+      sizer.append(header);
+      shown.set(key, header);
+    }
+    place(header, GAP, section.top);
+  }
+  for (const { index, x, y } of tiles) {
+    const row = rowAt(index);
+    if (!row && !flying) void loadPage(index);
+    const key = row ? `t${index}:${row[0]}:${row[1]}` : `p${index}`;
+    wanted.add(key);
+    let tile = shown.get(key);
+    if (!tile) {
+      tile = newTile(index, row);
+      shown.set(key, tile);
+    }
+    const img = tile.firstElementChild as HTMLImageElement | null;
+    const seen = onScreen(y);
+    if (row && img && !flying && !img.hasAttribute('src') && (seen || screenDone)) {
+      img.fetchPriority = seen ? 'high' : 'low';
+      img.src = thumbnailUrl(row);
+      if (seen) {
+        img.addEventListener('load', renderSoon, { once: true });
+        img.addEventListener('error', renderSoon, { once: true });
+      }
+    }
+    if (seen && !img?.complete) screenDone = false;
+    tile.classList.toggle('starred', row?.[4] === 1);
+    place(tile, x, y, layout.tile);
+  }
+  for (const [key, element] of shown) {
+    if (!wanted.has(key)) {
+      // A thumbnail still loading for a tile gone from the screen is cancelled, freeing its connection.
+      const img = element.firstElementChild;
+      if (img instanceof HTMLImageElement && !img.complete) img.removeAttribute('src');
+      element.remove();
+      shown.delete(key);
+    }
+  }
+  markScrubber(sectionAt(layout, top + 1));
+  if (screenDone && onScreenDone) {
+    const done = onScreenDone;
+    onScreenDone = undefined;
+    done();
+  }
+}
+
+function monthLabel(month: string): string {
+  const [year, m] = month.split('-').map(Number);
+  return new Date(Date.UTC(year!, m! - 1)).toLocaleString('en', {
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+}
+
+function buildScrubber() {
+  scrubber.replaceChildren();
+  let year = '';
+  view.layout.sections.forEach((section, i) => {
+    const button = document.createElement('button');
+    const y = section.month.slice(0, 4);
+    button.textContent = y !== year ? y : monthLabel(section.month).split(' ')[0]!.slice(0, 3);
+    button.title = monthLabel(section.month);
+    if (y !== year) button.className = 'year';
+    year = y;
+    button.dataset.month = section.month;
+    button.addEventListener('click', () => {
+      grid.scrollTop = view.layout.sections[i]!.top;
+    });
+    scrubber.append(button);
+  });
+}
+
+let current = -1;
+function markScrubber(section: number) {
+  if (section === current) return;
+  scrubber.children[current]?.classList.remove('current');
+  scrubber.children[section]?.classList.add('current');
+  current = section;
+}
+
+export function relayout() {
+  view.layout = layOut(view.months, grid.clientWidth);
+  sizer.style.height = `${view.layout.height}px`;
+  for (const element of view.shown.values()) element.remove();
+  view.shown.clear();
+  current = -1;
+  render();
+}
+
+/** Reads the view again; `keep` holds the scroll position (a scan added photos). */
+export async function reload(keep = false, scanning = false) {
+  const asked = ++view.generation;
+  // A new view opens at its top: its first page is asked for with the view, not after it.
+  const firstPage = keep ? undefined : getJson<{ rows: Row[] }>(pageUrl(0));
+  firstPage?.catch(() => undefined); // reported by loadPage below, or moot if the view failed
+  const answer = await getJson<{ total: number; months: { month: string; count: number }[] }>(
+    `/api/view?${viewParams()}`,
+  );
+  if (asked !== view.generation) return;
+  view.pages = new Map();
+  if (firstPage) void loadPage(0, firstPage);
+  view.months = answer.months;
+  view.total = answer.total;
+  if (!keep) grid.scrollTop = 0;
+  relayout();
+  buildScrubber();
+  document.body.dataset.total = String(view.total);
+  if (!scanning) status.textContent = `${view.total.toLocaleString('en')} photos`;
+}
+
+/** Marks a photo starred or not wherever its row is held, and redraws. */
+export function markRowStar(root: number, id: number, starred: boolean) {
+  for (const page of view.pages.values()) {
+    if (!Array.isArray(page)) continue;
+    for (const row of page) if (row[0] === root && row[1] === id) row[4] = starred ? 1 : 0;
+  }
+  render();
+}

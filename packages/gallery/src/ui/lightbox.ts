@@ -1,0 +1,135 @@
+import { elements, getJson, token } from './dom.js';
+import { loadPage, markRowStar, rowAt, view } from './grid.js';
+import { describePhoto, type PhotoDetail } from './metadata.js';
+
+const { lightbox, preview, video, members, info, star: starButton, status } = elements;
+
+/** The index (in the view) of the photo the lightbox shows, if it is open. */
+export let open: number | undefined;
+
+function showFacts(detail: PhotoDetail) {
+  info.replaceChildren();
+  for (const { field, label, value, href } of describePhoto(detail)) {
+    const dt = document.createElement('dt');
+    dt.textContent = label;
+    const dd = document.createElement('dd');
+    dd.dataset.field = field;
+    if (href) {
+      const a = document.createElement('a');
+      a.href = href;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      a.textContent = value;
+      dd.append(a);
+    } else dd.textContent = value;
+    info.append(dt, dd);
+  }
+}
+
+/** A video plays in place of the preview, streamed (HTTP ranges), its thumbnail as its poster. */
+function showMedia(detail: PhotoDetail) {
+  const isVideo = detail.kind === 'video';
+  preview.hidden = isVideo;
+  video.hidden = !isVideo;
+  if (isVideo) {
+    video.poster = `/api/roots/${detail.root}/thumbnails/${detail.md5}`;
+    video.src = `/api/roots/${detail.root}/videos/${detail.id}`;
+  } else stopVideo();
+}
+
+function stopVideo() {
+  video.pause();
+  video.removeAttribute('src');
+  video.removeAttribute('poster');
+  video.load();
+}
+
+/** The files attached to a group's primary (a Live Photo's motion clip, the RAW, an edit). */
+function showMembers(detail: PhotoDetail) {
+  members.replaceChildren();
+  for (const member of detail.members ?? []) {
+    const item = document.createElement('li');
+    item.dataset.role = member.role;
+    const label = document.createElement('span');
+    label.textContent = `${member.role}: ${member.name}`;
+    item.append(label);
+    if (member.kind === 'video') {
+      const clip = document.createElement('video');
+      clip.controls = true;
+      clip.loop = member.role === 'motion';
+      clip.muted = member.role === 'motion';
+      clip.preload = 'metadata';
+      clip.src = `/api/roots/${detail.root}/videos/${member.id}`;
+      item.append(clip);
+    }
+    members.append(item);
+  }
+  members.hidden = members.childElementCount === 0;
+}
+
+export async function show(index: number) {
+  if (index < 0 || index >= view.total) return;
+  await loadPage(index);
+  const row = rowAt(index);
+  if (!row) return;
+  open = index;
+  lightbox.hidden = false;
+  lightbox.dataset.index = String(index);
+  delete lightbox.dataset.kind;
+  preview.src = `/api/roots/${row[0]}/previews/${row[2]}`;
+  preview.alt = row[3];
+  preview.hidden = false;
+  video.hidden = true;
+  stopVideo();
+  members.replaceChildren();
+  markStarButton(row[4] === 1);
+  info.replaceChildren();
+  const detail = await getJson<PhotoDetail>(`/api/roots/${row[0]}/photos/${row[1]}`);
+  if (open !== index) return;
+  lightbox.dataset.kind = detail.kind ?? '';
+  if (detail.kind === 'video') preview.removeAttribute('src');
+  showMedia(detail);
+  showMembers(detail);
+  showFacts(detail);
+  lightbox.dataset.loaded = String(index);
+}
+
+export function closeLightbox() {
+  const index = open;
+  open = undefined;
+  lightbox.hidden = true;
+  preview.removeAttribute('src');
+  stopVideo();
+  members.replaceChildren();
+  if (index !== undefined) {
+    for (const tile of view.shown.values()) if (tile.dataset.index === String(index)) tile.focus();
+  }
+}
+
+function markStarButton(starred: boolean) {
+  starButton.classList.toggle('on', starred);
+  starButton.textContent = starred ? '★' : '☆';
+}
+
+export async function toggleStar(index: number) {
+  const row = rowAt(index);
+  if (!row) return;
+  const starred = row[4] !== 1;
+  const response = await fetch(`/api/roots/${row[0]}/photos/${row[1]}/star`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Photolala-Token': token },
+    body: JSON.stringify({ starred }),
+  });
+  if (!response.ok) {
+    status.textContent = `could not star ${row[3]}: ${(await response.json()).error}`;
+    return;
+  }
+  markStar(row[0], row[1], starred);
+}
+
+/** A photo was starred or unstarred (here, or by another window): its tile and the lightbox show it. */
+export function markStar(root: number, id: number, starred: boolean) {
+  markRowStar(root, id, starred);
+  const row = open !== undefined ? rowAt(open) : undefined;
+  if (row && row[0] === root && row[1] === id) markStarButton(starred);
+}
