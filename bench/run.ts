@@ -34,6 +34,7 @@ if (values.help) {
 scenarios: discovery, full, rescan, reload, lookups, camera, video, compare, similar, gallery,
   gallery-browser (headless Chromium at /usr/bin/chromium: apt-get install -y chromium),
   cli-version, cli-list, cli-scan (the built CLI as a process against node -e 0, sqlite3, find),
+  cli-first-scan (the CLI's first scan of the corpus from nothing, a process: peak RSS),
   remote-s3 (opt-in, or --remote: an s3:// root on s3rver; --remote-files N objects, default 100,000,
   1,000 with --quick; uploading them the first time takes minutes)
 --quick: 10,000 small files, 8 camera photos, 1 run each (under a minute: 50 s measured on
@@ -68,7 +69,7 @@ const concurrency = countOption('concurrency', LOCAL_DIGEST_LIMITS.concurrency);
 const remoteFiles = countOption('remote-files', quick ? 1000 : 100_000);
 const selected = (
   values.scenarios ??
-  'discovery,full,rescan,reload,lookups,camera,video,compare,similar,gallery,gallery-browser,cli-version,cli-list,cli-scan'
+  'discovery,full,rescan,reload,lookups,camera,video,compare,similar,gallery,gallery-browser,cli-version,cli-list,cli-scan,cli-first-scan'
 ).split(',');
 if (values.remote && !selected.includes('remote-s3')) selected.push('remote-s3');
 const corpusRoot = path.resolve(values['corpus-dir'] ?? path.join(here, '..', '.bench-cache'));
@@ -108,6 +109,10 @@ const TARGETS: Record<string, { text: string; check: (r: Summary) => boolean }> 
   },
   'cli-version': { text: 'photolala --version <= 1.5x node -e 0', check: (r) => r.ratio! <= 1.5 },
   'cli-list': { text: 'list --json <= 2x sqlite3 select, processes', check: (r) => r.ratio! <= 2 },
+  'cli-first-scan': {
+    text: 'first scan through the CLI, --json: peak RSS < 300 MB (286 MiB)',
+    check: (r) => Number(r.extra.cliPeakRssMb) * 1.048576 < 300,
+  },
   'cli-scan': {
     text: 'unchanged scan <= 2.5x find, processes; peak RSS < 300 MB',
     check: (r) => r.ratio! <= 2.5 && Number(r.extra.cliPeakRssMb) * 1.048576 < 300,
@@ -218,10 +223,13 @@ for (const scenario of [
   'cli-version',
   'cli-list',
   'cli-scan',
+  'cli-first-scan',
   'remote-s3',
 ]) {
   if (!selected.includes(scenario)) continue;
-  const runs = runsOverride ?? (quick ? 1 : scenario === 'full' ? 1 : scenario === 'camera' ? 2 : 3);
+  const runs =
+    runsOverride ??
+    (quick || scenario === 'full' || scenario === 'cli-first-scan' ? 1 : scenario === 'camera' ? 2 : 3);
   process.stderr.write(`${scenario} `);
   const root =
     scenario === 'camera'

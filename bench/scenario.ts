@@ -709,6 +709,27 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
         },
       };
     }
+    case 'cli-first-scan': {
+      // The first scan of the corpus through the CLI, from nothing (no snapshot, an empty cache), as a
+      // whole process with --json: its peak RSS is what a user's machine must hold.
+      removeSnapshots(root);
+      const firstCache = `${cacheDir}-cli-first`;
+      rmSync(firstCache, { recursive: true, force: true });
+      const cli = path.resolve('..', 'packages/cli/bin/photolala.js');
+      const run = timedProcess([process.execPath, cli, '--cache-dir', firstCache, 'scan', root, '--json']);
+      rmSync(firstCache, { recursive: true, force: true });
+      const files = countOf(root);
+      return {
+        scenario,
+        files,
+        ms: run.ms,
+        extra: {
+          cliPeakRssMb: Math.round(run.peakRssMb),
+          cliCpuMs: Math.round(run.cpuMs),
+          filesPerSecond: Math.round(files / (run.ms / 1000)),
+        },
+      };
+    }
     case 'cli-version':
     case 'cli-list':
     case 'cli-scan': {
