@@ -3,28 +3,10 @@ import { existsSync, promises as fsp, rmSync } from 'node:fs';
 import nodePath from 'node:path';
 import type Database from 'better-sqlite3';
 import { CACHE_SHARDS, type CacheShard, PhotoCache, resolveCacheRoot } from '../cache/cache.js';
-import {
-  type PhotoColumns,
-  readPerceptualHashes,
-  readPhotoColumns,
-  writePerceptualHashes,
-} from '../compare/catalog-reads.js';
-import {
-  Digester,
-  type DigestLimits,
-  LOCAL_DIGEST_LIMITS,
-  REMOTE_DIGEST_LIMITS,
-  readWholeFile,
-} from '../digest/digest.js';
-import {
-  fastPhotoKey,
-  HEAD_BYTES,
-  isApplePhotoId,
-  isFastPhotoKey,
-  isMd5,
-  md5Hex,
-} from '../digest/identity.js';
-import { detectImageKind, detectMediaKind, type EntryKind } from '../digest/image-kind.js';
+import { type PhotoColumns, writePerceptualHashes } from '../compare/catalog-reads.js';
+import { Digester, LOCAL_DIGEST_LIMITS, REMOTE_DIGEST_LIMITS, readWholeFile } from '../digest/digest.js';
+import { fastPhotoKey, HEAD_BYTES, isMd5, md5Hex } from '../digest/identity.js';
+import { detectImageKind, detectMediaKind } from '../digest/image-kind.js';
 import { type MetadataDocument, metadataDocumentSchema } from '../digest/metadata.js';
 import { renderThumbnail } from '../digest/thumbnail.js';
 import { FFMPEG_MISSING } from '../digest/video.js';
@@ -34,16 +16,23 @@ import { makeFolder } from '../source/make-folder.js';
 import { validateRelativePath } from '../source/paths.js';
 import type { RootSource, SourceEntry, WriteCondition } from '../source/root-source.js';
 import { parseRootUri } from '../source/root-uri.js';
-import { readListing, selectEntryArrays, writeListing } from './bulk-read.js';
-import { reportDiskFull } from './disk-full.js';
+import { writeListing } from './bulk-read.js';
+import type {
+  CatalogLoadInfo,
+  ListOptions,
+  OpenCatalogOptions,
+  ResolvedCatalogOptions,
+  ScanOptions,
+  ScanResult,
+  StatusResult,
+} from './catalog-types.js';
+import { EntryQueries, type ImageEntry } from './entry-queries.js';
 import {
   type CatalogEntry,
   ENTRY_COLUMN_LIST,
   ENTRY_COLUMNS,
   ENTRY_VALUES,
   type EntryRow,
-  entryFromArray,
-  entryFromColumns,
 } from './entry-row.js';
 import { CatalogEvents } from './events.js';
 import { regroupSessionFolders } from './group-rows.js';
@@ -79,142 +68,13 @@ import {
   loadNewestSnapshot,
   openWorkingFile,
   publishSnapshot,
-  type SnapshotReadProgress,
   serializeSnapshot,
   WorkingDatabase,
 } from './snapshots.js';
 import { orphanedStarChanges, StarJournal } from './star-journal.js';
 import { StatIndex } from './stat-index.js';
 import { VerifiedSnapshots } from './verified-snapshots.js';
-
-/** Options of `openCatalog`; every one has a default that suits an app. */
-export interface OpenCatalogOptions {
-  /** Cache root; defaults to `PHOTOLALA_CACHE_DIR`, then the platform cache folder. */
-  cacheDir?: string;
-  /** Cache shard for thumbnails and metadata; `local` unless the backend's photos belong elsewhere (`s3`). */
-  shard?: CacheShard;
-  /** Digest limits; defaults depend on `source.capabilities.remote`. */
-  limits?: Partial<DigestLimits>;
-  /** Head reads in flight during discovery. */
-  headConcurrency?: number;
-  /** How many snapshots the pointers keep (default 3). */
-  keepSnapshots?: number;
-  /** Largest snapshot file that is loaded (default 2 GiB). */
-  maxSnapshotBytes?: number;
-  /**
-   * Where to get a missing thumbnail before re-reading the photo: for catalogs browsed away from
-   * their photos, such as a cloud copy whose thumbnails live next to it. Return undefined to fall back.
-   */
-  fetchThumbnail?: (entry: CatalogEntry & { photoMd5: string }) => Promise<Uint8Array | undefined>;
-  /**
-   * Replay star changes that an earlier session journaled but never published (default true). Off
-   * for an open that must change nothing, such as a status check; the changes wait for the next.
-   */
-  recoverStars?: boolean;
-  /**
-   * Told how far the read of a snapshot has got while the catalog opens: a remote root's snapshot is
-   * downloaded into the mirror (for 100k photos, about 90 MB). Nothing is read, and nothing told, when
-   * the mirror's copy is already known good.
-   */
-  onLoadProgress?: (progress: SnapshotReadProgress) => void;
-}
-
-/** Options of `Catalog.scan` and `Catalog.status`. */
-export interface ScanOptions {
-  /** Re-read heads even when size and mtime are unchanged. */
-  full?: boolean;
-  /**
-   * Stops the scan. Aborted while files are being digested, the scan takes no new file and abandons
-   * the reads in flight (a stalled server cannot keep it waiting); a photo whose bytes were all read
-   * is finished, one cut off is left out whole (never half a thumbnail or an MD5 of part of it). It
-   * then saves what is done (a snapshot is published) and resolves with `interrupted` set: a long
-   * first scan stopped at 90% keeps its 90%. Aborted during discovery, it saves nothing and rejects
-   * with the signal's reason, since a partial listing cannot tell a removed file from one not listed
-   * yet.
-   */
-  signal?: AbortSignal;
-}
-
-/** What changed (or would change) between the catalog and the root. */
-export interface StatusResult {
-  added: string[];
-  removed: string[];
-  changed: string[];
-  moved: { from: string; to: string }[];
-  unchanged: number;
-  failed: { path: string; reason: string }[];
-  /** Items the source left out on purpose, with the reason (videos, trashed or iCloud-only photos). */
-  skipped: { path: string; reason: string }[];
-}
-
-/** What a scan changed (the `StatusResult` counts, as done), and what it published. */
-export interface ScanResult extends StatusResult {
-  /** The root's canonical URI (`RootSource.uri`). */
-  rootUri: string;
-  /** The MD5 of the snapshot the catalog now is: the name of its file, `.photolala.{catalogMd5}.sqlite`. */
-  catalogMd5: string;
-  /** Entries in the catalog after the scan. */
-  entries: number;
-  /** Images whose digest ran (added and changed), and how many needed a new thumbnail. */
-  digested: number;
-  rendered: number;
-  /** Where the snapshot is (the root, the cache mirror): written by this scan or already there. */
-  snapshots: string[];
-  /** Whether snapshot bytes were written to some store; false when the catalog did not change. */
-  wroteNewSnapshot: boolean;
-  /** Messages for the user that did not fail the scan: a read-only root, videos without ffmpeg. */
-  warnings: string[];
-  /**
-   * Stores the snapshot should have reached but did not, after retries (a root whose upload kept
-   * failing): the catalog is saved elsewhere, but that store's copy is stale. Absent when none.
-   */
-  publishFailed?: string[];
-  /** How long the scan took, in milliseconds. */
-  durationMs: number;
-  /**
-   * Set when `signal` stopped the scan during the digest: `remaining` added or changed files were
-   * not digested and are not in the catalog yet (a changed file keeps its previous entry); the next
-   * scan picks them up. The lists above name only what was done.
-   */
-  interrupted?: { remaining: number };
-}
-
-/** Which entries `Catalog.list` and `Catalog.iterate` return, in path order; the filters combine. */
-export interface ListOptions {
-  /** Only entries under this folder (relative path, no trailing slash). */
-  directory?: string;
-  /** Only starred entries (true) or only unstarred ones (false). */
-  starred?: boolean;
-  /** Only entries of this kind (`jpeg`, `heic`, ..., `video`, `other`). */
-  kind?: EntryKind;
-  /** Page size; all when absent. */
-  limit?: number;
-  /** Return entries after this path (for paging). */
-  after?: string;
-}
-
-/** What happened when the catalog was opened. */
-export interface CatalogLoadInfo {
-  /** Which snapshot was loaded (see `LoadSource`): the root's, the mirror's, an older one, or none. */
-  source: LoadedSnapshot['source'];
-  /** The loaded snapshot's MD5; undefined when none was loaded. */
-  catalogMd5: string | undefined;
-  /** Where the loaded snapshot was read from, for messages; undefined when none was loaded. */
-  location: string | undefined;
-  /** Snapshots and pointers passed over on the way, each with the reason. */
-  skipped: LoadedSnapshot['skipped'];
-  /**
-   * Star changes replayed from a session that ended before a snapshot held them (see StarJournal);
-   * the next `save()` or `close()` publishes them.
-   */
-  recoveredStars: number;
-  /**
-   * Set when the root could not be reached (its pointer read failed `UNAVAILABLE`) and the catalog
-   * is the copy kept in the cache mirror: browsing works, a scan needs the root. `savedAt` is when
-   * that copy was saved in the mirror (ISO 8601), undefined when no copy was there.
-   */
-  offline?: { reason: string; savedAt: string | undefined };
-}
+import { WriteQueue } from './write-queue.js';
 
 const DEFAULT_MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024 * 1024;
 /** How often a publish merges and tries again when other machines keep changing the root's pointer. */
@@ -231,9 +91,9 @@ export class Catalog {
   readonly loadInfo: CatalogLoadInfo;
   private readonly digester: Digester;
   private readonly stores: SnapshotStore[];
-  private writeQueue: Promise<unknown> = Promise.resolve();
+  private readonly queue: WriteQueue;
+  private readonly entries: EntryQueries;
   private dirty = false;
-  private closed = false;
   /** Snapshots this catalog is writing into the mirror right now, for `discard` to remove. */
   private readonly snapshotsInProgress = new Set<string>();
   private currentMd5: string | undefined;
@@ -256,16 +116,13 @@ export class Catalog {
     readonly source: RootSource,
     private readonly working: WorkingDatabase,
     loaded: LoadedSnapshot,
-    private readonly options: Required<
-      Omit<OpenCatalogOptions, 'cacheDir' | 'limits' | 'fetchThumbnail' | 'recoverStars' | 'onLoadProgress'>
-    > & {
-      limits: DigestLimits;
-      fetchThumbnail: OpenCatalogOptions['fetchThumbnail'];
-    },
+    private readonly options: ResolvedCatalogOptions,
     cache: PhotoCache,
     private readonly verified: VerifiedSnapshots,
   ) {
     this.cache = cache;
+    this.queue = new WriteQueue(() => working.workFile);
+    this.entries = new EntryQueries(working, source.uri);
     this.cacheFoldersInRoot = cacheFoldersUnderRoot(source.uri, cache.root);
     const mirror = mirrorStore(cache.mirrorDir(source.uri));
     this.mirror = mirror;
@@ -399,75 +256,27 @@ export class Catalog {
   // ---- reading -----------------------------------------------------------------------------
 
   count(): number {
-    return this.db.prepare('SELECT count(*) FROM entries').pluck().get() as number;
+    return this.entries.count();
   }
 
   /** Entries in path order, without touching the photos. Use `limit` and `after` to page. */
   list(options: ListOptions = {}): CatalogEntry[] {
-    const whole =
-      !options.directory &&
-      options.starred === undefined &&
-      options.kind === undefined &&
-      options.after === undefined &&
-      options.limit === undefined;
-    if (whole && this.working.listingIsCurrent) {
-      const listed = readListing(this.db, ENTRY_COLUMN_LIST, entryFromColumns);
-      if (listed) return listed;
-    }
-    const entries: CatalogEntry[] = [];
-    const page = { ...(options.after !== undefined ? { after: options.after } : {}), limit: options.limit };
-    for (const rows of selectEntryArrays(this.db, ENTRY_COLUMN_LIST, this.listFilters(options), page))
-      for (const row of rows) entries.push(entryFromArray(row));
-    return entries;
+    return this.entries.list(options);
   }
 
   /** Entries in path order as a lazy iterator over the working database. */
-  *iterate(options: ListOptions = {}): Generator<CatalogEntry> {
-    const { sql, params } = this.listFilters(options);
-    if (options.after !== undefined) {
-      sql.push('path > ?');
-      params.push(options.after);
-    }
-    const query = this.db
-      .prepare(
-        `SELECT ${ENTRY_COLUMNS} FROM entries ${sql.length ? `WHERE ${sql.join(' AND ')}` : ''} ORDER BY path${
-          options.limit !== undefined ? ' LIMIT ?' : ''
-        }`,
-      )
-      .raw(true);
-    const bound = options.limit !== undefined ? [...params, options.limit] : params;
-    for (const row of query.iterate(...bound)) yield entryFromArray(row as unknown[]);
-  }
-
-  /** The WHERE terms of a listing, except paging. */
-  private listFilters(options: ListOptions): { sql: string[]; params: (string | number)[] } {
-    const sql: string[] = [];
-    const params: (string | number)[] = [];
-    if (options.directory !== undefined && options.directory !== '') {
-      const dir = validateRelativePath(options.directory.replace(/\/+$/, ''), 'catalog');
-      // `/` + 1 is `0`: a range on the primary key instead of a LIKE scan.
-      sql.push('path > ? AND path < ?');
-      params.push(`${dir}/`, `${dir}0`);
-    }
-    if (options.starred !== undefined) {
-      sql.push('starred = ?');
-      params.push(options.starred ? 1 : 0);
-    }
-    if (options.kind !== undefined) {
-      sql.push('kind = ?');
-      params.push(options.kind);
-    }
-    return { sql, params };
+  iterate(options: ListOptions = {}): Generator<CatalogEntry> {
+    return this.entries.iterate(options);
   }
 
   /** Path, photo-md5 and size of every photo, as columns: what comparing catalogs reads (see compare/). */
   photoColumns(): PhotoColumns {
-    return readPhotoColumns(this.db);
+    return this.entries.photoColumns();
   }
 
   /** The perceptual hash of each photo-md5 whose metadata document holds one. */
   perceptualHashes(): Map<string, string> {
-    return readPerceptualHashes(this.db);
+    return this.entries.perceptualHashes();
   }
 
   /**
@@ -485,51 +294,19 @@ export class Catalog {
 
   /** The entry an id names: a relative path, a fast-photo-key, a photo-md5 or an apple-photo-id. */
   get(id: string): CatalogEntry | undefined {
-    const select = (column: string, value: string) =>
-      this.db
-        .prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE ${column} = ? ORDER BY path LIMIT 1`)
-        .raw(true)
-        .get(value) as unknown[] | undefined;
-    let row: unknown[] | undefined;
-    if (isMd5(id)) row = select('photo_md5', id);
-    else if (isFastPhotoKey(id)) row = select('fast_photo_key', id);
-    else if (isApplePhotoId(id)) row = select('external_id', String(id).toUpperCase());
-    row ??= select('path', id.normalize('NFC').replace(/^\.\//, ''));
-    return row ? entryFromArray(row) : undefined;
+    return this.entries.get(id);
   }
 
   private require(id: string): CatalogEntry {
-    const entry = this.get(id);
-    if (!entry) {
-      throw new PhotolalaError(
-        'NOT_FOUND',
-        `no entry ${JSON.stringify(id)} in the catalog of ${this.rootUri}`,
-        {
-          backend: 'catalog',
-          path: id,
-        },
-      );
-    }
-    return entry;
+    return this.entries.require(id);
   }
 
-  private requireImage(id: string, refusal = 'has no thumbnail'): CatalogEntry & { photoMd5: string } {
-    const entry = this.require(id);
-    if (!isMd5(entry.photoMd5)) {
-      const why =
-        entry.status === 'failed'
-          ? `its digest failed: ${entry.reason ?? 'unknown reason'}`
-          : 'it is not an image';
-      throw new PhotolalaError('UNSUPPORTED', `${entry.path} ${refusal}: ${why}`, {
-        backend: 'catalog',
-        path: entry.path,
-      });
-    }
-    return entry as CatalogEntry & { photoMd5: string };
+  private requireImage(id: string, refusal?: string): ImageEntry {
+    return this.entries.requireImage(id, refusal);
   }
 
   /** Where an entry's cache files live: by photo-md5, or by apple-photo-id in the `apple` shard. */
-  private cachePaths(entry: CatalogEntry & { photoMd5: string }) {
+  private cachePaths(entry: ImageEntry) {
     const key = this.digester.cacheKey(entry.photoMd5, entry.externalId ?? undefined);
     return { key, ...this.cache.pathsFor(this.options.shard, key) };
   }
@@ -590,7 +367,7 @@ export class Catalog {
   }
 
   /** Writes the catalog's own copy of an entry's metadata document back to the cache. */
-  private async restoreMetadata(entry: CatalogEntry & { photoMd5: string }, key: string): Promise<boolean> {
+  private async restoreMetadata(entry: ImageEntry, key: string): Promise<boolean> {
     const stored = this.db
       .prepare('SELECT document FROM metadata WHERE photo_md5 = ?')
       .pluck()
@@ -628,7 +405,7 @@ export class Catalog {
   }
 
   /** Reads a photo whole, refusing it if its bytes no longer match the catalog. */
-  private async readPhoto(entry: CatalogEntry & { photoMd5: string }) {
+  private async readPhoto(entry: ImageEntry) {
     const path = validateRelativePath(entry.path, 'catalog');
     const changed = () =>
       new PhotolalaError('CORRUPT', `${path} changed since the last scan; run a scan first`, {
@@ -658,7 +435,7 @@ export class Catalog {
   }
 
   /** Re-reads a photo to rebuild its cache files; refuses if the file no longer matches the catalog. */
-  private async regenerate(entry: CatalogEntry & { photoMd5: string }): Promise<void> {
+  private async regenerate(entry: ImageEntry): Promise<void> {
     if (entry.kind === 'video') return this.regenerateVideo(entry);
     const { path, data, md5, image } = await this.readPhoto(entry);
     const result = await this.digester.digestBytes(md5, data, path, image, {
@@ -670,7 +447,7 @@ export class Catalog {
   }
 
   /** A video's poster and document, made again from the file, which must still be the one cataloged. */
-  private async regenerateVideo(entry: CatalogEntry & { photoMd5: string }): Promise<void> {
+  private async regenerateVideo(entry: ImageEntry): Promise<void> {
     const path = validateRelativePath(entry.path, 'catalog');
     const head = await this.source.readHead(path, HEAD_BYTES);
     const media = await detectMediaKind(head);
@@ -708,15 +485,7 @@ export class Catalog {
   // ---- writing -----------------------------------------------------------------------------
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    if (this.closed)
-      return Promise.reject(
-        new PhotolalaError('INVALID_ARGUMENT', 'the catalog is closed', { backend: 'catalog' }),
-      );
-    const run = this.writeQueue.then(work, work).catch((error: unknown) => {
-      throw reportDiskFull(error, this.working.workFile);
-    });
-    this.writeQueue = run.catch(() => {});
-    return run;
+    return this.queue.enqueue(work);
   }
 
   /** What a scan would change, without digesting or writing anything. */
@@ -877,7 +646,7 @@ export class Catalog {
         catalogMd5: published.catalogMd5,
         entries: this.count(),
         ...summary,
-        failed: this.allFailures(failed),
+        failed: this.entries.withStoredFailures(failed),
         digested,
         rendered,
         snapshots: published.snapshots,
@@ -907,18 +676,6 @@ export class Catalog {
       generation: this.generation,
       rootPointerCurrent: this.knownPointers.root?.[0] === catalogMd5,
     }).catch(() => []);
-  }
-
-  /** This scan's failures plus entries that failed before and are still unchanged, by path. */
-  private allFailures(fresh: ScanResult['failed']): ScanResult['failed'] {
-    const byPath = new Map(fresh.map((f) => [f.path, f]));
-    const stored = this.db.prepare(`SELECT path, reason FROM entries WHERE status = 'failed'`).all() as {
-      path: string;
-      reason: string | null;
-    }[];
-    for (const row of stored)
-      if (!byPath.has(row.path)) byPath.set(row.path, { path: row.path, reason: row.reason ?? 'failed' });
-    return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   /**
@@ -1395,10 +1152,7 @@ export class Catalog {
     // Materialised first: awaiting inside a live statement iterator would block other queries.
     for (const entry of this.list()) {
       if (!isMd5(entry.photoMd5)) continue;
-      const present = await this.cache.has(
-        this.options.shard,
-        this.cachePaths(entry as CatalogEntry & { photoMd5: string }).key,
-      );
+      const present = await this.cache.has(this.options.shard, this.cachePaths(entry as ImageEntry).key);
       if (!present.thumbnail || !present.metadata) {
         missing.push({
           path: entry.path,
@@ -1451,7 +1205,7 @@ export class Catalog {
    * changes stay in their journal, which the next open replays. Safe after `close`, and twice.
    */
   discard(): void {
-    this.closed = true;
+    void this.queue.close();
     try {
       if (this.db.open) this.db.close();
     } catch {
@@ -1464,12 +1218,11 @@ export class Catalog {
 
   /** Publishes pending changes and releases the working database. */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.queue.isClosed) return;
     try {
       await this.save();
     } finally {
-      this.closed = true;
-      await this.writeQueue;
+      await this.queue.close();
       this.db.close();
       await removeWorkFile(this.working.workFile);
       await this.source.close?.();

@@ -1,13 +1,12 @@
-export {
-  Catalog,
-  type CatalogLoadInfo,
-  type ListOptions,
-  type OpenCatalogOptions,
-  openCatalog,
-  type ScanOptions,
-  type ScanResult,
-  type StatusResult,
-} from './catalog.js';
+export { Catalog, openCatalog } from './catalog.js';
+export type {
+  CatalogLoadInfo,
+  ListOptions,
+  OpenCatalogOptions,
+  ScanOptions,
+  ScanResult,
+  StatusResult,
+} from './catalog-types.js';
 export type { CatalogEntry } from './entry-row.js';
 export { type CatalogEventMap, type CatalogEventName, CatalogEvents, type ScanPhase } from './events.js';
 export { inspectStores, type SnapshotReport, type StoreReport } from './inspect.js';
