@@ -1,19 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fsp, rmSync } from 'node:fs';
+import { promises as fsp, rmSync } from 'node:fs';
 import nodePath from 'node:path';
 import type Database from 'better-sqlite3';
 import { CACHE_SHARDS, type CacheShard, PhotoCache, resolveCacheRoot } from '../cache/cache.js';
 import { type PhotoColumns, writePerceptualHashes } from '../compare/catalog-reads.js';
-import { Digester, LOCAL_DIGEST_LIMITS, REMOTE_DIGEST_LIMITS, readWholeFile } from '../digest/digest.js';
-import { fastPhotoKey, HEAD_BYTES, isMd5, md5Hex } from '../digest/identity.js';
-import { detectImageKind, detectMediaKind } from '../digest/image-kind.js';
-import { type MetadataDocument, metadataDocumentSchema } from '../digest/metadata.js';
-import { renderThumbnail } from '../digest/thumbnail.js';
+import { Digester, LOCAL_DIGEST_LIMITS, REMOTE_DIGEST_LIMITS } from '../digest/digest.js';
+import { md5Hex } from '../digest/identity.js';
+import type { MetadataDocument } from '../digest/metadata.js';
 import { FFMPEG_MISSING } from '../digest/video.js';
 import { abortableSource } from '../source/abortable.js';
-import { describeError, isPhotolalaError, PhotolalaError } from '../source/errors.js';
+import { describeError, PhotolalaError } from '../source/errors.js';
 import { makeFolder } from '../source/make-folder.js';
-import { validateRelativePath } from '../source/paths.js';
 import type { RootSource, SourceEntry, WriteCondition } from '../source/root-source.js';
 import { parseRootUri } from '../source/root-uri.js';
 import { writeListing } from './bulk-read.js';
@@ -44,6 +41,7 @@ import {
   WORK_FILE_PREFIX,
 } from './leftovers.js';
 import { withMirrorLock } from './mirror-lock.js';
+import { PhotoFiles } from './photo-files.js';
 import { DEFAULT_RETENTION, snapshotFileName } from './pointer.js';
 import {
   rebaseOnto,
@@ -93,6 +91,7 @@ export class Catalog {
   private readonly stores: SnapshotStore[];
   private readonly queue: WriteQueue;
   private readonly entries: EntryQueries;
+  private readonly photoFiles: PhotoFiles;
   private dirty = false;
   /** Snapshots this catalog is writing into the mirror right now, for `discard` to remove. */
   private readonly snapshotsInProgress = new Set<string>();
@@ -128,6 +127,11 @@ export class Catalog {
     this.mirror = mirror;
     this.starJournal = new StarJournal(mirror.dir);
     this.digester = new Digester(cache, options.shard, options.limits);
+    this.photoFiles = new PhotoFiles(
+      { source, working, cache, events: this.events, options },
+      this.entries,
+      this.digester,
+    );
     this.stores = [rootStore(source), mirror];
     this.currentMd5 = loaded.catalogMd5;
     this.generation = loaded.generation;
@@ -305,42 +309,17 @@ export class Catalog {
     return this.entries.requireImage(id, refusal);
   }
 
-  /** Where an entry's cache files live: by photo-md5, or by apple-photo-id in the `apple` shard. */
-  private cachePaths(entry: ImageEntry) {
-    const key = this.digester.cacheKey(entry.photoMd5, entry.externalId ?? undefined);
-    return { key, ...this.cache.pathsFor(this.options.shard, key) };
-  }
-
   /** Absolute path of the entry's cached thumbnail, made from the photo if it is missing. */
-  async thumbnail(id: string): Promise<string> {
-    const entry = this.requireImage(id);
-    const paths = this.cachePaths(entry);
-    if ((await this.cache.has(this.options.shard, paths.key)).thumbnail) return paths.thumbnail;
-    const fetched = await this.options.fetchThumbnail?.(entry);
-    if (fetched && fetched.length > 0) {
-      await this.cache.writeThumbnail(this.options.shard, paths.key, fetched);
-      this.events.emit('thumbnail-ready', {
-        path: entry.path,
-        photoMd5: entry.photoMd5,
-        thumbnailPath: paths.thumbnail,
-      });
-      return paths.thumbnail;
-    }
-    await this.regenerate(entry);
-    return paths.thumbnail;
+  thumbnail(id: string): Promise<string> {
+    return this.photoFiles.thumbnail(id);
   }
 
   /**
    * Absolute path of the entry's metadata document, restored from the catalog or the photo if missing.
    * `metadataDocument(id)` gives the document itself, parsed and checked.
    */
-  async metadata(id: string): Promise<string> {
-    const entry = this.requireImage(id);
-    const paths = this.cachePaths(entry);
-    if ((await this.cache.has(this.options.shard, paths.key)).metadata) return paths.metadata;
-    if (await this.restoreMetadata(entry, paths.key)) return paths.metadata;
-    await this.regenerate(entry);
-    return paths.metadata;
+  metadata(id: string): Promise<string> {
+    return this.photoFiles.metadata(id);
   }
 
   /**
@@ -349,34 +328,8 @@ export class Catalog {
    * location; duration, rotation and codec for a video). A cached file that is not a valid document
    * of this photo is replaced by the catalog's own copy; throws `CORRUPT` when there is none.
    */
-  async metadataDocument(id: string): Promise<MetadataDocument> {
-    const file = await this.metadata(id);
-    const entry = this.requireImage(id);
-    const read = async () => {
-      const parsed = metadataDocumentSchema.safeParse(safeJson(await fsp.readFile(file, 'utf8')));
-      return parsed.success && parsed.data.photoMd5 === entry.photoMd5 ? parsed.data : undefined;
-    };
-    const document =
-      (await read()) ??
-      ((await this.restoreMetadata(entry, this.cachePaths(entry).key)) ? await read() : undefined);
-    if (document) return document;
-    throw new PhotolalaError('CORRUPT', `${entry.path}: its metadata document is not valid`, {
-      backend: 'catalog',
-      path: entry.path,
-    });
-  }
-
-  /** Writes the catalog's own copy of an entry's metadata document back to the cache. */
-  private async restoreMetadata(entry: ImageEntry, key: string): Promise<boolean> {
-    const stored = this.db
-      .prepare('SELECT document FROM metadata WHERE photo_md5 = ?')
-      .pluck()
-      .get(entry.photoMd5);
-    if (typeof stored !== 'string') return false;
-    const parsed = metadataDocumentSchema.safeParse(safeJson(stored));
-    if (!parsed.success || parsed.data.photoMd5 !== entry.photoMd5) return false;
-    await this.cache.writeMetadata(this.options.shard, key, parsed.data);
-    return true;
+  metadataDocument(id: string): Promise<MetadataDocument> {
+    return this.photoFiles.metadataDocument(id);
   }
 
   /**
@@ -384,102 +337,8 @@ export class Catalog {
    * pipeline and cached on first use: for viewers of photos a browser cannot show as they are (HEIC,
    * RAW, TIFF). Refuses, as `thumbnail` does, an entry that is not an image or whose file changed.
    */
-  async preview(id: string): Promise<string> {
-    const entry = this.requireImage(id, 'has no preview');
-    if (entry.kind === 'video')
-      throw new PhotolalaError('UNSUPPORTED', `${entry.path} is a video: it has a poster, no preview`, {
-        backend: 'catalog',
-        path: entry.path,
-      });
-    const paths = this.cachePaths(entry);
-    if (existsSync(paths.preview)) return paths.preview;
-    const { data, image } = await this.readPhoto(entry);
-    const stored = await this.cache.readMetadataJson(this.options.shard, paths.key);
-    const orientation = metadataDocumentSchema.safeParse(stored).data?.orientation;
-    const rendered = await renderThumbnail(data, image.kind, {
-      maxPixels: this.options.limits.maxPixels,
-      preview: true,
-      ...(orientation !== undefined ? { orientation } : {}),
-    });
-    return this.cache.writePreview(this.options.shard, paths.key, rendered.jpeg);
-  }
-
-  /** Reads a photo whole, refusing it if its bytes no longer match the catalog. */
-  private async readPhoto(entry: ImageEntry) {
-    const path = validateRelativePath(entry.path, 'catalog');
-    const changed = () =>
-      new PhotolalaError('CORRUPT', `${path} changed since the last scan; run a scan first`, {
-        backend: 'catalog',
-        path,
-      });
-    let read: Awaited<ReturnType<typeof readWholeFile>>;
-    try {
-      read = await readWholeFile(
-        this.source,
-        { path, size: entry.size, mtimeMs: entry.mtimeMs },
-        this.options.limits,
-      );
-    } catch (error) {
-      // The read checks the size the catalog recorded: a file that is now larger or smaller was
-      // edited or replaced since the scan, which says more than "grew while it was read".
-      const sizeOrBytes = isPhotolalaError(error, 'CORRUPT') || isPhotolalaError(error, 'IO');
-      if (sizeOrBytes && error.backend === 'digest') throw changed();
-      throw error;
-    }
-    const { data, md5 } = read;
-    if (md5 !== entry.photoMd5) throw changed();
-    const image = await detectImageKind(data.subarray(0, HEAD_BYTES));
-    if (!image)
-      throw new PhotolalaError('CORRUPT', `${path} is no longer an image`, { backend: 'catalog', path });
-    return { path, data, md5, image };
-  }
-
-  /** Re-reads a photo to rebuild its cache files; refuses if the file no longer matches the catalog. */
-  private async regenerate(entry: ImageEntry): Promise<void> {
-    if (entry.kind === 'video') return this.regenerateVideo(entry);
-    const { path, data, md5, image } = await this.readPhoto(entry);
-    const result = await this.digester.digestBytes(md5, data, path, image, {
-      ...(entry.externalId ? { externalId: entry.externalId } : {}),
-    });
-    // The catalog's document may hold library facts (Apple Photos) that the file alone does not.
-    await this.restoreMetadata(entry, this.cachePaths(entry).key);
-    this.events.emit('thumbnail-ready', { path, photoMd5: md5, thumbnailPath: result.thumbnailPath });
-  }
-
-  /** A video's poster and document, made again from the file, which must still be the one cataloged. */
-  private async regenerateVideo(entry: ImageEntry): Promise<void> {
-    const path = validateRelativePath(entry.path, 'catalog');
-    const head = await this.source.readHead(path, HEAD_BYTES);
-    const media = await detectMediaKind(head);
-    if (media?.kind !== 'video')
-      throw new PhotolalaError('CORRUPT', `${path} is no longer a video`, { backend: 'catalog', path });
-    const result = await this.digester.digest(
-      this.source,
-      {
-        path,
-        size: entry.size,
-        mtimeMs: entry.mtimeMs,
-        ...(entry.externalId ? { externalId: entry.externalId } : {}),
-      },
-      media,
-      { fastPhotoKey: fastPhotoKey(head, entry.size) },
-    );
-    if (result.photoMd5 !== entry.photoMd5)
-      throw new PhotolalaError('CORRUPT', `${path} changed since the last scan; run a scan first`, {
-        backend: 'catalog',
-        path,
-      });
-    if ('unavailable' in result)
-      throw new PhotolalaError('UNSUPPORTED', `${path} has no poster: ${result.unavailable}`, {
-        backend: 'catalog',
-        path,
-      });
-    await this.restoreMetadata(entry, this.cachePaths(entry).key);
-    this.events.emit('thumbnail-ready', {
-      path,
-      photoMd5: result.photoMd5,
-      thumbnailPath: result.thumbnailPath,
-    });
+  preview(id: string): Promise<string> {
+    return this.photoFiles.preview(id);
   }
 
   // ---- writing -----------------------------------------------------------------------------
@@ -1145,24 +1004,8 @@ export class Catalog {
   }
 
   /** Which entries' thumbnail or metadata document is missing from the cache. */
-  async missingCacheFiles(): Promise<
-    { path: string; photoMd5: string; thumbnail: boolean; metadata: boolean }[]
-  > {
-    const missing: { path: string; photoMd5: string; thumbnail: boolean; metadata: boolean }[] = [];
-    // Materialised first: awaiting inside a live statement iterator would block other queries.
-    for (const entry of this.list()) {
-      if (!isMd5(entry.photoMd5)) continue;
-      const present = await this.cache.has(this.options.shard, this.cachePaths(entry as ImageEntry).key);
-      if (!present.thumbnail || !present.metadata) {
-        missing.push({
-          path: entry.path,
-          photoMd5: entry.photoMd5 as string,
-          thumbnail: !present.thumbnail,
-          metadata: !present.metadata,
-        });
-      }
-    }
-    return missing;
+  missingCacheFiles(): Promise<{ path: string; photoMd5: string; thumbnail: boolean; metadata: boolean }[]> {
+    return this.photoFiles.missingCacheFiles();
   }
 
   /**
@@ -1170,32 +1013,11 @@ export class Catalog {
    * cleared), as many at once as a scan digests. A photo that changed since the last scan, or is
    * unreadable, is reported with its reason rather than guessed at.
    */
-  async repairCacheFiles(
+  repairCacheFiles(
     missing: { path: string; thumbnail: boolean; metadata: boolean }[],
     options: { onProgress?: (done: number, total: number) => void } = {},
   ): Promise<{ repaired: string[]; failed: { path: string; reason: string }[] }> {
-    const repaired: string[] = [];
-    const failed: { path: string; reason: string }[] = [];
-    let done = 0;
-    options.onProgress?.(done, missing.length);
-    // As a scan does: a fixed set of workers pulling from the list, not a promise per photo.
-    let next = 0;
-    const worker = async () => {
-      while (next < missing.length) {
-        const m = missing[next++]!;
-        try {
-          if (m.thumbnail) await this.thumbnail(m.path);
-          if (m.metadata) await this.metadata(m.path);
-          repaired.push(m.path);
-        } catch (error) {
-          failed.push({ path: m.path, reason: describeError(error) });
-        }
-        options.onProgress?.(++done, missing.length);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, this.options.limits.concurrency) }, worker));
-    const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    return { repaired: repaired.sort(byPath), failed: failed.sort((a, b) => byPath(a.path, b.path)) };
+    return this.photoFiles.repairCacheFiles(missing, options);
   }
 
   /**
@@ -1278,14 +1100,6 @@ function summarize(plan: ScanPlan): StatusResult {
     failed: plan.failed,
     skipped: plan.skipped,
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Opens (loads or creates) the catalog of a root. */

@@ -1,0 +1,261 @@
+import { existsSync, promises as fsp } from 'node:fs';
+import { type Digester, readWholeFile } from '../digest/digest.js';
+import { fastPhotoKey, HEAD_BYTES, isMd5 } from '../digest/identity.js';
+import { detectImageKind, detectMediaKind } from '../digest/image-kind.js';
+import { type MetadataDocument, metadataDocumentSchema } from '../digest/metadata.js';
+import { renderThumbnail } from '../digest/thumbnail.js';
+import { describeError, isPhotolalaError, PhotolalaError } from '../source/errors.js';
+import { validateRelativePath } from '../source/paths.js';
+import type { CatalogContext } from './catalog-context.js';
+import type { EntryQueries, ImageEntry } from './entry-queries.js';
+import { drainWithWorkers } from './worker-pool.js';
+
+/**
+ * The cache files of a catalog's photos: thumbnails, metadata documents and previews, made again
+ * from the photo (through the digester, the one way a photo's bytes become cache files) when the
+ * cache lacks them, and refused when the photo no longer matches the catalog.
+ */
+export class PhotoFiles {
+  constructor(
+    private readonly ctx: Pick<CatalogContext, 'source' | 'working' | 'cache' | 'events' | 'options'>,
+    private readonly entries: EntryQueries,
+    private readonly digester: Digester,
+  ) {}
+
+  /** Where an entry's cache files live: by photo-md5, or by apple-photo-id in the `apple` shard. */
+  cachePaths(entry: ImageEntry) {
+    const key = this.digester.cacheKey(entry.photoMd5, entry.externalId ?? undefined);
+    return { key, ...this.ctx.cache.pathsFor(this.ctx.options.shard, key) };
+  }
+
+  /** Absolute path of the entry's cached thumbnail, made from the photo if it is missing. */
+  async thumbnail(id: string): Promise<string> {
+    const entry = this.entries.requireImage(id);
+    const paths = this.cachePaths(entry);
+    if ((await this.ctx.cache.has(this.ctx.options.shard, paths.key)).thumbnail) return paths.thumbnail;
+    const fetched = await this.ctx.options.fetchThumbnail?.(entry);
+    if (fetched && fetched.length > 0) {
+      await this.ctx.cache.writeThumbnail(this.ctx.options.shard, paths.key, fetched);
+      this.ctx.events.emit('thumbnail-ready', {
+        path: entry.path,
+        photoMd5: entry.photoMd5,
+        thumbnailPath: paths.thumbnail,
+      });
+      return paths.thumbnail;
+    }
+    await this.regenerate(entry);
+    return paths.thumbnail;
+  }
+
+  /**
+   * Absolute path of the entry's metadata document, restored from the catalog or the photo if missing.
+   * `metadataDocument(id)` gives the document itself, parsed and checked.
+   */
+  async metadata(id: string): Promise<string> {
+    const entry = this.entries.requireImage(id);
+    const paths = this.cachePaths(entry);
+    if ((await this.ctx.cache.has(this.ctx.options.shard, paths.key)).metadata) return paths.metadata;
+    if (await this.restoreMetadata(entry, paths.key)) return paths.metadata;
+    await this.regenerate(entry);
+    return paths.metadata;
+  }
+
+  /**
+   * The entry's metadata document, parsed and checked against `metadataDocumentSchema`: what the
+   * file `metadata(id)` names holds (kind, dimensions, capture time and its source, camera, exposure,
+   * location; duration, rotation and codec for a video). A cached file that is not a valid document
+   * of this photo is replaced by the catalog's own copy; throws `CORRUPT` when there is none.
+   */
+  async metadataDocument(id: string): Promise<MetadataDocument> {
+    const file = await this.metadata(id);
+    const entry = this.entries.requireImage(id);
+    const read = async () => {
+      const parsed = metadataDocumentSchema.safeParse(safeJson(await fsp.readFile(file, 'utf8')));
+      return parsed.success && parsed.data.photoMd5 === entry.photoMd5 ? parsed.data : undefined;
+    };
+    const document =
+      (await read()) ??
+      ((await this.restoreMetadata(entry, this.cachePaths(entry).key)) ? await read() : undefined);
+    if (document) return document;
+    throw new PhotolalaError('CORRUPT', `${entry.path}: its metadata document is not valid`, {
+      backend: 'catalog',
+      path: entry.path,
+    });
+  }
+
+  /** Writes the catalog's own copy of an entry's metadata document back to the cache. */
+  private async restoreMetadata(entry: ImageEntry, key: string): Promise<boolean> {
+    const stored = this.ctx.working.db
+      .prepare('SELECT document FROM metadata WHERE photo_md5 = ?')
+      .pluck()
+      .get(entry.photoMd5);
+    if (typeof stored !== 'string') return false;
+    const parsed = metadataDocumentSchema.safeParse(safeJson(stored));
+    if (!parsed.success || parsed.data.photoMd5 !== entry.photoMd5) return false;
+    await this.ctx.cache.writeMetadata(this.ctx.options.shard, key, parsed.data);
+    return true;
+  }
+
+  /**
+   * Absolute path of a large JPEG of the entry (fitting in PREVIEW_SIZE), rendered by the thumbnail
+   * pipeline and cached on first use: for viewers of photos a browser cannot show as they are (HEIC,
+   * RAW, TIFF). Refuses, as `thumbnail` does, an entry that is not an image or whose file changed.
+   */
+  async preview(id: string): Promise<string> {
+    const entry = this.entries.requireImage(id, 'has no preview');
+    if (entry.kind === 'video')
+      throw new PhotolalaError('UNSUPPORTED', `${entry.path} is a video: it has a poster, no preview`, {
+        backend: 'catalog',
+        path: entry.path,
+      });
+    const paths = this.cachePaths(entry);
+    if (existsSync(paths.preview)) return paths.preview;
+    const { data, image } = await this.readPhoto(entry);
+    const stored = await this.ctx.cache.readMetadataJson(this.ctx.options.shard, paths.key);
+    const orientation = metadataDocumentSchema.safeParse(stored).data?.orientation;
+    const rendered = await renderThumbnail(data, image.kind, {
+      maxPixels: this.ctx.options.limits.maxPixels,
+      preview: true,
+      ...(orientation !== undefined ? { orientation } : {}),
+    });
+    return this.ctx.cache.writePreview(this.ctx.options.shard, paths.key, rendered.jpeg);
+  }
+
+  /** Reads a photo whole, refusing it if its bytes no longer match the catalog. */
+  private async readPhoto(entry: ImageEntry) {
+    const path = validateRelativePath(entry.path, 'catalog');
+    const changed = () =>
+      new PhotolalaError('CORRUPT', `${path} changed since the last scan; run a scan first`, {
+        backend: 'catalog',
+        path,
+      });
+    let read: Awaited<ReturnType<typeof readWholeFile>>;
+    try {
+      read = await readWholeFile(
+        this.ctx.source,
+        { path, size: entry.size, mtimeMs: entry.mtimeMs },
+        this.ctx.options.limits,
+      );
+    } catch (error) {
+      // The read checks the size the catalog recorded: a file that is now larger or smaller was
+      // edited or replaced since the scan, which says more than "grew while it was read".
+      const sizeOrBytes = isPhotolalaError(error, 'CORRUPT') || isPhotolalaError(error, 'IO');
+      if (sizeOrBytes && error.backend === 'digest') throw changed();
+      throw error;
+    }
+    const { data, md5 } = read;
+    if (md5 !== entry.photoMd5) throw changed();
+    const image = await detectImageKind(data.subarray(0, HEAD_BYTES));
+    if (!image)
+      throw new PhotolalaError('CORRUPT', `${path} is no longer an image`, { backend: 'catalog', path });
+    return { path, data, md5, image };
+  }
+
+  /** Re-reads a photo to rebuild its cache files; refuses if the file no longer matches the catalog. */
+  private async regenerate(entry: ImageEntry): Promise<void> {
+    if (entry.kind === 'video') return this.regenerateVideo(entry);
+    const { path, data, md5, image } = await this.readPhoto(entry);
+    const result = await this.digester.digestBytes(md5, data, path, image, {
+      ...(entry.externalId ? { externalId: entry.externalId } : {}),
+    });
+    // The catalog's document may hold library facts (Apple Photos) that the file alone does not.
+    await this.restoreMetadata(entry, this.cachePaths(entry).key);
+    this.ctx.events.emit('thumbnail-ready', { path, photoMd5: md5, thumbnailPath: result.thumbnailPath });
+  }
+
+  /** A video's poster and document, made again from the file, which must still be the one cataloged. */
+  private async regenerateVideo(entry: ImageEntry): Promise<void> {
+    const path = validateRelativePath(entry.path, 'catalog');
+    const head = await this.ctx.source.readHead(path, HEAD_BYTES);
+    const media = await detectMediaKind(head);
+    if (media?.kind !== 'video')
+      throw new PhotolalaError('CORRUPT', `${path} is no longer a video`, { backend: 'catalog', path });
+    const result = await this.digester.digest(
+      this.ctx.source,
+      {
+        path,
+        size: entry.size,
+        mtimeMs: entry.mtimeMs,
+        ...(entry.externalId ? { externalId: entry.externalId } : {}),
+      },
+      media,
+      { fastPhotoKey: fastPhotoKey(head, entry.size) },
+    );
+    if (result.photoMd5 !== entry.photoMd5)
+      throw new PhotolalaError('CORRUPT', `${path} changed since the last scan; run a scan first`, {
+        backend: 'catalog',
+        path,
+      });
+    if ('unavailable' in result)
+      throw new PhotolalaError('UNSUPPORTED', `${path} has no poster: ${result.unavailable}`, {
+        backend: 'catalog',
+        path,
+      });
+    await this.restoreMetadata(entry, this.cachePaths(entry).key);
+    this.ctx.events.emit('thumbnail-ready', {
+      path,
+      photoMd5: result.photoMd5,
+      thumbnailPath: result.thumbnailPath,
+    });
+  }
+
+  /** Which entries' thumbnail or metadata document is missing from the cache. */
+  async missingCacheFiles(): Promise<
+    { path: string; photoMd5: string; thumbnail: boolean; metadata: boolean }[]
+  > {
+    const missing: { path: string; photoMd5: string; thumbnail: boolean; metadata: boolean }[] = [];
+    // Materialised first: awaiting inside a live statement iterator would block other queries.
+    for (const entry of this.entries.list()) {
+      if (!isMd5(entry.photoMd5)) continue;
+      const present = await this.ctx.cache.has(
+        this.ctx.options.shard,
+        this.cachePaths(entry as ImageEntry).key,
+      );
+      if (!present.thumbnail || !present.metadata) {
+        missing.push({
+          path: entry.path,
+          photoMd5: entry.photoMd5 as string,
+          thumbnail: !present.thumbnail,
+          metadata: !present.metadata,
+        });
+      }
+    }
+    return missing;
+  }
+
+  /**
+   * Makes again the cache files `missingCacheFiles` found missing (after a cache was pruned or
+   * cleared), as many at once as a scan digests. A photo that changed since the last scan, or is
+   * unreadable, is reported with its reason rather than guessed at.
+   */
+  async repairCacheFiles(
+    missing: { path: string; thumbnail: boolean; metadata: boolean }[],
+    options: { onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<{ repaired: string[]; failed: { path: string; reason: string }[] }> {
+    const repaired: string[] = [];
+    const failed: { path: string; reason: string }[] = [];
+    let done = 0;
+    options.onProgress?.(done, missing.length);
+    // The catalog's one pool, as a scan digests; a copy, since the pool clears the slots it takes.
+    await drainWithWorkers([...missing], this.ctx.options.limits.concurrency, async (m) => {
+      try {
+        if (m.thumbnail) await this.thumbnail(m.path);
+        if (m.metadata) await this.metadata(m.path);
+        repaired.push(m.path);
+      } catch (error) {
+        failed.push({ path: m.path, reason: describeError(error) });
+      }
+      options.onProgress?.(++done, missing.length);
+    });
+    const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return { repaired: repaired.sort(byPath), failed: failed.sort((a, b) => byPath(a.path, b.path)) };
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
