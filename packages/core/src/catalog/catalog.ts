@@ -1,19 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fsp, rmSync } from 'node:fs';
-import nodePath from 'node:path';
 import type Database from 'better-sqlite3';
-import { CACHE_SHARDS, type CacheShard, PhotoCache, resolveCacheRoot } from '../cache/cache.js';
+import { type CacheShard, PhotoCache, resolveCacheRoot } from '../cache/cache.js';
 import { type PhotoColumns, writePerceptualHashes } from '../compare/catalog-reads.js';
 import { Digester, LOCAL_DIGEST_LIMITS, REMOTE_DIGEST_LIMITS } from '../digest/digest.js';
-import { md5Hex } from '../digest/identity.js';
 import type { MetadataDocument } from '../digest/metadata.js';
 import { FFMPEG_MISSING } from '../digest/video.js';
 import { abortableSource } from '../source/abortable.js';
 import { describeError, PhotolalaError } from '../source/errors.js';
-import { makeFolder } from '../source/make-folder.js';
-import type { RootSource, SourceEntry, WriteCondition } from '../source/root-source.js';
-import { parseRootUri } from '../source/root-uri.js';
-import { writeListing } from './bulk-read.js';
+import type { RootSource, SourceEntry } from '../source/root-source.js';
+import type { CatalogContext, CatalogState } from './catalog-context.js';
 import type {
   CatalogLoadInfo,
   ListOptions,
@@ -24,59 +19,25 @@ import type {
   StatusResult,
 } from './catalog-types.js';
 import { EntryQueries, type ImageEntry } from './entry-queries.js';
-import {
-  type CatalogEntry,
-  ENTRY_COLUMN_LIST,
-  ENTRY_COLUMNS,
-  ENTRY_VALUES,
-  type EntryRow,
-} from './entry-row.js';
+import { type CatalogEntry, ENTRY_COLUMNS, ENTRY_VALUES, type EntryRow } from './entry-row.js';
 import { CatalogEvents } from './events.js';
 import { regroupSessionFolders } from './group-rows.js';
-import { inspectStores, type StoreReport } from './inspect.js';
-import {
-  type RootCatalogFile,
-  removeMirrorLeftovers,
-  removeRootLeftovers,
-  WORK_FILE_PREFIX,
-} from './leftovers.js';
-import { withMirrorLock } from './mirror-lock.js';
+import type { StoreReport } from './inspect.js';
 import { PhotoFiles } from './photo-files.js';
-import { DEFAULT_RETENTION, snapshotFileName } from './pointer.js';
-import {
-  rebaseOnto,
-  SESSION_PATHS,
-  type SessionChanges,
-  takeSessionPaths,
-  writeStarChange,
-} from './rebase.js';
+import { DEFAULT_RETENTION } from './pointer.js';
+import { Publisher } from './publisher.js';
+import { SESSION_PATHS, writeStarChange } from './rebase.js';
 import { isRacy, planScan, RACY_MTIME, type ReadFile, type ScanPlan } from './scan-plan.js';
-import {
-  createSchema,
-  hardenDatabase,
-  isOlderSchema,
-  readVersionTable,
-  upgradeSchema,
-  upgradeSchemaFile,
-} from './schema.js';
+import { createSchema, hardenDatabase, isOlderSchema, readVersionTable, upgradeSchema } from './schema.js';
 import { type MirrorStore, mirrorStore, rootStore, type SnapshotStore } from './snapshot-store.js';
-import {
-  findNewerSnapshot,
-  type LoadedSnapshot,
-  loadNewestSnapshot,
-  openWorkingFile,
-  publishSnapshot,
-  serializeSnapshot,
-  WorkingDatabase,
-} from './snapshots.js';
+import { type LoadedSnapshot, loadNewestSnapshot, openWorkingFile, WorkingDatabase } from './snapshots.js';
 import { orphanedStarChanges, StarJournal } from './star-journal.js';
 import { StatIndex } from './stat-index.js';
 import { VerifiedSnapshots } from './verified-snapshots.js';
+import { cacheFoldersUnderRoot, prepareWorkFile, removeWorkFile } from './working-file.js';
 import { WriteQueue } from './write-queue.js';
 
 const DEFAULT_MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024 * 1024;
-/** How often a publish merges and tries again when other machines keep changing the root's pointer. */
-const PUBLISH_ATTEMPTS = 5;
 
 /**
  * A root's catalog: loaded from the newest valid snapshot (root, then mirror, then older snapshots,
@@ -88,28 +49,15 @@ export class Catalog {
   readonly cache: PhotoCache;
   readonly loadInfo: CatalogLoadInfo;
   private readonly digester: Digester;
-  private readonly stores: SnapshotStore[];
   private readonly queue: WriteQueue;
   private readonly entries: EntryQueries;
   private readonly photoFiles: PhotoFiles;
-  private dirty = false;
-  /** Snapshots this catalog is writing into the mirror right now, for `discard` to remove. */
-  private readonly snapshotsInProgress = new Set<string>();
-  private currentMd5: string | undefined;
-  /** The generation of the snapshot `currentMd5` names; the next one with changes is one more. */
-  private generation: number;
-  /** Pointer lines as this process last read or wrote them, per store (see publishSnapshot). */
-  private readonly knownPointers: Partial<Record<'root' | 'mirror', string[]>>;
   /** The cache's folders under the root, when the cache was put inside it; scans leave them out. */
   private readonly cacheFoldersInRoot: string[];
   /** Star changes not yet in a snapshot, on disk so that a crash does not lose them. */
   private readonly starJournal: StarJournal;
-  private readonly mirror: MirrorStore;
-  /**
-   * What this session changed since `currentMd5`, replayed onto a newer snapshot should another
-   * process publish one meanwhile (see publish); the scans' paths are in the temp table session_paths.
-   */
-  private session: SessionChanges = { stars: [], synced: [] };
+  private readonly ctx: CatalogContext;
+  private readonly publisher: Publisher;
 
   private constructor(
     readonly source: RootSource,
@@ -117,25 +65,31 @@ export class Catalog {
     loaded: LoadedSnapshot,
     private readonly options: ResolvedCatalogOptions,
     cache: PhotoCache,
-    private readonly verified: VerifiedSnapshots,
+    stores: { root: SnapshotStore; mirror: MirrorStore },
+    verified: VerifiedSnapshots,
   ) {
     this.cache = cache;
     this.queue = new WriteQueue(() => working.workFile);
     this.entries = new EntryQueries(working, source.uri);
     this.cacheFoldersInRoot = cacheFoldersUnderRoot(source.uri, cache.root);
-    const mirror = mirrorStore(cache.mirrorDir(source.uri));
-    this.mirror = mirror;
-    this.starJournal = new StarJournal(mirror.dir);
+    this.starJournal = new StarJournal(stores.mirror.dir);
     this.digester = new Digester(cache, options.shard, options.limits);
-    this.photoFiles = new PhotoFiles(
-      { source, working, cache, events: this.events, options },
-      this.entries,
-      this.digester,
-    );
-    this.stores = [rootStore(source), mirror];
-    this.currentMd5 = loaded.catalogMd5;
-    this.generation = loaded.generation;
-    this.knownPointers = { ...loaded.pointers };
+    this.ctx = {
+      source,
+      working,
+      cache,
+      events: this.events,
+      options,
+      state: {
+        dirty: false,
+        currentMd5: loaded.catalogMd5,
+        generation: loaded.generation,
+        knownPointers: { ...loaded.pointers },
+        session: { stars: [], synced: [] },
+      },
+    };
+    this.photoFiles = new PhotoFiles(this.ctx, this.entries, this.digester);
+    this.publisher = new Publisher(this.ctx, stores.root, stores.mirror, verified, this.starJournal);
     this.loadInfo = {
       source: loaded.source,
       catalogMd5: loaded.catalogMd5,
@@ -176,9 +130,10 @@ export class Catalog {
     const now = new Date();
     await fsp.utimes(mirrorDir, now, now).catch(() => {});
     const verified = new VerifiedSnapshots(mirrorDir);
+    const stores = { root: rootStore(source), mirror: mirrorStore(mirrorDir) };
     const loaded = await loadNewestSnapshot(
-      rootStore(source),
-      mirrorStore(mirrorDir),
+      stores.root,
+      stores.mirror,
       resolved.maxSnapshotBytes,
       verified,
       options.onLoadProgress,
@@ -193,7 +148,7 @@ export class Catalog {
     }
     // A snapshot of an older schema is read through the current columns: upgraded in the working copy.
     if (isOlderSchema(working.db)) upgradeSchema(await working.writable());
-    const catalog = new Catalog(source, working, loaded, resolved, cache, verified);
+    const catalog = new Catalog(source, working, loaded, resolved, cache, stores, verified);
     const unreachable = loaded.skipped.find((s) => s.store === 'root' && s.code === 'UNAVAILABLE');
     if (unreachable) {
       const saved = loaded.file ? await fsp.stat(loaded.file).catch(() => undefined) : undefined;
@@ -235,6 +190,10 @@ export class Catalog {
   }
 
   /** Read-only until the first write (see WorkingDatabase); every write task awaits `writable()`. */
+  private get state(): CatalogState {
+    return this.ctx.state;
+  }
+
   private get db(): Database.Database {
     return this.working.db;
   }
@@ -250,7 +209,7 @@ export class Catalog {
 
   /** The catalog-md5 of the snapshot this catalog was loaded from or last published. */
   get catalogMd5(): string | undefined {
-    return this.currentMd5;
+    return this.state.currentMd5;
   }
 
   get version(): Record<string, string> {
@@ -291,7 +250,7 @@ export class Catalog {
     return this.enqueue(async () => {
       if (hashes.size === 0) return 0;
       const changed = writePerceptualHashes(await this.working.writable(), hashes);
-      if (changed > 0) this.dirty = true;
+      if (changed > 0) this.state.dirty = true;
       return changed;
     });
   }
@@ -496,8 +455,8 @@ export class Catalog {
       // Live Photos, RAW+JPEG pairs and edited copies of the folders this scan touched (see groups.ts).
       regroupSessionFolders(this.db);
       this.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
-      const published = await this.publish();
-      await this.removeRootLeftovers(plan.rootFiles, published.catalogMd5);
+      const published = await this.publisher.publish();
+      await this.publisher.removeRootLeftovers(plan.rootFiles, published.catalogMd5);
       summary.changed = [...summary.changed, ...reverifiedChanged].sort();
       summary.unchanged -= reverifiedChanged.length;
       const result: ScanResult = {
@@ -521,20 +480,6 @@ export class Catalog {
       if (result.moved.length) this.events.emit('entries-moved', { moves: result.moved });
       return result;
     });
-  }
-
-  /**
-   * Removes what killed processes left at the top of the root (see removeRootLeftovers), judged
-   * against the pointers as this publish left them. Never fails a scan.
-   */
-  private async removeRootLeftovers(files: RootCatalogFile[], catalogMd5: string): Promise<void> {
-    if (files.length === 0) return;
-    const named = new Set([...(this.knownPointers.root ?? []), ...(this.knownPointers.mirror ?? [])]);
-    await removeRootLeftovers(this.source, files, {
-      named,
-      generation: this.generation,
-      rootPointerCurrent: this.knownPointers.root?.[0] === catalogMd5,
-    }).catch(() => []);
   }
 
   /**
@@ -681,197 +626,8 @@ export class Catalog {
         'DELETE FROM metadata WHERE photo_md5 NOT IN (SELECT photo_md5 FROM entries WHERE photo_md5 IS NOT NULL)',
       );
     })();
-    if (plan.removed.length || plan.moved.length || plan.touched.length || stagedRows) this.dirty = true;
-  }
-
-  /**
-   * Publishes the catalog as a snapshot, holding the mirror's lock so that processes of this machine
-   * publish one at a time. Should another have published since this one loaded (a `star` while a
-   * scan runs, two `star`s at once), this session's changes are first replayed onto that newer
-   * snapshot (see rebaseOnto): the last to publish no longer erases the others' stars. The lock
-   * serves one machine only; where the root can write conditionally, its pointer is written only if
-   * unchanged since it was read, and when another machine published meanwhile, the merge is made again
-   * onto its snapshot, up to PUBLISH_ATTEMPTS times.
-   */
-  private publish(): Promise<{
-    catalogMd5: string;
-    snapshots: string[];
-    wroteNew: boolean;
-    warnings: string[];
-    failed: string[];
-  }> {
-    return withMirrorLock(this.mirror.dir, async () => {
-      for (let attempt = 1; ; attempt++) {
-        const expected = await this.catchUp();
-        const published = await this.publishLocked(expected);
-        if (published !== 'conflict') return published;
-        if (attempt >= PUBLISH_ATTEMPTS)
-          throw new PhotolalaError(
-            'CONFLICT',
-            `could not publish the catalog of ${this.rootUri}: its pointer changed under each of ${attempt} attempts (other machines publishing); the changes are kept for the next save`,
-            { backend: 'catalog' },
-          );
-      }
-    });
-  }
-
-  /**
-   * Takes in the newest snapshot, when another process published one, with this session's changes
-   * replayed. Returns the root pointer's version as it was before it was read, for the conditional
-   * write of the pointer (undefined where the root has none, or nothing was read).
-   */
-  private async catchUp(): Promise<WriteCondition | undefined> {
-    // Unchanged, and both pointers (as this process last saw them) name this snapshot: nothing will
-    // be written, so nothing can be erased, and a remote root is spared a request.
-    const named = (store: 'root' | 'mirror') => this.knownPointers[store]?.[0] === this.currentMd5;
-    if (!this.dirty && this.currentMd5 !== undefined && named('root') && named('mirror')) return undefined;
-    // Taken before the pointer is read: a pointer changed in between fails the write, never passes.
-    const expected = await this.stores[0]!.pointerVersion().catch(() => undefined);
-    const { newer, pointers } = await findNewerSnapshot(
-      this.stores[0]!,
-      this.mirror,
-      { catalogMd5: this.currentMd5, generation: this.generation },
-      this.options.maxSnapshotBytes,
-      this.verified,
-    );
-    for (const store of ['root', 'mirror'] as const)
-      if (pointers[store] !== undefined) this.knownPointers[store] = pointers[store];
-    if (!newer) return expected;
-    try {
-      if (!this.hasSessionChanges()) {
-        // Nothing of this session's to keep: continue on the newer snapshot as it stands.
-        await this.working.replace(newer.db, newer.file, this.working.workFile);
-        if (isOlderSchema(this.db)) upgradeSchema(await this.working.writable());
-      } else {
-        newer.db.close();
-        const ours = await this.working.writable();
-        const workFile = nodePath.join(
-          this.mirror.dir,
-          `${WORK_FILE_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}.sqlite`,
-        );
-        await fsp.copyFile(newer.file, workFile);
-        try {
-          upgradeSchemaFile(workFile, openWorkingFile);
-          rebaseOnto(ours, workFile, this.session);
-        } catch (error) {
-          await removeWorkFile(workFile);
-          throw error;
-        }
-        const db = openWorkingFile(workFile);
-        hardenDatabase(db);
-        takeSessionPaths(db);
-        regroupSessionFolders(db);
-        await this.working.replace(db, undefined, workFile);
-        this.dirty = true;
-      }
-    } catch (error) {
-      if (newer.db.open && newer.db !== this.db) newer.db.close();
-      throw error;
-    }
-    this.currentMd5 = newer.catalogMd5;
-    this.generation = newer.generation;
-    return expected;
-  }
-
-  /**
-   * What publishing gives when nothing changed since the snapshot both pointers name (as this
-   * process last read or wrote them): that snapshot, with nothing written. Serializing would only
-   * make its very bytes again, a `VACUUM INTO` and an MD5 of the whole file (about a second for 100k
-   * photos) on every unchanged scan; `publishSnapshot` would then send nothing either.
-   */
-  private unchangedPublish() {
-    const md5 = this.currentMd5;
-    const named = (store: 'root' | 'mirror') => this.knownPointers[store]?.[0] === md5;
-    if (
-      this.dirty ||
-      md5 === undefined ||
-      !this.working.listingIsCurrent ||
-      !named('root') ||
-      !named('mirror')
-    )
-      return undefined;
-    const warnings = this.stores
-      .filter((store) => !store.writable)
-      .map((store) => `the ${store.name} is read-only; the catalog is kept in the cache mirror only`);
-    for (const message of warnings) this.events.emit('warning', { message });
-    const snapshots = this.stores
-      .filter((store) => store.writable)
-      .map((store) => store.locate(snapshotFileName(md5)));
-    this.events.emit('snapshot-written', { catalogMd5: md5, snapshots, wroteNew: false });
-    return { catalogMd5: md5, snapshots, wroteNew: false, warnings, failed: [] };
-  }
-
-  private hasSessionChanges(): boolean {
-    if (this.session.stars.length > 0 || this.session.synced.length > 0) return true;
-    this.db.exec(SESSION_PATHS);
-    return this.db.prepare('SELECT 1 FROM temp.session_paths LIMIT 1').get() !== undefined;
-  }
-
-  private async publishLocked(expected?: WriteCondition): Promise<
-    | {
-        catalogMd5: string;
-        snapshots: string[];
-        wroteNew: boolean;
-        warnings: string[];
-        failed: string[];
-      }
-    | 'conflict'
-  > {
-    const unchanged = this.unchangedPublish();
-    if (unchanged) return unchanged;
-    const mirror = this.mirror.dir;
-    if (!this.working.listingIsCurrent) {
-      const db = await this.working.writable();
-      upgradeSchema(db);
-      writeListing(db, ENTRY_COLUMN_LIST);
-      this.working.listingRebuilt();
-    }
-    const snapshot = await serializeSnapshot(this.db, mirror, {
-      catalogMd5: this.currentMd5,
-      generation: this.generation,
-    });
-    const { catalogMd5, generation } = snapshot;
-    let result: Awaited<ReturnType<typeof publishSnapshot>>;
-    this.snapshotsInProgress.add(snapshot.file);
-    try {
-      result = await publishSnapshot(
-        this.stores,
-        snapshot,
-        this.options.keepSnapshots,
-        this.knownPointers,
-        this.verified,
-        (progress) => this.events.emit('snapshot-progress', progress),
-        expected ? { root: expected } : {},
-      );
-    } finally {
-      await snapshot.dispose();
-      this.snapshotsInProgress.delete(snapshot.file);
-    }
-    if (result.conflict) return 'conflict';
-    for (const message of result.warnings) this.events.emit('warning', { message });
-    if (result.pointers.length === 0) {
-      throw new PhotolalaError(
-        'IO',
-        `could not publish the catalog of ${this.rootUri}: ${result.warnings.join('; ')}`,
-        {
-          backend: 'catalog',
-        },
-      );
-    }
-    this.currentMd5 = catalogMd5;
-    this.generation = generation;
-    this.dirty = false;
-    this.session = { stars: [], synced: [] };
-    this.db.exec(SESSION_PATHS);
-    this.db.exec('DELETE FROM temp.session_paths');
-    // Every star change so far is in the snapshot now.
-    await this.starJournal.clear().catch(() => {});
-    this.events.emit('snapshot-written', {
-      catalogMd5,
-      snapshots: result.snapshots,
-      wroteNew: result.wroteNew,
-    });
-    return { catalogMd5, ...result };
+    if (plan.removed.length || plan.moved.length || plan.touched.length || stagedRows)
+      this.state.dirty = true;
   }
 
   /**
@@ -896,19 +652,19 @@ export class Catalog {
       const atMs = Date.now();
       const written = this.db.transaction(() => writeStarChange(this.db, 'main', entry, starred, atMs))();
       // A change that cancels one of this session's own leaves nothing to replay onto a newer snapshot.
-      const cancelled = this.session.stars.findIndex(
+      const cancelled = this.state.session.stars.findIndex(
         (c) => c.seq !== undefined && c.seq === written.cancelled,
       );
-      if (cancelled >= 0) this.session.stars.splice(cancelled, 1);
+      if (cancelled >= 0) this.state.session.stars.splice(cancelled, 1);
       else
-        this.session.stars.push({
+        this.state.session.stars.push({
           path: entry.path,
           starred,
           photoMd5: entry.photoMd5,
           atMs,
           seq: written.inserted,
         });
-      this.dirty = true;
+      this.state.dirty = true;
       try {
         await this.starJournal.record({ path: entry.path, starred, photoMd5: entry.photoMd5 });
       } catch (error) {
@@ -969,38 +725,32 @@ export class Catalog {
         .get(seq) as { operation: string; path: string; photo_md5: string | null; at_ms: number } | undefined;
       if (!row) return;
       this.db.prepare(`UPDATE star_queue SET state = 'done' WHERE seq = ?`).run(seq);
-      this.session.synced.push({
+      this.state.session.synced.push({
         operation: row.operation,
         path: row.path,
         photoMd5: row.photo_md5,
         atMs: row.at_ms,
       });
-      this.dirty = true;
+      this.state.dirty = true;
     });
   }
 
   /** The bytes of the snapshot last loaded or published (from the mirror, else the root), verified. */
-  async snapshotBytes(): Promise<{ catalogMd5: string; bytes: Buffer } | undefined> {
-    const md5 = this.currentMd5;
-    if (!md5) return undefined;
-    for (const store of [...this.stores].reverse()) {
-      const bytes = await store.readSnapshot(md5, this.options.maxSnapshotBytes).catch(() => undefined);
-      if (bytes && md5Hex(bytes) === md5) return { catalogMd5: md5, bytes };
-    }
-    return undefined;
+  snapshotBytes(): Promise<{ catalogMd5: string; bytes: Buffer } | undefined> {
+    return this.publisher.snapshotBytes();
   }
 
   /** Publishes a snapshot if anything changed since the last one (stars, for example). */
   save(): Promise<string | undefined> {
     return this.enqueue(async () => {
-      if (!this.dirty) return this.currentMd5;
-      return (await this.publish()).catalogMd5;
+      if (!this.state.dirty) return this.state.currentMd5;
+      return (await this.publisher.publish()).catalogMd5;
     });
   }
 
   /** Both pointers and every snapshot they name, checked against their hashes. */
   inspectSnapshots(): Promise<StoreReport[]> {
-    return inspectStores(this.stores, this.options.maxSnapshotBytes);
+    return this.publisher.inspectSnapshots();
   }
 
   /** Which entries' thumbnail or metadata document is missing from the cache. */
@@ -1033,7 +783,7 @@ export class Catalog {
     } catch {
       // A database busy in a statement cannot close; its file is removed all the same.
     }
-    const files = [this.working.workFile, ...this.snapshotsInProgress];
+    const files = [this.working.workFile, ...this.publisher.snapshotsInProgress];
     for (const file of files)
       for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
   }
@@ -1050,43 +800,6 @@ export class Catalog {
       await this.source.close?.();
     }
   }
-}
-
-/**
- * The folders of a cache that lies inside a `file://` root, relative to the root: the cache root
- * itself, or its shards when the cache root is the root. Only a local root can hold the cache; for
- * any other URI, or a cache outside the root, there are none.
- */
-function cacheFoldersUnderRoot(rootUri: string, cacheRoot: string): string[] {
-  let root: string;
-  try {
-    const location = parseRootUri(rootUri);
-    if (location.scheme !== 'file') return [];
-    root = location.path;
-  } catch {
-    return [];
-  }
-  const relative = nodePath.relative(root, cacheRoot);
-  if (relative === '') return CACHE_SHARDS.slice();
-  if (relative.startsWith('..') || nodePath.isAbsolute(relative)) return [];
-  return [relative.split(nodePath.sep).join('/').normalize('NFC')];
-}
-
-/**
- * A fresh working-database path in the root's mirror folder (local disk, next to the snapshots).
- * Temp files a crashed process left there are removed on the way (see removeMirrorLeftovers).
- */
-async function prepareWorkFile(mirrorDir: string): Promise<string> {
-  await makeFolder(mirrorDir);
-  await removeMirrorLeftovers(mirrorDir);
-  return nodePath.join(
-    mirrorDir,
-    `${WORK_FILE_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}.sqlite`,
-  );
-}
-
-async function removeWorkFile(file: string): Promise<void> {
-  for (const suffix of ['', '-journal', '-wal', '-shm']) await fsp.rm(`${file}${suffix}`, { force: true });
 }
 
 function summarize(plan: ScanPlan): StatusResult {
