@@ -4,10 +4,8 @@ import { type CacheShard, PhotoCache, resolveCacheRoot } from '../cache/cache.js
 import { type PhotoColumns, writePerceptualHashes } from '../compare/catalog-reads.js';
 import { Digester, LOCAL_DIGEST_LIMITS, REMOTE_DIGEST_LIMITS } from '../digest/digest.js';
 import type { MetadataDocument } from '../digest/metadata.js';
-import { FFMPEG_MISSING } from '../digest/video.js';
-import { abortableSource } from '../source/abortable.js';
 import { describeError, PhotolalaError } from '../source/errors.js';
-import type { RootSource, SourceEntry } from '../source/root-source.js';
+import type { RootSource } from '../source/root-source.js';
 import type { CatalogContext, CatalogState } from './catalog-context.js';
 import type {
   CatalogLoadInfo,
@@ -19,20 +17,18 @@ import type {
   StatusResult,
 } from './catalog-types.js';
 import { EntryQueries, type ImageEntry } from './entry-queries.js';
-import { type CatalogEntry, ENTRY_COLUMNS, ENTRY_VALUES, type EntryRow } from './entry-row.js';
+import type { CatalogEntry } from './entry-row.js';
 import { CatalogEvents } from './events.js';
-import { regroupSessionFolders } from './group-rows.js';
 import type { StoreReport } from './inspect.js';
 import { PhotoFiles } from './photo-files.js';
 import { DEFAULT_RETENTION } from './pointer.js';
 import { Publisher } from './publisher.js';
-import { SESSION_PATHS, writeStarChange } from './rebase.js';
-import { isRacy, planScan, RACY_MTIME, type ReadFile, type ScanPlan } from './scan-plan.js';
+import { writeStarChange } from './rebase.js';
+import { Scanner } from './scan-run.js';
 import { createSchema, hardenDatabase, isOlderSchema, readVersionTable, upgradeSchema } from './schema.js';
 import { type MirrorStore, mirrorStore, rootStore, type SnapshotStore } from './snapshot-store.js';
 import { type LoadedSnapshot, loadNewestSnapshot, openWorkingFile, WorkingDatabase } from './snapshots.js';
 import { orphanedStarChanges, StarJournal } from './star-journal.js';
-import { StatIndex } from './stat-index.js';
 import { VerifiedSnapshots } from './verified-snapshots.js';
 import { cacheFoldersUnderRoot, prepareWorkFile, removeWorkFile } from './working-file.js';
 import { WriteQueue } from './write-queue.js';
@@ -52,12 +48,11 @@ export class Catalog {
   private readonly queue: WriteQueue;
   private readonly entries: EntryQueries;
   private readonly photoFiles: PhotoFiles;
-  /** The cache's folders under the root, when the cache was put inside it; scans leave them out. */
-  private readonly cacheFoldersInRoot: string[];
   /** Star changes not yet in a snapshot, on disk so that a crash does not lose them. */
   private readonly starJournal: StarJournal;
   private readonly ctx: CatalogContext;
   private readonly publisher: Publisher;
+  private readonly scanner: Scanner;
 
   private constructor(
     readonly source: RootSource,
@@ -71,7 +66,6 @@ export class Catalog {
     this.cache = cache;
     this.queue = new WriteQueue(() => working.workFile);
     this.entries = new EntryQueries(working, source.uri);
-    this.cacheFoldersInRoot = cacheFoldersUnderRoot(source.uri, cache.root);
     this.starJournal = new StarJournal(stores.mirror.dir);
     this.digester = new Digester(cache, options.shard, options.limits);
     this.ctx = {
@@ -90,6 +84,13 @@ export class Catalog {
     };
     this.photoFiles = new PhotoFiles(this.ctx, this.entries, this.digester);
     this.publisher = new Publisher(this.ctx, stores.root, stores.mirror, verified, this.starJournal);
+    this.scanner = new Scanner(
+      this.ctx,
+      this.entries,
+      this.digester,
+      this.publisher,
+      cacheFoldersUnderRoot(source.uri, cache.root),
+    );
     this.loadInfo = {
       source: loaded.source,
       catalogMd5: loaded.catalogMd5,
@@ -308,326 +309,12 @@ export class Catalog {
 
   /** What a scan would change, without digesting or writing anything. */
   status(options: ScanOptions = {}): Promise<StatusResult> {
-    return this.enqueue(async () => {
-      const plan = await this.plan(options, abortableSource(this.source, options.signal));
-      // A listing cut short by the signal would make every file not yet listed look removed.
-      options.signal?.throwIfAborted();
-      return summarize(plan);
-    });
-  }
-
-  private plan(options: ScanOptions, source: RootSource): Promise<ScanPlan> {
-    const byPath = this.db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE path = ?`);
-    // The stat fields of every row in one query: on an unchanged rescan nearly every file
-    // is settled by these alone, and one query costs far less than a query per file.
-    // Built on first use rather than up front: by then the source's enumeration has started, so a
-    // backend that lists folders in the background (the local one does) works while this runs.
-    let stats: StatIndex | undefined;
-    const statIndex = () => {
-      stats ??= new StatIndex(this.db);
-      return stats;
-    };
-    return planScan(
-      source,
-      {
-        byPath: (path) => byPath.get(path) as EntryRow | undefined,
-        see: (path) => statIndex().see(path),
-        unseenPaths: () => statIndex().unseenPaths(),
-      },
-      {
-        full: options.full ?? false,
-        firstScan: this.db.prepare('SELECT 1 FROM entries LIMIT 1').get() === undefined,
-        headConcurrency: this.options.headConcurrency,
-        excludeFolders: this.cacheFoldersInRoot,
-        ...(options.signal ? { signal: options.signal } : {}),
-        onDiscovered: (discovered) =>
-          this.events.emit('progress', { phase: 'discover', discovered, digested: 0, total: 0 }),
-      },
-    );
+    return this.enqueue(() => this.scanner.status(options));
   }
 
   /** Builds or updates the catalog: only added and changed files are digested; then a snapshot is published. */
   scan(options: ScanOptions = {}): Promise<ScanResult> {
-    return this.enqueue(async () => {
-      const started = performance.now();
-      const scanStartedMs = Date.now();
-      // Every read of this scan gives up the moment the signal aborts.
-      const source = abortableSource(this.source, options.signal);
-      const plan = await this.plan(options, source);
-      // A listing cut short by the signal would make every file not yet listed look removed.
-      if (options.signal?.aborted) throw options.signal.reason;
-      // The change lists are summarised now, so each file's plan record can be dropped as soon as it
-      // is digested: on a first scan of 100k files they are tens of MB that would otherwise live on.
-      const summary = summarize(plan);
-      const toDigest: (ReadFile | undefined)[] = [...plan.added, ...plan.changed, ...plan.reverify];
-      const reverifying = new Set(plan.reverify);
-      /** Added files that may be moves of removed ones: moves if their photo-md5 is the old one. */
-      const moveChecks = new Map(plan.moveChecks.map((m) => [m.to, m.from]));
-      const confirmedMoves: { from: string; to: string }[] = [];
-      plan.added = [];
-      plan.changed = [];
-      plan.reverify = [];
-      const total = toDigest.filter((f) => f?.image).length;
-      let digested = 0;
-      let rendered = 0;
-      await this.working.writable();
-      const staged = this.stageScan();
-      let stagedRows = 0;
-      const failed = [...plan.failed];
-      const resolution = this.source.capabilities.mtimeResolutionMs;
-      const okReason = (entry: SourceEntry) => (isRacy(entry, scanStartedMs, resolution) ? RACY_MTIME : null);
-      /** Racy entries whose full digest showed new bytes under an unchanged head. */
-      const reverifiedChanged: string[] = [];
-      let withoutPoster = 0;
-      this.events.emit('progress', { phase: 'digest', discovered: plan.discovered, digested, total });
-      // A fixed set of workers pulling from the list: no promise per file, so memory stays flat.
-      let next = 0;
-      /** Files whose read the signal cut off: not done, as if never taken. */
-      const cutOff: string[] = [];
-      const worker = async () => {
-        while (next < toDigest.length && !options.signal?.aborted) {
-          const file = toDigest[next]!;
-          toDigest[next++] = undefined;
-          const digest = await this.digestFile(source, file, failed, options.signal);
-          if (digest === 'aborted') {
-            cutOff.push(file.entry.path);
-            continue;
-          }
-          const { rendered: madeThumbnail, document } = digest;
-          let row =
-            digest.row.status === 'ok'
-              ? { ...digest.row, reason: okReason(file.entry) ?? digest.row.reason }
-              : digest.row;
-          const movedFrom = moveChecks.get(file);
-          if (movedFrom && row.status === 'ok' && row.photo_md5 === movedFrom.photo_md5) {
-            row = {
-              ...row,
-              starred: movedFrom.starred,
-              external_id: row.external_id ?? movedFrom.external_id,
-            };
-            confirmedMoves.push({ from: movedFrom.path, to: file.entry.path });
-          }
-          if (reverifying.delete(file) && row.photo_md5 !== file.previous?.photo_md5)
-            reverifiedChanged.push(file.entry.path);
-          staged.row(row);
-          if (document) staged.document(row.photo_md5!, document);
-          stagedRows++;
-          if (madeThumbnail) rendered++;
-          if (digest.row.reason === FFMPEG_MISSING) withoutPoster++;
-          if (file.image) {
-            digested++;
-            this.events.emit('progress', { phase: 'digest', discovered: plan.discovered, digested, total });
-          }
-        }
-      };
-      // One worker more than decode slots: it reads and hashes the next file while the decoders work.
-      await Promise.all(Array.from({ length: Math.max(1, this.options.limits.concurrency) + 1 }, worker));
-      // Stopped early: the files never taken are left out of this scan's lists, and out of the
-      // catalog (a changed file keeps its old entry, whose stale stat makes the next scan read it).
-      const notDone = new Set<string>(cutOff);
-      for (let i = next; i < toDigest.length; i++) notDone.add(toDigest[i]!.entry.path);
-      if (notDone.size > 0) {
-        summary.added = summary.added.filter((path) => !notDone.has(path));
-        summary.changed = summary.changed.filter((path) => !notDone.has(path));
-        // A possible move not checked yet: the old entry (and its star) stays until one is.
-        const kept = new Set(
-          plan.moveChecks.filter((m) => notDone.has(m.to.entry.path)).map((m) => m.from.path),
-        );
-        plan.removed = plan.removed.filter((row) => !kept.has(row.path));
-        summary.removed = summary.removed.filter((path) => !kept.has(path));
-      }
-      if (confirmedMoves.length > 0) {
-        const from = new Set(confirmedMoves.map((m) => m.from));
-        const to = new Set(confirmedMoves.map((m) => m.to));
-        summary.removed = summary.removed.filter((path) => !from.has(path));
-        summary.added = summary.added.filter((path) => !to.has(path));
-        summary.moved = [...summary.moved, ...confirmedMoves].sort((a, b) =>
-          a.to < b.to ? -1 : a.to > b.to ? 1 : 0,
-        );
-      }
-      const warnings: string[] = [];
-      if (withoutPoster > 0) {
-        const message = `${withoutPoster} video${withoutPoster === 1 ? '' : 's'} cataloged without poster or metadata: ffmpeg was not found (apt-get install ffmpeg)`;
-        warnings.push(message);
-        this.events.emit('warning', { message });
-      }
-      this.applyPlan(plan, stagedRows, okReason);
-      // Live Photos, RAW+JPEG pairs and edited copies of the folders this scan touched (see groups.ts).
-      regroupSessionFolders(this.db);
-      this.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
-      const published = await this.publisher.publish();
-      await this.publisher.removeRootLeftovers(plan.rootFiles, published.catalogMd5);
-      summary.changed = [...summary.changed, ...reverifiedChanged].sort();
-      summary.unchanged -= reverifiedChanged.length;
-      const result: ScanResult = {
-        rootUri: this.rootUri,
-        catalogMd5: published.catalogMd5,
-        entries: this.count(),
-        ...summary,
-        failed: this.entries.withStoredFailures(failed),
-        digested,
-        rendered,
-        snapshots: published.snapshots,
-        wroteNewSnapshot: published.wroteNew,
-        warnings: [...warnings, ...published.warnings],
-        ...(published.failed.length > 0 ? { publishFailed: published.failed } : {}),
-        durationMs: Math.round(performance.now() - started),
-        ...(notDone.size > 0 ? { interrupted: { remaining: notDone.size } } : {}),
-      };
-      if (result.added.length) this.events.emit('entries-added', { paths: result.added });
-      if (result.removed.length) this.events.emit('entries-removed', { paths: result.removed });
-      if (result.changed.length) this.events.emit('entries-changed', { paths: result.changed });
-      if (result.moved.length) this.events.emit('entries-moved', { moves: result.moved });
-      return result;
-    });
-  }
-
-  /**
-   * Digest results wait in temp tables (in SQLite, not the JS heap, so 100k results cost little
-   * memory) until the scan applies them in one transaction. Temp tables are not part of snapshots.
-   */
-  private stageScan() {
-    this.db.exec(`
-      CREATE TEMP TABLE IF NOT EXISTS pending_entries AS SELECT * FROM main.entries WHERE 0;
-      CREATE TEMP TABLE IF NOT EXISTS pending_metadata (photo_md5 TEXT PRIMARY KEY, document TEXT NOT NULL);
-      DELETE FROM temp.pending_entries;
-      DELETE FROM temp.pending_metadata;
-    `);
-    const row = this.db.prepare(
-      `INSERT INTO temp.pending_entries (${ENTRY_COLUMNS}) VALUES (${ENTRY_VALUES})`,
-    );
-    const document = this.db.prepare(
-      'INSERT OR REPLACE INTO temp.pending_metadata (photo_md5, document) VALUES (?, ?)',
-    );
-    return {
-      row: (r: EntryRow) => row.run(r),
-      document: (md5: string, text: string) => document.run(md5, text),
-    };
-  }
-
-  /** A file's row, or 'aborted' when the signal cut its read off: nothing of it is recorded. */
-  private async digestFile(
-    source: RootSource,
-    file: ReadFile,
-    failed: ScanResult['failed'],
-    signal: AbortSignal | undefined,
-  ): Promise<{ row: EntryRow; rendered: boolean; document?: string } | 'aborted'> {
-    const { entry, previous } = file;
-    const base: EntryRow = {
-      path: entry.path,
-      fast_photo_key: file.fastPhotoKey,
-      size: entry.size,
-      mtime_ms: entry.mtimeMs,
-      etag: entry.etag ?? null,
-      external_id: entry.externalId ?? null,
-      photo_md5: null,
-      kind: file.image?.kind ?? 'other',
-      taken_at: null,
-      width: null,
-      height: null,
-      // A library favorite (Apple Photos) arrives starred; afterwards the catalog's own star rules.
-      starred: previous?.starred ?? (entry.attributes?.favorite ? 1 : 0),
-      status: 'ok',
-      reason: null,
-      // Set by regroupSessionFolders once the scan's rows are in.
-      group_id: null,
-      role: null,
-      rating: null,
-      keywords: null,
-    };
-    if (file.readError !== undefined)
-      return { row: { ...base, status: 'failed', reason: file.readError }, rendered: false };
-    if (!file.image) return { row: base, rendered: false };
-    try {
-      const result = await this.digester.digest(source, entry, file.image, {
-        head: file.head,
-        fastPhotoKey: file.fastPhotoKey,
-      });
-      if ('unavailable' in result)
-        return { row: { ...base, photo_md5: result.photoMd5, reason: result.unavailable }, rendered: false };
-      this.events.emit('thumbnail-ready', {
-        path: entry.path,
-        photoMd5: result.photoMd5,
-        thumbnailPath: result.thumbnailPath,
-      });
-      const row: EntryRow = {
-        ...base,
-        photo_md5: result.photoMd5,
-        taken_at: result.metadata.takenAt,
-        width: result.metadata.width,
-        height: result.metadata.height,
-        rating: result.metadata.rating ?? null,
-        keywords: result.metadata.keywords?.join('\n') || null,
-      };
-      return { row, rendered: result.rendered, document: JSON.stringify(result.metadata) };
-    } catch (error) {
-      // Whatever the error says, a read stopped by the signal is no failure of the file.
-      if (signal?.aborted) return 'aborted';
-      const reason = describeError(error);
-      failed.push({ path: entry.path, reason });
-      return { row: { ...base, status: 'failed', reason }, rendered: false };
-    }
-  }
-
-  /** Applies a scan in one transaction, so a reader sees the catalog before or after it, never between. */
-  private applyPlan(
-    plan: ScanPlan,
-    stagedRows: number,
-    okReason: (entry: SourceEntry) => string | null,
-  ): void {
-    const remove = this.db.prepare('DELETE FROM entries WHERE path = ?');
-    const upsert = this.db.prepare(
-      `INSERT OR REPLACE INTO entries (${ENTRY_COLUMNS}) VALUES (${ENTRY_VALUES})`,
-    );
-    const touch = this.db.prepare(
-      'UPDATE entries SET size = ?, mtime_ms = ?, etag = ?, reason = ? WHERE path = ?',
-    );
-    this.db.exec(SESSION_PATHS);
-    const changedPath = this.db.prepare(
-      'INSERT OR REPLACE INTO temp.session_paths (path, from_path, deleted) VALUES (?, ?, ?)',
-    );
-    this.db.transaction(() => {
-      for (const row of plan.removed) {
-        remove.run(row.path);
-        changedPath.run(row.path, null, 1);
-      }
-      for (const { from, to } of plan.moved) {
-        remove.run(from.path);
-        changedPath.run(from.path, null, 1);
-        changedPath.run(to.entry.path, from.path, 0);
-        upsert.run({
-          ...from,
-          path: to.entry.path,
-          size: to.entry.size,
-          mtime_ms: to.entry.mtimeMs,
-          etag: to.entry.etag ?? null,
-          external_id: to.entry.externalId ?? from.external_id,
-          reason: okReason(to.entry),
-        });
-      }
-      for (const file of plan.touched) changedPath.run(file.entry.path, null, 0);
-      for (const file of plan.touched)
-        touch.run(
-          file.entry.size,
-          file.entry.mtimeMs,
-          file.entry.etag ?? null,
-          okReason(file.entry),
-          file.entry.path,
-        );
-      this.db.exec(`
-        INSERT OR REPLACE INTO temp.session_paths (path, from_path, deleted) SELECT path, NULL, 0 FROM temp.pending_entries;
-        INSERT OR REPLACE INTO main.entries (${ENTRY_COLUMNS}) SELECT ${ENTRY_COLUMNS} FROM temp.pending_entries ORDER BY path;
-        INSERT OR REPLACE INTO main.metadata (photo_md5, document) SELECT photo_md5, document FROM temp.pending_metadata ORDER BY photo_md5;
-        DELETE FROM temp.pending_entries;
-        DELETE FROM temp.pending_metadata;
-      `);
-      // Documents of photos no longer in the catalog would make equal catalogs differ.
-      this.db.exec(
-        'DELETE FROM metadata WHERE photo_md5 NOT IN (SELECT photo_md5 FROM entries WHERE photo_md5 IS NOT NULL)',
-      );
-    })();
-    if (plan.removed.length || plan.moved.length || plan.touched.length || stagedRows)
-      this.state.dirty = true;
+    return this.enqueue(() => this.scanner.scan(options));
   }
 
   /**
@@ -800,19 +487,6 @@ export class Catalog {
       await this.source.close?.();
     }
   }
-}
-
-function summarize(plan: ScanPlan): StatusResult {
-  return {
-    added: plan.added.map((f) => f.entry.path),
-    removed: plan.removed.map((r) => r.path),
-    changed: plan.changed.map((f) => f.entry.path),
-    moved: plan.moved.map((m) => ({ from: m.from.path, to: m.to.entry.path })),
-    // Racy entries are re-hashed by a scan; a status check cannot tell, and counts them unchanged.
-    unchanged: plan.unchanged + plan.touched.length + plan.reverify.length,
-    failed: plan.failed,
-    skipped: plan.skipped,
-  };
 }
 
 /** Opens (loads or creates) the catalog of a root. */
