@@ -16,19 +16,19 @@ import type {
   ScanResult,
   StatusResult,
 } from './catalog-types.js';
-import { EntryQueries, type ImageEntry } from './entry-queries.js';
+import { EntryQueries } from './entry-queries.js';
 import type { CatalogEntry } from './entry-row.js';
 import { CatalogEvents } from './events.js';
 import type { StoreReport } from './inspect.js';
 import { PhotoFiles } from './photo-files.js';
 import { DEFAULT_RETENTION } from './pointer.js';
 import { Publisher } from './publisher.js';
-import { writeStarChange } from './rebase.js';
 import { Scanner } from './scan-run.js';
 import { createSchema, hardenDatabase, isOlderSchema, readVersionTable, upgradeSchema } from './schema.js';
 import { type MirrorStore, mirrorStore, rootStore, type SnapshotStore } from './snapshot-store.js';
 import { type LoadedSnapshot, loadNewestSnapshot, openWorkingFile, WorkingDatabase } from './snapshots.js';
-import { orphanedStarChanges, StarJournal } from './star-journal.js';
+import { StarJournal } from './star-journal.js';
+import { Stars } from './stars.js';
 import { VerifiedSnapshots } from './verified-snapshots.js';
 import { cacheFoldersUnderRoot, prepareWorkFile, removeWorkFile } from './working-file.js';
 import { WriteQueue } from './write-queue.js';
@@ -44,15 +44,13 @@ export class Catalog {
   readonly events = new CatalogEvents();
   readonly cache: PhotoCache;
   readonly loadInfo: CatalogLoadInfo;
-  private readonly digester: Digester;
   private readonly queue: WriteQueue;
   private readonly entries: EntryQueries;
   private readonly photoFiles: PhotoFiles;
-  /** Star changes not yet in a snapshot, on disk so that a crash does not lose them. */
-  private readonly starJournal: StarJournal;
   private readonly ctx: CatalogContext;
   private readonly publisher: Publisher;
   private readonly scanner: Scanner;
+  private readonly stars: Stars;
 
   private constructor(
     readonly source: RootSource,
@@ -66,8 +64,9 @@ export class Catalog {
     this.cache = cache;
     this.queue = new WriteQueue(() => working.workFile);
     this.entries = new EntryQueries(working, source.uri);
-    this.starJournal = new StarJournal(stores.mirror.dir);
-    this.digester = new Digester(cache, options.shard, options.limits);
+    // Star changes not yet in a snapshot, on disk so that a crash does not lose them.
+    const starJournal = new StarJournal(stores.mirror.dir);
+    const digester = new Digester(cache, options.shard, options.limits);
     this.ctx = {
       source,
       working,
@@ -82,12 +81,13 @@ export class Catalog {
         session: { stars: [], synced: [] },
       },
     };
-    this.photoFiles = new PhotoFiles(this.ctx, this.entries, this.digester);
-    this.publisher = new Publisher(this.ctx, stores.root, stores.mirror, verified, this.starJournal);
+    this.photoFiles = new PhotoFiles(this.ctx, this.entries, digester);
+    this.publisher = new Publisher(this.ctx, stores.root, stores.mirror, verified, starJournal);
+    this.stars = new Stars(this.ctx, this.entries, starJournal);
     this.scanner = new Scanner(
       this.ctx,
       this.entries,
-      this.digester,
+      digester,
       this.publisher,
       cacheFoldersUnderRoot(source.uri, cache.root),
     );
@@ -160,41 +160,17 @@ export class Catalog {
       };
     }
     if (options.recoverStars ?? true)
-      catalog.loadInfo.recoveredStars = await catalog.replayOrphanedStars(mirrorDir);
+      catalog.loadInfo.recoveredStars = await catalog.stars.replayOrphaned(mirrorDir, (path, starred) =>
+        catalog.setStar(path, starred),
+      );
     return catalog;
   }
 
-  /**
-   * Stars and unstars that a session made and never published (it crashed, or its app never saved)
-   * are made again here, as this catalog's own: journaled, and published by the next save. A star
-   * is replayed only onto the photo that was starred; one whose file changed since is dropped.
-   */
-  private async replayOrphanedStars(mirrorDir: string): Promise<number> {
-    const { changes, files } = await orphanedStarChanges(mirrorDir);
-    let replayed = 0;
-    for (const change of changes) {
-      const entry = this.get(change.path);
-      if (!entry || entry.path !== change.path || entry.starred === change.starred) continue;
-      if (change.starred && entry.photoMd5 !== change.photoMd5) continue;
-      try {
-        await this.setStar(entry.path, change.starred);
-        replayed++;
-      } catch {
-        // The catalog cannot be written now (a full disk, say): opening it must not fail for
-        // that, and the old journals stay for a later open to replay.
-        return replayed;
-      }
-    }
-    // The changes are this session's now (in its own journal); the old files are done with.
-    for (const file of files) await fsp.rm(file, { force: true });
-    return replayed;
-  }
-
-  /** Read-only until the first write (see WorkingDatabase); every write task awaits `writable()`. */
   private get state(): CatalogState {
     return this.ctx.state;
   }
 
+  /** Read-only until the first write (see WorkingDatabase); every write task awaits `writable()`. */
   private get db(): Database.Database {
     return this.working.db;
   }
@@ -261,14 +237,6 @@ export class Catalog {
     return this.entries.get(id);
   }
 
-  private require(id: string): CatalogEntry {
-    return this.entries.require(id);
-  }
-
-  private requireImage(id: string, refusal?: string): ImageEntry {
-    return this.entries.requireImage(id, refusal);
-  }
-
   /** Absolute path of the entry's cached thumbnail, made from the photo if it is missing. */
   thumbnail(id: string): Promise<string> {
     return this.photoFiles.thumbnail(id);
@@ -331,39 +299,7 @@ export class Catalog {
   }
 
   private setStar(id: string, starred: boolean): Promise<CatalogEntry> {
-    return this.enqueue(async () => {
-      // Unstarring needs no digest: it also clears a star an older version allowed on a non-photo.
-      const entry = starred ? this.requireImage(id, 'cannot be starred') : this.require(id);
-      if (entry.starred === starred) return entry;
-      await this.working.writable();
-      const atMs = Date.now();
-      const written = this.db.transaction(() => writeStarChange(this.db, 'main', entry, starred, atMs))();
-      // A change that cancels one of this session's own leaves nothing to replay onto a newer snapshot.
-      const cancelled = this.state.session.stars.findIndex(
-        (c) => c.seq !== undefined && c.seq === written.cancelled,
-      );
-      if (cancelled >= 0) this.state.session.stars.splice(cancelled, 1);
-      else
-        this.state.session.stars.push({
-          path: entry.path,
-          starred,
-          photoMd5: entry.photoMd5,
-          atMs,
-          seq: written.inserted,
-        });
-      this.state.dirty = true;
-      try {
-        await this.starJournal.record({ path: entry.path, starred, photoMd5: entry.photoMd5 });
-      } catch (error) {
-        // The star stands; only its protection against a crash before the next save is missing.
-        this.events.emit('warning', {
-          message: `could not journal the star change of ${entry.path}: ${describeError(error)}`,
-          path: entry.path,
-        });
-      }
-      this.events.emit('star-changed', { path: entry.path, photoMd5: entry.photoMd5, starred });
-      return { ...entry, starred };
-    });
+    return this.enqueue(() => this.stars.set(id, starred));
   }
 
   /** The star operations waiting for cloud sync, oldest first. */
@@ -376,50 +312,12 @@ export class Catalog {
     atMs: number;
     state: string;
   }[] {
-    return (
-      this.db
-        .prepare(
-          'SELECT seq, operation, photo_md5, fast_photo_key, path, at_ms, state FROM star_queue ORDER BY seq',
-        )
-        .all() as {
-        seq: number;
-        operation: 'star' | 'unstar';
-        photo_md5: string | null;
-        fast_photo_key: string;
-        path: string;
-        at_ms: number;
-        state: string;
-      }[]
-    ).map((r) => ({
-      seq: r.seq,
-      operation: r.operation,
-      photoMd5: r.photo_md5,
-      fastPhotoKey: r.fast_photo_key,
-      path: r.path,
-      atMs: r.at_ms,
-      state: r.state,
-    }));
+    return this.stars.queue();
   }
 
   /** Marks a star-queue row as synced; call only after the cloud confirmed the upload or delete. */
   markStarSynced(seq: number): Promise<void> {
-    return this.enqueue(async () => {
-      await this.working.writable();
-      const row = this.db
-        .prepare(
-          `SELECT operation, path, photo_md5, at_ms FROM star_queue WHERE seq = ? AND state = 'pending'`,
-        )
-        .get(seq) as { operation: string; path: string; photo_md5: string | null; at_ms: number } | undefined;
-      if (!row) return;
-      this.db.prepare(`UPDATE star_queue SET state = 'done' WHERE seq = ?`).run(seq);
-      this.state.session.synced.push({
-        operation: row.operation,
-        path: row.path,
-        photoMd5: row.photo_md5,
-        atMs: row.at_ms,
-      });
-      this.state.dirty = true;
-    });
+    return this.enqueue(() => this.stars.markSynced(seq));
   }
 
   /** The bytes of the snapshot last loaded or published (from the mirror, else the root), verified. */
