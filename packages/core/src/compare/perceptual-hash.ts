@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../digest/sharp-loader.js';
 import { PhotolalaError } from '../source/errors.js';
 
 /** Side of the greyscale image the DCT runs on, and of the low-frequency block kept from it. */
@@ -61,6 +61,7 @@ export function perceptualHashOfPixels(grey: Uint8Array): string {
  * so a hash made at digest time and one made later from the cached thumbnail are the same.
  */
 export async function perceptualHash(image: Uint8Array): Promise<string> {
+  const sharp = await loadSharp();
   const grey = await sharp(image, { failOn: 'error' })
     .greyscale()
     .removeAlpha()

@@ -1,5 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
-
 /** Image formats the catalog digests. */
 export const IMAGE_KINDS = [
   'jpeg',
@@ -127,6 +125,8 @@ export async function detectMediaKind(head: Uint8Array): Promise<DetectedMedia |
   if (head.length < 12) return undefined;
   const jpeg = detectJpeg(head);
   if (jpeg) return jpeg;
+  // Imported on first use, as sharp is (see sharp-loader.ts): most commands never sniff a file.
+  const { fileTypeFromBuffer } = await import('file-type');
   const detected = await fileTypeFromBuffer(head).catch(() => undefined);
   if (!detected) return undefined;
   if (VIDEO_EXTENSIONS.has(detected.ext)) return { kind: 'video', mime: detected.mime };

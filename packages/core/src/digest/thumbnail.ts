@@ -1,8 +1,9 @@
-import sharp from 'sharp';
+import type sharpType from 'sharp';
 import { describeError, PhotolalaError } from '../source/errors.js';
 import { type HeifImageList, heifImages } from './heic-decoder.js';
 import { type ImageKind, isRawKind } from './image-kind.js';
 import { findEmbeddedJpegs } from './raw-preview.js';
+import { loadSharp } from './sharp-loader.js';
 
 /** A thumbnail's width and height in pixels: the photo scaled to cover the square, centre-cropped. */
 export const THUMBNAIL_SIZE = 256;
@@ -36,11 +37,7 @@ export interface RenderedThumbnail {
   renderedFrom?: { width: number; height: number; thumbnailItem: boolean };
 }
 
-// sharp keeps a cache of decoded operations meant for servers re-rendering the same images; a
-// catalog sees each image once, so it only costs memory.
-sharp.cache(false);
-
-type Sharp = ReturnType<typeof sharp>;
+type Sharp = ReturnType<typeof sharpType>;
 type SharpMetadata = Awaited<ReturnType<Sharp['metadata']>>;
 
 // libvips joins every message of a failed decode into one text, repeated per attempt; the first line
@@ -93,6 +90,7 @@ const finish = (image: Sharp, options: RenderOptions) =>
 async function renderWithSharp(data: Uint8Array, options: RenderOptions, explicitOrientation?: number) {
   // One instance for header and pixels. sharp's own pixel limit would refuse the header read of an
   // oversized image without saying its size, so the limit is checked here before any decoding.
+  const sharp = await loadSharp();
   const image = sharp(data, { limitInputPixels: false, failOn: 'error', pages: 1 });
   let meta: SharpMetadata;
   try {
@@ -157,6 +155,7 @@ async function renderHeic(data: Uint8Array, options: RenderOptions): Promise<Ren
       );
     }
     const decoded = await chosen.decode();
+    const sharp = await loadSharp();
     const orientation = options.orientation ?? 1;
     const jpeg = await finish(
       sharp(Buffer.from(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength), {

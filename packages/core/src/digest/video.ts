@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import nodePath from 'node:path';
-import sharp from 'sharp';
 import { z } from 'zod';
 import { PhotolalaError } from '../source/errors.js';
 import { extensionOf, METADATA_VERSION, type MetadataDocument, metadataDocumentSchema } from './metadata.js';
+import { loadSharp } from './sharp-loader.js';
 import { THUMBNAIL_QUALITY, THUMBNAIL_SIZE } from './thumbnail.js';
 
 /** The reason an `ok` video entry carries when it was cataloged without ffmpeg, so has no poster. */
@@ -294,7 +294,7 @@ export async function renderPoster(
       continue;
     }
     if (frame.length === 0) continue;
-    const stats = await sharp(frame).stats();
+    const stats = await (await loadSharp())(frame).stats();
     const deviation = Math.max(...stats.channels.slice(0, 3).map((c) => c.stdev));
     if (!best || deviation > best.deviation) best = { frame, deviation };
     if (deviation >= BLANK_FRAME_DEVIATION) break;
@@ -306,6 +306,7 @@ export async function renderPoster(
       path,
     });
   }
+  const sharp = await loadSharp();
   return sharp(best.frame)
     .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'cover', position: 'centre' })
     .toColourspace('srgb')
