@@ -26,7 +26,13 @@ import {
   openCatalog,
   PhotoCache,
 } from '@photolala/core';
-import { groupByHamming, groupByHammingAllPairs, packHashes, planScan } from '@photolala/core/internals';
+import {
+  groupByHamming,
+  groupByHammingAllPairs,
+  packHashes,
+  packSnapshotFile,
+  planScan,
+} from '@photolala/core/internals';
 import { countingSource } from '@photolala/core/testing';
 import sharp from 'sharp';
 import { remoteS3 } from './remote.js';
@@ -188,6 +194,51 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
           filesOpened: counted.opened(),
         },
       };
+    }
+    case 'snapshot-size': {
+      // The root's stored (packed) snapshot of the bench corpus, and of the same catalog made
+      // camera-like: every photo's document filled as a phone's EXIF fills it (date, camera, lens,
+      // exposure, GPS, each varying), its entry dated and sized to match, its listing rebuilt.
+      await ensureCatalog(root, cacheDir);
+      const sqliteFile = newestSnapshot(root, cacheDir);
+      const photos = Number(sqlite(sqliteFile, 'SELECT count(*) FROM entries WHERE photo_md5 IS NOT NULL'));
+      const work = mkdtempSync(path.join(tmpdir(), 'photolala-bench-size-'));
+      try {
+        const camera = path.join(work, 'camera.sqlite');
+        const edited = path.join(work, 'edited.sqlite');
+        writeFileSync(edited, readFileSync(sqliteFile));
+        sqlite(
+          edited,
+          CAMERA_LIKE_SQL(
+            sqlite(edited, "SELECT group_concat(name, ', ') FROM pragma_table_info('entries')"),
+          ),
+        );
+        sqlite(edited, `VACUUM INTO '${camera}'`);
+        const t = now();
+        const packed = await packSnapshotFile(camera);
+        const packMs = now() - t;
+        const cameraStored = statSync(packed.file).size;
+        await packed.dispose();
+        const stored = statSync(newestSnapshot(root)).size;
+        const bench = snapshotSize(stored, statSync(sqliteFile).size, photos);
+        const cameraLike = snapshotSize(cameraStored, statSync(camera).size, photos);
+        return {
+          scenario,
+          files: photos,
+          // The figure judged: the larger per 100k of the two.
+          ms: Math.max(bench.snapshotMbPer100k, cameraLike.snapshotMbPer100k),
+          extra: {
+            ...bench,
+            cameraLikeMb: cameraLike.snapshotMb,
+            cameraLikeSqliteMb: cameraLike.snapshotSqliteMb,
+            cameraLikeMbPer100k: cameraLike.snapshotMbPer100k,
+            cameraLikeTargetRatio: cameraLike.snapshotTargetRatio,
+            cameraLikePackMs: Math.round(packMs),
+          },
+        };
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
     }
     case 'reload': {
       // sqlite3 reads the mirror's copy: the root's is packed (see snapshot-packing.ts).
@@ -958,6 +1009,41 @@ function newestSnapshot(root: string, cacheDir?: string): string {
   const dir = cacheDir === undefined ? root : new PhotoCache(cacheDir).mirrorDir(`file://${root}`);
   return path.join(dir, `.photolala.${pointer}.sqlite`);
 }
+
+/** sqlite3 on `file` with `sql`: its output, trimmed. */
+function sqlite(file: string, sql: string): string {
+  const run = spawnSync('sqlite3', [file, sql], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (run.status !== 0) throw new Error(`sqlite3 failed (apt-get install sqlite3): ${run.stderr}`);
+  return run.stdout.trim();
+}
+
+/**
+ * A phone's EXIF in every photo's metadata document (values drawn at random per photo, so they
+ * compress as real ones do), the entries' dates and sizes to match, and the listing rebuilt from them
+ * as the catalog writes it (chunks of 5,000 rows in path order, one JSON array per column).
+ */
+const CAMERA_LIKE_SQL = (columns: string) => `
+UPDATE metadata SET document = json_set(document,
+  '$.takenAt', strftime('%Y-%m-%dT%H:%M:%S', 1500000000 + abs(random() % 300000000), 'unixepoch') || '+02:00',
+  '$.takenAtSource', 'DateTimeOriginal',
+  '$.width', 4032, '$.height', 3024, '$.storedWidth', 4032, '$.storedHeight', 3024,
+  '$.orientation', 1 + 5 * abs(random() % 2),
+  '$.make', 'Apple', '$.model', 'iPhone 13 Pro',
+  '$.lens', 'iPhone 13 Pro back triple camera 5.7mm f/1.5',
+  '$.exposureTime', 1.0 / (30 + abs(random() % 4000)),
+  '$.fNumber', 1.5, '$.iso', 32 + abs(random() % 3000), '$.focalLength', 5.7,
+  '$.gps', json_object('latitude', 35 + abs(random() % 2000000) / 100000.0,
+    'longitude', -10 + abs(random() % 3000000) / 100000.0, 'altitude', abs(random() % 300000) / 100.0));
+UPDATE entries SET width = 4032, height = 3024,
+  taken_at = (SELECT json_extract(document, '$.takenAt') FROM metadata m WHERE m.photo_md5 = entries.photo_md5)
+  WHERE photo_md5 IS NOT NULL;
+DELETE FROM listing;
+INSERT INTO listing (chunk, rows, json)
+  SELECT c, count(*), json_array(${columns
+    .split(', ')
+    .map((c) => `json_group_array(${c})`)
+    .join(', ')})
+  FROM (SELECT (row_number() OVER (ORDER BY path) - 1) / 5000 AS c, * FROM entries ORDER BY path) GROUP BY c;`;
 
 /** The issue's target for a snapshot: at most 35 MB per 100,000 photos (issue 26, section 2). */
 const SNAPSHOT_TARGET_BYTES_PER_100K = 35e6;
