@@ -46,16 +46,15 @@ export {
   packHashes,
 } from './compare/hamming-groups.js';
 export { perceptualHashOfPixels } from './compare/perceptual-hash.js';
+export { Digester } from './digest/digest.js';
 export {
   type DigestContext,
-  Digester,
   type DigestLimits,
   type DigestResult,
   LOCAL_DIGEST_LIMITS,
   REMOTE_DIGEST_LIMITS,
-  readWholeFile,
   type VideoWithoutPoster,
-} from './digest/digest.js';
+} from './digest/digest-types.js';
 export { md5Hex, md5OfStream } from './digest/identity.js';
 export {
   type DetectedImage,
@@ -96,6 +95,7 @@ export {
   type VideoFacts,
   type VideoTools,
 } from './digest/video.js';
+export { readWholeFile } from './digest/whole-file.js';
 export { readXmp, type XmpFacts, xmpDate } from './digest/xmp.js';
 export {
   applicationStore,

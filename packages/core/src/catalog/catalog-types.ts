@@ -1,5 +1,5 @@
 import type { CacheShard } from '../cache/cache.js';
-import type { DigestLimits } from '../digest/digest.js';
+import type { DigestLimits } from '../digest/digest-types.js';
 import type { EntryKind } from '../digest/image-kind.js';
 import type { CatalogEntry } from './entry-row.js';
 import type { LoadedSnapshot, SnapshotReadProgress } from './snapshots.js';

@@ -1,9 +1,10 @@
 import { existsSync, promises as fsp } from 'node:fs';
-import { type Digester, readWholeFile } from '../digest/digest.js';
+import type { Digester } from '../digest/digest.js';
 import { fastPhotoKey, HEAD_BYTES, isMd5 } from '../digest/identity.js';
 import { detectImageKind, detectMediaKind } from '../digest/image-kind.js';
 import { type MetadataDocument, metadataDocumentSchema } from '../digest/metadata.js';
 import { renderThumbnail } from '../digest/thumbnail.js';
+import { readWholeFile } from '../digest/whole-file.js';
 import { describeError, isPhotolalaError, PhotolalaError } from '../source/errors.js';
 import { validateRelativePath } from '../source/paths.js';
 import type { CatalogContext } from './catalog-context.js';

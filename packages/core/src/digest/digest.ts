@@ -1,22 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
-import os from 'node:os';
+import { open } from 'node:fs/promises';
 import nodePath from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { CacheShard, PhotoCache } from '../cache/cache.js';
-import { perceptualHash } from '../compare/perceptual-hash.js';
 import { TEMP_FILE_PREFIX } from '../source/enumerate-filter.js';
-import { PhotolalaError } from '../source/errors.js';
 import { makeFolderSync } from '../source/make-folder.js';
 import type { RootSource, SourceAttributes, SourceEntry } from '../source/root-source.js';
-import { fastPhotoKey, HEAD_BYTES, md5Hex, md5OfStream } from './identity.js';
+import { DigestCache } from './digest-cache.js';
+import type { DigestContext, DigestLimits, DigestResult, VideoWithoutPoster } from './digest-types.js';
+import { md5Hex } from './identity.js';
 import type { DetectedImage, DetectedMedia, DetectedVideo } from './image-kind.js';
 import {
   applyLibraryAttributes,
   buildMetadataDocument,
   type MetadataDocument,
-  metadataDocumentSchema,
   readExif,
 } from './metadata.js';
 import { renderThumbnail } from './thumbnail.js';
@@ -29,161 +27,7 @@ import {
   VIDEO_TIMEOUT_MS,
   type VideoTools,
 } from './video.js';
-
-/** How much a digest may take: photos at once, pixels, bytes, and time for a video. */
-export interface DigestLimits {
-  /** Images digested at once. */
-  concurrency: number;
-  /** Largest image, in pixels, that is decoded; larger ones are recorded as failed. */
-  maxPixels: number;
-  /** Largest file read whole for a digest. Videos are streamed to a temp file instead. */
-  maxFileBytes: number;
-  /** Longest ffprobe and ffmpeg may take over one video, together; default VIDEO_TIMEOUT_MS. */
-  videoTimeoutMs?: number;
-}
-
-/**
- * Defaults for local disks: decoding is CPU-bound, so one image per core, plus one. Each sharp
- * pipeline leaves its cores idle between its steps (the JPEG decode runs on one thread, and results
- * hop through the event loop), and one more image in flight fills those gaps: on two cores, 256x256
- * thumbnails of 320x240 JPEGs came 13% faster at three at once than at two, and a cold catalog of
- * 10,000 of them 10% faster, for no more peak memory.
- */
-export const LOCAL_DIGEST_LIMITS: DigestLimits = {
-  concurrency: Math.max(2, os.availableParallelism?.() ?? os.cpus().length) + 1,
-  maxPixels: 200_000_000,
-  maxFileBytes: 1024 * 1024 * 1024,
-};
-
-/** Defaults for remote stores: more requests in flight to hide latency. */
-export const REMOTE_DIGEST_LIMITS: DigestLimits = { ...LOCAL_DIGEST_LIMITS, concurrency: 8 };
-
-/** Who the bytes belong to, beyond their MD5. */
-export interface DigestContext {
-  /** The apple-photo-id, which keys the `apple` cache shard. */
-  externalId?: string;
-  attributes?: SourceAttributes;
-}
-
-/** One digested photo: its photo-md5, its metadata document, and where the cache keeps its files. */
-export interface DigestResult {
-  photoMd5: string;
-  metadata: MetadataDocument;
-  thumbnailPath: string;
-  metadataPath: string;
-  /** False when the cache already held this photo (from any root) and nothing was rendered. */
-  rendered: boolean;
-}
-
-/** A video cataloged by its MD5 alone: no ffmpeg was found, so it has no poster or metadata. */
-export interface VideoWithoutPoster {
-  photoMd5: string;
-  /** FFMPEG_MISSING. */
-  unavailable: string;
-}
-
-/**
- * Streams a whole file through `sink`, hashing it, with the same checks as readWholeFile: the size
- * the listing gave, and the head read before (a file replaced between the two reads).
- */
-async function streamWholeFile(
-  source: RootSource,
-  entry: SourceEntry,
-  expectedKey: string | undefined,
-  sink: (bytes: Uint8Array) => void | Promise<void>,
-): Promise<string> {
-  const stream = await source.readAll(entry.path);
-  const head = Buffer.allocUnsafe(Math.min(entry.size, HEAD_BYTES));
-  let filled = 0;
-  const md5 = await md5OfStream(stream, async (bytes) => {
-    if (filled + bytes.length > entry.size) {
-      throw new PhotolalaError('CORRUPT', 'file grew while it was read', {
-        backend: 'digest',
-        path: entry.path,
-      });
-    }
-    if (filled < head.length) head.set(bytes.subarray(0, head.length - filled), filled);
-    filled += bytes.length;
-    await sink(bytes);
-  });
-  if (filled !== entry.size) {
-    throw new PhotolalaError('IO', `file shrank while it was read (${filled} of ${entry.size} bytes)`, {
-      backend: 'digest',
-      path: entry.path,
-    });
-  }
-  if (expectedKey !== undefined && fastPhotoKey(head, entry.size) !== expectedKey) {
-    throw new PhotolalaError('IO', 'file changed while it was read: its head is not the one read before', {
-      backend: 'digest',
-      path: entry.path,
-    });
-  }
-  return md5;
-}
-
-/**
- * Reads a whole file once into one buffer of the expected size, hashing as it streams. The buffer
- * is what the decoders need anyway; it is not copied again.
- */
-export async function readWholeFile(
-  source: RootSource,
-  entry: SourceEntry,
-  limits: DigestLimits,
-  expectedKey?: string,
-): Promise<{ data: Buffer; md5: string }> {
-  if (entry.size > limits.maxFileBytes) {
-    throw new PhotolalaError(
-      'UNSUPPORTED',
-      `file is ${entry.size} bytes, over the limit of ${limits.maxFileBytes}`,
-      {
-        backend: 'digest',
-        path: entry.path,
-      },
-    );
-  }
-  const stream = await source.readAll(entry.path);
-  // Allocated on the second chunk: a source that delivers the file in one chunk (the local backend
-  // reads file-sized chunks) hands over its buffer, with no copy.
-  let data: Buffer | undefined;
-  let first: Buffer | undefined;
-  let filled = 0;
-  const md5 = await md5OfStream(stream, (bytes) => {
-    if (filled + bytes.length > entry.size) {
-      throw new PhotolalaError('CORRUPT', 'file grew while it was read', {
-        backend: 'digest',
-        path: entry.path,
-      });
-    }
-    if (filled === 0 && Buffer.isBuffer(bytes)) first = bytes;
-    else {
-      if (!data) {
-        data = Buffer.allocUnsafe(entry.size);
-        if (first) data.set(first, 0);
-        first = undefined;
-      }
-      data.set(bytes, filled);
-    }
-    filled += bytes.length;
-  });
-  // IO, not CORRUPT: a stream cut short by a flaky store shows the same, and the file must be read
-  // again by the next scan even though its size and mtime did not change.
-  if (filled !== entry.size) {
-    throw new PhotolalaError('IO', `file shrank while it was read (${filled} of ${entry.size} bytes)`, {
-      backend: 'digest',
-      path: entry.path,
-    });
-  }
-  const whole = data ?? first ?? Buffer.alloc(0);
-  // The head read earlier must be this file's head: a file replaced between the two reads (one photo
-  // moved over another of the same size) would pair one file's fast-photo-key with another's MD5.
-  if (expectedKey !== undefined && fastPhotoKey(whole, entry.size) !== expectedKey) {
-    throw new PhotolalaError('IO', 'file changed while it was read: its head is not the one read before', {
-      backend: 'digest',
-      path: entry.path,
-    });
-  }
-  return { data: whole, md5 };
-}
+import { readWholeFile, streamWholeFile } from './whole-file.js';
 
 /**
  * Turns an image file into its photo-md5, metadata document and thumbnail, through the shared cache.
@@ -201,6 +45,8 @@ export class Digester {
    * file is being read and hashed while the decoders are busy; only decoding waits for a slot.
    */
   private readonly decodeSlots: LimitFunction;
+  /** Where results are looked up and written. */
+  private readonly files: DigestCache;
 
   constructor(
     readonly cache: PhotoCache,
@@ -208,6 +54,7 @@ export class Digester {
     readonly limits: DigestLimits,
   ) {
     this.decodeSlots = pLimit(Math.max(1, limits.concurrency));
+    this.files = new DigestCache(cache, shard);
   }
 
   /**
@@ -255,12 +102,12 @@ export class Digester {
     if (this.shard === 'apple' || md5 === undefined || !/^[0-9a-f]{32}$/.test(md5)) return undefined;
     const present = await this.cache.has(this.shard, md5);
     if (!present.thumbnail || !present.metadata) return undefined;
-    const cached = await this.cachedMetadata(md5, md5);
+    const cached = await this.files.cachedMetadata(md5, md5);
     if (!cached || cached.size !== entry.size) return undefined;
     const paths = this.cache.pathsFor(this.shard, md5);
     return {
       photoMd5: md5,
-      metadata: applyLibraryAttributes(await this.withPerceptualHash(md5, cached), entry.attributes),
+      metadata: applyLibraryAttributes(await this.files.withPerceptualHash(md5, cached), entry.attributes),
       thumbnailPath: paths.thumbnail,
       metadataPath: paths.metadata,
       rendered: false,
@@ -291,7 +138,7 @@ export class Digester {
     };
     if (!tools) {
       const photoMd5 = await streamWholeFile(source, entry, expectedKey, () => {});
-      const cached = await this.fromCache(
+      const cached = await this.files.fromCache(
         this.cacheKey(photoMd5, context.externalId),
         photoMd5,
         context.attributes,
@@ -329,7 +176,7 @@ export class Digester {
     tools: VideoTools,
     attributes: SourceAttributes | undefined,
   ): Promise<DigestResult> {
-    const cached = await this.fromCache(key, photoMd5, attributes);
+    const cached = await this.files.fromCache(key, photoMd5, attributes);
     if (cached) return cached;
     const { poster, facts } = await this.decodeSlots(async () => {
       const limitMs = this.limits.videoTimeoutMs ?? VIDEO_TIMEOUT_MS;
@@ -344,18 +191,12 @@ export class Digester {
       size: entry.size,
       facts,
     });
-    return this.store(key, photoMd5, poster, document, attributes);
+    return this.files.store(key, photoMd5, poster, document, attributes);
   }
 
   /** The key a photo's cache files live under: its photo-md5, or its apple-photo-id in the `apple` shard. */
   cacheKey(photoMd5: string, externalId: string | undefined): string {
-    if (this.shard !== 'apple') return photoMd5;
-    if (externalId === undefined) {
-      throw new PhotolalaError('INVALID_ARGUMENT', 'an entry in the apple shard has no apple-photo-id', {
-        backend: 'digest',
-      });
-    }
-    return externalId.toUpperCase();
+    return this.files.cacheKey(photoMd5, externalId);
   }
 
   /** Digests bytes already in memory whose MD5 is known. */
@@ -384,46 +225,8 @@ export class Digester {
   }
 
   /** The cached metadata document under `key`, when it exists, is valid and describes these bytes. */
-  async cachedMetadata(key: string, photoMd5: string): Promise<MetadataDocument | undefined> {
-    const parsed = metadataDocumentSchema.safeParse(await this.cache.readMetadataJson(this.shard, key));
-    return parsed.success && parsed.data.photoMd5 === photoMd5 ? parsed.data : undefined;
-  }
-
-  /**
-   * A cached document made before perceptual hashes existed gets its hash from the cached thumbnail
-   * (the digest hashes the same thumbnail, so the two agree), and the cache file is rewritten with it.
-   * Should the thumbnail not decode, the document goes without; `duplicates --similar` says so.
-   */
-  private async withPerceptualHash(key: string, document: MetadataDocument): Promise<MetadataDocument> {
-    if (document.perceptualHash !== undefined) return document;
-    try {
-      const thumbnail = await readFile(this.cache.pathsFor(this.shard, key).thumbnail);
-      const hashed = { ...document, perceptualHash: await perceptualHash(thumbnail) };
-      await this.cache.writeMetadata(this.shard, key, hashed);
-      return hashed;
-    } catch {
-      return document;
-    }
-  }
-
-  /** The photo's cache files, when both are present and the document is valid for these bytes. */
-  private async fromCache(
-    key: string,
-    photoMd5: string,
-    attributes: SourceAttributes | undefined,
-  ): Promise<DigestResult | undefined> {
-    const present = await this.cache.has(this.shard, key);
-    if (!present.thumbnail || !present.metadata) return undefined;
-    const cached = await this.cachedMetadata(key, photoMd5);
-    if (!cached) return undefined;
-    const paths = this.cache.pathsFor(this.shard, key);
-    return {
-      photoMd5,
-      metadata: applyLibraryAttributes(await this.withPerceptualHash(key, cached), attributes),
-      thumbnailPath: paths.thumbnail,
-      metadataPath: paths.metadata,
-      rendered: false,
-    };
+  cachedMetadata(key: string, photoMd5: string): Promise<MetadataDocument | undefined> {
+    return this.files.cachedMetadata(key, photoMd5);
   }
 
   private async produce(
@@ -434,7 +237,7 @@ export class Digester {
     image: DetectedImage,
     attributes: SourceAttributes | undefined,
   ): Promise<DigestResult> {
-    const cached = await this.fromCache(key, photoMd5, attributes);
+    const cached = await this.files.fromCache(key, photoMd5, attributes);
     if (cached) return cached;
     const exif = await readExif(data);
     const thumbnail = await this.decodeSlots(() =>
@@ -452,30 +255,6 @@ export class Digester {
       exif,
       dimensions: thumbnail,
     });
-    return this.store(key, photoMd5, thumbnail.jpeg, fromExif, attributes);
-  }
-
-  /** Writes a freshly made thumbnail and document (with its perceptual hash) to the cache. */
-  private async store(
-    key: string,
-    photoMd5: string,
-    thumbnail: Buffer,
-    document: MetadataDocument,
-    attributes: SourceAttributes | undefined,
-  ): Promise<DigestResult> {
-    const paths = this.cache.pathsFor(this.shard, key);
-    const metadata = applyLibraryAttributes(
-      { ...document, perceptualHash: await perceptualHash(thumbnail) },
-      attributes,
-    );
-    await this.cache.writeThumbnail(this.shard, key, thumbnail);
-    await this.cache.writeMetadata(this.shard, key, metadata);
-    return {
-      photoMd5,
-      metadata,
-      thumbnailPath: paths.thumbnail,
-      metadataPath: paths.metadata,
-      rendered: true,
-    };
+    return this.files.store(key, photoMd5, thumbnail.jpeg, fromExif, attributes);
   }
 }
