@@ -85,8 +85,16 @@ export {
   isTransientFailure,
   PhotolalaError,
   type PhotolalaErrorOptions,
+  SYSTEM_ERROR_CODES,
   unlessMissing,
 } from './source/errors.js';
+export {
+  defineNativeErrors,
+  guardSource,
+  type NativeCode,
+  type NativeErrorMap,
+  type NativeErrors,
+} from './source/guard-source.js';
 export { joinRelative, parentOf, resolveInside, validateRelativePath } from './source/paths.js';
 export {
   type BackendRegistryOptions,

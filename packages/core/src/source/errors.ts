@@ -24,6 +24,8 @@ export interface PhotolalaErrorOptions {
   /** The path (relative to the root) or URI the failure concerns, when there is one. */
   path?: string;
   cause?: unknown;
+  /** The store's own code for the failure (`ENOENT`, `STATUS_ACCESS_DENIED`, `404`, `NoSuchKey`), when it gave one. */
+  nativeCode?: string;
 }
 
 /**
@@ -48,12 +50,19 @@ export class PhotolalaError extends Error {
   readonly backend: string;
   /** The path (relative to the root) or URI the failure concerns, when there is one. */
   readonly path: string | undefined;
+  /**
+   * The store's own code for the failure, as data (an errno such as `ENOENT`, an NT status, an HTTP
+   * status such as `404`, an SDK error name), when it gave one: for logs and for a backend that
+   * branches on it, never parsed back out of the message.
+   */
+  readonly nativeCode: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: PhotolalaErrorOptions) {
     super(`[photolala] [${options.backend}] ${message}`, { cause: options.cause });
     this.code = code;
     this.backend = options.backend;
     this.path = options.path;
+    this.nativeCode = options.nativeCode;
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -100,7 +109,8 @@ export async function unlessMissing<T>(
   }
 }
 
-const ERRNO_TO_CODE: Record<string, ErrorCode> = {
+/** Node.js system error codes (`err.code`, e.g. `ENOENT`) by the failure they mean: a local store's native-code map. */
+export const SYSTEM_ERROR_CODES: Readonly<Record<string, ErrorCode>> = {
   ENOENT: 'NOT_FOUND',
   ENOTDIR: 'NOT_FOUND',
   EISDIR: 'INVALID_PATH',
@@ -127,12 +137,13 @@ export function fromSystemError(
 ): PhotolalaError {
   if (error instanceof PhotolalaError) return error;
   const errno = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
-  const code = ERRNO_TO_CODE[errno] ?? 'IO';
+  const code = SYSTEM_ERROR_CODES[errno] ?? 'IO';
   const reason = error instanceof Error ? error.message : String(error);
   return new PhotolalaError(code, `cannot ${action} ${JSON.stringify(path)}: ${reason}`, {
     backend,
     path,
     cause: error,
+    ...(errno ? { nativeCode: errno } : {}),
   });
 }
 
