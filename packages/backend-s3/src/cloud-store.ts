@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { type CloudObjectStore, unlessMissing } from '@photolala/core/backend';
-import { toPhotolalaError } from './errors.js';
+import { s3Errors } from './errors.js';
 
 /** Objects at least this large are uploaded in parts (and so get a multipart ETag). */
 export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
@@ -30,7 +30,7 @@ export function createS3CloudStore(options: {
     async head(key) {
       const head = await unlessMissing(
         () => client.send(new HeadObjectCommand({ Bucket, Key: key })),
-        (error) => toPhotolalaError(error, key, 'look up'),
+        (error) => s3Errors.wrap(error, key, 'look up'),
       );
       return head && { size: head.ContentLength ?? 0 };
     },
@@ -55,13 +55,13 @@ export function createS3CloudStore(options: {
           );
         }
       } catch (error) {
-        throw toPhotolalaError(error, key, 'upload');
+        throw s3Errors.wrap(error, key, 'upload');
       }
     },
     async delete(key) {
       await unlessMissing(
         () => client.send(new DeleteObjectCommand({ Bucket, Key: key })),
-        (error) => toPhotolalaError(error, key, 'delete'),
+        (error) => s3Errors.wrap(error, key, 'delete'),
       );
     },
     get: (key) =>
@@ -70,7 +70,7 @@ export function createS3CloudStore(options: {
           const answer = await client.send(new GetObjectCommand({ Bucket, Key: key }));
           return answer.Body ? await collect(answer.Body as Readable) : Buffer.alloc(0);
         },
-        (error) => toPhotolalaError(error, key, 'download'),
+        (error) => s3Errors.wrap(error, key, 'download'),
       ),
   };
 }

@@ -1,6 +1,7 @@
 import { type BackendPlugin, requestTimeoutFromEnv } from '@photolala/core/backend';
 import { createS3CloudStore } from './cloud-store.js';
-import { createS3Client, createS3Source, type S3SourceOptions } from './s3-source.js';
+import { createS3Client } from './s3-client.js';
+import { createS3Source, type S3SourceOptions } from './s3-source.js';
 
 /**
  * Client settings from the environment. Credentials, region and endpoint come from the AWS SDK's

@@ -8,14 +8,13 @@ import {
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import {
   defineRootSource,
-  describeError,
   destroyOnAbort,
   type EnumerateOptions,
+  guardSource,
   PhotolalaError,
   parseRootUri,
   type ReadOptions,
@@ -24,79 +23,18 @@ import {
   type SourceEntry,
   streamFileCounting,
   TEMP_FILE_PREFIX,
-  unlessMissing,
   validateRelativePath,
   type WriteCondition,
 } from '@photolala/core/backend';
-import { z } from 'zod';
-import { BACKEND, toPhotolalaError } from './errors.js';
-
-const s3SourceOptions = z.object({
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid bucket name'),
-  /** Key prefix of the root, without leading or trailing slash (`''` for the whole bucket). */
-  prefix: z.string().default(''),
-  region: z.string().optional(),
-  /** For S3-compatible stores (MinIO, R2, Wasabi, s3rver): their endpoint URL. */
-  endpoint: z.string().url().optional(),
-  /** Path-style addressing (`endpoint/bucket/key`), needed by most S3-compatible stores. */
-  forcePathStyle: z.boolean().optional(),
-  credentials: z
-    .object({ accessKeyId: z.string(), secretAccessKey: z.string(), sessionToken: z.string().optional() })
-    .optional(),
-  /**
-   * `WHEN_REQUIRED` turns off the SDK's default aws-chunked CRC32 uploads and checksum validation,
-   * which some S3-compatible servers store with the data or reject. Real AWS keeps the defaults.
-   */
-  checksums: z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED']).optional(),
-  maxAttempts: z.number().int().min(1).max(20).optional(),
-  /** A request with no answer for this long fails (and is retried); default 60 s. */
-  requestTimeoutMs: z.number().int().positive().optional(),
-  readOnly: z.boolean().optional(),
-});
+import type { z } from 'zod';
+import { BACKEND, s3Errors } from './errors.js';
+import { createS3Client, s3SourceOptions } from './s3-client.js';
+import { isPlainMd5Etag, relativeKey } from './s3-keys.js';
 
 export type S3SourceOptions = z.input<typeof s3SourceOptions> & {
   /** A ready client (custom retries, tests); region/endpoint/credentials are then ignored. */
   client?: S3Client;
 };
-
-const ignore = () => {};
-const SILENT_LOGGER = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
-
-/** An S3 client from the same options `createS3Source` takes (for cloud sync and tools). */
-export function createS3Client(
-  options: Omit<z.input<typeof s3SourceOptions>, 'bucket' | 'prefix' | 'readOnly'>,
-): S3Client {
-  const parsed = s3SourceOptions.omit({ bucket: true, prefix: true, readOnly: true }).parse(options);
-  const config: S3ClientConfig = {
-    ...(parsed.region ? { region: parsed.region } : {}),
-    ...(parsed.endpoint ? { endpoint: parsed.endpoint } : {}),
-    ...(parsed.forcePathStyle !== undefined ? { forcePathStyle: parsed.forcePathStyle } : {}),
-    ...(parsed.credentials ? { credentials: parsed.credentials } : {}),
-    ...(parsed.maxAttempts ? { maxAttempts: parsed.maxAttempts } : {}),
-    // The SDK's default logger logs nothing, except that it writes to the console whenever a request
-    // with a streamed body fails; writeAtomicFromFile retries those itself and reports what is left.
-    logger: SILENT_LOGGER,
-    // Without a timeout a server that never answers hangs the scan; the SDK then retries with backoff.
-    requestHandler: { requestTimeout: parsed.requestTimeoutMs ?? 60_000, throwOnRequestTimeout: true },
-    ...(parsed.checksums
-      ? { requestChecksumCalculation: parsed.checksums, responseChecksumValidation: parsed.checksums }
-      : {}),
-  };
-  return new S3Client(config);
-}
-
-/** Checks a listed key below the prefix and returns its relative path, or why it is refused. */
-export function relativeKey(key: string, prefix: string): { path: string } | { refused: string } {
-  if (!key.startsWith(prefix)) return { refused: 'outside the prefix' };
-  const rest = key.slice(prefix.length);
-  if (rest === '' || rest.endsWith('/')) return { refused: 'a folder marker' };
-  try {
-    return { path: validateRelativePath(rest, BACKEND) };
-  } catch (error) {
-    // The rule it breaks, without the error's code and tags: it goes into a sentence of its own.
-    return { refused: describeError(error, { code: false }) };
-  }
-}
 
 /**
  * A `RootSource` over `s3://bucket/prefix`. An unchanged rescan costs LIST requests only (size and
@@ -114,10 +52,7 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
   const Bucket = parsed.bucket;
   // Keys as stored, by NFC path: objects uploaded from macOS may have NFD keys.
   const storedKeys = new Map<string, string>();
-  const keyOf = (path: string) => {
-    const rel = validateRelativePath(path, BACKEND);
-    return storedKeys.get(rel) ?? `${prefix}${rel}`;
-  };
+  const keyOf = (rel: string) => storedKeys.get(rel) ?? `${prefix}${rel}`;
 
   /** The names in one folder (keys and sub-folder prefixes), as stored, page by page. */
   async function* folderNames(folder: string): AsyncGenerator<string> {
@@ -158,7 +93,7 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
   try {
     await client.send(new HeadBucketCommand({ Bucket }));
   } catch (error) {
-    throw toPhotolalaError(error, uri, 'open bucket');
+    throw s3Errors.wrap(error, uri, 'open bucket');
   }
 
   async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
@@ -190,7 +125,7 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
       } catch (error) {
         // Stopped by the caller: the listing simply ends, as it does between pages.
         if (signal?.aborted) return;
-        throw toPhotolalaError(error, uri, 'list');
+        throw error;
       }
       const batch: SourceEntry[] = [];
       for (const object of page.Contents ?? []) {
@@ -236,8 +171,7 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
     } while (token);
   }
 
-  async function getObject(path: string, range?: string, signal?: AbortSignal): Promise<Readable> {
-    const rel = validateRelativePath(path, BACKEND);
+  async function getObject(rel: string, range?: string, signal?: AbortSignal): Promise<Readable> {
     const get = async (Key: string) => {
       // The SDK cancels the request, and with it the body, when the signal aborts.
       const answer = await client.send(
@@ -249,48 +183,34 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
     try {
       return await get(keyOf(rel));
     } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      const wrapped = toPhotolalaError(error, path, 'read');
+      // A key never listed may be stored under another spelling (NFD): found, it is read under that.
       // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII test
-      if (wrapped.code !== 'NOT_FOUND' || /^[\u0000-\u007f]*$/.test(rel)) throw wrapped;
+      if (signal?.aborted || s3Errors.codeOf(error) !== 'NOT_FOUND' || /^[\u0000-\u007f]*$/.test(rel))
+        throw error;
       const stored = await findStoredKey(rel).catch(() => undefined);
-      if (!stored) throw wrapped;
+      if (!stored) throw error;
       storedKeys.set(rel, stored);
-      try {
-        return await get(stored);
-      } catch (retryError) {
-        if (signal?.aborted) throw signal.reason;
-        throw toPhotolalaError(retryError, path, 'read');
-      }
+      return await get(stored);
     }
   }
 
-  async function readHead(path: string, bytes: number, options: ReadOptions = {}): Promise<Buffer> {
+  async function readHead(rel: string, bytes: number, options: ReadOptions = {}): Promise<Buffer> {
     if (bytes <= 0) return Buffer.alloc(0);
-    const { signal } = options;
     let body: Readable;
     try {
-      body = await getObject(path, `bytes=0-${bytes - 1}`, signal);
+      body = await getObject(rel, `bytes=0-${bytes - 1}`, options.signal);
     } catch (error) {
       // An empty object has no byte 0: S3 answers 416 InvalidRange.
-      if ((error as PhotolalaError).code === 'INVALID_ARGUMENT') return Buffer.alloc(0);
+      if (!options.signal?.aborted && s3Errors.codeOf(error) === 'INVALID_ARGUMENT') return Buffer.alloc(0);
       throw error;
     }
-    try {
-      return await readStreamPrefix(body, bytes);
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      throw toPhotolalaError(error, path, 'read');
-    }
+    return readStreamPrefix(body, bytes);
   }
 
-  async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
-    const Key = keyOf(path);
-    try {
-      await client.send(new PutObjectCommand({ Bucket, Key, Body: data, ContentLength: data.length }));
-    } catch (error) {
-      throw toPhotolalaError(error, path, 'write');
-    }
+  async function writeAtomic(rel: string, data: Uint8Array): Promise<void> {
+    await client.send(
+      new PutObjectCommand({ Bucket, Key: keyOf(rel), Body: data, ContentLength: data.length }),
+    );
   }
 
   /**
@@ -298,17 +218,12 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
    * (since 2024); a changed object answers 412 PreconditionFailed, a race between two such PUTs 409
    * ConditionalRequestConflict: both are CONFLICT.
    */
-  async function writeIfUnchanged(path: string, data: Uint8Array, expected: WriteCondition): Promise<void> {
-    const Key = keyOf(path);
+  async function writeIfUnchanged(rel: string, data: Uint8Array, expected: WriteCondition): Promise<void> {
     const condition =
       'ifMatch' in expected ? { IfMatch: `"${expected.ifMatch}"` } : { IfNoneMatch: expected.ifNoneMatch };
-    try {
-      await client.send(
-        new PutObjectCommand({ Bucket, Key, Body: data, ContentLength: data.length, ...condition }),
-      );
-    } catch (error) {
-      throw toPhotolalaError(error, path, 'write');
-    }
+    await client.send(
+      new PutObjectCommand({ Bucket, Key: keyOf(rel), Body: data, ContentLength: data.length, ...condition }),
+    );
   }
 
   /**
@@ -318,11 +233,11 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
    * as often as any other request of this client.
    */
   async function writeAtomicFromFile(
-    path: string,
+    rel: string,
     localFile: string,
     onBytes?: (bytes: number) => void,
   ): Promise<void> {
-    const Key = keyOf(path);
+    const Key = keyOf(rel);
     const attempts = await client.config.maxAttempts();
     let delayMs = 100;
     for (let attempt = 1; ; attempt++) {
@@ -338,38 +253,28 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
         );
         return;
       } catch (error) {
-        const wrapped = toPhotolalaError(error, path, 'write');
-        if (attempt >= attempts || wrapped.code !== 'UNAVAILABLE') throw wrapped;
+        if (attempt >= attempts || s3Errors.codeOf(error) !== 'UNAVAILABLE') throw error;
       }
       await new Promise((resolve) => setTimeout(resolve, delayMs * (0.5 + Math.random())));
       delayMs *= 4;
     }
   }
 
-  async function remove(path: string): Promise<void> {
-    await unlessMissing(
-      () => client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(path) })),
-      (error) => toPhotolalaError(error, path, 'remove'),
-    );
+  async function remove(rel: string): Promise<void> {
+    await client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(rel) }));
   }
 
-  async function stat(path: string): Promise<SourceEntry | undefined> {
-    const rel = validateRelativePath(path, BACKEND);
-    const head = await unlessMissing(
-      () => client.send(new HeadObjectCommand({ Bucket, Key: keyOf(rel) })),
-      (error) => toPhotolalaError(error, path, 'stat'),
-    );
-    return (
-      head && {
-        path: rel,
-        size: head.ContentLength ?? 0,
-        mtimeMs: head.LastModified?.getTime() ?? 0,
-        ...(head.ETag ? { etag: head.ETag.replace(/"/g, '') } : {}),
-      }
-    );
+  async function stat(rel: string): Promise<SourceEntry> {
+    const head = await client.send(new HeadObjectCommand({ Bucket, Key: keyOf(rel) }));
+    return {
+      path: rel,
+      size: head.ContentLength ?? 0,
+      mtimeMs: head.LastModified?.getTime() ?? 0,
+      ...(head.ETag ? { etag: head.ETag.replace(/"/g, '') } : {}),
+    };
   }
 
-  return defineRootSource(
+  const source = defineRootSource(
     {
       backend: BACKEND,
       uri,
@@ -384,12 +289,5 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
     },
     parsed.readOnly ? undefined : { writeAtomic, writeAtomicFromFile, writeIfUnchanged, remove },
   );
-}
-
-/**
- * Whether an ETag is a plain MD5 of the object's bytes: single-part uploads without SSE-KMS/SSE-C
- * have a 32-hex ETag; multipart ETags end in `-{parts}` and are not content hashes.
- */
-export function isPlainMd5Etag(etag: string | undefined): boolean {
-  return etag !== undefined && /^[0-9a-f]{32}$/.test(etag.replace(/"/g, ''));
+  return guardSource(source, s3Errors);
 }
