@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import nodePath from 'node:path';
 import {
   type EnumerateOptions,
+  guardSource,
   isApplePhotoId,
   PhotolalaError,
   parseRootUri,
@@ -10,7 +11,7 @@ import {
   type SourceEntry,
 } from '@photolala/core/backend';
 import { z } from 'zod';
-import { openBundleFiles } from './bundle-files.js';
+import { bundleErrors, openBundleFiles } from './bundle-files.js';
 import {
   BACKEND,
   libraryTakenAt,
@@ -94,6 +95,19 @@ export async function createApplePhotosSource(
         skipped: true,
         error: new PhotolalaError('UNSUPPORTED', reason, { backend: BACKEND, path }),
       });
+    // The library's folders are its own (`originals/0` to `originals/F`), but a filter decides on them
+    // as on any folder: one it rejects yields none of its files.
+    const folderVerdicts = new Map<string, boolean>();
+    const folderAllowed = (directory: string) => {
+      if (!filter) return true;
+      let allowed = folderVerdicts.get(directory);
+      if (allowed === undefined) {
+        allowed =
+          filter.directory('originals', 'originals') && filter.directory(directory, `originals/${directory}`);
+        folderVerdicts.set(directory, allowed);
+      }
+      return allowed;
+    };
     for (const asset of lastRead.assets) {
       if (signal?.aborted) return;
       const label = asset.filename
@@ -119,6 +133,7 @@ export async function createApplePhotosSource(
         continue;
       }
       const path = `originals/${asset.directory}/${asset.filename}`;
+      if (!folderAllowed(asset.directory)) continue;
       if (filter && !filter.file(asset.filename, path)) continue;
       let size: number;
       let mtimeMs: number;
@@ -134,14 +149,17 @@ export async function createApplePhotosSource(
     }
   }
 
-  return {
-    backend: BACKEND,
-    uri: location.uri,
-    capabilities: { writable: false, removable: false, etags: false, mtimeResolutionMs: 1, remote: false },
-    enumerate,
-    ...files,
-    close: async () => {},
-    /** What the last enumeration read from the database (version, assets). */
-    library: () => lastRead,
-  };
+  return guardSource(
+    {
+      backend: BACKEND,
+      uri: location.uri,
+      capabilities: { writable: false, removable: false, etags: false, mtimeResolutionMs: 1, remote: false },
+      enumerate,
+      ...files,
+      close: async () => {},
+      /** What the last enumeration read from the database (version, assets). */
+      library: () => lastRead,
+    },
+    bundleErrors,
+  );
 }

@@ -121,3 +121,35 @@ export function buildLibrary(
   }
   return { bundle, db, addAsset, trash };
 }
+
+/**
+ * A library holding `files` as originals, for the conformance suite: each top-level folder of the
+ * given paths becomes one `originals/{digit}` folder (so a filter that rejects it rejects all its
+ * files), and each file an asset named by a UUID made from its index, keeping its extension.
+ * `pathOf` says where each given path is listed.
+ */
+export function conformanceLibrary(
+  parent: string,
+  files: { path: string; data: Uint8Array }[],
+): { bundle: string; pathOf: (path: string) => string } {
+  const folders = new Map<string, string>();
+  const paths = new Map<string, string>();
+  const assets = files.map((file, index): FixtureAsset => {
+    const top = file.path.includes('/') ? file.path.slice(0, file.path.indexOf('/')) : '';
+    if (!folders.has(top)) folders.set(top, folders.size.toString(16).toUpperCase());
+    const directory = folders.get(top)!;
+    const uuid = `${index.toString(16).padStart(8, '0').toUpperCase()}-1111-4111-8111-111111111111`;
+    const ext = /\.([A-Za-z0-9]{1,10})$/.exec(file.path)?.[1] ?? 'bin';
+    paths.set(file.path, `originals/${directory}/${uuid}.${ext}`);
+    return { uuid, directory, ext, file: Buffer.from(file.data) };
+  });
+  const { bundle } = buildLibrary(parent, 8, assets);
+  return {
+    bundle,
+    pathOf: (path) => {
+      const listed = paths.get(path);
+      if (!listed) throw new Error(`no asset was made for ${path}`);
+      return listed;
+    },
+  };
+}

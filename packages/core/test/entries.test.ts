@@ -244,6 +244,7 @@ const TESTING = [
   'FaultOptions',
   'FaultySource',
   'InjectedFault',
+  'SourceUnderTest',
   'TestFunction',
   'countingSource',
   'faultySource',

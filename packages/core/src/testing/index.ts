@@ -3,6 +3,7 @@ export {
   type ConformanceOptions,
   type ConformanceSourceFactory,
   runRootSourceConformance,
+  type SourceUnderTest,
   type TestFunction,
 } from './conformance.js';
 export { type CountingSource, countingSource } from './counting-source.js';

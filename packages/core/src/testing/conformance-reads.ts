@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { everythingFilter } from '../source/enumerate-filter.js';
+import { parentOf, validateRelativePath } from '../source/paths.js';
+import {
+  bytes,
+  collect,
+  type DefineTest,
+  expectCode,
+  md5,
+  readAllBytes,
+  standardFiles,
+} from './conformance-data.js';
+
+/** The suite's tests of what every source does: describe itself, list, and read. */
+export function defineReadTests(def: DefineTest): void {
+  def('describes itself', standardFiles, async (source) => {
+    assert.equal(typeof source.backend, 'string');
+    assert.ok(source.backend.length > 0, 'backend name is empty');
+    assert.match(source.uri, /^[a-z][a-z0-9+.-]*:\/\//, 'uri is not a URI');
+    assert.doesNotMatch(source.uri, /\/$/, 'canonical uri ends in a slash');
+    assert.doesNotMatch(source.uri, /:\/\/[^/]*:[^/]*@/, 'uri carries a password');
+    const caps = source.capabilities;
+    assert.equal(typeof caps.writable, 'boolean');
+    assert.equal(typeof caps.remote, 'boolean');
+    assert.ok(caps.mtimeResolutionMs >= 1, 'mtimeResolutionMs must be at least 1');
+    assert.equal(
+      caps.writable,
+      typeof source.writeAtomic === 'function',
+      'capabilities.writable must match writeAtomic',
+    );
+    assert.equal(
+      caps.removable,
+      typeof source.remove === 'function',
+      'capabilities.removable must match remove',
+    );
+  });
+
+  def(
+    'enumerate yields every file once with size and NFC "/" path',
+    standardFiles,
+    async (source, pathOf) => {
+      const files = standardFiles();
+      const entries = await collect(source);
+      // First the form of each path, as the catalog checks it (it refuses any other as failed), so a
+      // backend learns what is wrong before the comparison of the lists.
+      for (const entry of entries) {
+        assert.equal(
+          validateRelativePath(entry.path, 'conformance'),
+          entry.path,
+          `${JSON.stringify(entry.path)}: not in NFC, or not a valid relative path`,
+        );
+      }
+      const paths = entries.map((e) => e.path).sort();
+      assert.deepEqual(paths, files.map((f) => pathOf(f.path)).sort());
+      for (const file of files) {
+        const entry = entries.find((e) => e.path === pathOf(file.path));
+        assert.ok(entry, `missing ${file.path}`);
+        assert.equal(entry.size, file.data.length, `size of ${file.path}`);
+        assert.ok(Number.isFinite(entry.mtimeMs) && entry.mtimeMs > 0, `mtime of ${file.path}`);
+      }
+    },
+  );
+
+  def(
+    'enumerate never descends into a folder the filter rejects',
+    () => [
+      { path: 'keep/a.bin', data: bytes(10, 1) },
+      { path: 'skip/b.bin', data: bytes(10, 2) },
+      { path: 'skip/deeper/c.bin', data: bytes(10, 3) },
+    ],
+    async (source, pathOf) => {
+      const rejected = parentOf(pathOf('skip/b.bin'));
+      const asked: string[] = [];
+      const entries: string[] = [];
+      const filter = {
+        directory: (_name: string, path: string) => {
+          asked.push(path);
+          return path !== rejected;
+        },
+        file: () => true,
+      };
+      for await (const entry of source.enumerate({ filter })) entries.push(entry.path);
+      assert.deepEqual(entries, [pathOf('keep/a.bin')]);
+      assert.ok(asked.includes(rejected), `the filter was never asked about ${rejected}`);
+      assert.ok(!asked.some((path) => path.startsWith(`${rejected}/`)), 'descended into a rejected folder');
+    },
+  );
+
+  def(
+    "heads attached by enumerate, where any, are the files' leading bytes",
+    standardFiles,
+    async (source, pathOf) => {
+      // Checked while each entry is current: a source may reuse a head's memory once the next is asked for.
+      for await (const entry of source.enumerate({ filter: everythingFilter, headBytes: 4096 })) {
+        if (entry.head === undefined) continue;
+        const file = standardFiles().find((f) => pathOf(f.path) === entry.path);
+        assert.ok(file, `unexpected ${entry.path}`);
+        const expected = file.data.subarray(0, 4096);
+        assert.equal(entry.head.length, expected.length, `head length of ${entry.path}`);
+        assert.equal(md5(entry.head), md5(expected), `head of ${entry.path}`);
+      }
+      // Without headBytes no source reads heads.
+      for await (const entry of source.enumerate({ filter: everythingFilter }))
+        assert.equal(entry.head, undefined, `${entry.path} has a head nobody asked for`);
+    },
+  );
+
+  def(
+    'readHead returns exact bytes below, at and above the head size',
+    standardFiles,
+    async (source, pathOf) => {
+      for (const file of standardFiles()) {
+        const path = pathOf(file.path);
+        const head = await source.readHead(path, 4096);
+        const expected = Buffer.from(file.data.subarray(0, 4096));
+        assert.equal(
+          md5(head),
+          md5(expected),
+          `head of ${path} (${head.length} bytes, expected ${expected.length})`,
+        );
+      }
+      const tiny = await source.readHead(pathOf('top.bin'), 7);
+      assert.deepEqual([...tiny], [...standardFiles()[0]!.data.subarray(0, 7)]);
+    },
+  );
+
+  def('readAll returns exact bytes, including for empty files', standardFiles, async (source, pathOf) => {
+    for (const file of standardFiles()) {
+      const path = pathOf(file.path);
+      const all = await readAllBytes(source, path);
+      assert.equal(all.length, file.data.length, `length of ${path}`);
+      assert.equal(md5(all), md5(file.data), `content of ${path}`);
+    }
+  });
+
+  def('missing files raise NOT_FOUND', standardFiles, async (source) => {
+    await expectCode(source.readHead('no/such/file.jpg', 4096), 'NOT_FOUND', 'readHead of a missing file');
+    await expectCode(readAllBytes(source, 'no-such-file.jpg'), 'NOT_FOUND', 'readAll of a missing file');
+    if (source.stat) assert.equal(await source.stat('no-such-file.jpg'), undefined, 'stat of a missing file');
+  });
+
+  def('paths escaping the root raise INVALID_PATH', standardFiles, async (source) => {
+    for (const bad of ['../outside.bin', '/etc/passwd', 'a/../../x', 'a/./b', '', 'a//b']) {
+      await expectCode(source.readHead(bad, 16), 'INVALID_PATH', `readHead(${JSON.stringify(bad)})`);
+      if (source.writeAtomic) {
+        await expectCode(
+          source.writeAtomic(bad, new Uint8Array(1)),
+          'INVALID_PATH',
+          `writeAtomic(${JSON.stringify(bad)})`,
+        );
+      }
+    }
+  });
+
+  def('stat, where present, reports the size of an existing file', standardFiles, async (source, pathOf) => {
+    if (!source.stat) return;
+    const entry = await source.stat(pathOf('top.bin'));
+    assert.ok(entry, 'stat found nothing');
+    assert.equal(entry.size, 10_000);
+    assert.equal(entry.path, pathOf('top.bin'));
+  });
+
+  def('errors are PhotolalaErrors with a cause or a code', standardFiles, async (source) => {
+    await expectCode(source.readHead('missing.bin', 1), 'NOT_FOUND', 'readHead of a missing file');
+  });
+}
