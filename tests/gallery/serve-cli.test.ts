@@ -22,8 +22,12 @@ describe('photolala serve', () => {
     const url = new URL(await servedUrl(cli));
     const roots = (await (await fetch(new URL('/api/roots', url))).json()) as { roots: { photos: number }[] };
     expect(roots.roots.map((r) => r.photos)).toEqual([1]);
+    // The page carries its script and the roots inline: no round trips before it asks for photos.
     const page = await (await fetch(url)).text();
-    expect(page).toContain('/assets/app.js');
+    const script = await (await fetch(new URL('/assets/app.js', url))).text();
+    expect(page).toContain(script.slice(0, 500));
+    const inline = /<script type="application\/json" id="roots-data">(.*?)<\/script>/.exec(page)?.[1];
+    expect(JSON.parse(inline ?? 'null')).toEqual([{ index: 0, uri: `file://${root}`, offline: null }]);
     cli.child.kill('SIGINT');
     expect((await cli.done).code).toBe(0);
   });

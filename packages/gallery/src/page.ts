@@ -26,16 +26,30 @@ export async function readAssets(): Promise<Map<string, { type: string; body: st
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
-/** The one page; the script builds everything else from the API. */
-export function pageHtml(rootUris: string[]): string {
-  const title = rootUris.length === 1 ? rootUris[0]! : `${rootUris.length} roots`;
+/** What the page is told of the roots served, with it (see ui/main.ts `RootInfo`). */
+export interface RootInfo {
+  index: number;
+  uri: string;
+  offline: { reason: string; savedAt?: string } | null;
+}
+
+/** JSON safe inside a <script> element: no `<` that could close it. */
+const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+
+/**
+ * The one page, with its stylesheet, its script and the roots inline: a 100,000-photo gallery's first
+ * screen waited for three round trips (page, then script, then roots) before asking for its photos.
+ * The script builds everything else from the API.
+ */
+export function pageHtml(roots: RootInfo[], assets: Map<string, { body: string }>): string {
+  const title = roots.length === 1 ? roots[0]!.uri : `${roots.length} roots`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Photolala · ${escapeHtml(title)}</title>
-<link rel="stylesheet" href="/assets/app.css">
+<style>${assets.get('app.css')?.body ?? ''}</style>
 </head>
 <body>
 <header>
@@ -64,7 +78,8 @@ export function pageHtml(rootUris: string[]): string {
     <dl id="info"></dl>
   </aside>
 </div>
-<script src="/assets/app.js"></script>
+<script type="application/json" id="roots-data">${scriptJson(roots)}</script>
+<script>${assets.get('app.js')?.body.replace(/<\/script/gi, '<\\/script') ?? ''}</script>
 </body>
 </html>
 `;

@@ -191,7 +191,12 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   app.get('/', (c) => {
     if (!loopback) setCookie(c, TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
     c.header('Cache-Control', 'no-store');
-    return c.html(pageHtml(roots.map((r) => r.catalog.rootUri)));
+    const rootInfo = roots.map((r) => ({
+      index: r.index,
+      uri: r.catalog.rootUri,
+      offline: r.catalog.loadInfo.offline ?? null,
+    }));
+    return c.html(pageHtml(rootInfo, assets));
   });
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));

@@ -122,7 +122,11 @@ async function start() {
   // The folders wait for the first screen's thumbnails: the server answers one request at a time,
   // and counting the folders of 100,000 photos would hold up the thumbnails the user waits for.
   whenScreenDone(() => void loadFolders());
-  const { roots } = await getJson<{ roots: RootInfo[] }>('/api/roots');
+  // The page carries the roots (see page.ts), sparing a round trip before the photos are asked for.
+  const inline = document.getElementById('roots-data')?.textContent;
+  const roots = inline
+    ? (JSON.parse(inline) as RootInfo[])
+    : (await getJson<{ roots: RootInfo[] }>('/api/roots')).roots;
   showOffline(roots);
   if (roots.length > 1) rootsSelect.append(new Option('All roots', ''));
   for (const root of roots) rootsSelect.append(new Option(root.uri, String(root.index)));
