@@ -167,6 +167,7 @@ const INTERNALS = [
   'LOCAL_DIGEST_LIMITS',
   'LOCK_FILE',
   'OpenedSnapshot',
+  'PACKED_HEADER',
   'POINTER_FILE',
   'PREVIEW_SIZE',
   'PackedHashes',
@@ -216,6 +217,7 @@ const INTERNALS = [
   'notAnImageReason',
   'openSnapshotBytes',
   'packHashes',
+  'packSnapshotFile',
   'parsePointer',
   'perceptualHashOfPixels',
   'planScan',
@@ -230,6 +232,7 @@ const INTERNALS = [
   'renderThumbnail',
   'rootStore',
   'snapshotFileName',
+  'unpackSnapshotBytes',
   'unreachableSource',
   'xmpDate',
 ];
