@@ -88,7 +88,8 @@ describe('pairs and groups in the catalog', () => {
     await catalog.close();
     // What release 2 wrote: no group, role, rating or keywords columns, and a listing of 14 columns.
     const old = await replaceSnapshot(source, cacheDir, (db) => {
-      for (const column of ['group_id', 'role', 'rating', 'keywords'])
+      db.exec('DROP INDEX entries_with_sidecar');
+      for (const column of ['group_id', 'role', 'rating', 'keywords', 'sidecar'])
         db.exec(`ALTER TABLE entries DROP COLUMN ${column}`);
       db.exec(`UPDATE version SET value = '2' WHERE key = 'schema_version'; DELETE FROM listing`);
     });
@@ -101,6 +102,6 @@ describe('pairs and groups in the catalog', () => {
     });
     const rescan = await reopened.scan();
     expect([rescan.changed, rescan.added, rescan.wroteNewSnapshot]).toEqual([[], [], true]);
-    expect(reopened.version.schema_version).toBe('3');
+    expect(reopened.version.schema_version).toBe('4');
   });
 });

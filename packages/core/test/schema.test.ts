@@ -11,9 +11,16 @@ function catalogDb(sql = ''): Database.Database {
 }
 
 /** The columns version 3 added, dropped: what an older release wrote (the rest of the schema is the same). */
-const withoutVersion3Columns = ['group_id', 'role', 'rating', 'keywords']
+const withoutVersion3Columns = `DROP INDEX entries_with_sidecar; ${[
+  'group_id',
+  'role',
+  'rating',
+  'keywords',
+  'sidecar',
+]
   .map((c) => `ALTER TABLE entries DROP COLUMN ${c};`)
-  .join(' ');
+  .join(' ')}`;
+const asVersion3 = `DROP INDEX entries_with_sidecar; ALTER TABLE entries DROP COLUMN sidecar; UPDATE version SET value = '3' WHERE key = 'schema_version'`;
 const asVersion2 = `${withoutVersion3Columns} UPDATE version SET value = '2' WHERE key = 'schema_version'`;
 const asVersion1 = `${withoutVersion3Columns} DROP TABLE listing; UPDATE version SET value = '1' WHERE key = 'schema_version'`;
 
@@ -44,8 +51,12 @@ const validation = (db: Database.Database) => {
 };
 
 describe('snapshot schema versions', () => {
-  test('the current version and versions 1 and 2 are accepted, each with exactly its own tables', () => {
-    expect(SCHEMA_VERSION).toBe(3);
+  test('the current version and versions 1 to 3 are accepted, each with exactly its own tables', () => {
+    expect(SCHEMA_VERSION).toBe(4);
+    expect(validation(catalogDb(asVersion3))).toBe('valid');
+    expect(validation(catalogDb(`${asVersion3}; ALTER TABLE entries DROP COLUMN rating`))).toMatch(
+      /no column rating/,
+    );
     expect(validation(catalogDb())).toBe('valid');
     expect(validation(catalogDb(asVersion1))).toBe('valid');
     expect(validation(catalogDb(asVersion2))).toBe('valid');
@@ -55,8 +66,8 @@ describe('snapshot schema versions', () => {
     expect(validation(catalogDb(`UPDATE version SET value = '1' WHERE key = 'schema_version'`))).toMatch(
       /unexpected table "listing"/,
     );
-    expect(validation(catalogDb(`UPDATE version SET value = '4' WHERE key = 'schema_version'`))).toMatch(
-      /schema version 4, expected 1 to 3/,
+    expect(validation(catalogDb(`UPDATE version SET value = '5' WHERE key = 'schema_version'`))).toMatch(
+      /schema version 5, expected 1 to 4/,
     );
     expect(validation(catalogDb('DROP TABLE version'))).toMatch(/tables are missing/);
     expect(validation(catalogDb('CREATE VIEW listing_view AS SELECT 1'))).toMatch(/unexpected view/);
@@ -66,7 +77,7 @@ describe('snapshot schema versions', () => {
     const db = catalogDb(asVersion1);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
-    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('3');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('4');
     expect(db.prepare('SELECT count(*) FROM listing').pluck().get()).toBe(0);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
@@ -110,5 +121,18 @@ describe('snapshot schema versions', () => {
     const schemaText = (db: Database.Database) =>
       db.prepare(`SELECT type, name, sql FROM sqlite_master ORDER BY name`).raw().all();
     expect(schemaText(old)).toEqual(schemaText(catalogDb()));
+  });
+
+  test('a version 3 catalog gets the sidecar column, its rows as they were, and the schema of a new catalog', () => {
+    const db = catalogDb(asVersion3);
+    db.exec(
+      `INSERT INTO entries (path, fast_photo_key, size, mtime_ms, kind, status, rating) VALUES ('a.jpg', 'k', 1, 1, 'jpeg', 'ok', 3)`,
+    );
+    upgradeSchema(db);
+    expect(validation(db)).toBe('valid');
+    expect(db.prepare('SELECT rating, sidecar FROM entries').raw().all()).toEqual([[3, null]]);
+    const schemaText = (d: Database.Database) =>
+      d.prepare(`SELECT type, name, sql FROM sqlite_master ORDER BY name`).raw().all();
+    expect(schemaText(db)).toEqual(schemaText(catalogDb()));
   });
 });

@@ -9,6 +9,7 @@ import { describeError, isPhotolalaError, PhotolalaError } from '../source/error
 import { validateRelativePath } from '../source/paths.js';
 import type { CatalogContext } from './catalog-context.js';
 import type { EntryQueries, ImageEntry } from './entry-queries.js';
+import { overlaySidecar } from './sidecars.js';
 import { drainWithWorkers } from './worker-pool.js';
 
 /**
@@ -77,7 +78,7 @@ export class PhotoFiles {
     const document =
       (await read()) ??
       ((await this.restoreMetadata(entry, this.cachePaths(entry).key)) ? await read() : undefined);
-    if (document) return document;
+    if (document) return overlaySidecar(this.ctx.working.db, entry.path, document);
     throw new PhotolalaError('CORRUPT', `${entry.path}: its metadata document is not valid`, {
       backend: 'catalog',
       path: entry.path,

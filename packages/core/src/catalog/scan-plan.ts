@@ -3,34 +3,15 @@ import { fastPhotoKey, HEAD_BYTES } from '../digest/identity.js';
 import { type DetectedMedia, detectJpeg, detectMediaKind, notAnImageReason } from '../digest/image-kind.js';
 import { applicationStore, catalogFilter } from '../source/enumerate-filter.js';
 import { describeError, isPhotolalaError, isTransientFailure, PhotolalaError } from '../source/errors.js';
-import { validateRelativePath } from '../source/paths.js';
 import type { RootSource, SourceEntry } from '../source/root-source.js';
 import type { EntryRow } from './entry-row.js';
 import { isRootCatalogFile, type RootCatalogFile } from './leftovers.js';
+import { invalidListedPath } from './listed-path.js';
 import { RACY_MTIME } from './racy-mtime.js';
+import { isSidecarPath, type SidecarFile, sidecarFile } from './sidecars.js';
 
 // Re-exported for the scan, which marks racy entries while it plans.
 export { RACY_MTIME };
-
-/**
- * Why a path from `enumerate` cannot enter the catalog, or undefined when it can. A listing is
- * untrusted input: a backend may hand over a name the rules refuse (a control character in a local
- * file name), or break the contract (a path with `..`, or not in NFC). Such a file is reported as
- * failed and never stored, so every path in a catalog is one `validateRelativePath` accepts.
- */
-function invalidListedPath(path: string, backend: string): string | undefined {
-  try {
-    if (validateRelativePath(path, backend) === path) return undefined;
-    return describeError(
-      new PhotolalaError('INVALID_PATH', `path ${JSON.stringify(path)} is not in NFC, as listings must be`, {
-        backend,
-        path,
-      }),
-    );
-  } catch (error) {
-    return describeError(error);
-  }
-}
 
 /** A file whose head was read: new, changed, or touched (same content, new mtime). */
 export interface ReadFile {
@@ -89,6 +70,8 @@ export interface ScanPlan {
    * for the removal of those a killed process left (see removeRootLeftovers).
    */
   rootFiles: RootCatalogFile[];
+  /** XMP sidecars, which are not entries: their photos' rows record them (see applySidecars). */
+  sidecars: SidecarFile[];
 }
 
 /** How `planScan` lists the root and reads heads. */
@@ -193,6 +176,7 @@ export async function planScan(
     skipped: [],
     discovered: 0,
     rootFiles: [],
+    sidecars: [],
   };
   /** Files listed, then deleted before their head was read: removed after all. */
   const vanished: string[] = [];
@@ -331,6 +315,10 @@ export async function planScan(
     const pathProblem = invalidListedPath(entry.path, source.backend);
     if (pathProblem) {
       plan.failed.push({ path: entry.path, reason: pathProblem });
+      continue;
+    }
+    if (isSidecarPath(entry.path)) {
+      plan.sidecars.push(sidecarFile(entry));
       continue;
     }
     const known = lookup.see(entry.path);

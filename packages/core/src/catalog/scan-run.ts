@@ -11,6 +11,7 @@ import { regroupSessionFolders } from './group-rows.js';
 import type { Publisher } from './publisher.js';
 import { applyPlan, stageScan, summarize } from './scan-apply.js';
 import { isRacy, planScan, RACY_MTIME, type ReadFile, type ScanPlan } from './scan-plan.js';
+import { applySidecars, sidecarChanges } from './sidecars.js';
 import { StatIndex } from './stat-index.js';
 import { drainWithWorkers } from './worker-pool.js';
 
@@ -173,11 +174,16 @@ export class Scanner {
     if (applyPlan(this.ctx.working.db, plan, stagedRows, okReason)) this.ctx.state.dirty = true;
     // Live Photos, RAW+JPEG pairs and edited copies of the folders this scan touched (see groups.ts).
     regroupSessionFolders(this.ctx.working.db);
+    // XMP sidecars added, changed or removed: their photos' values change, the photos unread.
+    const sidecars = await applySidecars(this.ctx.working.db, source, plan.sidecars);
+    failed.push(...sidecars.failed);
+    if (sidecars.changed.length > 0) this.ctx.state.dirty = true;
+    const sidecarOnly = sidecarChanges(summary, sidecars.changed, this.ctx.working.db);
     this.ctx.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
     const published = await this.publisher.publish();
     await this.publisher.removeRootLeftovers(plan.rootFiles, published.catalogMd5);
-    summary.changed = [...summary.changed, ...reverifiedChanged].sort();
-    summary.unchanged -= reverifiedChanged.length;
+    summary.changed = [...summary.changed, ...reverifiedChanged, ...sidecarOnly].sort();
+    summary.unchanged -= reverifiedChanged.length + sidecarOnly.length;
     const result: ScanResult = {
       rootUri: this.ctx.source.uri,
       catalogMd5: published.catalogMd5,

@@ -3,12 +3,13 @@ import { PhotolalaError } from '../source/errors.js';
 import { regroupAll } from './group-rows.js';
 
 /**
- * 2 added the `listing` table; 3 the `entries` columns `group_id`, `role`, `rating` and `keywords`.
+ * 2 added the `listing` table; 3 the `entries` columns `group_id`, `role`, `rating` and `keywords`;
+ * 4 the column `sidecar`.
  * Older snapshots still load: they are upgraded when opened (see upgradeSchema), and published as
  * version 3 by the next scan. Readers that know only an older version refuse a newer one as invalid,
  * so they fall back to an older snapshot the pointer still names, or rebuild.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 const OLDEST_READABLE_VERSION = 1;
 export const GENERATOR = '@photolala/core';
 
@@ -62,19 +63,26 @@ const SCHEMA = [
 ];
 
 /**
- * The columns version 3 added, added to a new catalog by the same statements an upgrade runs, so that
+ * The columns versions 3 and 4 added, added to a new catalog by the same statements an upgrade runs, so that
  * both have the very same schema text (SQLite rewrites `CREATE TABLE` on `ADD COLUMN`): equal rows then
  * give equal snapshot bytes whatever the catalog's history. `group_id` is the primary's path and `role`
  * one of GROUP_ROLES (see groups.ts), both null for a file in no group; `rating` is the XMP rating
  * (-1 to 5), and `keywords` the XMP keywords joined by newlines (which they never contain).
  */
-const VERSION_3_COLUMNS = [
+const ADDED_COLUMNS = [
   'ALTER TABLE entries ADD COLUMN group_id TEXT',
   'ALTER TABLE entries ADD COLUMN role TEXT',
   'ALTER TABLE entries ADD COLUMN rating INTEGER',
   'ALTER TABLE entries ADD COLUMN keywords TEXT',
+  // Version 4: the XMP sidecar found for the file, and what it says (see sidecars.ts).
+  'ALTER TABLE entries ADD COLUMN sidecar TEXT',
 ];
-const VERSION_3_COLUMN_NAMES = ['group_id', 'role', 'rating', 'keywords'];
+const ADDED_COLUMN_NAMES = ['group_id', 'role', 'rating', 'keywords', 'sidecar'];
+/**
+ * The few rows that have a sidecar, found without reading every row: each scan looks at them, to find
+ * sidecars removed (see applySidecars). Partial, so a library without sidecars pays nothing.
+ */
+const SIDECAR_INDEX = 'CREATE INDEX entries_with_sidecar ON entries(path) WHERE sidecar IS NOT NULL';
 
 const VERSION_1_OBJECTS = [
   'table:version',
@@ -91,6 +99,7 @@ const EXPECTED_OBJECTS = new Map<unknown, Set<string>>([
   ['1', new Set(VERSION_1_OBJECTS)],
   ['2', new Set([...VERSION_1_OBJECTS, 'table:listing'])],
   ['3', new Set([...VERSION_1_OBJECTS, 'table:listing'])],
+  ['4', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar'])],
 ]);
 
 /**
@@ -108,7 +117,8 @@ export function hardenDatabase(db: Database.Database): void {
 export function createSchema(db: Database.Database, rootUri: string, createdAtMs: number): void {
   db.transaction(() => {
     for (const sql of SCHEMA) db.exec(sql);
-    for (const sql of VERSION_3_COLUMNS) db.exec(sql);
+    for (const sql of ADDED_COLUMNS) db.exec(sql);
+    db.exec(SIDECAR_INDEX);
     const put = db.prepare('INSERT INTO version (key, value) VALUES (?, ?)');
     put.run('schema_version', String(SCHEMA_VERSION));
     put.run('generator', GENERATOR);
@@ -144,10 +154,11 @@ export function validateSchema(db: Database.Database): void {
     if (!expected.has(`${type}:${name}`)) throw corrupt(`unexpected ${type} ${JSON.stringify(name)}`);
   }
   if (objects.length !== expected.size) throw corrupt('tables are missing');
-  if (version === '3') {
-    // Every read selects these: a version 3 file without them is not one of ours.
+  if (version === '3' || version === '4') {
+    // Every read selects these: a file of a version that has them, without them, is not one of ours.
     const columns = new Set(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('entries'));
-    const missing = VERSION_3_COLUMN_NAMES.filter((name) => !columns.has(name));
+    const wanted = version === '3' ? ADDED_COLUMN_NAMES.slice(0, 4) : ADDED_COLUMN_NAMES;
+    const missing = wanted.filter((name) => !columns.has(name));
     if (missing.length > 0) throw corrupt(`entries has no column ${missing.join(', ')}`);
   }
 }
@@ -170,9 +181,17 @@ export function upgradeSchema(db: Database.Database): void {
   db.transaction(() => {
     if (version === '1') db.exec(LISTING_TABLE);
     const present = new Set(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('entries'));
-    VERSION_3_COLUMN_NAMES.forEach((name, i) => {
-      if (!present.has(name)) db.exec(VERSION_3_COLUMNS[i]!);
+    ADDED_COLUMN_NAMES.forEach((name, i) => {
+      if (!present.has(name)) db.exec(ADDED_COLUMNS[i]!);
     });
+    const indexed = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'entries_with_sidecar'`).get();
+    // The very text a new catalog has (`IF NOT EXISTS` would be stored too).
+    if (!indexed) db.exec(SIDECAR_INDEX);
+    if (version === '3') {
+      // Groups, ratings and keywords are there; only the sidecar column was missing.
+      db.prepare(`UPDATE version SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
+      return;
+    }
     db.exec(`
       UPDATE entries SET
         rating = (SELECT CASE WHEN typeof(json_extract(m.document, '$.rating')) = 'integer'

@@ -2,6 +2,7 @@ import exifr from 'exifr';
 import { z } from 'zod';
 import type { SourceAttributes } from '../source/root-source.js';
 import { type CameraBlockFacts, jpegBlockFacts, makerNoteFacts } from './camera-dates.js';
+import { cleanText, EXIF_MAKER_NOTE_OPTIONS, EXIF_OPTIONS } from './exif-text.js';
 import type { ImageKind } from './image-kind.js';
 import { jpegSegments } from './jpeg-segments.js';
 import { readXmp } from './xmp.js';
@@ -37,7 +38,8 @@ export const metadataDocumentSchema = z.object({
    * `xmp:CreateDate`), then the blocks of early cameras exiftool also reads (`CIFF`: a Canon heap in
    * APP0; `PictureInfo`: Olympus' text in APP12; `MakerNotes`: a Reconyx HyperFire maker note), then
    * `ModifyDate`. `QuickTime`: a video's `com.apple.quicktime.creationdate`
-   * (with its zone) or `creation_time` (UTC).
+   * (with its zone) or `creation_time` (UTC). `XMPSidecar`: the photo's XMP sidecar file, which wins
+   * over every date in the file (see `sidecar`).
    */
   takenAtSource: z
     .enum([
@@ -50,6 +52,7 @@ export const metadataDocumentSchema = z.object({
       'ModifyDate',
       'QuickTime',
       'Library',
+      'XMPSidecar',
     ])
     .nullable(),
   /** Displayed size, after orientation. */
@@ -86,6 +89,19 @@ export const metadataDocumentSchema = z.object({
   durationSeconds: z.number().finite().nonnegative().optional(),
   rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).optional(),
   videoCodec: z.string().max(64).optional(),
+  /**
+   * The XMP sidecar file read for this entry (`IMG_1234.xmp` or `IMG_1234.CR2.xmp`, a path relative to
+   * the root), and which values it supplied (`sources`: `sidecar`). Where a sidecar and the file
+   * disagree, the sidecar wins: it holds the user's edits. Only in the document `metadataDocument(id)`
+   * returns for an entry: the cached file is the photo's own, shared by every copy of it.
+   */
+  sidecar: z.string().max(4096).optional(),
+  sources: z
+    .partialRecord(
+      z.enum(['takenAt', 'rating', 'label', 'title', 'description', 'keywords', 'gps']),
+      z.literal('sidecar'),
+    )
+    .optional(),
   /** From a photo library (Apple Photos), when the file came from one. */
   originalFilename: z.string().max(1024).nullable().optional(),
   favorite: z.boolean().optional(),
@@ -143,33 +159,10 @@ const text = (value: unknown): string | null => {
   if (typeof value !== 'string') return null;
   // EXIF text ends at its first NUL, as exiftool reads it: what follows is padding or stale bytes.
   const end = value.indexOf('\0');
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are not text
-  const cleaned = (end < 0 ? value : value.slice(0, end)).replace(/[\u0000-\u001f]+/g, ' ').trim();
-  return cleaned === '' ? null : cleaned.slice(0, 1024);
+  return cleanText(end < 0 ? value : value.slice(0, end));
 };
 const num = (value: unknown): number | null =>
   typeof value === 'number' && Number.isFinite(value) ? value : null;
-
-// One shared options object: exifr caches its parsed form per options object in a Map that is never
-// cleared, so a fresh literal per call leaks about 7 KB per photo.
-const EXIFR_OPTIONS = {
-  tiff: true,
-  exif: true,
-  gps: true,
-  ifd1: false,
-  xmp: false,
-  icc: false,
-  iptc: false,
-  jfif: false,
-  makerNote: false,
-  userComment: false,
-  reviveValues: false,
-  translateValues: false,
-  mergeOutput: true,
-} as const;
-// Asked for only when a photo has no date elsewhere: the maker note is read for the few cameras that
-// keep their date only there.
-const EXIFR_MAKER_NOTE_OPTIONS = { ...EXIFR_OPTIONS, makerNote: true } as const;
 
 /**
  * Where a JPEG's compressed image data starts: its start-of-scan marker, after every APPn segment
@@ -202,7 +195,7 @@ async function cameraBlockFacts(
   const inJpeg = jpegBlockFacts(input);
   if (inJpeg || Object.keys(tags).length === 0) return inJpeg;
   try {
-    const withNote = (await exifr.parse(input, EXIFR_MAKER_NOTE_OPTIONS)) as
+    const withNote = (await exifr.parse(input, EXIF_MAKER_NOTE_OPTIONS)) as
       | { makerNote?: unknown }
       | undefined;
     return withNote?.makerNote instanceof Uint8Array ? makerNoteFacts(withNote.makerNote) : undefined;
@@ -216,7 +209,7 @@ export async function readExif(data: Uint8Array): Promise<ExifFacts> {
   let tags: Record<string, unknown> = {};
   const input = exifInput(data);
   try {
-    tags = (await exifr.parse(input, EXIFR_OPTIONS)) ?? {};
+    tags = (await exifr.parse(input, EXIF_OPTIONS)) ?? {};
   } catch {
     // No or broken EXIF is normal (screenshots, exports); the image itself may still be fine.
   }

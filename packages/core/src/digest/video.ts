@@ -3,6 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import nodePath from 'node:path';
 import { z } from 'zod';
 import { PhotolalaError } from '../source/errors.js';
+import { cleanText } from './exif-text.js';
 import { extensionOf, METADATA_VERSION, type MetadataDocument, metadataDocumentSchema } from './metadata.js';
 import { loadSharp } from './sharp-loader.js';
 import { THUMBNAIL_QUALITY, THUMBNAIL_SIZE } from './thumbnail.js';
@@ -158,12 +159,7 @@ export interface VideoFacts {
   gps: MetadataDocument['gps'];
 }
 
-const text = (value: unknown): string | null => {
-  if (typeof value !== 'string') return null;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: container strings may be NUL-padded
-  const cleaned = value.replace(/[\u0000-\u001f]+/g, ' ').trim();
-  return cleaned === '' ? null : cleaned.slice(0, 1024);
-};
+const text = (value: unknown): string | null => (typeof value === 'string' ? cleanText(value) : null);
 
 const QUICKTIME_DATE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
 

@@ -1,4 +1,5 @@
-import exifr from 'exifr';
+import exifr, * as exifrExports from 'exifr';
+import { cleanText, XMP_OPTIONS } from './exif-text.js';
 
 /** What a photo's embedded XMP packet says that EXIF may not: the user's rating, words and dates. */
 export interface XmpFacts {
@@ -20,23 +21,6 @@ const XMP_NAMESPACE = Buffer.from('http://ns.adobe.com/xap/1.0/');
 /** XMP sits near the start of every container we read (JPEG APP1, HEIC meta, PNG iTXt). */
 const SEARCHED_BYTES = 512 * 1024;
 
-// One shared options object (exifr caches per options object; see metadata.ts).
-const XMP_OPTIONS = {
-  tiff: false,
-  exif: false,
-  gps: false,
-  ifd1: false,
-  xmp: true,
-  icc: false,
-  iptc: false,
-  jfif: false,
-  makerNote: false,
-  userComment: false,
-  reviveValues: false,
-  translateValues: false,
-  mergeOutput: false,
-} as const;
-
 type Namespaces = Record<string, Record<string, unknown> | undefined>;
 
 /** The XMP facts of a photo (or its metadata segments), or undefined when it has no XMP packet. */
@@ -50,7 +34,35 @@ export async function readXmp(data: Uint8Array): Promise<XmpFacts | undefined> {
     // A broken packet is as good as none: EXIF still gives what it has.
     return undefined;
   }
-  if (!parsed) return undefined;
+  return parsed ? xmpFacts(parsed) : undefined;
+}
+
+// exifr's ES module has `sidecar` as a named export only, its UMD build (what Node loads, from
+// `main`) on the default export.
+const sidecar = exifrExports.sidecar ?? exifr.sidecar;
+
+/** Largest sidecar read: darktable's edit history makes some long, but never this long. */
+export const MAX_SIDECAR_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The facts of an XMP sidecar file (`IMG_1234.xmp` as Adobe writes it, `IMG_1234.CR2.xmp` as
+ * darktable does), or undefined when it is not one exifr can read.
+ */
+export async function readXmpSidecar(data: Uint8Array): Promise<XmpFacts | undefined> {
+  let parsed: Namespaces | undefined;
+  try {
+    parsed = (await sidecar(
+      Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+      XMP_OPTIONS,
+      'xmp',
+    )) as Namespaces | undefined;
+  } catch {
+    return undefined;
+  }
+  return parsed ? xmpFacts(parsed) : undefined;
+}
+
+function xmpFacts(parsed: Namespaces): XmpFacts {
   const { xmp = {}, dc = {}, photoshop = {}, exif = {} } = parsed;
   const rating = typeof xmp.Rating === 'number' && Number.isInteger(xmp.Rating) ? xmp.Rating : null;
   const latitude = xmpCoordinate(exif.GPSLatitude, 'N', 'S', 90);
@@ -69,16 +81,12 @@ export async function readXmp(data: Uint8Array): Promise<XmpFacts | undefined> {
   };
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: XMP text may carry control characters
-const CONTROL_CHARACTERS = /[\u0000-\u001f]+/g;
-
 /** A text value, or the default-language entry of a language alternative (`{ lang, value }`). */
 function words(value: unknown): string | null {
   const picked = Array.isArray(value) ? value[0] : value;
   const raw = typeof picked === 'object' && picked !== null ? (picked as { value?: unknown }).value : picked;
   if (typeof raw !== 'string' && typeof raw !== 'number') return null;
-  const cleaned = String(raw).replace(CONTROL_CHARACTERS, ' ').trim();
-  return cleaned === '' ? null : cleaned.slice(0, 1024);
+  return cleanText(String(raw));
 }
 
 const XMP_DATE =
