@@ -87,8 +87,12 @@ export async function applySidecars(
   const rows = new Map<string, SidecarRow>();
   const columns = 'path, photo_md5, taken_at, sidecar';
   const photo = `photo_md5 IS NOT NULL AND status = 'ok'`;
-  for (const row of db.prepare(`SELECT ${columns} FROM entries WHERE sidecar IS NOT NULL AND ${photo}`).all())
-    rows.set((row as SidecarRow).path, row as SidecarRow);
+  // `+photo_md5`: the photo-md5 index would be picked and walk every photo; the partial index on
+  // `sidecar` (see schema.ts) holds just the rows that have one.
+  const stored = db.prepare(
+    `SELECT ${columns} FROM entries WHERE sidecar IS NOT NULL AND +photo_md5 IS NOT NULL AND status = 'ok'`,
+  );
+  for (const row of stored.all() as SidecarRow[]) rows.set(row.path, row);
   // The photos each new or changed sidecar may belong to, found by key rather than by folder: an
   // unchanged rescan of a library with a sidecar per photo looks up nothing more. darktable's sidecar
   // names its photo's path; Adobe's its base name, so `IMG_1.` up to `IMG_1/` (`.` + 1) holds its
