@@ -59,6 +59,14 @@ async function checkRoot(root: string, env: Record<string, string>, store: Store
     ['IMG_2.JPG', null, null],
   ]);
   expect((await cli('list', root, '--rating', '5')).stdout).toMatch(/ IMG_1\.JPG\n$/);
+  // metadata --print gives the entry's document: the sidecar's values, and where they came from.
+  const printed = JSON.parse((await cli('metadata', root, 'IMG_1.JPG', '--print')).stdout);
+  expect(printed).toMatchObject({
+    rating: 5,
+    keywords: ['adobe', 'edited'],
+    sidecar: 'IMG_1.xmp',
+    sources: { rating: 'sidecar', keywords: 'sidecar' },
+  });
 }
 
 // A handful of CLI runs each, a few seconds apiece on a loaded machine.

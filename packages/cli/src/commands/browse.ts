@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { EntryKind } from '@photolala/core';
 import { type OpenOptions, withCatalog } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -80,7 +79,7 @@ export function thumbnail(
   });
 }
 
-/** `photolala metadata ROOT ID`: the path of the metadata document, or with `--print` its content. */
+/** `photolala metadata ROOT ID`: the path of the metadata document, or with `--print` the entry's document. */
 export function metadata(
   out: Output,
   globals: GlobalOptions,
@@ -90,7 +89,9 @@ export function metadata(
 ): Promise<number> {
   return withCatalog(root, globals, out, browseOptions(opts.user), async (catalog) => {
     const file = await catalog.metadata(id);
-    if (opts.print) out.document((await readFile(file, 'utf8')).trimEnd());
+    // Printed, the document is the entry's: its XMP sidecar's values over the photo's own, with
+    // `sidecar` and `sources`; the file is the photo's, shared by every copy of it.
+    if (opts.print) out.document(JSON.stringify(await catalog.metadataDocument(id), null, 2));
     else out.result(file);
     return EXIT.ok;
   });
