@@ -84,6 +84,9 @@ describe('XMP sidecars', () => {
     source.fulls.clear();
     source.heads.clear();
     await writeFile(path.join(root, 'a/IMG_1.xmp'), sidecar('xmp:Rating="3"', 'edited'));
+    // status says so before a scan, and reads nothing to say it.
+    expect((await catalog.status()).changed).toEqual(['a/IMG_1.JPG']);
+    expect([...source.fulls.keys(), ...source.heads.keys()]).toEqual([]);
     const edited = await catalog.scan();
     expect([edited.changed, edited.digested, edited.unchanged]).toEqual([['a/IMG_1.JPG'], 0, 3]);
     // Files read: the sidecar and the catalog's own (`.photolala.*`), never the photo.
@@ -99,6 +102,7 @@ describe('XMP sidecars', () => {
     // darktable's sidecar removed: the CR2 falls back to Adobe's; a sidecar added to a plain photo.
     await rm(path.join(root, 'b/IMG_2.CR2.xmp'));
     await writeFile(path.join(root, 'c/plain.jpg.xmp'), sidecar('xmp:Rating="2"', 'new'));
+    expect((await catalog.status()).changed).toEqual(['b/IMG_2.CR2', 'c/plain.jpg']);
     const moved = await catalog.scan();
     expect(moved.changed).toEqual(['b/IMG_2.CR2', 'c/plain.jpg']);
     expect([values()['b/IMG_2.CR2'], values()['c/plain.jpg']]).toEqual([

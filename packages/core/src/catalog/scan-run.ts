@@ -11,7 +11,7 @@ import { regroupSessionFolders } from './group-rows.js';
 import type { Publisher } from './publisher.js';
 import { applyPlan, stageScan, summarize } from './scan-apply.js';
 import { isRacy, planScan, RACY_MTIME, type ReadFile, type ScanPlan } from './scan-plan.js';
-import { applySidecars, sidecarChanges } from './sidecars.js';
+import { applySidecars, sidecarChanges, staleSidecars } from './sidecars.js';
 import { StatIndex } from './stat-index.js';
 import { drainWithWorkers } from './worker-pool.js';
 
@@ -34,7 +34,19 @@ export class Scanner {
     const plan = await this.plan(options, abortableSource(this.ctx.source, options.signal));
     // A listing cut short by the signal would make every file not yet listed look removed.
     options.signal?.throwIfAborted();
-    return summarize(plan);
+    const summary = summarize(plan);
+    // A photo whose sidecar changed is one a scan would change, though the photo did not.
+    const stale = staleSidecars(this.ctx.working.db, plan.sidecars);
+    const counted = new Set([
+      ...summary.added,
+      ...summary.changed,
+      ...summary.removed,
+      ...summary.moved.map((m) => m.to),
+    ]);
+    const sidecarOnly = stale.filter((path) => !counted.has(path));
+    summary.changed = [...summary.changed, ...sidecarOnly].sort();
+    summary.unchanged -= sidecarOnly.length;
+    return summary;
   }
 
   private plan(options: ScanOptions, source: RootSource): Promise<ScanPlan> {

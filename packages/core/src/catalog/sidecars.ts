@@ -72,18 +72,14 @@ interface SidecarRow {
 }
 
 /**
- * Brings every photo's sidecar up to date after a scan's rows are in: a photo whose sidecar was added,
- * changed or removed since its row was written (or whose row was just written) gets the sidecar read
- * and its `taken_at`, `rating` and `keywords` set from the sidecar over its metadata document. Returns
- * the paths of the photos changed, and the sidecars that could not be read.
+ * The rows whose sidecar may have changed: those that have one, those each new or changed sidecar may
+ * belong to, and with `written` the files this scan wrote.
  */
-export async function applySidecars(
+function sidecarRows(
   db: Database.Database,
-  source: RootSource,
-  sidecars: readonly SidecarFile[],
-): Promise<{ changed: string[]; failed: { path: string; reason: string }[] }> {
-  const byKey = new Map(sidecars.map((file) => [keyOf(file.path), file]));
-
+  byKey: Map<string, SidecarFile>,
+  written: boolean,
+): Map<string, SidecarRow> {
   const rows = new Map<string, SidecarRow>();
   const columns = 'path, photo_md5, taken_at, sidecar';
   const photo = `photo_md5 IS NOT NULL AND status = 'ok'`;
@@ -106,13 +102,44 @@ export async function applySidecars(
     if (exact) rows.set(exact.path, exact);
     for (const row of byStem.all(`${key}.`, `${key}/`) as SidecarRow[]) rows.set(row.path, row);
   }
-  if (byKey.size > 0) {
-    const written = db.prepare('SELECT path FROM temp.session_paths WHERE deleted = 0').pluck().all();
-    for (const path of written as string[]) {
+  if (written && byKey.size > 0) {
+    const paths = db.prepare('SELECT path FROM temp.session_paths WHERE deleted = 0').pluck().all();
+    for (const path of paths as string[]) {
       const row = byPath.get(path) as SidecarRow | undefined;
       if (row) rows.set(path, row);
     }
   }
+  return rows;
+}
+
+/**
+ * The photos whose sidecar was added, changed or removed since their row was written, found from the
+ * listing alone (nothing read, nothing written): what `status` reports as changed on that account.
+ */
+export function staleSidecars(db: Database.Database, sidecars: readonly SidecarFile[]): string[] {
+  const byKey = new Map(sidecars.map((file) => [keyOf(file.path), file]));
+  const stale: string[] = [];
+  for (const row of sidecarRows(db, byKey, false).values()) {
+    const file = byKey.get(row.path) ?? byKey.get(stemOf(row.path));
+    if ((file ? stampOf(file) : undefined) !== parseStored(row.sidecar)?.stamp) stale.push(row.path);
+  }
+  return stale.sort();
+}
+
+/**
+ * Brings every photo's sidecar up to date after a scan's rows are in: a photo whose sidecar was added,
+ * changed or removed since its row was written (or whose row was just written) gets the sidecar read
+ * and its `taken_at`, `rating` and `keywords` set from the sidecar over its metadata document. Returns
+ * the paths of the photos changed, and the sidecars that could not be read.
+ */
+export async function applySidecars(
+  db: Database.Database,
+  source: RootSource,
+  sidecars: readonly SidecarFile[],
+): Promise<{ changed: string[]; failed: { path: string; reason: string }[] }> {
+  const byKey = new Map(sidecars.map((file) => [keyOf(file.path), file]));
+
+  const rows = sidecarRows(db, byKey, true);
   const documentOf = db.prepare('SELECT document FROM metadata WHERE photo_md5 = ?').pluck();
   const update = db.prepare(
     'UPDATE entries SET taken_at = ?, rating = ?, keywords = ?, sidecar = ? WHERE path = ?',
