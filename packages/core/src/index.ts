@@ -1,16 +1,12 @@
 // The main entry of @photolala/core. Every name is listed, so that the public API is a decision and
 // not whatever a module happens to export: test/entries.test.ts lists the names of each entry, and
 // fails when one is added or removed here without being added to or removed from its list there.
-// These are the public API and the backend contract (also @photolala/core/backend); the internals
-// are only in @photolala/core/internals: see the README, "Entries and what is public".
+// These are the public API and the backend contract; the internals are only in
+// @photolala/core/internals: see the README, "Entries and what is public". The contract is listed
+// once, name by name, in backend.ts (@photolala/core/backend), and taken in whole here.
 
-export {
-  type CachedFilePaths,
-  type CacheShard,
-  isCacheShardName,
-  PhotoCache,
-  resolveCacheRoot,
-} from './cache/cache.js';
+export * from './backend.js';
+export { type CachedFilePaths, PhotoCache, resolveCacheRoot } from './cache/cache.js';
 export { type PruneCacheOptions, type PruneCacheReport, pruneCache } from './cache/cache-prune.js';
 export { GROUP_ROLES, type GroupRole } from './catalog/groups.js';
 export {
@@ -38,7 +34,7 @@ export {
   type StoreReport,
   snapshotGeneration,
 } from './catalog/index.js';
-export { type CloudObjectStore, type SyncOptions, type SyncReport, syncStarsToCloud } from './cloud/sync.js';
+export { type SyncOptions, type SyncReport, syncStarsToCloud } from './cloud/sync.js';
 export {
   type ComparedPhoto,
   type CompareResult,
@@ -63,39 +59,10 @@ export {
   type VerifyPhotosReport,
   verifyPhotos,
 } from './compare/index.js';
-export { fastPhotoKey, HEAD_BYTES, isApplePhotoId, isFastPhotoKey, isMd5 } from './digest/identity.js';
+export { fastPhotoKey, HEAD_BYTES, isFastPhotoKey, isMd5 } from './digest/identity.js';
 export { type EntryKind, IMAGE_KINDS, type ImageKind, isImageKind, isRawKind } from './digest/image-kind.js';
 export { METADATA_VERSION, type MetadataDocument, metadataDocumentSchema } from './digest/metadata.js';
 export { FFMPEG_MISSING } from './digest/video.js';
-export { destroyOnAbort, raceAbort } from './source/abortable.js';
-export { writeFileAtomic } from './source/atomic-file.js';
-export {
-  type BackendPlugin,
-  isBackendPlugin,
-  requestTimeoutFromEnv,
-  type SourceFactoryContext,
-} from './source/backend-plugin.js';
-export { everythingFilter, TEMP_FILE_PREFIX } from './source/enumerate-filter.js';
-export {
-  describeError,
-  ERROR_CODES,
-  type ErrorCode,
-  fromSystemError,
-  isPhotolalaError,
-  isTransientFailure,
-  PhotolalaError,
-  type PhotolalaErrorOptions,
-  SYSTEM_ERROR_CODES,
-  unlessMissing,
-} from './source/errors.js';
-export {
-  defineNativeErrors,
-  guardSource,
-  type NativeCode,
-  type NativeErrorMap,
-  type NativeErrors,
-} from './source/guard-source.js';
-export { joinRelative, parentOf, resolveInside, validateRelativePath } from './source/paths.js';
 export {
   type BackendRegistryOptions,
   configuredBackends,
@@ -104,33 +71,3 @@ export {
   type OpenRootOptions,
   openRoot,
 } from './source/registry.js';
-export {
-  notRegularFile,
-  OPEN_FOR_READING,
-  openRegularFile,
-  readRegularFile,
-  specialFileKind,
-} from './source/regular-file.js';
-export {
-  defineRootSource,
-  type EnumerateFilter,
-  type EnumerateIssue,
-  type EnumerateOptions,
-  type ReadableRootSource,
-  type ReadOptions,
-  type RootSource,
-  type SourceAttributes,
-  type SourceCapabilities,
-  type SourceEntry,
-  type WriteCondition,
-} from './source/root-source.js';
-export {
-  canonicalRootUri,
-  parseRootUri,
-  ROOT_URI_ERROR_BACKEND,
-  type RootLocation,
-  redactRootUri,
-} from './source/root-uri.js';
-export { ServerSpellings } from './source/server-spellings.js';
-export { type ServerFolderItem, type ServerFolderLister, walkServerFolders } from './source/server-walk.js';
-export { readStreamPrefix, streamFileCounting } from './source/stream-prefix.js';
