@@ -13,6 +13,15 @@ module.exports = {
       to: { path: '^(packages/(?!core/)|@photolala/(?!core$))' },
     },
     {
+      name: 'core-source-and-digest-below-the-catalog',
+      comment:
+        'Inside core, the source layer (the contract a backend is written against) and the digest ' +
+        'pipeline know nothing of catalogs: they import nothing from catalog/, which builds on them.',
+      severity: 'error',
+      from: { path: '^packages/core/src/(source|digest)/' },
+      to: { path: '^packages/core/src/catalog/' },
+    },
+    {
       name: 'backends-import-only-core',
       comment: 'A backend imports only core, never another backend (nor the CLI or gallery).',
       severity: 'error',
