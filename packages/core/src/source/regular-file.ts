@@ -1,4 +1,4 @@
-import { constants, promises as fsp, type Stats } from 'node:fs';
+import { constants, promises as fsp, type Stats, statSync } from 'node:fs';
 import { PhotolalaError } from './errors.js';
 
 /**
@@ -9,11 +9,27 @@ import { PhotolalaError } from './errors.js';
  */
 export const OPEN_FOR_READING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
 
+/**
+ * Node's module loader resolves each import's symlinks with a `realpathSync` that reads a file's type
+ * from the buffer every synchronous stat in the process shares, and stops resolving when that says
+ * FIFO or socket (the check questioned in review of nodejs/node#20167). So after a sync stat of a FIFO, a lazy import (sharp, under
+ * pnpm's symlinked layout) loads from the unresolved path and cannot find its own dependencies: every
+ * photo of a scan that met a FIFO failed. Statting the filesystem root overwrites the buffer.
+ */
+function forgetSpecialStat(): void {
+  try {
+    statSync('/');
+  } catch {
+    // Nothing to overwrite it with; the loader's cache makes a miss unlikely to matter.
+  }
+}
+
 /** What a file that is not a regular file is, in words ("a FIFO"), or undefined for a regular file. */
 export function specialFileKind(
   info: Pick<Stats, 'isFile' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'isDirectory'>,
 ): string | undefined {
   if (info.isFile()) return undefined;
+  if (info.isFIFO() || info.isSocket()) forgetSpecialStat();
   if (info.isFIFO()) return 'a FIFO';
   if (info.isSocket()) return 'a socket';
   if (info.isCharacterDevice()) return 'a character device';
