@@ -26,13 +26,7 @@ import {
   openCatalog,
   PhotoCache,
 } from '@photolala/core';
-import {
-  groupByHamming,
-  groupByHammingAllPairs,
-  packHashes,
-  packSnapshotFile,
-  planScan,
-} from '@photolala/core/internals';
+import { groupByHamming, groupByHammingAllPairs, packHashes, planScan } from '@photolala/core/internals';
 import { countingSource } from '@photolala/core/testing';
 import sharp from 'sharp';
 import { remoteS3 } from './remote.js';
@@ -196,7 +190,7 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       };
     }
     case 'snapshot-size': {
-      // The root's stored (packed) snapshot of the bench corpus, and of the same catalog made
+      // The root's snapshot of the bench corpus, and of the same catalog made
       // camera-like: every photo's document filled as a phone's EXIF fills it (date, camera, lens,
       // exposure, GPS, each varying), its entry dated and sized to match, its listing rebuilt.
       await ensureCatalog(root, cacheDir);
@@ -214,14 +208,8 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
           ),
         );
         sqlite(edited, `VACUUM INTO '${camera}'`);
-        const t = now();
-        const packed = await packSnapshotFile(camera);
-        const packMs = now() - t;
-        const cameraStored = statSync(packed.file).size;
-        await packed.dispose();
-        const stored = statSync(newestSnapshot(root)).size;
-        const bench = snapshotSize(stored, statSync(sqliteFile).size, photos);
-        const cameraLike = snapshotSize(cameraStored, statSync(camera).size, photos);
+        const bench = snapshotSize(statSync(newestSnapshot(root)).size, photos);
+        const cameraLike = snapshotSize(statSync(camera).size, photos);
         return {
           scenario,
           files: photos,
@@ -230,10 +218,8 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
           extra: {
             ...bench,
             cameraLikeMb: cameraLike.snapshotMb,
-            cameraLikeSqliteMb: cameraLike.snapshotSqliteMb,
             cameraLikeMbPer100k: cameraLike.snapshotMbPer100k,
             cameraLikeTargetRatio: cameraLike.snapshotTargetRatio,
-            cameraLikePackMs: Math.round(packMs),
           },
         };
       } finally {
@@ -241,9 +227,7 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       }
     }
     case 'reload': {
-      // sqlite3 reads the mirror's copy: the root's is packed (see snapshot-packing.ts).
       const snapshot = newestSnapshot(root, cacheDir);
-      const stored = statSync(newestSnapshot(root)).size;
       spawnSync('sqlite3', [snapshot, 'select * from entries'], { stdio: 'ignore' });
       let t = now();
       const sq = spawnSync('sqlite3', [snapshot, 'select * from entries'], {
@@ -270,7 +254,7 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
           firstPageMs: Math.round(firstPageMs),
           firstPage: firstPage.length,
           listAllMs: Math.round(ms - openMs),
-          ...snapshotSize(stored, statSync(snapshot).size, all.filter((e) => e.photoMd5).length),
+          ...snapshotSize(statSync(snapshot).size, all.filter((e) => e.photoMd5).length),
         },
       };
     }
@@ -1001,7 +985,7 @@ async function ensureCatalog(root: string, cacheDir: string): Promise<void> {
 }
 
 /**
- * The newest snapshot file a root's pointer names: the root's own copy (packed), or with `cacheDir`
+ * The newest snapshot file a root's pointer names: the root's own copy, or with `cacheDir`
  * the cache mirror's, the SQLite file itself, which sqlite3 can read.
  */
 function newestSnapshot(root: string, cacheDir?: string): string {
@@ -1049,11 +1033,10 @@ INSERT INTO listing (chunk, rows, json)
 const SNAPSHOT_TARGET_BYTES_PER_100K = 35e6;
 
 /** A snapshot's size as stored in the root (packed) and as SQLite, per 100,000 photos and against the target. */
-function snapshotSize(storedBytes: number, sqliteBytes: number, photos: number) {
-  const per100k = (storedBytes / Math.max(photos, 1)) * 100_000;
+function snapshotSize(bytes: number, photos: number) {
+  const per100k = (bytes / Math.max(photos, 1)) * 100_000;
   return {
-    snapshotMb: +(storedBytes / 1e6).toFixed(1),
-    snapshotSqliteMb: +(sqliteBytes / 1e6).toFixed(1),
+    snapshotMb: +(bytes / 1e6).toFixed(1),
     snapshotMbPer100k: +(per100k / 1e6).toFixed(1),
     snapshotTargetRatio: +(per100k / SNAPSHOT_TARGET_BYTES_PER_100K).toFixed(2),
   };

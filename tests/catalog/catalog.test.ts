@@ -16,7 +16,6 @@ import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
 import { countingSource, FIXTURES, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { readSnapshotFile } from '../support/snapshot-file.js';
 
 const { cleanup, opened: open } = cleanupAfterEach();
 
@@ -40,7 +39,7 @@ const rootPointer = async (root: string) =>
   parsePointer(await readFile(path.join(root, POINTER_FILE), 'utf8'));
 /** A snapshot's bytes with its generation (the header's user version, at offset 60) cleared. */
 async function withoutGeneration(root: string, catalogMd5: string): Promise<Buffer> {
-  const bytes = await readSnapshotFile(path.join(root, snapshotFileName(catalogMd5)));
+  const bytes = await readFile(path.join(root, snapshotFileName(catalogMd5)));
   bytes.writeUInt32BE(0, 60);
   return bytes;
 }
@@ -57,7 +56,7 @@ describe('snapshots and pointers', () => {
     expect(result.failed).toEqual([]);
     const pointer = await rootPointer(root);
     expect(pointer).toEqual([result.catalogMd5]);
-    const bytes = await readSnapshotFile(path.join(root, snapshotFileName(result.catalogMd5)));
+    const bytes = await readFile(path.join(root, snapshotFileName(result.catalogMd5)));
     expect(md5Hex(bytes)).toBe(result.catalogMd5);
     const mirror = mirrorDir(cacheDir, root);
     expect(md5Hex(await readFile(path.join(mirror, snapshotFileName(result.catalogMd5))))).toBe(

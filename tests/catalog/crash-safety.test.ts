@@ -7,7 +7,6 @@ import { openCatalog } from '@photolala/core';
 import { md5Hex, POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
 import { afterAll, expect, test } from 'vitest';
 import { REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { readSnapshotFile } from '../support/snapshot-file.js';
 
 const KILLS = 30;
 const child = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
@@ -69,7 +68,7 @@ test(`a catalog survives SIGKILL at ${KILLS} random moments`, async () => {
 
     const pointer = parsePointer(await readFile(path.join(root, POINTER_FILE), 'utf8'));
     expect(pointer.length).toBeGreaterThan(0);
-    const bytes = await readSnapshotFile(path.join(root, snapshotFileName(pointer[0]!)));
+    const bytes = await readFile(path.join(root, snapshotFileName(pointer[0]!)));
     expect(md5Hex(bytes)).toBe(pointer[0]);
 
     const catalog = await openCatalog(await createLocalSource({ root, readOnly: true }), { cacheDir });

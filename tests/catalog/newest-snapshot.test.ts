@@ -5,7 +5,6 @@ import { type Catalog, openCatalog } from '@photolala/core';
 import { md5Hex, POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
 import { expect, test } from 'vitest';
 import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
-import { readSnapshotFile } from '../support/snapshot-file.js';
 
 const { cleanup, opened } = cleanupAfterEach();
 
@@ -45,7 +44,7 @@ test('a star published to the mirror of a read-only root wins over the root poin
 
 test('a snapshot from before generations (no generation recorded) loads, and counts as the oldest', async () => {
   const { root, cacheDir, mirror, older } = await scannedRoot(cleanup);
-  const generation = (await readSnapshotFile(path.join(root, snapshotFileName(older)))).readUInt32BE(60);
+  const generation = (await readFile(path.join(root, snapshotFileName(older)))).readUInt32BE(60);
   expect(generation).toBe(1);
   const legacy = await reopen(root, cacheDir);
   await legacy.star('b/c.jpg');
@@ -66,8 +65,7 @@ test('a snapshot from before generations (no generation recorded) loads, and cou
 
 /** A copy of a snapshot with generation 0, as the code before generations wrote them. */
 async function legacySnapshot(root: string, md5: string): Promise<string> {
-  // Plain SQLite, as the code before generations (and before packing) wrote them.
-  const bytes = await readSnapshotFile(path.join(root, snapshotFileName(md5)));
+  const bytes = await readFile(path.join(root, snapshotFileName(md5)));
   bytes.writeUInt32BE(0, 60);
   const legacyMd5 = md5Hex(bytes);
   await writeFile(path.join(root, snapshotFileName(legacyMd5)), bytes);

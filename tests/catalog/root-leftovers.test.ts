@@ -1,11 +1,10 @@
-import { readdir, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import { openCatalog, type RootSource } from '@photolala/core';
 import { md5Hex, snapshotFileName } from '@photolala/core/internals';
 import { describe, expect, test } from 'vitest';
 import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
-import { readSnapshotFile } from '../support/snapshot-file.js';
 
 // issue 20, item 12 (root side): a temp file of an upload killed before its rename, and a snapshot
 // that no pointer names (a `star` killed between the snapshot and the pointer), stay in the photo
@@ -17,8 +16,7 @@ const HOUR = 3600 * 1000;
 
 /** A snapshot-named copy of `snapshot` with its last byte changed, so that no pointer names it. */
 async function orphanOf(root: string, snapshot: string, age: number, salt: number): Promise<string> {
-  // Unpacked: a changed byte of the packed copy would not unpack, and its generation would be unknown.
-  const bytes = await readSnapshotFile(path.join(root, snapshotFileName(snapshot)));
+  const bytes = await readFile(path.join(root, snapshotFileName(snapshot)));
   bytes[bytes.length - 1] = (bytes[bytes.length - 1]! + salt) % 256;
   const name = snapshotFileName(md5Hex(bytes));
   await writeFile(path.join(root, name), bytes);

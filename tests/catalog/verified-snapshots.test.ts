@@ -98,12 +98,7 @@ describe('verified snapshot copies', () => {
     // The root copy's mtime moved, so it was hashed and refused; the mirror's remembered copy served.
     expect(catalog.loadInfo).toMatchObject({ source: 'mirror', catalogMd5 });
     expect(catalog.loadInfo.skipped).toContainEqual(
-      // A changed byte of the packed copy fails as it unpacks, or hashes wrong after.
-      expect.objectContaining({
-        store: 'root',
-        catalogMd5,
-        reason: expect.stringMatching(/hashes to|does not unpack/),
-      }),
+      expect.objectContaining({ store: 'root', catalogMd5, reason: expect.stringMatching(/hashes to/) }),
     );
     expect(catalog.list().map((e) => e.path)).toEqual(['a.jpg', 'b/c.jpg']);
     await catalog.close();

@@ -8,7 +8,6 @@ import Database from 'better-sqlite3';
 import { afterAll, expect, test } from 'vitest';
 import { startWebdavServer } from '../../packages/backend-webdav/test/servers.js';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { readSnapshotFile } from '../support/snapshot-file.js';
 import { startCli } from './run-cli.js';
 
 /**
@@ -114,9 +113,8 @@ async function thumbnails(cacheDir: string): Promise<number> {
 async function rootSnapshot(dir: string) {
   const [catalogMd5] = parsePointer(await readFile(path.join(dir, '.photolala.md5'), 'utf8'));
   const file = path.join(dir, `.photolala.${catalogMd5}.sqlite`);
-  const bytes = await readSnapshotFile(file);
-  expect(md5(bytes)).toBe(catalogMd5);
-  const db = new Database(bytes, { readonly: true });
+  expect(md5(await readFile(file))).toBe(catalogMd5);
+  const db = new Database(file, { readonly: true });
   try {
     const rows = db.prepare('SELECT path, photo_md5, status FROM entries ORDER BY path').all() as {
       path: string;

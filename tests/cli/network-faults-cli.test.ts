@@ -2,16 +2,13 @@ import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { parsePointer, unpackSnapshotBytes } from '@photolala/core/internals';
+import { parsePointer } from '@photolala/core/internals';
 import { afterAll, expect, test } from 'vitest';
 import { startS3Server } from '../../packages/backend-s3/test/s3-server.js';
 import { startWebdavServer } from '../../packages/backend-webdav/test/servers.js';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
 import { startFaultProxy, startSilentServer } from '../support/net-faults.js';
 import { type CliResult, startCli } from './run-cli.js';
-
-/** A root's snapshot object as SQLite bytes: roots keep snapshots packed. */
-const unpacked = (bytes: Buffer) => unpackSnapshotBytes(bytes, 1 << 30, 'snapshot');
 
 const cleanup: string[] = [];
 afterAll(async () => {
@@ -109,7 +106,7 @@ test('S3: a snapshot upload that fails twice is retried and lands; one that keep
     const scanned = JSON.parse(first.stdout);
     expect(parsePointer((await object('.photolala.md5')).toString('utf8'))).toEqual([scanned.catalogMd5]);
     // The bytes that landed are the whole snapshot, not a retry's remainder.
-    expect(md5(unpacked(await object(`.photolala.${scanned.catalogMd5}.sqlite`)))).toBe(scanned.catalogMd5);
+    expect(md5(await object(`.photolala.${scanned.catalogMd5}.sqlite`))).toBe(scanned.catalogMd5);
 
     await client.send(
       new PutObjectCommand({ Bucket: 'net-photos', Key: 'lib/c.jpg', Body: await syntheticJpeg(3) }),
@@ -125,7 +122,7 @@ test('S3: a snapshot upload that fails twice is retried and lands; one that keep
     expect(JSON.parse(stale.stdout).publishFailed).toEqual(['root']);
     expect(stale.code).toBe(3);
     expect(parsePointer((await object('.photolala.md5')).toString('utf8'))).toEqual([scanned.catalogMd5]);
-    expect(md5(unpacked(await object(`.photolala.${scanned.catalogMd5}.sqlite`)))).toBe(scanned.catalogMd5);
+    expect(md5(await object(`.photolala.${scanned.catalogMd5}.sqlite`))).toBe(scanned.catalogMd5);
   } finally {
     client.destroy();
     await proxy.stop();

@@ -6,7 +6,6 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../cli/run-cli.js';
 import { FIXTURES, REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { readSnapshotFile } from '../support/snapshot-file.js';
 import { launchChromium, visibleThumbnails } from './browser.js';
 import { servedUrl } from './served-url.js';
 
@@ -225,7 +224,7 @@ async function largeCatalog(count: number) {
   expect((await runCli(['scan', root], env)).code).toBe(0);
   const pointer = (await readFile(path.join(root, '.photolala.md5'), 'utf8')).split('\n')[0]!;
   const work = path.join(cache, 'large.sqlite');
-  await writeFile(work, await readSnapshotFile(path.join(root, `.photolala.${pointer}.sqlite`)));
+  await cp(path.join(root, `.photolala.${pointer}.sqlite`), work);
   const db = new Database(work);
   const template = db.prepare('SELECT * FROM entries ORDER BY path').all() as Record<string, unknown>[];
   const columns = Object.keys(template[0]!);

@@ -29,7 +29,6 @@ export {
   type ReadFile,
   type ScanPlan,
 } from './catalog/scan-plan.js';
-export { PACKED_HEADER, packSnapshotFile, unpackSnapshotBytes } from './catalog/snapshot-packing.js';
 export {
   mirrorStore,
   rootStore,

@@ -167,7 +167,6 @@ const INTERNALS = [
   'LOCAL_DIGEST_LIMITS',
   'LOCK_FILE',
   'OpenedSnapshot',
-  'PACKED_HEADER',
   'POINTER_FILE',
   'PREVIEW_SIZE',
   'PackedHashes',
@@ -217,7 +216,6 @@ const INTERNALS = [
   'notAnImageReason',
   'openSnapshotBytes',
   'packHashes',
-  'packSnapshotFile',
   'parsePointer',
   'perceptualHashOfPixels',
   'planScan',
@@ -232,7 +230,6 @@ const INTERNALS = [
   'renderThumbnail',
   'rootStore',
   'snapshotFileName',
-  'unpackSnapshotBytes',
   'unreachableSource',
   'xmpDate',
 ];

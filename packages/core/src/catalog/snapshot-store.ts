@@ -6,7 +6,6 @@ import { fromSystemError, PhotolalaError, unlessMissing } from '../source/errors
 import { openRegularFile, readRegularFile } from '../source/regular-file.js';
 import type { RootSource, WriteCondition } from '../source/root-source.js';
 import { MAX_POINTER_BYTES, POINTER_FILE, parsePointer, snapshotFileName } from './pointer.js';
-import { packSnapshotFile, unpackedSnapshot, unpackSnapshotBytes } from './snapshot-packing.js';
 
 /** Where a snapshot or pointer was found: in the root itself, or in the root's mirror in the cache. */
 export type StoreName = 'root' | 'mirror';
@@ -31,10 +30,10 @@ export interface SnapshotStore {
   pointerVersion(): Promise<WriteCondition | undefined>;
   /** Rewrites the pointer; with `expected`, only while it is still so, else it throws `CONFLICT`. */
   writePointer(text: string, expected?: WriteCondition): Promise<void>;
-  /** The snapshot's SQLite bytes (unpacked), or `undefined` when it does not exist. */
+  /** The snapshot's bytes, or `undefined` when it does not exist. */
   readSnapshot(catalogMd5: string, maxBytes: number): Promise<Buffer | undefined>;
   /**
-   * Streams the snapshot's SQLite bytes (unpacked) into the local file `localFile` (or nowhere, only
+   * Streams the snapshot's bytes into the local file `localFile` (or nowhere, only
    * to hash them), hashing them on the way, so a large snapshot is never held in memory; `undefined`
    * when it does not exist. `onBytes` hears the bytes read from the store, of the stored size.
    */
@@ -45,8 +44,8 @@ export interface SnapshotStore {
     onBytes?: SnapshotBytesListener,
   ): Promise<{ md5: string; size: number } | undefined>;
   /**
-   * Copies a finished snapshot file in from `localFile` (packed on the way into a root, see
-   * snapshot-packing.ts); `onBytes` hears how much of how many bytes were written, where the store tells.
+   * Copies a finished snapshot file in from `localFile`; `onBytes` hears how much of how many bytes
+   * were written, where the store tells.
    */
   writeSnapshot(
     catalogMd5: string,
@@ -133,8 +132,6 @@ async function streamToFile(
 interface StoreFiles {
   name: StoreName;
   writable: boolean;
-  /** Whether snapshots are packed as they are written (a root), or kept as SQLite files (the mirror). */
-  packs: boolean;
   locate(file: string): string;
   read(file: string, maxBytes: number): Promise<Buffer | undefined>;
   /** A stream of the file, or `undefined` when it does not exist. */
@@ -176,8 +173,7 @@ function storeOver(
     writePointer: (text) => files.write(POINTER_FILE, Buffer.from(text, 'utf8')),
     async readSnapshot(md5, maxBytes) {
       const name = snapshotFileName(md5);
-      const bytes = await files.read(name, maxBytes);
-      return bytes === undefined ? undefined : unpackSnapshotBytes(bytes, maxBytes, name);
+      return files.read(name, maxBytes);
     },
     async copySnapshot(md5, localFile, maxBytes, onBytes) {
       const name = snapshotFileName(md5);
@@ -192,23 +188,14 @@ function storeOver(
         read = counted(stored, (bytes) => onBytes(bytes, total));
       }
       try {
-        return await streamToFile(unpackedSnapshot(read, maxBytes, name), localFile, maxBytes, name);
+        return await streamToFile(read, localFile, maxBytes, name);
       } finally {
         (stored as { destroy?: () => void }).destroy?.();
       }
     },
     async writeSnapshot(md5, localFile, onBytes) {
-      const name = snapshotFileName(md5);
-      if (!files.packs) {
-        const { size } = await fsp.stat(localFile);
-        return files.writeFrom(name, localFile, onBytes && ((bytes) => onBytes(bytes, size)));
-      }
-      const packed = await packSnapshotFile(localFile);
-      try {
-        await files.writeFrom(name, packed.file, onBytes && ((bytes) => onBytes(bytes, packed.size)));
-      } finally {
-        await packed.dispose();
-      }
+      const { size } = await fsp.stat(localFile);
+      await files.writeFrom(snapshotFileName(md5), localFile, onBytes && ((bytes) => onBytes(bytes, size)));
     },
     removeSnapshot: (md5) => files.remove(snapshotFileName(md5)),
   };
@@ -254,7 +241,6 @@ export function rootStore(source: RootSource): SnapshotStore {
   const store = storeOver({
     name: 'root',
     writable: typeof source.writeAtomic === 'function',
-    packs: true,
     locate: (file) => `${source.uri}/${file}`,
     read,
     open,
@@ -307,7 +293,6 @@ export function mirrorStore(dir: string): MirrorStore {
     ...storeOver({
       name: 'mirror',
       writable: true,
-      packs: false,
       locate: full,
       read,
       async open(file) {
