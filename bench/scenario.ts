@@ -159,6 +159,7 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
             role: null,
             rating: null,
             keywords: null,
+            failure_code: null,
           },
         ]),
       );

@@ -102,6 +102,6 @@ describe('pairs and groups in the catalog', () => {
     });
     const rescan = await reopened.scan();
     expect([rescan.changed, rescan.added, rescan.wroteNewSnapshot]).toEqual([[], [], true]);
-    expect(reopened.version.schema_version).toBe('4');
+    expect(reopened.version.schema_version).toBe('5');
   });
 });

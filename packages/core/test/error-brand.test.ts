@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { describeError, isPhotolalaError, PhotolalaError, unlessMissing } from '../src/source/errors.js';
+import {
+  describeError,
+  isPhotolalaError,
+  isTransientFailure,
+  PhotolalaError,
+  unlessMissing,
+} from '../src/source/errors.js';
 
 // A second copy of the module, as a plug-in or a published test suite that resolves its own copy of
 // @photolala/core has: the same code, another class object.
@@ -41,5 +47,17 @@ describe('PhotolalaError across copies of core', () => {
     class Special extends PhotolalaError {}
     expect(new Special('IO', 'x', { backend: 'b' }) instanceof Special).toBe(true);
     expect(foreign instanceof Special).toBe(false);
+  });
+
+  test('a transient failure is told by its code, from an error of any copy, never by a message', () => {
+    expect(isTransientFailure('UNAVAILABLE')).toBe(true);
+    expect(isTransientFailure(foreign)).toBe(true);
+    expect(isTransientFailure(new PhotolalaError('CORRUPT', 'IO: looks transient', { backend: 'b' }))).toBe(
+      false,
+    );
+    expect(isTransientFailure('CORRUPT')).toBe(false);
+    expect(isTransientFailure(null)).toBe(false);
+    // A reason as describeError writes it is text, not a code.
+    expect(isTransientFailure(describeError(foreign) as never)).toBe(false);
   });
 });

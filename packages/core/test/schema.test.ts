@@ -17,10 +17,12 @@ const withoutVersion3Columns = `DROP INDEX entries_with_sidecar; ${[
   'rating',
   'keywords',
   'sidecar',
+  'failure_code',
 ]
   .map((c) => `ALTER TABLE entries DROP COLUMN ${c};`)
   .join(' ')}`;
-const asVersion3 = `DROP INDEX entries_with_sidecar; ALTER TABLE entries DROP COLUMN sidecar; UPDATE version SET value = '3' WHERE key = 'schema_version'`;
+const asVersion4 = `ALTER TABLE entries DROP COLUMN failure_code; UPDATE version SET value = '4' WHERE key = 'schema_version'`;
+const asVersion3 = `DROP INDEX entries_with_sidecar; ALTER TABLE entries DROP COLUMN sidecar; ALTER TABLE entries DROP COLUMN failure_code; UPDATE version SET value = '3' WHERE key = 'schema_version'`;
 const asVersion2 = `${withoutVersion3Columns} UPDATE version SET value = '2' WHERE key = 'schema_version'`;
 const asVersion1 = `${withoutVersion3Columns} DROP TABLE listing; UPDATE version SET value = '1' WHERE key = 'schema_version'`;
 
@@ -51,9 +53,13 @@ const validation = (db: Database.Database) => {
 };
 
 describe('snapshot schema versions', () => {
-  test('the current version and versions 1 to 3 are accepted, each with exactly its own tables', () => {
-    expect(SCHEMA_VERSION).toBe(4);
+  test('the current version and versions 1 to 4 are accepted, each with exactly its own tables', () => {
+    expect(SCHEMA_VERSION).toBe(5);
+    expect(validation(catalogDb(asVersion4))).toBe('valid');
     expect(validation(catalogDb(asVersion3))).toBe('valid');
+    expect(validation(catalogDb('ALTER TABLE entries DROP COLUMN failure_code'))).toMatch(
+      /no column failure_code/,
+    );
     expect(validation(catalogDb(`${asVersion3}; ALTER TABLE entries DROP COLUMN rating`))).toMatch(
       /no column rating/,
     );
@@ -66,8 +72,8 @@ describe('snapshot schema versions', () => {
     expect(validation(catalogDb(`UPDATE version SET value = '1' WHERE key = 'schema_version'`))).toMatch(
       /unexpected table "listing"/,
     );
-    expect(validation(catalogDb(`UPDATE version SET value = '5' WHERE key = 'schema_version'`))).toMatch(
-      /schema version 5, expected 1 to 4/,
+    expect(validation(catalogDb(`UPDATE version SET value = '6' WHERE key = 'schema_version'`))).toMatch(
+      /schema version 6, expected 1 to 5/,
     );
     expect(validation(catalogDb('DROP TABLE version'))).toMatch(/tables are missing/);
     expect(validation(catalogDb('CREATE VIEW listing_view AS SELECT 1'))).toMatch(/unexpected view/);
@@ -77,7 +83,7 @@ describe('snapshot schema versions', () => {
     const db = catalogDb(asVersion1);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
-    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('4');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('5');
     expect(db.prepare('SELECT count(*) FROM listing').pluck().get()).toBe(0);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
@@ -131,6 +137,22 @@ describe('snapshot schema versions', () => {
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
     expect(db.prepare('SELECT rating, sidecar FROM entries').raw().all()).toEqual([[3, null]]);
+    const schemaText = (d: Database.Database) =>
+      d.prepare(`SELECT type, name, sql FROM sqlite_master ORDER BY name`).raw().all();
+    expect(schemaText(db)).toEqual(schemaText(catalogDb()));
+  });
+
+  test('a version 4 catalog gets the failure_code column, null in its rows, and the schema of a new catalog', () => {
+    const db = catalogDb(asVersion4);
+    db.exec(`INSERT INTO entries (path, fast_photo_key, size, mtime_ms, kind, status, reason)
+      VALUES ('a.jpg', '', 1, 1, 'jpeg', 'failed', 'UNAVAILABLE: server went away')`);
+    upgradeSchema(db);
+    expect(validation(db)).toBe('valid');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('5');
+    // No code is read out of the reason: a row written before codes were stored has none.
+    expect(db.prepare('SELECT status, reason, failure_code FROM entries').raw().all()).toEqual([
+      ['failed', 'UNAVAILABLE: server went away', null],
+    ]);
     const schemaText = (d: Database.Database) =>
       d.prepare(`SELECT type, name, sql FROM sqlite_master ORDER BY name`).raw().all();
     expect(schemaText(db)).toEqual(schemaText(catalogDb()));

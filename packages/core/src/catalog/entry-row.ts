@@ -1,4 +1,5 @@
 import type { EntryKind } from '../digest/image-kind.js';
+import { type ErrorCode, isPhotolalaError } from '../source/errors.js';
 import { GROUP_ROLES, type GroupRole } from './groups.js';
 import { RACY_MTIME } from './racy-mtime.js';
 
@@ -57,16 +58,44 @@ export interface EntryRow {
   keywords: string | null;
 }
 
+/**
+ * A whole row as the scan reads and writes it: the entry's columns and the code its failure had.
+ * `failure_code` is null for an ok row, and for a failed row written before schema version 5.
+ */
+export interface ScanRow extends EntryRow {
+  failure_code: FailureCode | null;
+}
+
+/** Stored for a failure whose error had no code (a decoder's own error), to tell it from a null code. */
+export const UNCODED_FAILURE = '';
+
+/** What `failure_code` holds for a failed row: its PhotolalaError's code, or UNCODED_FAILURE. */
+export type FailureCode = ErrorCode | typeof UNCODED_FAILURE;
+
+/** The code stored for a failure: the error's own, as data, never read out of its message. */
+export function failureCodeOf(error: unknown): FailureCode {
+  return isPhotolalaError(error) ? error.code : UNCODED_FAILURE;
+}
+
 export const ENTRY_COLUMNS =
   'path, fast_photo_key, size, mtime_ms, etag, external_id, photo_md5, kind, taken_at, width, height, starred, status, reason, group_id, role, rating, keywords';
 
-/** The named parameters of ENTRY_COLUMNS, for an INSERT of an `EntryRow`. */
-export const ENTRY_VALUES = ENTRY_COLUMNS.split(', ')
+/** The columns `entryFromArray` expects, in its order; the `listing` table stores these. */
+export const ENTRY_COLUMN_LIST = ENTRY_COLUMNS.split(', ');
+
+/**
+ * Every column of a ScanRow: the entry's, then `failure_code`, which only a scan reads (to decide
+ * whether a failed file is tried again) and so stays out of the listing and of `CatalogEntry`.
+ */
+export const ROW_COLUMNS = `${ENTRY_COLUMNS}, failure_code`;
+
+/** The named parameters of ROW_COLUMNS, for an INSERT of a `ScanRow`. */
+export const ROW_VALUES = ROW_COLUMNS.split(', ')
   .map((column) => `@${column}`)
   .join(', ');
 
-/** The columns `entryFromArray` expects, in its order. */
-export const ENTRY_COLUMN_LIST = ENTRY_COLUMNS.split(', ');
+/** ROW_COLUMNS as a list. */
+export const ROW_COLUMN_LIST = ROW_COLUMNS.split(', ');
 
 /**
  * An ok row's reason is shown when it tells the user something (a video without poster, see

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { ENTRY_COLUMN_LIST } from './entry-row.js';
+import { ROW_COLUMN_LIST } from './entry-row.js';
 
 /** One star or unstar this session made, not yet in a published snapshot. */
 export interface SessionStarChange {
@@ -68,10 +68,10 @@ export function writeStarChange(
   return { inserted: Number(added.lastInsertRowid) };
 }
 
-const columns = ENTRY_COLUMN_LIST.join(', ');
+const columns = ROW_COLUMN_LIST.join(', ');
 // The star a path has in the newest snapshot wins over the one this session's scan saw: stars are
 // replayed separately. A moved file takes the star of the path it came from.
-const rebasedColumns = ENTRY_COLUMN_LIST.map((c) =>
+const rebasedColumns = ROW_COLUMN_LIST.map((c) =>
   c === 'starred'
     ? `COALESCE((SELECT h.starred FROM head.entries h WHERE h.path = d.path),
         (SELECT h.starred FROM head.entries h WHERE h.path = d.from_path), e.starred) AS starred`

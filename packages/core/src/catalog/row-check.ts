@@ -121,7 +121,8 @@ const refused = (why: string) =>
  * refused whole rather than loaded without it: a snapshot is immutable and named by its MD5, so a
  * catalog with rows dropped would be a different catalog under that name; refused, the next good
  * snapshot loads (an older one, or another copy), which a crafted or damaged file should not hide.
- * Extra columns (a newer version's) are not looked at.
+ * Extra columns (a newer version's) are not looked at, nor is `failure_code`: it names no file, and
+ * whatever it holds only decides whether a failed file is read again (see retriesFailure).
  */
 export function checkSnapshotRows(db: Database.Database): void {
   // Every row is read: picking suspect rows by GLOB patterns in SQL cost as much as this whole pass.

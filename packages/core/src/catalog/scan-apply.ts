@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { SourceEntry } from '../source/root-source.js';
 import type { StatusResult } from './catalog-types.js';
-import { ENTRY_COLUMNS, ENTRY_VALUES, type EntryRow } from './entry-row.js';
+import { ROW_COLUMNS, ROW_VALUES, type ScanRow } from './entry-row.js';
 import { SESSION_PATHS } from './rebase.js';
 import type { ScanPlan } from './scan-plan.js';
 
@@ -19,12 +19,12 @@ export function stageScan(db: Database.Database) {
     DELETE FROM temp.pending_entries;
     DELETE FROM temp.pending_metadata;
   `);
-  const row = db.prepare(`INSERT INTO temp.pending_entries (${ENTRY_COLUMNS}) VALUES (${ENTRY_VALUES})`);
+  const row = db.prepare(`INSERT INTO temp.pending_entries (${ROW_COLUMNS}) VALUES (${ROW_VALUES})`);
   const document = db.prepare(
     'INSERT OR REPLACE INTO temp.pending_metadata (photo_md5, document) VALUES (?, ?)',
   );
   return {
-    row: (r: EntryRow) => row.run(r),
+    row: (r: ScanRow) => row.run(r),
     document: (md5: string, text: string) => document.run(md5, text),
   };
 }
@@ -40,7 +40,7 @@ export function applyPlan(
   okReason: (entry: SourceEntry) => string | null,
 ): boolean {
   const remove = db.prepare('DELETE FROM entries WHERE path = ?');
-  const upsert = db.prepare(`INSERT OR REPLACE INTO entries (${ENTRY_COLUMNS}) VALUES (${ENTRY_VALUES})`);
+  const upsert = db.prepare(`INSERT OR REPLACE INTO entries (${ROW_COLUMNS}) VALUES (${ROW_VALUES})`);
   const touch = db.prepare('UPDATE entries SET size = ?, mtime_ms = ?, etag = ?, reason = ? WHERE path = ?');
   db.exec(SESSION_PATHS);
   const changedPath = db.prepare(
@@ -76,7 +76,7 @@ export function applyPlan(
       );
     db.exec(`
       INSERT OR REPLACE INTO temp.session_paths (path, from_path, deleted) SELECT path, NULL, 0 FROM temp.pending_entries;
-      INSERT OR REPLACE INTO main.entries (${ENTRY_COLUMNS}) SELECT ${ENTRY_COLUMNS} FROM temp.pending_entries ORDER BY path;
+      INSERT OR REPLACE INTO main.entries (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM temp.pending_entries ORDER BY path;
       INSERT OR REPLACE INTO main.metadata (photo_md5, document) SELECT photo_md5, document FROM temp.pending_metadata ORDER BY photo_md5;
       DELETE FROM temp.pending_entries;
       DELETE FROM temp.pending_metadata;

@@ -2,9 +2,16 @@ import pLimit from 'p-limit';
 import { fastPhotoKey, HEAD_BYTES } from '../digest/identity.js';
 import { type DetectedMedia, detectJpeg, detectMediaKind, notAnImageReason } from '../digest/image-kind.js';
 import { applicationStore, catalogFilter } from '../source/enumerate-filter.js';
-import { describeError, isPhotolalaError, isTransientFailure, PhotolalaError } from '../source/errors.js';
+import {
+  describeError,
+  ERROR_CODES,
+  type ErrorCode,
+  isPhotolalaError,
+  isTransientFailure,
+  PhotolalaError,
+} from '../source/errors.js';
 import type { RootSource, SourceEntry } from '../source/root-source.js';
-import type { EntryRow } from './entry-row.js';
+import { type FailureCode, failureCodeOf, type ScanRow, UNCODED_FAILURE } from './entry-row.js';
 import { isRootCatalogFile, type RootCatalogFile } from './leftovers.js';
 import { invalidListedPath } from './listed-path.js';
 import { RACY_MTIME } from './racy-mtime.js';
@@ -21,12 +28,13 @@ export interface ReadFile {
   image: DetectedMedia | undefined;
   /** Kept only when it holds the whole file (files up to 4 KiB), to save a second read. */
   head: Buffer | undefined;
-  previous: EntryRow | undefined;
+  previous: ScanRow | undefined;
   /**
-   * Why the file is recorded as failed, undigested: its head could not be read (it has no key and is
-   * read again next scan), or its name says image and its bytes are none (see notAnImageReason).
+   * Why the file is recorded as failed, undigested, and the code of that failure: its head could not
+   * be read (it has no key and is read again next scan), or its name says image and its bytes are
+   * none (see notAnImageReason).
    */
-  readError?: string;
+  readError?: { reason: string; code: FailureCode };
 }
 
 /** Clock difference allowed between this machine and the server that stamps mtimes. */
@@ -51,14 +59,14 @@ export interface ScanPlan {
   reverify: ReadFile[];
   /** Same path, same fast-photo-key, but size/mtime/etag differ: only the row's stat fields change. */
   touched: ReadFile[];
-  removed: EntryRow[];
-  moved: { from: EntryRow; to: ReadFile }[];
+  removed: ScanRow[];
+  moved: { from: ScanRow; to: ReadFile }[];
   /**
    * A removed photo whose fast-photo-key reappears at a new path, but whose stat fingerprint does not
    * agree (see fingerprintAgrees): a move only if the full digest of `to` gives `from`'s photo-md5.
    * `to` is also in `added` and `from` in `removed`, which is what they are unless the digest says so.
    */
-  moveChecks: { from: EntryRow; to: ReadFile }[];
+  moveChecks: { from: ScanRow; to: ReadFile }[];
   unchanged: number;
   /** Files or folders that could not be read, with the reason. */
   failed: { path: string; reason: string }[];
@@ -95,7 +103,7 @@ export interface PlanOptions {
 }
 
 /** The fields of a catalog row that decide whether a file looks unchanged. */
-export type EntryStat = Pick<EntryRow, 'size' | 'mtime_ms' | 'etag' | 'status' | 'reason'> & {
+export type EntryStat = Pick<ScanRow, 'size' | 'mtime_ms' | 'etag' | 'status' | 'reason' | 'failure_code'> & {
   /** Whether the row has a fast-photo-key (not the key itself, which a rescan never needs). */
   keyed: boolean;
 };
@@ -103,7 +111,7 @@ export type EntryStat = Pick<EntryRow, 'size' | 'mtime_ms' | 'etag' | 'status' |
 /** The catalog's rows as `planScan` asks for them while the root is listed. */
 export interface EntryLookup {
   /** The whole row, asked only for files that need a head read. */
-  byPath(path: string): EntryRow | undefined;
+  byPath(path: string): ScanRow | undefined;
   /**
    * Records that `path` was found in the root, and returns its stat fields (undefined for a path the
    * catalog does not hold). Called once for every file enumerated: answer from an index loaded once,
@@ -131,9 +139,25 @@ export interface EntryLookup {
  * file hashed again, and a removed file's key reappearing elsewhere is a move only when this agrees or
  * the new file's full photo-md5 is the old one.
  */
-export function fingerprintAgrees(row: Pick<EntryRow, 'mtime_ms' | 'etag'>, entry: SourceEntry): boolean {
+export function fingerprintAgrees(row: Pick<ScanRow, 'mtime_ms' | 'etag'>, entry: SourceEntry): boolean {
   if (entry.etag !== undefined && row.etag !== null) return row.etag === entry.etag;
   return row.mtime_ms === entry.mtimeMs;
+}
+
+const KNOWN_CODES: ReadonlySet<unknown> = new Set(ERROR_CODES);
+
+/**
+ * Whether a failed row is tried again though its file looks unchanged: its failure named a passing
+ * condition (a dropped connection, a permission since fixed), decided from the code stored as data.
+ * A row without a code was written before codes were stored (schema 4 and older), and its failure
+ * may have been such a condition: it is tried again, which costs one more digest of a file that
+ * failed and then records its code, where leaving it would keep a photo out of the catalog until its
+ * file changes. A code this release does not know (a newer release's, or a crafted snapshot's) is
+ * tried again for the same reason. A failure that had no code (a decoder's own error) is not.
+ */
+function retriesFailure(code: string | null): boolean {
+  if (code === null || !KNOWN_CODES.has(code)) return code !== UNCODED_FAILURE;
+  return isTransientFailure(code as ErrorCode);
 }
 
 function unchangedByStat(row: EntryStat, entry: SourceEntry, mtimeResolutionMs: number): boolean {
@@ -141,7 +165,7 @@ function unchangedByStat(row: EntryStat, entry: SourceEntry, mtimeResolutionMs: 
   // A file whose head could not be read last time has no key yet: try again.
   if (!row.keyed) return false;
   // A digest that failed for a passing reason (the server went away mid-scan) is tried again.
-  if (row.status === 'failed' && isTransientFailure(row.reason)) return false;
+  if (row.status === 'failed' && retriesFailure(row.failure_code)) return false;
   // A store with content tags vouches with them; equal tags are equal bytes.
   if (entry.etag !== undefined && row.etag !== null) return row.etag === entry.etag;
   if (row.status === 'ok' && row.reason === RACY_MTIME) return false;
@@ -191,7 +215,7 @@ export async function planScan(
 
   const classify = (
     entry: SourceEntry,
-    previous: EntryRow | undefined,
+    previous: ScanRow | undefined,
     head: Uint8Array,
     image: DetectedMedia | undefined,
   ) => {
@@ -209,10 +233,9 @@ export async function planScan(
     // not read again, and the scan reports it from the row each time.
     const notAnImage = image ? undefined : notAnImageReason(entry.path, entry.size, head);
     if (notAnImage !== undefined) {
-      file.readError = describeError(
-        new PhotolalaError('CORRUPT', notAnImage, { backend: source.backend, path: entry.path }),
-      );
-      plan.failed.push({ path: entry.path, reason: file.readError });
+      const error = new PhotolalaError('CORRUPT', notAnImage, { backend: source.backend, path: entry.path });
+      file.readError = { reason: describeError(error), code: error.code };
+      plan.failed.push({ path: entry.path, reason: file.readError.reason });
       (previous ? plan.changed : plan.added).push(file);
       return;
     }
@@ -233,7 +256,7 @@ export async function planScan(
     } else plan.changed.push(file);
   };
 
-  const readOne = async (entry: SourceEntry, previous: EntryRow | undefined) => {
+  const readOne = async (entry: SourceEntry, previous: ScanRow | undefined) => {
     let head: Buffer;
     try {
       head = await source.readHead(entry.path, HEAD_BYTES);
@@ -271,7 +294,7 @@ export async function planScan(
           image: undefined,
           head: undefined,
           previous,
-          readError: reason,
+          readError: { reason, code: failureCodeOf(error) },
         });
       return;
     }
@@ -343,7 +366,7 @@ export async function planScan(
 
   const underUnreadable = (path: string) =>
     unreadableFolders.some((folder) => folder === path || path.startsWith(`${folder}/`));
-  const removedByKey = new Map<string, EntryRow[]>();
+  const removedByKey = new Map<string, ScanRow[]>();
   for (const path of [...lookup.unseenPaths(), ...vanished]) {
     const row = lookup.byPath(path);
     if (!row) continue;

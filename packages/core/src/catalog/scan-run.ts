@@ -6,7 +6,7 @@ import type { RootSource, SourceEntry } from '../source/root-source.js';
 import type { CatalogContext } from './catalog-context.js';
 import type { ScanOptions, ScanResult, StatusResult } from './catalog-types.js';
 import type { EntryQueries } from './entry-queries.js';
-import { ENTRY_COLUMNS, type EntryRow } from './entry-row.js';
+import { failureCodeOf, ROW_COLUMNS, type ScanRow } from './entry-row.js';
 import { regroupSessionFolders } from './group-rows.js';
 import type { Publisher } from './publisher.js';
 import { applyPlan, stageScan, summarize } from './scan-apply.js';
@@ -50,7 +50,7 @@ export class Scanner {
   }
 
   private plan(options: ScanOptions, source: RootSource): Promise<ScanPlan> {
-    const byPath = this.ctx.working.db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE path = ?`);
+    const byPath = this.ctx.working.db.prepare(`SELECT ${ROW_COLUMNS} FROM entries WHERE path = ?`);
     // The stat fields of every row in one query: on an unchanged rescan nearly every file
     // is settled by these alone, and one query costs far less than a query per file.
     // Built on first use rather than up front: by then the source's enumeration has started, so a
@@ -63,7 +63,7 @@ export class Scanner {
     return planScan(
       source,
       {
-        byPath: (path) => byPath.get(path) as EntryRow | undefined,
+        byPath: (path) => byPath.get(path) as ScanRow | undefined,
         see: (path) => statIndex().see(path),
         unseenPaths: () => statIndex().unseenPaths(),
       },
@@ -224,9 +224,9 @@ export class Scanner {
     file: ReadFile,
     failed: ScanResult['failed'],
     signal: AbortSignal | undefined,
-  ): Promise<{ row: EntryRow; rendered: boolean; document?: string } | 'aborted'> {
+  ): Promise<{ row: ScanRow; rendered: boolean; document?: string } | 'aborted'> {
     const { entry, previous } = file;
-    const base: EntryRow = {
+    const base: ScanRow = {
       path: entry.path,
       fast_photo_key: file.fastPhotoKey,
       size: entry.size,
@@ -247,9 +247,14 @@ export class Scanner {
       role: null,
       rating: null,
       keywords: null,
+      failure_code: null,
     };
-    if (file.readError !== undefined)
-      return { row: { ...base, status: 'failed', reason: file.readError }, rendered: false };
+    const { readError } = file;
+    if (readError !== undefined)
+      return {
+        row: { ...base, status: 'failed', reason: readError.reason, failure_code: readError.code },
+        rendered: false,
+      };
     if (!file.image) return { row: base, rendered: false };
     try {
       const result = await this.digester.digest(source, entry, file.image, {
@@ -263,7 +268,7 @@ export class Scanner {
         photoMd5: result.photoMd5,
         thumbnailPath: result.thumbnailPath,
       });
-      const row: EntryRow = {
+      const row: ScanRow = {
         ...base,
         photo_md5: result.photoMd5,
         taken_at: result.metadata.takenAt,
@@ -278,7 +283,10 @@ export class Scanner {
       if (signal?.aborted) return 'aborted';
       const reason = describeError(error);
       failed.push({ path: entry.path, reason });
-      return { row: { ...base, status: 'failed', reason }, rendered: false };
+      return {
+        row: { ...base, status: 'failed', reason, failure_code: failureCodeOf(error) },
+        rendered: false,
+      };
     }
   }
 }

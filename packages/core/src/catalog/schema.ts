@@ -4,12 +4,12 @@ import { regroupAll } from './group-rows.js';
 
 /**
  * 2 added the `listing` table; 3 the `entries` columns `group_id`, `role`, `rating` and `keywords`;
- * 4 the column `sidecar`.
+ * 4 the column `sidecar`; 5 the column `failure_code`.
  * Older snapshots still load: they are upgraded when opened (see upgradeSchema), and published as
- * version 3 by the next scan. Readers that know only an older version refuse a newer one as invalid,
+ * the current version by the next scan. Readers that know only an older version refuse a newer one as invalid,
  * so they fall back to an older snapshot the pointer still names, or rebuild.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 const OLDEST_READABLE_VERSION = 1;
 export const GENERATOR = '@photolala/core';
 
@@ -63,7 +63,7 @@ const SCHEMA = [
 ];
 
 /**
- * The columns versions 3 and 4 added, added to a new catalog by the same statements an upgrade runs, so that
+ * The columns versions 3 to 5 added, added to a new catalog by the same statements an upgrade runs, so that
  * both have the very same schema text (SQLite rewrites `CREATE TABLE` on `ADD COLUMN`): equal rows then
  * give equal snapshot bytes whatever the catalog's history. `group_id` is the primary's path and `role`
  * one of GROUP_ROLES (see groups.ts), both null for a file in no group; `rating` is the XMP rating
@@ -76,8 +76,16 @@ const ADDED_COLUMNS = [
   'ALTER TABLE entries ADD COLUMN keywords TEXT',
   // Version 4: the XMP sidecar found for the file, and what it says (see sidecars.ts).
   'ALTER TABLE entries ADD COLUMN sidecar TEXT',
+  // Version 5: the code of a failed row's error, as data (see FAILURE_CODES in entry-row.ts).
+  'ALTER TABLE entries ADD COLUMN failure_code TEXT',
 ];
-const ADDED_COLUMN_NAMES = ['group_id', 'role', 'rating', 'keywords', 'sidecar'];
+const ADDED_COLUMN_NAMES = ['group_id', 'role', 'rating', 'keywords', 'sidecar', 'failure_code'];
+/** The columns each version from 3 on has, of ADDED_COLUMN_NAMES: every read selects them. */
+const COLUMNS_OF_VERSION = new Map<unknown, string[]>([
+  ['3', ADDED_COLUMN_NAMES.slice(0, 4)],
+  ['4', ADDED_COLUMN_NAMES.slice(0, 5)],
+  ['5', ADDED_COLUMN_NAMES],
+]);
 /**
  * The few rows that have a sidecar, found without reading every row: each scan looks at them, to find
  * sidecars removed (see applySidecars). Partial, so a library without sidecars pays nothing.
@@ -100,6 +108,7 @@ const EXPECTED_OBJECTS = new Map<unknown, Set<string>>([
   ['2', new Set([...VERSION_1_OBJECTS, 'table:listing'])],
   ['3', new Set([...VERSION_1_OBJECTS, 'table:listing'])],
   ['4', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar'])],
+  ['5', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar'])],
 ]);
 
 /**
@@ -154,10 +163,10 @@ export function validateSchema(db: Database.Database): void {
     if (!expected.has(`${type}:${name}`)) throw corrupt(`unexpected ${type} ${JSON.stringify(name)}`);
   }
   if (objects.length !== expected.size) throw corrupt('tables are missing');
-  if (version === '3' || version === '4') {
+  const wanted = COLUMNS_OF_VERSION.get(version);
+  if (wanted) {
     // Every read selects these: a file of a version that has them, without them, is not one of ours.
     const columns = new Set(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('entries'));
-    const wanted = version === '3' ? ADDED_COLUMN_NAMES.slice(0, 4) : ADDED_COLUMN_NAMES;
     const missing = wanted.filter((name) => !columns.has(name));
     if (missing.length > 0) throw corrupt(`entries has no column ${missing.join(', ')}`);
   }
@@ -187,8 +196,9 @@ export function upgradeSchema(db: Database.Database): void {
     const indexed = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'entries_with_sidecar'`).get();
     // The very text a new catalog has (`IF NOT EXISTS` would be stored too).
     if (!indexed) db.exec(SIDECAR_INDEX);
-    if (version === '3') {
-      // Groups, ratings and keywords are there; only the sidecar column was missing.
+    if (version === '3' || version === '4') {
+      // Groups, ratings and keywords are there; only the sidecar or failure_code column was missing.
+      // Failed rows keep a null code: see retriesFailure in scan-plan.ts for why they are tried again.
       db.prepare(`UPDATE version SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
       return;
     }

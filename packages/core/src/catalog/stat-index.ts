@@ -3,13 +3,13 @@ import { namedAsImage } from '../digest/image-kind.js';
 import { selectEntryColumns } from './bulk-read.js';
 import type { EntryStat } from './scan-plan.js';
 
-type Unusual = Pick<EntryStat, 'keyed' | 'status' | 'reason'>;
+type Unusual = Pick<EntryStat, 'keyed' | 'status' | 'reason' | 'failure_code'>;
 
 /**
  * The stat fields of every entry, by path, for a rescan to settle unchanged files without a query
  * each. Kept in columns rather than an object per entry: 100k long-lived objects cost the garbage
  * collector more than the lookups themselves. The few entries without a key, failed or with a reason
- * keep those fields aside; `get` builds a short-lived EntryStat per call.
+ * keep those fields (and a failure's code) aside; `get` builds a short-lived EntryStat per call.
  */
 export class StatIndex {
   private readonly rowOf = new Map<string, number>();
@@ -41,15 +41,16 @@ export class StatIndex {
       .join(' OR ')}))`;
     const unusual = db
       .prepare(
-        `SELECT path, fast_photo_key != '' AND NOT ${namedImage}, status, reason FROM entries
+        `SELECT path, fast_photo_key != '' AND NOT ${namedImage}, status, reason, failure_code FROM entries
          WHERE fast_photo_key = '' OR status != 'ok' OR reason IS NOT NULL OR ${namedImage}`,
       )
       .raw(true);
-    for (const [path, keyed, status, reason] of unusual.iterate() as Iterable<
-      [string, 0 | 1, string, string | null]
+    for (const [path, keyed, status, reason, code] of unusual.iterate() as Iterable<
+      [string, 0 | 1, string, string | null, EntryStat['failure_code']]
     >) {
       const row = this.rowOf.get(path);
-      if (row !== undefined) this.unusual.set(row, { keyed: keyed === 1, status, reason });
+      if (row !== undefined)
+        this.unusual.set(row, { keyed: keyed === 1, status, reason, failure_code: code });
     }
     this.seen = new Uint8Array(this.sizes.length);
   }
@@ -59,7 +60,7 @@ export class StatIndex {
     const row = this.rowOf.get(path);
     if (row === undefined) return undefined;
     this.seen[row] = 1;
-    const { keyed, status, reason } = this.unusual.get(row) ?? PLAIN;
+    const { keyed, status, reason, failure_code } = this.unusual.get(row) ?? PLAIN;
     return {
       size: this.sizes[row]!,
       mtime_ms: this.mtimes[row]!,
@@ -67,6 +68,7 @@ export class StatIndex {
       keyed,
       status,
       reason,
+      failure_code,
     };
   }
 
@@ -76,4 +78,4 @@ export class StatIndex {
   }
 }
 
-const PLAIN: Unusual = { keyed: true, status: 'ok', reason: null };
+const PLAIN: Unusual = { keyed: true, status: 'ok', reason: null, failure_code: null };

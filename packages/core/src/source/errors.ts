@@ -147,7 +147,6 @@ export function fromSystemError(
   });
 }
 
-/** A short, single-line reason for logs and per-file failure records. */
 /** Failure classes that say nothing about the file's bytes: the same file may well read next time. */
 const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set([
   'UNAVAILABLE',
@@ -158,13 +157,15 @@ const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set([
 ]);
 
 /**
- * Whether a failure reason as written by `describeError` ("CODE: message") names a passing
- * condition (a dropped connection, a permission since fixed) rather than bad content, so a scan
- * should try the file again even though its size and mtime did not change.
+ * Whether a failure names a passing condition (a dropped connection, a permission since fixed)
+ * rather than bad content, so a scan should try the file again even though its size and mtime did
+ * not change. Given the failure's code, or the `PhotolalaError` itself (from any copy of core): the
+ * code as data, never read back out of a message, which may be reworded. Anything else is no
+ * transient failure.
  */
-export function isTransientFailure(reason: string | null | undefined): boolean {
-  const code = /^([A-Z_]+):/.exec(reason ?? '')?.[1];
-  return code !== undefined && TRANSIENT_CODES.has(code as ErrorCode);
+export function isTransientFailure(failure: ErrorCode | PhotolalaError | null | undefined): boolean {
+  const code = isPhotolalaError(failure) ? failure.code : failure;
+  return typeof code === 'string' && TRANSIENT_CODES.has(code);
 }
 
 /** The first non-empty line of an error's message: what a one-line failure reason can hold. */
