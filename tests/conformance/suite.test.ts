@@ -58,3 +58,16 @@ describe('the conformance suite catches a backend that breaks the path rules', (
     }
   });
 });
+
+describe('the conformance suite reads what it checks from the source', () => {
+  const name = "writeAtomicFromFile, where present, writes a local file's exact bytes";
+  const silent = (local: RootSource) =>
+    Object.assign(Object.create(local) as RootSource, {
+      writeAtomicFromFile: (path: string, localFile: string) => local.writeAtomicFromFile!(path, localFile),
+    });
+
+  test('a writeAtomicFromFile that never reports its bytes fails, with no option passed', async () => {
+    await expect(suiteFor((source) => source).get(name)!()).resolves.toBeUndefined();
+    await expect(suiteFor(silent).get(name)!()).rejects.toThrow(/onBytes was never called/);
+  });
+});

@@ -7,7 +7,6 @@ for (const readOnly of [false, true]) {
   runRootSourceConformance({
     name: readOnly ? 'local (read-only)' : 'local',
     test,
-    features: { writeProgress: true },
     createSource: async (files) => {
       const root = await writeTempTree(files, 'photolala-local-');
       return {

@@ -6,19 +6,15 @@ import { openCatalog } from '@photolala/core';
 import { md5Hex } from '@photolala/core/internals';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createS3Source } from '../src/index.js';
-import { type S3TestServer, startS3Server } from './s3-server.js';
+import { useS3Roots } from './roots.js';
 
 const BUCKET = 'nfd';
-let server: S3TestServer;
+const roots = useS3Roots(BUCKET);
 let cacheDir: string;
 beforeAll(async () => {
-  server = await startS3Server([BUCKET]);
   cacheDir = await mkdtemp(path.join(tmpdir(), 'photolala-s3-nfd-'));
-}, 30_000);
-afterAll(async () => {
-  await server?.stop();
-  await rm(cacheDir, { recursive: true, force: true });
 });
+afterAll(() => rm(cacheDir, { recursive: true, force: true }));
 
 async function jpeg(seed: number): Promise<Buffer> {
   const base = await readFile(new URL('../../../fixtures/real/Canon_40D.jpg', import.meta.url));
@@ -35,12 +31,12 @@ test('keys uploaded from macOS (NFD folder and file names) are cataloged, each r
   const nfd = 'Cafe\u0301';
   const nfc = 'Caf\u00e9';
   const photos = { [`${nfd}/a.jpg`]: await jpeg(1), [`ascii/${nfd}.jpg`]: await jpeg(2) };
-  const client = server.client();
+  const client = roots.server.client();
   for (const [key, body] of Object.entries(photos))
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `lib/${key}`, Body: body }));
   const source = await createS3Source({ bucket: BUCKET, prefix: 'lib', client });
   const catalog = await openCatalog(source, { cacheDir, shard: 's3' });
-  await server.reset();
+  await roots.server.reset();
   const result = await catalog.scan();
   expect(result.failed).toEqual([]);
   expect(result.added).toEqual([`${nfc}/a.jpg`, `ascii/${nfc}.jpg`].sort());
@@ -48,7 +44,7 @@ test('keys uploaded from macOS (NFD folder and file names) are cataloged, each r
   expect(catalog.get(`ascii/${nfc}.jpg`)?.photoMd5).toBe(md5Hex(photos[`ascii/${nfd}.jpg`]!));
   // The listing's spelling is used at once: one LIST, and one ranged GET per photo (none of a key
   // spelt in NFC that is not there, and no LIST to look for the stored spelling).
-  const stats = await server.stats();
+  const stats = await roots.server.stats();
   expect(stats.LIST).toBe(1);
   const ranged = Object.entries(stats).filter(([k]) => k.startsWith('GET_RANGE '));
   expect(ranged.map(([, n]) => n)).toEqual([1, 1]);
@@ -57,7 +53,7 @@ test('keys uploaded from macOS (NFD folder and file names) are cataloged, each r
 });
 
 test('a path never listed is still found under its stored NFD spelling, folder and all', async () => {
-  const client = server.client();
+  const client = roots.server.client();
   await client.send(
     new PutObjectCommand({ Bucket: BUCKET, Key: 'lib2/Cafe\u0301/Cre\u0300me.jpg', Body: await jpeg(3) }),
   );

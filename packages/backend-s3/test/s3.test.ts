@@ -4,44 +4,16 @@ import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { type EnumerateIssue, openCatalog } from '@photolala/core';
 import { md5Hex, POINTER_FILE, parsePointer } from '@photolala/core/internals';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { createS3Source, isPlainMd5Etag } from '../src/index.js';
-import { type S3TestServer, startS3Server } from './s3-server.js';
+import { useS3Roots } from './roots.js';
 
 const BUCKET = 'photos';
-let server: S3TestServer;
-let prefixes = 0;
+const roots = useS3Roots(BUCKET);
 const dirs: string[] = [];
-beforeAll(async () => {
-  server = await startS3Server([BUCKET]);
-}, 30_000);
 afterAll(async () => {
-  await server?.stop();
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
-
-async function put(key: string, body: Uint8Array | string): Promise<void> {
-  const client = server.client();
-  await client.send(
-    new PutObjectCommand({
-      Bucket: BUCKET,
-      Key: key,
-      Body: typeof body === 'string' ? Buffer.from(body) : body,
-    }),
-  );
-  client.destroy();
-}
-
-async function sourceWith(
-  files: { path: string; data: Uint8Array | string }[],
-  options: { maxAttempts?: number; requestTimeoutMs?: number } = {},
-) {
-  const prefix = `root-${++prefixes}`;
-  for (const file of files) await put(`${prefix}/${file.path}`, file.data);
-  const client = server.client(options);
-  const source = await createS3Source({ bucket: BUCKET, prefix, client });
-  return { source, prefix, dispose: async () => client.destroy() };
-}
 
 async function jpeg(seed: number): Promise<Buffer> {
   const base = await readFile(new URL('../../../fixtures/real/Canon_40D.jpg', import.meta.url));
@@ -56,8 +28,8 @@ async function jpeg(seed: number): Promise<Buffer> {
 
 describe('backend-s3', () => {
   test('lists more than 1,000 keys across pages, and refuses keys that would escape the prefix', async () => {
-    const prefix = `many-${++prefixes}`;
-    const client = server.client();
+    const prefix = 'many';
+    const client = roots.server.client();
     await Promise.all(
       Array.from({ length: 1050 }, (_, i) =>
         client.send(
@@ -73,7 +45,7 @@ describe('backend-s3', () => {
       new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/.hidden/x.jpg`, Body: Buffer.from('x') }),
     );
     const source = await createS3Source({ bucket: BUCKET, prefix, client });
-    await server.reset();
+    await roots.server.reset();
     const issues: EnumerateIssue[] = [];
     const paths: string[] = [];
     const filter = { directory: (name: string) => !name.startsWith('.'), file: () => true };
@@ -82,13 +54,13 @@ describe('backend-s3', () => {
     expect(new Set(paths).size).toBe(1050);
     expect(paths).toContain('d3/f3.txt');
     expect(paths.some((p) => p.startsWith('.hidden'))).toBe(false);
-    expect((await server.stats()).LIST).toBe(2);
+    expect((await roots.server.stats()).LIST).toBe(2);
     expect(issues).toEqual([]);
     client.destroy();
   });
 
   test('a scan, then an unchanged rescan that GETs no photo; snapshot and pointer live in the prefix', async () => {
-    const { source, prefix } = await sourceWith([
+    const { source, prefix } = await roots.create([
       { path: 'a.jpg', data: await jpeg(1) },
       { path: 'trip/b.jpg', data: await jpeg(2) },
       { path: 'notes.txt', data: 'hello' },
@@ -109,7 +81,7 @@ describe('backend-s3', () => {
     for await (const chunk of pointer) text += String(chunk);
     expect(parsePointer(text)).toEqual([first.catalogMd5]);
 
-    await server.reset();
+    await roots.server.reset();
     const second = await catalog.scan();
     expect([second.unchanged, second.catalogMd5, second.wroteNewSnapshot]).toEqual([
       3,
@@ -117,7 +89,7 @@ describe('backend-s3', () => {
       false,
     ]);
     // LIST requests only: no GET of any object, and nothing written (the pointer already names it).
-    const stats = await server.stats();
+    const stats = await roots.server.stats();
     expect(Object.keys(stats).filter((k) => !k.startsWith('LIST'))).toEqual([]);
     expect(stats.LIST).toBe(1);
     await catalog.close();
@@ -128,20 +100,20 @@ describe('backend-s3', () => {
     const photo = await jpeg(21);
     const cacheDir = await mkdtemp(path.join(tmpdir(), 'photolala-s3-cache-'));
     dirs.push(cacheDir);
-    const first = await sourceWith([{ path: 'original.jpg', data: photo }]);
+    const first = await roots.create([{ path: 'original.jpg', data: photo }]);
     const c1 = await openCatalog(first.source, { cacheDir, shard: 's3' });
     await c1.scan();
     await c1.close();
     // The same photo under another prefix: its ETag names a photo the s3 shard already holds.
-    const second = await sourceWith([{ path: 'copy.jpg', data: photo }]);
-    await server.reset();
+    const second = await roots.create([{ path: 'copy.jpg', data: photo }]);
+    await roots.server.reset();
     const c2 = await openCatalog(second.source, { cacheDir, shard: 's3' });
     const result = await c2.scan();
     expect(result.added).toEqual(['copy.jpg']);
     expect(c2.get('copy.jpg')?.photoMd5).toBe(md5Hex(photo));
     expect(result.rendered).toBe(0);
     // One ranged GET for the head (the fast-photo-key), none for the whole object.
-    const stats = await server.stats();
+    const stats = await roots.server.stats();
     const key = `/${BUCKET}/${second.prefix}/copy.jpg`;
     expect([stats[`GET_RANGE ${key}`], stats[`GET ${key}`]]).toEqual([1, undefined]);
     await c2.close();
@@ -149,7 +121,7 @@ describe('backend-s3', () => {
 
   test('ETags: a single-part upload has a plain MD5 ETag, a multipart one is not trusted as one', async () => {
     const data = await jpeg(5);
-    const { source } = await sourceWith([{ path: 'single.jpg', data }]);
+    const { source } = await roots.create([{ path: 'single.jpg', data }]);
     const entry = await source.stat!('single.jpg');
     expect(entry?.etag).toBe(md5Hex(data));
     expect(isPlainMd5Etag(entry?.etag)).toBe(true);
@@ -158,7 +130,7 @@ describe('backend-s3', () => {
   });
 
   test('server errors are retried; a key that keeps failing is recorded, and the scan finishes', async () => {
-    const { source, prefix } = await sourceWith(
+    const { source, prefix } = await roots.create(
       [
         { path: 'ok.jpg', data: await jpeg(10) },
         { path: 'flaky.jpg', data: await jpeg(11) },
@@ -167,7 +139,7 @@ describe('backend-s3', () => {
       ],
       { maxAttempts: 3, requestTimeoutMs: 1500 },
     );
-    await server.faults([
+    await roots.server.faults([
       { match: `GET /${BUCKET}/${prefix}/flaky.jpg`, status: 500, times: 2 },
       { match: `GET /${BUCKET}/${prefix}/broken.jpg`, status: 500, times: 100 },
       { match: `GET /${BUCKET}/${prefix}/slow.jpg`, status: 'hang', times: 1 },
@@ -181,12 +153,12 @@ describe('backend-s3', () => {
     expect(result.failed[0]!.reason).toMatch(/UNAVAILABLE|500/);
     expect(catalog.get('flaky.jpg')?.photoMd5).toBe(md5Hex(await jpeg(11)));
     expect(catalog.get('slow.jpg')?.photoMd5).toBe(md5Hex(await jpeg(13)));
-    await server.faults([]);
+    await roots.server.faults([]);
     await catalog.close();
   }, 60_000);
 
   test('wrong bucket and bad credentials raise coded errors', async () => {
-    const client = server.client();
+    const client = roots.server.client();
     await expect(createS3Source({ bucket: 'no-such-bucket', client })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });

@@ -2,39 +2,11 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isPhotolalaError, openCatalog, PhotoCache } from '@photolala/core';
 import { md5Hex, POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
-import { writeTempTree } from '@photolala/core/testing';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createSmbSource } from '../src/index.js';
-import { type RunningSamba, startSamba } from './samba.js';
+import { useSambaRoots } from './roots.js';
 
-const dirs: string[] = [];
-const servers: RunningSamba[] = [];
-afterAll(async () => {
-  for (const server of servers) await server.stop();
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
-
-async function folder(files: { path: string; data: Uint8Array | string }[] = []): Promise<string> {
-  const dir = await writeTempTree(files, 'photolala-smb-');
-  dirs.push(dir);
-  return dir;
-}
-
-async function samba(shares: Parameters<typeof startSamba>[0]): Promise<RunningSamba> {
-  const server = await startSamba(shares);
-  servers.push(server);
-  return server;
-}
-
-const connect = (server: RunningSamba, share: string, extra: Record<string, unknown> = {}) =>
-  createSmbSource({
-    host: '127.0.0.1',
-    port: server.port,
-    share,
-    username: server.username,
-    password: server.password,
-    ...extra,
-  });
+const { folder, samba, connect } = useSambaRoots();
 
 /** A small real JPEG per seed, built without sharp so this package's tests need no image library. */
 async function jpeg(seed: number): Promise<Buffer> {

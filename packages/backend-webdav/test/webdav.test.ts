@@ -1,23 +1,13 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isPhotolalaError, openCatalog } from '@photolala/core';
 import { md5Hex, parsePointer } from '@photolala/core/internals';
-import { writeTempTree } from '@photolala/core/testing';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createWebdavSource } from '../src/index.js';
+import { AUTH, useWebdavRoots } from './roots.js';
 import { startConditionalProxy, startRangeDroppingProxy, startRclone, startWebdavServer } from './servers.js';
 
-const AUTH = { username: 'alice', password: 'wonderland' };
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
-
-async function folder(files: { path: string; data: Uint8Array | string }[] = []): Promise<string> {
-  const dir = await writeTempTree(files, 'photolala-dav-');
-  dirs.push(dir);
-  return dir;
-}
+const { folder } = useWebdavRoots();
 
 /** A small real JPEG per seed, built without sharp so this package's tests need no image library. */
 async function jpeg(seed: number): Promise<Buffer> {

@@ -14,7 +14,10 @@ import {
   standardFiles,
 } from './conformance-data.js';
 
-/** What the store's server does that its capabilities cannot say (see ConformanceOptions.features). */
+/**
+ * What the store's server does that no source can say of itself, and whether to insist on `onBytes`
+ * (see ConformanceOptions.features).
+ */
 export interface WriteFeatures {
   atomicReplace: boolean;
   readsDuringReplace: boolean;

@@ -24,15 +24,15 @@ export interface ConformanceOptions {
   test: TestFunction;
   createSource: ConformanceSourceFactory;
   /**
-   * What the store's server does that its capabilities cannot say; all default to true. What the
-   * source can do (write, remove, conditional writes) is read from the source itself, and
-   * `writeAtomic`/`remove` here are ignored: kept so that older callers still compile. `atomicReplace: false` is for stores
-   * whose server replaces a file by delete-then-rename (many WebDAV servers' MOVE with overwrite): a
-   * concurrent reader may then briefly get NOT_FOUND, but still never a mix of old and new bytes.
-   * `readsDuringReplace: false` skips the concurrent-reader test altogether, for a server known to
-   * serve torn reads while a file is replaced (say so in your README: callers must verify content).
-   * `writeProgress` (default false) asserts that `writeAtomicFromFile` reports its bytes through
-   * `onBytes`; whether it does or not, what it reports must climb to the file's size.
+   * What the store's server does that no source can say of itself; all default to true. What the
+   * source can do is read from the source: `capabilities.writable` and `removable` (the write and
+   * remove tests check that a read-only source offers no way to write), and which optional methods
+   * it has (`writeAtomicFromFile`, `writeIfUnchanged`, `stat`), each tested where present.
+   * `atomicReplace: false` is for stores whose server replaces a file by delete-then-rename (many
+   * WebDAV servers' MOVE with overwrite): a concurrent reader may then briefly get NOT_FOUND, but
+   * still never a mix of old and new bytes. `readsDuringReplace: false` skips the concurrent-reader
+   * test altogether, for a server known to serve torn reads while a file is replaced (say so in your
+   * README: callers must verify content).
    */
   features?: {
     /** @deprecated Ignored: read from `source.capabilities.writable`. */
@@ -41,6 +41,11 @@ export interface ConformanceOptions {
     remove?: boolean;
     atomicReplace?: boolean;
     readsDuringReplace?: boolean;
+    /**
+     * @deprecated Not needed: where `writeAtomicFromFile` is present, the suite checks that it
+     * reports its bytes through `onBytes`, climbing to the file's size, as the contract says.
+     * `false` lets a source that never calls `onBytes` pass, as every source did up to core 0.1.
+     */
     writeProgress?: boolean;
   };
   /** Per-test timeout in ms (remote stores may want more). */
@@ -79,6 +84,6 @@ export function runRootSourceConformance(options: ConformanceOptions): void {
   defineWriteTests(def, {
     atomicReplace: options.features?.atomicReplace ?? true,
     readsDuringReplace: options.features?.readsDuringReplace ?? true,
-    writeProgress: options.features?.writeProgress ?? false,
+    writeProgress: options.features?.writeProgress ?? true,
   });
 }
