@@ -92,10 +92,57 @@ describe('groups: Live Photos, RAW+JPEG pairs and edited copies', () => {
     ['DNG', 'dng'],
     ['txt', 'other'],
   );
+  // Apple's Live Photo identifier, on some files of every kind: pairs across names, never folders.
+  const identifiers = fc.option(fc.constantFrom('A', 'B'), { nil: undefined });
   const file = fc
-    .tuple(fc.constantFrom('', 'a/', 'a/b/'), names, extensions)
-    .map(([folder, name, [ext, kind]]) => ({ path: `${folder}${name}.${ext}`, kind }));
+    .tuple(fc.constantFrom('', 'a/', 'a/b/'), names, extensions, identifiers)
+    .map(([folder, name, [ext, kind], contentId]) => ({ path: `${folder}${name}.${ext}`, kind, contentId }));
   const files = fc.uniqueArray(file, { selector: (f) => f.path, maxLength: 30 });
+
+  test('a photo and a movie of one folder with one Apple identifier pair whatever their names', () => {
+    const groups = (files: [string, string, string?][]) =>
+      Object.fromEntries(
+        [...computeGroups(files.map(([path, kind, contentId]) => ({ path, kind, contentId })))].map(
+          ([path, m]) => [path, `${m.role} of ${m.group}`],
+        ),
+      );
+    expect(
+      groups([
+        // iOS's `_3` movie, and a RAW pair that gains the movie of its JPEG.
+        ['IMG_1234.HEIC', 'heic', 'A'],
+        ['IMG_1234_3.MOV', 'video', 'A'],
+        ['DSC_1.JPG', 'jpeg', 'B'],
+        ['DSC_1.DNG', 'dng'],
+        ['clip.mov', 'video', 'B'],
+        // Two copies of one Live Photo in one folder: each photo takes a movie, first with first.
+        ['copy 1.heic', 'heic', 'C'],
+        ['copy 1.mov', 'video', 'C'],
+        ['copy 2.heic', 'heic', 'C'],
+        ['copy 2.mov', 'video', 'C'],
+        ['copy 3.mov', 'video', 'C'],
+        // A photo whose movie pairs by name keeps it; an edited copy pairs with nothing by identifier.
+        ['IMG_5.HEIC', 'heic', 'D'],
+        ['IMG_5.MOV', 'video'],
+        ['other.mov', 'video', 'D'],
+        ['IMG_E6.JPG', 'jpeg', 'E'],
+        ['e.mov', 'video', 'E'],
+        // Another folder: no pair.
+        ['sub/IMG_9.MOV', 'video', 'A'],
+      ]),
+    ).toEqual({
+      'IMG_1234.HEIC': 'primary of IMG_1234.HEIC',
+      'IMG_1234_3.MOV': 'motion of IMG_1234.HEIC',
+      'DSC_1.JPG': 'primary of DSC_1.JPG',
+      'DSC_1.DNG': 'raw of DSC_1.JPG',
+      'clip.mov': 'motion of DSC_1.JPG',
+      'copy 1.heic': 'primary of copy 1.heic',
+      'copy 1.mov': 'motion of copy 1.heic',
+      'copy 2.heic': 'primary of copy 2.heic',
+      'copy 2.mov': 'motion of copy 2.heic',
+      'IMG_5.HEIC': 'primary of IMG_5.HEIC',
+      'IMG_5.MOV': 'motion of IMG_5.HEIC',
+    });
+  });
 
   test('groups depend only on the files, never on their order', () => {
     fc.assert(

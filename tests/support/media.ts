@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FIXTURES } from './fs.js';
@@ -13,6 +13,72 @@ export async function movie(colour: string): Promise<Buffer> {
     const args = ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=${colour}:s=64x48:d=1`];
     execFileSync('ffmpeg', [...args, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', out]);
     return await readFile(out);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A one-second movie as an iPhone writes a Live Photo's: QuickTime metadata keys with Apple's
+ * `com.apple.quicktime.content.identifier`, written by the system ffmpeg.
+ */
+export async function liveMovie(colour: string, identifier: string): Promise<Buffer> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'photolala-live-'));
+  try {
+    const out = path.join(dir, 'clip.mov');
+    const args = ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=${colour}:s=64x48:d=1`];
+    const metadata = ['-movflags', 'use_metadata_tags'];
+    metadata.push('-metadata', `com.apple.quicktime.content.identifier=${identifier}`);
+    execFileSync('ffmpeg', [...args, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', ...metadata, out]);
+    return await readFile(out);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An Apple maker note holding a Live Photo identifier (tag 0x0011, exiftool's `MediaGroupUUID`):
+ * `Apple iOS`, version 1, `MM`, then a big-endian IFD of the note version and the identifier, its
+ * offsets counted from the note's start.
+ */
+function appleMakerNote(identifier: string): Buffer {
+  const text = Buffer.from(`${identifier}\0`, 'latin1');
+  const entries = 2;
+  const dataOffset = 14 + 2 + entries * 12 + 4;
+  const note = Buffer.alloc(dataOffset + text.length);
+  note.write('Apple iOS\0', 0, 'latin1');
+  note.writeUInt16BE(1, 10);
+  note.write('MM', 12, 'latin1');
+  note.writeUInt16BE(entries, 14);
+  // MakerNoteVersion: one signed 32-bit value, 14 as an iPhone 13 writes.
+  note.writeUInt16BE(0x0001, 16);
+  note.writeUInt16BE(9, 18);
+  note.writeUInt32BE(1, 20);
+  note.writeInt32BE(14, 24);
+  note.writeUInt16BE(0x0011, 28);
+  note.writeUInt16BE(2, 30);
+  note.writeUInt32BE(text.length, 32);
+  note.writeUInt32BE(dataOffset, 36);
+  text.copy(note, dataOffset);
+  return note;
+}
+
+/**
+ * `photo` (a JPEG or HEIC, named by `extension`) as an iPhone's Live Photo still: `Make` Apple and a
+ * maker note with `identifier`, written by exiftool (which edits an Apple note's tags but adds none,
+ * so the note is written whole).
+ */
+export async function livePhoto(photo: Buffer, extension: string, identifier: string): Promise<Buffer> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'photolala-live-'));
+  try {
+    const file = path.join(dir, `photo.${extension}`);
+    const note = path.join(dir, 'note.bin');
+    await writeFile(file, photo);
+    await writeFile(note, appleMakerNote(identifier));
+    execFileSync('exiftool', ['-q', '-overwrite_original', '-Make=Apple', `-MakerNotes<=${note}`, file]);
+    const written = execFileSync('exiftool', ['-s3', '-Apple:MediaGroupUUID', file]).toString().trim();
+    if (written !== identifier) throw new Error(`exiftool wrote ${JSON.stringify(written)}`);
+    return await readFile(file);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

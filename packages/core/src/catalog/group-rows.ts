@@ -1,5 +1,16 @@
 import type Database from 'better-sqlite3';
+import { contentIdentifier } from '../digest/content-identifier.js';
 import { computeGroups, folderOf } from './groups.js';
+
+/**
+ * An entry's path, kind, group and role, and the Live Photo identifier its metadata document records
+ * (see groups.ts). Only kinds that pair by identifier have their document looked at, and only one that
+ * names the field is parsed: most documents are never parsed here.
+ */
+const GROUP_COLUMNS = `e.path, e.kind, e.group_id, e.role,
+  CASE WHEN e.kind IN ('heic', 'jpeg', 'video') AND instr(m.document, '"contentIdentifier"') > 0
+    AND json_valid(m.document) THEN json_extract(m.document, '$.contentIdentifier') END
+  FROM entries e LEFT JOIN metadata m ON m.photo_md5 = e.photo_md5`;
 
 /**
  * Sets `group_id` and `role` of the entries in `folders` (relative paths, `''` for the root) from
@@ -10,13 +21,11 @@ export function regroupFolders(db: Database.Database, folders: Iterable<string>)
   // Direct children only: a range of the primary key, then no further slash after the folder's own.
   const inFolder = db
     .prepare(
-      `SELECT path, kind, group_id, role FROM entries
-        WHERE path > ? AND path < ? AND instr(substr(path, ?), '/') = 0`,
+      `SELECT ${GROUP_COLUMNS}
+        WHERE e.path > ? AND e.path < ? AND instr(substr(e.path, ?), '/') = 0`,
     )
     .raw(true);
-  const inRoot = db
-    .prepare(`SELECT path, kind, group_id, role FROM entries WHERE instr(path, '/') = 0`)
-    .raw(true);
+  const inRoot = db.prepare(`SELECT ${GROUP_COLUMNS} WHERE instr(e.path, '/') = 0`).raw(true);
   const update = db.prepare('UPDATE entries SET group_id = ?, role = ? WHERE path = ?');
   let changed = 0;
   db.transaction(() => {
@@ -24,8 +33,11 @@ export function regroupFolders(db: Database.Database, folders: Iterable<string>)
       // `/` + 1 is `0`: every path under `folder/`.
       const rows = (
         folder === '' ? inRoot.all() : inFolder.all(`${folder}/`, `${folder}0`, folder.length + 2)
-      ) as [string, string, string | null, string | null][];
-      const groups = computeGroups(rows.map(([path, kind]) => ({ path, kind })));
+      ) as [string, string, string | null, string | null, unknown][];
+      // The document comes from a snapshot, so the identifier is checked again as it is read.
+      const groups = computeGroups(
+        rows.map(([path, kind, , , id]) => ({ path, kind, contentId: contentIdentifier(id) })),
+      );
       for (const [path, , groupId, role] of rows) {
         const membership = groups.get(path);
         const wanted = membership ? [membership.group, membership.role] : [null, null];

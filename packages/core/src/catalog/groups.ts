@@ -15,10 +15,14 @@ export interface GroupMembership {
   role: GroupRole;
 }
 
-/** What grouping looks at: a path and the kind its bytes were found to be. */
+/**
+ * What grouping looks at: a path, the kind its bytes were found to be, and Apple's Live Photo
+ * identifier where the file records one (the metadata document's `contentIdentifier`).
+ */
 export interface GroupInput {
   path: string;
   kind: EntryKind | string;
+  contentId?: string | undefined;
 }
 
 /** Photos a Live Photo or a RAW+JPEG pair shows; other images only group with their edited copy. */
@@ -43,6 +47,7 @@ interface Candidate {
   path: string;
   kind: string;
   edited: boolean;
+  contentId: string | undefined;
 }
 
 /** The folder and the name of `path` without its extension. */
@@ -101,28 +106,70 @@ function groupOf(members: Candidate[], out: Map<string, GroupMembership>): void 
   for (const [member, role] of attached) out.set(member.path, { group: primary.path, role });
 }
 
+const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/**
+ * Live Photos found by Apple's identifier rather than by name (`IMG_1234.HEIC` with `IMG_1234_3.MOV`,
+ * or both renamed): in each folder, a shown photo without a movie and a movie in no group that record
+ * the same identifier are paired, the first photo with the first movie by path, and so on (copies of
+ * one Live Photo in one folder share the identifier). The photo's group gains the movie, or the two
+ * make a new one.
+ */
+function pairByIdentifier(candidates: Candidate[], out: Map<string, GroupMembership>): void {
+  const withMotion = new Set<string>();
+  for (const membership of out.values()) if (membership.role === 'motion') withMotion.add(membership.group);
+  const byIdentifier = new Map<string, { photos: Candidate[]; movies: Candidate[] }>();
+  for (const candidate of candidates) {
+    if (candidate.contentId === undefined || candidate.edited) continue;
+    const membership = out.get(candidate.path);
+    const photo =
+      SHOWN_KINDS.has(candidate.kind) &&
+      (membership === undefined || (membership.role === 'primary' && !withMotion.has(membership.group)));
+    const movie = candidate.kind === 'video' && membership === undefined;
+    if (!photo && !movie) continue;
+    // A group never spans folders: the identifier counts within the folder only.
+    const key = `${split(candidate.path).folder}\n${candidate.contentId}`;
+    const pair = byIdentifier.get(key) ?? { photos: [], movies: [] };
+    byIdentifier.set(key, pair);
+    (photo ? pair.photos : pair.movies).push(candidate);
+  }
+  for (const { photos, movies } of byIdentifier.values()) {
+    photos.sort(byPath);
+    movies.sort(byPath);
+    for (let i = 0; i < Math.min(photos.length, movies.length); i++) {
+      const group = out.get(photos[i]!.path)?.group ?? photos[i]!.path;
+      out.set(photos[i]!.path, { group, role: 'primary' });
+      out.set(movies[i]!.path, { group, role: 'motion' });
+    }
+  }
+}
+
 /**
  * The groups among `entries`: Live Photos (a HEIC or JPEG and a movie of the same base name in the
- * same folder), RAW+JPEG pairs (a RAW and a JPEG or HEIC, Pixel's `.RAW-01.COVER`/`.RAW-02.ORIGINAL`
- * names included), and Apple's edited copies (`IMG_E1234.JPG` beside `IMG_1234.HEIC`). Each group's
- * id is its primary's path. Files in no group are absent from the map. A pure function of the paths
- * and kinds, whatever their order, so equal catalogs get equal groups.
+ * same folder, or of the same Apple identifier, see pairByIdentifier), RAW+JPEG pairs (a RAW and a
+ * JPEG or HEIC, Pixel's `.RAW-01.COVER`/`.RAW-02.ORIGINAL` names included), and Apple's edited copies
+ * (`IMG_E1234.JPG` beside `IMG_1234.HEIC`). Each group's id is its primary's path. Files in no group
+ * are absent from the map. A pure function of the paths, kinds and identifiers, whatever their order,
+ * so equal catalogs get equal groups.
  */
 export function computeGroups(entries: Iterable<GroupInput>): Map<string, GroupMembership> {
   const byKey = new Map<string, Candidate[]>();
-  for (const { path, kind } of entries) {
+  const identified: Candidate[] = [];
+  for (const { path, kind, contentId } of entries) {
     const { key, edited } = groupKey(path);
     const list = byKey.get(key);
-    const candidate = { path, kind, edited };
+    const candidate = { path, kind, edited, contentId };
     if (list) list.push(candidate);
     else byKey.set(key, [candidate]);
+    if (contentId !== undefined) identified.push(candidate);
   }
   const out = new Map<string, GroupMembership>();
   for (const members of byKey.values()) {
     if (members.length < 2) continue;
-    members.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    members.sort(byPath);
     groupOf(members, out);
   }
+  if (identified.length > 1) pairByIdentifier(identified, out);
   return out;
 }
 

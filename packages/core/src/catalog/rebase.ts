@@ -68,10 +68,16 @@ export function writeStarChange(
   return { inserted: Number(added.lastInsertRowid) };
 }
 
-const columns = ROW_COLUMN_LIST.join(', ');
+/**
+ * Every column of a row a scan wrote: what an entry lists, and the XMP sidecar it was read with (see
+ * sidecars.ts), which no entry shows but whose loss would have the next scan read the sidecar again
+ * and report the photo changed.
+ */
+const REBASED_COLUMNS = [...new Set([...ROW_COLUMN_LIST, 'sidecar'])];
+const columns = REBASED_COLUMNS.join(', ');
 // The star a path has in the newest snapshot wins over the one this session's scan saw: stars are
 // replayed separately. A moved file takes the star of the path it came from.
-const rebasedColumns = ROW_COLUMN_LIST.map((c) =>
+const rebasedColumns = REBASED_COLUMNS.map((c) =>
   c === 'starred'
     ? `COALESCE((SELECT h.starred FROM head.entries h WHERE h.path = d.path),
         (SELECT h.starred FROM head.entries h WHERE h.path = d.from_path), e.starred) AS starred`

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { PhotolalaError } from '../source/errors.js';
 import { regroupAll } from './group-rows.js';
+import { dropSidecarEntries } from './sidecars.js';
 
 /**
  * 2 added the `listing` table; 3 the `entries` columns `group_id`, `role`, `rating` and `keywords`;
@@ -196,6 +197,8 @@ export function upgradeSchema(db: Database.Database): void {
     const indexed = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'entries_with_sidecar'`).get();
     // The very text a new catalog has (`IF NOT EXISTS` would be stored too).
     if (!indexed) db.exec(SIDECAR_INDEX);
+    // Before version 4, an XMP sidecar was an entry of its own.
+    if (version !== '4' && dropSidecarEntries(db) > 0) db.exec('DELETE FROM listing');
     if (version === '3' || version === '4') {
       // Groups, ratings and keywords are there; only the sidecar or failure_code column was missing.
       // Failed rows keep a null code: see retriesFailure in scan-plan.ts for why they are tried again.

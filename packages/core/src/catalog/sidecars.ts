@@ -34,6 +34,16 @@ export function isSidecarPath(path: string): boolean {
   return path.length > 4 && path.slice(-4).toLowerCase() === '.xmp';
 }
 
+/**
+ * Takes out the entries a catalog made before sidecars existed (schema 3 and older) gave `.xmp` files:
+ * a sidecar is no entry, and the next scan attaches it to its photo, which it then reports changed.
+ * Returns how many were taken out; the caller rebuilds the listing when any were.
+ */
+export function dropSidecarEntries(db: Database.Database): number {
+  return db.prepare(`DELETE FROM entries WHERE length(path) > 4 AND lower(substr(path, -4)) = '.xmp'`).run()
+    .changes;
+}
+
 export function sidecarFile(entry: SourceEntry): SidecarFile {
   return {
     path: entry.path,

@@ -2,6 +2,7 @@ import exifr from 'exifr';
 import { z } from 'zod';
 import type { SourceAttributes } from '../source/root-source.js';
 import { type CameraBlockFacts, jpegBlockFacts, makerNoteFacts } from './camera-dates.js';
+import { appleMakerNoteIdentifier } from './content-identifier.js';
 import { cleanText, EXIF_MAKER_NOTE_OPTIONS, EXIF_OPTIONS } from './exif-text.js';
 import type { ImageKind } from './image-kind.js';
 import { jpegSegments } from './jpeg-segments.js';
@@ -90,6 +91,15 @@ export const metadataDocumentSchema = z.object({
   rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).optional(),
   videoCodec: z.string().max(64).optional(),
   /**
+   * Apple's Live Photo identifier, the same in the photo (its Apple maker note) and in its movie
+   * (QuickTime `com.apple.quicktime.content.identifier`): a photo and a movie of one folder with equal
+   * identifiers are one Live Photo whatever their names (see groups.ts). Absent when not recorded.
+   */
+  contentIdentifier: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/)
+    .optional(),
+  /**
    * The XMP sidecar file read for this entry (`IMG_1234.xmp` or `IMG_1234.CR2.xmp`, a path relative to
    * the root), and which values it supplied (`sources`: `sidecar`). Where a sidecar and the file
    * disagree, the sidecar wins: it holds the user's edits. Only in the document `metadataDocument(id)`
@@ -136,6 +146,8 @@ export interface ExifFacts {
   iso: number | null;
   focalLength: number | null;
   gps: MetadataDocument['gps'];
+  /** Apple's Live Photo identifier, from the maker note of a photo whose `Make` is Apple. */
+  contentIdentifier?: string;
   /** What the embedded XMP adds; only the fields it has. */
   xmp: Pick<MetadataDocument, 'rating' | 'label' | 'title' | 'description' | 'keywords'>;
 }
@@ -204,6 +216,23 @@ async function cameraBlockFacts(
   }
 }
 
+/**
+ * The Live Photo identifier in an Apple photo's maker note. The note is parsed again only for photos
+ * whose `Make` is Apple: asking every photo for its maker note would copy every camera's note.
+ */
+async function appleIdentifier(input: Uint8Array): Promise<string | undefined> {
+  try {
+    const withNote = (await exifr.parse(input, EXIF_MAKER_NOTE_OPTIONS)) as
+      | { makerNote?: unknown }
+      | undefined;
+    return withNote?.makerNote instanceof Uint8Array
+      ? appleMakerNoteIdentifier(withNote.makerNote)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads EXIF from the file (exifr finds the block in JPEG, HEIC, TIFF and TIFF-based RAW). */
 export async function readExif(data: Uint8Array): Promise<ExifFacts> {
   let tags: Record<string, unknown> = {};
@@ -254,6 +283,7 @@ export async function readExif(data: Uint8Array): Promise<ExifFacts> {
   const below = altitudeRef === 1 || (altitudeRef as { 0?: number } | undefined)?.[0] === 1;
   if (altitude !== null && below) altitude = -altitude;
   const orientation = num(tags.Orientation);
+  const contentIdentifier = text(tags.Make) === 'Apple' ? await appleIdentifier(input) : undefined;
   return {
     takenAt,
     takenAtSource,
@@ -271,6 +301,7 @@ export async function readExif(data: Uint8Array): Promise<ExifFacts> {
         : xmp?.gps
           ? { ...xmp.gps, altitude: null }
           : null,
+    ...(contentIdentifier ? { contentIdentifier } : {}),
     xmp: {
       ...(xmp?.rating != null ? { rating: xmp.rating } : {}),
       ...(xmp?.label ? { label: xmp.label } : {}),
@@ -357,6 +388,7 @@ export function buildMetadataDocument(input: {
     iso: exif.iso,
     focalLength: exif.focalLength,
     gps: exif.gps,
+    ...(exif.contentIdentifier ? { contentIdentifier: exif.contentIdentifier } : {}),
     ...exif.xmp,
   });
 }

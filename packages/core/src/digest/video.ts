@@ -3,6 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import nodePath from 'node:path';
 import { z } from 'zod';
 import { PhotolalaError } from '../source/errors.js';
+import { contentIdentifier } from './content-identifier.js';
 import { cleanText } from './exif-text.js';
 import { extensionOf, METADATA_VERSION, type MetadataDocument, metadataDocumentSchema } from './metadata.js';
 import { loadSharp } from './sharp-loader.js';
@@ -157,6 +158,8 @@ export interface VideoFacts {
   make: string | null;
   model: string | null;
   gps: MetadataDocument['gps'];
+  /** Apple's Live Photo identifier (`com.apple.quicktime.content.identifier`). */
+  contentIdentifier?: string;
 }
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? cleanText(value) : null);
@@ -234,6 +237,7 @@ export async function probeVideo(
   const turn = matrix !== undefined ? -matrix : Number(tags.get('rotate') ?? 0);
   const rotation = ((((Math.round(turn / 90) * 90) % 360) + 360) % 360) as VideoFacts['rotation'];
   const duration = Number(parsed.format.duration);
+  const identifier = contentIdentifier(first('com.apple.quicktime.content.identifier'));
   return {
     durationSeconds: Number.isFinite(duration) && duration >= 0 ? duration : undefined,
     storedWidth: video.width,
@@ -245,6 +249,7 @@ export async function probeVideo(
     make: text(first('com.apple.quicktime.make', 'make', 'com.android.manufacturer')),
     model: text(first('com.apple.quicktime.model', 'model', 'com.android.model')),
     gps: iso6709(first('com.apple.quicktime.location.iso6709', 'location', 'location-eng')),
+    ...(identifier ? { contentIdentifier: identifier } : {}),
   };
 }
 
@@ -345,5 +350,6 @@ export function buildVideoDocument(input: {
     ...(facts.durationSeconds !== undefined ? { durationSeconds: facts.durationSeconds } : {}),
     rotation: facts.rotation,
     ...(facts.codec ? { videoCodec: facts.codec } : {}),
+    ...(facts.contentIdentifier ? { contentIdentifier: facts.contentIdentifier } : {}),
   });
 }
