@@ -12,6 +12,7 @@ import {
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
+import { replaceSnapshot } from '../support/craft-snapshot.js';
 import { tempDir } from '../support/fs.js';
 
 const { cleanup, opened } = cleanupAfterEach();
@@ -119,5 +120,47 @@ describe('the listing stored in each snapshot', () => {
         { path: 'b/c.jpg', starred: 0 },
       ],
     });
+  });
+
+  test('streamed a chunk at a time: a chunk that fails its checks is replaced by the entries after the last path given', async () => {
+    const { root, cacheDir } = await scannedRoot(cleanup);
+    const source = await createLocalSource({ root });
+    // Two chunks of one row each. The first says a.jpg is starred where its entry does not, so that
+    // the rows show which table they came from; the second is no JSON at all.
+    await replaceSnapshot(source, cacheDir, (db) => {
+      const [json] = db.prepare('SELECT json FROM listing').pluck().all() as string[];
+      const columns = JSON.parse(json!) as unknown[][];
+      const first = columns.map((column) => column.slice(0, 1));
+      first[11] = [1];
+      db.exec('DELETE FROM listing');
+      db.prepare('INSERT INTO listing (chunk, rows, json) VALUES (?, ?, ?)').run(0, 1, JSON.stringify(first));
+      db.prepare('INSERT INTO listing (chunk, rows, json) VALUES (?, ?, ?)').run(1, 1, '[not json');
+    });
+    const catalog = await reopen(root, cacheDir);
+    const chunks = [...catalog.listChunks()].map((chunk) => chunk.map((e) => [e.path, e.starred]));
+    expect(chunks).toEqual([[['a.jpg', true]], [['b/c.jpg', false]]]);
+    expect(catalog.list().map((e) => [e.path, e.starred])).toEqual([
+      ['a.jpg', true],
+      ['b/c.jpg', false],
+    ]);
+  });
+
+  test('a listing whose row counts do not add up to the entries is not read at all', async () => {
+    const { root, cacheDir } = await scannedRoot(cleanup);
+    const source = await createLocalSource({ root });
+    // Valid chunks that would star a.jpg, but they claim one row fewer than there are entries.
+    await replaceSnapshot(source, cacheDir, (db) => {
+      const [json] = db.prepare('SELECT json FROM listing').pluck().all() as string[];
+      const columns = JSON.parse(json!) as unknown[][];
+      const first = columns.map((column) => column.slice(0, 1));
+      first[11] = [1];
+      db.exec('DELETE FROM listing');
+      db.prepare('INSERT INTO listing (chunk, rows, json) VALUES (?, ?, ?)').run(0, 1, JSON.stringify(first));
+    });
+    const catalog = await reopen(root, cacheDir);
+    expect([...catalog.listChunks()].flat().map((e) => [e.path, e.starred])).toEqual([
+      ['a.jpg', false],
+      ['b/c.jpg', false],
+    ]);
   });
 });

@@ -10,32 +10,48 @@ export interface ListItem {
 export type EntryTest = ((entry: CatalogEntry) => boolean) | undefined;
 
 /**
- * The lines of a listing, in path order. By default a group (a Live Photo, a RAW+JPEG pair, a photo
- * and its edited copy) is one line, its primary's, with the other files folded into it; a member
- * whose primary is not listed (filtered out by `--kind`, say) keeps a line of its own. With `all`,
- * every file has its line. `test` keeps an item when any of its files passes: a group is shown when
- * its RAW carries the rating and its JPEG does not.
+ * The lines of a listing, in path order, made as the listing is read a chunk at a time, so that a
+ * long one is printed as it is read rather than held whole. By default a group (a Live Photo, a
+ * RAW+JPEG pair, a photo and its edited copy) is one line, its primary's, with the other files folded
+ * into it; a member whose primary is not listed (filtered out by `--kind`, say) keeps a line of its
+ * own. With `all`, every file has its line. `test` keeps an item when any of its files passes: a group
+ * is shown when its RAW carries the rating and its JPEG does not. `grouped` holds (at least) every
+ * listed entry that is in a group, found first: a group's files can lie far apart in path order, and
+ * its line needs all of them.
  */
-export function listItems(entries: CatalogEntry[], all: boolean, test: EntryTest): ListItem[] {
-  const members = new Map<string, CatalogEntry[]>();
-  if (!all) {
-    const primaries = new Set<string>();
-    for (const entry of entries) if (entry.role === 'primary') primaries.add(entry.path);
+export function* streamItems(
+  chunks: Iterable<CatalogEntry[]>,
+  grouped: CatalogEntry[],
+  all: boolean,
+  test: EntryTest,
+): Generator<ListItem> {
+  const members = all ? new Map<string, CatalogEntry[]>() : foldedMembers(grouped);
+  for (const entries of chunks) {
     for (const entry of entries) {
-      if (!entry.group || entry.role === 'primary' || !primaries.has(entry.group)) continue;
-      const list = members.get(entry.group);
-      if (list) list.push(entry);
-      else members.set(entry.group, [entry]);
+      if (entry.group === undefined) {
+        if (!test || test(entry)) yield { entry, members: [] };
+        continue;
+      }
+      const folded = entry.role !== 'primary' && members.has(entry.group);
+      if (folded) continue;
+      const item = { entry, members: (entry.role === 'primary' && members.get(entry.path)) || [] };
+      if (!test || test(entry) || item.members.some(test)) yield item;
     }
   }
-  const items: ListItem[] = [];
+}
+
+/** The files folded into each listed primary, by its path: the members of its group that are listed. */
+function foldedMembers(entries: CatalogEntry[]): Map<string, CatalogEntry[]> {
+  const members = new Map<string, CatalogEntry[]>();
+  const primaries = new Set<string>();
+  for (const entry of entries) if (entry.role === 'primary') primaries.add(entry.path);
   for (const entry of entries) {
-    const folded = entry.role !== 'primary' && entry.group !== undefined && members.has(entry.group);
-    if (folded) continue;
-    const item = { entry, members: (entry.role === 'primary' && members.get(entry.path)) || [] };
-    if (!test || test(entry) || item.members.some(test)) items.push(item);
+    if (!entry.group || entry.role === 'primary' || !primaries.has(entry.group)) continue;
+    const list = members.get(entry.group);
+    if (list) list.push(entry);
+    else members.set(entry.group, [entry]);
   }
-  return items;
+  return members;
 }
 
 /** The test of `--rating` and `--keyword` (a keyword equal to K, ignoring case), when given. */

@@ -1,7 +1,7 @@
 import type { EntryKind } from '@photolala/core';
 import { type OpenOptions, withCatalog } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { entryTest, groupNote, listItems } from '../list-items.js';
+import { entryTest, groupNote, streamItems } from '../list-items.js';
 import type { GlobalOptions } from '../options.js';
 import type { Output } from '../output.js';
 import { entryJson } from '../render.js';
@@ -40,8 +40,15 @@ export function list(
       ...(opts.starred ? { starred: true } : {}),
       ...(opts.kind ? { kind: opts.kind } : {}),
     };
-    // list() reads whole chunks (the stored listing when it is current): faster than a row at a time.
-    const items = listItems(catalog.list(filter), opts.all ?? false, entryTest(opts.rating, opts.keyword));
+    // Printed a chunk at a time as it is read (the stored listing when it is current): holding all
+    // 100k entries at once cost more in garbage collection than reading them.
+    const all = opts.all ?? false;
+    const items = streamItems(
+      catalog.listChunks(filter),
+      all ? [] : catalog.groupedEntries(filter),
+      all,
+      entryTest(opts.rating, opts.keyword),
+    );
     const listed = out.listing(items, (item) => {
       const { entry } = item;
       if (out.options.json) {

@@ -120,41 +120,70 @@ export function writeListing(db: Database.Database, columns: readonly string[]):
 }
 
 /**
- * Every `entries` row, in path order, read from the `listing` table: `fromColumns(chunk, i)` makes
- * row `i` of a chunk of column arrays (in the order `writeListing` was given `columns`). Undefined
- * when the table is absent or does not describe `entries`. It comes from a snapshot, so it is checked
- * like any untrusted input: each chunk must hold one array per column, each as long as the row count
- * it claims; paths must be text and ascend; and the total must be the number of entries. A listing
- * that fails is not used, and nothing is lost: the caller reads `entries` instead.
+ * Every `entries` row, in path order, read from the `listing` table a chunk at a time: `fromColumns(chunk, i)`
+ * makes row `i` of a chunk of column arrays (in the order `writeListing` was given `columns`). It comes
+ * from a snapshot, so it is checked like any untrusted input: the chunks' row counts must add up to the
+ * number of entries, each chunk must hold one array per column, each as long as the row count it claims,
+ * and paths must be text and ascend. Nothing is yielded when the table is absent or its counts are
+ * wrong; the generator stops at the first chunk that fails and returns false, so that a caller that
+ * streams what it was given can read the rest from `entries`, after the last path yielded. Returns
+ * true when every row came from the listing.
+ */
+export function* listingChunks<T>(
+  db: Database.Database,
+  columns: readonly string[],
+  fromColumns: (chunk: readonly unknown[][], row: number) => T,
+): Generator<T[], boolean> {
+  const present = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'listing'`).get();
+  if (!present) return false;
+  // Checked first, since rows already handed on cannot be taken back: per chunk, the lengths must then
+  // match the counts, so a listing read to its end holds exactly as many rows as `entries`.
+  const { chunks, claimed, typed } = db
+    .prepare(
+      `SELECT count(*) AS chunks, total(rows) AS claimed, sum(typeof(rows) = 'integer') AS typed FROM listing`,
+    )
+    .get() as { chunks: number; claimed: number; typed: number | null };
+  const count = db.prepare('SELECT count(*) FROM entries').pluck().get() as number;
+  if (claimed !== count || (typed ?? 0) !== chunks) return false;
+  let previousPath = '';
+  const stored = db.prepare('SELECT json, rows FROM listing ORDER BY chunk').raw(true);
+  for (const [json, rows] of stored.iterate() as IterableIterator<[unknown, unknown]>) {
+    if (typeof json !== 'string') return false;
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(json);
+    } catch {
+      return false;
+    }
+    if (!Array.isArray(chunk) || chunk.length !== columns.length) return false;
+    if (!chunk.every((column) => Array.isArray(column) && column.length === rows)) return false;
+    const paths = chunk[0] as unknown[];
+    const entries: T[] = new Array(paths.length);
+    for (let row = 0; row < paths.length; row++) {
+      const path = paths[row];
+      if (typeof path !== 'string' || path <= previousPath) return false;
+      previousPath = path;
+      entries[row] = fromColumns(chunk, row);
+    }
+    if (entries.length > 0) yield entries;
+  }
+  return true;
+}
+
+/**
+ * Every `entries` row, in path order, read from the `listing` table (see listingChunks); undefined
+ * when the table is absent or does not describe `entries`. A listing that fails is not used, and
+ * nothing is lost: the caller reads `entries` instead.
  */
 export function readListing<T>(
   db: Database.Database,
   columns: readonly string[],
   fromColumns: (chunk: readonly unknown[][], row: number) => T,
 ): T[] | undefined {
-  const present = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'listing'`).get();
-  if (!present) return undefined;
   const entries: T[] = [];
-  let previousPath = '';
-  const chunks = db.prepare('SELECT json, rows FROM listing ORDER BY chunk').raw(true);
-  for (const [json, rows] of chunks.iterate() as IterableIterator<[unknown, unknown]>) {
-    if (typeof json !== 'string') return undefined;
-    let chunk: unknown;
-    try {
-      chunk = JSON.parse(json);
-    } catch {
-      return undefined;
-    }
-    if (!Array.isArray(chunk) || chunk.length !== columns.length) return undefined;
-    if (!chunk.every((column) => Array.isArray(column) && column.length === rows)) return undefined;
-    const paths = chunk[0] as unknown[];
-    for (let row = 0; row < paths.length; row++) {
-      const path = paths[row];
-      if (typeof path !== 'string' || path <= previousPath) return undefined;
-      previousPath = path;
-      entries.push(fromColumns(chunk, row));
-    }
+  const chunks = listingChunks(db, columns, fromColumns);
+  for (let next = chunks.next(); ; next = chunks.next()) {
+    if (next.done) return next.value ? entries : undefined;
+    for (const entry of next.value) entries.push(entry);
   }
-  const count = db.prepare('SELECT count(*) FROM entries').pluck().get() as number;
-  return entries.length === count ? entries : undefined;
 }

@@ -205,6 +205,19 @@ export class Catalog {
     return this.entries.list(options);
   }
 
+  /**
+   * `list`'s entries a few thousand at a time, for a caller that prints each chunk before reading the
+   * next; write nothing to the catalog before the generator is finished.
+   */
+  listChunks(options: ListOptions = {}): Generator<CatalogEntry[]> {
+    return this.entries.listChunks(options);
+  }
+
+  /** The entries `list` would give (filtered alike, without paging) that belong to a group, in path order. */
+  groupedEntries(options: Pick<ListOptions, 'directory' | 'starred' | 'kind'> = {}): CatalogEntry[] {
+    return this.entries.grouped(options);
+  }
+
   /** Entries in path order as a lazy iterator over the working database. */
   iterate(options: ListOptions = {}): Generator<CatalogEntry> {
     return this.entries.iterate(options);

@@ -3,7 +3,7 @@ import { type PhotoColumns, readPerceptualHashes, readPhotoColumns } from '../co
 import { isApplePhotoId, isFastPhotoKey, isMd5 } from '../digest/identity.js';
 import { PhotolalaError } from '../source/errors.js';
 import { validateRelativePath } from '../source/paths.js';
-import { readListing, selectEntryArrays } from './bulk-read.js';
+import { listingChunks, selectEntryArrays } from './bulk-read.js';
 import type { ListOptions } from './catalog-types.js';
 import {
   type CatalogEntry,
@@ -40,21 +40,54 @@ export class EntryQueries {
 
   /** Entries in path order, without touching the photos. Use `limit` and `after` to page. */
   list(options: ListOptions = {}): CatalogEntry[] {
+    const entries: CatalogEntry[] = [];
+    for (const chunk of this.listChunks(options)) for (const entry of chunk) entries.push(entry);
+    return entries;
+  }
+
+  /**
+   * `list`'s entries a few thousand at a time, for a caller that hands each chunk on (prints it)
+   * before the next is read: a whole listing never lives in memory at once, which for 100k entries
+   * cost more in garbage collection than the reading itself.
+   */
+  *listChunks(options: ListOptions = {}): Generator<CatalogEntry[]> {
     const whole =
       !options.directory &&
       options.starred === undefined &&
       options.kind === undefined &&
       options.after === undefined &&
       options.limit === undefined;
+    let after = options.after;
     if (whole && this.working.listingIsCurrent) {
-      const listed = readListing(this.db, ENTRY_COLUMN_LIST, entryFromColumns);
-      if (listed) return listed;
+      // The stored listing (parsing it is faster than reading the rows); should a chunk of it fail its
+      // checks, the rest comes from `entries`, after the last path already handed on.
+      const chunks = listingChunks(this.db, ENTRY_COLUMN_LIST, entryFromColumns);
+      for (let next = chunks.next(); ; next = chunks.next()) {
+        if (next.done) {
+          if (next.value) return;
+          break;
+        }
+        yield next.value;
+        after = next.value[next.value.length - 1]!.path;
+      }
     }
-    const entries: CatalogEntry[] = [];
-    const page = { ...(options.after !== undefined ? { after: options.after } : {}), limit: options.limit };
+    const page = { ...(after !== undefined ? { after } : {}), limit: options.limit };
     for (const rows of selectEntryArrays(this.db, ENTRY_COLUMN_LIST, this.listFilters(options), page))
-      for (const row of rows) entries.push(entryFromArray(row));
-    return entries;
+      yield rows.map(entryFromArray);
+  }
+
+  /**
+   * The entries `list` would give that are in a group (see groups.ts), in path order: what folding a
+   * group's files into one line needs to know before a streamed listing reaches them.
+   */
+  grouped(options: Pick<ListOptions, 'directory' | 'starred' | 'kind'> = {}): CatalogEntry[] {
+    const { sql, params } = this.listFilters(options);
+    sql.push('group_id IS NOT NULL');
+    const rows = this.db
+      .prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE ${sql.join(' AND ')} ORDER BY path`)
+      .raw(true)
+      .all(...params) as unknown[][];
+    return rows.map(entryFromArray).filter((entry) => entry.group !== undefined);
   }
 
   /** Entries in path order as a lazy iterator over the working database. */
