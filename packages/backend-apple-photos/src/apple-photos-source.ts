@@ -6,6 +6,7 @@ import {
   isApplePhotoId,
   PhotolalaError,
   parseRootUri,
+  type RootLocation,
   type RootSource,
   type SourceAttributes,
   type SourceEntry,
@@ -81,6 +82,16 @@ export async function createApplePhotosSource(
       path: library,
     });
   }
+  return applePhotosSourceAt(location);
+}
+
+/**
+ * The source over a library whose root is already parsed: what the plug-in calls with the location
+ * the registry parsed, rather than parsing the root a second time.
+ */
+export async function applePhotosSourceAt(
+  location: Extract<RootLocation, { scheme: 'apple-photos' }>,
+): Promise<RootSource & { library(): PhotosLibrary }> {
   const bundle = location.path;
   // Reads go through core's regular-file reading, confined to the bundle and never writing.
   const files = await openBundleFiles(bundle);

@@ -1,5 +1,5 @@
 import type { BackendPlugin } from '@photolala/core/backend';
-import { createApplePhotosSource } from './apple-photos-source.js';
+import { applePhotosSourceAt } from './apple-photos-source.js';
 
 /** Opens paths ending in `.photoslibrary`; thumbnails and metadata go to the `apple` cache shard. */
 export const photolalaBackend: BackendPlugin = {
@@ -7,6 +7,6 @@ export const photolalaBackend: BackendPlugin = {
   cacheShard: 'apple',
   createSource: (_root, location) => {
     if (location.scheme !== 'apple-photos') throw new TypeError(`not a Photos library: ${location.uri}`);
-    return createApplePhotosSource({ library: location.path });
+    return applePhotosSourceAt(location);
   },
 };

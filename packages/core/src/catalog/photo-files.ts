@@ -34,19 +34,24 @@ export class PhotoFiles {
   async thumbnail(id: string): Promise<string> {
     const entry = this.entries.requireImage(id);
     const paths = this.cachePaths(entry);
-    if ((await this.ctx.cache.has(this.ctx.options.shard, paths.key)).thumbnail) return paths.thumbnail;
-    const fetched = await this.ctx.options.fetchThumbnail?.(entry);
-    if (fetched && fetched.length > 0) {
-      await this.ctx.cache.writeThumbnail(this.ctx.options.shard, paths.key, fetched);
-      this.ctx.events.emit('thumbnail-ready', {
-        path: entry.path,
-        photoMd5: entry.photoMd5,
-        thumbnailPath: paths.thumbnail,
-      });
-      return paths.thumbnail;
-    }
-    await this.regenerate(entry);
+    const present = await this.ctx.cache.has(this.ctx.options.shard, paths.key);
+    if (present.thumbnail) return paths.thumbnail;
+    if (!(await this.fetchThumbnail(entry))) await this.regenerate(entry, present);
     return paths.thumbnail;
+  }
+
+  /** Writes the thumbnail `fetchThumbnail` gives (a library's own), when it gives one. */
+  private async fetchThumbnail(entry: ImageEntry): Promise<boolean> {
+    const fetched = await this.ctx.options.fetchThumbnail?.(entry);
+    if (!fetched || fetched.length === 0) return false;
+    const paths = this.cachePaths(entry);
+    await this.ctx.cache.writeThumbnail(this.ctx.options.shard, paths.key, fetched);
+    this.ctx.events.emit('thumbnail-ready', {
+      path: entry.path,
+      photoMd5: entry.photoMd5,
+      thumbnailPath: paths.thumbnail,
+    });
+    return true;
   }
 
   /**
@@ -56,9 +61,9 @@ export class PhotoFiles {
   async metadata(id: string): Promise<string> {
     const entry = this.entries.requireImage(id);
     const paths = this.cachePaths(entry);
-    if ((await this.ctx.cache.has(this.ctx.options.shard, paths.key)).metadata) return paths.metadata;
-    if (await this.restoreMetadata(entry, paths.key)) return paths.metadata;
-    await this.regenerate(entry);
+    const present = await this.ctx.cache.has(this.ctx.options.shard, paths.key);
+    if (present.metadata) return paths.metadata;
+    if (!(await this.restoreMetadata(entry, paths.key))) await this.regenerate(entry, present);
     return paths.metadata;
   }
 
@@ -85,16 +90,22 @@ export class PhotoFiles {
     });
   }
 
-  /** Writes the catalog's own copy of an entry's metadata document back to the cache. */
-  private async restoreMetadata(entry: ImageEntry, key: string): Promise<boolean> {
+  /** The catalog's own copy of an entry's metadata document, when it has a valid one of this photo. */
+  private storedDocument(entry: ImageEntry): MetadataDocument | undefined {
     const stored = this.ctx.working.db
       .prepare('SELECT document FROM metadata WHERE photo_md5 = ?')
       .pluck()
       .get(entry.photoMd5);
-    if (typeof stored !== 'string') return false;
+    if (typeof stored !== 'string') return undefined;
     const parsed = metadataDocumentSchema.safeParse(safeJson(stored));
-    if (!parsed.success || parsed.data.photoMd5 !== entry.photoMd5) return false;
-    await this.ctx.cache.writeMetadata(this.ctx.options.shard, key, parsed.data);
+    return parsed.success && parsed.data.photoMd5 === entry.photoMd5 ? parsed.data : undefined;
+  }
+
+  /** Writes the catalog's own copy of an entry's metadata document back to the cache. */
+  private async restoreMetadata(entry: ImageEntry, key: string): Promise<boolean> {
+    const document = this.storedDocument(entry);
+    if (!document) return false;
+    await this.ctx.cache.writeMetadata(this.ctx.options.shard, key, document);
     return true;
   }
 
@@ -153,52 +164,78 @@ export class PhotoFiles {
     return { path, data, md5, image };
   }
 
-  /** Re-reads a photo to rebuild its cache files; refuses if the file no longer matches the catalog. */
-  private async regenerate(entry: ImageEntry): Promise<void> {
-    if (entry.kind === 'video') return this.regenerateVideo(entry);
-    const { path, data, md5, image } = await this.readPhoto(entry);
-    const result = await this.digester.digestBytes(md5, data, path, image, {
-      ...(entry.externalId ? { externalId: entry.externalId } : {}),
-    });
-    // The catalog's document may hold library facts (Apple Photos) that the file alone does not.
-    await this.restoreMetadata(entry, this.cachePaths(entry).key);
-    this.ctx.events.emit('thumbnail-ready', { path, photoMd5: md5, thumbnailPath: result.thumbnailPath });
-  }
-
-  /** A video's poster and document, made again from the file, which must still be the one cataloged. */
-  private async regenerateVideo(entry: ImageEntry): Promise<void> {
+  /**
+   * Makes a photo's or video's cache files again through the digester, as a scan makes them: its
+   * bytes must still be the ones cataloged (same head, same photo-md5), else it is refused before
+   * anything is written. The document written is the catalog's own when it has one, which holds the
+   * library's facts (Apple Photos) that the file alone lacks: written once, not made from the file and
+   * then overwritten. `present` is what the caller just found in the cache, not asked again.
+   */
+  private async regenerate(entry: ImageEntry, present: { thumbnail: boolean; metadata: boolean }) {
     const path = validateRelativePath(entry.path, 'catalog');
-    const head = await this.ctx.source.readHead(path, HEAD_BYTES);
-    const media = await detectMediaKind(head);
-    if (media?.kind !== 'video')
-      throw new PhotolalaError('CORRUPT', `${path} is no longer a video`, { backend: 'catalog', path });
-    const result = await this.digester.digest(
-      this.ctx.source,
-      {
-        path,
-        size: entry.size,
-        mtimeMs: entry.mtimeMs,
-        ...(entry.externalId ? { externalId: entry.externalId } : {}),
-      },
-      media,
-      { fastPhotoKey: fastPhotoKey(head, entry.size) },
-    );
-    if (result.photoMd5 !== entry.photoMd5)
-      throw new PhotolalaError('CORRUPT', `${path} changed since the last scan; run a scan first`, {
+    const changed = () =>
+      new PhotolalaError('CORRUPT', `${path} changed since the last scan; run a scan first`, {
         backend: 'catalog',
         path,
       });
+    const head = await this.ctx.source.readHead(path, HEAD_BYTES);
+    if (fastPhotoKey(head, entry.size) !== entry.fastPhotoKey) throw changed();
+    const media = await detectMediaKind(head);
+    const video = entry.kind === 'video';
+    if (!media || (media.kind === 'video') !== video)
+      throw new PhotolalaError('CORRUPT', `${path} is no longer ${video ? 'a video' : 'an image'}`, {
+        backend: 'catalog',
+        path,
+      });
+    const document = this.storedDocument(entry);
+    let result: Awaited<ReturnType<Digester['digest']>>;
+    try {
+      result = await this.digester.digest(
+        this.ctx.source,
+        {
+          path,
+          size: entry.size,
+          mtimeMs: entry.mtimeMs,
+          ...(entry.externalId ? { externalId: entry.externalId } : {}),
+        },
+        media,
+        {
+          ...(head.length === entry.size ? { head } : {}),
+          fastPhotoKey: entry.fastPhotoKey,
+          photoMd5: entry.photoMd5,
+          cached: present,
+          ...(document ? { document } : {}),
+        },
+      );
+    } catch (error) {
+      // The read checks the size, head and MD5 the catalog recorded: a file that differs was edited
+      // or replaced since the scan, which says more than "grew while it was read".
+      const sizeOrBytes = isPhotolalaError(error, 'CORRUPT') || isPhotolalaError(error, 'IO');
+      if (sizeOrBytes && error.backend === 'digest') throw changed();
+      throw error;
+    }
     if ('unavailable' in result)
       throw new PhotolalaError('UNSUPPORTED', `${path} has no poster: ${result.unavailable}`, {
         backend: 'catalog',
         path,
       });
-    await this.restoreMetadata(entry, this.cachePaths(entry).key);
     this.ctx.events.emit('thumbnail-ready', {
       path,
       photoMd5: result.photoMd5,
       thumbnailPath: result.thumbnailPath,
     });
+  }
+
+  /**
+   * Makes what `missingCacheFiles` found missing of one entry's cache files, from what it found: the
+   * cache is not asked again. A thumbnail made again comes with its document (see regenerate).
+   */
+  private async repair(missing: { path: string; thumbnail: boolean; metadata: boolean }): Promise<void> {
+    const entry = this.entries.requireImage(missing.path);
+    const present = { thumbnail: !missing.thumbnail, metadata: !missing.metadata };
+    if (missing.thumbnail && !(await this.fetchThumbnail(entry))) return this.regenerate(entry, present);
+    if (missing.metadata && !(await this.restoreMetadata(entry, this.cachePaths(entry).key)))
+      await this.regenerate(entry, { thumbnail: true, metadata: false });
   }
 
   /** Which entries' thumbnail or metadata document is missing from the cache. */
@@ -241,8 +278,7 @@ export class PhotoFiles {
     // The catalog's one pool, as a scan digests; a copy, since the pool clears the slots it takes.
     await drainWithWorkers([...missing], this.ctx.options.limits.concurrency, async (m) => {
       try {
-        if (m.thumbnail) await this.thumbnail(m.path);
-        if (m.metadata) await this.metadata(m.path);
+        await this.repair(m);
         repaired.push(m.path);
       } catch (error) {
         failed.push({ path: m.path, reason: describeError(error) });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CACHE_SHARDS } from '../cache/cache.js';
 import { makeFolder } from '../source/make-folder.js';
-import { parseRootUri } from '../source/root-uri.js';
 import { removeMirrorLeftovers, WORK_FILE_PREFIX } from './leftovers.js';
 
 // The working file: a disposable SQLite file per process in the root's mirror folder, which the
@@ -20,14 +20,14 @@ export function newWorkFilePath(mirrorDir: string): string {
 /**
  * The folders of a cache that lies inside a `file://` root, relative to the root: the cache root
  * itself, or its shards when the cache root is the root. Only a local root can hold the cache; for
- * any other URI, or a cache outside the root, there are none.
+ * any other URI, or a cache outside the root, there are none. `rootUri` is a source's canonical URI,
+ * already parsed and made canonical when the root was opened: only its path is taken from it.
  */
 export function cacheFoldersUnderRoot(rootUri: string, cacheRoot: string): string[] {
+  if (!rootUri.startsWith('file:')) return [];
   let root: string;
   try {
-    const location = parseRootUri(rootUri);
-    if (location.scheme !== 'file') return [];
-    root = location.path;
+    root = fileURLToPath(rootUri);
   } catch {
     return [];
   }

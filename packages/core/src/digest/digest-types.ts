@@ -32,11 +32,31 @@ export const LOCAL_DIGEST_LIMITS: DigestLimits = {
 /** Defaults for remote stores: more requests in flight to hide latency. */
 export const REMOTE_DIGEST_LIMITS: DigestLimits = { ...LOCAL_DIGEST_LIMITS, concurrency: 8 };
 
-/** Who the bytes belong to, beyond their MD5. */
+/** Who the bytes belong to, beyond their MD5, and what the caller already knows of their cache files. */
 export interface DigestContext {
   /** The apple-photo-id, which keys the `apple` cache shard. */
   externalId?: string;
   attributes?: SourceAttributes;
+  /**
+   * The document a catalog holds for these bytes, written in place of one made from the file alone:
+   * it has the library's facts (Apple Photos), which the file lacks. For cache files made again.
+   */
+  document?: MetadataDocument;
+  /** Which of the photo's cache files the caller just found present, so the cache is not asked twice. */
+  cached?: { thumbnail: boolean; metadata: boolean };
+}
+
+/** How a digest reads its file, beyond the entry, and what it is told about it. */
+export interface DigestRead extends Pick<DigestContext, 'document' | 'cached'> {
+  /** The file's bytes, when the head read earlier already holds it all (files up to 4 KiB). */
+  head?: Uint8Array | undefined;
+  /** The fast-photo-key of the head read earlier, which the whole read must match. */
+  fastPhotoKey?: string;
+  /**
+   * The photo-md5 the bytes must have (a cataloged photo made again): other bytes are refused with
+   * CORRUPT before any cache file is written.
+   */
+  photoMd5?: string;
 }
 
 /** One digested photo: its photo-md5, its metadata document, and where the cache keeps its files. */

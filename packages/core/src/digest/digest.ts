@@ -5,10 +5,17 @@ import nodePath from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { CacheShard, PhotoCache } from '../cache/cache.js';
 import { TEMP_FILE_PREFIX } from '../source/enumerate-filter.js';
+import { PhotolalaError } from '../source/errors.js';
 import { makeFolderSync } from '../source/make-folder.js';
-import type { RootSource, SourceAttributes, SourceEntry } from '../source/root-source.js';
+import type { RootSource, SourceEntry } from '../source/root-source.js';
 import { DigestCache } from './digest-cache.js';
-import type { DigestContext, DigestLimits, DigestResult, VideoWithoutPoster } from './digest-types.js';
+import type {
+  DigestContext,
+  DigestLimits,
+  DigestRead,
+  DigestResult,
+  VideoWithoutPoster,
+} from './digest-types.js';
 import { md5Hex } from './identity.js';
 import type { DetectedImage, DetectedMedia, DetectedVideo } from './image-kind.js';
 import {
@@ -58,50 +65,60 @@ export class Digester {
   }
 
   /**
-   * `read.head` may be passed when it already holds the whole file (files up to 4 KiB), saving a
-   * read; `read.fastPhotoKey`, the key from the head read earlier, which the whole read must match.
+   * The one way a file's bytes become its photo-md5 and cache files, for a scan and for cache files
+   * made again alike: the file is read once (not at all when `read.head` holds it whole), hashed on the
+   * way, and checked against `read` (see DigestRead) before anything is written.
    */
   async digest(
     source: RootSource,
     entry: SourceEntry,
     image: DetectedImage,
-    read?: { head?: Uint8Array | undefined; fastPhotoKey?: string },
+    read?: DigestRead,
   ): Promise<DigestResult>;
   async digest(
     source: RootSource,
     entry: SourceEntry,
     media: DetectedMedia,
-    read?: { head?: Uint8Array | undefined; fastPhotoKey?: string },
+    read?: DigestRead,
   ): Promise<DigestResult | VideoWithoutPoster>;
   async digest(
     source: RootSource,
     entry: SourceEntry,
     image: DetectedMedia,
-    read: { head?: Uint8Array | undefined; fastPhotoKey?: string } = {},
+    read: DigestRead = {},
   ): Promise<DigestResult | VideoWithoutPoster> {
-    const cached = await this.fromStoreMd5(entry);
-    if (cached) return cached;
-    if (image.kind === 'video') return this.digestVideo(source, entry, image, read.fastPhotoKey);
+    const byStoreMd5 = await this.fromStoreMd5(entry);
+    if (byStoreMd5 && 'photoMd5' in byStoreMd5) return byStoreMd5;
+    const context: DigestContext = {
+      ...(entry.externalId !== undefined ? { externalId: entry.externalId } : {}),
+      ...(entry.attributes ? { attributes: entry.attributes } : {}),
+      ...(read.document ? { document: read.document } : {}),
+      ...(read.cached ? { cached: read.cached } : {}),
+    };
+    if (image.kind === 'video') return this.digestVideo(source, entry, image, read, context);
     const { head } = read;
     const { data, md5 } =
       head && head.length === entry.size
         ? { data: Buffer.from(head), md5: md5Hex(head) }
         : await readWholeFile(source, entry, this.limits, read.fastPhotoKey);
-    return this.digestBytes(md5, data, entry.path, image, {
-      ...(entry.externalId !== undefined ? { externalId: entry.externalId } : {}),
-      ...(entry.attributes ? { attributes: entry.attributes } : {}),
-    });
+    refuseOtherBytes(entry.path, md5, read.photoMd5);
+    // The cache was just looked at under the MD5 the store vouched for, which these bytes have.
+    if (byStoreMd5 && md5 === entry.contentMd5) context.cached = byStoreMd5.cached;
+    return this.digestBytes(md5, data, entry.path, image, context);
   }
 
   /**
    * A photo the cache already holds, found by the MD5 the store vouches for (an S3 single-part ETag):
-   * no download is needed. Not for the `apple` shard, which is keyed by id, not content.
+   * no download is needed. Not for the `apple` shard, which is keyed by id, not content. Otherwise
+   * what the cache holds under that MD5, for the digest not to ask again.
    */
-  private async fromStoreMd5(entry: SourceEntry): Promise<DigestResult | undefined> {
+  private async fromStoreMd5(
+    entry: SourceEntry,
+  ): Promise<DigestResult | { cached: { thumbnail: boolean; metadata: boolean } } | undefined> {
     const md5 = entry.contentMd5;
     if (this.shard === 'apple' || md5 === undefined || !/^[0-9a-f]{32}$/.test(md5)) return undefined;
     const present = await this.cache.has(this.shard, md5);
-    if (!present.thumbnail || !present.metadata) return undefined;
+    if (!present.thumbnail || !present.metadata) return { cached: present };
     const cached = await this.files.cachedMetadata(md5, md5);
     if (!cached || cached.size !== entry.size) return undefined;
     const paths = this.cache.pathsFor(this.shard, md5);
@@ -128,21 +145,16 @@ export class Digester {
     source: RootSource,
     entry: SourceEntry,
     video: DetectedVideo,
-    expectedKey: string | undefined,
+    read: DigestRead,
+    context: DigestContext,
   ): Promise<DigestResult | VideoWithoutPoster> {
     if (this.videoTools === undefined) this.videoTools = findVideoTools() ?? null;
     const tools = this.videoTools;
-    const context = {
-      ...(entry.externalId !== undefined ? { externalId: entry.externalId } : {}),
-      ...(entry.attributes ? { attributes: entry.attributes } : {}),
-    };
+    const expectedKey = read.fastPhotoKey;
     if (!tools) {
       const photoMd5 = await streamWholeFile(source, entry, expectedKey, () => {});
-      const cached = await this.files.fromCache(
-        this.cacheKey(photoMd5, context.externalId),
-        photoMd5,
-        context.attributes,
-      );
+      refuseOtherBytes(entry.path, photoMd5, read.photoMd5);
+      const cached = await this.cachedResult(this.cacheKey(photoMd5, context.externalId), photoMd5, context);
       return cached ?? { photoMd5, unavailable: FFMPEG_MISSING };
     }
     const folder = nodePath.join(this.cache.root, 'tmp');
@@ -158,10 +170,9 @@ export class Digester {
       } finally {
         await out.close();
       }
+      refuseOtherBytes(entry.path, photoMd5, read.photoMd5);
       const key = this.cacheKey(photoMd5, context.externalId);
-      return await this.once(key, () =>
-        this.produceVideo(key, photoMd5, file, entry, video, tools, context.attributes),
-      );
+      return await this.once(key, () => this.produceVideo(key, photoMd5, file, entry, video, tools, context));
     } finally {
       rmSync(file, { force: true });
     }
@@ -174,9 +185,9 @@ export class Digester {
     entry: SourceEntry,
     video: DetectedVideo,
     tools: VideoTools,
-    attributes: SourceAttributes | undefined,
+    context: DigestContext,
   ): Promise<DigestResult> {
-    const cached = await this.files.fromCache(key, photoMd5, attributes);
+    const cached = await this.cachedResult(key, photoMd5, context);
     if (cached) return cached;
     const { poster, facts } = await this.decodeSlots(async () => {
       const limitMs = this.limits.videoTimeoutMs ?? VIDEO_TIMEOUT_MS;
@@ -184,14 +195,20 @@ export class Digester {
       const facts = await probeVideo(tools, file, entry.path, deadline);
       return { facts, poster: await renderPoster(tools, file, entry.path, facts, deadline) };
     });
-    const document = buildVideoDocument({
-      photoMd5,
-      mime: video.mime,
-      path: entry.path,
-      size: entry.size,
-      facts,
-    });
-    return this.files.store(key, photoMd5, poster, document, attributes);
+    const document =
+      context.document ??
+      buildVideoDocument({ photoMd5, mime: video.mime, path: entry.path, size: entry.size, facts });
+    return this.files.store(key, photoMd5, poster, document, context.attributes);
+  }
+
+  /**
+   * The photo's files as the cache holds them (see DigestCache.fromCache), unless the caller just
+   * found one missing: then there is nothing to find, and the cache is not asked again.
+   */
+  private cachedResult(key: string, photoMd5: string, context: DigestContext) {
+    const known = context.cached;
+    if (known && !(known.thumbnail && known.metadata)) return Promise.resolve(undefined);
+    return this.files.fromCache(key, photoMd5, context.attributes);
   }
 
   /** The key a photo's cache files live under: its photo-md5, or its apple-photo-id in the `apple` shard. */
@@ -208,7 +225,7 @@ export class Digester {
     context: DigestContext = {},
   ): Promise<DigestResult> {
     const key = this.cacheKey(photoMd5, context.externalId);
-    return this.once(key, () => this.produce(key, photoMd5, data, path, image, context.attributes));
+    return this.once(key, () => this.produce(key, photoMd5, data, path, image, context));
   }
 
   /** Runs `work` for a cache key unless it is already running; a second caller shares the first's result. */
@@ -235,9 +252,9 @@ export class Digester {
     data: Buffer,
     path: string,
     image: DetectedImage,
-    attributes: SourceAttributes | undefined,
+    context: DigestContext,
   ): Promise<DigestResult> {
-    const cached = await this.files.fromCache(key, photoMd5, attributes);
+    const cached = await this.cachedResult(key, photoMd5, context);
     if (cached) return cached;
     const exif = await readExif(data);
     const thumbnail = await this.decodeSlots(() =>
@@ -246,15 +263,26 @@ export class Digester {
         ...(exif.orientation !== undefined ? { orientation: exif.orientation } : {}),
       }),
     );
-    const fromExif = buildMetadataDocument({
-      photoMd5,
-      kind: image.kind,
-      mime: image.mime,
-      path,
-      size: data.length,
-      exif,
-      dimensions: thumbnail,
-    });
-    return this.files.store(key, photoMd5, thumbnail.jpeg, fromExif, attributes);
+    const document =
+      context.document ??
+      buildMetadataDocument({
+        photoMd5,
+        kind: image.kind,
+        mime: image.mime,
+        path,
+        size: data.length,
+        exif,
+        dimensions: thumbnail,
+      });
+    return this.files.store(key, photoMd5, thumbnail.jpeg, document, context.attributes);
   }
+}
+
+/** Refuses bytes that do not hash to the photo-md5 a caller expects (see DigestRead.photoMd5). */
+function refuseOtherBytes(path: string, photoMd5: string, expected: string | undefined): void {
+  if (expected !== undefined && photoMd5 !== expected)
+    throw new PhotolalaError('CORRUPT', `the bytes hash to ${photoMd5}, not to ${expected}`, {
+      backend: 'digest',
+      path,
+    });
 }
