@@ -56,5 +56,7 @@ test('a scan of an S3 root with a signal leaves no listener behind per request',
   expect(again.failed).toEqual([]);
   // Node emits the warning on the next tick after the listener that crosses the limit.
   await new Promise((resolve) => setImmediate(resolve));
-  expect(warnings.map((w) => `${w.name}: ${w.message}`)).toEqual([]);
+  // Only this warning: the AWS SDK warns of Node versions it will stop supporting, once a process.
+  const listeners = warnings.filter((w) => w.name === 'MaxListenersExceededWarning');
+  expect(listeners.map((w) => w.message)).toEqual([]);
 }, 120_000);
