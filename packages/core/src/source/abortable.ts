@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { EnumerateOptions, ReadOptions, RootSource, SourceEntry } from './root-source.js';
+import type { EnumerateOptions, RootSource, SourceEntry } from './root-source.js';
 
 /**
  * `work`, or a rejection with the signal's reason as soon as the signal aborts, whichever comes
@@ -64,24 +64,80 @@ export function destroyOnAbort<S extends Readable>(stream: S, signal: AbortSigna
   return stream;
 }
 
+/** A request's own signal, aborted with the shared one; `release` when the request is done. */
+interface RequestSignal {
+  signal: AbortSignal;
+  release(): void;
+}
+
+/**
+ * Signals of their own for the many requests that share `signal`, and a single listener on it however
+ * many are in flight: each request (and what a backend's client hangs on its signal, such as the AWS
+ * SDK's listener per attempt) listens to its own. Every request listening on the shared signal put
+ * dozens of listeners on it at once during a scan, past the ten Node warns of
+ * (MaxListenersExceededWarning). The listener is there only while a request is.
+ */
+function requestSignals(signal: AbortSignal): () => RequestSignal {
+  const live = new Set<AbortController>();
+  const onAbort = () => {
+    for (const controller of live) controller.abort(signal.reason);
+    live.clear();
+  };
+  return () => {
+    const controller = new AbortController();
+    if (signal.aborted) {
+      controller.abort(signal.reason);
+      return { signal: controller.signal, release: () => {} };
+    }
+    if (live.size === 0) signal.addEventListener('abort', onAbort, { once: true });
+    live.add(controller);
+    return {
+      signal: controller.signal,
+      release: () => {
+        if (!live.delete(controller)) return;
+        if (live.size === 0) signal.removeEventListener('abort', onAbort);
+      },
+    };
+  };
+}
+
 /**
  * The source with `signal` given to every read and listing, and every one of them abandoned the
  * moment it aborts, whether the backend honours the signal or not: a stalled request cannot keep a
  * stopped scan waiting for its timeout. A read cut off rejects with the signal's reason, never with
- * partial bytes, so nothing half-read can be hashed or rendered.
+ * partial bytes, so nothing half-read can be hashed or rendered. Each read and listing is given a
+ * signal of its own (see requestSignals).
  */
 export function abortableSource(source: RootSource, signal: AbortSignal | undefined): RootSource {
   if (!signal) return source;
-  const withSignal = (options?: ReadOptions): ReadOptions => ({ ...options, signal });
+  const request = requestSignals(signal);
   const reads: Pick<RootSource, 'enumerate' | 'readHead' | 'readAll'> = {
-    readHead: (path, bytes, options) => raceAbort(signal, source.readHead(path, bytes, withSignal(options))),
-    readAll: async (path, options) =>
-      destroyOnAbort(
-        await raceAbort(signal, source.readAll(path, withSignal(options)), (late) => late.destroy()),
-        signal,
-      ),
+    readHead: async (path, bytes, options) => {
+      const own = request();
+      try {
+        return await raceAbort(own.signal, source.readHead(path, bytes, { ...options, signal: own.signal }));
+      } finally {
+        own.release();
+      }
+    },
+    readAll: async (path, options) => {
+      const own = request();
+      try {
+        const reading = source.readAll(path, { ...options, signal: own.signal });
+        const stream = destroyOnAbort(
+          await raceAbort(own.signal, reading, (late) => late.destroy()),
+          own.signal,
+        );
+        // The body may still be aborted while it is read: the request is done when it closes.
+        stream.once('close', own.release);
+        return stream;
+      } catch (error) {
+        own.release();
+        throw error;
+      }
+    },
     enumerate: (options?: EnumerateOptions) =>
-      abortableListing(source.enumerate({ ...options, signal }), signal),
+      abortableListing((own) => source.enumerate({ ...options, signal: own }), request),
   };
   // A proxy rather than a copy: every other member (a class's getters and methods included) is the
   // source's own, called on the source itself.
@@ -94,16 +150,20 @@ export function abortableSource(source: RootSource, signal: AbortSignal | undefi
   });
 }
 
-/** A listing whose every step gives up when the signal aborts; the source's walk is told to end. */
+/**
+ * A listing whose every step gives up when the signal aborts; the source's walk is told to end. The
+ * listing has a signal of its own from `request`, from its first step to its end.
+ */
 async function* abortableListing(
-  listing: AsyncIterable<SourceEntry>,
-  signal: AbortSignal,
+  list: (signal: AbortSignal) => AsyncIterable<SourceEntry>,
+  request: () => RequestSignal,
 ): AsyncGenerator<SourceEntry> {
-  const iterator = listing[Symbol.asyncIterator]();
+  const own = request();
+  const iterator = list(own.signal)[Symbol.asyncIterator]();
   let finished = false;
   try {
     for (;;) {
-      const step = await raceAbort(signal, iterator.next());
+      const step = await raceAbort(own.signal, iterator.next());
       if (step.done) {
         finished = true;
         return;
@@ -113,5 +173,6 @@ async function* abortableListing(
   } finally {
     // Not awaited: a walk stuck in a stalled request ends when that request does.
     if (!finished) iterator.return?.()?.catch(() => {});
+    own.release();
   }
 }
