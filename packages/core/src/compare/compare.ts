@@ -1,11 +1,7 @@
-import type { Catalog } from '../catalog/catalog.js';
 import type { PhotoColumns } from './catalog-reads.js';
+import { CopyIndex, type PhotoCatalog, type PhotoCopy } from './copy-index.js';
 
-/** Where one copy of a photo is: a root URI and the path under it. */
-export interface PhotoCopy {
-  root: string;
-  path: string;
-}
+export type { PhotoCopy } from './copy-index.js';
 
 /** A photo of the source catalog and its copies in the destinations. */
 export interface ComparedPhoto {
@@ -28,29 +24,14 @@ export interface CompareResult {
   photos: ComparedPhoto[];
 }
 
-/** The photos of several catalogs by photo-md5, each with every copy. */
-export function indexCopies(catalogs: { uri: string; columns: PhotoColumns }[]): Map<string, PhotoCopy[]> {
-  const copies = new Map<string, PhotoCopy[]>();
-  for (const { uri, columns } of catalogs) {
-    const { paths, photoMd5s } = columns;
-    for (let i = 0; i < photoMd5s.length; i++) {
-      const copy = { root: uri, path: paths[i]! };
-      const known = copies.get(photoMd5s[i]!);
-      if (known) known.push(copy);
-      else copies.set(photoMd5s[i]!, [copy]);
-    }
-  }
-  return copies;
-}
-
 /**
  * For each photo of `source`, its copies in `destinations`, by photo-md5: the check before a card is
  * formatted or a folder deleted. Reads only the catalogs, never a photo: their MD5s must be current,
  * which a status check of each root tells (see the CLI's `compare`).
  */
-export function compareCatalogs(source: Catalog, destinations: Catalog[]): CompareResult {
+export function compareCatalogs(source: PhotoCatalog, destinations: PhotoCatalog[]): CompareResult {
   const sourceColumns = source.photoColumns();
-  const copies = indexCopies(destinations.map((d) => ({ uri: d.rootUri, columns: d.photoColumns() })));
+  const copies = new CopyIndex(destinations.map((d) => ({ uri: d.rootUri, columns: d.photoColumns() })));
   const result: CompareResult = {
     source: source.rootUri,
     destinations: destinations.map((d) => d.rootUri),
@@ -61,11 +42,16 @@ export function compareCatalogs(source: Catalog, destinations: Catalog[]): Compa
   };
   const { paths, photoMd5s, sizes } = sourceColumns;
   for (let i = 0; i < photoMd5s.length; i++) {
-    const found = copies.get(photoMd5s[i]!) ?? [];
-    const tally = found.length > 0 ? result.present : result.missing;
+    const group = copies.group(photoMd5s[i]!);
+    const tally = group !== undefined ? result.present : result.missing;
     tally.count++;
     tally.bytes += sizes[i]!;
-    result.photos.push({ path: paths[i]!, photoMd5: photoMd5s[i]!, size: sizes[i]!, copies: found });
+    result.photos.push({
+      path: paths[i]!,
+      photoMd5: photoMd5s[i]!,
+      size: sizes[i]!,
+      copies: group !== undefined ? copies.copies(group) : [],
+    });
   }
   return result;
 }

@@ -1,5 +1,4 @@
-import type { Catalog } from '../catalog/catalog.js';
-import { indexCopies, type PhotoCopy } from './compare.js';
+import { CopyIndex, type PhotoCatalog, type PhotoCopy } from './copy-index.js';
 
 /** Every copy of one photo (one photo-md5) across the catalogs compared. */
 export interface DuplicateGroup {
@@ -31,31 +30,31 @@ export interface DuplicateReport {
 }
 
 /** Identical photos (same photo-md5) within and across the catalogs, from the catalogs alone. */
-export function findDuplicates(catalogs: Catalog[], options: DuplicateOptions = {}): DuplicateReport {
+export function findDuplicates(catalogs: PhotoCatalog[], options: DuplicateOptions = {}): DuplicateReport {
   const minSize = options.minSize ?? 0;
-  const sizes = new Map<string, number>();
-  const indexed = catalogs.map((catalog) => {
-    const columns = catalog.photoColumns();
-    for (let i = 0; i < columns.photoMd5s.length; i++) sizes.set(columns.photoMd5s[i]!, columns.sizes[i]!);
-    return { uri: catalog.rootUri, columns };
-  });
+  const indexed = catalogs.map((catalog) => ({ uri: catalog.rootUri, columns: catalog.photoColumns() }));
   const groups: DuplicateGroup[] = [];
-  const collect = (copies: Map<string, PhotoCopy[]>) => {
-    for (const [photoMd5, found] of copies) {
-      if (found.length < 2) continue;
-      const size = sizes.get(photoMd5) ?? 0;
+  // A group's size is that of the photo-md5's last copy in all the catalogs (catalog order, then
+  // path order), within one root as across them.
+  const across = new CopyIndex(indexed);
+  const collect = (index: CopyIndex) => {
+    for (let group = 0; group < index.size; group++) {
+      const count = index.count(group);
+      if (count < 2) continue;
+      const photoMd5 = index.photoMd5(group);
+      const size = index === across ? across.lastSize(group) : across.lastSize(across.group(photoMd5)!);
       if (size < minSize) continue;
       groups.push({
         photoMd5,
         size,
-        copies: found,
-        roots: rootsOf(found),
-        reclaimableBytes: size * (found.length - 1),
+        copies: index.copies(group),
+        roots: index.roots(group),
+        reclaimableBytes: size * (count - 1),
       });
     }
   };
-  if (options.within) for (const one of indexed) collect(indexCopies([one]));
-  else collect(indexCopies(indexed));
+  if (options.within) for (const one of indexed) collect(new CopyIndex([one]));
+  else collect(across);
   groups.sort(
     (a, b) =>
       b.reclaimableBytes - a.reclaimableBytes ||
@@ -67,11 +66,4 @@ export function findDuplicates(catalogs: Catalog[], options: DuplicateOptions = 
     groups,
     reclaimableBytes: groups.reduce((sum, g) => sum + g.reclaimableBytes, 0),
   };
-}
-
-/** The roots of these copies, each once, in order (a group's copies are few: a scan of them is cheapest). */
-function rootsOf(copies: PhotoCopy[]): string[] {
-  const roots: string[] = [];
-  for (const copy of copies) if (!roots.includes(copy.root)) roots.push(copy.root);
-  return roots;
 }

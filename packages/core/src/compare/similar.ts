@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Catalog } from '../catalog/catalog.js';
 import { describeError } from '../source/errors.js';
 import type { PhotoColumns } from './catalog-reads.js';
-import { indexCopies, type PhotoCopy } from './compare.js';
+import { CopyIndex, type PhotoCopy } from './copy-index.js';
 import { groupByHamming, packHashes } from './hamming-groups.js';
 import { hammingDistance, perceptualHash } from './perceptual-hash.js';
 
@@ -152,29 +152,31 @@ function groupSet(
   threshold: number,
   report: SimilarReport,
 ): SimilarGroup[] {
-  const copies = indexCopies(set);
-  const sizes = new Map<string, number>();
-  for (const { columns } of set)
-    for (let i = 0; i < columns.photoMd5s.length; i++) sizes.set(columns.photoMd5s[i]!, columns.sizes[i]!);
-  const md5s: string[] = [];
+  const copies = new CopyIndex(set);
+  const groups: number[] = [];
   const hashes: string[] = [];
-  for (const [md5, size] of sizes) {
-    const hash = known.get(md5);
-    if (hash === undefined || size < minSize) continue;
-    md5s.push(md5);
+  for (let group = 0; group < copies.size; group++) {
+    const hash = known.get(copies.photoMd5(group));
+    if (hash === undefined || copies.lastSize(group) < minSize) continue;
+    groups.push(group);
     hashes.push(hash);
   }
-  report.compared += md5s.length;
+  report.compared += groups.length;
   return groupByHamming(packHashes(hashes), threshold).map((indexes) => {
     const members = indexes
-      .map((i) => ({ photoMd5: md5s[i]!, perceptualHash: hashes[i]!, size: sizes.get(md5s[i]!)! }))
+      .map((i) => ({
+        group: groups[i]!,
+        photoMd5: copies.photoMd5(groups[i]!),
+        perceptualHash: hashes[i]!,
+        size: copies.lastSize(groups[i]!),
+      }))
       .sort((a, b) => b.size - a.size || (a.photoMd5 < b.photoMd5 ? -1 : 1));
     const first = members[0]!.perceptualHash;
     return {
-      members: members.map((m) => ({
+      members: members.map(({ group, ...m }) => ({
         ...m,
         distance: hammingDistance(first, m.perceptualHash),
-        copies: copies.get(m.photoMd5) ?? [],
+        copies: copies.copies(group),
       })),
     };
   });

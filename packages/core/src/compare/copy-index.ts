@@ -1,0 +1,121 @@
+import type { Catalog } from '../catalog/catalog.js';
+import type { PhotoColumns } from './catalog-reads.js';
+
+/** What comparing needs of a catalog: its root and its photo columns (a `Catalog` has both). */
+export type PhotoCatalog = Pick<Catalog, 'rootUri' | 'photoColumns'>;
+
+/** Where one copy of a photo is: a root URI and the path under it. */
+export interface PhotoCopy {
+  root: string;
+  path: string;
+}
+
+/**
+ * The photos of several catalogs grouped by photo-md5, as numbers: one map lookup per photo, and
+ * each group's photos chained in the order met (catalog by catalog, each in path order). Only the
+ * groups a result shows become objects (see `copies`): a map from photo-md5 to an array of copy
+ * objects cost two to three times as much, most of it in objects that no result kept.
+ */
+export class CopyIndex {
+  /** The group of each photo-md5. */
+  private readonly groupOf = new Map<string, number>();
+  /** Photos are numbered across the catalogs in order; each group's first and last, and how many. */
+  private readonly first: Int32Array;
+  private readonly last: Int32Array;
+  private readonly counts: Int32Array;
+  /** The next photo of the same group, or -1. */
+  private readonly next: Int32Array;
+  /** Which catalog, and which row of its columns, each photo is. */
+  private readonly catalogOf: Int32Array;
+  private readonly rowOf: Int32Array;
+  /** Each group's copies once built (filled with undefined first: assigned out of order, a JS array turns sparse and slow). */
+  private readonly built: (PhotoCopy[] | undefined)[];
+  private groups = 0;
+
+  constructor(private readonly catalogs: { uri: string; columns: PhotoColumns }[]) {
+    const total = catalogs.reduce((sum, c) => sum + c.columns.photoMd5s.length, 0);
+    this.first = new Int32Array(total);
+    this.last = new Int32Array(total);
+    this.counts = new Int32Array(total);
+    this.next = new Int32Array(total).fill(-1);
+    this.catalogOf = new Int32Array(total);
+    this.rowOf = new Int32Array(total);
+    this.built = new Array<PhotoCopy[] | undefined>(total).fill(undefined);
+    let photo = 0;
+    for (let k = 0; k < catalogs.length; k++) {
+      const md5s = catalogs[k]!.columns.photoMd5s;
+      for (let row = 0; row < md5s.length; row++, photo++) {
+        this.catalogOf[photo] = k;
+        this.rowOf[photo] = row;
+        const group = this.groupOf.get(md5s[row]!);
+        if (group === undefined) {
+          const created = this.groups++;
+          this.groupOf.set(md5s[row]!, created);
+          this.first[created] = photo;
+          this.last[created] = photo;
+          this.counts[created] = 1;
+        } else {
+          this.next[this.last[group]!] = photo;
+          this.last[group] = photo;
+          this.counts[group]!++;
+        }
+      }
+    }
+  }
+
+  /** How many groups (distinct photo-md5s) there are; groups are numbered from 0 in the order met. */
+  get size(): number {
+    return this.groups;
+  }
+
+  /** The group of a photo-md5, or undefined when no catalog holds it. */
+  group(photoMd5: string): number | undefined {
+    return this.groupOf.get(photoMd5);
+  }
+
+  /** How many photos a group has. */
+  count(group: number): number {
+    return this.counts[group]!;
+  }
+
+  /** A group's photo-md5. */
+  photoMd5(group: number): string {
+    const photo = this.first[group]!;
+    return this.catalogs[this.catalogOf[photo]!]!.columns.photoMd5s[this.rowOf[photo]!]!;
+  }
+
+  /** The size of a group's last photo (the last catalog's, the last by path). */
+  lastSize(group: number): number {
+    const photo = this.last[group]!;
+    return this.catalogs[this.catalogOf[photo]!]!.columns.sizes[this.rowOf[photo]!]!;
+  }
+
+  /**
+   * A group's copies, in catalog order and then path order. Built once per group: the photos of one
+   * photo-md5 share the array, so callers must not change it.
+   */
+  copies(group: number): PhotoCopy[] {
+    const known = this.built[group];
+    if (known) return known;
+    const copies: PhotoCopy[] = [];
+    for (let photo = this.first[group]!; photo !== -1; photo = this.next[photo]!) {
+      const catalog = this.catalogs[this.catalogOf[photo]!]!;
+      copies.push({ root: catalog.uri, path: catalog.columns.paths[this.rowOf[photo]!]! });
+    }
+    this.built[group] = copies;
+    return copies;
+  }
+
+  /** The roots of a group's copies, each once, in catalog order. */
+  roots(group: number): string[] {
+    const roots: string[] = [];
+    let previous = -1;
+    // A group's photos come catalog by catalog, so a catalog's photos are adjacent.
+    for (let photo = this.first[group]!; photo !== -1; photo = this.next[photo]!) {
+      const k = this.catalogOf[photo]!;
+      if (k !== previous && !roots.includes(this.catalogs[k]!.uri)) roots.push(this.catalogs[k]!.uri);
+      previous = k;
+    }
+    return roots;
+  }
+}
