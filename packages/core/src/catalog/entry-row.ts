@@ -1,5 +1,5 @@
 import type { EntryKind } from '../digest/image-kind.js';
-import { type ErrorCode, isPhotolalaError } from '../source/errors.js';
+import { ERROR_CODES, type ErrorCode, isPhotolalaError, isTransientFailure } from '../source/errors.js';
 import { GROUP_ROLES, type GroupRole } from './groups.js';
 import { RACY_MTIME } from './racy-mtime.js';
 
@@ -71,6 +71,22 @@ export const UNCODED_FAILURE = '';
 
 /** What `failure_code` holds for a failed row: its PhotolalaError's code, or UNCODED_FAILURE. */
 export type FailureCode = ErrorCode | typeof UNCODED_FAILURE;
+
+const KNOWN_CODES: ReadonlySet<unknown> = new Set(ERROR_CODES);
+
+/**
+ * Whether a failed row is tried again though its file looks unchanged: its failure named a passing
+ * condition (a dropped connection, a permission since fixed), decided from the code stored as data.
+ * A row without a code was written before codes were stored (schema 4 and older), and its failure
+ * may have been such a condition: it is tried again, which costs one more digest of a file that
+ * failed and then records its code, where leaving it would keep a photo out of the catalog until its
+ * file changes. A code this release does not know (a newer release's, or a crafted snapshot's) is
+ * tried again for the same reason. A failure that had no code (a decoder's own error) is not.
+ */
+export function retriesFailure(code: string | null): boolean {
+  if (code === null || !KNOWN_CODES.has(code)) return code !== UNCODED_FAILURE;
+  return isTransientFailure(code as ErrorCode);
+}
 
 /** The code stored for a failure: the error's own, as data, never read out of its message. */
 export function failureCodeOf(error: unknown): FailureCode {

@@ -2,16 +2,9 @@ import pLimit from 'p-limit';
 import { fastPhotoKey, HEAD_BYTES } from '../digest/identity.js';
 import { type DetectedMedia, detectJpeg, detectMediaKind, notAnImageReason } from '../digest/image-kind.js';
 import { applicationStore, catalogFilter } from '../source/enumerate-filter.js';
-import {
-  describeError,
-  ERROR_CODES,
-  type ErrorCode,
-  isPhotolalaError,
-  isTransientFailure,
-  PhotolalaError,
-} from '../source/errors.js';
+import { describeError, isPhotolalaError, PhotolalaError } from '../source/errors.js';
 import type { RootSource, SourceEntry } from '../source/root-source.js';
-import { type FailureCode, failureCodeOf, type ScanRow, UNCODED_FAILURE } from './entry-row.js';
+import { type FailureCode, failureCodeOf, retriesFailure, type ScanRow } from './entry-row.js';
 import { isRootCatalogFile, type RootCatalogFile } from './leftovers.js';
 import { invalidListedPath } from './listed-path.js';
 import { RACY_MTIME } from './racy-mtime.js';
@@ -142,22 +135,6 @@ export interface EntryLookup {
 export function fingerprintAgrees(row: Pick<ScanRow, 'mtime_ms' | 'etag'>, entry: SourceEntry): boolean {
   if (entry.etag !== undefined && row.etag !== null) return row.etag === entry.etag;
   return row.mtime_ms === entry.mtimeMs;
-}
-
-const KNOWN_CODES: ReadonlySet<unknown> = new Set(ERROR_CODES);
-
-/**
- * Whether a failed row is tried again though its file looks unchanged: its failure named a passing
- * condition (a dropped connection, a permission since fixed), decided from the code stored as data.
- * A row without a code was written before codes were stored (schema 4 and older), and its failure
- * may have been such a condition: it is tried again, which costs one more digest of a file that
- * failed and then records its code, where leaving it would keep a photo out of the catalog until its
- * file changes. A code this release does not know (a newer release's, or a crafted snapshot's) is
- * tried again for the same reason. A failure that had no code (a decoder's own error) is not.
- */
-function retriesFailure(code: string | null): boolean {
-  if (code === null || !KNOWN_CODES.has(code)) return code !== UNCODED_FAILURE;
-  return isTransientFailure(code as ErrorCode);
 }
 
 function unchangedByStat(row: EntryStat, entry: SourceEntry, mtimeResolutionMs: number): boolean {

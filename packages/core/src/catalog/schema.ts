@@ -201,7 +201,7 @@ export function upgradeSchema(db: Database.Database): void {
     if (version !== '4' && dropSidecarEntries(db) > 0) db.exec('DELETE FROM listing');
     if (version === '3' || version === '4') {
       // Groups, ratings and keywords are there; only the sidecar or failure_code column was missing.
-      // Failed rows keep a null code: see retriesFailure in scan-plan.ts for why they are tried again.
+      // Failed rows keep a null code: see retriesFailure in entry-row.ts for why they are tried again.
       db.prepare(`UPDATE version SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
       return;
     }
