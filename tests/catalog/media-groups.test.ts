@@ -72,7 +72,8 @@ describe('pairs and groups in the catalog', () => {
     expect(again.loadInfo.source).toBe('root');
     expect(membership(again.list())).toEqual(EXPECTED);
     expect(membership([...again.iterate()])).toEqual(EXPECTED);
-  });
+    // Five scans, each probing the movie with ffprobe: over a minute on a loaded machine.
+  }, 180_000);
 
   test('a catalog saved before groups existed (schema 2) loads with its groups, and the next scan saves them', async () => {
     const root = await tempDir('groups-old');
