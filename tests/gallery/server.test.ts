@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, utimes } from 'node:fs/promises';
 import { request } from 'node:http';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
@@ -79,6 +79,45 @@ describe('gallery server', () => {
     expect(trip.rows.map((r) => r[3])).toEqual(['b.jpg']);
     const search = (await (await fetch(`${base}/api/photos?q=PHONE`)).json()) as { rows: unknown[][] };
     expect(search.rows.map((r) => r[3])).toEqual(['phone.heic']);
+  });
+
+  it('carries in its page the same first screen as the built view, before building it', async () => {
+    const root = await tempDir('gallery-first');
+    const cacheDir = await tempDir('gallery-first-cache');
+    cleanup.push(root, cacheDir);
+    const tree: Record<string, Uint8Array | string> = {
+      'camera/a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')),
+      'notes.txt': 'not a photo',
+      'broken.jpg': 'not a JPEG at all',
+    };
+    for (let i = 0; i < 8; i++) tree[`days/p${i}.jpg`] = await syntheticJpeg(10 + i);
+    await writeTree(root, tree);
+    // Eight photos over four months, two to a month, one pair with the same mtime (ordered by path).
+    for (let i = 0; i < 8; i++) {
+      const when = new Date(Date.UTC(2021, Math.floor(i / 2), 10 + (i % 2 === 0 ? 0 : i)));
+      await utimes(path.join(root, `days/p${i}.jpg`), when, i === 7 ? new Date(Date.UTC(2021, 3, 10)) : when);
+    }
+    const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
+    opened.push(catalog);
+    await catalog.scan();
+    await catalog.star('days/p3.jpg');
+    gallery = await startGallery({ catalogs: [catalog], port: 0 });
+    const base = `http://127.0.0.1:${gallery.port}`;
+    const html = await (await fetch(`${base}/`)).text();
+    const inline = /<script type="application\/json" id="first-screen">(.*?)<\/script>/s.exec(html)?.[1];
+    expect(inline).toBeDefined();
+    const first = JSON.parse(inline!) as { total: number; months: unknown[]; rows: unknown[][] };
+    const view = (await (await fetch(`${base}/api/view`)).json()) as { total: number; months: unknown[] };
+    const page = (await (await fetch(`${base}/api/photos?limit=300`)).json()) as { rows: unknown[][] };
+    expect(first.total).toBe(9);
+    expect(first.months).toEqual(view.months);
+    expect(first.rows).toEqual(page.rows);
+    expect(first.rows.find((r) => r[3] === 'p3.jpg')?.[4]).toBe(1);
+    // The ids it handed out name the same photos once the timeline is built.
+    for (const row of first.rows) {
+      const photo = (await (await fetch(`${base}/api/roots/0/photos/${row[1]}`)).json()) as { md5: string };
+      expect(photo.md5).toBe(row[2]);
+    }
   });
 
   it('serves thumbnails by photo-md5, immutable, and made again when missing from the cache', async () => {

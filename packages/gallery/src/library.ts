@@ -1,4 +1,5 @@
 import type { Catalog, CatalogEntry } from '@photolala/core';
+import { type FirstScreen, readFirstScreen } from '@photolala/core/internals';
 import { folderCounts } from './folders.js';
 import { PathIds } from './path-ids.js';
 
@@ -66,6 +67,12 @@ export class RootPhotos {
   private timeline: Timeline | undefined;
   private readonly provisional = new Map<number, { md5: string; month: number; time: number }>();
   private folderCache: { generation: number; counts: Map<string, number> } | undefined;
+  /** Whether the paths have their numbers (the first build gives them). */
+  private numbered = false;
+  /** The first screen served before the timeline was built, to check against it. */
+  private served: FirstScreen | undefined;
+  /** Told when the first build finds the first screen served before it wrong (see firstScreenStale). */
+  onStale: (() => void) | undefined;
   /** Bumped on every change: views cached under an older generation are stale. */
   generation = 0;
 
@@ -75,12 +82,49 @@ export class RootPhotos {
   ) {}
 
   idOf(path: string): number {
+    // A path numbered before the first build would take the number of another.
+    if (!this.numbered) this.build();
     return this.ids.idOf(path);
   }
 
   /** The path a gallery id names, if the catalog (or the running scan) has had that entry. */
   pathOf(id: number): string | undefined {
+    // Ids handed out by a first screen (see `firstScreen`) are numbered by the first build.
+    if (!this.numbered) this.build();
     return this.ids.pathOf(id);
+  }
+
+  /**
+   * The month buckets and newest photos of this root's timeline before it is built, by SQL: the
+   * first screen of a large catalog, served while the timeline waits. Its ids are the photos' places
+   * in path order, which is how the first build numbers them; undefined once the timeline exists
+   * (a view of it is as quick) or while a scan adds photos the catalog does not list yet.
+   */
+  firstScreen(limit: number): FirstScreen | undefined {
+    if (this.numbered || this.provisional.size > 0) return undefined;
+    const screen = readFirstScreen(this.catalog, limit);
+    this.served = screen;
+    return screen;
+  }
+
+  /**
+   * Whether the timeline built differs from the first screen served before it: a capture time SQL
+   * read otherwise than the build does, or paths numbered out of listing order. The page must then
+   * read its view again. Asked once, after the first build.
+   */
+  firstScreenStale(): boolean {
+    const served = this.served;
+    if (!served) return false;
+    this.served = undefined;
+    const { ids, monthKeys } = this.build();
+    for (const [i, photo] of served.photos.entries())
+      if (ids[i] !== photo.position || this.ids.pathOf(photo.position) !== photo.path) return true;
+    const months: { month: string; count: number }[] = [];
+    for (let i = 0; i < monthKeys.length; i++) {
+      if (i > 0 && monthKeys[i - 1] === monthKeys[i]) months[months.length - 1]!.count++;
+      else months.push({ month: monthText(monthKeys[i]!), count: 1 });
+    }
+    return JSON.stringify(months) !== JSON.stringify(served.months);
   }
 
   md5Of(id: number): string | undefined {
@@ -152,6 +196,7 @@ export class RootPhotos {
     const entries = this.catalog.list();
     // The first build numbers the paths in the listing's order, which is path order: no map needed.
     this.ids.adopt(entries);
+    this.numbered = true;
     const n = entries.length + this.provisional.size;
     const ids = new Uint32Array(n);
     const monthKeys = new Int32Array(n);
@@ -202,6 +247,7 @@ export class RootPhotos {
       timeline.times[i] = times[from]!;
     }
     this.timeline = timeline;
+    if (this.served && this.firstScreenStale()) setImmediate(() => this.onStale?.());
     return timeline;
   }
 
@@ -239,7 +285,7 @@ export class RootPhotos {
     }
     for (const [primaryId, list] of this.members) {
       list.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role));
-      const primary = primaries.get(this.pathOf(primaryId)!)!;
+      const primary = primaries.get(this.ids.pathOf(primaryId)!)!;
       const badges = list.map((m) =>
         m.role === 'motion' ? 'LIVE' : m.role === 'raw' ? `RAW+${primary.kind.toUpperCase()}` : 'EDITED',
       );
@@ -266,6 +312,16 @@ export interface Member {
 }
 
 const ROLE_ORDER = ['primary', 'motion', 'raw', 'edited'];
+
+/** The badge of a first screen's photo (see RootPhotos.firstScreen): what `badgeOf` names once built. */
+export function badgeOf(photo: { kind: string; grouped: boolean; attached: string[] }): string | undefined {
+  if (photo.attached.length === 0) return photo.kind === 'video' && !photo.grouped ? 'VIDEO' : undefined;
+  const roles = [...photo.attached].sort((a, b) => ROLE_ORDER.indexOf(a) - ROLE_ORDER.indexOf(b));
+  const badges = roles.map((role) =>
+    role === 'motion' ? 'LIVE' : role === 'raw' ? `RAW+${photo.kind.toUpperCase()}` : 'EDITED',
+  );
+  return [...new Set(badges)].join(' · ');
+}
 
 function isPhoto(entry: CatalogEntry): entry is CatalogEntry & { photoMd5: string } {
   return entry.status === 'ok' && !!entry.photoMd5;

@@ -33,15 +33,27 @@ export interface RootInfo {
   offline: { reason: string; savedAt?: string } | null;
 }
 
+/** The first screen of the whole library (see server.ts `firstScreen`), as `/api/view` and `/api/photos` give it. */
+export interface FirstScreenData {
+  total: number;
+  months: { month: string; count: number }[];
+  rows: (string | number)[][];
+}
+
 /** JSON safe inside a <script> element: no `<` that could close it. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
 /**
- * The one page, with its stylesheet, its script and the roots inline: a 100,000-photo gallery's first
- * screen waited for three round trips (page, then script, then roots) before asking for its photos.
- * The script builds everything else from the API.
+ * The one page, with its stylesheet, its script, the roots and the first screen's months and rows
+ * inline: a 100,000-photo gallery's first screen waited for round trips (page, then script, then
+ * roots, then the view and its first page) before asking for its thumbnails. The script builds
+ * everything else from the API.
  */
-export function pageHtml(roots: RootInfo[], assets: Map<string, { body: string }>): string {
+export function pageHtml(
+  roots: RootInfo[],
+  assets: Map<string, { body: string }>,
+  first?: FirstScreenData,
+): string {
   const title = roots.length === 1 ? roots[0]!.uri : `${roots.length} roots`;
   return `<!doctype html>
 <html lang="en">
@@ -79,6 +91,7 @@ export function pageHtml(roots: RootInfo[], assets: Map<string, { body: string }
   </aside>
 </div>
 <script type="application/json" id="roots-data">${scriptJson(roots)}</script>
+${first ? `<script type="application/json" id="first-screen">${scriptJson(first)}</script>` : ''}
 <script>${assets.get('app.js')?.body.replace(/<\/script/gi, '<\\/script') ?? ''}</script>
 </body>
 </html>

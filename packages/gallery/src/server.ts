@@ -7,11 +7,11 @@ import { type Catalog, describeError, isPhotolalaError, metadataDocumentSchema }
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
-import { type Photo, RootPhotos } from './library.js';
+import { badgeOf, type Photo, RootPhotos } from './library.js';
 import { mediaRoutes } from './media-routes.js';
-import { pageHtml, readAssets } from './page.js';
+import { type FirstScreenData, pageHtml, readAssets } from './page.js';
 import { pathOf, Refusal, rootOf } from './refusal.js';
-import { Library, type ViewQuery } from './views.js';
+import { Library, type View, type ViewQuery } from './views.js';
 
 export interface GalleryOptions {
   /** Opened catalogs, one per root; the gallery never closes them. */
@@ -50,6 +50,10 @@ const TOKEN_COOKIE = 'photolala_token';
 /** Star changes are saved (a snapshot published, as `photolala star` does) this long after the last. */
 const SAVE_DELAY_MS = 1000;
 const PAGE_LIMIT = 2000;
+/** Rows of the first screen the page carries: one page of the UI's (`PAGE` in ui/grid.ts). */
+const FIRST_PAGE = 300;
+/** When nothing has asked for the timeline of a root whose first screen was served, it is built. */
+const BUILD_AFTER_MS = 3000;
 
 function sameSecret(given: string | undefined, token: string): boolean {
   if (!given) return false;
@@ -92,6 +96,8 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   };
   const offs = roots.flatMap((root) => {
     const { catalog, index } = root;
+    // The first screen served before the timeline was built does not match it: the page reads again.
+    root.onStale = () => push('photos', { root: index });
     const changed = () => {
       root.invalidate();
       push('photos', { root: index });
@@ -147,6 +153,54 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   })();
 
   // ---- requests ----
+  /** Compact rows of a view: [root, id, photo-md5, name, starred, badge?], in timeline order. */
+  const rowsOf = (view: View, offset: number, limit: number) => {
+    const rows: (string | number)[][] = [];
+    for (let i = offset; i < Math.min(view.size, offset + limit); i++) {
+      const root = roots[view.roots[i]!]!;
+      const id = view.ids[i]!;
+      const path = root.pathOf(id) ?? '';
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      const row = [root.index, id, root.md5Of(id) ?? '', name, root.isStarred(id) ? 1 : 0];
+      const badge = root.badgeOf(id);
+      rows.push(badge ? [...row, badge] : row);
+    }
+    return rows;
+  };
+  let buildTimer: NodeJS.Timeout | undefined;
+  /**
+   * What the page shows first (the whole library, newest first): its months and first page of rows,
+   * carried by the page itself. A single root whose timeline is not built yet answers by SQL, and
+   * is built when the page asks for more (or after BUILD_AFTER_MS): listing and sorting 100,000
+   * photos first held the first screen up by seconds.
+   */
+  const firstScreen = (): FirstScreenData => {
+    const only = roots.length === 1 ? roots[0]! : undefined;
+    const quick = only && !options.scan ? only.firstScreen(FIRST_PAGE) : undefined;
+    if (only && quick) {
+      clearTimeout(buildTimer);
+      buildTimer = setTimeout(() => only.build(), BUILD_AFTER_MS);
+      buildTimer.unref();
+      return {
+        total: quick.total,
+        months: quick.months,
+        rows: quick.photos.map((p) => {
+          const row = [
+            only.index,
+            p.position,
+            p.photoMd5,
+            p.path.slice(p.path.lastIndexOf('/') + 1),
+            p.starred ? 1 : 0,
+          ];
+          const badge = badgeOf(p);
+          return badge ? [...row, badge] : row;
+        }),
+      };
+    }
+    const view = library.view({ roots: roots.map((r) => r.index) });
+    return { total: view.size, months: view.months, rows: rowsOf(view, 0, FIRST_PAGE) };
+  };
+
   const app = new Hono();
   const queryOf = (c: Context): ViewQuery => {
     const all = roots.map((r) => r.index);
@@ -196,7 +250,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       uri: r.catalog.rootUri,
       offline: r.catalog.loadInfo.offline ?? null,
     }));
-    return c.html(pageHtml(rootInfo, assets));
+    return c.html(pageHtml(rootInfo, assets, firstScreen()));
   });
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));
@@ -227,18 +281,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     const view = library.view(queryOf(c));
     const offset = Math.max(0, Math.floor(Number(c.req.query('offset') ?? 0)) || 0);
     const limit = Math.min(PAGE_LIMIT, Math.max(1, Math.floor(Number(c.req.query('limit') ?? 500)) || 500));
-    // Compact rows: [root, id, photo-md5, name, starred, badge?], in timeline order.
-    const rows: (string | number)[][] = [];
-    for (let i = offset; i < Math.min(view.size, offset + limit); i++) {
-      const root = roots[view.roots[i]!]!;
-      const id = view.ids[i]!;
-      const path = root.pathOf(id) ?? '';
-      const name = path.slice(path.lastIndexOf('/') + 1);
-      const row = [root.index, id, root.md5Of(id) ?? '', name, root.isStarred(id) ? 1 : 0];
-      const badge = root.badgeOf(id);
-      rows.push(badge ? [...row, badge] : row);
-    }
-    return c.json({ offset, total: view.size, rows });
+    return c.json({ offset, total: view.size, rows: rowsOf(view, offset, limit) });
   });
   app.get('/api/folders', (c) => c.json({ folders: library.folders(queryOf(c).roots) }));
 
@@ -305,10 +348,12 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     server.listen(options.port ?? 0, host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
-  // Every first request needs the timeline: build it while the browser fetches the page and script.
-  setImmediate(() => {
-    for (const root of roots) root.build();
-  });
+  // A view of several roots, or of a scan, needs the timelines: build them while the browser fetches
+  // the page. A single root's first screen needs none (see firstScreen).
+  if (roots.length > 1 || options.scan)
+    setImmediate(() => {
+      for (const root of roots) root.build();
+    });
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shown}:${port}/?token=${token}`,

@@ -227,17 +227,26 @@ export function relayout() {
   render();
 }
 
-/** Reads the view again; `keep` holds the scroll position (a scan added photos). */
-export async function reload(keep = false, scanning = false) {
+/** A view's months and size, with its first page of rows when the page carries them (see page.ts). */
+export interface ViewAnswer {
+  total: number;
+  months: { month: string; count: number }[];
+  rows?: Row[];
+}
+
+/**
+ * Reads the view again; `keep` holds the scroll position (a scan added photos). `given` is the view
+ * with its first page already at hand (the page carries the first screen), so nothing is asked.
+ */
+export async function reload(keep = false, scanning = false, given?: ViewAnswer) {
   const asked = ++view.generation;
   // A new view opens at its top: its first page is asked for with the view, not after it.
-  const firstPage = keep ? undefined : getJson<{ rows: Row[] }>(pageUrl(0));
+  const firstPage = keep || given ? undefined : getJson<{ rows: Row[] }>(pageUrl(0));
   firstPage?.catch(() => undefined); // reported by loadPage below, or moot if the view failed
-  const answer = await getJson<{ total: number; months: { month: string; count: number }[] }>(
-    `/api/view?${viewParams()}`,
-  );
+  const answer = given ?? (await getJson<ViewAnswer>(`/api/view?${viewParams()}`));
   if (asked !== view.generation) return;
   view.pages = new Map();
+  if (given?.rows) view.pages.set(0, given.rows);
   if (firstPage) void loadPage(0, firstPage);
   view.months = answer.months;
   view.total = answer.total;

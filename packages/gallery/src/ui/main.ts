@@ -1,6 +1,6 @@
 import './style.css';
 import { $, elements, getJson } from './dom.js';
-import { relayout, reload, render, view, whenScreenDone } from './grid.js';
+import { relayout, reload, render, type ViewAnswer, view, whenScreenDone } from './grid.js';
 import { closeLightbox, markStar, open, show, toggleStar } from './lightbox.js';
 
 const {
@@ -131,7 +131,9 @@ async function start() {
   if (roots.length > 1) rootsSelect.append(new Option('All roots', ''));
   for (const root of roots) rootsSelect.append(new Option(root.uri, String(root.index)));
   if (roots.length === 1) rootsSelect.hidden = true;
-  await reload();
+  // The page carries the first screen's months and rows too: no round trip before the thumbnails.
+  const first = document.getElementById('first-screen')?.textContent;
+  await reload(false, false, first ? (JSON.parse(first) as ViewAnswer) : undefined);
   // An empty view has no screen to finish.
   if (view.total === 0) void loadFolders();
 }
