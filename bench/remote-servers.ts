@@ -2,7 +2,7 @@
 // (behind a counting proxy) or by a private Samba smbd (with its profiling counters), opened through
 // the registry as users open webdav:// and smb:// roots. The servers are started as the backends'
 // tests start them (packages/backend-webdav/test/servers.ts, packages/backend-smb/test/samba.ts).
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -24,7 +24,7 @@ interface Harness {
   /** Requests since the last call, then zeroed. */
   requests(): Promise<Requests>;
   /** The bare listing the unchanged rescan is held to; gives how many files it listed. */
-  listing(): number;
+  listing(): Promise<number>;
   /** Removes the catalog files a run left in the root, so that the first scan is cold. */
   clearCatalog(): void;
   stop(): Promise<void>;
@@ -74,6 +74,14 @@ async function waitForPort(port: number, child: ChildProcess, what: () => string
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A command's output; it fails when the command does. */
+const run = (command: string, args: string[]) =>
+  new Promise<string>((resolve, reject) =>
+    execFile(command, args, { encoding: 'utf8', maxBuffer: 1 << 28 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${command} failed: ${stderr}${stdout}`)) : resolve(stdout),
+    ),
+  );
 
 const stopChild = (child: ChildProcess) =>
   new Promise<void>((resolve) => {
@@ -135,23 +143,19 @@ async function webdavHarness(dir: string): Promise<Harness> {
       photoReads = 0;
       return result;
     },
-    listing: () => {
-      const run = spawnSync(
-        'rclone',
-        [
-          'lsf',
-          '-R',
-          '--files-only',
-          '--config',
-          '/dev/null',
-          '--webdav-url',
-          url,
-          `:webdav:${path.basename(dir)}`,
-        ],
-        { encoding: 'utf8', maxBuffer: 1 << 28 },
-      );
-      if (run.status !== 0) throw new Error(`rclone lsf failed: ${run.stderr}`);
-      return run.stdout.split('\n').filter((line) => line !== '').length;
+    // Not spawnSync: the proxy it goes through runs in this process.
+    listing: async () => {
+      const out = await run('rclone', [
+        'lsf',
+        '-R',
+        '--files-only',
+        '--config',
+        '/dev/null',
+        '--webdav-url',
+        url,
+        `:webdav:${path.basename(dir)}`,
+      ]);
+      return out.split('\n').filter((line) => /\.jpe?g$/i.test(line)).length;
     },
     clearCatalog: () => clearCatalogFiles(dir),
     stop: async () => {
@@ -241,23 +245,17 @@ async function smbHarness(dir: string): Promise<Harness> {
       // The counters do not say which file a READ was of: the catalog's own files are read too.
       return { byKind, photoReads: -1 };
     },
-    listing: () => {
-      const run = spawnSync(
-        'smbclient',
-        [
-          '//127.0.0.1/bench',
-          '-p',
-          String(port),
-          '-U',
-          `${username}%${password}`,
-          '-c',
-          `cd ${path.basename(dir)}; recurse; ls`,
-        ],
-        { encoding: 'utf8', maxBuffer: 1 << 28 },
-      );
-      if (run.status !== 0)
-        throw new Error(`smbclient failed (apt-get install smbclient): ${run.stderr}${run.stdout}`);
-      return run.stdout.split('\n').filter((line) => /\.jpe?g\s+A?N?\s*\d+/i.test(line)).length;
+    listing: async () => {
+      const out = await run('smbclient', [
+        '//127.0.0.1/bench',
+        '-p',
+        String(port),
+        '-U',
+        `${username}%${password}`,
+        '-c',
+        `cd ${path.basename(dir)}; recurse; ls`,
+      ]);
+      return out.split('\n').filter((line) => /\.jpe?g\s+A?N?\s*\d+/i.test(line)).length;
     },
     clearCatalog: () => clearCatalogFiles(dir),
     stop: async () => {
@@ -300,9 +298,9 @@ export async function remoteServer(kind: 'webdav' | 'smb', corpus: string, cache
     const coldMs = now() - t;
     const coldRequests = await server.requests();
 
-    server.listing();
+    await server.listing();
     t = now();
-    const listed = server.listing();
+    const listed = await server.listing();
     const baselineMs = now() - t;
     const baselineRequests = await server.requests();
 
