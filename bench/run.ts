@@ -35,8 +35,9 @@ scenarios: discovery, full, rescan, reload, snapshot-size (MB per 100k photos, n
   gallery-browser (headless Chromium at /usr/bin/chromium: apt-get install -y chromium),
   cli-version, cli-list, cli-scan (the built CLI as a process against node -e 0, sqlite3, find),
   cli-first-scan (the CLI's first scan of the corpus from nothing, a process: peak RSS),
-  remote-s3 (opt-in, or --remote: an s3:// root on s3rver; --remote-files N objects, default 100,000,
-  1,000 with --quick; uploading them the first time takes minutes)
+  remote-s3, remote-webdav, remote-smb (opt-in, or --remote for all three: an s3:// root on s3rver, a
+  webdav:// root on rclone serve webdav, an smb:// root on Samba's smbd; --remote-files N objects,
+  default 100,000, 1,000 with --quick; uploading them the first time takes minutes)
 --quick: 10,000 small files, 8 camera photos, 1 run each (under a minute: 50 s measured on
   2 cores with the corpora made, 39 s of it the full cold catalog of 10,000 photos; making the
   corpora from nothing adds about 7 s)
@@ -71,7 +72,9 @@ const selected = (
   values.scenarios ??
   'discovery,full,rescan,reload,snapshot-size,lookups,camera,video,compare,similar,gallery,gallery-browser,cli-version,cli-list,cli-scan,cli-first-scan'
 ).split(',');
-if (values.remote && !selected.includes('remote-s3')) selected.push('remote-s3');
+if (values.remote)
+  for (const remote of ['remote-s3', 'remote-webdav', 'remote-smb'])
+    if (!selected.includes(remote)) selected.push(remote);
 const corpusRoot = path.resolve(values['corpus-dir'] ?? path.join(here, '..', '.bench-cache'));
 
 const TARGETS: Record<string, { text: string; check: (r: Summary) => boolean }> = {
@@ -102,6 +105,14 @@ const TARGETS: Record<string, { text: string; check: (r: Summary) => boolean }> 
   video: { text: 'per-video cost reported', check: () => true },
   'remote-s3': {
     text: 'unchanged rescan <= 1.3x bare listing, no GET of a photo',
+    check: (r) => r.ratio! <= 1.3 && r.extra.rescanPhotoReads === 0,
+  },
+  'remote-webdav': {
+    text: 'unchanged rescan <= 1.3x rclone lsf -R, no GET of a photo',
+    check: (r) => r.ratio! <= 1.3 && r.extra.rescanPhotoReads === 0,
+  },
+  'remote-smb': {
+    text: 'unchanged rescan <= 1.3x smbclient recursive ls, no photo read',
     check: (r) => r.ratio! <= 1.3 && r.extra.rescanPhotoReads === 0,
   },
   compare: { text: 'compare + duplicates <= 2x sqlite3 join', check: (r) => r.ratio! <= 2 },
@@ -146,7 +157,7 @@ const TARGET_SCALE = { files: 100_000, camera: 40 };
 const atTargetScale = (scenario: string) =>
   scenario === 'camera'
     ? cameraCount >= TARGET_SCALE.camera
-    : scenario === 'remote-s3'
+    : scenario.startsWith('remote-')
       ? remoteFiles >= TARGET_SCALE.files
       : files >= TARGET_SCALE.files;
 
@@ -156,7 +167,7 @@ const atTargetScale = (scenario: string) =>
  */
 function compileScenario(): string {
   // gallery-browser.ts drives the browser for `gallery-browser`, remote.ts the servers of `remote-s3`.
-  for (const name of ['gallery-browser', 'remote', 'scenario']) {
+  for (const name of ['gallery-browser', 'remote', 'remote-servers', 'scenario']) {
     const source = readFileSync(path.join(here, `${name}.ts`), 'utf8');
     const { outputText } = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
@@ -231,6 +242,8 @@ for (const scenario of [
   'cli-scan',
   'cli-first-scan',
   'remote-s3',
+  'remote-webdav',
+  'remote-smb',
 ]) {
   if (!selected.includes(scenario)) continue;
   const runs =
@@ -253,7 +266,7 @@ for (const scenario of [
     runScenario(
       scenario,
       root,
-      scenario === 'camera' || scenario === 'video' || scenario === 'remote-s3'
+      scenario === 'camera' || scenario === 'video' || scenario.startsWith('remote-')
         ? path.join(corpusRoot, `cache-${scenario}`)
         : cacheDir,
       runs,

@@ -30,6 +30,7 @@ import { groupByHamming, groupByHammingAllPairs, packHashes, planScan } from '@p
 import { countingSource } from '@photolala/core/testing';
 import sharp from 'sharp';
 import { remoteS3 } from './remote.js';
+import { remoteServer } from './remote-servers.js';
 
 interface Args {
   scenario: string;
@@ -461,6 +462,9 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
     }
     case 'remote-s3':
       return remoteS3(root, cacheDir, args.objects ?? 1000);
+    case 'remote-webdav':
+    case 'remote-smb':
+      return remoteServer(scenario === 'remote-smb' ? 'smb' : 'webdav', root, cacheDir, args.objects ?? 1000);
     case 'compare': {
       // Two catalogs of the corpus: the root itself, and a backup of it (hard links) that lacks every
       // twentieth photo. Both are scanned once and kept; the backup's scan finds every thumbnail cached.
