@@ -4,7 +4,6 @@ import { cloudBrowseRoot } from './cloud.js';
 import { forgetCatalog, trackCatalog } from './interrupt.js';
 import type { GlobalOptions } from './options.js';
 import type { Output } from './output.js';
-import { delayedBytesBar } from './progress.js';
 import { describeLoad, describeSavedAt } from './render.js';
 import { afterRun } from './runner.js';
 
@@ -32,10 +31,14 @@ const SLOW_NOTICE_AFTER_MS = 1000;
  * a bar of the snapshot's bytes under `label` once the catalog reports them. `update` is undefined
  * where nothing is drawn (`--json`, `--quiet`, not a terminal).
  */
-function slowSnapshotNotice(out: Output, line: string, label: string) {
+async function slowSnapshotNotice(out: Output, line: string, label: string) {
   const notice = out.transient(line, SLOW_NOTICE_AFTER_MS);
+  // The bar's module (and cli-progress) is loaded only where one may be drawn: a listing piped to a
+  // script does not pay for it.
   const bar = out.live
-    ? delayedBytesBar(out.options.color, label, SLOW_NOTICE_AFTER_MS, () => notice.clear())
+    ? (await import('./progress.js')).delayedBytesBar(out.options.color, label, SLOW_NOTICE_AFTER_MS, () =>
+        notice.clear(),
+      )
     : undefined;
   return {
     update: bar?.update,
@@ -60,7 +63,7 @@ export async function openRootCatalog(
     globals.backend ?? [],
     { offline: options.offline === true },
   );
-  const opening = slowSnapshotNotice(out, `opening the catalog of ${source.uri}…`, 'loading');
+  const opening = await slowSnapshotNotice(out, `opening the catalog of ${source.uri}…`, 'loading');
   let catalog: Catalog;
   try {
     catalog = await openCatalog(source, {
@@ -126,7 +129,7 @@ export async function openRootCatalog(
  * bar of the upload's bytes where the root reports them.
  */
 export async function closeRootCatalog(catalog: Catalog, out: Output): Promise<void> {
-  const saving = slowSnapshotNotice(out, `saving the catalog of ${catalog.rootUri}…`, 'saving');
+  const saving = await slowSnapshotNotice(out, `saving the catalog of ${catalog.rootUri}…`, 'saving');
   const update = saving.update;
   const off = update && catalog.events.on('snapshot-progress', (p) => p.store === 'root' && update(p));
   try {

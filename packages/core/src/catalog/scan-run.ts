@@ -102,7 +102,15 @@ export class Scanner {
     const total = toDigest.filter((f) => f?.image).length;
     let digested = 0;
     let rendered = 0;
-    await this.ctx.working.writable();
+    // An unchanged rescan writes nothing, so it makes no working copy of the snapshot (88 MB for 100k
+    // photos) and runs no transaction: the scan's temp tables work on the read-only snapshot too.
+    const writes =
+      toDigest.length > 0 ||
+      plan.removed.length > 0 ||
+      plan.moved.length > 0 ||
+      plan.touched.length > 0 ||
+      staleSidecars(this.ctx.working.db, plan.sidecars).length > 0;
+    if (writes) await this.ctx.working.writable();
     const staged = stageScan(this.ctx.working.db);
     let stagedRows = 0;
     const failed = [...plan.failed];
@@ -183,14 +191,16 @@ export class Scanner {
       warnings.push(message);
       this.ctx.events.emit('warning', { message });
     }
-    if (applyPlan(this.ctx.working.db, plan, stagedRows, okReason)) this.ctx.state.dirty = true;
+    if (writes && applyPlan(this.ctx.working.db, plan, stagedRows, okReason)) this.ctx.state.dirty = true;
     // Live Photos, RAW+JPEG pairs and edited copies of the folders this scan touched (see groups.ts).
-    regroupSessionFolders(this.ctx.working.db);
+    if (writes) regroupSessionFolders(this.ctx.working.db);
     // XMP sidecars added, changed or removed: their photos' values change, the photos unread.
-    const sidecars = await applySidecars(this.ctx.working.db, source, plan.sidecars);
+    const sidecars = writes
+      ? await applySidecars(this.ctx.working.db, source, plan.sidecars)
+      : { changed: [], failed: [] };
     failed.push(...sidecars.failed);
     if (sidecars.changed.length > 0) this.ctx.state.dirty = true;
-    const sidecarOnly = sidecarChanges(summary, sidecars.changed, this.ctx.working.db);
+    const sidecarOnly = writes ? sidecarChanges(summary, sidecars.changed, this.ctx.working.db) : [];
     this.ctx.events.emit('progress', { phase: 'write', discovered: plan.discovered, digested, total });
     const published = await this.publisher.publish();
     await this.publisher.removeRootLeftovers(plan.rootFiles, published.catalogMd5);
