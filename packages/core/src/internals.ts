@@ -10,7 +10,6 @@
  */
 
 export { CACHE_SHARDS, CACHED_FILE_KINDS } from './cache/cache.js';
-export { type FirstScreen, type FirstScreenPhoto, readFirstScreen } from './catalog/first-screen.js';
 export { computeGroups } from './catalog/groups.js';
 export { inspectStores } from './catalog/inspect.js';
 export { removeMirrorLeftovers, STALE_LEFTOVER_MS } from './catalog/leftovers.js';

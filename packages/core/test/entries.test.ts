@@ -25,6 +25,8 @@ const PUBLIC = [
   'DuplicateReport',
   'EntryKind',
   'FFMPEG_MISSING',
+  'FirstScreen',
+  'FirstScreenPhoto',
   'GROUP_ROLES',
   'GroupRole',
   'HEAD_BYTES',

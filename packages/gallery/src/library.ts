@@ -1,5 +1,4 @@
-import type { Catalog, CatalogEntry } from '@photolala/core';
-import { type FirstScreen, readFirstScreen } from '@photolala/core/internals';
+import type { Catalog, CatalogEntry, FirstScreen } from '@photolala/core';
 import { folderCounts } from './folders.js';
 import { PathIds } from './path-ids.js';
 
@@ -102,7 +101,7 @@ export class RootPhotos {
    */
   firstScreen(limit: number): FirstScreen | undefined {
     if (this.numbered || this.provisional.size > 0) return undefined;
-    const screen = readFirstScreen(this.catalog, limit);
+    const screen = this.catalog.firstScreen(limit);
     this.served = screen;
     return screen;
   }

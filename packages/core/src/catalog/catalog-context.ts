@@ -3,6 +3,7 @@ import type { RootSource } from '../source/root-source.js';
 import type { ResolvedCatalogOptions } from './catalog-types.js';
 import type { CatalogEvents } from './events.js';
 import type { SessionChanges } from './rebase.js';
+import type { LoadedSnapshot } from './snapshot-load.js';
 import type { WorkingDatabase } from './snapshots.js';
 
 /**
@@ -38,4 +39,15 @@ export interface CatalogContext {
   readonly events: CatalogEvents;
   readonly options: ResolvedCatalogOptions;
   readonly state: CatalogState;
+}
+
+/** The state of a catalog just loaded: no changes yet, at the snapshot it was loaded from. */
+export function loadedState(loaded: LoadedSnapshot): CatalogState {
+  return {
+    dirty: false,
+    currentMd5: loaded.catalogMd5,
+    generation: loaded.generation,
+    knownPointers: { ...loaded.pointers },
+    session: { stars: [], synced: [] },
+  };
 }

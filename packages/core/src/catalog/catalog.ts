@@ -7,7 +7,7 @@ import { LOCAL_DIGEST_LIMITS, REMOTE_DIGEST_LIMITS } from '../digest/digest-type
 import type { MetadataDocument } from '../digest/metadata.js';
 import { describeError, PhotolalaError } from '../source/errors.js';
 import type { RootSource } from '../source/root-source.js';
-import type { CatalogContext, CatalogState } from './catalog-context.js';
+import { type CatalogContext, type CatalogState, loadedState } from './catalog-context.js';
 import type {
   CatalogLoadInfo,
   ListOptions,
@@ -20,6 +20,7 @@ import type {
 import { EntryQueries } from './entry-queries.js';
 import type { CatalogEntry } from './entry-row.js';
 import { CatalogEvents } from './events.js';
+import { type FirstScreen, readFirstScreen } from './first-screen.js';
 import type { StoreReport } from './inspect.js';
 import { PhotoFiles } from './photo-files.js';
 import { DEFAULT_RETENTION } from './pointer.js';
@@ -68,20 +69,7 @@ export class Catalog {
     // Star changes not yet in a snapshot, on disk so that a crash does not lose them.
     const starJournal = new StarJournal(stores.mirror.dir);
     const digester = new Digester(cache, options.shard, options.limits);
-    this.ctx = {
-      source,
-      working,
-      cache,
-      events: this.events,
-      options,
-      state: {
-        dirty: false,
-        currentMd5: loaded.catalogMd5,
-        generation: loaded.generation,
-        knownPointers: { ...loaded.pointers },
-        session: { stars: [], synced: [] },
-      },
-    };
+    this.ctx = { source, working, cache, events: this.events, options, state: loadedState(loaded) };
     this.photoFiles = new PhotoFiles(this.ctx, this.entries, digester);
     this.publisher = new Publisher(this.ctx, stores.root, stores.mirror, verified, starJournal);
     this.stars = new Stars(this.ctx, this.entries, starJournal);
@@ -92,13 +80,8 @@ export class Catalog {
       this.publisher,
       cacheFoldersUnderRoot(source.uri, cache.root),
     );
-    this.loadInfo = {
-      source: loaded.source,
-      catalogMd5: loaded.catalogMd5,
-      location: loaded.location,
-      skipped: loaded.skipped,
-      recoveredStars: 0,
-    };
+    const { source: from, catalogMd5, location, skipped } = loaded;
+    this.loadInfo = { source: from, catalogMd5, location, skipped, recoveredStars: 0 };
   }
 
   static async open(source: RootSource, options: OpenCatalogOptions = {}): Promise<Catalog> {
@@ -216,6 +199,16 @@ export class Catalog {
   /** The entries `list` would give (filtered alike, without paging) that belong to a group, in path order. */
   groupedEntries(options: Pick<ListOptions, 'directory' | 'starred' | 'kind'> = {}): CatalogEntry[] {
     return this.entries.grouped(options);
+  }
+
+  /**
+   * The month buckets of this catalog's timeline and its `limit` newest photos, by SQL, without
+   * listing every entry: what a gallery shows first for a large catalog (see first-screen.ts).
+   */
+  firstScreen(limit: number): FirstScreen {
+    if (!Number.isInteger(limit) || limit < 0)
+      throw new RangeError(`firstScreen: limit must be a whole number, not ${limit}`);
+    return readFirstScreen(this.db, limit);
   }
 
   /** Entries in path order as a lazy iterator over the working database. */

@@ -52,13 +52,8 @@ const monthText = (key: number) => `${Math.floor(key / 12)}-${String((key % 12) 
  * gallery's first screen needs, without listing and sorting every entry, which for 100,000 photos
  * took several times as long. Capture times are read by SQLite, which takes a time without a zone
  * as UTC: a caller that sorts them otherwise must check the order against its own.
- *
- * It reads the catalog's current database through the catalog's own `db` getter, which catalog.ts
- * keeps private; this belongs on `Catalog` as a method once that file is free to change.
  */
-export function readFirstScreen(catalog: object, limit: number): FirstScreen {
-  const db = (catalog as { db?: unknown }).db as Database.Database | undefined;
-  if (!db || typeof db.prepare !== 'function') throw new TypeError('readFirstScreen needs an opened Catalog');
+export function readFirstScreen(db: Database.Database, limit: number): FirstScreen {
   const counts = db
     .prepare(
       `SELECT ${MONTH} AS month, count(*) FROM entries WHERE ${SHOWN} GROUP BY month ORDER BY month DESC`,
