@@ -144,4 +144,35 @@ describe('failure codes stored in the catalog', () => {
     expect(third.failed.map((f) => f.path)).toEqual(['refused.jpg']);
     expect(source.opened()).toBe(reads);
   });
+  test('an unchanged scan of a version 4 catalog publishes it as the current version, reading no photo', async () => {
+    const { root, cacheDir } = await photoRoot();
+    const plain = await createLocalSource({ root });
+    const first = await openCatalog(plain, { cacheDir });
+    opened.push(first);
+    await first.scan();
+    await first.close();
+    const v4Md5 = await replaceSnapshot(plain, cacheDir, (db) => {
+      db.exec(`ALTER TABLE entries DROP COLUMN failure_code;
+        UPDATE version SET value = '4' WHERE key = 'schema_version'`);
+    });
+
+    const source = countingSource(await createLocalSource({ root }));
+    const catalog = await openCatalog(source, { cacheDir });
+    opened.push(catalog);
+    expect(catalog.loadInfo).toMatchObject({ catalogMd5: v4Md5 });
+    const again = await catalog.scan();
+    expect(again.changed).toEqual([]);
+    for (const file of ['flaky.jpg', 'ok.jpg', 'refused.jpg'])
+      expect([source.heads.has(file), source.fulls.has(file)]).toEqual([false, false]);
+    const published = await newestSnapshot(root);
+    expect(published.md5).not.toBe(v4Md5);
+    expect(published.version).toBe(String(SCHEMA_VERSION));
+    expect(published.rows.map((row) => (row as unknown[]).slice(0, 3))).toEqual([
+      ['flaky.jpg', 'ok', null],
+      ['ok.jpg', 'ok', null],
+      ['refused.jpg', 'ok', null],
+    ]);
+    // Published once: the next unchanged scan writes nothing new.
+    expect((await catalog.scan()).catalogMd5).toBe(published.md5);
+  });
 });
