@@ -8,15 +8,8 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { type CatalogEventMap, openCatalog, openRoot } from '@photolala/core';
-
-const now = () => performance.now();
-
-/** Requests by kind since the last call, and reads of photos (not of the catalog's own files). */
-interface Requests {
-  byKind: Record<string, number>;
-  photoReads: number;
-}
+import { openCatalog, openRoot } from '@photolala/core';
+import { type Requests, timeRemotePhases } from './remote-phases.js';
 
 interface Harness {
   root: string;
@@ -285,65 +278,24 @@ export async function remoteServer(kind: 'webdav' | 'smb', corpus: string, cache
       const { source } = await openRoot(server.root, { env: server.env });
       return openCatalog(source, { cacheDir });
     };
-    await server.requests();
-
-    let t = now();
-    const cold = await open();
-    const phaseEnds: Partial<Record<CatalogEventMap['progress']['phase'], number>> = {};
-    cold.events.on('progress', (p) => {
-      phaseEnds[p.phase] = now() - t;
-    });
-    const first = await cold.scan();
-    await cold.close();
-    const coldMs = now() - t;
-    const coldRequests = await server.requests();
-
-    await server.listing();
-    t = now();
-    const listed = await server.listing();
-    const baselineMs = now() - t;
-    const baselineRequests = await server.requests();
-
-    const again = await open();
-    t = now();
-    const rescan = await again.scan();
-    const ms = now() - t;
-    await again.close();
-    const rescanRequests = await server.requests();
-
-    t = now();
-    const reopened = await open();
-    const reopenListed = reopened.list().length;
-    const reopenListMs = now() - t;
-    await reopened.close();
-    const reopenRequests = await server.requests();
+    const phases = await timeRemotePhases({ open, requests: server.requests, listing: server.listing });
+    const { rescan, rescanRequests } = phases;
     return {
       scenario: `remote-${kind}`,
-      files: listed,
-      ms,
-      baselineMs,
+      files: phases.files,
+      ms: phases.ms,
+      baselineMs: phases.baselineMs,
       baseline:
         kind === 'webdav'
           ? 'rclone lsf -R over the same rclone serve webdav'
           : "smbclient -c 'recurse; ls' over the same smbd",
       extra: {
-        coldMs: Math.round(coldMs),
-        coldFilesPerSecond: Math.round(first.entries / (coldMs / 1000)),
-        coldListMs: Math.round(phaseEnds.discover ?? 0),
-        coldDigestMs: Math.round((phaseEnds.digest ?? 0) - (phaseEnds.discover ?? 0)),
-        coldSaveMs: Math.round(coldMs - (phaseEnds.digest ?? phaseEnds.discover ?? 0)),
-        coldRequests: JSON.stringify(coldRequests.byKind),
-        ...(coldRequests.photoReads >= 0 ? { coldPhotoReads: coldRequests.photoReads } : {}),
-        baselineRequests: JSON.stringify(baselineRequests.byKind),
-        rescanChanged: rescan.added.length + rescan.changed.length + rescan.removed.length,
+        ...phases.extra,
+        baselineRequests: JSON.stringify(phases.baselineRequests.byKind),
         rescanDigested: rescan.digested,
-        rescanRequests: JSON.stringify(rescanRequests.byKind),
         // SMB's counters cannot tell a photo's READ from one of the catalog's files: no digest ran and
         // the CREATEs (opens) are few, so no photo was opened.
         rescanPhotoReads: rescanRequests.photoReads >= 0 ? rescanRequests.photoReads : rescan.digested,
-        reopenListMs: Math.round(reopenListMs),
-        reopenListed,
-        reopenRequests: JSON.stringify(reopenRequests.byKind),
       },
     };
   } finally {

@@ -4,17 +4,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type CatalogEventMap, openCatalog, openRoot } from '@photolala/core';
+import { openCatalog, openRoot } from '@photolala/core';
 import pLimit from 'p-limit';
+import { type Requests, timeRemotePhases } from './remote-phases.js';
 
 const BUCKET = 'bench';
 const PREFIX = 'photos/';
-
-interface Requests {
-  byKind: Record<string, number>;
-  /** GETs (whole or ranged) of photos, not of the catalog's own files. */
-  photoReads: number;
-}
 
 /** The proxy's counts, by kind and by "KIND /url", as the requests a scenario reports. */
 function requestsOf(stats: Record<string, number>): Requests {
@@ -128,7 +123,6 @@ export async function remoteS3(corpus: string, cacheDir: string, count: number) 
   const directory = path.join(path.dirname(cacheDir), `s3rver-${count}`);
   mkdirSync(directory, { recursive: true });
   const server = await startServer(directory);
-  const now = () => performance.now();
   try {
     await fill(server, corpus, directory, count);
     rmSync(cacheDir, { recursive: true, force: true });
@@ -143,59 +137,18 @@ export async function remoteS3(corpus: string, cacheDir: string, count: number) 
     for (const key of await listLoop(server.client))
       if (key.startsWith(`${PREFIX}.photolala`))
         await server.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
-    await server.requests();
-
-    let t = now();
-    const cold = await open();
-    const phaseEnds: Partial<Record<CatalogEventMap['progress']['phase'], number>> = {};
-    cold.events.on('progress', (p) => {
-      phaseEnds[p.phase] = now() - t;
+    const phases = await timeRemotePhases({
+      open,
+      requests: () => server.requests(),
+      listing: async () => (await listLoop(server.client)).length,
     });
-    const first = await cold.scan();
-    await cold.close();
-    const coldMs = now() - t;
-    const coldRequests = await server.requests();
-
-    await listLoop(server.client);
-    t = now();
-    const keys = (await listLoop(server.client)).length;
-    const baselineMs = now() - t;
-    await server.requests();
-
-    const again = await open();
-    t = now();
-    const rescan = await again.scan();
-    const ms = now() - t;
-    await again.close();
-    const rescanRequests = await server.requests();
-
-    t = now();
-    const reopened = await open();
-    const listed = reopened.list().length;
-    const reopenListMs = now() - t;
-    await reopened.close();
-    const reopenRequests = await server.requests();
     return {
       scenario: 'remote-s3',
-      files: keys,
-      ms,
-      baselineMs,
+      files: phases.files,
+      ms: phases.ms,
+      baselineMs: phases.baselineMs,
       baseline: 'bare ListObjectsV2 pagination loop, same prefix',
-      extra: {
-        coldMs: Math.round(coldMs),
-        coldFilesPerSecond: Math.round(first.entries / (coldMs / 1000)),
-        coldListMs: Math.round(phaseEnds.discover ?? 0),
-        coldDigestMs: Math.round((phaseEnds.digest ?? 0) - (phaseEnds.discover ?? 0)),
-        coldSaveMs: Math.round(coldMs - (phaseEnds.digest ?? phaseEnds.discover ?? 0)),
-        coldRequests: JSON.stringify(coldRequests.byKind),
-        coldPhotoReads: coldRequests.photoReads,
-        rescanChanged: rescan.added.length + rescan.changed.length + rescan.removed.length,
-        rescanRequests: JSON.stringify(rescanRequests.byKind),
-        rescanPhotoReads: rescanRequests.photoReads,
-        reopenListMs: Math.round(reopenListMs),
-        reopenListed: listed,
-        reopenRequests: JSON.stringify(reopenRequests.byKind),
-      },
+      extra: { ...phases.extra, rescanPhotoReads: phases.rescanRequests.photoReads },
     };
   } finally {
     server.stop();

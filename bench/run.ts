@@ -166,8 +166,9 @@ const atTargetScale = (scenario: string) =>
  * thread (34 MiB of resident memory, measured), which is the harness's cost, not the catalog's.
  */
 function compileScenario(): string {
-  // gallery-browser.ts drives the browser for `gallery-browser`, remote.ts the servers of `remote-s3`.
-  for (const name of ['gallery-browser', 'remote', 'remote-servers', 'scenario']) {
+  // gallery-browser.ts drives the browser for `gallery-browser`; remote.ts (S3) and remote-servers.ts
+  // (WebDAV, SMB) the servers of the remote scenarios, whose phases remote-phases.ts times.
+  for (const name of ['gallery-browser', 'remote', 'remote-phases', 'remote-servers', 'scenario']) {
     const source = readFileSync(path.join(here, `${name}.ts`), 'utf8');
     const { outputText } = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
