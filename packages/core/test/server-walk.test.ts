@@ -74,4 +74,46 @@ describe('walkServerFolders', () => {
     });
     await expect(walk(dropped.lister)).rejects.toThrow('cannot list a: connection lost');
   });
+
+  test('lists the folders next in line at once, up to its concurrency, and yields as a walk of one folder at a time', async () => {
+    // A tree three levels deep, folders wide and narrow, a folder that fails, and a hidden one.
+    const tree: Record<string, ServerFolderItem[] | Error> = { '': [file('top.jpg')] };
+    for (let a = 0; a < 6; a++) {
+      (tree[''] as ServerFolderItem[]).push(folder(`a${a}`));
+      tree[`a${a}`] = [file(`${a}.jpg`), folder('b'), folder('c')];
+      tree[`a${a}/b`] = a === 2 ? new Error('access denied') : [file('x.jpg'), folder('d')];
+      tree[`a${a}/b/d`] = [file('deep.jpg')];
+      tree[`a${a}/c`] = [file('y.jpg'), { ...folder('hidden'), hidden: true }];
+    }
+    const run = async (concurrency: number) => {
+      const { lister } = server(tree);
+      let inFlight = 0;
+      let most = 0;
+      const slow = {
+        ...lister,
+        concurrency,
+        async list(serverFolder: string) {
+          inFlight++;
+          most = Math.max(most, inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 2 + (serverFolder.length % 3)));
+          inFlight--;
+          return lister.list(serverFolder);
+        },
+      };
+      const issues: EnumerateIssue[] = [];
+      const paths = (await walk(slow, issues)).map((e) => e.path);
+      return { paths, issues: issues.map((i) => i.path), most };
+    };
+    const one = await run(1);
+    expect(one.most).toBe(1);
+    expect(one.paths).toHaveLength(1 + 6 * 2 + 5 * 2);
+    expect(one.issues).toEqual(['a2/b']);
+    for (const concurrency of [2, 4, 8]) {
+      const many = await run(concurrency);
+      expect(many.paths).toEqual(one.paths);
+      expect(many.issues).toEqual(one.issues);
+      expect(many.most).toBeGreaterThan(1);
+      expect(many.most).toBeLessThanOrEqual(concurrency);
+    }
+  });
 });

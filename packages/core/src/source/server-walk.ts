@@ -27,42 +27,75 @@ export interface ServerFolderLister {
   isFatal?(error: unknown): boolean;
   /** Where the server's spelling of every file listed is kept, for reading it later by its NFC path. */
   spellings: ServerSpellings;
+  /** Folders listed at once (default 4); 1 lists one folder at a time. */
+  concurrency?: number;
 }
+
+type Listing = { items: ServerFolderItem[] } | { error: unknown };
 
 /**
  * Walks a file server's folders depth first, yielding files by their NFC paths. A folder that cannot
  * be listed is reported through `onIssue` and skipped, except the root, whose failure is the walk's.
  * The catalog's temp files are never listed; `filter` decides the rest.
+ *
+ * Each listing is a round trip, and a server answers several at once far sooner than one after
+ * another: the folders next in line are listed ahead, up to `concurrency` at a time, while the order
+ * of what is yielded (and of issues reported) stays that of a walk listing one folder at a time.
  */
 export async function* walkServerFolders(
   lister: ServerFolderLister,
   options: EnumerateOptions = {},
 ): AsyncGenerator<SourceEntry> {
   const { filter, onIssue, signal, tempFiles } = options;
-  const stack: Array<{ server: string; rel: string }> = [{ server: '', rel: '' }];
+  const ahead = Math.max(1, lister.concurrency ?? 4);
+  type Folder = { server: string; rel: string; listing?: Promise<Listing> };
+  /** Folders on the stack whose listing has started. */
+  let started = 0;
+  const start = (folder: Folder) => {
+    if (folder.listing) return;
+    started++;
+    folder.listing = lister.list(folder.server, folder.rel).then(
+      (items) => ({ items }),
+      (error: unknown) => ({ error }),
+    );
+  };
+  /** The next folders to walk are the top of the stack: their listings start while this one is handled. */
+  const listAhead = () => {
+    for (let i = stack.length - 1; i >= 0 && started < ahead; i--) start(stack[i]!);
+  };
+  const stack: Folder[] = [{ server: '', rel: '' }];
   let first = true;
   while (stack.length > 0) {
     if (signal?.aborted) return;
-    const { server, rel } = stack.pop()!;
-    let items: ServerFolderItem[];
-    try {
-      items = await lister.list(server, rel);
-    } catch (error) {
-      const wrapped = lister.listError(error, rel || '/');
-      if (first || lister.isFatal?.(error)) throw wrapped;
+    listAhead();
+    const folder = stack.pop()!;
+    start(folder);
+    started--;
+    const { rel, server } = folder;
+    const listing = await folder.listing!;
+    if ('error' in listing) {
+      const wrapped = lister.listError(listing.error, rel || '/');
+      if (first || lister.isFatal?.(listing.error)) throw wrapped;
       onIssue?.({ path: rel, error: wrapped });
       continue;
     }
     first = false;
+    const items = filter ? listing.items.filter((item) => !item.hidden) : listing.items;
+    // The subfolders go on the stack before the files are yielded, so their listings are under way
+    // while the consumer takes this folder's files.
     for (const item of items) {
-      if (filter && item.hidden) continue;
+      if (!item.directory) continue;
+      const nfc = item.name.normalize('NFC');
+      const childRel = joinRelative(rel, nfc);
+      if (!filter || filter.directory(nfc, childRel))
+        stack.push({ server: joinRelative(server, item.name), rel: childRel });
+    }
+    listAhead();
+    for (const item of items) {
+      if (item.directory) continue;
       const nfc = item.name.normalize('NFC');
       const childRel = joinRelative(rel, nfc);
       const childServer = joinRelative(server, item.name);
-      if (item.directory) {
-        if (!filter || filter.directory(nfc, childRel)) stack.push({ server: childServer, rel: childRel });
-        continue;
-      }
       if ((nfc.startsWith(TEMP_FILE_PREFIX) && !tempFiles) || (filter && !filter.file(nfc, childRel)))
         continue;
       lister.spellings.remember(childRel, childServer);
