@@ -1,8 +1,21 @@
-import { type FileStat, parseXML, prepareFileFromProps, type WebDAVClient } from 'webdav';
+import type { WebDAVClient } from 'webdav';
+import { readMultistatus } from './multistatus.js';
+
+/** One item of a folder, as the server lists it. */
+export interface ListedItem {
+  /** The name, decoded from the href (NFD where the server keeps NFD). */
+  basename: string;
+  directory: boolean;
+  size: number;
+  /** The `getlastmodified` text, an HTTP date. */
+  lastmod: string;
+  /** `getetag` without its quotes, as the webdav client's `stat` gives it. */
+  etag?: string;
+}
 
 /** A folder's contents, and the names in it that are not UTF-8 (shown with U+FFFD for the bad bytes). */
 export interface FolderContents {
-  items: FileStat[];
+  items: ListedItem[];
   undecodable: string[];
 }
 
@@ -27,6 +40,7 @@ function percentBytes(text: string): Buffer {
 
 /** An href segment decoded: strictly when its bytes are UTF-8, else with U+FFFD for the bad bytes. */
 export function decodeSegment(raw: string): { name: string; utf8: boolean } {
+  if (!raw.includes('%')) return { name: raw, utf8: true };
   const bytes = percentBytes(raw);
   try {
     return { name: strictUtf8.decode(bytes), utf8: true };
@@ -35,14 +49,18 @@ export function decodeSegment(raw: string): { name: string; utf8: boolean } {
   }
 }
 
-const isUriError = (error: unknown): boolean =>
-  error instanceof URIError || (error as Error | undefined)?.name === 'URIError';
+/**
+ * Only what a listing needs. Asked for by name, not `allprop`: servers then leave out lock
+ * discovery, content types and display names, which made most of each answer's bytes and parsing.
+ */
+const PROPFIND_BODY =
+  '<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:"><d:prop>' +
+  '<d:resourcetype/><d:getcontentlength/><d:getlastmodified/><d:getetag/></d:prop></d:propfind>';
 
 /**
- * A Depth 1 listing of `folder` (`/` or `/a/b`, decoded). The webdav client decodes every href with
- * `decodeURIComponent`, which throws on one that is not UTF-8 (Apache and rclone send a Latin-1 file
- * name as `caf%E9.jpg`) and so loses the whole folder. Only then is the listing parsed here, with
- * each name decoded alone, so the folder's other files are still listed.
+ * A Depth 1 listing of `folder` (`/` or `/a/b`, decoded). Each name is decoded alone from its href,
+ * so a name that is not UTF-8 (Apache and rclone send a Latin-1 file name as `caf%E9.jpg`) is
+ * reported instead of losing the whole folder, as the webdav client's own `decodeURIComponent` would.
  */
 export async function listFolder(
   client: WebDAVClient,
@@ -50,31 +68,36 @@ export async function listFolder(
   folder: string,
   signal?: AbortSignal,
 ): Promise<FolderContents> {
-  const options = signal ? { signal } : {};
-  try {
-    return { items: (await client.getDirectoryContents(folder, options)) as FileStat[], undecodable: [] };
-  } catch (error) {
-    if (!isUriError(error)) throw error;
-  }
   const response = (await client.customRequest(folder.endsWith('/') ? folder : `${folder}/`, {
     method: 'PROPFIND',
-    headers: { Accept: 'text/plain,application/xml', Depth: '1' },
-    ...options,
+    headers: { Accept: 'text/plain,application/xml', Depth: '1', 'Content-Type': 'application/xml' },
+    data: PROPFIND_BODY,
+    ...(signal ? { signal } : {}),
   })) as unknown as Response;
-  const result = await parseXML(await response.text());
+  const responses = readMultistatus(await response.text());
   // Hrefs are resolved against the URL that answered (after any redirect).
   const answered = response.url || new URL(`.${encodeURI(folder)}`, `${trimSlashes(rootUrl)}/`).href;
   const self = trimSlashes(decodeSegment(new URL(answered).pathname).name);
   const contents: FolderContents = { items: [], undecodable: [] };
-  for (const item of result.multistatus.response) {
+  for (const item of responses) {
     const pathname = trimSlashes(new URL(item.href, answered).pathname);
     if (decodeSegment(pathname).name === self) continue;
     // An item without properties says neither its kind nor its size.
-    if (!item.propstat) continue;
-    const raw = pathname.slice(pathname.lastIndexOf('/') + 1);
-    const { name, utf8 } = decodeSegment(raw);
-    if (!utf8) contents.undecodable.push(name);
-    else contents.items.push(prepareFileFromProps(item.propstat.prop, `${trimSlashes(folder)}/${name}`));
+    if (!item.props) continue;
+    const { name, utf8 } = decodeSegment(pathname.slice(pathname.lastIndexOf('/') + 1));
+    if (!utf8) {
+      contents.undecodable.push(name);
+      continue;
+    }
+    const { collection, getcontentlength, getlastmodified, getetag } = item.props;
+    const size = /^\s*\d+\s*$/.test(getcontentlength ?? '') ? Number(getcontentlength) : 0;
+    contents.items.push({
+      basename: name,
+      directory: collection,
+      size: Number.isSafeInteger(size) ? size : 0,
+      lastmod: getlastmodified ?? '',
+      ...(getetag ? { etag: getetag.replace(/"/g, '') } : {}),
+    });
   }
   return contents;
 }

@@ -125,7 +125,7 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
               const mtime = Date.parse(item.lastmod);
               return {
                 name: item.basename,
-                directory: item.type === 'directory',
+                directory: item.directory,
                 size: item.size,
                 mtimeMs: Number.isFinite(mtime) ? mtime : 0,
                 ...(item.etag ? { etag: item.etag.replace(/^W\//, '') } : {}),
