@@ -184,6 +184,10 @@ export async function planScan(
   const unreadableFolders: string[] = [];
   const limit = pLimit(options.headConcurrency);
   const pending = new Set<Promise<void>>();
+  /** Wakes the listing loop when a read ends, once the queue of reads is full. */
+  let slotFreed: (() => void) | undefined;
+  /** A read that threw (readOne records a file's own failures, so only a bug): thrown by the loop. */
+  let readThrew: { error: unknown } | undefined;
   const mtimeResolution = source.capabilities.mtimeResolutionMs;
 
   /** Files the source read along with its listing, whose head only needs checking. */
@@ -333,12 +337,28 @@ export async function planScan(
       classify(entry, previous, head, detectJpeg(head) ?? (await detectMediaKind(head)));
       continue;
     }
-    const task = limit(() => readOne(entry, previous)).finally(() => pending.delete(task));
+    const task: Promise<void> = limit(() => readOne(entry, previous))
+      .catch((error: unknown) => {
+        readThrew ??= { error };
+      })
+      .finally(() => {
+        pending.delete(task);
+        slotFreed?.();
+      });
     pending.add(task);
-    // Bound the queue so memory stays flat on huge folders.
-    if (pending.size >= options.headConcurrency * 64) await Promise.race(pending);
+    // Bound the queue so memory stays flat on huge folders. The loop waits for any one read to end;
+    // a Promise.race over the queue per file would leave a reaction on every queued read each time,
+    // hundreds of thousands of them held at once on a remote scan.
+    if (pending.size >= options.headConcurrency * 64) {
+      await new Promise<void>((resolve) => {
+        slotFreed = resolve;
+      });
+      slotFreed = undefined;
+    }
+    if (readThrew) throw readThrew.error;
   }
   await Promise.all(pending);
+  if (readThrew) throw readThrew.error;
   options.onDiscovered?.(plan.discovered);
 
   const underUnreadable = (path: string) =>
