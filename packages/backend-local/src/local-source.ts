@@ -14,25 +14,47 @@ import {
   type SourceEntry,
   writeFileAtomic,
 } from '@photolala/core/backend';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { BACKEND, localErrors } from './errors.js';
 import { readableFile, readHeadSync } from './file-reading.js';
 import { FolderLister } from './folder-lister.js';
 import { walkLocalRoot } from './local-walk.js';
 
-const localSourceOptions = z.object({
-  /** The root folder: a path or a `file://` URI. */
-  root: z.string().min(1),
-  /** Treat the folder as read-only even when the file system would allow writes. */
-  readOnly: z.boolean().optional(),
-  /**
-   * The file system's mtime granularity in ms. Detected for FAT and CIFS/SMB mounts (2000); set it
-   * for others with coarse timestamps that statfs does not reveal (some FUSE and NFS mounts).
-   */
-  mtimeResolutionMs: z.number().int().min(1).max(60_000).optional(),
-});
+const optionsSchema = (zod: typeof z) =>
+  zod.object({
+    /** The root folder: a path or a `file://` URI. */
+    root: zod.string().min(1),
+    /** Treat the folder as read-only even when the file system would allow writes. */
+    readOnly: zod.boolean().optional(),
+    /**
+     * The file system's mtime granularity in ms. Detected for FAT and CIFS/SMB mounts (2000); set it
+     * for others with coarse timestamps that statfs does not reveal (some FUSE and NFS mounts).
+     */
+    mtimeResolutionMs: zod.number().int().min(1).max(60_000).optional(),
+  });
 
-export type LocalSourceOptions = z.input<typeof localSourceOptions>;
+export type LocalSourceOptions = z.input<ReturnType<typeof optionsSchema>>;
+
+/**
+ * The options, checked. Every command opens its root here, and zod's loading is a large part of a
+ * short command's start-up: options that are plainly good pass without it, and zod is loaded only
+ * to reject the others with its usual message.
+ */
+async function checkedOptions(options: LocalSourceOptions): Promise<LocalSourceOptions> {
+  const { root, readOnly, mtimeResolutionMs } = (options ?? {}) as Record<string, unknown>;
+  const plainlyGood =
+    typeof root === 'string' &&
+    root !== '' &&
+    (readOnly === undefined || typeof readOnly === 'boolean') &&
+    (mtimeResolutionMs === undefined ||
+      (typeof mtimeResolutionMs === 'number' &&
+        Number.isSafeInteger(mtimeResolutionMs) &&
+        mtimeResolutionMs >= 1 &&
+        mtimeResolutionMs <= 60_000));
+  if (plainlyGood) return { root, readOnly, mtimeResolutionMs };
+  const { z: zod } = await import('zod');
+  return optionsSchema(zod).parse(options);
+}
 
 // statfs magic numbers of file systems whose mtimes are only good to 2 s (FAT) or that a network
 // client may round (SMB/CIFS). Change detection must not trust their mtimes to the millisecond.
@@ -44,7 +66,7 @@ const COARSE_MTIME_FILESYSTEMS = new Set([0x4d44, 0x2011bab0, 0xfe534d42, 0xff53
  * renamed over the target.
  */
 export async function createLocalSource(options: LocalSourceOptions): Promise<RootSource> {
-  const { root, readOnly, mtimeResolutionMs } = localSourceOptions.parse(options);
+  const { root, readOnly, mtimeResolutionMs } = await checkedOptions(options);
   const location = parseRootUri(root);
   if (location.scheme !== 'file' && location.scheme !== 'apple-photos') {
     throw new PhotolalaError('INVALID_ARGUMENT', `not a local folder: ${root}`, {

@@ -311,3 +311,16 @@ describe('backend-local', () => {
     });
   });
 });
+
+test('options that are not plainly good are rejected by zod, with its message naming the option', async () => {
+  const root = await tree({ 'a.jpg': 'x' });
+  await expect(createLocalSource({ root: '' })).rejects.toThrow(
+    /"root"[\s\S]*too_small|too_small[\s\S]*"root"/,
+  );
+  await expect(createLocalSource({ root, mtimeResolutionMs: 0.5 })).rejects.toThrow(/mtimeResolutionMs/);
+  await expect(createLocalSource({ root, readOnly: 'yes' as unknown as boolean })).rejects.toThrow(
+    /readOnly/,
+  );
+  const source = await createLocalSource({ root, readOnly: true, mtimeResolutionMs: 2000 });
+  expect(source.capabilities).toMatchObject({ writable: false, mtimeResolutionMs: 2000 });
+});

@@ -4,7 +4,6 @@ import { EXIT } from '../exit-codes.js';
 import { stopGracefully } from '../interrupt.js';
 import type { GlobalOptions } from '../options.js';
 import type { Output } from '../output.js';
-import { attachProgressBar } from '../progress.js';
 import { describeLoad, scanJson } from '../render.js';
 import { pruneAfterScan } from './cache.js';
 
@@ -17,7 +16,11 @@ export interface ScanOptions {
 export function scan(out: Output, globals: GlobalOptions, root: string, opts: ScanOptions): Promise<number> {
   return withCatalog(root, globals, out, false, async (catalog) => {
     const source = catalog.loadInfo.source;
-    const detach = out.live ? attachProgressBar(catalog, out.options.color) : () => {};
+    // The bar's module (cli-progress) is loaded only where a bar is drawn: `--json`, `-q` and a
+    // script's scan do not pay for it.
+    const detach = out.live
+      ? (await import('../progress.js')).attachProgressBar(catalog, out.options.color)
+      : () => {};
     // Ctrl-C or SIGTERM: the reads in flight are abandoned, and what is done is saved. A second one
     // quits at once, losing only this scan's unsaved work (see interrupt.ts).
     const stop = stopGracefully(

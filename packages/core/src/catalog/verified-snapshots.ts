@@ -1,5 +1,4 @@
 import nodePath from 'node:path';
-import { z } from 'zod';
 import { isMd5 } from '../digest/identity.js';
 import { writeFileAtomic } from '../source/atomic-file.js';
 import { readRegularFile } from '../source/regular-file.js';
@@ -17,13 +16,35 @@ const REMEMBERED_PER_STORE = 8;
  */
 const RECORDS_VERSION = 2;
 
-const recordsSchema = z.object({
-  version: z.literal(RECORDS_VERSION),
-  root: z.array(z.tuple([z.string().refine(isMd5), z.string().max(200)])).max(64),
-  mirror: z.array(z.tuple([z.string().refine(isMd5), z.string().max(200)])).max(64),
-});
+/** Per store, [catalog md5, fingerprint] pairs, newest first. */
+interface Records {
+  version: typeof RECORDS_VERSION;
+  root: [string, string][];
+  mirror: [string, string][];
+}
 
-type Records = z.infer<typeof recordsSchema>;
+const isPairList = (value: unknown): value is [string, string][] =>
+  Array.isArray(value) &&
+  value.length <= 64 &&
+  value.every(
+    (pair) =>
+      Array.isArray(pair) &&
+      pair.length === 2 &&
+      isMd5(pair[0]) &&
+      typeof pair[1] === 'string' &&
+      pair[1].length <= 200,
+  );
+
+/**
+ * The records in a parsed file, or undefined when it holds anything else. Checked by hand, not with
+ * zod: the file is read on every reload, and loading zod would cost `list` more than the check.
+ */
+function recordsIn(value: unknown): Records | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { version, root, mirror } = value as Record<string, unknown>;
+  if (version !== RECORDS_VERSION || !isPairList(root) || !isPairList(mirror)) return undefined;
+  return { version, root, mirror };
+}
 
 /**
  * Which snapshot copies have been hashed and found to match their names (and whose rows were found
@@ -67,7 +88,7 @@ export class VerifiedSnapshots {
     try {
       const text = (await readRegularFile(this.file, 'mirror', 64 * 1024)).toString('utf8');
       // Anything unexpected (a damaged or foreign file) counts as no records: everything is hashed.
-      parsed = recordsSchema.safeParse(JSON.parse(text)).data;
+      parsed = recordsIn(JSON.parse(text));
     } catch {
       // Missing, unreadable, over 64 KiB or not a regular file: no records.
     }

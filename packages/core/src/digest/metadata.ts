@@ -1,9 +1,10 @@
-import exifr from 'exifr';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import type { SourceAttributes } from '../source/root-source.js';
 import { type CameraBlockFacts, jpegBlockFacts, makerNoteFacts } from './camera-dates.js';
 import { appleMakerNoteIdentifier } from './content-identifier.js';
 import { cleanText, EXIF_MAKER_NOTE_OPTIONS, EXIF_OPTIONS } from './exif-text.js';
+import { type ExifrReaders, loadExifr } from './exifr-loader.js';
 import type { ImageKind } from './image-kind.js';
 import { jpegSegments } from './jpeg-segments.js';
 import { readXmp } from './xmp.js';
@@ -11,120 +12,124 @@ import { readXmp } from './xmp.js';
 /** The version of the metadata document written now; `metadataDocumentSchema` accepts this one only. */
 export const METADATA_VERSION = 1;
 
-const nullableNumber = z.number().finite().nullable();
-const nullableString = z.string().max(1024).nullable();
-
-/** The metadata document stored per photo-md5 in the cache and in the catalog (versioned). */
-export const metadataDocumentSchema = z.object({
-  /** `METADATA_VERSION`. */
-  version: z.literal(METADATA_VERSION),
-  /** The MD5 of the whole file: the photo's identity, the same in every root that holds it. */
-  photoMd5: z.string().regex(/^[0-9a-f]{32}$/),
-  /** An `EntryKind`: an image kind (`jpeg`, `heic`, ...) or `video`. */
-  kind: z.string(),
-  /** The MIME type its header bytes say, e.g. `image/jpeg`, `video/quicktime`. */
-  mime: z.string(),
-  /** Lower-case extension of the file it was made from, without the dot (`''` when none). */
-  extension: z.string().max(32),
-  /** The file's size in bytes. */
-  size: z.number().int().nonnegative(),
-  /**
-   * Capture time as ISO 8601. With an offset (`...+01:00`) when the camera recorded one; without
-   * one it is the camera's local clock time. Null when no EXIF date exists: never the file mtime.
-   */
-  takenAt: z.string().nullable(),
-  /**
-   * Where `takenAt` came from, in the order exiftool takes it: EXIF `DateTimeOriginal`, `CreateDate`,
-   * then the embedded XMP packet (`XMP`: `exif:DateTimeOriginal`, `photoshop:DateCreated`,
-   * `xmp:CreateDate`), then the blocks of early cameras exiftool also reads (`CIFF`: a Canon heap in
-   * APP0; `PictureInfo`: Olympus' text in APP12; `MakerNotes`: a Reconyx HyperFire maker note), then
-   * `ModifyDate`. `QuickTime`: a video's `com.apple.quicktime.creationdate`
-   * (with its zone) or `creation_time` (UTC). `XMPSidecar`: the photo's XMP sidecar file, which wins
-   * over every date in the file (see `sidecar`).
-   */
-  takenAtSource: z
-    .enum([
-      'DateTimeOriginal',
-      'CreateDate',
-      'XMP',
-      'CIFF',
-      'PictureInfo',
-      'MakerNotes',
-      'ModifyDate',
-      'QuickTime',
-      'Library',
-      'XMPSidecar',
-    ])
-    .nullable(),
-  /** Displayed size, after orientation. */
-  width: z.number().int().nonnegative(),
-  height: z.number().int().nonnegative(),
-  /** Stored size, before orientation. */
-  storedWidth: z.number().int().nonnegative(),
-  storedHeight: z.number().int().nonnegative(),
-  /** EXIF orientation, 1 to 8 (1 when absent). */
-  orientation: z.number().int().min(1).max(8),
-  /** Camera and exposure, from EXIF; null when not recorded. `exposureTime` in seconds, `focalLength` in mm. */
-  make: nullableString,
-  model: nullableString,
-  lens: nullableString,
-  exposureTime: nullableNumber,
-  fNumber: nullableNumber,
-  iso: nullableNumber,
-  focalLength: nullableNumber,
-  /** Where it was taken, in degrees (altitude in metres); null when not recorded. */
-  gps: z
-    .object({
-      latitude: z.number().min(-90).max(90),
-      longitude: z.number().min(-180).max(180),
-      altitude: nullableNumber,
-    })
-    .nullable(),
-  /** From the embedded XMP packet, where it has them: stars (0-5, -1 rejected), label, title, description, keywords. */
-  rating: z.number().int().min(-1).max(5).optional(),
-  label: z.string().max(1024).optional(),
-  title: z.string().max(1024).optional(),
-  description: z.string().max(1024).optional(),
-  keywords: z.array(z.string().max(1024)).max(200).optional(),
-  /** Videos only: length in seconds, clockwise display rotation in degrees, and the video codec. */
-  durationSeconds: z.number().finite().nonnegative().optional(),
-  rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).optional(),
-  videoCodec: z.string().max(64).optional(),
-  /**
-   * Apple's Live Photo identifier, the same in the photo (its Apple maker note) and in its movie
-   * (QuickTime `com.apple.quicktime.content.identifier`): a photo and a movie of one folder with equal
-   * identifiers are one Live Photo whatever their names (see groups.ts). Absent when not recorded.
-   */
-  contentIdentifier: z
-    .string()
-    .regex(/^[\x21-\x7e]{1,128}$/)
-    .optional(),
-  /**
-   * The XMP sidecar file read for this entry (`IMG_1234.xmp` or `IMG_1234.CR2.xmp`, a path relative to
-   * the root), and which values it supplied (`sources`: `sidecar`). Where a sidecar and the file
-   * disagree, the sidecar wins: it holds the user's edits. Only in the document `metadataDocument(id)`
-   * returns for an entry: the cached file is the photo's own, shared by every copy of it.
-   */
-  sidecar: z.string().max(4096).optional(),
-  sources: z
-    .partialRecord(
-      z.enum(['takenAt', 'rating', 'label', 'title', 'description', 'keywords', 'gps']),
-      z.literal('sidecar'),
-    )
-    .optional(),
-  /** From a photo library (Apple Photos), when the file came from one. */
-  originalFilename: z.string().max(1024).nullable().optional(),
-  favorite: z.boolean().optional(),
-  hidden: z.boolean().optional(),
-  /**
-   * The 64-bit DCT hash of the 256x256 thumbnail, 16 hex digits (see perceptualHash): near-duplicates
-   * have hashes a few bits apart. Absent from documents made before it existed; `duplicates --similar`
-   * then computes it from the cached thumbnail.
-   */
-  perceptualHash: z
-    .string()
-    .regex(/^[0-9a-f]{16}$/)
-    .optional(),
+/**
+ * The metadata document stored per photo-md5 in the cache and in the catalog (versioned). Built on
+ * first use (see lazySchema): a command that reads no document does not load zod.
+ */
+export const metadataDocumentSchema = lazySchema((z) => {
+  const nullableNumber = z.number().finite().nullable();
+  const nullableString = z.string().max(1024).nullable();
+  return z.object({
+    /** `METADATA_VERSION`. */
+    version: z.literal(METADATA_VERSION),
+    /** The MD5 of the whole file: the photo's identity, the same in every root that holds it. */
+    photoMd5: z.string().regex(/^[0-9a-f]{32}$/),
+    /** An `EntryKind`: an image kind (`jpeg`, `heic`, ...) or `video`. */
+    kind: z.string(),
+    /** The MIME type its header bytes say, e.g. `image/jpeg`, `video/quicktime`. */
+    mime: z.string(),
+    /** Lower-case extension of the file it was made from, without the dot (`''` when none). */
+    extension: z.string().max(32),
+    /** The file's size in bytes. */
+    size: z.number().int().nonnegative(),
+    /**
+     * Capture time as ISO 8601. With an offset (`...+01:00`) when the camera recorded one; without
+     * one it is the camera's local clock time. Null when no EXIF date exists: never the file mtime.
+     */
+    takenAt: z.string().nullable(),
+    /**
+     * Where `takenAt` came from, in the order exiftool takes it: EXIF `DateTimeOriginal`, `CreateDate`,
+     * then the embedded XMP packet (`XMP`: `exif:DateTimeOriginal`, `photoshop:DateCreated`,
+     * `xmp:CreateDate`), then the blocks of early cameras exiftool also reads (`CIFF`: a Canon heap in
+     * APP0; `PictureInfo`: Olympus' text in APP12; `MakerNotes`: a Reconyx HyperFire maker note), then
+     * `ModifyDate`. `QuickTime`: a video's `com.apple.quicktime.creationdate`
+     * (with its zone) or `creation_time` (UTC). `XMPSidecar`: the photo's XMP sidecar file, which wins
+     * over every date in the file (see `sidecar`).
+     */
+    takenAtSource: z
+      .enum([
+        'DateTimeOriginal',
+        'CreateDate',
+        'XMP',
+        'CIFF',
+        'PictureInfo',
+        'MakerNotes',
+        'ModifyDate',
+        'QuickTime',
+        'Library',
+        'XMPSidecar',
+      ])
+      .nullable(),
+    /** Displayed size, after orientation. */
+    width: z.number().int().nonnegative(),
+    height: z.number().int().nonnegative(),
+    /** Stored size, before orientation. */
+    storedWidth: z.number().int().nonnegative(),
+    storedHeight: z.number().int().nonnegative(),
+    /** EXIF orientation, 1 to 8 (1 when absent). */
+    orientation: z.number().int().min(1).max(8),
+    /** Camera and exposure, from EXIF; null when not recorded. `exposureTime` in seconds, `focalLength` in mm. */
+    make: nullableString,
+    model: nullableString,
+    lens: nullableString,
+    exposureTime: nullableNumber,
+    fNumber: nullableNumber,
+    iso: nullableNumber,
+    focalLength: nullableNumber,
+    /** Where it was taken, in degrees (altitude in metres); null when not recorded. */
+    gps: z
+      .object({
+        latitude: z.number().min(-90).max(90),
+        longitude: z.number().min(-180).max(180),
+        altitude: nullableNumber,
+      })
+      .nullable(),
+    /** From the embedded XMP packet, where it has them: stars (0-5, -1 rejected), label, title, description, keywords. */
+    rating: z.number().int().min(-1).max(5).optional(),
+    label: z.string().max(1024).optional(),
+    title: z.string().max(1024).optional(),
+    description: z.string().max(1024).optional(),
+    keywords: z.array(z.string().max(1024)).max(200).optional(),
+    /** Videos only: length in seconds, clockwise display rotation in degrees, and the video codec. */
+    durationSeconds: z.number().finite().nonnegative().optional(),
+    rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).optional(),
+    videoCodec: z.string().max(64).optional(),
+    /**
+     * Apple's Live Photo identifier, the same in the photo (its Apple maker note) and in its movie
+     * (QuickTime `com.apple.quicktime.content.identifier`): a photo and a movie of one folder with equal
+     * identifiers are one Live Photo whatever their names (see groups.ts). Absent when not recorded.
+     */
+    contentIdentifier: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,128}$/)
+      .optional(),
+    /**
+     * The XMP sidecar file read for this entry (`IMG_1234.xmp` or `IMG_1234.CR2.xmp`, a path relative to
+     * the root), and which values it supplied (`sources`: `sidecar`). Where a sidecar and the file
+     * disagree, the sidecar wins: it holds the user's edits. Only in the document `metadataDocument(id)`
+     * returns for an entry: the cached file is the photo's own, shared by every copy of it.
+     */
+    sidecar: z.string().max(4096).optional(),
+    sources: z
+      .partialRecord(
+        z.enum(['takenAt', 'rating', 'label', 'title', 'description', 'keywords', 'gps']),
+        z.literal('sidecar'),
+      )
+      .optional(),
+    /** From a photo library (Apple Photos), when the file came from one. */
+    originalFilename: z.string().max(1024).nullable().optional(),
+    favorite: z.boolean().optional(),
+    hidden: z.boolean().optional(),
+    /**
+     * The 64-bit DCT hash of the 256x256 thumbnail, 16 hex digits (see perceptualHash): near-duplicates
+     * have hashes a few bits apart. Absent from documents made before it existed; `duplicates --similar`
+     * then computes it from the cached thumbnail.
+     */
+    perceptualHash: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/)
+      .optional(),
+  });
 });
 
 /**
@@ -201,15 +206,14 @@ function exifInput(data: Uint8Array): Uint8Array {
  * Olympus picture-info block, else the maker note, which is parsed again only for a photo with EXIF.
  */
 async function cameraBlockFacts(
+  parse: ExifrReaders['parse'],
   input: Uint8Array,
   tags: Record<string, unknown>,
 ): Promise<CameraBlockFacts | undefined> {
   const inJpeg = jpegBlockFacts(input);
   if (inJpeg || Object.keys(tags).length === 0) return inJpeg;
   try {
-    const withNote = (await exifr.parse(input, EXIF_MAKER_NOTE_OPTIONS)) as
-      | { makerNote?: unknown }
-      | undefined;
+    const withNote = (await parse(input, EXIF_MAKER_NOTE_OPTIONS)) as { makerNote?: unknown } | undefined;
     return withNote?.makerNote instanceof Uint8Array ? makerNoteFacts(withNote.makerNote) : undefined;
   } catch {
     return undefined;
@@ -220,11 +224,9 @@ async function cameraBlockFacts(
  * The Live Photo identifier in an Apple photo's maker note. The note is parsed again only for photos
  * whose `Make` is Apple: asking every photo for its maker note would copy every camera's note.
  */
-async function appleIdentifier(input: Uint8Array): Promise<string | undefined> {
+async function appleIdentifier(parse: ExifrReaders['parse'], input: Uint8Array): Promise<string | undefined> {
   try {
-    const withNote = (await exifr.parse(input, EXIF_MAKER_NOTE_OPTIONS)) as
-      | { makerNote?: unknown }
-      | undefined;
+    const withNote = (await parse(input, EXIF_MAKER_NOTE_OPTIONS)) as { makerNote?: unknown } | undefined;
     return withNote?.makerNote instanceof Uint8Array
       ? appleMakerNoteIdentifier(withNote.makerNote)
       : undefined;
@@ -235,10 +237,11 @@ async function appleIdentifier(input: Uint8Array): Promise<string | undefined> {
 
 /** Reads EXIF from the file (exifr finds the block in JPEG, HEIC, TIFF and TIFF-based RAW). */
 export async function readExif(data: Uint8Array): Promise<ExifFacts> {
+  const { parse } = await loadExifr();
   let tags: Record<string, unknown> = {};
   const input = exifInput(data);
   try {
-    tags = (await exifr.parse(input, EXIF_OPTIONS)) ?? {};
+    tags = (await parse(input, EXIF_OPTIONS)) ?? {};
   } catch {
     // No or broken EXIF is normal (screenshots, exports); the image itself may still be fine.
   }
@@ -263,7 +266,7 @@ export async function readExif(data: Uint8Array): Promise<ExifFacts> {
       break;
     }
     if (source === 'ModifyDate') {
-      block = await cameraBlockFacts(input, tags);
+      block = await cameraBlockFacts(parse, input, tags);
       if (block) {
         takenAt = block.takenAt;
         takenAtSource = block.source;
@@ -283,7 +286,7 @@ export async function readExif(data: Uint8Array): Promise<ExifFacts> {
   const below = altitudeRef === 1 || (altitudeRef as { 0?: number } | undefined)?.[0] === 1;
   if (altitude !== null && below) altitude = -altitude;
   const orientation = num(tags.Orientation);
-  const contentIdentifier = text(tags.Make) === 'Apple' ? await appleIdentifier(input) : undefined;
+  const contentIdentifier = text(tags.Make) === 'Apple' ? await appleIdentifier(parse, input) : undefined;
   return {
     takenAt,
     takenAtSource,

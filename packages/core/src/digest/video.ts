@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import nodePath from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../lazy-schema.js';
 import { PhotolalaError } from '../source/errors.js';
 import { contentIdentifier } from './content-identifier.js';
 import { cleanText } from './exif-text.js';
@@ -128,22 +129,25 @@ function run(command: string, args: string[], deadline: VideoDeadline, path: str
   });
 }
 
-const tagsSchema = z.record(z.string(), z.unknown()).optional();
-const probeSchema = z.object({
-  streams: z
-    .array(
-      z.object({
-        codec_type: z.string().optional(),
-        codec_name: z.string().optional(),
-        width: z.number().int().positive().optional(),
-        height: z.number().int().positive().optional(),
-        tags: tagsSchema,
-        side_data_list: z.array(z.object({ rotation: z.number().optional() })).optional(),
-        disposition: z.object({ attached_pic: z.number().optional() }).optional(),
-      }),
-    )
-    .default([]),
-  format: z.object({ duration: z.string().optional(), tags: tagsSchema }).default({}),
+// Built on the first video probed (see lazySchema).
+const probeSchema = lazySchema((z) => {
+  const tagsSchema = z.record(z.string(), z.unknown()).optional();
+  return z.object({
+    streams: z
+      .array(
+        z.object({
+          codec_type: z.string().optional(),
+          codec_name: z.string().optional(),
+          width: z.number().int().positive().optional(),
+          height: z.number().int().positive().optional(),
+          tags: tagsSchema,
+          side_data_list: z.array(z.object({ rotation: z.number().optional() })).optional(),
+          disposition: z.object({ attached_pic: z.number().optional() }).optional(),
+        }),
+      )
+      .default([]),
+    format: z.object({ duration: z.string().optional(), tags: tagsSchema }).default({}),
+  });
 });
 
 /** What ffprobe tells of a video. */

@@ -1,5 +1,5 @@
-import exifr, * as exifrExports from 'exifr';
 import { cleanText, XMP_OPTIONS } from './exif-text.js';
+import { loadExifr } from './exifr-loader.js';
 
 /** What a photo's embedded XMP packet says that EXIF may not: the user's rating, words and dates. */
 export interface XmpFacts {
@@ -27,19 +27,16 @@ type Namespaces = Record<string, Record<string, unknown> | undefined>;
 export async function readXmp(data: Uint8Array): Promise<XmpFacts | undefined> {
   const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.byteLength, SEARCHED_BYTES));
   if (head.indexOf(XMP_NAMESPACE) === -1) return undefined;
+  const { parse } = await loadExifr();
   let parsed: Namespaces | undefined;
   try {
-    parsed = (await exifr.parse(data, XMP_OPTIONS)) as Namespaces | undefined;
+    parsed = (await parse(data, XMP_OPTIONS)) as Namespaces | undefined;
   } catch {
     // A broken packet is as good as none: EXIF still gives what it has.
     return undefined;
   }
   return parsed ? xmpFacts(parsed) : undefined;
 }
-
-// exifr's ES module has `sidecar` as a named export only, its UMD build (what Node loads, from
-// `main`) on the default export.
-const sidecar = exifrExports.sidecar ?? exifr.sidecar;
 
 /** Largest sidecar read: darktable's edit history makes some long, but never this long. */
 export const MAX_SIDECAR_BYTES = 4 * 1024 * 1024;
@@ -49,6 +46,7 @@ export const MAX_SIDECAR_BYTES = 4 * 1024 * 1024;
  * darktable does), or undefined when it is not one exifr can read.
  */
 export async function readXmpSidecar(data: Uint8Array): Promise<XmpFacts | undefined> {
+  const { sidecar } = await loadExifr();
   let parsed: Namespaces | undefined;
   try {
     parsed = (await sidecar(

@@ -1,6 +1,5 @@
 import nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { resolve as resolveImport } from 'import-meta-resolve';
 import type { CacheShard } from '../cache/cache.js';
 import { type BackendPlugin, isBackendPlugin, type SourceFactoryContext } from './backend-plugin.js';
 import { isPhotolalaError, PhotolalaError } from './errors.js';
@@ -115,8 +114,13 @@ function appBases(): string[] {
   return bases;
 }
 
-/** Imports a package as the app would, falling back to core's location (a hoisted install). */
+/**
+ * Imports a package as the app would, falling back to core's location (a hoisted install). The
+ * resolver is imported here, not with the core: an app that passes its own `importModule` (the CLI
+ * does) never needs it.
+ */
 async function importFromApp(specifier: string): Promise<unknown> {
+  const { resolve: resolveImport } = await import('import-meta-resolve');
   for (const base of appBases()) {
     let url: string;
     try {
