@@ -229,6 +229,8 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       }
     }
     case 'reload': {
+      // Scanned once when no other scenario has made the catalog yet.
+      await ensureCatalog(root, cacheDir);
       const snapshot = newestSnapshot(root, cacheDir);
       spawnSync('sqlite3', [snapshot, 'select * from entries'], { stdio: 'ignore' });
       let t = now();
