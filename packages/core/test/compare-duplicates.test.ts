@@ -200,4 +200,20 @@ describe('findDuplicates', () => {
           );
     }
   });
+
+  test('matches the plain definition over more catalogs than fit in a bit set, some with one root URI', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      // 34 catalogs: past the 30 whose root sets are shared, and every fifth named like another.
+      const catalogs = Array.from({ length: 34 }, (_, k) => {
+        const { paths, photoMd5s, sizes } = randomCatalogs(seed * 100 + k)[0]!.photoColumns();
+        return catalog(
+          k % 5 === 4 ? `file:///root-${k - 1}` : `file:///root-${k}`,
+          paths.map((path, i) => [path, photoMd5s[i]!, sizes[i]!]),
+        );
+      });
+      for (const set of [catalogs, catalogs.slice(0, 12)])
+        for (const within of [false, true])
+          expect(findDuplicates(set, { within }), `seed ${seed}`).toEqual(expectedDuplicates(set, 0, within));
+    }
+  });
 });

@@ -30,6 +30,8 @@ export class CopyIndex {
   private readonly rowOf: Int32Array;
   /** Each group's copies once built (filled with undefined first: assigned out of order, a JS array turns sparse and slow). */
   private readonly built: (PhotoCopy[] | undefined)[];
+  /** The roots arrays `roots` gave, by the set of catalogs (a bit each) they name. */
+  private readonly rootSets = new Map<number, string[]>();
   private groups = 0;
 
   constructor(private readonly catalogs: { uri: string; columns: PhotoColumns }[]) {
@@ -97,25 +99,43 @@ export class CopyIndex {
   copies(group: number): PhotoCopy[] {
     const known = this.built[group];
     if (known) return known;
-    const copies: PhotoCopy[] = [];
+    // Sized up front: an array grown by push reserves room for 17 copies, and most groups have one or two.
+    const copies = new Array<PhotoCopy>(this.counts[group]!);
+    let i = 0;
     for (let photo = this.first[group]!; photo !== -1; photo = this.next[photo]!) {
       const catalog = this.catalogs[this.catalogOf[photo]!]!;
-      copies.push({ root: catalog.uri, path: catalog.columns.paths[this.rowOf[photo]!]! });
+      copies[i++] = { root: catalog.uri, path: catalog.columns.paths[this.rowOf[photo]!]! };
     }
     this.built[group] = copies;
     return copies;
   }
 
-  /** The roots of a group's copies, each once, in catalog order. */
+  /**
+   * The roots of a group's copies, each once, in catalog order. Groups held by the same catalogs share
+   * one array (most groups of two roots are in both), so callers must not change it.
+   */
   roots(group: number): string[] {
-    const roots: string[] = [];
+    // A bit per catalog while they fit in a small integer; past that, an array per group.
+    const shared = this.catalogs.length <= 30;
+    let held = 0;
     let previous = -1;
+    const roots: string[] = [];
     // A group's photos come catalog by catalog, so a catalog's photos are adjacent.
     for (let photo = this.first[group]!; photo !== -1; photo = this.next[photo]!) {
       const k = this.catalogOf[photo]!;
-      if (k !== previous && !roots.includes(this.catalogs[k]!.uri)) roots.push(this.catalogs[k]!.uri);
+      if (k === previous) continue;
       previous = k;
+      if (shared) held |= 1 << k;
+      else if (!roots.includes(this.catalogs[k]!.uri)) roots.push(this.catalogs[k]!.uri);
     }
-    return roots;
+    if (!shared) return roots;
+    let known = this.rootSets.get(held);
+    if (!known) {
+      known = [];
+      for (let k = 0; k < this.catalogs.length; k++)
+        if (held & (1 << k) && !known.includes(this.catalogs[k]!.uri)) known.push(this.catalogs[k]!.uri);
+      this.rootSets.set(held, known);
+    }
+    return known;
   }
 }
