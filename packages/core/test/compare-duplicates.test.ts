@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { PhotoColumns } from '../src/compare/catalog-reads.js';
 import { compareCatalogs, type PhotoCopy } from '../src/compare/compare.js';
 import { findDuplicates } from '../src/compare/duplicates.js';
+import { KeyNumbers } from '../src/compare/key-numbers.js';
 
 const md5 = (n: number) => n.toString(16).padStart(32, '0');
 
@@ -215,5 +216,25 @@ describe('findDuplicates', () => {
         for (const within of [false, true])
           expect(findDuplicates(set, { within }), `seed ${seed}`).toEqual(expectedDuplicates(set, 0, within));
     }
+  });
+});
+
+describe('KeyNumbers', () => {
+  test('numbers keys in the order first met, as a Map would, through collisions and a full table', () => {
+    // Keys alike but for their last characters, and some met again: every probe chain is exercised.
+    const keys = Array.from({ length: 5_000 }, (_, i) => `${'0'.repeat(28)}${(i * 7919) % 3_001}`.slice(-32));
+    const table = new KeyNumbers(keys.length);
+    const expected = new Map<string, number>();
+    for (const key of keys) {
+      if (!expected.has(key)) expected.set(key, expected.size);
+      expect(table.add(key)).toBe(expected.get(key));
+    }
+    expect(table.size).toBe(expected.size);
+    for (const [key, number] of expected) expect(table.find(key)).toBe(number);
+    expect(table.find('f'.repeat(32))).toBe(-1);
+    expect(table.find('')).toBe(-1);
+    const full = new KeyNumbers(2);
+    expect([full.add('a'), full.add('b'), full.add('a')]).toEqual([0, 1, 0]);
+    expect(() => full.add('c')).toThrow(RangeError);
   });
 });
