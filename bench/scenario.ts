@@ -229,21 +229,25 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       }
     }
     case 'reload': {
+      // Scanned once when no other scenario has made the catalog yet.
+      await ensureCatalog(root, cacheDir);
       const snapshot = newestSnapshot(root, cacheDir);
       spawnSync('sqlite3', [snapshot, 'select * from entries'], { stdio: 'ignore' });
-      let t = now();
-      const sq = spawnSync('sqlite3', [snapshot, 'select * from entries'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      if (sq.status !== 0) throw new Error(`sqlite3 failed (apt-get install sqlite3): ${sq.stderr}`);
-      const baselineMs = now() - t;
-      t = now();
+      const { ms: baselineMs, cpuMs: baselineCpuMs } = timedProcess([
+        'sqlite3',
+        snapshot,
+        'select * from entries',
+      ]);
+      const cpu0 = process.cpuUsage();
+      const t = now();
       const catalog = await openCatalog(await createLocalSource({ root, readOnly: true }), { cacheDir });
       const openMs = now() - t;
       const firstPage = catalog.list({ limit: 100 });
       const firstPageMs = now() - t;
       const all = catalog.list();
       const ms = now() - t;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuMs = (cpu.user + cpu.system) / 1000;
       await catalog.close();
       return {
         scenario,
@@ -256,6 +260,9 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
           firstPageMs: Math.round(firstPageMs),
           firstPage: firstPage.length,
           listAllMs: Math.round(ms - openMs),
+          cpuMs: Math.round(cpuMs),
+          baselineCpuMs: Math.round(baselineCpuMs),
+          cpuRatio: +(cpuMs / baselineCpuMs).toFixed(2),
           ...snapshotSize(statSync(snapshot).size, all.filter((e) => e.photoMd5).length),
         },
       };
@@ -474,18 +481,15 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       const sql = `ATTACH '${snapshotB}' AS b;
         SELECT a.path, a.size, c.path FROM main.entries a LEFT JOIN b.entries c ON c.photo_md5 = a.photo_md5 WHERE a.photo_md5 IS NOT NULL;
         SELECT photo_md5, count(*), group_concat(path) FROM (SELECT photo_md5, path FROM main.entries WHERE photo_md5 IS NOT NULL UNION ALL SELECT photo_md5, path FROM b.entries WHERE photo_md5 IS NOT NULL) GROUP BY photo_md5 HAVING count(*) > 1;`;
-      const sqlite = () => {
-        const t0 = now();
-        const sq = spawnSync('sqlite3', [snapshotA, sql], { stdio: ['ignore', 'ignore', 'pipe'] });
-        if (sq.status !== 0) throw new Error(`sqlite3 failed (apt-get install sqlite3): ${sq.stderr}`);
-        return now() - t0;
-      };
+      // CPU time beside wall time: on a shared machine it moves less.
+      const sqlite = () => timedProcess(['sqlite3', snapshotA, sql]);
       const open = async (dir: string) =>
         openCatalog(await createLocalSource({ root: dir, readOnly: true }), { cacheDir });
       // Warm both sides: the page cache for sqlite3, and the mirrors' records of good snapshots.
       sqlite();
       for (const dir of [root, backup]) await (await open(dir)).close();
-      const baselineMs = sqlite();
+      const { ms: baselineMs, cpuMs: baselineCpuMs } = sqlite();
+      const cpu0 = process.cpuUsage();
       let t = now();
       const [a, b] = [await open(root), await open(backup)];
       const openMs = now() - t;
@@ -495,6 +499,8 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       t = now();
       const duplicates = findDuplicates([a, b]);
       const duplicatesMs = now() - t;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuMs = (cpu.user + cpu.system) / 1000;
       const ms = openMs + compareMs + duplicatesMs;
       await a.close();
       await b.close();
@@ -509,6 +515,9 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
           openMs: Math.round(openMs),
           compareMs: Math.round(compareMs),
           duplicatesMs: Math.round(duplicatesMs),
+          cpuMs: Math.round(cpuMs),
+          baselineCpuMs: Math.round(baselineCpuMs),
+          cpuRatio: +(cpuMs / baselineCpuMs).toFixed(2),
           present: compared.present.count,
           missing: compared.missing.count,
           duplicateGroups: duplicates.groups.length,

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { PhotoColumns } from '../src/compare/catalog-reads.js';
 import { compareCatalogs, type PhotoCopy } from '../src/compare/compare.js';
 import { findDuplicates } from '../src/compare/duplicates.js';
+import { KeyNumbers } from '../src/compare/key-numbers.js';
 
 const md5 = (n: number) => n.toString(16).padStart(32, '0');
 
@@ -199,5 +200,41 @@ describe('findDuplicates', () => {
             expectedDuplicates(catalogs, minSize, within),
           );
     }
+  });
+
+  test('matches the plain definition over more catalogs than fit in a bit set, some with one root URI', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      // 34 catalogs: past the 30 whose root sets are shared, and every fifth named like another.
+      const catalogs = Array.from({ length: 34 }, (_, k) => {
+        const { paths, photoMd5s, sizes } = randomCatalogs(seed * 100 + k)[0]!.photoColumns();
+        return catalog(
+          k % 5 === 4 ? `file:///root-${k - 1}` : `file:///root-${k}`,
+          paths.map((path, i) => [path, photoMd5s[i]!, sizes[i]!]),
+        );
+      });
+      for (const set of [catalogs, catalogs.slice(0, 12)])
+        for (const within of [false, true])
+          expect(findDuplicates(set, { within }), `seed ${seed}`).toEqual(expectedDuplicates(set, 0, within));
+    }
+  });
+});
+
+describe('KeyNumbers', () => {
+  test('numbers keys in the order first met, as a Map would, through collisions and a full table', () => {
+    // Keys alike but for their last characters, and some met again: every probe chain is exercised.
+    const keys = Array.from({ length: 5_000 }, (_, i) => `${'0'.repeat(28)}${(i * 7919) % 3_001}`.slice(-32));
+    const table = new KeyNumbers(keys.length);
+    const expected = new Map<string, number>();
+    for (const key of keys) {
+      if (!expected.has(key)) expected.set(key, expected.size);
+      expect(table.add(key)).toBe(expected.get(key));
+    }
+    expect(table.size).toBe(expected.size);
+    for (const [key, number] of expected) expect(table.find(key)).toBe(number);
+    expect(table.find('f'.repeat(32))).toBe(-1);
+    expect(table.find('')).toBe(-1);
+    const full = new KeyNumbers(2);
+    expect([full.add('a'), full.add('b'), full.add('a')]).toEqual([0, 1, 0]);
+    expect(() => full.add('c')).toThrow(RangeError);
   });
 });

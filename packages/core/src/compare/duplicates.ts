@@ -7,7 +7,7 @@ export interface DuplicateGroup {
   size: number;
   /** Every copy, by root (in the order the catalogs were given), then path. */
   copies: PhotoCopy[];
-  /** The roots that hold a copy. */
+  /** The roots that hold a copy; groups held by the same roots share the array, so do not change it. */
   roots: string[];
   /** What deleting all copies but one would free: size x (copies - 1). */
   reclaimableBytes: number;
