@@ -183,13 +183,28 @@ export function render() {
   }
 }
 
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/**
+ * `March 2024` of `2024-03`. By name, not `toLocaleString`: a formatter made per call cost about a
+ * millisecond each, and the scrubber labels every month of the library before the first screen.
+ */
 function monthLabel(month: string): string {
-  const [year, m] = month.split('-').map(Number);
-  return new Date(Date.UTC(year!, m! - 1)).toLocaleString('en', {
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  });
+  const name = MONTH_NAMES[Number(month.slice(5, 7)) - 1];
+  return name ? `${name} ${month.slice(0, 4)}` : month;
 }
 
 function buildScrubber() {
