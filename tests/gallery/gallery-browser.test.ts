@@ -80,6 +80,33 @@ describe('the gallery in Chromium', () => {
       await page.screenshot({ path: path.join(REPO_ROOT, 'docs/gallery.png') });
   });
 
+  it("asks for the first screen's thumbnails from the page's head, each once", async () => {
+    const { root, env } = await fixtureRoot();
+    const url = await serve([root], env);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/thumbnails/')) asked.push(new URL(request.url()).pathname);
+    });
+    await page.goto(url);
+    await page.waitForFunction(() => document.body.dataset.total !== undefined);
+    const { count } = await visibleThumbnails(page);
+    expect(count).toBe(14);
+    const { preloaded, tiles } = await page.evaluate(() => ({
+      preloaded: [...document.head.querySelectorAll<HTMLLinkElement>('link[rel=preload][as=image]')].map(
+        (link) => new URL(link.href).pathname,
+      ),
+      tiles: [...document.querySelectorAll<HTMLImageElement>('.tile img')]
+        .sort((a, b) => Number(a.parentElement!.dataset.index) - Number(b.parentElement!.dataset.index))
+        .map((img) => new URL(img.src).pathname),
+    }));
+    // The head names every tile's thumbnail, in the grid's order, at the URL the tile uses.
+    expect(tiles).toHaveLength(14);
+    expect(preloaded).toEqual(tiles);
+    // The tiles took the preloaded answers: no thumbnail was asked for twice.
+    expect([...asked].sort()).toEqual([...tiles].sort());
+  });
+
   it('opens the lightbox, steps with the arrows, and shows the metadata of a known photo', async () => {
     const { root, env } = await fixtureRoot();
     const page = await openGallery(await serve([root], env));
