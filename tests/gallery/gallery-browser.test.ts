@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../cli/run-cli.js';
 import { FIXTURES, REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
@@ -205,13 +205,28 @@ describe('the gallery in Chromium', () => {
 
   it('jumps with the scrubber to the oldest month of a 100,000-photo catalog', async () => {
     const { root, env, months } = await largeCatalog(100_000);
-    const page = await openGallery(await serve([root], env));
+    const url = await serve([root], env);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Once the first screen is painted, the page fetches every month's first rows.
+    const starts = page.waitForResponse((response) => response.url().includes('/api/starts'));
+    await page.goto(url);
+    await page.waitForFunction(() => document.body.dataset.total !== undefined);
     expect(await total(page)).toBe(100_000);
     await visibleThumbnails(page);
+    await (await starts).finished();
     const oldest = months[months.length - 1]!;
+    // Pages of rows are held back from here on: the screen the jump lands on must come from the
+    // month's first rows, fetched already.
+    const held: Route[] = [];
+    await page.route('**/api/photos?*', (route) => {
+      held.push(route);
+    });
     await page.click(`#scrubber button[data-month="${oldest}"]`);
     const { count, widths } = await visibleThumbnails(page);
+    expect(count).toBeGreaterThan(0);
     expect(widths).toEqual(Array(count).fill(256));
+    for (const route of held.splice(0)) await route.continue();
+    await page.unroute('**/api/photos?*');
     const header = await page.evaluate(() => {
       const grid = document.getElementById('grid')!;
       const box = grid.getBoundingClientRect();
