@@ -39,14 +39,20 @@ export async function openPainted(
   start: () => Promise<string>,
   tileSelector: string,
   now: () => number,
-): Promise<{ ms: number; page: Page; tiles: ScreenTile[] }> {
+): Promise<{ ms: number; page: Page; tiles: ScreenTile[]; phases: Phases }> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
+  // The phases are read from resource timings, whose buffer holds 250 by default.
+  await page.addInitScript(() => performance.setResourceTimingBufferSize(100_000));
   const t0 = now();
+  // The page's clock counts from its own origin: both are read as wall-clock milliseconds.
+  const wallAt0 = performance.timeOrigin + performance.now();
   const url = await start();
+  const listening = now() - t0;
   await page.goto(url, { waitUntil: 'commit' });
   await waitPainted(page, tileSelector);
   const ms = now() - t0;
+  const phases = await pagePhases(page, tileSelector, wallAt0, listening);
   const tiles = await page.evaluate((selector) => {
     const box = document.getElementById('grid')?.getBoundingClientRect() ?? { top: 0, bottom: innerHeight };
     const [top, bottom] = [Math.max(0, box.top), Math.min(innerHeight, box.bottom)];
@@ -59,7 +65,63 @@ export async function openPainted(
         : [];
     });
   }, tileSelector);
-  return { ms, page, tiles };
+  return { ms, page, tiles, phases: { ...phases, painted: Math.round(ms) } };
+}
+
+/**
+ * Where the time to a painted first screen went, in ms from the server's start: the server
+ * listening (its URL printed), the page's first and last byte, the first request for a thumbnail
+ * on screen and the last of them answered, and the screen painted.
+ */
+export interface Phases {
+  listening: number;
+  htmlFirstByte: number;
+  htmlLoaded: number;
+  firstThumbnailAsked: number;
+  lastThumbnailLoaded: number;
+  painted: number;
+}
+
+/** The phases in one line: `listen 900, html 950-960, thumbs 1000-1400, painted 1450`. */
+export const phaseText = (p: Phases) =>
+  `listen ${p.listening}, html ${p.htmlFirstByte}-${p.htmlLoaded}, thumbs ${p.firstThumbnailAsked}-${p.lastThumbnailLoaded}, painted ${p.painted}`;
+
+async function pagePhases(
+  page: Page,
+  tileSelector: string,
+  wallAt0: number,
+  listening: number,
+): Promise<Omit<Phases, 'painted'>> {
+  const times = await page.evaluate((selector) => {
+    const box = document.getElementById('grid')?.getBoundingClientRect() ?? { top: 0, bottom: innerHeight };
+    const [top, bottom] = [Math.max(0, box.top), Math.min(innerHeight, box.bottom)];
+    const urls = new Set(
+      [...document.querySelectorAll<HTMLElement>(selector)].flatMap((tile) => {
+        const r = tile.getBoundingClientRect();
+        const img = tile instanceof HTMLImageElement ? tile : tile.querySelector('img');
+        return img?.src && r.bottom > top && r.top < bottom ? [img.src] : [];
+      }),
+    );
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    const thumbs = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((r) =>
+      urls.has(r.name),
+    );
+    return {
+      origin: performance.timeOrigin,
+      htmlFirstByte: nav.responseStart,
+      htmlLoaded: nav.responseEnd,
+      firstThumbnailAsked: Math.min(...thumbs.map((r) => r.startTime)),
+      lastThumbnailLoaded: Math.max(...thumbs.map((r) => r.responseEnd)),
+    };
+  }, tileSelector);
+  const at = (pageMs: number) => Math.round(times.origin + pageMs - wallAt0);
+  return {
+    listening: Math.round(listening),
+    htmlFirstByte: at(times.htmlFirstByte),
+    htmlLoaded: at(times.htmlLoaded),
+    firstThumbnailAsked: at(times.firstThumbnailAsked),
+    lastThumbnailLoaded: at(times.lastThumbnailLoaded),
+  };
 }
 
 /**
@@ -135,7 +197,10 @@ http.createServer((req, res) => {
  * scroll position to `fraction` of its height (what a scrubber click does, for a catalog with too
  * few months to pick a middle one). Times until every tile on screen is painted, in the page.
  */
-export async function jump(page: Page, to: { month: string } | { fraction: number }): Promise<number> {
+export async function jump(
+  page: Page,
+  to: { month: string } | { fraction: number },
+): Promise<{ ms: number; phases: string }> {
   const started = await page.evaluate((target) => {
     const t0 = performance.now();
     const grid = document.getElementById('grid')!;
@@ -145,7 +210,17 @@ export async function jump(page: Page, to: { month: string } | { fraction: numbe
     return t0;
   }, to);
   await waitPainted(page, '.tile');
-  return (await page.evaluate(() => performance.now())) - started;
+  return page.evaluate((t0) => {
+    const after = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter(
+      (r) => r.startTime >= t0,
+    );
+    const pages = after.filter((r) => r.name.includes('/api/photos'));
+    const thumbs = after.filter((r) => r.name.includes('/thumbnails/'));
+    const at = (ms: number) => (Number.isFinite(ms) ? Math.round(ms - t0) : '-');
+    // Requests made by the jump, in ms from the click: what it waited for before it painted.
+    const text = `rows ${pages.length ? `${at(Math.min(...pages.map((r) => r.startTime)))}-${at(Math.max(...pages.map((r) => r.responseEnd)))}` : 'none'}, thumbs ${thumbs.length} ${at(Math.min(...thumbs.map((r) => r.startTime)))}-${at(Math.max(...thumbs.map((r) => r.responseEnd)))}`;
+    return { ms: performance.now() - t0, phases: text };
+  }, started);
 }
 
 /**

@@ -656,6 +656,7 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
         launchChromium,
         openPainted,
         pageMemory,
+        phaseText,
         SCROLL_MS,
         STATIC_PAGE_SERVER,
         staticPageHtml,
@@ -705,11 +706,11 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       // With three months or more the scrubber's own buttons; the bench corpus' photos carry no
       // capture date and were all written on one day, so it is one month, jumped into by position.
       const byMonth = months.length >= 3;
-      const jumpMiddleMs = await jump(
+      const jumpMiddle = await jump(
         page,
         byMonth ? { month: months[Math.floor(months.length / 2)]! } : { fraction: 0.5 },
       );
-      const jumpOldestMs = await jump(page, byMonth ? { month: months.at(-1)! } : { fraction: 1 });
+      const jumpOldest = await jump(page, byMonth ? { month: months.at(-1)! } : { fraction: 1 });
       const scroll = await fastScroll(page);
       const memory = await pageMemory(page);
       const total = Number(await page.evaluate(() => document.body.dataset.total));
@@ -724,10 +725,14 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
         baseline: `node static server child: start, then a page of the same first ${gallery.tiles.length} thumbnails as <img>s, painted in Chromium`,
         extra: {
           firstScreenTiles: gallery.tiles.length,
+          // Phases of each first screen, in ms from its server's start (see gallery-browser.ts).
+          phases: phaseText(gallery.phases),
+          staticPhases: phaseText(bare.phases),
           months: months.length,
           jumpBy: byMonth ? 'scrubber month' : 'scroll position (one month)',
-          jumpMiddleMs: Math.round(jumpMiddleMs),
-          jumpOldestMs: Math.round(jumpOldestMs),
+          jumpMiddleMs: Math.round(jumpMiddle.ms),
+          jumpOldestMs: Math.round(jumpOldest.ms),
+          jumpPhases: `${jumpMiddle.phases}; ${jumpOldest.phases}`,
           scrollMs: SCROLL_MS,
           ...scroll,
           ...memory,

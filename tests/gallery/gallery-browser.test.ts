@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../cli/run-cli.js';
 import { FIXTURES, REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
@@ -78,6 +78,33 @@ describe('the gallery in Chromium', () => {
     // Only on request (`pnpm screenshot`): every run rewrote the committed image, dirtying the tree.
     if (process.env.PHOTOLALA_WRITE_SCREENSHOT === '1')
       await page.screenshot({ path: path.join(REPO_ROOT, 'docs/gallery.png') });
+  });
+
+  it("asks for the first screen's thumbnails from the page's head, each once", async () => {
+    const { root, env } = await fixtureRoot();
+    const url = await serve([root], env);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/thumbnails/')) asked.push(new URL(request.url()).pathname);
+    });
+    await page.goto(url);
+    await page.waitForFunction(() => document.body.dataset.total !== undefined);
+    const { count } = await visibleThumbnails(page);
+    expect(count).toBe(14);
+    const { preloaded, tiles } = await page.evaluate(() => ({
+      preloaded: [...document.head.querySelectorAll<HTMLLinkElement>('link[rel=preload][as=image]')].map(
+        (link) => new URL(link.href).pathname,
+      ),
+      tiles: [...document.querySelectorAll<HTMLImageElement>('.tile img')]
+        .sort((a, b) => Number(a.parentElement!.dataset.index) - Number(b.parentElement!.dataset.index))
+        .map((img) => new URL(img.src).pathname),
+    }));
+    // The head names every tile's thumbnail, in the grid's order, at the URL the tile uses.
+    expect(tiles).toHaveLength(14);
+    expect(preloaded).toEqual(tiles);
+    // The tiles took the preloaded answers: no thumbnail was asked for twice.
+    expect([...asked].sort()).toEqual([...tiles].sort());
   });
 
   it('opens the lightbox, steps with the arrows, and shows the metadata of a known photo', async () => {
@@ -178,13 +205,28 @@ describe('the gallery in Chromium', () => {
 
   it('jumps with the scrubber to the oldest month of a 100,000-photo catalog', async () => {
     const { root, env, months } = await largeCatalog(100_000);
-    const page = await openGallery(await serve([root], env));
+    const url = await serve([root], env);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Once the first screen is painted, the page fetches every month's first rows.
+    const starts = page.waitForResponse((response) => response.url().includes('/api/starts'));
+    await page.goto(url);
+    await page.waitForFunction(() => document.body.dataset.total !== undefined);
     expect(await total(page)).toBe(100_000);
     await visibleThumbnails(page);
+    await (await starts).finished();
     const oldest = months[months.length - 1]!;
+    // Pages of rows are held back from here on: the screen the jump lands on must come from the
+    // month's first rows, fetched already.
+    const held: Route[] = [];
+    await page.route('**/api/photos?*', (route) => {
+      held.push(route);
+    });
     await page.click(`#scrubber button[data-month="${oldest}"]`);
     const { count, widths } = await visibleThumbnails(page);
+    expect(count).toBeGreaterThan(0);
     expect(widths).toEqual(Array(count).fill(256));
+    for (const route of held.splice(0)) await route.continue();
+    await page.unroute('**/api/photos?*');
     const header = await page.evaluate(() => {
       const grid = document.getElementById('grid')!;
       const box = grid.getBoundingClientRect();

@@ -120,6 +120,46 @@ describe('gallery server', () => {
     }
   });
 
+  it("answers each month's first rows, the same as the pages give at those places", async () => {
+    const root = await tempDir('gallery-starts');
+    const cacheDir = await tempDir('gallery-starts-cache');
+    cleanup.push(root, cacheDir);
+    const tree: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 9; i++) tree[`p${i}.jpg`] = await syntheticJpeg(30 + i);
+    await writeTree(root, tree);
+    // Three months: five photos, three, one.
+    const monthOf = [0, 0, 0, 0, 0, 1, 1, 1, 2];
+    for (let i = 0; i < 9; i++) {
+      const when = new Date(Date.UTC(2022, monthOf[i]!, 1 + i));
+      await utimes(path.join(root, `p${i}.jpg`), when, when);
+    }
+    const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
+    opened.push(catalog);
+    await catalog.scan();
+    gallery = await startGallery({ catalogs: [catalog], port: 0 });
+    const base = `http://127.0.0.1:${gallery.port}`;
+    const { rows } = (await (await fetch(`${base}/api/photos`)).json()) as { rows: unknown[][] };
+    const answer = (await (await fetch(`${base}/api/starts?count=2`)).json()) as {
+      total: number;
+      starts: [number, unknown[][]][];
+    };
+    expect(answer.total).toBe(9);
+    // Newest month first: March (one photo), February (three), January (five).
+    expect(answer.starts.map(([first, start]) => [first, start.length])).toEqual([
+      [0, 1],
+      [1, 2],
+      [4, 2],
+    ]);
+    for (const [first, start] of answer.starts)
+      expect(start).toEqual(rows.slice(first, first + start.length));
+    expect(answer.starts[2]![1].map((r) => r[3])).toEqual(['p4.jpg', 'p3.jpg']);
+    // Narrowed like the view: a search leaves the months it matches.
+    const search = (await (await fetch(`${base}/api/starts?count=5&q=p8`)).json()) as {
+      starts: [number, unknown[][]][];
+    };
+    expect(search.starts.map(([first, start]) => [first, start.map((r) => r[3])])).toEqual([[0, ['p8.jpg']]]);
+  });
+
   it('serves thumbnails by photo-md5, immutable, and made again when missing from the cache', async () => {
     const { base, byName, catalog } = await served();
     const a = byName('a.jpg');

@@ -40,6 +40,29 @@ export interface FirstScreenData {
   rows: (string | number)[][];
 }
 
+/**
+ * Thumbnails of the first screen the page asks for from its head, before its script has laid out
+ * the grid (see `preloads`): a laptop screen's first screen, with its margin below.
+ */
+export const PRELOAD_THUMBNAILS = 48;
+
+/**
+ * `<link rel=preload>`s for the first rows' thumbnails, at the URLs the grid gives them (ui/grid.ts
+ * `thumbnailUrl`), so the browser asks for them while it parses and runs the script instead of
+ * after. Rows are read defensively: only a root number and a photo-md5 make a URL.
+ */
+function preloads(first: FirstScreenData | undefined): string {
+  const links: string[] = [];
+  for (const row of first?.rows.slice(0, PRELOAD_THUMBNAILS) ?? []) {
+    const [root, , md5] = row;
+    if (!Number.isInteger(root) || typeof md5 !== 'string' || !/^[0-9a-f]{32}$/.test(md5)) continue;
+    links.push(
+      `<link rel="preload" as="image" fetchpriority="high" href="/api/roots/${root}/thumbnails/${md5}">`,
+    );
+  }
+  return links.join('\n');
+}
+
 /** JSON safe inside a <script> element: no `<` that could close it. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
@@ -61,6 +84,7 @@ export function pageHtml(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Photolala · ${escapeHtml(title)}</title>
+${preloads(first)}
 <style>${assets.get('app.css')?.body ?? ''}</style>
 </head>
 <body>

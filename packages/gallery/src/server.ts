@@ -52,6 +52,10 @@ const SAVE_DELAY_MS = 1000;
 const PAGE_LIMIT = 2000;
 /** Rows of the first screen the page carries: one page of the UI's (`PAGE` in ui/grid.ts). */
 const FIRST_PAGE = 300;
+/** Rows a month's start may carry (`/api/starts`): a tall screen of small tiles. */
+const MAX_START_ROWS = 200;
+/** Rows all months' starts may carry together: a library of decades stays a few megabytes. */
+const MAX_STARTS_TOTAL = 20_000;
 /** When nothing has asked for the timeline of a root whose first screen was served, it is built. */
 const BUILD_AFTER_MS = 3000;
 
@@ -282,6 +286,20 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     const offset = Math.max(0, Math.floor(Number(c.req.query('offset') ?? 0)) || 0);
     const limit = Math.min(PAGE_LIMIT, Math.max(1, Math.floor(Number(c.req.query('limit') ?? 500)) || 500));
     return c.json({ offset, total: view.size, rows: rowsOf(view, offset, limit) });
+  });
+  // The first rows of every month of a view, so that a jump with the scrubber asks for its
+  // thumbnails at once instead of first waiting for a page of rows.
+  app.get('/api/starts', (c) => {
+    const view = library.view(queryOf(c));
+    const count = Math.min(MAX_START_ROWS, Math.max(1, Math.floor(Number(c.req.query('count') ?? 1)) || 1));
+    const starts: [number, (string | number)[][]][] = [];
+    let first = 0;
+    for (const { count: inMonth } of view.months) {
+      if (starts.length * count >= MAX_STARTS_TOTAL) break;
+      starts.push([first, rowsOf(view, first, Math.min(count, inMonth))]);
+      first += inMonth;
+    }
+    return c.json({ total: view.size, starts });
   });
   app.get('/api/folders', (c) => c.json({ folders: library.folders(queryOf(c).roots) }));
 

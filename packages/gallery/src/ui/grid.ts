@@ -17,6 +17,8 @@ export const view = {
   layout: layOut([], 800) as Layout,
   /** Pages of rows by page number; a new view (filters, a scan) starts afresh. */
   pages: new Map<number, Row[] | Promise<void>>(),
+  /** The first rows of each month (see `loadStarts`), by index: where the scrubber jumps to. */
+  starts: new Map<number, Row>(),
   generation: 0,
   shown: new Map<string, HTMLElement>(),
 };
@@ -29,7 +31,27 @@ export function whenScreenDone(callback: () => void) {
 
 export function rowAt(index: number): Row | undefined {
   const page = view.pages.get(Math.floor(index / PAGE));
-  return Array.isArray(page) ? page[index % PAGE] : undefined;
+  return Array.isArray(page) ? page[index % PAGE] : view.starts.get(index);
+}
+
+/**
+ * Fetches the first rows of every month of the view, a screen's worth each, so that a jump with
+ * the scrubber asks for its thumbnails at once rather than after a round trip for its page.
+ */
+export async function loadStarts(): Promise<void> {
+  const asked = view.generation;
+  const { columns, tile } = view.layout;
+  const count = columns * (Math.ceil(grid.clientHeight / (tile + GAP)) + 1);
+  try {
+    const { starts } = await getJson<{ starts: [number, Row[]][] }>(
+      `/api/starts?${viewParams()}&count=${count}`,
+    );
+    if (asked !== view.generation) return;
+    for (const [first, rows] of starts)
+      for (const [i, row] of rows.entries()) view.starts.set(first + i, row);
+  } catch {
+    // Only a shortcut: the pages give the same rows.
+  }
 }
 
 const pageUrl = (number: number) => `/api/photos?${viewParams()}&offset=${number * PAGE}&limit=${PAGE}`;
@@ -183,13 +205,28 @@ export function render() {
   }
 }
 
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/**
+ * `March 2024` of `2024-03`. By name, not `toLocaleString`: a formatter made per call cost about a
+ * millisecond each, and the scrubber labels every month of the library before the first screen.
+ */
 function monthLabel(month: string): string {
-  const [year, m] = month.split('-').map(Number);
-  return new Date(Date.UTC(year!, m! - 1)).toLocaleString('en', {
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  });
+  const name = MONTH_NAMES[Number(month.slice(5, 7)) - 1];
+  return name ? `${name} ${month.slice(0, 4)}` : month;
 }
 
 function buildScrubber() {
@@ -205,6 +242,8 @@ function buildScrubber() {
     button.dataset.month = section.month;
     button.addEventListener('click', () => {
       grid.scrollTop = view.layout.sections[i]!.top;
+      // Drawn now, not at the scroll event of the next frame: its thumbnails are asked for sooner.
+      render();
     });
     scrubber.append(button);
   });
@@ -246,6 +285,7 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   const answer = given ?? (await getJson<ViewAnswer>(`/api/view?${viewParams()}`));
   if (asked !== view.generation) return;
   view.pages = new Map();
+  view.starts = new Map();
   if (given?.rows) view.pages.set(0, given.rows);
   if (firstPage) void loadPage(0, firstPage);
   view.months = answer.months;
@@ -255,6 +295,9 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   buildScrubber();
   document.body.dataset.total = String(view.total);
   if (!scanning) status.textContent = `${view.total.toLocaleString('en')} photos`;
+  // The page's own first view asks for its month starts once its first screen is painted (main.ts);
+  // a view that changes as a scan adds photos does without.
+  if (!given && !scanning) void loadStarts();
 }
 
 /** Marks a photo starred or not wherever its row is held, and redraws. */
@@ -263,5 +306,6 @@ export function markRowStar(root: number, id: number, starred: boolean) {
     if (!Array.isArray(page)) continue;
     for (const row of page) if (row[0] === root && row[1] === id) row[4] = starred ? 1 : 0;
   }
+  for (const row of view.starts.values()) if (row[0] === root && row[1] === id) row[4] = starred ? 1 : 0;
   render();
 }

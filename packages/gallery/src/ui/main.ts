@@ -1,6 +1,6 @@
 import './style.css';
 import { $, elements, getJson } from './dom.js';
-import { relayout, reload, render, type ViewAnswer, view, whenScreenDone } from './grid.js';
+import { loadStarts, relayout, reload, render, type ViewAnswer, view, whenScreenDone } from './grid.js';
 import { closeLightbox, markStar, open, show, toggleStar } from './lightbox.js';
 
 const {
@@ -121,7 +121,11 @@ function showOffline(roots: RootInfo[]) {
 async function start() {
   // The folders wait for the first screen's thumbnails: the server answers one request at a time,
   // and counting the folders of 100,000 photos would hold up the thumbnails the user waits for.
-  whenScreenDone(() => void loadFolders());
+  whenScreenDone(() => {
+    // The month starts first: the server answers in turn, and a jump waits for them.
+    void loadStarts();
+    void loadFolders();
+  });
   // The page carries the roots (see page.ts), sparing a round trip before the photos are asked for.
   const inline = document.getElementById('roots-data')?.textContent;
   const roots = inline
