@@ -125,7 +125,14 @@ export class WorkingDatabase {
   /** The database, writable: copied from the snapshot on first use. */
   async writable(): Promise<Database.Database> {
     if (this.snapshotFile !== undefined) {
-      await fsp.copyFile(this.snapshotFile, this.work);
+      try {
+        await fsp.copyFile(this.snapshotFile, this.work);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        // Another process published since and pruned this snapshot; the open connection still reads
+        // the removed file, so the copy is made through it. The publish rebases onto the newer one.
+        await this.current.backup(this.work);
+      }
       const db = openWorkingFile(this.work);
       hardenDatabase(db);
       const listingWasCurrent = this.listingIsCurrent;
