@@ -55,6 +55,12 @@ async function newestSnapshot(root: string) {
 
 const photoMd5 = async (root: string, file: string) => md5Hex(await readFile(path.join(root, file)));
 
+/** Rewrites the root's newest snapshot as release 4 wrote it: no failure_code column, schema 4. */
+const asVersion4 = (source: RootSource, cacheDir: string) =>
+  replaceSnapshot(source, cacheDir, (db) => {
+    db.exec(`ALTER TABLE entries DROP COLUMN failure_code;
+      UPDATE version SET value = '4' WHERE key = 'schema_version'`);
+  });
 describe('failure codes stored in the catalog', () => {
   test('a transient code is tried again on rescan, a permanent one is not, whatever the reason says', async () => {
     const { root, cacheDir } = await photoRoot();
@@ -103,11 +109,7 @@ describe('failure codes stored in the catalog', () => {
     opened.push(first);
     await first.scan();
     await first.close();
-    // The same catalog as release 4 wrote it: no failure_code column, schema version 4.
-    const v4Md5 = await replaceSnapshot(plain, cacheDir, (db) => {
-      db.exec(`ALTER TABLE entries DROP COLUMN failure_code;
-        UPDATE version SET value = '4' WHERE key = 'schema_version'`);
-    });
+    const v4Md5 = await asVersion4(plain, cacheDir);
     const v4 = new Database(path.join(root, snapshotFileName(v4Md5)), { readonly: true });
     const v4Columns = v4.prepare(`SELECT name FROM pragma_table_info('entries')`).pluck().all();
     v4.close();
@@ -151,10 +153,7 @@ describe('failure codes stored in the catalog', () => {
     opened.push(first);
     await first.scan();
     await first.close();
-    const v4Md5 = await replaceSnapshot(plain, cacheDir, (db) => {
-      db.exec(`ALTER TABLE entries DROP COLUMN failure_code;
-        UPDATE version SET value = '4' WHERE key = 'schema_version'`);
-    });
+    const v4Md5 = await asVersion4(plain, cacheDir);
 
     const source = countingSource(await createLocalSource({ root }));
     const catalog = await openCatalog(source, { cacheDir });

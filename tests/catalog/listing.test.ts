@@ -47,6 +47,15 @@ function snapshotContents(file: string) {
   }
 }
 
+/** Replaces the listing by one chunk of its first row only, which says that row is starred. */
+function writeStarredFirstChunk(db: Database.Database): void {
+  const [json] = db.prepare('SELECT json FROM listing').pluck().all() as string[];
+  const columns = JSON.parse(json!) as unknown[][];
+  const first = columns.map((column) => column.slice(0, 1));
+  first[11] = [1];
+  db.exec('DELETE FROM listing');
+  db.prepare('INSERT INTO listing (chunk, rows, json) VALUES (?, ?, ?)').run(0, 1, JSON.stringify(first));
+}
 describe('the listing stored in each snapshot', () => {
   test('is written with the snapshot, read on reload, and never read once stale', async () => {
     const { root, cacheDir, newer } = await scannedRoot(cleanup);
@@ -128,12 +137,7 @@ describe('the listing stored in each snapshot', () => {
     // Two chunks of one row each. The first says a.jpg is starred where its entry does not, so that
     // the rows show which table they came from; the second is no JSON at all.
     await replaceSnapshot(source, cacheDir, (db) => {
-      const [json] = db.prepare('SELECT json FROM listing').pluck().all() as string[];
-      const columns = JSON.parse(json!) as unknown[][];
-      const first = columns.map((column) => column.slice(0, 1));
-      first[11] = [1];
-      db.exec('DELETE FROM listing');
-      db.prepare('INSERT INTO listing (chunk, rows, json) VALUES (?, ?, ?)').run(0, 1, JSON.stringify(first));
+      writeStarredFirstChunk(db);
       db.prepare('INSERT INTO listing (chunk, rows, json) VALUES (?, ?, ?)').run(1, 1, '[not json');
     });
     const catalog = await reopen(root, cacheDir);
@@ -149,14 +153,7 @@ describe('the listing stored in each snapshot', () => {
     const { root, cacheDir } = await scannedRoot(cleanup);
     const source = await createLocalSource({ root });
     // Valid chunks that would star a.jpg, but they claim one row fewer than there are entries.
-    await replaceSnapshot(source, cacheDir, (db) => {
-      const [json] = db.prepare('SELECT json FROM listing').pluck().all() as string[];
-      const columns = JSON.parse(json!) as unknown[][];
-      const first = columns.map((column) => column.slice(0, 1));
-      first[11] = [1];
-      db.exec('DELETE FROM listing');
-      db.prepare('INSERT INTO listing (chunk, rows, json) VALUES (?, ?, ?)').run(0, 1, JSON.stringify(first));
-    });
+    await replaceSnapshot(source, cacheDir, writeStarredFirstChunk);
     const catalog = await reopen(root, cacheDir);
     expect([...catalog.listChunks()].flat().map((e) => [e.path, e.starred])).toEqual([
       ['a.jpg', false],
