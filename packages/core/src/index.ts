@@ -31,6 +31,7 @@ export {
   type SnapshotReadProgress,
   type SnapshotReport,
   type SnapshotWriteProgress,
+  type StarQueueRow,
   type StatusResult,
   type StoreName,
   type StoreReport,

@@ -111,6 +111,17 @@ export interface ListOptions {
 }
 
 /** What happened when the catalog was opened. */
+/** A row of the star queue: one star or unstar waiting for cloud sync, or synced. */
+export interface StarQueueRow {
+  seq: number;
+  operation: 'star' | 'unstar';
+  photoMd5: string | null;
+  fastPhotoKey: string;
+  path: string;
+  atMs: number;
+  state: string;
+}
+
 export interface CatalogLoadInfo {
   /** Which snapshot was loaded (see `LoadSource`): the root's, the mirror's, an older one, or none. */
   source: LoadedSnapshot['source'];

@@ -15,6 +15,7 @@ import type {
   ResolvedCatalogOptions,
   ScanOptions,
   ScanResult,
+  StarQueueRow,
   StatusResult,
 } from './catalog-types.js';
 import { EntryQueries } from './entry-queries.js';
@@ -310,15 +311,7 @@ export class Catalog {
   }
 
   /** The star operations waiting for cloud sync, oldest first. */
-  starQueue(): {
-    seq: number;
-    operation: 'star' | 'unstar';
-    photoMd5: string | null;
-    fastPhotoKey: string;
-    path: string;
-    atMs: number;
-    state: string;
-  }[] {
+  starQueue(): StarQueueRow[] {
     return this.stars.queue();
   }
 

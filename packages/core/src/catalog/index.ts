@@ -5,6 +5,7 @@ export type {
   OpenCatalogOptions,
   ScanOptions,
   ScanResult,
+  StarQueueRow,
   StatusResult,
 } from './catalog-types.js';
 export type { CatalogEntry } from './entry-row.js';

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { describeError } from '../source/errors.js';
 import type { CatalogContext } from './catalog-context.js';
+import type { StarQueueRow } from './catalog-types.js';
 import type { EntryQueries } from './entry-queries.js';
 import type { CatalogEntry } from './entry-row.js';
 import { writeStarChange } from './rebase.js';
@@ -56,15 +57,7 @@ export class Stars {
   }
 
   /** The star operations waiting for cloud sync, oldest first. */
-  queue(): {
-    seq: number;
-    operation: 'star' | 'unstar';
-    photoMd5: string | null;
-    fastPhotoKey: string;
-    path: string;
-    atMs: number;
-    state: string;
-  }[] {
+  queue(): StarQueueRow[] {
     return (
       this.ctx.working.db
         .prepare(
