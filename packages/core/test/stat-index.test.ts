@@ -24,9 +24,17 @@ describe('PathTable', () => {
       for (const [path, row] of expected) expect(table.rowOf(path)).toBe(row);
       for (const absent of ['', 'top.jp', 'top.jpg/', '2024-00', 'a/b//', paths[7]!.normalize('NFD') + 'x'])
         expect(table.rowOf(absent)).toBeUndefined();
-      const listed = [...table.entries()];
-      expect(listed).toHaveLength(expected.size);
-      expect(new Map(listed)).toEqual(expected);
+      const listed = [...table.pathsUnmarked(new Uint8Array(paths.length))];
+      expect(listed.sort()).toEqual([...expected.keys()].sort());
+      // Unmarked: every path but those whose (last) row is marked.
+      const marks = new Uint8Array(paths.length);
+      for (let row = 0; row < paths.length; row += 3) marks[row] = 1;
+      expect([...table.pathsUnmarked(marks)].sort()).toEqual(
+        [...expected]
+          .filter(([, row]) => marks[row] === 0)
+          .map(([path]) => path)
+          .sort(),
+      );
     }
     // Forced to give way, the table is a Map; otherwise it is not.
     expect(PathTable.of(paths, 0).constructor.name).toBe('MapTable');
@@ -36,7 +44,7 @@ describe('PathTable', () => {
   test('an empty catalog has an empty table', () => {
     const table = PathTable.of([]);
     expect(table.rowOf('a.jpg')).toBeUndefined();
-    expect([...table.entries()]).toEqual([]);
+    expect([...table.pathsUnmarked(new Uint8Array(0))]).toEqual([]);
   });
 });
 

@@ -99,7 +99,7 @@ export class StatIndex {
 
   /** The paths `see` was not called for. */
   *unseenPaths(): Generator<string> {
-    for (const [path, row] of this.rows.entries()) if (this.seen[row] === 0) yield path;
+    yield* this.rows.pathsUnmarked(this.seen);
   }
 }
 
@@ -126,8 +126,8 @@ export abstract class PathTable {
 
   abstract rowOf(path: string): number | undefined;
 
-  /** Each path with its row. */
-  abstract entries(): Iterable<[string, number]>;
+  /** The paths whose row is 0 in `marks`: a step per path found unmarked, not per path. */
+  abstract pathsUnmarked(marks: Uint8Array): Iterable<string>;
 }
 
 class MapTable extends PathTable {
@@ -142,8 +142,8 @@ class MapTable extends PathTable {
     return this.map.get(path);
   }
 
-  entries(): Iterable<[string, number]> {
-    return this.map.entries();
+  *pathsUnmarked(marks: Uint8Array): Generator<string> {
+    for (const [path, row] of this.map) if (marks[row] === 0) yield path;
   }
 }
 
@@ -189,12 +189,10 @@ class OpenTable extends PathTable {
     }
   }
 
-  *entries(): Generator<[string, number]> {
+  *pathsUnmarked(marks: Uint8Array): Generator<string> {
     const { paths, replaced } = this;
-    for (let row = 0; row < paths.length; row++) {
-      if (replaced.size > 0 && replaced.has(row)) continue;
-      yield [paths[row]!, row];
-    }
+    for (let row = 0; row < paths.length; row++)
+      if (marks[row] === 0 && !replaced.has(row)) yield paths[row]!;
   }
 
   /** Files row `row` under its path, replacing an earlier row of the same path; returns the probes. */
