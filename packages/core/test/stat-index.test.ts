@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
-import { PathTable, StatIndex } from '../src/catalog/stat-index.js';
+import { StatIndex } from '../src/catalog/stat-index.js';
 
 /** Paths of many shapes: nested, flat, Unicode (astral too), near-misses of each other. */
 function somePaths(count: number): string[] {
@@ -12,41 +12,6 @@ function somePaths(count: number): string[] {
   paths.push('top.jpg', 'a', 'a/b', 'a/b/', '日本語/写真.jpg');
   return paths;
 }
-
-describe('PathTable', () => {
-  test('answers as a Map of the paths would, open-addressed or given way to a Map', () => {
-    const paths = somePaths(5000);
-    // A path listed twice keeps its last row, as Map.set leaves it.
-    paths.push(paths[10]!, paths[4321]!);
-    const expected = new Map<string, number>();
-    for (const [row, path] of paths.entries()) expected.set(path, row);
-    for (const table of [PathTable.of(paths), PathTable.of(paths, 0)]) {
-      for (const [path, row] of expected) expect(table.rowOf(path)).toBe(row);
-      for (const absent of ['', 'top.jp', 'top.jpg/', '2024-00', 'a/b//', paths[7]!.normalize('NFD') + 'x'])
-        expect(table.rowOf(absent)).toBeUndefined();
-      const listed = [...table.pathsUnmarked(new Uint8Array(paths.length))];
-      expect(listed.sort()).toEqual([...expected.keys()].sort());
-      // Unmarked: every path but those whose (last) row is marked.
-      const marks = new Uint8Array(paths.length);
-      for (let row = 0; row < paths.length; row += 3) marks[row] = 1;
-      expect([...table.pathsUnmarked(marks)].sort()).toEqual(
-        [...expected]
-          .filter(([, row]) => marks[row] === 0)
-          .map(([path]) => path)
-          .sort(),
-      );
-    }
-    // Forced to give way, the table is a Map; otherwise it is not.
-    expect(PathTable.of(paths, 0).constructor.name).toBe('MapTable');
-    expect(PathTable.of(paths).constructor.name).toBe('OpenTable');
-  });
-
-  test('an empty catalog has an empty table', () => {
-    const table = PathTable.of([]);
-    expect(table.rowOf('a.jpg')).toBeUndefined();
-    expect([...table.pathsUnmarked(new Uint8Array(0))]).toEqual([]);
-  });
-});
 
 describe('StatIndex', () => {
   test("gives each row's stat fields and unusual state by path, and lists the paths never seen", () => {
@@ -96,6 +61,19 @@ describe('StatIndex', () => {
     expect(index.see('text.png')).toMatchObject({ keyed: false, status: 'ok' });
     expect(index.see('not/there.jpg')).toBeUndefined();
     expect([...index.unseenPaths()].sort()).toEqual(paths.filter((_, i) => i % 4 === 0).sort());
+  });
+
+  test('a path listed twice (a snapshot without its key) keeps its last row and is listed once', () => {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE entries (path TEXT, fast_photo_key TEXT, size INTEGER, mtime_ms INTEGER, etag TEXT,
+      kind TEXT, status TEXT, reason TEXT, failure_code TEXT)`);
+    const insert = db.prepare(`INSERT INTO entries VALUES (?, 'k', ?, 1, NULL, 'jpeg', 'ok', NULL, NULL)`);
+    for (const [i, path] of ['a.jpg', 'b.jpg', 'a.jpg', 'c.jpg', 'b.jpg'].entries()) insert.run(path, i);
+    const index = new StatIndex(db);
+    expect(index.see('a.jpg')).toMatchObject({ size: 2 });
+    expect([...index.unseenPaths()].sort()).toEqual(['b.jpg', 'c.jpg']);
+    expect(index.see('b.jpg')).toMatchObject({ size: 4 });
+    expect([...index.unseenPaths()]).toEqual(['c.jpg']);
   });
 
   test('a path holding a NUL (a damaged snapshot) is read as the others, not shifting their columns', () => {
