@@ -12,6 +12,7 @@ import {
   type ReadOptions,
   type RootSource,
   type SourceEntry,
+  type SourceListing,
   writeFileAtomic,
 } from '@photolala/core/backend';
 import type { z } from 'zod';
@@ -137,16 +138,27 @@ export async function createLocalSource(options: LocalSourceOptions): Promise<Ro
   let walks = 0;
   const walkRoot = { rootDir, isInsideRoot };
 
-  async function* enumerate(options: EnumerateOptions = {}): AsyncGenerator<SourceEntry> {
+  /** The walk's batches, one per folder with files; the lister closes when no walk needs it. */
+  async function* walkBatches(options: EnumerateOptions): AsyncGenerator<SourceEntry[]> {
     walks++;
     try {
-      // Folder by folder from the walk, entry by entry to the caller: delegating with `yield*` cost a
-      // third more per entry.
-      for await (const batch of walkLocalRoot(walkRoot, lister, options))
-        for (const entry of batch) yield entry;
+      yield* walkLocalRoot(walkRoot, lister, options);
     } finally {
       if (--walks === 0) await lister.close();
     }
+  }
+
+  /** Folder by folder from the walk, entry by entry to the caller: delegating with `yield*` cost a third more per entry. */
+  async function* entriesOf(options: EnumerateOptions): AsyncGenerator<SourceEntry> {
+    for await (const batch of walkBatches(options)) for (const entry of batch) yield entry;
+  }
+
+  function enumerate(options: EnumerateOptions = {}): SourceListing {
+    return {
+      [Symbol.asyncIterator]: () => entriesOf(options)[Symbol.asyncIterator](),
+      // The walk finds a folder's files at once: a caller that takes them so skips a step per file.
+      batches: () => walkBatches(options),
+    };
   }
 
   async function readHead(rel: string, bytes: number, options: ReadOptions = {}): Promise<Buffer> {

@@ -2,6 +2,7 @@
 // `created` as second argument it only makes the source, neither walking nor closing it, and prints
 // `created`: the process must still end on its own. With `read PATH`, it reads the file's head and
 // whole content and prints the byte counts or error codes (a read that hangs hangs only this process).
+// With `batches`, it takes the listing's batches instead of its entries one by one.
 import type { PhotolalaError } from '@photolala/core';
 import { catalogFilter } from '@photolala/core/internals';
 import { createLocalSource } from '../src/index.js';
@@ -26,7 +27,7 @@ else if (process.argv[3] === 'read') {
 } else {
   const paths: string[] = [];
   const issues: { path: string; code: string; skipped?: true }[] = [];
-  for await (const entry of source.enumerate({
+  const listing = source.enumerate({
     filter: catalogFilter,
     onIssue: (issue) =>
       issues.push({
@@ -34,8 +35,9 @@ else if (process.argv[3] === 'read') {
         code: codeOf(issue.error),
         ...(issue.skipped ? { skipped: true } : {}),
       }),
-  })) {
-    paths.push(entry.path);
-  }
+  });
+  if (process.argv[3] === 'batches') {
+    for await (const batch of listing.batches!()) for (const entry of batch) paths.push(entry.path);
+  } else for await (const entry of listing) paths.push(entry.path);
   process.stdout.write(JSON.stringify({ paths, issues }));
 }

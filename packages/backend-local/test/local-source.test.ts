@@ -5,7 +5,7 @@ import { chmod, mkdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type EnumerateIssue, isPhotolalaError, type RootSource } from '@photolala/core';
+import { type EnumerateIssue, isPhotolalaError, type RootSource, type SourceEntry } from '@photolala/core';
 import { catalogFilter } from '@photolala/core/internals';
 import { writeTempTree } from '@photolala/core/testing';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -143,13 +143,15 @@ describe('backend-local', () => {
         expect(result.stderr).toBe('');
         return JSON.parse(result.stdout) as unknown;
       };
-      expect(run()).toEqual({
+      const listed = {
         paths: ['a.jpg', 'sub/b.jpg'],
         issues: [
           { path: 'socket.jpg', code: 'UNSUPPORTED', skipped: true },
           { path: 'sub/pipe.jpg', code: 'UNSUPPORTED', skipped: true },
         ],
-      });
+      };
+      expect(run()).toEqual(listed);
+      expect(run('batches')).toEqual(listed);
       await unlink(path.join(root, 'a.jpg'));
       execFileSync('mkfifo', [path.join(root, 'a.jpg')]);
       expect(run('read', 'a.jpg')).toEqual({ head: 'UNSUPPORTED', all: 'UNSUPPORTED' });
@@ -286,15 +288,83 @@ describe('backend-local', () => {
     // Root ignores permissions, so as root run the walk as `nobody`.
     const script = fileURLToPath(new URL('./enumerate-cli.ts', import.meta.url));
     const asRoot = process.getuid?.() === 0;
-    const result = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', script, root], {
-      encoding: 'utf8',
-      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
-      cwd: path.dirname(script),
-    });
-    expect(result.stderr).toBe('');
-    const output = JSON.parse(result.stdout) as { paths: string[]; issues: { path: string; code: string }[] };
-    expect(output.paths.sort()).toEqual(['ok/a.jpg', 'z.jpg']);
-    expect(output.issues).toEqual([{ path: 'locked', code: 'PERMISSION_DENIED' }]);
+    for (const how of [[], ['batches']]) {
+      const result = spawnSync(
+        process.execPath,
+        ['--conditions=source', '--import', 'tsx', script, root, ...how],
+        {
+          encoding: 'utf8',
+          ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+          cwd: path.dirname(script),
+        },
+      );
+      expect(result.stderr).toBe('');
+      const output = JSON.parse(result.stdout) as {
+        paths: string[];
+        issues: { path: string; code: string }[];
+      };
+      expect(output.paths.sort()).toEqual(['ok/a.jpg', 'z.jpg']);
+      expect(output.issues).toEqual([{ path: 'locked', code: 'PERMISSION_DENIED' }]);
+    }
+  });
+
+  test("a listing's batches are its entries, a folder's at a time, with the same issues, heads and stats, in-thread and from the worker", async () => {
+    // Past the few thousand entries listed in-thread, so that the worker lists folders too.
+    const files: Record<string, string> = {};
+    for (let folder = 0; folder < 30; folder++)
+      for (let file = 0; file < 100; file++) files[`f${folder}/p${file}.jpg`] = `photo ${folder}/${file}`;
+    files['mixed/a.jpg'] = 'a';
+    files['mixed/.hidden.jpg'] = 'hidden';
+    files['mixed/z.jpg'] = 'z';
+    const root = await tree(files);
+    // Issues in the middle of a folder: a broken link, a link out of the root, a name that is not UTF-8.
+    await symlink(path.join(root, 'nowhere.jpg'), path.join(root, 'mixed', 'broken.jpg'));
+    await symlink('/etc/hostname', path.join(root, 'mixed', 'escape.jpg'));
+    await writeFile(Buffer.from(path.join(root, 'mixed', 'caf\u00e9.jpg'), 'latin1'), 'cafe');
+    await symlink(path.join(root, 'f3', 'p7.jpg'), path.join(root, 'mixed', 'linked.jpg'));
+    const source = await createLocalSource({ root });
+    for (const headBytes of [undefined, 4096]) {
+      const walk = async (batched: boolean) => {
+        const issues: string[] = [];
+        const entries: string[] = [];
+        const folders: string[][] = [];
+        const listing = source.enumerate({
+          filter: catalogFilter,
+          onIssue: (issue) => issues.push(`${issue.path} ${(issue.error as { code?: string }).code}`),
+          ...(headBytes ? { headBytes } : {}),
+        });
+        const print = (entry: SourceEntry) =>
+          `${entry.path} ${entry.size} ${entry.mtimeMs} ${entry.head ? Buffer.from(entry.head).toString() : '-'}`;
+        if (batched) {
+          for await (const batch of listing.batches!()) {
+            folders.push([...new Set(batch.map((entry) => path.posix.dirname(entry.path)))]);
+            for (const entry of batch) entries.push(print(entry));
+          }
+        } else for await (const entry of listing) entries.push(print(entry));
+        return { entries: entries.sort(), issues: issues.sort(), folders };
+      };
+      const single = await walk(false);
+      const batched = await walk(true);
+      expect(batched.entries).toEqual(single.entries);
+      expect(batched.issues).toEqual(single.issues);
+      expect(single.entries).toHaveLength(3003);
+      // A link's target is stat'ed, not read along: its head is left to readHead.
+      expect(single.entries).toContain(
+        `mixed/linked.jpg 9 ${single.entries.find((e) => e.startsWith('f3/p7.jpg '))!.split(' ')[2]} -`,
+      );
+      expect(single.entries).toContain(
+        `f3/p7.jpg 9 ${single.entries.find((e) => e.startsWith('f3/p7.jpg '))!.split(' ')[2]} ${headBytes ? 'photo 3/7' : '-'}`,
+      );
+      expect(single.issues).toEqual([
+        'mixed/broken.jpg NOT_FOUND',
+        'mixed/caf\uFFFD.jpg INVALID_PATH',
+        'mixed/escape.jpg INVALID_PATH',
+      ]);
+      // One batch per folder with files, never empty.
+      expect(batched.folders).toHaveLength(31);
+      expect(batched.folders.every((dirs) => dirs.length === 1)).toBe(true);
+    }
+    await source.close?.();
   });
 
   test('writeAtomic leaves no temp file and a missing root is NOT_FOUND', async () => {

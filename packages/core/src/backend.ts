@@ -59,6 +59,7 @@ export {
   type SourceAttributes,
   type SourceCapabilities,
   type SourceEntry,
+  type SourceListing,
   type WriteCondition,
 } from './source/root-source.js';
 export {

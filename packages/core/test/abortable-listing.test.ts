@@ -91,4 +91,56 @@ describe('abortableSource listings', () => {
     expect(seen.steps).toBe(1);
     expect(seen.returned).toBe(true);
   });
+
+  test("batches: a source's own, passed through, and one of each entry where it has none", async () => {
+    const shared = new AbortController();
+    const paths = ['a/1.jpg', 'a/2.jpg', 'b/3.jpg'];
+    const { source: single } = toySource(paths);
+    const ones: string[][] = [];
+    for await (const batch of abortableSource(single, shared.signal).enumerate().batches!())
+      ones.push(batch.map((found) => found.path));
+    expect(ones).toEqual([['a/1.jpg'], ['a/2.jpg'], ['b/3.jpg']]);
+
+    let given: AbortSignal | undefined;
+    const batched = {
+      backend: 'toy',
+      enumerate(options?: { signal?: AbortSignal }) {
+        given = options?.signal;
+        return {
+          [Symbol.asyncIterator]: () => {
+            throw new Error('iterated one by one although batches were asked for');
+          },
+          async *batches() {
+            yield [entry('a/1.jpg'), entry('a/2.jpg')];
+            yield [entry('b/3.jpg')];
+          },
+        };
+      },
+    } as unknown as RootSource;
+    const groups: string[][] = [];
+    for await (const batch of abortableSource(batched, shared.signal).enumerate().batches!())
+      groups.push(batch.map((found) => found.path));
+    expect(groups).toEqual([['a/1.jpg', 'a/2.jpg'], ['b/3.jpg']]);
+    expect(given).toBeDefined();
+    expect(given).not.toBe(shared.signal);
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+  });
+
+  test('a batch stalled in the source rejects with the reason as soon as the signal aborts', async () => {
+    const shared = new AbortController();
+    const { source, seen } = toySource(['a.jpg', 'b.jpg'], 2);
+    const reason = new Error('stopped by the user');
+    const listed: string[] = [];
+    const listing = (async () => {
+      for await (const batch of abortableSource(source, shared.signal).enumerate().batches!()) {
+        listed.push(...batch.map((found) => found.path));
+        if (listed.length === 2) setTimeout(() => shared.abort(reason), 10);
+      }
+    })();
+    await expect(listing).rejects.toBe(reason);
+    expect(listed).toEqual(['a.jpg', 'b.jpg']);
+    expect(seen.signal?.aborted).toBe(true);
+    expect(seen.returned).toBe(true);
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+  });
 });

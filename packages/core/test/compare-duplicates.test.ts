@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { PhotoColumns } from '../src/compare/catalog-reads.js';
 import { compareCatalogs, type PhotoCopy } from '../src/compare/compare.js';
 import { findDuplicates } from '../src/compare/duplicates.js';
-import { KeyNumbers } from '../src/compare/key-numbers.js';
+import { KeyNumbers } from '../src/key-numbers.js';
 
 const md5 = (n: number) => n.toString(16).padStart(32, '0');
 

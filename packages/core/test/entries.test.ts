@@ -116,6 +116,7 @@ const BACKEND = [
   'SourceCapabilities',
   'SourceEntry',
   'SourceFactoryContext',
+  'SourceListing',
   'TEMP_FILE_PREFIX',
   'WriteCondition',
   'canonicalRootUri',

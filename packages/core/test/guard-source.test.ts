@@ -79,6 +79,33 @@ describe('guardSource', () => {
     expect((error as Error).message).toContain('(ask the owner)');
   });
 
+  test("a listing's batches, where the source offers them, are guarded alike; absent, they stay absent", async () => {
+    const { source: plain } = toyStore();
+    expect(plain.enumerate().batches).toBeUndefined();
+    const raw: RootSource = {
+      ...plain,
+      enumerate: () => ({
+        async *[Symbol.asyncIterator]() {
+          yield { path: 'a.jpg', size: 3, mtimeMs: 1 };
+        },
+        async *batches() {
+          yield [
+            { path: 'a.jpg', size: 3, mtimeMs: 1 },
+            { path: 'b.jpg', size: 4, mtimeMs: 2 },
+          ];
+          throw Object.assign(new Error('forbidden'), { status: 403 });
+        },
+      }),
+    };
+    const listing = guardSource(raw, errors).enumerate();
+    const seen: string[][] = [];
+    const error = await (async () => {
+      for await (const batch of listing.batches!()) seen.push(batch.map((entry) => entry.path));
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([['a.jpg', 'b.jpg']]);
+    expect(error).toMatchObject({ code: 'PERMISSION_DENIED', nativeCode: '403', path: 'toy://store' });
+  });
+
   test('stat of a missing file is undefined and removing one is not an error', async () => {
     const { source } = toyStore();
     expect(await source.stat?.('b.jpg')).toBeUndefined();

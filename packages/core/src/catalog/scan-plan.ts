@@ -282,7 +282,67 @@ export async function planScan(
     classify(entry, previous, head, await detectMediaKind(head));
   };
 
-  for await (const entry of source.enumerate({
+  /** Waits for a free read slot, when the queue of reads is full. */
+  const slotFree = () =>
+    new Promise<void>((resolve) => {
+      slotFreed = resolve;
+    }).then(() => {
+      slotFreed = undefined;
+    });
+
+  /**
+   * Plans one listed file. Synchronous for nearly every file of a rescan (and every JPEG of a first
+   * scan): it returns a promise only when the loop must wait, since a promise per file shows on a
+   * scan of 100k.
+   */
+  const take = (entry: SourceEntry): Promise<void> | undefined => {
+    if (!entry.path.includes('/') && isRootCatalogFile(entry.path)) {
+      plan.rootFiles.push({ path: entry.path, mtimeMs: entry.mtimeMs });
+      return undefined;
+    }
+    plan.discovered++;
+    if (plan.discovered % 1000 === 0) options.onDiscovered?.(plan.discovered);
+    const pathProblem = invalidListedPath(entry.path, source.backend);
+    if (pathProblem) {
+      plan.failed.push({ path: entry.path, reason: pathProblem });
+      return undefined;
+    }
+    if (isSidecarPath(entry.path)) {
+      plan.sidecars.push(sidecarFile(entry));
+      return undefined;
+    }
+    const known = lookup.see(entry.path);
+    if (known && !options.full && unchangedByStat(known, entry, mtimeResolution)) {
+      plan.unchanged++;
+      return undefined;
+    }
+    const previous = known && lookup.byPath(entry.path);
+    const head = headFromListing(entry);
+    if (head) {
+      const jpeg = detectJpeg(head);
+      if (jpeg) {
+        classify(entry, previous, head, jpeg);
+        return undefined;
+      }
+      // Done before the next entry is asked for, while the head is still valid.
+      return detectMediaKind(head).then((image) => classify(entry, previous, head, image));
+    }
+    const task: Promise<void> = limit(() => readOne(entry, previous))
+      .catch((error: unknown) => {
+        readThrew ??= { error };
+      })
+      .finally(() => {
+        pending.delete(task);
+        slotFreed?.();
+      });
+    pending.add(task);
+    // Bound the queue so memory stays flat on huge folders. The loop waits for any one read to end;
+    // a Promise.race over the queue per file would leave a reaction on every queued read each time,
+    // hundreds of thousands of them held at once on a remote scan.
+    return pending.size >= options.headConcurrency * 64 ? slotFree() : undefined;
+  };
+
+  const listing = source.enumerate({
     filter: {
       directory: (name, path) => {
         if (options.excludeFolders?.includes(path)) return false;
@@ -293,7 +353,7 @@ export async function planScan(
         if (store) plan.skipped.push({ path, reason: store });
         return false;
       },
-      // The catalog's own files at the top of the root are listed too, and set aside below.
+      // The catalog's own files at the top of the root are listed too, and set aside by `take`.
       file: (name, path) => catalogFilter.file(name, path) || (name === path && isRootCatalogFile(name)),
     },
     tempFiles: true,
@@ -309,53 +369,22 @@ export async function planScan(
       unreadableFolders.push(issue.path);
       plan.failed.push({ path: issue.path, reason: describeError(issue.error) });
     },
-  })) {
-    if (!entry.path.includes('/') && isRootCatalogFile(entry.path)) {
-      plan.rootFiles.push({ path: entry.path, mtimeMs: entry.mtimeMs });
-      continue;
+  });
+  // A source that lists a folder's files at once hands them over so (see SourceListing.batches).
+  if (listing.batches) {
+    for await (const batch of listing.batches()) {
+      for (const entry of batch) {
+        const wait = take(entry);
+        if (wait) await wait;
+        if (readThrew) throw readThrew.error;
+      }
     }
-    plan.discovered++;
-    if (plan.discovered % 1000 === 0) options.onDiscovered?.(plan.discovered);
-    const pathProblem = invalidListedPath(entry.path, source.backend);
-    if (pathProblem) {
-      plan.failed.push({ path: entry.path, reason: pathProblem });
-      continue;
+  } else {
+    for await (const entry of listing) {
+      const wait = take(entry);
+      if (wait) await wait;
+      if (readThrew) throw readThrew.error;
     }
-    if (isSidecarPath(entry.path)) {
-      plan.sidecars.push(sidecarFile(entry));
-      continue;
-    }
-    const known = lookup.see(entry.path);
-    if (known && !options.full && unchangedByStat(known, entry, mtimeResolution)) {
-      plan.unchanged++;
-      continue;
-    }
-    const previous = known && lookup.byPath(entry.path);
-    const head = headFromListing(entry);
-    if (head) {
-      // Synchronous for JPEGs, most files: a promise per file shows on a scan of 100k.
-      classify(entry, previous, head, detectJpeg(head) ?? (await detectMediaKind(head)));
-      continue;
-    }
-    const task: Promise<void> = limit(() => readOne(entry, previous))
-      .catch((error: unknown) => {
-        readThrew ??= { error };
-      })
-      .finally(() => {
-        pending.delete(task);
-        slotFreed?.();
-      });
-    pending.add(task);
-    // Bound the queue so memory stays flat on huge folders. The loop waits for any one read to end;
-    // a Promise.race over the queue per file would leave a reaction on every queued read each time,
-    // hundreds of thousands of them held at once on a remote scan.
-    if (pending.size >= options.headConcurrency * 64) {
-      await new Promise<void>((resolve) => {
-        slotFreed = resolve;
-      });
-      slotFreed = undefined;
-    }
-    if (readThrew) throw readThrew.error;
   }
   await Promise.all(pending);
   if (readThrew) throw readThrew.error;

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { namedAsImage } from '../digest/image-kind.js';
+import { KeyNumbers } from '../key-numbers.js';
 import { selectEntryColumns } from './bulk-read.js';
 import type { EntryStat } from './scan-plan.js';
 
@@ -12,28 +13,21 @@ type Unusual = Pick<EntryStat, 'keyed' | 'status' | 'reason' | 'failure_code'>;
  * keep those fields (and a failure's code) aside; `get` builds a short-lived EntryStat per call.
  */
 export class StatIndex {
-  private readonly rowOf = new Map<string, number>();
-  private readonly sizes: number[] = [];
-  private readonly mtimes: number[] = [];
-  private readonly etags: (string | null)[] = [];
+  /** Each path's number, and the row a number stands for (a path listed twice keeps its last row). */
+  private readonly paths: KeyNumbers;
+  private readonly rowOfNumber: Int32Array;
+  private sizes: number[] = [];
+  private mtimes: number[] = [];
+  private etags: (string | null)[] = [];
   private readonly unusual = new Map<number, Unusual>();
   /** Rows whose path `see` was called for. */
   private readonly seen: Uint8Array;
 
   constructor(db: Database.Database) {
-    for (const [paths, sizes, mtimes, etags] of selectEntryColumns(db, [
-      'path',
-      'size',
-      'mtime_ms',
-      'etag',
-    ])) {
-      const first = this.sizes.length;
-      const chunkPaths = paths as string[];
-      for (let i = 0; i < chunkPaths.length; i++) this.rowOf.set(chunkPaths[i]!, first + i);
-      this.sizes.push(...(sizes as number[]));
-      this.mtimes.push(...(mtimes as number[]));
-      this.etags.push(...(etags as (string | null)[]));
-    }
+    const paths = this.readColumns(db);
+    this.paths = new KeyNumbers(paths.length);
+    this.rowOfNumber = new Int32Array(paths.length);
+    for (let row = 0; row < paths.length; row++) this.rowOfNumber[this.paths.add(paths[row]!)] = row;
     // A catalog made before a file named as an image had to be one recorded such a file as a plain
     // `other`: it counts as unkeyed, so its head is read once more and it is reported.
     const namedImage = `(kind = 'other' AND status = 'ok' AND (${Object.keys(namedAsImage)
@@ -48,16 +42,52 @@ export class StatIndex {
     for (const [path, keyed, status, reason, code] of unusual.iterate() as Iterable<
       [string, 0 | 1, string, string | null, EntryStat['failure_code']]
     >) {
-      const row = this.rowOf.get(path);
+      const row = this.rowOf(path);
       if (row !== undefined)
         this.unusual.set(row, { keyed: keyed === 1, status, reason, failure_code: code });
     }
     this.seen = new Uint8Array(this.sizes.length);
   }
 
+  /**
+   * Reads every row's path and stat fields into the columns, and returns the paths. The paths come
+   * as one text, split here: SQLite joins them faster than it makes them a JSON array, and the text
+   * of the other columns is a fraction of it. A path holding the separator (no listing gives one; a
+   * damaged snapshot might) would shift the columns, so then they are read as JSON arrays instead.
+   */
+  private readColumns(db: Database.Database): string[] {
+    const [joined, sizes, mtimes, etags, count] = db
+      .prepare(
+        `SELECT group_concat(path, char(0)), json_group_array(size), json_group_array(mtime_ms),
+           json_group_array(etag), count(*) FROM entries`,
+      )
+      .raw(true)
+      .get() as [string | null, string, string, string, number];
+    const paths = joined === null ? [] : joined.split('\0');
+    if (paths.length === count) {
+      this.sizes = JSON.parse(sizes) as number[];
+      this.mtimes = JSON.parse(mtimes) as number[];
+      this.etags = JSON.parse(etags) as (string | null)[];
+      return paths;
+    }
+    const chunked: string[] = [];
+    for (const [chunkPaths, chunkSizes, chunkMtimes, chunkEtags] of selectEntryColumns(db, [
+      'path',
+      'size',
+      'mtime_ms',
+      'etag',
+    ])) {
+      chunked.push(...(chunkPaths as string[]));
+      this.sizes.push(...(chunkSizes as number[]));
+      this.mtimes.push(...(chunkMtimes as number[]));
+      this.etags.push(...(chunkEtags as (string | null)[]));
+    }
+    return chunked;
+  }
+
   /** The stat fields of `path`, which is marked as found. */
   see(path: string): EntryStat | undefined {
-    const row = this.rowOf.get(path);
+    const row = this.rowOf(path);
     if (row === undefined) return undefined;
     this.seen[row] = 1;
     const { keyed, status, reason, failure_code } = this.unusual.get(row) ?? PLAIN;
@@ -74,7 +104,13 @@ export class StatIndex {
 
   /** The paths `see` was not called for. */
   *unseenPaths(): Generator<string> {
-    for (const [path, row] of this.rowOf) if (this.seen[row] === 0) yield path;
+    for (let number = 0; number < this.paths.size; number++)
+      if (this.seen[this.rowOfNumber[number]!] === 0) yield this.paths.key(number);
+  }
+
+  private rowOf(path: string): number | undefined {
+    const number = this.paths.find(path);
+    return number < 0 ? undefined : this.rowOfNumber[number];
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/catalog.js';
+import { KeyNumbers } from '../key-numbers.js';
 import type { PhotoColumns } from './catalog-reads.js';
-import { KeyNumbers } from './key-numbers.js';
 
 /** What comparing needs of a catalog: its root and its photo columns (a `Catalog` has both). */
 export type PhotoCatalog = Pick<Catalog, 'rootUri' | 'photoColumns'>;

@@ -136,8 +136,19 @@ export function abortableSource(source: RootSource, signal: AbortSignal | undefi
         throw error;
       }
     },
-    enumerate: (options?: EnumerateOptions) =>
-      abortableListing((own) => source.enumerate({ ...options, signal: own }), request),
+    enumerate: (options?: EnumerateOptions) => {
+      const list = (own: AbortSignal) => source.enumerate({ ...options, signal: own });
+      return {
+        [Symbol.asyncIterator]: () => abortableListing(list, request),
+        // Offered whatever the source does: the source's listing is only made once iterated, so
+        // whether it has batches is not known yet. Without them each entry is a batch of one.
+        batches: () =>
+          abortableListing((own) => {
+            const listing = list(own);
+            return listing.batches ? listing.batches() : singly(listing);
+          }, request),
+      };
+    },
   };
   // A proxy rather than a copy: every other member (a class's getters and methods included) is the
   // source's own, called on the source itself.
@@ -156,10 +167,10 @@ export function abortableSource(source: RootSource, signal: AbortSignal | undefi
  * listing rejects whichever step is waiting: a listener added and removed around each of 100k steps
  * (raceAbort) cost more than the unchanged rescan's lookups.
  */
-async function* abortableListing(
-  list: (signal: AbortSignal) => AsyncIterable<SourceEntry>,
+async function* abortableListing<T>(
+  list: (signal: AbortSignal) => AsyncIterable<T>,
   request: () => RequestSignal,
-): AsyncGenerator<SourceEntry> {
+): AsyncGenerator<T> {
   const own = request();
   const iterator = list(own.signal)[Symbol.asyncIterator]();
   let rejectStep: ((reason: unknown) => void) | undefined;
@@ -169,7 +180,7 @@ async function* abortableListing(
   try {
     for (;;) {
       if (own.signal.aborted) throw own.signal.reason;
-      const step = await new Promise<IteratorResult<SourceEntry>>((resolve, reject) => {
+      const step = await new Promise<IteratorResult<T>>((resolve, reject) => {
         rejectStep = reject;
         iterator.next().then(resolve, reject);
       });
@@ -186,4 +197,24 @@ async function* abortableListing(
     if (!finished) iterator.return?.()?.catch(() => {});
     own.release();
   }
+}
+
+/**
+ * Each entry of `listing` as a batch of its own. Not a generator: one waiting on a stalled step could
+ * not pass `return` on to the listing until that step ended.
+ */
+function singly(listing: AsyncIterable<SourceEntry>): AsyncIterable<SourceEntry[]> {
+  const entries = listing[Symbol.asyncIterator]();
+  const batches: AsyncIterableIterator<SourceEntry[]> = {
+    [Symbol.asyncIterator]: () => batches,
+    next: async () => {
+      const step = await entries.next();
+      return step.done ? { done: true, value: undefined } : { done: false, value: [step.value] };
+    },
+    return: async () => {
+      await entries.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+  return batches;
 }

@@ -1,6 +1,6 @@
 import { type ErrorCode, isPhotolalaError, PhotolalaError } from './errors.js';
 import { validateRelativePath } from './paths.js';
-import type { RootSource } from './root-source.js';
+import type { RootSource, SourceListing } from './root-source.js';
 
 /** What a native error is called in a backend's {@link NativeErrorMap}: an errno, NT status, HTTP status or SDK name. */
 export type NativeCode = string | number;
@@ -113,19 +113,16 @@ export function guardSource<Source extends RootSource>(source: Source, errors: N
   const guarded: RootSource = {
     ...source,
     enumerate(options) {
-      const walk = source.enumerate(options)[Symbol.asyncIterator]();
+      const listing = source.enumerate(options);
       const signal = options?.signal;
       const fail = (error: unknown): never => {
         if (signal?.aborted) throw signal.reason;
         throw errors.wrap(error, source.uri, 'list');
       };
-      return {
-        [Symbol.asyncIterator]() {
-          return this;
-        },
-        next: () => walk.next().catch(fail),
-        return: async (value?: unknown) => (await walk.return?.(value)) ?? { done: true, value: undefined },
-      };
+      const guarded: SourceListing = { [Symbol.asyncIterator]: () => failingCoded(listing, fail) };
+      const { batches } = listing;
+      if (batches) guarded.batches = () => failingCoded(batches.call(listing), fail);
+      return guarded;
     },
     readHead: (path, bytes, options) =>
       call(path, 'read', options?.signal, (rel) => source.readHead(rel, bytes, options)),
@@ -146,4 +143,16 @@ export function guardSource<Source extends RootSource>(source: Source, errors: N
     guarded.remove = (path) => unlessMissing(path, 'remove', undefined, (rel) => raw.remove!(rel));
   if (raw.stat) guarded.stat = (path) => unlessMissing(path, 'stat', undefined, (rel) => raw.stat!(rel));
   return guarded as Source;
+}
+
+/** The iteration of `items`, with whatever a step throws passed through `fail`. */
+function failingCoded<T>(items: AsyncIterable<T>, fail: (error: unknown) => never): AsyncIterableIterator<T> {
+  const walk = items[Symbol.asyncIterator]();
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => walk.next().catch(fail),
+    return: async (value?: unknown) => (await walk.return?.(value)) ?? { done: true, value: undefined },
+  };
 }

@@ -96,6 +96,22 @@ export interface EnumerateOptions {
   tempFiles?: boolean;
 }
 
+/**
+ * What `enumerate` returns: the entries one at a time, and, where the source offers it, the same
+ * entries in batches.
+ */
+export interface SourceListing extends AsyncIterable<SourceEntry> {
+  /**
+   * Optional: the listing's entries in batches (a folder's files, say), for a source that finds them
+   * that way. It yields what iterating the listing would (the same entries, with the same `onIssue`
+   * reports and the same errors thrown), only grouped; batches are never empty. A listing is consumed one way or the other, not both. `SourceEntry.head`s of a batch stay
+   * valid until the next batch is asked for. For a source whose files come fast (a local disk), the
+   * steps of a one-at-a-time listing through core's wrappers cost a rescan more than comparing the
+   * files does. Where absent, callers iterate the listing.
+   */
+  batches?(): AsyncIterable<SourceEntry[]>;
+}
+
 /** Options of one read (`readHead`, `readAll`). */
 export interface ReadOptions {
   /**
@@ -155,8 +171,9 @@ export interface RootSource {
    * - A folder that cannot be read is reported to `options.onIssue` and skipped; the walk goes on.
    * - The root itself missing or unreadable throws `NOT_FOUND`/`PERMISSION_DENIED`/`UNAVAILABLE`.
    * - Temp files left by `writeAtomic` are never yielded, unless `options.tempFiles` asks for them.
+   * - The listing may offer the same entries in batches too (see `SourceListing.batches`).
    */
-  enumerate(options?: EnumerateOptions): AsyncIterable<SourceEntry>;
+  enumerate(options?: EnumerateOptions): SourceListing;
 
   /**
    * The first `bytes` bytes of the file (all of it when shorter; an empty buffer for an empty file),

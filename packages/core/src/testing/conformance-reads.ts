@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { everythingFilter } from '../source/enumerate-filter.js';
 import { parentOf, validateRelativePath } from '../source/paths.js';
+import type { EnumerateOptions, SourceEntry } from '../source/root-source.js';
 import {
   bytes,
   collect,
@@ -102,6 +103,39 @@ export function defineReadTests(def: DefineTest): void {
       // Without headBytes no source reads heads.
       for await (const entry of source.enumerate({ filter: everythingFilter }))
         assert.equal(entry.head, undefined, `${entry.path} has a head nobody asked for`);
+    },
+  );
+
+  def(
+    "enumerate's batches, where offered, hold what its iteration yields, heads included",
+    standardFiles,
+    async (source, pathOf) => {
+      if (!source.enumerate().batches) return;
+      // Fingerprints taken while each entry is current: a head is valid only until the next step.
+      const print = (entry: SourceEntry) =>
+        JSON.stringify([entry.path, entry.size, entry.mtimeMs, entry.etag, entry.head && md5(entry.head)]);
+      const listed = async (options: EnumerateOptions, batched: boolean) => {
+        const prints: string[] = [];
+        const listing = source.enumerate(options);
+        if (!batched) for await (const entry of listing) prints.push(print(entry));
+        else
+          for await (const batch of listing.batches!()) {
+            assert.ok(batch.length > 0, 'an empty batch');
+            for (const entry of batch) prints.push(print(entry));
+          }
+        // Neither way promises an order.
+        return prints.sort();
+      };
+      const everything = { filter: everythingFilter, headBytes: 4096 };
+      assert.deepEqual(await listed(everything, true), await listed(everything, false));
+      const rejected = parentOf(pathOf('unicode/日本語の写真.jpg'));
+      const filtered = {
+        filter: {
+          directory: (_name: string, path: string) => path !== rejected,
+          file: everythingFilter.file,
+        },
+      };
+      assert.deepEqual(await listed(filtered, true), await listed(filtered, false));
     },
   );
 

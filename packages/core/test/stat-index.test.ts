@@ -1,0 +1,101 @@
+import Database from 'better-sqlite3';
+import { describe, expect, test } from 'vitest';
+import { StatIndex } from '../src/catalog/stat-index.js';
+
+/** Paths of many shapes: nested, flat, Unicode (astral too), near-misses of each other. */
+function somePaths(count: number): string[] {
+  const paths: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const folder = i % 3 === 0 ? `2024-${String(i % 12).padStart(2, '0')}` : `trips/été/${i % 7}`;
+    paths.push(`${folder}/IMG_${String(i).padStart(5, '0')}${i % 5 === 0 ? ' 🙂' : ''}.jpg`);
+  }
+  paths.push('top.jpg', 'a', 'a/b', 'a/b/', '日本語/写真.jpg');
+  return paths;
+}
+
+describe('StatIndex', () => {
+  test("gives each row's stat fields and unusual state by path, and lists the paths never seen", () => {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE entries (path TEXT PRIMARY KEY, fast_photo_key TEXT NOT NULL, size INTEGER NOT NULL,
+      mtime_ms INTEGER NOT NULL, etag TEXT, kind TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+      failure_code TEXT) WITHOUT ROWID`);
+    const insert = db.prepare('INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const paths = somePaths(12_000);
+    for (const [i, path] of paths.entries())
+      insert.run(
+        path,
+        `key${i}`,
+        i * 3,
+        1_700_000_000_000 + i,
+        i % 2 ? `"e${i}"` : null,
+        'jpeg',
+        'ok',
+        null,
+        null,
+      );
+    insert.run('broken.jpg', '', 5, 1, null, 'jpeg', 'failed', 'cannot read', 'IO');
+    insert.run('text.png', 'k', 9, 2, null, 'other', 'ok', null, null);
+    const index = new StatIndex(db);
+    for (const [i, path] of paths.entries()) {
+      if (i % 4 === 0) continue;
+      expect(index.see(path)).toEqual({
+        size: i * 3,
+        mtime_ms: 1_700_000_000_000 + i,
+        etag: i % 2 ? `"e${i}"` : null,
+        keyed: true,
+        status: 'ok',
+        reason: null,
+        failure_code: null,
+      });
+    }
+    expect(index.see('broken.jpg')).toEqual({
+      size: 5,
+      mtime_ms: 1,
+      etag: null,
+      keyed: false,
+      status: 'failed',
+      reason: 'cannot read',
+      failure_code: 'IO',
+    });
+    // Named as an image but recorded as `other` by an older catalog: unkeyed, so it is read again.
+    expect(index.see('text.png')).toMatchObject({ keyed: false, status: 'ok' });
+    expect(index.see('not/there.jpg')).toBeUndefined();
+    expect([...index.unseenPaths()].sort()).toEqual(paths.filter((_, i) => i % 4 === 0).sort());
+  });
+
+  test('a path listed twice (a snapshot without its key) keeps its last row and is listed once', () => {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE entries (path TEXT, fast_photo_key TEXT, size INTEGER, mtime_ms INTEGER, etag TEXT,
+      kind TEXT, status TEXT, reason TEXT, failure_code TEXT)`);
+    const insert = db.prepare(`INSERT INTO entries VALUES (?, 'k', ?, 1, NULL, 'jpeg', 'ok', NULL, NULL)`);
+    for (const [i, path] of ['a.jpg', 'b.jpg', 'a.jpg', 'c.jpg', 'b.jpg'].entries()) insert.run(path, i);
+    const index = new StatIndex(db);
+    expect(index.see('a.jpg')).toMatchObject({ size: 2 });
+    expect([...index.unseenPaths()].sort()).toEqual(['b.jpg', 'c.jpg']);
+    expect(index.see('b.jpg')).toMatchObject({ size: 4 });
+    expect([...index.unseenPaths()]).toEqual(['c.jpg']);
+  });
+
+  test('a path holding a NUL (a damaged snapshot) is read as the others, not shifting their columns', () => {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE entries (path TEXT PRIMARY KEY, fast_photo_key TEXT NOT NULL, size INTEGER NOT NULL,
+      mtime_ms INTEGER NOT NULL, etag TEXT, kind TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+      failure_code TEXT) WITHOUT ROWID`);
+    const insert = db.prepare(`INSERT INTO entries VALUES (?, 'k', ?, ?, NULL, 'jpeg', 'ok', NULL, NULL)`);
+    for (const [i, path] of ['a.jpg', 'b\0c.jpg', 'd/e.jpg', 'f.jpg'].entries())
+      insert.run(path, i + 10, i + 100);
+    const index = new StatIndex(db);
+    expect(index.see('d/e.jpg')).toMatchObject({ size: 12, mtime_ms: 102 });
+    expect(index.see('f.jpg')).toMatchObject({ size: 13, mtime_ms: 103 });
+    expect(index.see('b')).toBeUndefined();
+    expect([...index.unseenPaths()].sort()).toEqual(['a.jpg', 'b\0c.jpg']);
+    expect(
+      new StatIndex(
+        new Database(':memory:').exec(
+          `CREATE TABLE entries (path TEXT PRIMARY KEY, fast_photo_key TEXT, size INTEGER, mtime_ms INTEGER, etag TEXT,
+        kind TEXT, status TEXT, reason TEXT, failure_code TEXT)`,
+        ),
+      ).see('a.jpg'),
+    ).toBeUndefined();
+  });
+});
