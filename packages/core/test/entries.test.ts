@@ -57,6 +57,7 @@ const PUBLIC = [
   'SnapshotReadProgress',
   'SnapshotReport',
   'SnapshotWriteProgress',
+  'StarQueueRow',
   'StatusResult',
   'StoreName',
   'StoreReport',

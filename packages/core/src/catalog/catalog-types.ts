@@ -110,7 +110,6 @@ export interface ListOptions {
   after?: string;
 }
 
-/** What happened when the catalog was opened. */
 /** A row of the star queue: one star or unstar waiting for cloud sync, or synced. */
 export interface StarQueueRow {
   seq: number;
@@ -122,6 +121,7 @@ export interface StarQueueRow {
   state: string;
 }
 
+/** What happened when the catalog was opened. */
 export interface CatalogLoadInfo {
   /** Which snapshot was loaded (see `LoadSource`): the root's, the mirror's, an older one, or none. */
   source: LoadedSnapshot['source'];
