@@ -96,6 +96,8 @@ describe('metadata documents in the snapshot (schema 6)', () => {
     const digestedBytes = [...digested.values()].reduce((sum, text) => sum + text.length, 0);
     expect(storedBytes).toBeLessThan(digestedBytes * 0.8);
     expect(snapshot.externalIdIndex).toMatch(/WHERE external_id IS NOT NULL$/);
+    // Pages of 8 KiB (the header's page size, big-endian at 16).
+    expect(snapshot.bytes.readUInt16BE(16)).toBe(8192);
 
     // Read from the catalog's own copy, each document is the one digested, nulls and all.
     const documents = await documentsFromCatalog(catalog);
@@ -122,9 +124,12 @@ describe('metadata documents in the snapshot (schema 6)', () => {
       db.exec(`DROP INDEX entries_by_external_id;
         CREATE INDEX entries_by_external_id ON entries(external_id);
         UPDATE version SET value = '5' WHERE key = 'schema_version'`);
+      // In pages of 4 KiB, as release 5 wrote them.
+      db.exec('PRAGMA page_size = 4096; VACUUM');
     });
     const old = await newestSnapshot(root);
     expect(old.version).toBe('5');
+    expect(old.bytes.readUInt16BE(16)).toBe(4096);
     expect(old.documents.map(([, text]) => text).sort()).toEqual([...digested.values()].sort());
 
     const reopened = await openCatalog(await createLocalSource({ root }), { cacheDir });
