@@ -1,7 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { createSchema, SCHEMA_VERSION, upgradeSchema, validateSchema } from '../src/catalog/schema.js';
+import { serializeSnapshot } from '../src/catalog/snapshot-serialize.js';
 import { storedDocument, storedDocumentText } from '../src/catalog/stored-document.js';
+import { openWorkingFile } from '../src/catalog/working-database.js';
 
 /** A fresh catalog database, changed by `sql` the way an older release or a hostile file might be. */
 function catalogDb(sql = ''): Database.Database {
@@ -243,5 +248,69 @@ describe('snapshot schema versions', () => {
         .pluck()
         .all('F1C5E8A2-0000-4000-8000-000000000001/L0/001'),
     ).toEqual(['b.jpg']);
+  });
+
+  test('a version 5 catalog upgraded gives the very snapshot bytes of a new catalog with the same rows', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'photolala-schema-'));
+    try {
+      const md5 = (n: number) => String(n).padStart(32, 'a');
+      const document = (n: number) => ({
+        version: 1,
+        photoMd5: md5(n),
+        kind: 'jpeg',
+        mime: 'image/jpeg',
+        extension: 'jpg',
+        size: n,
+        takenAt: null,
+        takenAtSource: null,
+        width: 64,
+        height: 48,
+        storedWidth: 64,
+        storedHeight: 48,
+        orientation: 1,
+        make: null,
+        model: null,
+        lens: null,
+        exposureTime: null,
+        fNumber: null,
+        iso: null,
+        focalLength: null,
+        gps: null,
+        perceptualHash: '8ded59671e1b1252',
+      });
+      const fill = (db: Database.Database, text: (n: number) => string) => {
+        const entry = db.prepare(
+          `INSERT INTO entries (path, fast_photo_key, size, mtime_ms, photo_md5, kind, status) VALUES (?, 'k', ?, 1, ?, 'jpeg', 'ok')`,
+        );
+        const put = db.prepare('INSERT INTO metadata (photo_md5, document) VALUES (?, ?)');
+        db.transaction(() => {
+          for (let n = 1; n <= 300; n++) {
+            entry.run(`IMG_${n}.JPG`, n, md5(n));
+            put.run(md5(n), text(n));
+          }
+        })();
+      };
+      // On files, as catalogs are: a working file of 4 KiB pages, as release 5 made them.
+      const fresh = openWorkingFile(path.join(dir, 'fresh.sqlite'));
+      createSchema(fresh, 'file:///schema', 0);
+      fill(fresh, (n) => storedDocumentText(document(n), md5(n)));
+      const written = new Database(path.join(dir, 'old.sqlite'));
+      written.pragma('page_size = 4096');
+      createSchema(written, 'file:///schema', 0);
+      written.exec(asVersion5);
+      fill(written, (n) => JSON.stringify(document(n)));
+      written.close();
+      const old = openWorkingFile(path.join(dir, 'old.sqlite'));
+      expect(old.pragma('page_size', { simple: true })).toBe(4096);
+      upgradeSchema(old);
+      const base = { catalogMd5: undefined, generation: 0 };
+      const [a, b] = [await serializeSnapshot(fresh, dir, base), await serializeSnapshot(old, dir, base)];
+      expect(b.size).toBe(a.size);
+      expect(b.catalogMd5).toBe(a.catalogMd5);
+      fresh.close();
+      old.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

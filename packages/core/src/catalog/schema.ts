@@ -211,10 +211,15 @@ export function validateSchema(db: Database.Database): void {
   }
 }
 
-/** Whether a loaded catalog is of an older readable version, to be upgraded before it is read. */
-export function isOlderSchema(db: Database.Database): boolean {
+/**
+ * Whether a loaded catalog lacks tables or columns that reads select, so that it is upgraded in a
+ * working copy before it is read. A version 5 catalog differs only in how its documents are stored,
+ * which every reader takes either way: it is read in place, and upgraded when it is next published
+ * (compacting 100k documents costs seconds, which a command that only reads should not pay).
+ */
+export function isUnreadableSchema(db: Database.Database): boolean {
   const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
-  return version !== String(SCHEMA_VERSION);
+  return version !== String(SCHEMA_VERSION) && version !== '5';
 }
 
 /**
