@@ -9,8 +9,8 @@ import { storedDocumentText } from './stored-document.js';
  * 2 added the `listing` table; 3 the `entries` columns `group_id`, `role`, `rating` and `keywords`;
  * 4 the column `sidecar`; 5 the column `failure_code`; 6 stores metadata documents compacted (see
  * stored-document.ts) and indexes only the external ids there are.
- * Older snapshots still load: they are upgraded when opened (see upgradeSchema), and published as
- * the current version by the next scan. Readers that know only an older version refuse a newer one as invalid,
+ * Older snapshots still load: they are upgraded when opened (see upgradeSchema; version 5 when next
+ * published, see isUnreadableSchema), and published as the current version by the next scan. Readers that know only an older version refuse a newer one as invalid,
  * so they fall back to an older snapshot the pointer still names, or rebuild.
  */
 export const SCHEMA_VERSION = 6;
