@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import { type CatalogEntry, openCatalog } from '@photolala/core';
+import { type CatalogEntry, openCatalog, SCHEMA_VERSION } from '@photolala/core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
 import { replaceSnapshot } from '../support/craft-snapshot.js';
@@ -103,6 +103,6 @@ describe('pairs and groups in the catalog', () => {
     });
     const rescan = await reopened.scan();
     expect([rescan.changed, rescan.added, rescan.wroteNewSnapshot]).toEqual([[], [], true]);
-    expect(reopened.version.schema_version).toBe('5');
+    expect(reopened.version.schema_version).toBe(String(SCHEMA_VERSION));
   });
 });

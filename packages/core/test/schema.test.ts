@@ -1,6 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { createSchema, SCHEMA_VERSION, upgradeSchema, validateSchema } from '../src/catalog/schema.js';
+import { serializeSnapshot } from '../src/catalog/snapshot-serialize.js';
+import { storedDocument, storedDocumentText } from '../src/catalog/stored-document.js';
+import { openWorkingFile } from '../src/catalog/working-database.js';
 
 /** A fresh catalog database, changed by `sql` the way an older release or a hostile file might be. */
 function catalogDb(sql = ''): Database.Database {
@@ -21,6 +27,8 @@ const withoutVersion3Columns = `DROP INDEX entries_with_sidecar; ${[
 ]
   .map((c) => `ALTER TABLE entries DROP COLUMN ${c};`)
   .join(' ')}`;
+/** Version 5's schema: the external-id index over every row (what release 5 wrote; documents aside). */
+const asVersion5 = `DROP INDEX entries_by_external_id; CREATE INDEX entries_by_external_id ON entries(external_id); UPDATE version SET value = '5' WHERE key = 'schema_version'`;
 const asVersion4 = `ALTER TABLE entries DROP COLUMN failure_code; UPDATE version SET value = '4' WHERE key = 'schema_version'`;
 const asVersion3 = `DROP INDEX entries_with_sidecar; ALTER TABLE entries DROP COLUMN sidecar; ALTER TABLE entries DROP COLUMN failure_code; UPDATE version SET value = '3' WHERE key = 'schema_version'`;
 const asVersion2 = `${withoutVersion3Columns} UPDATE version SET value = '2' WHERE key = 'schema_version'`;
@@ -53,8 +61,9 @@ const validation = (db: Database.Database) => {
 };
 
 describe('snapshot schema versions', () => {
-  test('the current version and versions 1 to 4 are accepted, each with exactly its own tables', () => {
-    expect(SCHEMA_VERSION).toBe(5);
+  test('the current version and versions 1 to 5 are accepted, each with exactly its own tables', () => {
+    expect(SCHEMA_VERSION).toBe(6);
+    expect(validation(catalogDb(asVersion5))).toBe('valid');
     expect(validation(catalogDb(asVersion4))).toBe('valid');
     expect(validation(catalogDb(asVersion3))).toBe('valid');
     expect(validation(catalogDb('ALTER TABLE entries DROP COLUMN failure_code'))).toMatch(
@@ -72,8 +81,9 @@ describe('snapshot schema versions', () => {
     expect(validation(catalogDb(`UPDATE version SET value = '1' WHERE key = 'schema_version'`))).toMatch(
       /unexpected table "listing"/,
     );
-    expect(validation(catalogDb(`UPDATE version SET value = '6' WHERE key = 'schema_version'`))).toMatch(
-      /schema version 6, expected 1 to 5/,
+    // What a newer release wrote is refused: the pointer's next line is tried, then the mirror, then a rebuild.
+    expect(validation(catalogDb(`UPDATE version SET value = '7' WHERE key = 'schema_version'`))).toMatch(
+      /schema version 7, expected 1 to 6/,
     );
     expect(validation(catalogDb('DROP TABLE version'))).toMatch(/tables are missing/);
     expect(validation(catalogDb('CREATE VIEW listing_view AS SELECT 1'))).toMatch(/unexpected view/);
@@ -83,7 +93,7 @@ describe('snapshot schema versions', () => {
     const db = catalogDb(asVersion1);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
-    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('5');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('6');
     expect(db.prepare('SELECT count(*) FROM listing').pluck().get()).toBe(0);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
@@ -148,7 +158,7 @@ describe('snapshot schema versions', () => {
       VALUES ('a.jpg', '', 1, 1, 'jpeg', 'failed', 'UNAVAILABLE: server went away')`);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
-    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('5');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('6');
     // No code is read out of the reason: a row written before codes were stored has none.
     expect(db.prepare('SELECT status, reason, failure_code FROM entries').raw().all()).toEqual([
       ['failed', 'UNAVAILABLE: server went away', null],
@@ -156,5 +166,151 @@ describe('snapshot schema versions', () => {
     const schemaText = (d: Database.Database) =>
       d.prepare(`SELECT type, name, sql FROM sqlite_master ORDER BY name`).raw().all();
     expect(schemaText(db)).toEqual(schemaText(catalogDb()));
+  });
+
+  test('a version 5 catalog gets its documents compacted and its external-id index partial, as a new catalog has them', () => {
+    const db = catalogDb(asVersion5);
+    const md5 = (n: number) => String(n).padStart(32, '0');
+    const insert = db.prepare(
+      `INSERT INTO entries (path, fast_photo_key, size, mtime_ms, external_id, photo_md5, kind, status) VALUES (?, 'k', 1, 1, ?, ?, 'jpeg', 'ok')`,
+    );
+    insert.run('a.jpg', null, md5(1));
+    insert.run('b.jpg', 'F1C5E8A2-0000-4000-8000-000000000001/L0/001', md5(2));
+    insert.run('c.jpg', null, md5(3));
+    insert.run('d.jpg', null, md5(4));
+    const whole = {
+      version: 1,
+      photoMd5: md5(1),
+      kind: 'jpeg',
+      mime: 'image/jpeg',
+      extension: 'jpg',
+      size: 1,
+      takenAt: null,
+      takenAtSource: null,
+      width: 320,
+      height: 240,
+      storedWidth: 320,
+      storedHeight: 240,
+      orientation: 1,
+      make: 'Canon',
+      model: null,
+      lens: null,
+      exposureTime: null,
+      fNumber: null,
+      iso: null,
+      focalLength: null,
+      gps: null,
+    };
+    const put = db.prepare('INSERT INTO metadata (photo_md5, document) VALUES (?, ?)');
+    put.run(md5(1), JSON.stringify(whole));
+    put.run(md5(2), JSON.stringify({ ...whole, photoMd5: md5(2), make: null }));
+    // Not documents of this version: left as they were, and read as they stand.
+    put.run(md5(3), '{ not json');
+    put.run(md5(4), JSON.stringify({ version: 1, kind: 'jpeg' }));
+    upgradeSchema(db);
+    expect(validation(db)).toBe('valid');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('6');
+    const stored = db.prepare('SELECT photo_md5, document FROM metadata ORDER BY photo_md5').raw().all() as [
+      string,
+      string,
+    ][];
+    expect(stored).toEqual([
+      [md5(1), storedDocumentText(whole, md5(1))],
+      [md5(2), storedDocumentText({ ...whole, photoMd5: md5(2), make: null }, md5(2))],
+      [md5(3), '{ not json'],
+      [md5(4), '{"version":1,"kind":"jpeg"}'],
+    ]);
+    expect(JSON.parse(stored[0]![1] as string)).toStrictEqual({
+      kind: 'jpeg',
+      extension: 'jpg',
+      size: 1,
+      width: 320,
+      height: 240,
+      make: 'Canon',
+    });
+    expect(storedDocument(stored[0]![1], md5(1))).toStrictEqual(whole);
+    const schemaText = (d: Database.Database) =>
+      d.prepare(`SELECT type, name, sql FROM sqlite_master ORDER BY name`).raw().all();
+    expect(schemaText(db)).toEqual(schemaText(catalogDb()));
+    expect(
+      db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'entries_by_external_id'`).pluck().get(),
+    ).toBe('CREATE INDEX entries_by_external_id ON entries(external_id) WHERE external_id IS NOT NULL');
+    // A lookup by external id (see EntryQueries.get) still searches the index, now of one row.
+    const plan = db
+      .prepare('EXPLAIN QUERY PLAN SELECT * FROM entries WHERE external_id = ? ORDER BY path LIMIT 1')
+      .all('F1C5E8A2-0000-4000-8000-000000000001/L0/001') as { detail: string }[];
+    expect(plan.map((p) => p.detail)).toEqual([
+      'SEARCH entries USING INDEX entries_by_external_id (external_id=?)',
+    ]);
+    expect(
+      db
+        .prepare('SELECT path FROM entries WHERE external_id = ? ORDER BY path LIMIT 1')
+        .pluck()
+        .all('F1C5E8A2-0000-4000-8000-000000000001/L0/001'),
+    ).toEqual(['b.jpg']);
+  });
+
+  test('a version 5 catalog upgraded gives the very snapshot bytes of a new catalog with the same rows', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'photolala-schema-'));
+    try {
+      const md5 = (n: number) => String(n).padStart(32, 'a');
+      const document = (n: number) => ({
+        version: 1,
+        photoMd5: md5(n),
+        kind: 'jpeg',
+        mime: 'image/jpeg',
+        extension: 'jpg',
+        size: n,
+        takenAt: null,
+        takenAtSource: null,
+        width: 64,
+        height: 48,
+        storedWidth: 64,
+        storedHeight: 48,
+        orientation: 1,
+        make: null,
+        model: null,
+        lens: null,
+        exposureTime: null,
+        fNumber: null,
+        iso: null,
+        focalLength: null,
+        gps: null,
+        perceptualHash: '8ded59671e1b1252',
+      });
+      const fill = (db: Database.Database, text: (n: number) => string) => {
+        const entry = db.prepare(
+          `INSERT INTO entries (path, fast_photo_key, size, mtime_ms, photo_md5, kind, status) VALUES (?, 'k', ?, 1, ?, 'jpeg', 'ok')`,
+        );
+        const put = db.prepare('INSERT INTO metadata (photo_md5, document) VALUES (?, ?)');
+        db.transaction(() => {
+          for (let n = 1; n <= 300; n++) {
+            entry.run(`IMG_${n}.JPG`, n, md5(n));
+            put.run(md5(n), text(n));
+          }
+        })();
+      };
+      // On files, as catalogs are: a working file of 4 KiB pages, as release 5 made them.
+      const fresh = openWorkingFile(path.join(dir, 'fresh.sqlite'));
+      createSchema(fresh, 'file:///schema', 0);
+      fill(fresh, (n) => storedDocumentText(document(n), md5(n)));
+      const written = new Database(path.join(dir, 'old.sqlite'));
+      written.pragma('page_size = 4096');
+      createSchema(written, 'file:///schema', 0);
+      written.exec(asVersion5);
+      fill(written, (n) => JSON.stringify(document(n)));
+      written.close();
+      const old = openWorkingFile(path.join(dir, 'old.sqlite'));
+      expect(old.pragma('page_size', { simple: true })).toBe(4096);
+      upgradeSchema(old);
+      const base = { catalogMd5: undefined, generation: 0 };
+      const [a, b] = [await serializeSnapshot(fresh, dir, base), await serializeSnapshot(old, dir, base)];
+      expect(b.size).toBe(a.size);
+      expect(b.catalogMd5).toBe(a.catalogMd5);
+      fresh.close();
+      old.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -27,7 +27,13 @@ import { PhotoFiles } from './photo-files.js';
 import { DEFAULT_RETENTION } from './pointer.js';
 import { Publisher } from './publisher.js';
 import { Scanner } from './scan-run.js';
-import { createSchema, hardenDatabase, isOlderSchema, readVersionTable, upgradeSchema } from './schema.js';
+import {
+  createSchema,
+  hardenDatabase,
+  isUnreadableSchema,
+  readVersionTable,
+  upgradeSchema,
+} from './schema.js';
 import { type MirrorStore, mirrorStore, rootStore, type SnapshotStore } from './snapshot-store.js';
 import { type LoadedSnapshot, loadNewestSnapshot, openWorkingFile, WorkingDatabase } from './snapshots.js';
 import { StarJournal } from './star-journal.js';
@@ -133,7 +139,7 @@ export class Catalog {
       working = new WorkingDatabase(db, undefined, workFile);
     }
     // A snapshot of an older schema is read through the current columns: upgraded in the working copy.
-    if (isOlderSchema(working.db)) upgradeSchema(await working.writable());
+    if (isUnreadableSchema(working.db)) upgradeSchema(await working.writable());
     const catalog = new Catalog(source, working, loaded, resolved, cache, stores, verified);
     const unreachable = loaded.skipped.find((s) => s.store === 'root' && s.code === 'UNAVAILABLE');
     if (unreachable) {

@@ -10,6 +10,7 @@ import { validateRelativePath } from '../source/paths.js';
 import type { CatalogContext } from './catalog-context.js';
 import type { EntryQueries, ImageEntry } from './entry-queries.js';
 import { overlaySidecar } from './sidecars.js';
+import { storedDocument } from './stored-document.js';
 import { drainWithWorkers } from './worker-pool.js';
 
 /**
@@ -96,8 +97,7 @@ export class PhotoFiles {
       .prepare('SELECT document FROM metadata WHERE photo_md5 = ?')
       .pluck()
       .get(entry.photoMd5);
-    if (typeof stored !== 'string') return undefined;
-    const parsed = metadataDocumentSchema.safeParse(safeJson(stored));
+    const parsed = metadataDocumentSchema.safeParse(storedDocument(stored, entry.photoMd5));
     return parsed.success && parsed.data.photoMd5 === entry.photoMd5 ? parsed.data : undefined;
   }
 

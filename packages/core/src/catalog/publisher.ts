@@ -11,7 +11,7 @@ import { type RootCatalogFile, removeRootLeftovers } from './leftovers.js';
 import { withMirrorLock } from './mirror-lock.js';
 import { snapshotFileName } from './pointer.js';
 import { rebaseOnto, SESSION_PATHS, takeSessionPaths } from './rebase.js';
-import { hardenDatabase, isOlderSchema, upgradeSchema, upgradeSchemaFile } from './schema.js';
+import { hardenDatabase, isUnreadableSchema, upgradeSchema, upgradeSchemaFile } from './schema.js';
 import type { MirrorStore, SnapshotStore } from './snapshot-store.js';
 import { findNewerSnapshot, openWorkingFile, publishSnapshot, serializeSnapshot } from './snapshots.js';
 import type { StarJournal } from './star-journal.js';
@@ -99,10 +99,12 @@ export class Publisher {
       if (!this.hasSessionChanges()) {
         // Nothing of this session's to keep: continue on the newer snapshot as it stands.
         await this.ctx.working.replace(newer.db, newer.file, this.ctx.working.workFile);
-        if (isOlderSchema(this.ctx.working.db)) upgradeSchema(await this.ctx.working.writable());
+        if (isUnreadableSchema(this.ctx.working.db)) upgradeSchema(await this.ctx.working.writable());
       } else {
         newer.db.close();
         const ours = await this.ctx.working.writable();
+        // Its documents go into the head as they are stored: as the head stores them (see storedDocument).
+        upgradeSchema(ours);
         const workFile = newWorkFilePath(this.mirror.dir);
         await fsp.copyFile(newer.file, workFile);
         try {

@@ -13,6 +13,7 @@ import { applyPlan, stageScan, summarize } from './scan-apply.js';
 import { isRacy, planScan, RACY_MTIME, type ReadFile, type ScanPlan } from './scan-plan.js';
 import { applySidecars, sidecarChanges, staleSidecars } from './sidecars.js';
 import { StatIndex } from './stat-index.js';
+import { storedDocumentText } from './stored-document.js';
 import { drainWithWorkers } from './worker-pool.js';
 
 /**
@@ -287,7 +288,11 @@ export class Scanner {
         rating: result.metadata.rating ?? null,
         keywords: result.metadata.keywords?.join('\n') || null,
       };
-      return { row, rendered: result.rendered, document: JSON.stringify(result.metadata) };
+      return {
+        row,
+        rendered: result.rendered,
+        document: storedDocumentText(result.metadata, result.photoMd5),
+      };
     } catch (error) {
       // Whatever the error says, a read stopped by the signal is no failure of the file.
       if (signal?.aborted) return 'aborted';

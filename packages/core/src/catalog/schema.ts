@@ -1,16 +1,19 @@
 import type Database from 'better-sqlite3';
+import { METADATA_VERSION, metadataDocumentSchema } from '../digest/metadata.js';
 import { PhotolalaError } from '../source/errors.js';
 import { regroupAll } from './group-rows.js';
 import { dropSidecarEntries } from './sidecars.js';
+import { storedDocumentText } from './stored-document.js';
 
 /**
  * 2 added the `listing` table; 3 the `entries` columns `group_id`, `role`, `rating` and `keywords`;
- * 4 the column `sidecar`; 5 the column `failure_code`.
- * Older snapshots still load: they are upgraded when opened (see upgradeSchema), and published as
- * the current version by the next scan. Readers that know only an older version refuse a newer one as invalid,
+ * 4 the column `sidecar`; 5 the column `failure_code`; 6 stores metadata documents compacted (see
+ * stored-document.ts) and indexes only the external ids there are.
+ * Older snapshots still load: they are upgraded when opened (see upgradeSchema; version 5 when next
+ * published, see isUnreadableSchema), and published as the current version by the next scan. Readers that know only an older version refuse a newer one as invalid,
  * so they fall back to an older snapshot the pointer still names, or rebuild.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 const OLDEST_READABLE_VERSION = 1;
 export const GENERATOR = '@photolala/core';
 
@@ -86,6 +89,7 @@ const COLUMNS_OF_VERSION = new Map<unknown, string[]>([
   ['3', ADDED_COLUMN_NAMES.slice(0, 4)],
   ['4', ADDED_COLUMN_NAMES.slice(0, 5)],
   ['5', ADDED_COLUMN_NAMES],
+  ['6', ADDED_COLUMN_NAMES],
 ]);
 /**
  * The few rows that have a sidecar, found without reading every row: each scan looks at them, to find
@@ -110,7 +114,40 @@ const EXPECTED_OBJECTS = new Map<unknown, Set<string>>([
   ['3', new Set([...VERSION_1_OBJECTS, 'table:listing'])],
   ['4', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar'])],
   ['5', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar'])],
+  ['6', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar'])],
 ]);
+
+/**
+ * Version 6: external ids only where there are some (photo-library roots; every local or cloud row has
+ * none, and a full index held a null key per row). A lookup by id (`external_id = ?`) still uses it.
+ * Made by the same statements in a new catalog as in an upgrade, so both have the same schema.
+ */
+const PARTIAL_EXTERNAL_ID_INDEX = [
+  'DROP INDEX entries_by_external_id',
+  'CREATE INDEX entries_by_external_id ON entries(external_id) WHERE external_id IS NOT NULL',
+];
+
+/**
+ * Rewrites the documents of a catalog before version 6 as version 6 stores them (see
+ * storedDocumentText): a catalog upgraded then holds the very bytes a new one would. Only a valid
+ * document of this version is rewritten; anything else is left as it was, and read as it stands.
+ */
+function compactDocuments(db: Database.Database): void {
+  const rows = db.prepare('SELECT photo_md5, document FROM metadata').raw().all() as [unknown, unknown][];
+  const update = db.prepare('UPDATE metadata SET document = ? WHERE photo_md5 = ?');
+  for (const [md5, text] of rows) {
+    if (typeof md5 !== 'string' || typeof text !== 'string') continue;
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    if ((document as { version?: unknown } | null)?.version !== METADATA_VERSION) continue;
+    if (!metadataDocumentSchema.safeParse(document).success) continue;
+    update.run(storedDocumentText(document, md5), md5);
+  }
+}
 
 /**
  * Settings for a database that may come from a shared folder, i.e. untrusted input: no schema code
@@ -129,6 +166,7 @@ export function createSchema(db: Database.Database, rootUri: string, createdAtMs
     for (const sql of SCHEMA) db.exec(sql);
     for (const sql of ADDED_COLUMNS) db.exec(sql);
     db.exec(SIDECAR_INDEX);
+    for (const sql of PARTIAL_EXTERNAL_ID_INDEX) db.exec(sql);
     const put = db.prepare('INSERT INTO version (key, value) VALUES (?, ?)');
     put.run('schema_version', String(SCHEMA_VERSION));
     put.run('generator', GENERATOR);
@@ -173,17 +211,22 @@ export function validateSchema(db: Database.Database): void {
   }
 }
 
-/** Whether a loaded catalog is of an older readable version, to be upgraded before it is read. */
-export function isOlderSchema(db: Database.Database): boolean {
+/**
+ * Whether a loaded catalog lacks tables or columns that reads select, so that it is upgraded in a
+ * working copy before it is read. A version 5 catalog differs only in how its documents are stored,
+ * which every reader takes either way: it is read in place, and upgraded when it is next published
+ * (compacting 100k documents costs seconds, which a command that only reads should not pay).
+ */
+export function isUnreadableSchema(db: Database.Database): boolean {
   const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
-  return version !== String(SCHEMA_VERSION);
+  return version !== String(SCHEMA_VERSION) && version !== '5';
 }
 
 /**
  * Brings a writable working database of an older readable version to the current schema; the next
  * snapshot is then written in it. From version 2, the new columns are filled: groups from the
  * entries, rating and keywords from the metadata documents (whatever a document holds is checked
- * again when read, see entry-row.ts).
+ * again when read, see entry-row.ts). Before version 6, the documents are compacted.
  */
 export function upgradeSchema(db: Database.Database): void {
   const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
@@ -198,14 +241,19 @@ export function upgradeSchema(db: Database.Database): void {
     // The very text a new catalog has (`IF NOT EXISTS` would be stored too).
     if (!indexed) db.exec(SIDECAR_INDEX);
     // Before version 4, an XMP sidecar was an entry of its own.
-    if (version !== '4' && dropSidecarEntries(db) > 0) db.exec('DELETE FROM listing');
-    if (version === '3' || version === '4') {
-      // Groups, ratings and keywords are there; only the sidecar or failure_code column was missing.
-      // Failed rows keep a null code: see retriesFailure in entry-row.ts for why they are tried again.
-      db.prepare(`UPDATE version SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
-      return;
-    }
-    db.exec(`
+    if (version !== '4' && version !== '5' && dropSidecarEntries(db) > 0) db.exec('DELETE FROM listing');
+    // From version 3 on, groups, ratings and keywords are there. Failed rows of versions before 5 keep
+    // a null code: see retriesFailure in entry-row.ts for why they are tried again.
+    if (version === '1' || version === '2') fillVersion3Columns(db);
+    for (const sql of PARTIAL_EXTERNAL_ID_INDEX) db.exec(sql);
+    compactDocuments(db);
+    db.prepare(`UPDATE version SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
+  })();
+}
+
+/** Groups from the entries, and ratings and keywords from the documents, of a catalog before version 3. */
+function fillVersion3Columns(db: Database.Database): void {
+  db.exec(`
       UPDATE entries SET
         rating = (SELECT CASE WHEN typeof(json_extract(m.document, '$.rating')) = 'integer'
             THEN json_extract(m.document, '$.rating') END
@@ -217,9 +265,7 @@ export function upgradeSchema(db: Database.Database): void {
       WHERE photo_md5 IS NOT NULL;
       DELETE FROM listing;
     `);
-    regroupAll(db);
-    db.prepare(`UPDATE version SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
-  })();
+  regroupAll(db);
 }
 
 /** Upgrades a copy of a snapshot in place (see upgradeSchema), opened by `open`: before rows of ours go into it. */

@@ -3,6 +3,7 @@ import { type MetadataDocument, metadataDocumentSchema } from '../digest/metadat
 import { MAX_SIDECAR_BYTES, readXmpSidecar, type XmpFacts } from '../digest/xmp.js';
 import { describeError, PhotolalaError } from '../source/errors.js';
 import type { RootSource, SourceEntry } from '../source/root-source.js';
+import { storedDocument } from './stored-document.js';
 
 /**
  * XMP sidecars: `IMG_1234.xmp` (Adobe: beside every file of that base name, so a RAW+JPEG pair shares
@@ -179,7 +180,9 @@ export async function applySidecars(
       if (read === 'failed') continue;
       facts = read;
     }
-    const document = metadataDocumentSchema.safeParse(safeJson(documentOf.get(row.photo_md5))).data;
+    const document = metadataDocumentSchema.safeParse(
+      storedDocument(documentOf.get(row.photo_md5), row.photo_md5),
+    ).data;
     const keywords = facts?.keywords.length ? facts.keywords : (document?.keywords ?? []);
     update.run(
       facts?.takenAt ?? (document ? document.takenAt : row.taken_at),
@@ -219,15 +222,6 @@ async function readSidecar(source: RootSource, file: SidecarFile): Promise<XmpFa
     );
   const bytes = await source.readHead(file.path, file.size);
   return (await readXmpSidecar(bytes)) ?? null;
-}
-
-function safeJson(text: unknown): unknown {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
