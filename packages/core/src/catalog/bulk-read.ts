@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type Database from 'better-sqlite3';
 
 /**
@@ -56,6 +57,71 @@ function* jsonChunks(
   page: { after?: string; limit?: number },
 ): Generator<unknown> {
   for (const [json] of jsonTexts(db, aggregate, where, page)) yield JSON.parse(json);
+}
+
+/**
+ * A chunk of rows as `selectLines` gives it: their lines, as UTF-8 ending each in a newline; or, where
+ * SQLite's text could not be trusted to be those lines, the range to read the general way: the
+ * `count` rows after `after`.
+ */
+export type LineChunk = { lines: Buffer; count: number } | { lines: undefined; after: string; count: number };
+
+/** What a failed chunk statement means: a value SQLite cannot print (a BLOB in JSON), or a sum past 64 bits. */
+const UNPRINTABLE_CODES = new Set(['SQLITE_ERROR', 'SQLITE_TOOBIG']);
+
+/**
+ * The rows `where` selects in path order, a chunk at a time, as lines of text that SQLite makes from
+ * each row by `line`; `checks` are aggregates over a chunk's rows, and `plain(values)` says from their
+ * values whether `line` made the right text for every one of them. The text is read as bytes and
+ * handed on as it is: no string, object or array per row for V8 to build, convert and collect, which
+ * is most of what listing 100k entries otherwise costs. A chunk whose checks fail, whose statement
+ * fails, or whose text is not UTF-8 (SQLite copies invalid bytes through, where a string read from
+ * the row would hold U+FFFD) comes back as a range for the caller to read the general way.
+ */
+export function* selectLines(
+  db: Database.Database,
+  line: string,
+  checks: string,
+  plain: (values: readonly unknown[]) => boolean,
+  where: Where,
+): Generator<LineChunk> {
+  const filtered = (...terms: string[]) => [...where.sql, ...terms].join(' AND ');
+  const chunkEnd = db
+    .prepare(`SELECT path FROM entries WHERE ${filtered('path > ?')} ORDER BY path LIMIT 1 OFFSET ?`)
+    .pluck();
+  // The aggregate sees the rows in the order of the range scan, which is path order (as in jsonTexts).
+  const select = (range: string) =>
+    db
+      .prepare(
+        `SELECT count(*), CAST(group_concat(${line}, char(10)) || char(10) AS BLOB), ${checks} FROM entries WHERE ${range}`,
+      )
+      .raw(true);
+  const count = (range: string) => db.prepare(`SELECT count(*) FROM entries WHERE ${range}`).pluck();
+  const chunk = select(filtered('path > ?', 'path <= ?'));
+  const lastChunk = select(filtered('path > ?'));
+  const chunkCount = count(filtered('path > ?', 'path <= ?'));
+  const lastCount = count(filtered('path > ?'));
+  let after = '';
+  for (;;) {
+    const end = chunkEnd.get(...where.params, after, CHUNK_ROWS - 1) as string | undefined;
+    const bounds = end === undefined ? [...where.params, after] : [...where.params, after, end];
+    let row: unknown[] | undefined;
+    try {
+      row = (end === undefined ? lastChunk : chunk).get(...bounds) as unknown[];
+    } catch (error) {
+      if (!UNPRINTABLE_CODES.has((error as { code?: unknown }).code as string)) throw error;
+    }
+    const lines = row?.[1];
+    if (row && Buffer.isBuffer(lines) && plain(row.slice(2)) && isUtf8(lines)) {
+      if ((row[0] as number) > 0) yield { lines, count: row[0] as number };
+    } else {
+      const rows = (end === undefined ? lastCount : chunkCount).get(...bounds) as number;
+      if (rows > 0) yield { lines: undefined, after, count: rows };
+    }
+    // Fewer than CHUNK_ROWS rows were left: the last chunk held them all.
+    if (end === undefined) return;
+    after = end;
+  }
 }
 
 const rowArrays = (columns: readonly string[]) => `json_group_array(json_array(${columns.join(', ')}))`;
