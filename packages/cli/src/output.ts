@@ -59,14 +59,14 @@ export function secretsOf(argv: readonly string[], env: NodeJS.ProcessEnv): stri
   return [...new Set(secrets.filter((s) => s.length >= MIN_SECRET_LENGTH))];
 }
 
-/** Lines of a listing made elsewhere (by SQLite): `count` lines of UTF-8, each ending in a newline. */
+/** Lines of a listing made elsewhere (by SQLite): `count` lines, each ending in a newline. */
 export interface Lines {
-  lines: Uint8Array;
+  lines: string;
   count: number;
 }
 
 const isLines = (item: unknown): item is Lines =>
-  typeof item === 'object' && item !== null && (item as Partial<Lines>).lines instanceof Uint8Array;
+  typeof item === 'object' && item !== null && typeof (item as Partial<Lines>).lines === 'string';
 
 /** stdout carries results, stderr carries progress, warnings and errors. */
 export class Output {
@@ -112,8 +112,8 @@ export class Output {
   /**
    * A long listing's lines (`result` or `json` lines, as `line` makes them), written a few hundred
    * kilobytes at a time: stdout to a file or pipe is written synchronously, and one write per line
-   * took most of a 100,000-line listing's time. Lines already made (`Lines`: `count` lines of UTF-8,
-   * each ending in a newline) are written as they are, in their place. Returns the number of lines.
+   * took most of a 100,000-line listing's time. Lines already made (`Lines`: `count` lines, each
+   * ending in a newline) are written as they are, in their place. Returns the number of lines.
    */
   listing<T>(items: Iterable<T | Lines>, line: (item: T) => string): number {
     let count = 0;

@@ -68,8 +68,8 @@ function fastLines(db: Database.Database): { text: string; made: number; read: n
   let made = 0;
   let read = 0;
   for (const chunk of selectLines(db, ENTRY_JSON_SQL, ENTRY_JSON_CHECKS, plainEntryJson, none)) {
-    if (chunk.lines) {
-      text += Buffer.from(chunk.lines).toString('utf8');
+    if (chunk.lines !== undefined) {
+      text += chunk.lines;
       made += chunk.count;
       continue;
     }
@@ -118,7 +118,6 @@ describe('the lines of list --json made by SQLite', () => {
       plainRow('rated.jpg', { rating: 5 }),
       plainRow('rejected.jpg', { rating: -1 }),
       plainRow('rating-high.jpg', { rating: 6 }),
-      plainRow('rating-text.jpg', { rating: 'x' }),
       plainRow('keywords.jpg', { keywords: 'beach\nsun "set"\n\n日本\t😀' }),
       plainRow('keywords-trailing.jpg', { keywords: 'one\n' }),
       plainRow('keywords-empty.jpg', { keywords: '' }),
@@ -155,6 +154,7 @@ describe('the lines of list --json made by SQLite', () => {
       { group_id: '', role: 'primary' },
       // Text where a number belongs prints alike, but is not told apart from a REAL cheaply.
       { size: 'big', width: '' },
+      { rating: 'x' },
     ];
     for (const row of odd) {
       const made = expectSameBytes([plainRow('a.jpg'), plainRow('b.jpg', row), plainRow('c.jpg')]);
@@ -233,7 +233,7 @@ describe('the lines of list --json made by SQLite', () => {
     const fast = fastLines(db);
     expect(fast.text).toBe(generalLines(db));
     expect(fast.text.split('\n').length - 1).toBe(12_345);
-    expect([fast.made, fast.read]).toEqual([12_345 - 5_000, 5_000]);
+    expect([fast.made, fast.read]).toEqual([12_345 - 400, 400]);
     db.close();
   });
 });

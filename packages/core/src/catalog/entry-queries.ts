@@ -89,7 +89,7 @@ export class EntryQueries {
   ): Generator<EntryLines | CatalogEntry[]> {
     const where = this.listFilters(options);
     for (const chunk of selectLines(this.db, ENTRY_JSON_SQL, ENTRY_JSON_CHECKS, plainEntryJson, where)) {
-      if (chunk.lines) {
+      if (chunk.lines !== undefined) {
         yield { lines: chunk.lines, count: chunk.count };
         continue;
       }
