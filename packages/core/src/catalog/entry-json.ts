@@ -76,27 +76,28 @@ export const ENTRY_JSON_SQL = `CASE WHEN reason IS NULL AND external_id IS NULL 
 /**
  * Aggregates over a range of `entries` rows that tell whether ENTRY_JSON_SQL is exact for all of them
  * (see `plainEntryJson`): no row in a group; no REAL among the numbers or the rating (their `sum` would
- * be one); no number past 2^53; no number where text belongs (numbers sort before text). One
- * aggregate per column: cheaper than one over an expression of several.
+ * be one); no number past 2^53 (the sum of the numbers' magnitudes stays below it, which 400 times
+ * today's time in milliseconds does); no number where text belongs (numbers sort before text). One
+ * aggregate per column, cheaper than one over an expression of several; SQLite computes an aggregate
+ * named twice once.
  */
 export const ENTRY_JSON_CHECKS = [
   'count(group_id)',
-  ...[...NUMBERS, 'rating'].map((column) => `typeof(sum(${column}))`),
-  ...NUMBERS.map((column) => `max(abs(${column}))`),
+  ...NUMBERS.flatMap((column) => [`typeof(sum(abs(${column})))`, `sum(abs(${column}))`]),
+  'typeof(sum(rating))',
   ...TEXTS.map((column) => `typeof(min(${column}))`),
 ].join(', ');
 
 /** Whether the values of ENTRY_JSON_CHECKS, in its order, allow ENTRY_JSON_SQL's lines. */
 export function plainEntryJson(checks: readonly unknown[]): boolean {
-  const sums = NUMBERS.length + 1;
-  const [grouped] = checks;
-  const numberTypes = checks.slice(1, 1 + sums);
-  const largest = checks.slice(1 + sums, 1 + sums + NUMBERS.length);
-  const textTypes = checks.slice(1 + sums + NUMBERS.length);
-  return (
-    grouped === 0 &&
-    numberTypes.every((type) => type === 'integer' || type === 'null') &&
-    largest.every((value) => value === null || (typeof value === 'number' && value < EXACT)) &&
-    textTypes.every((type) => type === 'text' || type === 'null')
-  );
+  if (checks[0] !== 0) return false;
+  for (let i = 0; i < NUMBERS.length; i++) {
+    const type = checks[1 + 2 * i];
+    const magnitudes = checks[2 + 2 * i];
+    if (type === 'null') continue;
+    if (type !== 'integer' || typeof magnitudes !== 'number' || magnitudes >= EXACT) return false;
+  }
+  const rating = checks[1 + 2 * NUMBERS.length];
+  if (rating !== 'integer' && rating !== 'null') return false;
+  return checks.slice(2 + 2 * NUMBERS.length).every((type) => type === 'text' || type === 'null');
 }
