@@ -1,4 +1,4 @@
-import type { CatalogEntry, GroupRole } from '@photolala/core';
+import type { CatalogEntry, EntryLines, GroupRole } from '@photolala/core';
 
 /** One line of `list`: an entry, and the files of its group folded into it (none with `--all`). */
 export interface ListItem {
@@ -15,23 +15,30 @@ export type EntryTest = ((entry: CatalogEntry) => boolean) | undefined;
  * RAW+JPEG pair, a photo and its edited copy) is one line, its primary's, with the other files folded
  * into it; a member whose primary is not listed (filtered out by `--kind`, say) keeps a line of its
  * own. With `all`, every file has its line. `test` keeps an item when any of its files passes: a group
- * is shown when its RAW carries the rating and its JPEG does not. `grouped` holds (at least) every
- * listed entry that is in a group, found first: a group's files can lie far apart in path order, and
- * its line needs all of them.
+ * is shown when its RAW carries the rating and its JPEG does not. `grouped` gives (at least) every
+ * listed entry that is in a group: a group's files can lie far apart in path order, and its line needs
+ * all of them. It is called once, at the first entry in a group, so that a listing without groups
+ * does not read them. Chunks of lines that are already made (`EntryLines`, in none of which is an
+ * entry in a group) are passed on as they are.
  */
 export function* streamItems(
-  chunks: Iterable<CatalogEntry[]>,
-  grouped: CatalogEntry[],
+  chunks: Iterable<CatalogEntry[] | EntryLines>,
+  grouped: () => CatalogEntry[],
   all: boolean,
   test: EntryTest,
-): Generator<ListItem> {
-  const members = all ? new Map<string, CatalogEntry[]>() : foldedMembers(grouped);
-  for (const entries of chunks) {
-    for (const entry of entries) {
+): Generator<ListItem | EntryLines> {
+  let members: Map<string, CatalogEntry[]> | undefined;
+  for (const chunk of chunks) {
+    if (!Array.isArray(chunk)) {
+      yield chunk;
+      continue;
+    }
+    for (const entry of chunk) {
       if (entry.group === undefined) {
         if (!test || test(entry)) yield { entry, members: [] };
         continue;
       }
+      members ??= all ? new Map<string, CatalogEntry[]>() : foldedMembers(grouped());
       const folded = entry.role !== 'primary' && members.has(entry.group);
       if (folded) continue;
       const item = { entry, members: (entry.role === 'primary' && members.get(entry.path)) || [] };

@@ -59,6 +59,15 @@ export function secretsOf(argv: readonly string[], env: NodeJS.ProcessEnv): stri
   return [...new Set(secrets.filter((s) => s.length >= MIN_SECRET_LENGTH))];
 }
 
+/** Lines of a listing made elsewhere (by SQLite): `count` lines, each ending in a newline. */
+export interface Lines {
+  lines: string;
+  count: number;
+}
+
+const isLines = (item: unknown): item is Lines =>
+  typeof item === 'object' && item !== null && typeof (item as Partial<Lines>).lines === 'string';
+
 /** stdout carries results, stderr carries progress, warnings and errors. */
 export class Output {
   readonly #secrets: string[];
@@ -103,12 +112,20 @@ export class Output {
   /**
    * A long listing's lines (`result` or `json` lines, as `line` makes them), written a few hundred
    * kilobytes at a time: stdout to a file or pipe is written synchronously, and one write per line
-   * took most of a 100,000-line listing's time.
+   * took most of a 100,000-line listing's time. Lines already made (`Lines`: `count` lines, each
+   * ending in a newline) are written as they are, in their place. Returns the number of lines.
    */
-  listing<T>(items: Iterable<T>, line: (item: T) => string): number {
+  listing<T>(items: Iterable<T | Lines>, line: (item: T) => string): number {
     let count = 0;
     let pending = '';
     for (const item of items) {
+      if (isLines(item)) {
+        if (pending) process.stdout.write(pending);
+        pending = '';
+        process.stdout.write(item.lines);
+        count += item.count;
+        continue;
+      }
       pending += `${line(item)}\n`;
       count++;
       if (pending.length >= 256 * 1024) {

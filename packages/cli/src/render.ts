@@ -1,4 +1,4 @@
-import type { CatalogEntry, LoadSource, ScanResult } from '@photolala/core';
+import type { LoadSource, ScanResult } from '@photolala/core';
 import formatBytes from 'bytes';
 
 /** A size as reports print it: `12.3 MB`. */
@@ -31,29 +31,6 @@ export function describeSavedAt(iso: string): string {
   const d = new Date(iso);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-/** One entry of `list --json`. */
-export function entryJson(entry: CatalogEntry) {
-  return {
-    path: entry.path,
-    fastPhotoKey: entry.fastPhotoKey,
-    photoMd5: entry.photoMd5,
-    size: entry.size,
-    mtimeMs: entry.mtimeMs,
-    kind: entry.kind,
-    takenAt: entry.takenAt,
-    width: entry.width,
-    height: entry.height,
-    starred: entry.starred,
-    status: entry.status,
-    ...(entry.reason ? { reason: entry.reason } : {}),
-    ...(entry.externalId ? { externalId: entry.externalId } : {}),
-    // A Live Photo, RAW+JPEG pair or edited copy: the primary's path and this file's role.
-    ...(entry.group ? { group: entry.group, role: entry.role } : {}),
-    ...(entry.rating !== undefined ? { rating: entry.rating } : {}),
-    ...(entry.keywords ? { keywords: entry.keywords } : {}),
-  };
 }
 
 /** The object `scan --json` prints (the cache report, if any, is added to it). */

@@ -16,6 +16,8 @@ export {
   type CatalogEventName,
   CatalogEvents,
   type CatalogLoadInfo,
+  type EntryLines,
+  entryJson,
   type FirstScreen,
   type FirstScreenPhoto,
   type ListOptions,

@@ -1,10 +1,9 @@
-import type { EntryKind } from '@photolala/core';
+import { type EntryKind, entryJson } from '@photolala/core';
 import { type OpenOptions, withCatalog } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { entryTest, groupNote, streamItems } from '../list-items.js';
 import type { GlobalOptions } from '../options.js';
 import type { Output } from '../output.js';
-import { entryJson } from '../render.js';
 
 export interface ListOptions {
   json?: boolean;
@@ -40,14 +39,16 @@ export function list(
       ...(opts.starred ? { starred: true } : {}),
       ...(opts.kind ? { kind: opts.kind } : {}),
     };
-    // Printed a chunk at a time as it is read (the stored listing when it is current): holding all
-    // 100k entries at once cost more in garbage collection than reading them.
+    // Printed a chunk at a time as it is read: holding all 100k entries at once cost more in garbage
+    // collection than reading them. For --json without a test of each entry, SQLite makes the lines
+    // of the entries in no group, which spares building (and collecting) an entry per line.
     const all = opts.all ?? false;
+    const test = entryTest(opts.rating, opts.keyword);
     const items = streamItems(
-      catalog.listChunks(filter),
-      all ? [] : catalog.groupedEntries(filter),
+      out.options.json && !test ? catalog.listJsonChunks(filter) : catalog.listChunks(filter),
+      () => catalog.groupedEntries(filter),
       all,
-      entryTest(opts.rating, opts.keyword),
+      test,
     );
     const listed = out.listing(items, (item) => {
       const { entry } = item;

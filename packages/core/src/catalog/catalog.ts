@@ -18,6 +18,7 @@ import type {
   StarQueueRow,
   StatusResult,
 } from './catalog-types.js';
+import type { EntryLines } from './entry-json.js';
 import { EntryQueries } from './entry-queries.js';
 import type { CatalogEntry } from './entry-row.js';
 import { CatalogEvents } from './events.js';
@@ -201,6 +202,17 @@ export class Catalog {
    */
   listChunks(options: ListOptions = {}): Generator<CatalogEntry[]> {
     return this.entries.listChunks(options);
+  }
+
+  /**
+   * `listChunks` (filtered alike, without paging) for a caller that prints `entryJson` lines: a chunk
+   * is either such lines, made by SQLite, or entries (always those in a group). Write nothing to the
+   * catalog before the generator is finished.
+   */
+  listJsonChunks(
+    options: Pick<ListOptions, 'directory' | 'starred' | 'kind'> = {},
+  ): Generator<EntryLines | CatalogEntry[]> {
+    return this.entries.listJsonChunks(options);
   }
 
   /** The entries `list` would give (filtered alike, without paging) that belong to a group, in path order. */

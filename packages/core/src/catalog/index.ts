@@ -8,6 +8,7 @@ export type {
   StarQueueRow,
   StatusResult,
 } from './catalog-types.js';
+export { type EntryLines, entryJson } from './entry-json.js';
 export type { CatalogEntry } from './entry-row.js';
 export { type CatalogEventMap, type CatalogEventName, CatalogEvents, type ScanPhase } from './events.js';
 export type { FirstScreen, FirstScreenPhoto } from './first-screen.js';
