@@ -20,6 +20,8 @@ export {
   type FirstScreenPhoto,
   type ListOptions,
   type LoadSource,
+  type MonthStart,
+  type MonthStarts,
   newestSnapshotFile,
   type OpenCatalogOptions,
   openCatalog,

@@ -36,6 +36,8 @@ const PUBLIC = [
   'LoadSource',
   'METADATA_VERSION',
   'MetadataDocument',
+  'MonthStart',
+  'MonthStarts',
   'OpenCatalogOptions',
   'OpenRootOptions',
   'OpenedRoot',

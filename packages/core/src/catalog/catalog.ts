@@ -20,7 +20,7 @@ import type {
 import { EntryQueries } from './entry-queries.js';
 import type { CatalogEntry } from './entry-row.js';
 import { CatalogEvents } from './events.js';
-import { type FirstScreen, readFirstScreen } from './first-screen.js';
+import { type FirstScreen, type MonthStarts, readFirstScreen, readMonthStarts } from './first-screen.js';
 import type { StoreReport } from './inspect.js';
 import { PhotoFiles } from './photo-files.js';
 import { DEFAULT_RETENTION } from './pointer.js';
@@ -209,6 +209,16 @@ export class Catalog {
     if (!Number.isInteger(limit) || limit < 0)
       throw new RangeError(`firstScreen: limit must be a whole number, not ${limit}`);
     return readFirstScreen(this.db, limit);
+  }
+
+  /**
+   * The month buckets of this catalog's timeline and the `count` newest photos of each of its
+   * `maxMonths` newest months, by SQL, in `firstScreen`'s order: where a gallery's scrubber jumps to.
+   */
+  monthStarts(count: number, maxMonths = Infinity): MonthStarts {
+    if (!Number.isInteger(count) || count < 0)
+      throw new RangeError(`monthStarts: count must be a whole number, not ${count}`);
+    return readMonthStarts(this.db, count, maxMonths);
   }
 
   /** Entries in path order as a lazy iterator over the working database. */
