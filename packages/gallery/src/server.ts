@@ -3,7 +3,13 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
-import { type Catalog, describeError, isPhotolalaError, metadataDocumentSchema } from '@photolala/core';
+import {
+  type Catalog,
+  describeError,
+  type FirstScreenPhoto,
+  isPhotolalaError,
+  metadataDocumentSchema,
+} from '@photolala/core';
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
@@ -171,6 +177,18 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     }
     return rows;
   };
+  /** A row of a photo read by SQL before the timeline is built, as `rowsOf` gives it once built. */
+  const quickRow = (root: RootPhotos, p: FirstScreenPhoto) => {
+    const row = [
+      root.index,
+      p.position,
+      p.photoMd5,
+      p.path.slice(p.path.lastIndexOf('/') + 1),
+      p.starred ? 1 : 0,
+    ];
+    const badge = badgeOf(p);
+    return badge ? [...row, badge] : row;
+  };
   let buildTimer: NodeJS.Timeout | undefined;
   /**
    * What the page shows first (the whole library, newest first): its months and first page of rows,
@@ -188,17 +206,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       return {
         total: quick.total,
         months: quick.months,
-        rows: quick.photos.map((p) => {
-          const row = [
-            only.index,
-            p.position,
-            p.photoMd5,
-            p.path.slice(p.path.lastIndexOf('/') + 1),
-            p.starred ? 1 : 0,
-          ];
-          const badge = badgeOf(p);
-          return badge ? [...row, badge] : row;
-        }),
+        rows: quick.photos.map((p) => quickRow(only, p)),
       };
     }
     const view = library.view({ roots: roots.map((r) => r.index) });
@@ -290,8 +298,18 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   // The first rows of every month of a view, so that a jump with the scrubber asks for its
   // thumbnails at once instead of first waiting for a page of rows.
   app.get('/api/starts', (c) => {
-    const view = library.view(queryOf(c));
+    const query = queryOf(c);
     const count = Math.min(MAX_START_ROWS, Math.max(1, Math.floor(Number(c.req.query('count') ?? 1)) || 1));
+    const only = roots.length === 1 ? roots[0]! : undefined;
+    // The whole library of one root whose timeline is not built yet: by SQL (see RootPhotos.monthStarts).
+    const whole = !query.folder && !query.search && !query.starred && !options.scan;
+    const quick = only && whole ? only.monthStarts(count, Math.ceil(MAX_STARTS_TOTAL / count)) : undefined;
+    if (only && quick)
+      return c.json({
+        total: quick.total,
+        starts: quick.starts.map((start) => [start.first, start.photos.map((p) => quickRow(only, p))]),
+      });
+    const view = library.view(query);
     const starts: [number, (string | number)[][]][] = [];
     let first = 0;
     for (const { count: inMonth } of view.months) {
@@ -371,6 +389,14 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   if (roots.length > 1 || options.scan)
     setImmediate(() => {
       for (const root of roots) root.build();
+    });
+  // A single root's first screen is read while the browser comes for the page (the catalog keeps it
+  // until it changes); should reading fail, the page's request says why.
+  else
+    setImmediate(() => {
+      try {
+        roots[0]?.firstScreen(FIRST_PAGE);
+      } catch {}
     });
   const shown = host.includes(':') ? `[${host}]` : host;
   return {

@@ -20,7 +20,13 @@ import type {
 import { EntryQueries } from './entry-queries.js';
 import type { CatalogEntry } from './entry-row.js';
 import { CatalogEvents } from './events.js';
-import { type FirstScreen, type MonthStarts, readFirstScreen, readMonthStarts } from './first-screen.js';
+import {
+  type FirstScreen,
+  type MonthStarts,
+  readFirstScreen,
+  readFolderPhotos,
+  readMonthStarts,
+} from './first-screen.js';
 import type { StoreReport } from './inspect.js';
 import { PhotoFiles } from './photo-files.js';
 import { DEFAULT_RETENTION } from './pointer.js';
@@ -219,6 +225,14 @@ export class Catalog {
     if (!Number.isInteger(count) || count < 0)
       throw new RangeError(`monthStarts: count must be a whole number, not ${count}`);
     return readMonthStarts(this.db, count, maxMonths);
+  }
+
+  /**
+   * How many of the timeline's photos (`firstScreen`'s) lie directly in each folder (`''`: the
+   * root's own), by SQL over the paths alone: a gallery's folder list without listing every entry.
+   */
+  folderPhotos(): Map<string, number> {
+    return readFolderPhotos(this.db);
   }
 
   /** Entries in path order as a lazy iterator over the working database. */

@@ -133,6 +133,7 @@ interface Cached {
   months?: ReturnType<typeof countMonths>;
   firstScreens: Map<number, FirstScreen>;
   starts: Map<string, MonthStarts>;
+  folders?: Map<string, number>;
 }
 const caches = new WeakMap<Database.Database, Cached>();
 
@@ -318,4 +319,37 @@ function positionsOf(db: Database.Database, paths: string[]): Map<string, number
     previous = path;
   }
   return positions;
+}
+
+/**
+ * How many photos of the timeline (one per group, as `readFirstScreen` counts them) lie directly in
+ * each folder, by its path in the root (`''` for the root's own), read without listing the catalog:
+ * the paths alone, in path order, so that one folder's photos come together.
+ */
+export function readFolderPhotos(db: Database.Database): Map<string, number> {
+  const cache = cacheOf(db);
+  if (cache.folders) return cache.folders;
+  const paths = db
+    .prepare(`SELECT path FROM entries WHERE ${SHOWN} ORDER BY path`)
+    .pluck()
+    .all() as unknown[];
+  const counts = new Map<string, number>();
+  let folder = '';
+  let run = 0;
+  for (const path of paths) {
+    // Rows are input (a snapshot): a path that is not a string is no photo of the timeline.
+    if (typeof path !== 'string') continue;
+    const slash = path.lastIndexOf('/');
+    const here = slash > 0 ? path.slice(0, slash) : '';
+    if (here === folder) {
+      run++;
+      continue;
+    }
+    if (run > 0) counts.set(folder, (counts.get(folder) ?? 0) + run);
+    folder = here;
+    run = 1;
+  }
+  if (run > 0) counts.set(folder, (counts.get(folder) ?? 0) + run);
+  cache.folders = counts;
+  return counts;
 }

@@ -123,8 +123,7 @@ async function start() {
   // and counting the folders of 100,000 photos would hold up the thumbnails the user waits for.
   whenScreenDone(() => {
     // The month starts first: the server answers in turn, and a jump waits for them.
-    void loadStarts();
-    void loadFolders();
+    void loadStarts().then(loadFolders);
   });
   // The page carries the roots (see page.ts), sparing a round trip before the photos are asked for.
   const inline = document.getElementById('roots-data')?.textContent;
