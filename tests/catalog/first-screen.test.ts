@@ -108,20 +108,31 @@ describe('Catalog.firstScreen', () => {
       'mar/c.jpg',
       'mar/a.jpg',
     ]);
-    for (let count = 0; count <= 8; count++) {
-      const answer = catalog.monthStarts(count);
-      expect(answer.total).toBe(13);
-      expect(answer.months).toEqual(whole.months);
-      let first = 0;
-      const expected = whole.months.map(({ month, count: inMonth }) => {
-        const start = { month, first, photos: whole.photos.slice(first, first + Math.min(count, inMonth)) };
-        first += inMonth;
-        return start;
-      });
-      expect(answer.starts).toEqual(expected);
-      for (const start of answer.starts)
-        for (const photo of start.photos) expect(listed[photo.position]).toBe(photo.path);
-    }
+    for (let count = 0; count <= 8; count++)
+      for (const tail of [0, 1, 2, 4, 8]) {
+        const answer = catalog.monthStarts(count, Infinity, tail);
+        expect(answer.total).toBe(13);
+        expect(answer.months).toEqual(whole.months);
+        let first = 0;
+        const expected = whole.months.map(({ month, count: inMonth }) => {
+          const end = first + inMonth;
+          const start = {
+            month,
+            first,
+            count: inMonth,
+            photos: whole.photos.slice(first, first + Math.min(count, inMonth)),
+            last: tail > 0 ? whole.photos.slice(end - Math.min(tail, inMonth), end) : [],
+          };
+          first = end;
+          return start;
+        });
+        expect(answer.starts).toEqual(expected);
+        for (const start of answer.starts)
+          for (const photo of [...start.photos, ...start.last])
+            expect(listed[photo.position]).toBe(photo.path);
+      }
+    // Photos directly in each folder, read from the paths alone.
+    expect(Object.fromEntries(catalog.folderPhotos())).toEqual({ camera: 1, old: 2, mar: 7, apr: 3 });
     expect(catalog.monthStarts(2, 2).starts.map((s) => s.month)).toEqual(['2023-04', '2023-03']);
   });
 

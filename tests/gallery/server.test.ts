@@ -193,9 +193,9 @@ describe('gallery server', () => {
     };
     gallery = await startGallery({ catalogs: [catalog], port: 0 });
     const base = `http://127.0.0.1:${gallery.port}`;
-    type Starts = { total: number; starts: [number, unknown[][]][] };
+    type Starts = { total: number; starts: [number, unknown[][]][]; ends: [number, unknown[][]][] };
     type Folders = { folders: { path: string; count: number }[] };
-    const early = (await (await fetch(`${base}/api/starts?count=2`)).json()) as Starts;
+    const early = (await (await fetch(`${base}/api/starts?count=2&tail=2`)).json()) as Starts;
     const earlyFolders = (await (await fetch(`${base}/api/folders`)).json()) as Folders;
     expect(listings).toBe(0);
     const { rows } = (await (await fetch(`${base}/api/photos`)).json()) as { rows: unknown[][] };
@@ -208,10 +208,18 @@ describe('gallery server', () => {
       [3, 2],
       [7, 1],
     ]);
-    for (const [first, start] of early.starts) expect(start).toEqual(rows.slice(first, first + start.length));
+    // And each month's last rows: what shows above the next month's start, and at the timeline's end.
+    expect(early.ends.map(([first, end]) => [first, end.length])).toEqual([
+      [0, 1],
+      [1, 2],
+      [5, 2],
+      [7, 1],
+    ]);
+    for (const [first, start] of [...early.starts, ...early.ends])
+      expect(start).toEqual(rows.slice(first, first + start.length));
     expect(early.starts[2]![1].map((r) => r[3])).toEqual(['p3.jpg', 'p1.jpg']);
     // The built timeline answers the same.
-    expect(await (await fetch(`${base}/api/starts?count=2`)).json()).toEqual(early);
+    expect(await (await fetch(`${base}/api/starts?count=2&tail=2`)).json()).toEqual(early);
     expect(earlyFolders.folders).toEqual([
       { path: 'camera', count: 1 },
       { path: 'x', count: 5 },

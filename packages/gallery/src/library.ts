@@ -1,4 +1,4 @@
-import type { Catalog, CatalogEntry, FirstScreen, MonthStarts } from '@photolala/core';
+import type { Catalog, CatalogEntry, FirstScreen, MonthStart, MonthStarts } from '@photolala/core';
 import { folderCounts, folderCountsOf } from './folders.js';
 import { PathIds } from './path-ids.js';
 
@@ -109,13 +109,13 @@ export class RootPhotos {
   }
 
   /**
-   * The first `count` photos of each of the `maxMonths` newest months before the timeline is built,
+   * The first `count` photos (and the last `tail`) of each of the `maxMonths` newest months before the timeline is built,
    * by SQL, numbered as `firstScreen` numbers them: where the scrubber jumps to, answered while
    * building the timeline would hold the jump up by most of a second. Undefined once it is built.
    */
-  monthStarts(count: number, maxMonths: number): MonthStarts | undefined {
+  monthStarts(count: number, maxMonths: number, tail: number): MonthStarts | undefined {
     if (this.numbered || this.provisional.size > 0) return undefined;
-    const starts = this.catalog.monthStarts(count, maxMonths);
+    const starts = this.catalog.monthStarts(count, maxMonths, tail);
     this.servedStarts = starts;
     return starts;
   }
@@ -135,7 +135,14 @@ export class RootPhotos {
     const placed = (at: number, photo: { position: number; path: string }) =>
       ids[at] === photo.position && this.ids.pathOf(photo.position) === photo.path;
     if (served?.photos.some((photo, i) => !placed(i, photo))) return true;
-    if (starts?.starts.some((start) => start.photos.some((photo, i) => !placed(start.first + i, photo))))
+    const end = (start: MonthStart) => start.first + start.count - start.last.length;
+    if (
+      starts?.starts.some(
+        (start) =>
+          start.photos.some((photo, i) => !placed(start.first + i, photo)) ||
+          start.last.some((photo, i) => !placed(end(start) + i, photo)),
+      )
+    )
       return true;
     const months: { month: string; count: number }[] = [];
     for (let i = 0; i < monthKeys.length; i++) {

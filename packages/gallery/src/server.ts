@@ -58,7 +58,7 @@ const SAVE_DELAY_MS = 1000;
 const PAGE_LIMIT = 2000;
 /** Rows of the first screen the page carries: one page of the UI's (`PAGE` in ui/grid.ts). */
 const FIRST_PAGE = 300;
-/** Rows a month's start may carry (`/api/starts`): a tall screen of small tiles. */
+/** Rows a month's start (or its end) may carry (`/api/starts`): a tall screen of small tiles. */
 const MAX_START_ROWS = 200;
 /** Rows all months' starts may carry together: a library of decades stays a few megabytes. */
 const MAX_STARTS_TOTAL = 20_000;
@@ -299,25 +299,35 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   // thumbnails at once instead of first waiting for a page of rows.
   app.get('/api/starts', (c) => {
     const query = queryOf(c);
-    const count = Math.min(MAX_START_ROWS, Math.max(1, Math.floor(Number(c.req.query('count') ?? 1)) || 1));
+    const rowsAsked = (name: string, least: number) =>
+      Math.min(MAX_START_ROWS, Math.max(least, Math.floor(Number(c.req.query(name) ?? least)) || least));
+    const count = rowsAsked('count', 1);
+    const tail = rowsAsked('tail', 0);
+    // Months are given while their rows stay within MAX_STARTS_TOTAL.
+    const maxMonths = Math.ceil(MAX_STARTS_TOTAL / (count + tail));
     const only = roots.length === 1 ? roots[0]! : undefined;
     // The whole library of one root whose timeline is not built yet: by SQL (see RootPhotos.monthStarts).
     const whole = !query.folder && !query.search && !query.starred && !options.scan;
-    const quick = only && whole ? only.monthStarts(count, Math.ceil(MAX_STARTS_TOTAL / count)) : undefined;
-    if (only && quick)
+    const quick = only && whole ? only.monthStarts(count, maxMonths, tail) : undefined;
+    if (only && quick) {
+      const rows = (photos: FirstScreenPhoto[]) => photos.map((p) => quickRow(only, p));
       return c.json({
         total: quick.total,
-        starts: quick.starts.map((start) => [start.first, start.photos.map((p) => quickRow(only, p))]),
+        starts: quick.starts.map((start) => [start.first, rows(start.photos)]),
+        ends: quick.starts.map((start) => [start.first + start.count - start.last.length, rows(start.last)]),
       });
+    }
     const view = library.view(query);
     const starts: [number, (string | number)[][]][] = [];
+    const ends: [number, (string | number)[][]][] = [];
     let first = 0;
-    for (const { count: inMonth } of view.months) {
-      if (starts.length * count >= MAX_STARTS_TOTAL) break;
+    for (const { count: inMonth } of view.months.slice(0, maxMonths)) {
       starts.push([first, rowsOf(view, first, Math.min(count, inMonth))]);
+      const last = Math.min(tail, inMonth);
+      ends.push([first + inMonth - last, rowsOf(view, first + inMonth - last, last)]);
       first += inMonth;
     }
-    return c.json({ total: view.size, starts });
+    return c.json({ total: view.size, starts, ends });
   });
   app.get('/api/folders', (c) => c.json({ folders: library.folders(queryOf(c).roots) }));
 

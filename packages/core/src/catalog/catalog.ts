@@ -218,13 +218,18 @@ export class Catalog {
   }
 
   /**
-   * The month buckets of this catalog's timeline and the `count` newest photos of each of its
-   * `maxMonths` newest months, by SQL, in `firstScreen`'s order: where a gallery's scrubber jumps to.
+   * The month buckets of this catalog's timeline and the `count` newest photos (and the `tail`
+   * oldest) of each of its `maxMonths` newest months, by SQL, in `firstScreen`'s order: where a
+   * gallery's scrubber jumps to, and what shows above and below it.
    */
-  monthStarts(count: number, maxMonths = Infinity): MonthStarts {
-    if (!Number.isInteger(count) || count < 0)
-      throw new RangeError(`monthStarts: count must be a whole number, not ${count}`);
-    return readMonthStarts(this.db, count, maxMonths);
+  monthStarts(count: number, maxMonths = Infinity, tail = 0): MonthStarts {
+    for (const [name, n] of [
+      ['count', count],
+      ['tail', tail],
+    ] as const)
+      if (!Number.isInteger(n) || n < 0)
+        throw new RangeError(`monthStarts: ${name} must be a whole number, not ${n}`);
+    return readMonthStarts(this.db, count, maxMonths, tail);
   }
 
   /**

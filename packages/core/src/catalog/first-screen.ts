@@ -208,8 +208,15 @@ export interface MonthStart {
   month: string;
   /** The timeline position (newest first, from 0) of the month's first photo. */
   first: number;
+  /** How many photos the month holds. */
+  count: number;
   /** The month's newest photos, newest first, as many as asked for or as it holds. */
   photos: FirstScreenPhoto[];
+  /**
+   * The month's oldest photos (`tail` of them, or as many as it holds), newest first: the last is at
+   * `first + count - 1`. What a screen shows above the next month's start, or at the timeline's end.
+   */
+  last: FirstScreenPhoto[];
 }
 
 /** The month buckets of a catalog's timeline and the first photos of each (see `readMonthStarts`). */
@@ -221,74 +228,103 @@ export interface MonthStarts {
 }
 
 /**
- * The `count` newest photos of each of the `maxMonths` newest months of a catalog's timeline, in
- * the timeline's order (as `readFirstScreen` orders it), by SQL: where a gallery's scrubber jumps
+ * The `count` newest photos (and the `tail` oldest) of each of the `maxMonths` newest months of a
+ * catalog's timeline, in the timeline's order (as `readFirstScreen` orders it), by SQL: where a gallery's scrubber jumps
  * to, without listing the catalog. Only the buckets that can hold a month's newest photos are
  * ranked: its capture-dated photos, and its newest days of mtimes until they hold `count` photos.
  */
-export function readMonthStarts(db: Database.Database, count: number, maxMonths = Infinity): MonthStarts {
+export function readMonthStarts(
+  db: Database.Database,
+  count: number,
+  maxMonths = Infinity,
+  tail = 0,
+): MonthStarts {
   const cache = cacheOf(db);
-  const key = `${count}/${maxMonths}`;
+  const key = `${count}/${maxMonths}/${tail}`;
   const known = cache.starts.get(key);
   if (known) return known;
   const { counts, months, byMonth } = readMonths(db);
   const total = counts.reduce((sum, [, n]) => sum + n, 0);
-  const picked: number[] = [];
   const kept = counts.slice(0, Math.max(0, maxMonths));
-  for (const [month] of count > 0 ? kept : []) {
-    // A capture-dated month (bucket >= 0) spans the whole month; mtime days (below 0) newest first.
-    const list = [...byMonth.get(month)!].sort(([a], [b]) => Number(a < 0) - Number(b < 0) || a - b);
+  /** Buckets that can hold a month's newest `count` photos, and those that can hold its oldest `tail`. */
+  const heads: number[] = [];
+  const tails: number[] = [];
+  const pick = (list: [number, number][], want: number, into: number[]) => {
     let held = 0;
     for (const [bucket, n] of list) {
-      if (bucket < 0 && held >= count) break;
-      picked.push(bucket);
+      if (bucket < 0 && held >= want) break;
+      into.push(bucket);
       if (bucket < 0) held += n;
     }
+  };
+  for (const [month] of kept) {
+    // A capture-dated month (bucket >= 0) spans the whole month; mtime days (below 0) newest first.
+    const list = [...byMonth.get(month)!].sort(([a], [b]) => Number(a < 0) - Number(b < 0) || a - b);
+    if (count > 0) pick(list, count, heads);
+    if (tail > 0)
+      pick([...list.filter(([b]) => b >= 0), ...list.filter(([b]) => b < 0).reverse()], tail, tails);
   }
-  const rows = picked.length
-    ? (db
-        .prepare(
-          `WITH shown AS (
-             SELECT path, photo_md5, starred, kind,
-               group_id IS NOT NULL AND role IN ('primary', 'motion', 'raw', 'edited') AS grouped,
-               ${BUCKET} AS bucket, ${TIME} AS time
-             FROM entries WHERE ${SHOWN}
-           ), ranked AS (
-             SELECT *, row_number() OVER (PARTITION BY bucket ORDER BY time DESC, path) AS n
-             FROM shown WHERE bucket IN (SELECT value FROM json_each(?))
-           ), members AS (
-             SELECT group_id, group_concat(DISTINCT role) AS roles FROM entries
-             WHERE group_id IS NOT NULL AND role IN ${MEMBER_ROLES} GROUP BY group_id
-           )
-           SELECT ranked.path, photo_md5, starred, kind, grouped, members.roles, bucket, time
-           FROM ranked LEFT JOIN members ON members.group_id = ranked.path WHERE n <= ?`,
-        )
-        .raw(true)
-        .all(JSON.stringify(picked), count) as [...PhotoRow, number, number][])
-    : [];
-  const byStart = new Map<number, [...PhotoRow, number, number][]>();
+  const rows =
+    heads.length || tails.length
+      ? (db
+          .prepare(
+            `WITH shown AS (
+               SELECT path, photo_md5, starred, kind,
+                 group_id IS NOT NULL AND role IN ('primary', 'motion', 'raw', 'edited') AS grouped,
+                 ${BUCKET} AS bucket, ${TIME} AS time
+               FROM entries WHERE ${SHOWN}
+             ), ranked AS (
+               SELECT *, row_number() OVER (PARTITION BY bucket ORDER BY time DESC, path) AS n,
+                 row_number() OVER (PARTITION BY bucket ORDER BY time, path DESC) AS m
+               FROM shown WHERE bucket IN (SELECT value FROM json_each(?))
+             ), members AS (
+               SELECT group_id, group_concat(DISTINCT role) AS roles FROM entries
+               WHERE group_id IS NOT NULL AND role IN ${MEMBER_ROLES} GROUP BY group_id
+             )
+             SELECT ranked.path, photo_md5, starred, kind, grouped, members.roles, bucket, time
+             FROM ranked LEFT JOIN members ON members.group_id = ranked.path
+             WHERE (n <= ? AND bucket IN (SELECT value FROM json_each(?)))
+               OR (m <= ? AND bucket IN (SELECT value FROM json_each(?)))`,
+          )
+          .raw(true)
+          .all(
+            JSON.stringify([...new Set([...heads, ...tails])]),
+            count,
+            JSON.stringify(heads),
+            tail,
+            JSON.stringify(tails),
+          ) as [...PhotoRow, number, number][])
+      : [];
+  const byMonthRows = new Map<number, [...PhotoRow, number, number][]>();
   for (const row of rows) {
     // Rows are input (a snapshot): one not of its shape is left out rather than passed on.
     if (typeof row[0] !== 'string' || !isMd5(row[1]) || typeof row[7] !== 'number') continue;
     const month = monthOfBucket(row[6]);
-    const list = byStart.get(month) ?? [];
+    const list = byMonthRows.get(month) ?? [];
     list.push(row);
-    byStart.set(month, list);
+    byMonthRows.set(month, list);
   }
-  // Newest first, then by path (SQLite's order), as the first screen's query orders them.
+  // Newest first, then by path (SQLite's order), as the first screen's query orders them. A month's
+  // rows hold all of its newest `count` and oldest `tail`, whatever else they hold between.
   const order = (a: [...PhotoRow, number, number], b: [...PhotoRow, number, number]) =>
     b[7] - a[7] || byBytes(a[0], b[0]);
-  const chosen = kept.map(([month]) => (byStart.get(month) ?? []).sort(order).slice(0, count));
+  const chosen = kept.map(([month, n]) => {
+    const list = (byMonthRows.get(month) ?? []).sort(order);
+    return { head: list.slice(0, count), end: tail > 0 ? list.slice(-Math.min(tail, n)) : [] };
+  });
   const positions = positionsOf(
     db,
-    chosen.flatMap((list) => list.map(([path]) => path)),
+    chosen.flatMap(({ head, end }) => [...head, ...end].map(([path]) => path)),
   );
+  const photo = (row: [...PhotoRow, number, number]) => photoOf(row.slice(0, 6) as PhotoRow, positions);
   let first = 0;
   const starts = kept.map(([month, n], i) => {
     const start: MonthStart = {
       month: monthText(month),
       first,
-      photos: chosen[i]!.map((row) => photoOf(row.slice(0, 6) as PhotoRow, positions)),
+      count: n,
+      photos: chosen[i]!.head.map(photo),
+      last: chosen[i]!.end.map(photo),
     };
     first += n;
     return start;

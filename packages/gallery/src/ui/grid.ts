@@ -35,17 +35,22 @@ export function rowAt(index: number): Row | undefined {
 }
 
 /**
- * Fetches the first rows of every month of the view, a screen's worth each, so that a jump with
- * the scrubber asks for its thumbnails at once rather than after a round trip for its page.
+ * Fetches the first and last rows of every month of the view, a screen and its margin each, so that
+ * a jump with the scrubber asks for its thumbnails at once rather than after a round trip for its
+ * pages (which may wait for the server to build the whole timeline).
  */
 export function loadStarts(): Promise<void> {
   const asked = view.generation;
   const { columns, tile } = view.layout;
-  const count = columns * (Math.ceil(grid.clientHeight / (tile + GAP)) + 1);
-  const loading = getJson<{ starts: [number, Row[]][] }>(`/api/starts?${viewParams()}&count=${count}`)
-    .then(({ starts }) => {
+  // A jump shows a screen and its margin below from the month's start and its margin above from the
+  // end of the month before; at the timeline's end (the oldest month), a screen and its margin above.
+  const count = columns * (Math.ceil((grid.clientHeight + MARGIN) / (tile + GAP)) + 1);
+  const loading = getJson<{ starts: [number, Row[]][]; ends?: [number, Row[]][] }>(
+    `/api/starts?${viewParams()}&count=${count}&tail=${count}`,
+  )
+    .then(({ starts, ends = [] }) => {
       if (asked !== view.generation) return;
-      for (const [first, rows] of starts)
+      for (const [first, rows] of [...starts, ...ends])
         for (const [i, row] of rows.entries()) view.starts.set(first + i, row);
     })
     .catch(() => {
