@@ -3,6 +3,9 @@ import { $, elements, getJson } from './dom.js';
 import { loadStarts, relayout, reload, render, type ViewAnswer, view, whenScreenDone } from './grid.js';
 import { closeLightbox, markStar, open, show, toggleStar } from './lightbox.js';
 
+/** How long after the month starts the folder list is asked for, unless it is opened before. */
+const FOLDERS_AFTER_MS = 1000;
+
 const {
   grid,
   status,
@@ -122,8 +125,19 @@ async function start() {
   // The folders wait for the first screen's thumbnails: the server answers one request at a time,
   // and counting the folders of 100,000 photos would hold up the thumbnails the user waits for.
   whenScreenDone(() => {
-    // The month starts first: the server answers in turn, and a jump waits for them.
-    void loadStarts().then(loadFolders);
+    // The month starts first: the server answers in turn, and a jump waits for them. The folders
+    // when the list is opened, or a while after: a jump made at once should not wait for them.
+    void loadStarts().then(() => {
+      let asked = false;
+      const ask = () => {
+        if (asked) return;
+        asked = true;
+        void loadFolders();
+      };
+      for (const type of ['pointerdown', 'focus', 'keydown'])
+        folderSelect.addEventListener(type, ask, { once: true });
+      window.setTimeout(ask, FOLDERS_AFTER_MS);
+    });
   });
   // The page carries the roots (see page.ts), sparing a round trip before the photos are asked for.
   const inline = document.getElementById('roots-data')?.textContent;
