@@ -62,6 +62,9 @@ const FIRST_PAGE = 300;
 const MAX_START_ROWS = 200;
 /** Rows all months' starts may carry together: a library of decades stays a few megabytes. */
 const MAX_STARTS_TOTAL = 20_000;
+/** A server this long without a request is quiet (see `quiet`), or this long at most after asking. */
+const QUIET_MS = 50;
+const MAX_QUIET_WAIT_MS = 2000;
 /** When nothing has asked for the timeline of a root whose first screen was served, it is built. */
 const BUILD_AFTER_MS = 3000;
 
@@ -189,6 +192,23 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     const badge = badgeOf(p);
     return badge ? [...row, badge] : row;
   };
+  /** Requests being answered (not those waiting for a quiet server), and when the last one ended. */
+  let busy = 0;
+  let lastBusy = 0;
+  /**
+   * Resolves once no request has been answered for QUIET_MS (or after MAX_QUIET_WAIT_MS): what the
+   * page asks for as its first screen shows is read when that screen's thumbnails are served.
+   */
+  const quiet = () =>
+    new Promise<void>((resolve) => {
+      const started = Date.now();
+      const check = () => {
+        const now = Date.now();
+        if ((busy === 0 && now - lastBusy >= QUIET_MS) || now - started >= MAX_QUIET_WAIT_MS) resolve();
+        else setTimeout(check, QUIET_MS);
+      };
+      setTimeout(check, QUIET_MS);
+    });
   let buildTimer: NodeJS.Timeout | undefined;
   /**
    * What the page shows first (the whole library, newest first): its months and first page of rows,
@@ -251,7 +271,13 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !sameSecret(c.req.header(TOKEN_HEADER), token))
       return c.json({ error: 'refused: a change needs the token of this run' }, 403);
-    await next();
+    busy++;
+    try {
+      await next();
+    } finally {
+      busy--;
+      lastBusy = Date.now();
+    }
   });
 
   app.get('/', (c) => {
@@ -297,7 +323,15 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   });
   // The first rows of every month of a view, so that a jump with the scrubber asks for its
   // thumbnails at once instead of first waiting for a page of rows.
-  app.get('/api/starts', (c) => {
+  app.get('/api/starts', async (c) => {
+    if (c.req.query('quiet') === '1') {
+      busy--;
+      try {
+        await quiet();
+      } finally {
+        busy++;
+      }
+    }
     const query = queryOf(c);
     const rowsAsked = (name: string, least: number) =>
       Math.min(MAX_START_ROWS, Math.max(least, Math.floor(Number(c.req.query(name) ?? least)) || least));

@@ -39,14 +39,14 @@ export function rowAt(index: number): Row | undefined {
  * a jump with the scrubber asks for its thumbnails at once rather than after a round trip for its
  * pages (which may wait for the server to build the whole timeline).
  */
-export function loadStarts(): Promise<void> {
+export function loadStarts(quiet = false): Promise<void> {
   const asked = view.generation;
   const { columns, tile } = view.layout;
   // A jump shows a screen and its margin below from the month's start and its margin above from the
   // end of the month before; at the timeline's end (the oldest month), a screen and its margin above.
   const count = columns * (Math.ceil((grid.clientHeight + MARGIN) / (tile + GAP)) + 1);
   const loading = getJson<{ starts: [number, Row[]][]; ends?: [number, Row[]][] }>(
-    `/api/starts?${viewParams()}&count=${count}&tail=${count}`,
+    `/api/starts?${viewParams()}&count=${count}&tail=${count}${quiet ? '&quiet=1' : ''}`,
   )
     .then(({ starts, ends = [] }) => {
       if (asked !== view.generation) return;

@@ -121,13 +121,16 @@ function showOffline(roots: RootInfo[]) {
   banner.hidden = lines.length === 0;
 }
 
+/** The month starts of the page's first view (see `start`). */
+let startsAsked: Promise<void> = Promise.resolve();
+
 async function start() {
   // The folders wait for the first screen's thumbnails: the server answers one request at a time,
   // and counting the folders of 100,000 photos would hold up the thumbnails the user waits for.
   whenScreenDone(() => {
-    // The month starts first: the server answers in turn, and a jump waits for them. The folders
-    // when the list is opened, or a while after: a jump made at once should not wait for them.
-    void loadStarts().then(() => {
+    // The month starts first (asked for with the first screen; see below), since a jump waits for
+    // them. The folders when the list is opened, or a while after: a jump should not wait for them.
+    void startsAsked.then(() => {
       let asked = false;
       const ask = () => {
         if (asked) return;
@@ -151,6 +154,9 @@ async function start() {
   // The page carries the first screen's months and rows too: no round trip before the thumbnails.
   const first = document.getElementById('first-screen')?.textContent;
   await reload(false, false, first ? (JSON.parse(first) as ViewAnswer) : undefined);
+  // Asked for now, answered by the server once the first screen's thumbnails are served: ready
+  // sooner than if asked for once they show.
+  startsAsked = loadStarts(true);
   // An empty view has no screen to finish.
   if (view.total === 0) void loadFolders();
 }
