@@ -216,9 +216,14 @@ export async function jump(
     );
     const pages = after.filter((r) => r.name.includes('/api/photos'));
     const thumbs = after.filter((r) => r.name.includes('/thumbnails/'));
+    // The month starts the page asked for before the click, if they came in after it (the jump
+    // waited for them).
+    const starts = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter(
+      (r) => r.name.includes('/api/starts') && r.responseEnd >= t0,
+    );
     const at = (ms: number) => (Number.isFinite(ms) ? Math.round(ms - t0) : '-');
     // Requests made by the jump, in ms from the click: what it waited for before it painted.
-    const text = `rows ${pages.length ? `${at(Math.min(...pages.map((r) => r.startTime)))}-${at(Math.max(...pages.map((r) => r.responseEnd)))}` : 'none'}, thumbs ${thumbs.length} ${at(Math.min(...thumbs.map((r) => r.startTime)))}-${at(Math.max(...thumbs.map((r) => r.responseEnd)))}`;
+    const text = `${starts.length ? `starts until ${at(Math.max(...starts.map((r) => r.responseEnd)))}, ` : ''}rows ${pages.length ? `${at(Math.min(...pages.map((r) => r.startTime)))}-${at(Math.max(...pages.map((r) => r.responseEnd)))}` : 'none'}, thumbs ${thumbs.length} ${at(Math.min(...thumbs.map((r) => r.startTime)))}-${at(Math.max(...thumbs.map((r) => r.responseEnd)))}`;
     return { ms: performance.now() - t0, phases: text };
   }, started);
 }

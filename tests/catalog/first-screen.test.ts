@@ -60,4 +60,109 @@ describe('Catalog.firstScreen', () => {
     for (let limit = 0; limit <= 12; limit++)
       expect(catalog.firstScreen(limit).photos).toEqual(all.photos.slice(0, limit));
   });
+
+  it("gives each month's newest photos in the same order, at the month's place in the timeline", async () => {
+    const root = await tempDir('month-starts');
+    const cacheDir = await tempDir('month-starts-cache');
+    cleanup.push(root, cacheDir);
+    // Canon_40D.jpg is dated 2008-05 by its EXIF; two photos share that month by their mtimes. March
+    // 2023 spreads seven photos over four days (two of them at one time), April three over two.
+    const tree: Record<string, Uint8Array | string> = {
+      'camera/canon.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')),
+      'notes.txt': 'not a photo',
+    };
+    const times: [string, Date][] = [
+      ['old/a.jpg', new Date(Date.UTC(2008, 4, 1, 8))],
+      ['old/z.jpg', new Date(Date.UTC(2008, 4, 31, 20))],
+      ['mar/g.jpg', new Date(Date.UTC(2023, 2, 2, 9))],
+      ['mar/b.jpg', new Date(Date.UTC(2023, 2, 2, 9))],
+      ['mar/c.jpg', new Date(Date.UTC(2023, 2, 2, 7))],
+      ['mar/d.jpg', new Date(Date.UTC(2023, 2, 9, 7))],
+      ['mar/e.jpg', new Date(Date.UTC(2023, 2, 20, 7))],
+      ['mar/f.jpg', new Date(Date.UTC(2023, 2, 31, 23, 59))],
+      ['mar/a.jpg', new Date(Date.UTC(2023, 2, 1, 0, 0))],
+      ['apr/x.jpg', new Date(Date.UTC(2023, 3, 5))],
+      ['apr/y.jpg', new Date(Date.UTC(2023, 3, 5, 1))],
+      ['apr/w.jpg', new Date(Date.UTC(2023, 3, 28))],
+    ];
+    for (const [i, [name]] of times.entries()) tree[name] = await syntheticJpeg(120 + i);
+    await writeTree(root, tree);
+    for (const [name, when] of times) await utimes(path.join(root, name), when, when);
+    const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
+    opened.push(catalog);
+    await catalog.scan();
+    const listed = catalog.list().map((e) => e.path);
+    // The whole timeline, in the order checked above.
+    const whole = catalog.firstScreen(1000);
+    expect(whole.months).toEqual([
+      { month: '2023-04', count: 3 },
+      { month: '2023-03', count: 7 },
+      { month: '2008-05', count: 3 },
+    ]);
+    expect(whole.photos.slice(3, 10).map((p) => p.path)).toEqual([
+      'mar/f.jpg',
+      'mar/e.jpg',
+      'mar/d.jpg',
+      'mar/b.jpg',
+      'mar/g.jpg',
+      'mar/c.jpg',
+      'mar/a.jpg',
+    ]);
+    for (let count = 0; count <= 8; count++)
+      for (const tail of [0, 1, 2, 4, 8]) {
+        const answer = catalog.monthStarts(count, Infinity, tail);
+        expect(answer.total).toBe(13);
+        expect(answer.months).toEqual(whole.months);
+        let first = 0;
+        const expected = whole.months.map(({ month, count: inMonth }) => {
+          const end = first + inMonth;
+          const start = {
+            month,
+            first,
+            count: inMonth,
+            photos: whole.photos.slice(first, first + Math.min(count, inMonth)),
+            last: tail > 0 ? whole.photos.slice(end - Math.min(tail, inMonth), end) : [],
+          };
+          first = end;
+          return start;
+        });
+        expect(answer.starts).toEqual(expected);
+        for (const start of answer.starts)
+          for (const photo of [...start.photos, ...start.last])
+            expect(listed[photo.position]).toBe(photo.path);
+      }
+    // Photos directly in each folder, read from the paths alone.
+    expect(Object.fromEntries(catalog.folderPhotos())).toEqual({ camera: 1, old: 2, mar: 7, apr: 3 });
+    expect(catalog.monthStarts(2, 2).starts.map((s) => s.month)).toEqual(['2023-04', '2023-03']);
+  });
+
+  it('answers again from what it read until the catalog changes: a star, a scan', async () => {
+    const root = await tempDir('first-screen-cached');
+    const cacheDir = await tempDir('first-screen-cached-cache');
+    cleanup.push(root, cacheDir);
+    await writeTree(root, { 'a.jpg': await syntheticJpeg(140), 'b.jpg': await syntheticJpeg(141) });
+    const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
+    opened.push(catalog);
+    await catalog.scan();
+    const first = catalog.firstScreen(10);
+    const starts = catalog.monthStarts(5);
+    // Unchanged: the same answers, not read again.
+    expect(catalog.firstScreen(10)).toBe(first);
+    expect(catalog.monthStarts(5)).toBe(starts);
+    expect(first.photos.map((p) => p.starred)).toEqual([false, false]);
+    await catalog.star('b.jpg');
+    const starred = catalog.firstScreen(10);
+    expect(starred.photos.find((p) => p.path === 'b.jpg')?.starred).toBe(true);
+    expect(catalog.monthStarts(5).starts[0]!.photos.find((p) => p.path === 'b.jpg')?.starred).toBe(true);
+    await writeTree(root, { 'c.jpg': await syntheticJpeg(142) });
+    await catalog.scan();
+    expect(catalog.firstScreen(10).total).toBe(3);
+    expect(
+      catalog
+        .firstScreen(10)
+        .photos.map((p) => p.path)
+        .sort(),
+    ).toEqual(['a.jpg', 'b.jpg', 'c.jpg']);
+    expect(catalog.monthStarts(5).total).toBe(3);
+  });
 });

@@ -225,6 +225,16 @@ describe('the gallery in Chromium', () => {
     const { count, widths } = await visibleThumbnails(page);
     expect(count).toBeGreaterThan(0);
     expect(widths).toEqual(Array(count).fill(256));
+    // Nor does its margin ask for pages (which would have the server build the whole timeline while
+    // the next jump waits): the month starts carry each month's end too. Likewise a month between.
+    const middle = months[Math.floor(months.length / 2)]!;
+    await page.click(`#scrubber button[data-month="${middle}"]`);
+    const between = await visibleThumbnails(page);
+    expect(between.widths).toEqual(Array(between.count).fill(256));
+    await page.waitForTimeout(500);
+    expect(held.map((route) => route.request().url())).toEqual([]);
+    await page.click(`#scrubber button[data-month="${oldest}"]`);
+    await visibleThumbnails(page);
     for (const route of held.splice(0)) await route.continue();
     await page.unroute('**/api/photos?*');
     const header = await page.evaluate(() => {

@@ -160,6 +160,84 @@ describe('gallery server', () => {
     expect(search.starts.map(([first, start]) => [first, start.map((r) => r[3])])).toEqual([[0, ['p8.jpg']]]);
   });
 
+  it('answers month starts and folders before building the timeline, as the built timeline gives them', async () => {
+    const root = await tempDir('gallery-early');
+    const cacheDir = await tempDir('gallery-early-cache');
+    cleanup.push(root, cacheDir);
+    const tree: Record<string, Uint8Array | string> = {
+      'camera/a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')),
+      'notes/readme.txt': 'not a photo',
+    };
+    // Three months over two folders and the root; two photos of one time (ordered by path).
+    const times: [string, Date][] = [
+      ['x/p0.jpg', new Date(Date.UTC(2022, 0, 3))],
+      ['x/p1.jpg', new Date(Date.UTC(2022, 0, 9))],
+      ['x/y/p2.jpg', new Date(Date.UTC(2022, 0, 9))],
+      ['p3.jpg', new Date(Date.UTC(2022, 0, 20))],
+      ['x/y/p4.jpg', new Date(Date.UTC(2022, 1, 1))],
+      ['p5.jpg', new Date(Date.UTC(2022, 1, 27))],
+      ['x/p6.jpg', new Date(Date.UTC(2022, 2, 5))],
+    ];
+    for (const [i, [name]] of times.entries()) tree[name] = await syntheticJpeg(50 + i);
+    await writeTree(root, tree);
+    for (const [name, when] of times) await utimes(path.join(root, name), when, when);
+    const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
+    opened.push(catalog);
+    await catalog.scan();
+    // Counts the listings the gallery reads: one is the timeline's build.
+    let listings = 0;
+    const list = catalog.list.bind(catalog);
+    catalog.list = (options) => {
+      listings++;
+      return list(options);
+    };
+    gallery = await startGallery({ catalogs: [catalog], port: 0 });
+    const base = `http://127.0.0.1:${gallery.port}`;
+    type Starts = { total: number; starts: [number, unknown[][]][]; ends: [number, unknown[][]][] };
+    type Folders = { folders: { path: string; count: number }[] };
+    const early = (await (await fetch(`${base}/api/starts?count=2&tail=2`)).json()) as Starts;
+    const earlyFolders = (await (await fetch(`${base}/api/folders`)).json()) as Folders;
+    expect(listings).toBe(0);
+    const { rows } = (await (await fetch(`${base}/api/photos`)).json()) as { rows: unknown[][] };
+    expect(listings).toBe(1);
+    expect(early.total).toBe(8);
+    // March (one photo), February (two), January (four); May 2008 by the Canon's EXIF date.
+    expect(early.starts.map(([first, start]) => [first, start.length])).toEqual([
+      [0, 1],
+      [1, 2],
+      [3, 2],
+      [7, 1],
+    ]);
+    // And each month's last rows: what shows above the next month's start, and at the timeline's end.
+    expect(early.ends.map(([first, end]) => [first, end.length])).toEqual([
+      [0, 1],
+      [1, 2],
+      [5, 2],
+      [7, 1],
+    ]);
+    for (const [first, start] of [...early.starts, ...early.ends])
+      expect(start).toEqual(rows.slice(first, first + start.length));
+    expect(early.starts[2]![1].map((r) => r[3])).toEqual(['p3.jpg', 'p1.jpg']);
+    // The built timeline answers the same.
+    expect(await (await fetch(`${base}/api/starts?count=2&tail=2`)).json()).toEqual(early);
+    expect(earlyFolders.folders).toEqual([
+      { path: 'camera', count: 1 },
+      { path: 'x', count: 5 },
+      { path: 'x/y', count: 2 },
+    ]);
+    // A star makes the folders counted again, from the built timeline now: the same counts.
+    const p5 = rows.find((r) => r[3] === 'p5.jpg')!;
+    const starred = await fetch(`${base}/api/roots/0/photos/${p5[1]}/star`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-photolala-token': gallery.token },
+      body: JSON.stringify({ starred: true }),
+    });
+    expect(starred.status).toBe(200);
+    expect(((await (await fetch(`${base}/api/folders`)).json()) as Folders).folders).toEqual(
+      earlyFolders.folders,
+    );
+  });
+
   it('serves thumbnails by photo-md5, immutable, and made again when missing from the cache', async () => {
     const { base, byName, catalog } = await served();
     const a = byName('a.jpg');

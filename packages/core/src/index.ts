@@ -22,6 +22,8 @@ export {
   type FirstScreenPhoto,
   type ListOptions,
   type LoadSource,
+  type MonthStart,
+  type MonthStarts,
   newestSnapshotFile,
   type OpenCatalogOptions,
   openCatalog,

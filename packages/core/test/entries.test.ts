@@ -37,6 +37,8 @@ const PUBLIC = [
   'LoadSource',
   'METADATA_VERSION',
   'MetadataDocument',
+  'MonthStart',
+  'MonthStarts',
   'OpenCatalogOptions',
   'OpenRootOptions',
   'OpenedRoot',

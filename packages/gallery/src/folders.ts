@@ -32,3 +32,17 @@ export function folderCounts(ids: Uint32Array, pathOf: (id: number) => string): 
   add(folder, run);
   return counts;
 }
+
+/** `folderCounts` from how many photos lie directly in each folder (`''`: the root's own). */
+export function folderCountsOf(direct: Map<string, number>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const [folder, run] of direct) {
+    let at = folder;
+    while (at !== '') {
+      counts.set(at, (counts.get(at) ?? 0) + run);
+      const slash = at.lastIndexOf('/');
+      at = slash > 0 ? at.slice(0, slash) : '';
+    }
+  }
+  return counts;
+}

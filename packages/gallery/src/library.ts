@@ -1,5 +1,5 @@
-import type { Catalog, CatalogEntry, FirstScreen } from '@photolala/core';
-import { folderCounts } from './folders.js';
+import type { Catalog, CatalogEntry, FirstScreen, MonthStart, MonthStarts } from '@photolala/core';
+import { folderCounts, folderCountsOf } from './folders.js';
 import { PathIds } from './path-ids.js';
 
 /** One photo as the lightbox asks for it: a photo a running scan digested before it is an entry. */
@@ -70,6 +70,8 @@ export class RootPhotos {
   private numbered = false;
   /** The first screen served before the timeline was built, to check against it. */
   private served: FirstScreen | undefined;
+  /** The month starts served before the timeline was built, likewise. */
+  private servedStarts: MonthStarts | undefined;
   /** Told when the first build finds the first screen served before it wrong (see firstScreenStale). */
   onStale: (() => void) | undefined;
   /** Bumped on every change: views cached under an older generation are stale. */
@@ -107,23 +109,51 @@ export class RootPhotos {
   }
 
   /**
+   * The first `count` photos (and the last `tail`) of each of the `maxMonths` newest months before the timeline is built,
+   * by SQL, numbered as `firstScreen` numbers them: where the scrubber jumps to, answered while
+   * building the timeline would hold the jump up by most of a second. Undefined once it is built.
+   */
+  monthStarts(count: number, maxMonths: number, tail: number): MonthStarts | undefined {
+    if (this.numbered || this.provisional.size > 0) return undefined;
+    const starts = this.catalog.monthStarts(count, maxMonths, tail);
+    this.servedStarts = starts;
+    return starts;
+  }
+
+  /**
    * Whether the timeline built differs from the first screen served before it: a capture time SQL
    * read otherwise than the build does, or paths numbered out of listing order. The page must then
    * read its view again. Asked once, after the first build.
    */
   firstScreenStale(): boolean {
     const served = this.served;
-    if (!served) return false;
+    const starts = this.servedStarts;
+    if (!served && !starts) return false;
     this.served = undefined;
+    this.servedStarts = undefined;
     const { ids, monthKeys } = this.build();
-    for (const [i, photo] of served.photos.entries())
-      if (ids[i] !== photo.position || this.ids.pathOf(photo.position) !== photo.path) return true;
+    const placed = (at: number, photo: { position: number; path: string }) =>
+      ids[at] === photo.position && this.ids.pathOf(photo.position) === photo.path;
+    if (served?.photos.some((photo, i) => !placed(i, photo))) return true;
+    const end = (start: MonthStart) => start.first + start.count - start.last.length;
+    if (
+      starts?.starts.some(
+        (start) =>
+          start.photos.some((photo, i) => !placed(start.first + i, photo)) ||
+          start.last.some((photo, i) => !placed(end(start) + i, photo)),
+      )
+    )
+      return true;
     const months: { month: string; count: number }[] = [];
     for (let i = 0; i < monthKeys.length; i++) {
       if (i > 0 && monthKeys[i - 1] === monthKeys[i]) months[months.length - 1]!.count++;
       else months.push({ month: monthText(monthKeys[i]!), count: 1 });
     }
-    return JSON.stringify(months) !== JSON.stringify(served.months);
+    const text = JSON.stringify(months);
+    return (
+      (!!served && text !== JSON.stringify(served.months)) ||
+      (!!starts && text !== JSON.stringify(starts.months))
+    );
   }
 
   md5Of(id: number): string | undefined {
@@ -246,7 +276,7 @@ export class RootPhotos {
       timeline.times[i] = times[from]!;
     }
     this.timeline = timeline;
-    if (this.served && this.firstScreenStale()) setImmediate(() => this.onStale?.());
+    if ((this.served || this.servedStarts) && this.firstScreenStale()) setImmediate(() => this.onStale?.());
     return timeline;
   }
 
@@ -295,8 +325,13 @@ export class RootPhotos {
   /** Photos under each folder (every ancestor of a photo counts it), for this generation. */
   folders(): Map<string, number> {
     if (this.folderCache?.generation !== this.generation) {
-      const { ids } = this.build();
-      this.folderCache = { generation: this.generation, counts: folderCounts(ids, (id) => this.pathOf(id)!) };
+      // Before the timeline is built, by SQL: the page asks as soon as its first screen shows, and
+      // building the timeline then held up a jump made at once by most of a second.
+      const counts =
+        !this.numbered && this.provisional.size === 0
+          ? folderCountsOf(this.catalog.folderPhotos())
+          : folderCounts(this.build().ids, (id) => this.pathOf(id)!);
+      this.folderCache = { generation: this.generation, counts };
     }
     return this.folderCache.counts;
   }

@@ -3,7 +3,13 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
-import { type Catalog, describeError, isPhotolalaError, metadataDocumentSchema } from '@photolala/core';
+import {
+  type Catalog,
+  describeError,
+  type FirstScreenPhoto,
+  isPhotolalaError,
+  metadataDocumentSchema,
+} from '@photolala/core';
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
@@ -52,10 +58,13 @@ const SAVE_DELAY_MS = 1000;
 const PAGE_LIMIT = 2000;
 /** Rows of the first screen the page carries: one page of the UI's (`PAGE` in ui/grid.ts). */
 const FIRST_PAGE = 300;
-/** Rows a month's start may carry (`/api/starts`): a tall screen of small tiles. */
+/** Rows a month's start (or its end) may carry (`/api/starts`): a tall screen of small tiles. */
 const MAX_START_ROWS = 200;
 /** Rows all months' starts may carry together: a library of decades stays a few megabytes. */
 const MAX_STARTS_TOTAL = 20_000;
+/** A server this long without a request is quiet (see `quiet`), or this long at most after asking. */
+const QUIET_MS = 50;
+const MAX_QUIET_WAIT_MS = 2000;
 /** When nothing has asked for the timeline of a root whose first screen was served, it is built. */
 const BUILD_AFTER_MS = 3000;
 
@@ -171,6 +180,35 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     }
     return rows;
   };
+  /** A row of a photo read by SQL before the timeline is built, as `rowsOf` gives it once built. */
+  const quickRow = (root: RootPhotos, p: FirstScreenPhoto) => {
+    const row = [
+      root.index,
+      p.position,
+      p.photoMd5,
+      p.path.slice(p.path.lastIndexOf('/') + 1),
+      p.starred ? 1 : 0,
+    ];
+    const badge = badgeOf(p);
+    return badge ? [...row, badge] : row;
+  };
+  /** Requests being answered (not those waiting for a quiet server), and when the last one ended. */
+  let busy = 0;
+  let lastBusy = 0;
+  /**
+   * Resolves once no request has been answered for QUIET_MS (or after MAX_QUIET_WAIT_MS): what the
+   * page asks for as its first screen shows is read when that screen's thumbnails are served.
+   */
+  const quiet = () =>
+    new Promise<void>((resolve) => {
+      const started = Date.now();
+      const check = () => {
+        const now = Date.now();
+        if ((busy === 0 && now - lastBusy >= QUIET_MS) || now - started >= MAX_QUIET_WAIT_MS) resolve();
+        else setTimeout(check, QUIET_MS);
+      };
+      setTimeout(check, QUIET_MS);
+    });
   let buildTimer: NodeJS.Timeout | undefined;
   /**
    * What the page shows first (the whole library, newest first): its months and first page of rows,
@@ -188,17 +226,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       return {
         total: quick.total,
         months: quick.months,
-        rows: quick.photos.map((p) => {
-          const row = [
-            only.index,
-            p.position,
-            p.photoMd5,
-            p.path.slice(p.path.lastIndexOf('/') + 1),
-            p.starred ? 1 : 0,
-          ];
-          const badge = badgeOf(p);
-          return badge ? [...row, badge] : row;
-        }),
+        rows: quick.photos.map((p) => quickRow(only, p)),
       };
     }
     const view = library.view({ roots: roots.map((r) => r.index) });
@@ -243,7 +271,13 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !sameSecret(c.req.header(TOKEN_HEADER), token))
       return c.json({ error: 'refused: a change needs the token of this run' }, 403);
-    await next();
+    busy++;
+    try {
+      await next();
+    } finally {
+      busy--;
+      lastBusy = Date.now();
+    }
   });
 
   app.get('/', (c) => {
@@ -289,17 +323,45 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   });
   // The first rows of every month of a view, so that a jump with the scrubber asks for its
   // thumbnails at once instead of first waiting for a page of rows.
-  app.get('/api/starts', (c) => {
-    const view = library.view(queryOf(c));
-    const count = Math.min(MAX_START_ROWS, Math.max(1, Math.floor(Number(c.req.query('count') ?? 1)) || 1));
+  app.get('/api/starts', async (c) => {
+    if (c.req.query('quiet') === '1') {
+      busy--;
+      try {
+        await quiet();
+      } finally {
+        busy++;
+      }
+    }
+    const query = queryOf(c);
+    const rowsAsked = (name: string, least: number) =>
+      Math.min(MAX_START_ROWS, Math.max(least, Math.floor(Number(c.req.query(name) ?? least)) || least));
+    const count = rowsAsked('count', 1);
+    const tail = rowsAsked('tail', 0);
+    // Months are given while their rows stay within MAX_STARTS_TOTAL.
+    const maxMonths = Math.ceil(MAX_STARTS_TOTAL / (count + tail));
+    const only = roots.length === 1 ? roots[0]! : undefined;
+    // The whole library of one root whose timeline is not built yet: by SQL (see RootPhotos.monthStarts).
+    const whole = !query.folder && !query.search && !query.starred && !options.scan;
+    const quick = only && whole ? only.monthStarts(count, maxMonths, tail) : undefined;
+    if (only && quick) {
+      const rows = (photos: FirstScreenPhoto[]) => photos.map((p) => quickRow(only, p));
+      return c.json({
+        total: quick.total,
+        starts: quick.starts.map((start) => [start.first, rows(start.photos)]),
+        ends: quick.starts.map((start) => [start.first + start.count - start.last.length, rows(start.last)]),
+      });
+    }
+    const view = library.view(query);
     const starts: [number, (string | number)[][]][] = [];
+    const ends: [number, (string | number)[][]][] = [];
     let first = 0;
-    for (const { count: inMonth } of view.months) {
-      if (starts.length * count >= MAX_STARTS_TOTAL) break;
+    for (const { count: inMonth } of view.months.slice(0, maxMonths)) {
       starts.push([first, rowsOf(view, first, Math.min(count, inMonth))]);
+      const last = Math.min(tail, inMonth);
+      ends.push([first + inMonth - last, rowsOf(view, first + inMonth - last, last)]);
       first += inMonth;
     }
-    return c.json({ total: view.size, starts });
+    return c.json({ total: view.size, starts, ends });
   });
   app.get('/api/folders', (c) => c.json({ folders: library.folders(queryOf(c).roots) }));
 
@@ -371,6 +433,14 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   if (roots.length > 1 || options.scan)
     setImmediate(() => {
       for (const root of roots) root.build();
+    });
+  // A single root's first screen is read while the browser comes for the page (the catalog keeps it
+  // until it changes); should reading fail, the page's request says why.
+  else
+    setImmediate(() => {
+      try {
+        roots[0]?.firstScreen(FIRST_PAGE);
+      } catch {}
     });
   const shown = host.includes(':') ? `[${host}]` : host;
   return {

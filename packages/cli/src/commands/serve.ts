@@ -55,13 +55,16 @@ export async function serve(
     out.error(`--host ${opts.host} lets other machines in: give a --token they must present`);
     return EXIT.usage;
   }
-  const { startGallery } = await import('@photolala/gallery');
+  // The gallery's modules load while the catalogs open: each waits on files the other does not.
+  const loading = import('@photolala/gallery');
+  loading.catch(() => undefined); // awaited below, unless a catalog fails to open first
   const catalogs: Catalog[] = [];
   try {
     for (const root of roots)
       catalogs.push(
         await openRootCatalog(root, globals, out, { requireCatalog: !opts.scan, offline: !opts.scan }),
       );
+    const { startGallery } = await loading;
     const stop = stopOnSignal();
     const gallery = await startGallery({
       catalogs,

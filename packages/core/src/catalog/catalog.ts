@@ -22,7 +22,13 @@ import type { EntryLines } from './entry-json.js';
 import { EntryQueries } from './entry-queries.js';
 import type { CatalogEntry } from './entry-row.js';
 import { CatalogEvents } from './events.js';
-import { type FirstScreen, readFirstScreen } from './first-screen.js';
+import {
+  type FirstScreen,
+  type MonthStarts,
+  readFirstScreen,
+  readFolderPhotos,
+  readMonthStarts,
+} from './first-screen.js';
 import type { StoreReport } from './inspect.js';
 import { PhotoFiles } from './photo-files.js';
 import { DEFAULT_RETENTION } from './pointer.js';
@@ -228,6 +234,29 @@ export class Catalog {
     if (!Number.isInteger(limit) || limit < 0)
       throw new RangeError(`firstScreen: limit must be a whole number, not ${limit}`);
     return readFirstScreen(this.db, limit);
+  }
+
+  /**
+   * The month buckets of this catalog's timeline and the `count` newest photos (and the `tail`
+   * oldest) of each of its `maxMonths` newest months, by SQL, in `firstScreen`'s order: where a
+   * gallery's scrubber jumps to, and what shows above and below it.
+   */
+  monthStarts(count: number, maxMonths = Infinity, tail = 0): MonthStarts {
+    for (const [name, n] of [
+      ['count', count],
+      ['tail', tail],
+    ] as const)
+      if (!Number.isInteger(n) || n < 0)
+        throw new RangeError(`monthStarts: ${name} must be a whole number, not ${n}`);
+    return readMonthStarts(this.db, count, maxMonths, tail);
+  }
+
+  /**
+   * How many of the timeline's photos (`firstScreen`'s) lie directly in each folder (`''`: the
+   * root's own), by SQL over the paths alone: a gallery's folder list without listing every entry.
+   */
+  folderPhotos(): Map<string, number> {
+    return readFolderPhotos(this.db);
   }
 
   /** Entries in path order as a lazy iterator over the working database. */

@@ -76,17 +76,10 @@ const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'),
  * as UTC: a caller that sorts them otherwise must check the order against its own.
  */
 export function readFirstScreen(db: Database.Database, limit: number): FirstScreen {
-  const buckets = db
-    .prepare(`SELECT ${BUCKET} AS bucket, count(*) FROM entries WHERE ${SHOWN} GROUP BY bucket`)
-    .raw(true)
-    .all() as [number, number][];
-  const byMonth = new Map<number, number>();
-  for (const [bucket, count] of buckets) {
-    const month = monthOfBucket(bucket);
-    byMonth.set(month, (byMonth.get(month) ?? 0) + count);
-  }
-  const counts = [...byMonth].sort(([a], [b]) => b - a);
-  const months = counts.map(([month, count]) => ({ month: monthText(month), count }));
+  const cache = cacheOf(db);
+  const known = cache.firstScreens.get(limit);
+  if (known) return known;
+  const { counts, months } = readMonths(db);
   // The newest `limit` photos lie in the newest months that hold `limit` photos: a cheap test that
   // keeps those months' photos (and a few more) spares the rest the month and time of the order.
   let held = 0;
@@ -114,8 +107,7 @@ export function readFirstScreen(db: Database.Database, limit: number): FirstScre
        ORDER BY month DESC, time DESC, newest.path`,
     )
     .raw(true)
-    .all(since, sinceMs, limit) as [string, string, number, string, number, string | null][];
-  const photos: FirstScreenPhoto[] = [];
+    .all(since, sinceMs, limit) as PhotoRow[];
   // Rows are input (a snapshot): one not of its shape ends the list rather than being passed on.
   const shown: typeof rows = [];
   for (const row of rows) {
@@ -126,18 +118,220 @@ export function readFirstScreen(db: Database.Database, limit: number): FirstScre
     db,
     shown.map(([path]) => path),
   );
-  for (const [path, photoMd5, starred, kind, group, attached] of shown) {
-    photos.push({
-      position: positions.get(path)!,
-      path,
-      photoMd5,
-      starred: starred === 1,
-      kind,
-      grouped: group === 1,
-      attached: attached ? attached.split(',') : [],
-    });
+  const screen: FirstScreen = {
+    months,
+    total: counts.reduce((sum, [, count]) => sum + count, 0),
+    photos: shown.map((row) => photoOf(row, positions)),
+  };
+  cache.firstScreens.set(limit, screen);
+  return screen;
+}
+
+/** What this file read of a database, while the database is unchanged (see `cacheOf`). */
+interface Cached {
+  changes: number;
+  months?: ReturnType<typeof countMonths>;
+  firstScreens: Map<number, FirstScreen>;
+  starts: Map<string, MonthStarts>;
+  folders?: Map<string, number>;
+}
+const caches = new WeakMap<Database.Database, Cached>();
+
+/**
+ * The answers already read from `db`, emptied when it changed: SQLite's count of the rows this
+ * connection has changed moves on every write (a star, a scan's entries), and a catalog that swaps
+ * its database (a first write, a reload) brings another connection. A gallery asks for its first
+ * screen on every visit of its page, which at 100,000 photos is a tenth of a second of SQL.
+ */
+function cacheOf(db: Database.Database): Cached {
+  const changes = db.prepare('SELECT total_changes()').pluck().get() as number;
+  let cache = caches.get(db);
+  if (cache?.changes !== changes) {
+    cache = { changes, firstScreens: new Map(), starts: new Map() };
+    caches.set(db, cache);
   }
-  return { months, total: counts.reduce((sum, [, count]) => sum + count, 0), photos };
+  return cache;
+}
+
+type PhotoRow = [
+  path: string,
+  photoMd5: string,
+  starred: number,
+  kind: string,
+  grouped: number,
+  roles: string | null,
+];
+
+const photoOf = (
+  [path, photoMd5, starred, kind, group, attached]: PhotoRow,
+  positions: Map<string, number>,
+): FirstScreenPhoto => ({
+  position: positions.get(path)!,
+  path,
+  photoMd5,
+  starred: starred === 1,
+  kind,
+  grouped: group === 1,
+  attached: attached ? attached.split(',') : [],
+});
+
+/** `countMonths`, once per unchanged database. */
+function readMonths(db: Database.Database): ReturnType<typeof countMonths> {
+  const cache = cacheOf(db);
+  cache.months ??= countMonths(db);
+  return cache.months;
+}
+
+/** The timeline's buckets (see BUCKET) with their photo counts, by month key, newest month first. */
+function countMonths(db: Database.Database) {
+  const buckets = db
+    .prepare(`SELECT ${BUCKET} AS bucket, count(*) FROM entries WHERE ${SHOWN} GROUP BY bucket`)
+    .raw(true)
+    .all() as [number, number][];
+  const byMonth = new Map<number, [bucket: number, count: number][]>();
+  for (const [bucket, count] of buckets) {
+    const month = monthOfBucket(bucket);
+    const list = byMonth.get(month) ?? [];
+    list.push([bucket, count]);
+    byMonth.set(month, list);
+  }
+  const counts = [...byMonth]
+    .map(([month, list]) => [month, list.reduce((sum, [, n]) => sum + n, 0)] as [number, number])
+    .sort(([a], [b]) => b - a);
+  const months = counts.map(([month, count]) => ({ month: monthText(month), count }));
+  return { counts, months, byMonth };
+}
+
+/** The first photos of one month of a timeline (see `readMonthStarts`). */
+export interface MonthStart {
+  /** `YYYY-MM`. */
+  month: string;
+  /** The timeline position (newest first, from 0) of the month's first photo. */
+  first: number;
+  /** How many photos the month holds. */
+  count: number;
+  /** The month's newest photos, newest first, as many as asked for or as it holds. */
+  photos: FirstScreenPhoto[];
+  /**
+   * The month's oldest photos (`tail` of them, or as many as it holds), newest first: the last is at
+   * `first + count - 1`. What a screen shows above the next month's start, or at the timeline's end.
+   */
+  last: FirstScreenPhoto[];
+}
+
+/** The month buckets of a catalog's timeline and the first photos of each (see `readMonthStarts`). */
+export interface MonthStarts {
+  months: { month: string; count: number }[];
+  total: number;
+  /** One per month, newest month first, up to the number of months asked for. */
+  starts: MonthStart[];
+}
+
+/**
+ * The `count` newest photos (and the `tail` oldest) of each of the `maxMonths` newest months of a
+ * catalog's timeline, in the timeline's order (as `readFirstScreen` orders it), by SQL: where a gallery's scrubber jumps
+ * to, without listing the catalog. Only the buckets that can hold a month's newest photos are
+ * ranked: its capture-dated photos, and its newest days of mtimes until they hold `count` photos.
+ */
+export function readMonthStarts(
+  db: Database.Database,
+  count: number,
+  maxMonths = Infinity,
+  tail = 0,
+): MonthStarts {
+  const cache = cacheOf(db);
+  const key = `${count}/${maxMonths}/${tail}`;
+  const known = cache.starts.get(key);
+  if (known) return known;
+  const { counts, months, byMonth } = readMonths(db);
+  const total = counts.reduce((sum, [, n]) => sum + n, 0);
+  const kept = counts.slice(0, Math.max(0, maxMonths));
+  /** Buckets that can hold a month's newest `count` photos, and those that can hold its oldest `tail`. */
+  const heads: number[] = [];
+  const tails: number[] = [];
+  const pick = (list: [number, number][], want: number, into: number[]) => {
+    let held = 0;
+    for (const [bucket, n] of list) {
+      if (bucket < 0 && held >= want) break;
+      into.push(bucket);
+      if (bucket < 0) held += n;
+    }
+  };
+  for (const [month] of kept) {
+    // A capture-dated month (bucket >= 0) spans the whole month; mtime days (below 0) newest first.
+    const list = [...byMonth.get(month)!].sort(([a], [b]) => Number(a < 0) - Number(b < 0) || a - b);
+    if (count > 0) pick(list, count, heads);
+    if (tail > 0)
+      pick([...list.filter(([b]) => b >= 0), ...list.filter(([b]) => b < 0).reverse()], tail, tails);
+  }
+  const rows =
+    heads.length || tails.length
+      ? (db
+          .prepare(
+            `WITH shown AS (
+               SELECT path, photo_md5, starred, kind,
+                 group_id IS NOT NULL AND role IN ('primary', 'motion', 'raw', 'edited') AS grouped,
+                 ${BUCKET} AS bucket, ${TIME} AS time
+               FROM entries WHERE ${SHOWN}
+             ), ranked AS (
+               SELECT *, row_number() OVER (PARTITION BY bucket ORDER BY time DESC, path) AS n,
+                 row_number() OVER (PARTITION BY bucket ORDER BY time, path DESC) AS m
+               FROM shown WHERE bucket IN (SELECT value FROM json_each(?))
+             ), members AS (
+               SELECT group_id, group_concat(DISTINCT role) AS roles FROM entries
+               WHERE group_id IS NOT NULL AND role IN ${MEMBER_ROLES} GROUP BY group_id
+             )
+             SELECT ranked.path, photo_md5, starred, kind, grouped, members.roles, bucket, time
+             FROM ranked LEFT JOIN members ON members.group_id = ranked.path
+             WHERE (n <= ? AND bucket IN (SELECT value FROM json_each(?)))
+               OR (m <= ? AND bucket IN (SELECT value FROM json_each(?)))`,
+          )
+          .raw(true)
+          .all(
+            JSON.stringify([...new Set([...heads, ...tails])]),
+            count,
+            JSON.stringify(heads),
+            tail,
+            JSON.stringify(tails),
+          ) as [...PhotoRow, number, number][])
+      : [];
+  const byMonthRows = new Map<number, [...PhotoRow, number, number][]>();
+  for (const row of rows) {
+    // Rows are input (a snapshot): one not of its shape is left out rather than passed on.
+    if (typeof row[0] !== 'string' || !isMd5(row[1]) || typeof row[7] !== 'number') continue;
+    const month = monthOfBucket(row[6]);
+    const list = byMonthRows.get(month) ?? [];
+    list.push(row);
+    byMonthRows.set(month, list);
+  }
+  // Newest first, then by path (SQLite's order), as the first screen's query orders them. A month's
+  // rows hold all of its newest `count` and oldest `tail`, whatever else they hold between.
+  const order = (a: [...PhotoRow, number, number], b: [...PhotoRow, number, number]) =>
+    b[7] - a[7] || byBytes(a[0], b[0]);
+  const chosen = kept.map(([month, n]) => {
+    const list = (byMonthRows.get(month) ?? []).sort(order);
+    return { head: list.slice(0, count), end: tail > 0 ? list.slice(-Math.min(tail, n)) : [] };
+  });
+  const positions = positionsOf(
+    db,
+    chosen.flatMap(({ head, end }) => [...head, ...end].map(([path]) => path)),
+  );
+  const photo = (row: [...PhotoRow, number, number]) => photoOf(row.slice(0, 6) as PhotoRow, positions);
+  let first = 0;
+  const starts = kept.map(([month, n], i) => {
+    const start: MonthStart = {
+      month: monthText(month),
+      first,
+      count: n,
+      photos: chosen[i]!.head.map(photo),
+      last: chosen[i]!.end.map(photo),
+    };
+    first += n;
+    return start;
+  });
+  const answer = { months, total, starts };
+  cache.starts.set(key, answer);
+  return answer;
 }
 
 /**
@@ -151,10 +345,47 @@ function positionsOf(db: Database.Database, paths: string[]): Map<string, number
   const positions = new Map<string, number>();
   let previous: string | undefined;
   let position = 0;
-  for (const path of [...new Set(paths)].sort(byBytes)) {
+  const sorted = [...new Set(paths)]
+    .map((path) => ({ path, bytes: Buffer.from(path, 'utf8') }))
+    .sort((a, b) => Buffer.compare(a.bytes, b.bytes))
+    .map(({ path }) => path);
+  for (const path of sorted) {
     position += (previous === undefined ? before.get(path) : between.get(previous, path)) as number;
     positions.set(path, position);
     previous = path;
   }
   return positions;
+}
+
+/**
+ * How many photos of the timeline (one per group, as `readFirstScreen` counts them) lie directly in
+ * each folder, by its path in the root (`''` for the root's own), read without listing the catalog:
+ * the paths alone, in path order, so that one folder's photos come together.
+ */
+export function readFolderPhotos(db: Database.Database): Map<string, number> {
+  const cache = cacheOf(db);
+  if (cache.folders) return cache.folders;
+  const paths = db
+    .prepare(`SELECT path FROM entries WHERE ${SHOWN} ORDER BY path`)
+    .pluck()
+    .all() as unknown[];
+  const counts = new Map<string, number>();
+  let folder = '';
+  let run = 0;
+  for (const path of paths) {
+    // Rows are input (a snapshot): a path that is not a string is no photo of the timeline.
+    if (typeof path !== 'string') continue;
+    const slash = path.lastIndexOf('/');
+    const here = slash > 0 ? path.slice(0, slash) : '';
+    if (here === folder) {
+      run++;
+      continue;
+    }
+    if (run > 0) counts.set(folder, (counts.get(folder) ?? 0) + run);
+    folder = here;
+    run = 1;
+  }
+  if (run > 0) counts.set(folder, (counts.get(folder) ?? 0) + run);
+  cache.folders = counts;
+  return counts;
 }

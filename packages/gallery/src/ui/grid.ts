@@ -35,24 +35,42 @@ export function rowAt(index: number): Row | undefined {
 }
 
 /**
- * Fetches the first rows of every month of the view, a screen's worth each, so that a jump with
- * the scrubber asks for its thumbnails at once rather than after a round trip for its page.
+ * Fetches the first and last rows of every month of the view, a screen and its margin each, so that
+ * a jump with the scrubber asks for its thumbnails at once rather than after a round trip for its
+ * pages (which may wait for the server to build the whole timeline).
  */
-export async function loadStarts(): Promise<void> {
+export function loadStarts(quiet = false): Promise<void> {
   const asked = view.generation;
   const { columns, tile } = view.layout;
-  const count = columns * (Math.ceil(grid.clientHeight / (tile + GAP)) + 1);
-  try {
-    const { starts } = await getJson<{ starts: [number, Row[]][] }>(
-      `/api/starts?${viewParams()}&count=${count}`,
-    );
-    if (asked !== view.generation) return;
-    for (const [first, rows] of starts)
-      for (const [i, row] of rows.entries()) view.starts.set(first + i, row);
-  } catch {
-    // Only a shortcut: the pages give the same rows.
-  }
+  // A jump shows a screen and its margin below from the month's start and its margin above from the
+  // end of the month before; at the timeline's end (the oldest month), a screen and its margin above.
+  const count = columns * (Math.ceil((grid.clientHeight + MARGIN) / (tile + GAP)) + 1);
+  const loading = getJson<{ starts: [number, Row[]][]; ends?: [number, Row[]][] }>(
+    `/api/starts?${viewParams()}&count=${count}&tail=${count}${quiet ? '&quiet=1' : ''}`,
+  )
+    .then(({ starts, ends = [] }) => {
+      if (asked !== view.generation) return;
+      for (const [first, rows] of [...starts, ...ends])
+        for (const [i, row] of rows.entries()) view.starts.set(first + i, row);
+    })
+    .catch(() => {
+      // Only a shortcut: the pages give the same rows.
+    })
+    .finally(() => {
+      if (startsLoading !== loading) return;
+      startsLoading = undefined;
+      // A jump made meanwhile drew tiles without rows: they have them now, or ask for their pages.
+      render();
+    });
+  startsLoading = loading;
+  return loading;
 }
+
+/**
+ * The month starts while they are on their way: a jump made meanwhile waits for them rather than
+ * asking for its pages, which the server answers only once it has built the whole timeline.
+ */
+let startsLoading: Promise<void> | undefined;
 
 const pageUrl = (number: number) => `/api/photos?${viewParams()}&offset=${number * PAGE}&limit=${PAGE}`;
 
@@ -166,7 +184,10 @@ export function render() {
   }
   for (const { index, x, y } of tiles) {
     const row = rowAt(index);
-    if (!row && !flying) void loadPage(index);
+    const seen = onScreen(y);
+    // The margin's rows, like its thumbnails, once the screen shows: a page of rows may wait for
+    // the server to build the timeline, which a jump's screen should not.
+    if (!row && !flying && !startsLoading && (seen || screenDone)) void loadPage(index);
     const key = row ? `t${index}:${row[0]}:${row[1]}` : `p${index}`;
     wanted.add(key);
     let tile = shown.get(key);
@@ -175,7 +196,6 @@ export function render() {
       shown.set(key, tile);
     }
     const img = tile.firstElementChild as HTMLImageElement | null;
-    const seen = onScreen(y);
     if (row && img && !flying && !img.hasAttribute('src') && (seen || screenDone)) {
       img.fetchPriority = seen ? 'high' : 'low';
       img.src = thumbnailUrl(row);
