@@ -1,4 +1,4 @@
-import { mkdtemp, rm, utimes } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -12,6 +12,21 @@ afterEach(async () => {
 });
 
 const md5 = (digit: string) => digit.repeat(32);
+
+describe('cache writes', () => {
+  test('a shard folder removed while the cache is in use is made again on the next write', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'photolala-cache-gone-'));
+    dirs.push(root);
+    const cache = new PhotoCache(root);
+    await cache.writeThumbnail('local', md5('a'), Buffer.from('first'));
+    // As a user clearing the cache, or a prune, would while a scan runs.
+    await rm(path.join(root, 'local'), { recursive: true, force: true });
+    const written = await cache.writeThumbnail('local', `${'a'.repeat(31)}b`, Buffer.from('second'));
+    expect(await readFile(written, 'utf8')).toBe('second');
+    await cache.writeMetadata('local', md5('a'), { a: 1 });
+    expect(JSON.parse(await readFile(cache.pathsFor('local', md5('a')).metadata, 'utf8'))).toEqual({ a: 1 });
+  });
+});
 
 describe("a third-party backend's own cache shard", () => {
   test('keeps its photos apart, by photo-md5, under its name', async () => {

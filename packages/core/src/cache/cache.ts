@@ -138,15 +138,14 @@ export class PhotoCache {
         makeFolderSync(folder);
         this.knownFolders.add(folder);
       }
-      // Synchronous on purpose: a few small writes cost less on the (mostly idle) main thread than
-      // queued behind sharp's decodes in libuv's shared thread pool.
-      const temp = nodePath.join(folder, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
       try {
-        writeFileSync(temp, data, { flag: 'wx', mode: 0o644 });
-        renameSync(temp, target);
+        writeAtomicSync(folder, target, data);
       } catch (error) {
-        rmSync(temp, { force: true });
-        throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        // The folder went away since this process made it (the user cleared the cache, or
+        // `cache prune` emptied it): make it again rather than fail every later write into it.
+        makeFolderSync(folder);
+        writeAtomicSync(folder, target, data);
       }
     } catch (cause) {
       throw new PhotolalaError('IO', `cannot write cache file ${target}: ${(cause as Error).message}`, {
@@ -165,5 +164,21 @@ export class PhotoCache {
         backend: 'cache',
       },
     );
+  }
+}
+
+/**
+ * Writes `data` to `target` by a temp file in `folder` and a rename. Synchronous on purpose: a few
+ * small writes cost less on the (mostly idle) main thread than queued behind sharp's decodes in
+ * libuv's shared thread pool.
+ */
+function writeAtomicSync(folder: string, target: string, data: Uint8Array): void {
+  const temp = nodePath.join(folder, `${TEMP_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
+  try {
+    writeFileSync(temp, data, { flag: 'wx', mode: 0o644 });
+    renameSync(temp, target);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
   }
 }
