@@ -27,6 +27,17 @@ function* withScanCache<T, R>(db: Database.Database, read: Generator<T, R>): Gen
   }
 }
 
+/** Runs `read`, which reads a whole table once, with a small page cache on `db` (see withScanCache). */
+export function readOnceWithScanCache<T>(db: Database.Database, read: () => T): T {
+  const size = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma(`cache_size = ${SCAN_CACHE_PAGES}`);
+  try {
+    return read();
+  } finally {
+    db.pragma(`cache_size = ${size}`);
+  }
+}
+
 type Where = { sql: string[]; params: (string | number)[] };
 
 /**

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { namedAsImage } from '../digest/image-kind.js';
 import { KeyNumbers } from '../key-numbers.js';
-import { selectEntryColumns } from './bulk-read.js';
+import { readOnceWithScanCache, selectEntryColumns } from './bulk-read.js';
 import type { EntryStat } from './scan-plan.js';
 
 type Unusual = Pick<EntryStat, 'keyed' | 'status' | 'reason' | 'failure_code'>;
@@ -56,13 +56,17 @@ export class StatIndex {
    * damaged snapshot might) would shift the columns, so then they are read as JSON arrays instead.
    */
   private readColumns(db: Database.Database): string[] {
-    const [joined, sizes, mtimes, etags, count] = db
-      .prepare(
-        `SELECT group_concat(path, char(0)), json_group_array(size), json_group_array(mtime_ms),
+    const [joined, sizes, mtimes, etags, count] = readOnceWithScanCache(
+      db,
+      () =>
+        db
+          .prepare(
+            `SELECT group_concat(path, char(0)), json_group_array(size), json_group_array(mtime_ms),
            json_group_array(etag), count(*) FROM entries`,
-      )
-      .raw(true)
-      .get() as [string | null, string, string, string, number];
+          )
+          .raw(true)
+          .get() as [string | null, string, string, string, number],
+    );
     const paths = joined === null ? [] : joined.split('\0');
     if (paths.length === count) {
       this.sizes = JSON.parse(sizes) as number[];
