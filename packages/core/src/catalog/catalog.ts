@@ -7,6 +7,7 @@ import { LOCAL_DIGEST_LIMITS, REMOTE_DIGEST_LIMITS } from '../digest/digest-type
 import type { MetadataDocument } from '../digest/metadata.js';
 import { describeError, PhotolalaError } from '../source/errors.js';
 import type { RootSource } from '../source/root-source.js';
+import { readOnceWithScanCache } from './bulk-read.js';
 import { type CatalogContext, type CatalogState, loadedState } from './catalog-context.js';
 import type {
   CatalogLoadInfo,
@@ -233,7 +234,9 @@ export class Catalog {
   firstScreen(limit: number): FirstScreen {
     if (!Number.isInteger(limit) || limit < 0)
       throw new RangeError(`firstScreen: limit must be a whole number, not ${limit}`);
-    return readFirstScreen(this.db, limit);
+    // Most often the first query of a fresh connection, which reads the whole table once: with the
+    // default page cache, filling the cache costs as much as the query (see readOnceWithScanCache).
+    return readOnceWithScanCache(this.db, () => readFirstScreen(this.db, limit));
   }
 
   /**
