@@ -13,28 +13,33 @@ const CHUNK_ROWS = 5_000;
  */
 const SCAN_CACHE_PAGES = 64;
 
+/** Gives `db` a small page cache for a whole-table read; returns what gives it its own size back. */
+function smallCache(db: Database.Database): () => void {
+  const size = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma(`cache_size = ${SCAN_CACHE_PAGES}`);
+  return () => db.pragma(`cache_size = ${size}`);
+}
+
 /**
  * Runs `read` (a generator) with a small page cache on `db`, and gives the connection its own size
  * back when the generator ends, however it ends.
  */
 function* withScanCache<T, R>(db: Database.Database, read: Generator<T, R>): Generator<T, R> {
-  const size = db.pragma('cache_size', { simple: true }) as number;
-  db.pragma(`cache_size = ${SCAN_CACHE_PAGES}`);
+  const restore = smallCache(db);
   try {
     return yield* read;
   } finally {
-    db.pragma(`cache_size = ${size}`);
+    restore();
   }
 }
 
 /** Runs `read`, which reads a whole table once, with a small page cache on `db` (see withScanCache). */
 export function readOnceWithScanCache<T>(db: Database.Database, read: () => T): T {
-  const size = db.pragma('cache_size', { simple: true }) as number;
-  db.pragma(`cache_size = ${SCAN_CACHE_PAGES}`);
+  const restore = smallCache(db);
   try {
     return read();
   } finally {
-    db.pragma(`cache_size = ${size}`);
+    restore();
   }
 }
 
