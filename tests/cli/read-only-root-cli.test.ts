@@ -1,14 +1,15 @@
 import { chmod, chown, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { type CliResult, startCli } from './run-cli.js';
+import { assertNobodyCanRead, NOBODY } from '../support/nobody.js';
+import { CLI, type CliResult, startCli } from './run-cli.js';
 
 // issue 20, item 13: `verify` exited 1 on every read-only root, because such a root has no pointer
 // (its catalog lives in the cache mirror). A read-only root is fine when the mirror's pointer names a
 // good snapshot; a writable root that lost its pointer is still a problem.
 
-const NOBODY = { uid: 65534, gid: 65534 };
+beforeAll(() => assertNobodyCanRead(CLI));
 
 const cleanup: string[] = [];
 afterAll(async () => {

@@ -288,6 +288,22 @@ describe('backend-local', () => {
     // Root ignores permissions, so as root run the walk as `nobody`.
     const script = fileURLToPath(new URL('./enumerate-cli.ts', import.meta.url));
     const asRoot = process.getuid?.() === 0;
+    if (asRoot) {
+      // Else a checkout in a folder closed to others (`mktemp -d` makes 0700) fails as a missing module.
+      const probe = spawnSync(
+        process.execPath,
+        ['-e', 'require("node:fs").accessSync(process.argv[1], 4)', script],
+        {
+          uid: 65534,
+          gid: 65534,
+          cwd: '/',
+        },
+      );
+      if (probe.status !== 0)
+        throw new Error(
+          `The user nobody cannot read ${script}; run \`chmod 755\` on the folders above the checkout`,
+        );
+    }
     for (const how of [[], ['batches']]) {
       const result = spawnSync(
         process.execPath,
