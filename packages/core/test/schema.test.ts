@@ -7,6 +7,7 @@ import { createSchema, SCHEMA_VERSION, upgradeSchema, validateSchema } from '../
 import { serializeSnapshot } from '../src/catalog/snapshot-serialize.js';
 import { storedDocument, storedDocumentText } from '../src/catalog/stored-document.js';
 import { openWorkingFile } from '../src/catalog/working-database.js';
+import { documentWithoutExif } from './documents.js';
 
 /** A fresh catalog database, changed by `sql` the way an older release or a hostile file might be. */
 function catalogDb(sql = ''): Database.Database {
@@ -178,29 +179,7 @@ describe('snapshot schema versions', () => {
     insert.run('b.jpg', 'F1C5E8A2-0000-4000-8000-000000000001/L0/001', md5(2));
     insert.run('c.jpg', null, md5(3));
     insert.run('d.jpg', null, md5(4));
-    const whole = {
-      version: 1,
-      photoMd5: md5(1),
-      kind: 'jpeg',
-      mime: 'image/jpeg',
-      extension: 'jpg',
-      size: 1,
-      takenAt: null,
-      takenAtSource: null,
-      width: 320,
-      height: 240,
-      storedWidth: 320,
-      storedHeight: 240,
-      orientation: 1,
-      make: 'Canon',
-      model: null,
-      lens: null,
-      exposureTime: null,
-      fNumber: null,
-      iso: null,
-      focalLength: null,
-      gps: null,
-    };
+    const whole = documentWithoutExif({ photoMd5: md5(1), size: 1, make: 'Canon' });
     const put = db.prepare('INSERT INTO metadata (photo_md5, document) VALUES (?, ?)');
     put.run(md5(1), JSON.stringify(whole));
     put.run(md5(2), JSON.stringify({ ...whole, photoMd5: md5(2), make: null }));
@@ -254,30 +233,16 @@ describe('snapshot schema versions', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'photolala-schema-'));
     try {
       const md5 = (n: number) => String(n).padStart(32, 'a');
-      const document = (n: number) => ({
-        version: 1,
-        photoMd5: md5(n),
-        kind: 'jpeg',
-        mime: 'image/jpeg',
-        extension: 'jpg',
-        size: n,
-        takenAt: null,
-        takenAtSource: null,
-        width: 64,
-        height: 48,
-        storedWidth: 64,
-        storedHeight: 48,
-        orientation: 1,
-        make: null,
-        model: null,
-        lens: null,
-        exposureTime: null,
-        fNumber: null,
-        iso: null,
-        focalLength: null,
-        gps: null,
-        perceptualHash: '8ded59671e1b1252',
-      });
+      const document = (n: number) =>
+        documentWithoutExif({
+          photoMd5: md5(n),
+          size: n,
+          width: 64,
+          height: 48,
+          storedWidth: 64,
+          storedHeight: 48,
+          perceptualHash: '8ded59671e1b1252',
+        });
       const fill = (db: Database.Database, text: (n: number) => string) => {
         const entry = db.prepare(
           `INSERT INTO entries (path, fast_photo_key, size, mtime_ms, photo_md5, kind, status) VALUES (?, 'k', ?, 1, ?, 'jpeg', 'ok')`,
