@@ -91,14 +91,6 @@ test(`scan, star, unstar and list in five processes at once over a local root, $
 
 test(`the same over an S3 root (s3rver), ${ROUNDS} rounds: no star is lost`, async () => {
   const prefix = `run-${Date.now()}`;
-  const source = await createS3Source({
-    bucket: BUCKET,
-    prefix,
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    checksums: 'WHEN_REQUIRED',
-  });
+  const source = await createS3Source(server.sourceOptions(BUCKET, prefix));
   await concurrentRounds(`s3://${BUCKET}/${prefix}`, source, server.cliEnv());
 });

@@ -36,15 +36,7 @@ test('a scan of an S3 root with a signal leaves no listener behind per request',
   client.destroy();
   const cacheDir = await tempDir('listeners-cache');
   cleanup.push(cacheDir);
-  const source = await createS3Source({
-    bucket: BUCKET,
-    prefix: 'photos',
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    checksums: 'WHEN_REQUIRED',
-  });
+  const source = await createS3Source(server.sourceOptions(BUCKET, 'photos'));
   const catalog = await openCatalog(source, { cacheDir, limits: { concurrency: 8 } });
   opened.push(catalog);
   process.on('warning', onWarning);

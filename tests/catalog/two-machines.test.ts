@@ -33,15 +33,7 @@ const { cleanup, opened } = cleanupAfterEach();
 const photos = Array.from({ length: 2 * ROUNDS }, (_, i) => `p${i}.jpg`);
 
 async function open(prefix: string, cacheDir: string): Promise<Catalog> {
-  const source = await createS3Source({
-    bucket: BUCKET,
-    prefix,
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    checksums: 'WHEN_REQUIRED',
-  });
+  const source = await createS3Source(server.sourceOptions(BUCKET, prefix));
   const catalog = await openCatalog(source, { cacheDir });
   opened.push(catalog);
   return catalog;

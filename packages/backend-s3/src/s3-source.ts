@@ -8,7 +8,6 @@ import {
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import {
   defineRootSource,
@@ -26,15 +25,11 @@ import {
   validateRelativePath,
   type WriteCondition,
 } from '@photolala/core/backend';
-import type { z } from 'zod';
 import { BACKEND, s3Errors } from './errors.js';
-import { createS3Client, s3SourceOptions } from './s3-client.js';
+import { createS3Client, type S3SourceOptions, s3SourceOptions } from './s3-client.js';
 import { isPlainMd5Etag, relativeKey } from './s3-keys.js';
 
-export type S3SourceOptions = z.input<typeof s3SourceOptions> & {
-  /** A ready client (custom retries, tests); region/endpoint/credentials are then ignored. */
-  client?: S3Client;
-};
+export type { S3SourceOptions };
 
 /**
  * A `RootSource` over `s3://bucket/prefix`. An unchanged rescan costs LIST requests only (size and

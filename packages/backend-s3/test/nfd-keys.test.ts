@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -6,6 +6,7 @@ import { openCatalog } from '@photolala/core';
 import { md5Hex } from '@photolala/core/internals';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createS3Source } from '../src/index.js';
+import { cameraJpeg } from './photos.js';
 import { useS3Roots } from './roots.js';
 
 const BUCKET = 'nfd';
@@ -16,21 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => rm(cacheDir, { recursive: true, force: true }));
 
-async function jpeg(seed: number): Promise<Buffer> {
-  const base = await readFile(new URL('../../../fixtures/real/Canon_40D.jpg', import.meta.url));
-  const comment = Buffer.from(`seed ${seed}`);
-  return Buffer.concat([
-    base.subarray(0, 2),
-    Buffer.from([0xff, 0xfe, 0, comment.length + 2]),
-    comment,
-    base.subarray(2),
-  ]);
-}
-
 test('keys uploaded from macOS (NFD folder and file names) are cataloged, each read with its stored key', async () => {
   const nfd = 'Cafe\u0301';
   const nfc = 'Caf\u00e9';
-  const photos = { [`${nfd}/a.jpg`]: await jpeg(1), [`ascii/${nfd}.jpg`]: await jpeg(2) };
+  const photos = { [`${nfd}/a.jpg`]: await cameraJpeg(1), [`ascii/${nfd}.jpg`]: await cameraJpeg(2) };
   const client = roots.server.client();
   for (const [key, body] of Object.entries(photos))
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `lib/${key}`, Body: body }));
@@ -55,10 +45,14 @@ test('keys uploaded from macOS (NFD folder and file names) are cataloged, each r
 test('a path never listed is still found under its stored NFD spelling, folder and all', async () => {
   const client = roots.server.client();
   await client.send(
-    new PutObjectCommand({ Bucket: BUCKET, Key: 'lib2/Cafe\u0301/Cre\u0300me.jpg', Body: await jpeg(3) }),
+    new PutObjectCommand({
+      Bucket: BUCKET,
+      Key: 'lib2/Cafe\u0301/Cre\u0300me.jpg',
+      Body: await cameraJpeg(3),
+    }),
   );
   const source = await createS3Source({ bucket: BUCKET, prefix: 'lib2', client });
   const head = await source.readHead('Caf\u00e9/Cr\u00e8me.jpg', 4);
-  expect([...head]).toEqual([...(await jpeg(3)).subarray(0, 4)]);
+  expect([...head]).toEqual([...(await cameraJpeg(3)).subarray(0, 4)]);
   client.destroy();
 });

@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { S3SourceOptions } from '../src/index.js';
 
 export interface S3TestServer {
   endpoint: string;
   /** The environment a CLI process needs to reach this server through the AWS SDK's standard chain. */
   cliEnv(): Record<string, string>;
   client(options?: { maxAttempts?: number; requestTimeoutMs?: number }): S3Client;
+  /** What `createS3Source` takes to open `bucket` (under `prefix`) on this server. */
+  sourceOptions(bucket: string, prefix?: string): S3SourceOptions;
   stats(): Promise<Record<string, number>>;
   reset(): Promise<void>;
   faults(list: { match: string; status: number | 'hang'; times: number }[]): Promise<void>;
@@ -66,6 +69,15 @@ export async function startS3Server(buckets: string[]): Promise<S3TestServer> {
           ? { requestHandler: { requestTimeout: options.requestTimeoutMs, throwOnRequestTimeout: true } }
           : {}),
       }),
+    sourceOptions: (bucket, prefix) => ({
+      bucket,
+      ...(prefix === undefined ? {} : { prefix }),
+      endpoint,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      checksums: 'WHEN_REQUIRED',
+    }),
     stats: () => control('/__stats'),
     reset: async () => {
       await control('/__reset', {});

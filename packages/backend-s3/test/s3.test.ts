@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -6,6 +6,7 @@ import { type EnumerateIssue, openCatalog } from '@photolala/core';
 import { md5Hex, POINTER_FILE, parsePointer } from '@photolala/core/internals';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createS3Source, isPlainMd5Etag } from '../src/index.js';
+import { cameraJpeg } from './photos.js';
 import { useS3Roots } from './roots.js';
 
 const BUCKET = 'photos';
@@ -14,17 +15,6 @@ const dirs: string[] = [];
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
-
-async function jpeg(seed: number): Promise<Buffer> {
-  const base = await readFile(new URL('../../../fixtures/real/Canon_40D.jpg', import.meta.url));
-  const comment = Buffer.from(`seed ${seed}`);
-  return Buffer.concat([
-    base.subarray(0, 2),
-    Buffer.from([0xff, 0xfe, 0, comment.length + 2]),
-    comment,
-    base.subarray(2),
-  ]);
-}
 
 describe('backend-s3', () => {
   test('lists more than 1,000 keys across pages, and refuses keys that would escape the prefix', async () => {
@@ -61,8 +51,8 @@ describe('backend-s3', () => {
 
   test('a scan, then an unchanged rescan that GETs no photo; snapshot and pointer live in the prefix', async () => {
     const { source, prefix } = await roots.create([
-      { path: 'a.jpg', data: await jpeg(1) },
-      { path: 'trip/b.jpg', data: await jpeg(2) },
+      { path: 'a.jpg', data: await cameraJpeg(1) },
+      { path: 'trip/b.jpg', data: await cameraJpeg(2) },
       { path: 'notes.txt', data: 'hello' },
     ]);
     const cacheDir = await mkdtemp(path.join(tmpdir(), 'photolala-s3-cache-'));
@@ -71,7 +61,7 @@ describe('backend-s3', () => {
     const first = await catalog.scan();
     expect(first.added).toEqual(['a.jpg', 'notes.txt', 'trip/b.jpg']);
     expect(first.failed).toEqual([]);
-    const md5 = md5Hex(await jpeg(2));
+    const md5 = md5Hex(await cameraJpeg(2));
     expect(catalog.get('trip/b.jpg')?.photoMd5).toBe(md5);
     expect(await catalog.thumbnail('trip/b.jpg')).toBe(
       path.join(cacheDir, 's3', 'thumbnails', md5.slice(0, 2), `${md5}.jpg`),
@@ -97,7 +87,7 @@ describe('backend-s3', () => {
   });
 
   test('a single-part ETag finds a cached photo without downloading it', async () => {
-    const photo = await jpeg(21);
+    const photo = await cameraJpeg(21);
     const cacheDir = await mkdtemp(path.join(tmpdir(), 'photolala-s3-cache-'));
     dirs.push(cacheDir);
     const first = await roots.create([{ path: 'original.jpg', data: photo }]);
@@ -120,7 +110,7 @@ describe('backend-s3', () => {
   });
 
   test('ETags: a single-part upload has a plain MD5 ETag, a multipart one is not trusted as one', async () => {
-    const data = await jpeg(5);
+    const data = await cameraJpeg(5);
     const { source } = await roots.create([{ path: 'single.jpg', data }]);
     const entry = await source.stat!('single.jpg');
     expect(entry?.etag).toBe(md5Hex(data));
@@ -132,10 +122,10 @@ describe('backend-s3', () => {
   test('server errors are retried; a key that keeps failing is recorded, and the scan finishes', async () => {
     const { source, prefix } = await roots.create(
       [
-        { path: 'ok.jpg', data: await jpeg(10) },
-        { path: 'flaky.jpg', data: await jpeg(11) },
-        { path: 'broken.jpg', data: await jpeg(12) },
-        { path: 'slow.jpg', data: await jpeg(13) },
+        { path: 'ok.jpg', data: await cameraJpeg(10) },
+        { path: 'flaky.jpg', data: await cameraJpeg(11) },
+        { path: 'broken.jpg', data: await cameraJpeg(12) },
+        { path: 'slow.jpg', data: await cameraJpeg(13) },
       ],
       { maxAttempts: 3, requestTimeoutMs: 1500 },
     );
@@ -151,8 +141,8 @@ describe('backend-s3', () => {
     expect(result.entries).toBe(4);
     expect(result.failed.map((f) => f.path)).toEqual(['broken.jpg']);
     expect(result.failed[0]!.reason).toMatch(/UNAVAILABLE|500/);
-    expect(catalog.get('flaky.jpg')?.photoMd5).toBe(md5Hex(await jpeg(11)));
-    expect(catalog.get('slow.jpg')?.photoMd5).toBe(md5Hex(await jpeg(13)));
+    expect(catalog.get('flaky.jpg')?.photoMd5).toBe(md5Hex(await cameraJpeg(11)));
+    expect(catalog.get('slow.jpg')?.photoMd5).toBe(md5Hex(await cameraJpeg(13)));
     await roots.server.faults([]);
     await catalog.close();
   }, 60_000);

@@ -54,6 +54,17 @@ class Groups {
     const rb = this.find(b);
     if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
   }
+  /** The groups of more than one member, each in index order. */
+  linked(): number[][] {
+    const byRoot = new Map<number, number[]>();
+    for (let i = 0; i < this.parent.length; i++) {
+      const root = this.find(i);
+      const group = byRoot.get(root);
+      if (group) group.push(i);
+      else byRoot.set(root, [i]);
+    }
+    return [...byRoot.values()].filter((g) => g.length > 1);
+  }
 }
 
 /**
@@ -100,14 +111,7 @@ export function groupByHamming(hashes: PackedHashes, threshold: number): number[
       }
     }
   }
-  const byRoot = new Map<number, number[]>();
-  for (let i = 0; i < count; i++) {
-    const root = groups.find(i);
-    const group = byRoot.get(root);
-    if (group) group.push(i);
-    else byRoot.set(root, [i]);
-  }
-  return [...byRoot.values()].filter((g) => g.length > 1);
+  return groups.linked();
 }
 
 /** The same groups by comparing every pair: the reference the benchmark and tests hold the index to. */
@@ -118,12 +122,5 @@ export function groupByHammingAllPairs(hashes: PackedHashes, threshold: number):
   for (let i = 0; i < count; i++)
     for (let j = i + 1; j < count; j++)
       if (popcount32(hi[i]! ^ hi[j]!) + popcount32(lo[i]! ^ lo[j]!) <= threshold) groups.union(i, j);
-  const byRoot = new Map<number, number[]>();
-  for (let i = 0; i < count; i++) {
-    const root = groups.find(i);
-    const group = byRoot.get(root);
-    if (group) group.push(i);
-    else byRoot.set(root, [i]);
-  }
-  return [...byRoot.values()].filter((g) => g.length > 1);
+  return groups.linked();
 }
