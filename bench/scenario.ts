@@ -1033,7 +1033,7 @@ function sqlite(file: string, sql: string): string {
 /**
  * A phone's EXIF in every photo's metadata document (values drawn at random per photo, so they
  * compress as real ones do), the entries' dates and sizes to match, and the listing rebuilt from them
- * as the catalog writes it (chunks of 5,000 rows in path order, one JSON array per column).
+ * as the catalog writes it (chunks of 500 rows in path order, one JSON array per column).
  */
 const CAMERA_LIKE_SQL = (columns: string) => `
 UPDATE metadata SET document = json_set(document,
@@ -1056,7 +1056,7 @@ INSERT INTO listing (chunk, rows, json)
     .split(', ')
     .map((c) => `json_group_array(${c})`)
     .join(', ')})
-  FROM (SELECT (row_number() OVER (ORDER BY path) - 1) / 5000 AS c, * FROM entries ORDER BY path) GROUP BY c;`;
+  FROM (SELECT (row_number() OVER (ORDER BY path) - 1) / 500 AS c, * FROM entries ORDER BY path) GROUP BY c;`;
 
 /** The issue's target for a snapshot: at most 35 MB per 100,000 photos (issue 26, section 2). */
 const SNAPSHOT_TARGET_BYTES_PER_100K = 35e6;

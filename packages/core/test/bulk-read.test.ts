@@ -77,10 +77,10 @@ describe('bulk reads of the entries table', () => {
 
     test('holds every entry, in path order, equal to the rows it was written from', () => {
       const { db, paths } = withListing();
+      // Chunks of 500 rows: 24 full ones and the rest.
       expect(db.prepare('SELECT chunk, rows FROM listing ORDER BY chunk').raw(true).all()).toEqual([
-        [0, 5_000],
-        [1, 5_000],
-        [2, 2_345],
+        ...Array.from({ length: 24 }, (_, i) => [i, 500]),
+        [24, 345],
       ]);
       const entries = listed(db)!;
       expect(entries.map((e) => e.path)).toEqual(paths);
@@ -129,6 +129,53 @@ describe('bulk reads of the entries table', () => {
       ).toBeUndefined();
       // The untampered listing passes the same checks.
       expect(tampered('UPDATE listing SET rows = rows')?.length).toBe(12_345);
+    });
+
+    test('gives the entries the rows give, odd values and all, across chunks of every size', () => {
+      const db = new Database(':memory:');
+      createSchema(db, 'file:///odd', 0);
+      const insert = db.prepare(
+        `INSERT INTO entries (path, fast_photo_key, size, mtime_ms, etag, external_id, photo_md5, kind,
+           taken_at, width, height, starred, status, reason, group_id, role, rating, keywords)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      db.transaction(() => {
+        for (let i = 0; i < 1_234; i++) {
+          const odd = i % 11;
+          insert.run(
+            // Text that is not ASCII, quotes and backslashes, and now and then a path of 20 KB, so
+            // that some chunks are far larger than others.
+            `${i % 5}/${odd === 3 ? 'x'.repeat(20_000) : ''}é"\\${i}.jpg`,
+            `${'a'.repeat(32)}:${i}`,
+            odd === 1 ? 1.5 : odd === 2 ? 2 ** 60 : i,
+            1_700_000_000_000 + i,
+            odd === 4 ? 'etag' : null,
+            odd === 5 ? 'EXTERNAL' : null,
+            odd === 6 ? null : 'b'.repeat(32),
+            odd === 7 ? 'video' : 'jpeg',
+            odd === 8 ? '2024-01-01T00:00:00' : null,
+            odd === 9 ? null : 4032,
+            odd === 9 ? null : 3024,
+            i % 2,
+            odd === 10 ? 'failed' : 'ok',
+            odd === 10 ? 'bad \u2028 file' : odd === 0 ? 'racy' : null,
+            odd === 4 || odd === 5 ? `${i % 5}/primary.jpg` : null,
+            odd === 4 ? 'motion' : odd === 5 ? 'nonsense' : null,
+            odd === 6 ? 9 : odd === 7 ? 4 : odd === 8 ? 2.5 : null,
+            odd === 7 ? 'beach\nsun\u{1F600}' : odd === 8 ? '' : null,
+          );
+        }
+      })();
+      writeListing(db, ENTRY_COLUMN_LIST);
+      const chunks = db.prepare('SELECT rows FROM listing ORDER BY chunk').pluck().all();
+      expect(chunks).toEqual([500, 500, 234]);
+      const entries = listed(db)!;
+      expect(entries.length).toBe(1_234);
+      expect(entries).toStrictEqual(fromRows(db));
+      // Each mapping was exercised: a kept group, a rating and keywords, and a REAL size.
+      expect(entries.filter((e) => e.group !== undefined).every((e) => e.role === 'motion')).toBe(true);
+      expect(entries.some((e) => e.keywords?.join(',') === 'beach,sun\u{1F600}')).toBe(true);
+      expect(entries.some((e) => e.size === 1.5)).toBe(true);
     });
   });
 });
