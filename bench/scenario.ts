@@ -27,7 +27,13 @@ import {
   PhotoCache,
   SCHEMA_VERSION,
 } from '@photolala/core';
-import { groupByHamming, groupByHammingAllPairs, packHashes, planScan } from '@photolala/core/internals';
+import {
+  groupByHamming,
+  groupByHammingAllPairs,
+  LISTING_CHUNK_ROWS,
+  packHashes,
+  planScan,
+} from '@photolala/core/internals';
 import { countingSource } from '@photolala/core/testing';
 import sharp from 'sharp';
 import { remoteS3 } from './remote.js';
@@ -1001,10 +1007,14 @@ function timedProcess(argv: string[]): { ms: number; cpuMs: number; peakRssMb: n
 /** Scans the corpus once if no scenario has catalogued it yet. */
 async function ensureCatalog(root: string, cacheDir: string): Promise<void> {
   if (existsSync(path.join(root, '.photolala.md5'))) {
-    // A catalog of an older schema is read as it stands until something publishes: it would be
-    // timed at its old size and shape, so it is made again (its photos are in the cache already).
-    const schema = sqlite(newestSnapshot(root), `SELECT value FROM version WHERE key = 'schema_version'`);
-    if (Number(schema) >= SCHEMA_VERSION) return;
+    // A catalog of an older schema, or with its listing in larger chunks than are written now, is
+    // read as it stands until something publishes: it would be timed at its old size and shape, so
+    // it is made again (its photos are in the cache already).
+    const [schema, chunkRows] = sqlite(
+      newestSnapshot(root),
+      `SELECT (SELECT value FROM version WHERE key = 'schema_version'), (SELECT max(rows) FROM listing)`,
+    ).split('|');
+    if (Number(schema) >= SCHEMA_VERSION && Number(chunkRows) <= LISTING_CHUNK_ROWS) return;
     removeSnapshots(root);
     rmSync(new PhotoCache(cacheDir).mirrorDir(`file://${root}`), { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@
  */
 
 export { CACHE_SHARDS, CACHED_FILE_KINDS } from './cache/cache.js';
+export { LISTING_CHUNK_ROWS } from './catalog/bulk-read.js';
 export { computeGroups } from './catalog/groups.js';
 export { inspectStores } from './catalog/inspect.js';
 export { removeMirrorLeftovers, STALE_LEFTOVER_MS } from './catalog/leftovers.js';

@@ -172,6 +172,7 @@ const INTERNALS = [
   'EntryLookup',
   'EntryStat',
   'ExifFacts',
+  'LISTING_CHUNK_ROWS',
   'LOCAL_DIGEST_LIMITS',
   'LOCK_FILE',
   'OpenedSnapshot',

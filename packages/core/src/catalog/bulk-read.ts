@@ -12,7 +12,7 @@ const CHUNK_ROWS = 5_000;
  * generation, whose pages are used again at once. A larger text, and what is parsed from it, takes
  * fresh pages of the old generation, which a process reloading a catalog pays for page by page.
  */
-const LISTING_CHUNK_ROWS = 500;
+export const LISTING_CHUNK_ROWS = 500;
 
 /**
  * Pages of SQLite's cache while a whole table is read once: a few, since no page is read twice. The
