@@ -17,7 +17,10 @@ const root = process.argv[2]!;
 const rounds = Number(process.argv[3] ?? 3);
 const concurrency = LOCAL_DIGEST_LIMITS.concurrency;
 const cacheDir = path.join(tmpdir(), 'photolala-profile-threads-cache');
-const files = readdirSync(root).filter((name) => /\.jpe?g$/i.test(name));
+// A folder of photos, or a tree (a copy of part of the small corpus).
+const files = (readdirSync(root, { recursive: true }) as string[]).filter(
+  (name) => /\.jpe?g$/i.test(name) && !name.split(path.sep).some((part) => part.startsWith('.')),
+);
 const tick = 1000 / 100; // USER_HZ
 
 function threads(): Map<string, number> {
