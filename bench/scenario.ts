@@ -279,6 +279,9 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       removeSnapshots(root);
       rmSync(cacheDir, { recursive: true, force: true });
       let baselineMs: number | undefined;
+      // The baseline's CPU, all threads: on a machine shared with other work, throughput follows the
+      // CPU each side spends more steadily than its wall time.
+      let baselineCpuMs: number | undefined;
       let plainLoopMs: number | undefined;
       const processes: Record<string, number> = {};
       const firstRuns: Record<string, number> = {};
@@ -315,6 +318,7 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
         const plainCpuMs = loopCpuMs;
         // The baseline: the catalog must compute every photo's MD5, which the plain loop does not.
         baselineMs = await sharpLoop(true);
+        baselineCpuMs = loopCpuMs;
         // The floor under the plain-loop ratio. With every core busy in the loop, throughput is CPU
         // time, and the catalog must spend at least the loop's CPU plus one MD5 of every byte.
         let md5Ms = 0;
@@ -346,6 +350,7 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
       if (scenario === 'full') {
         const loop = await smallSharpLoop(root, concurrency);
         baselineMs = loop.ms;
+        baselineCpuMs = loop.cpuMs;
         Object.assign(firstRuns, { loopSampleFiles: loop.sampled, loopSampleMs: Math.round(loop.sampleMs) });
       }
       const catalog = await openCatalog(await createLocalSource({ root }), {
@@ -403,6 +408,12 @@ async function run(): Promise<Omit<ScenarioResult, 'peakRssMb'>> {
           ).toFixed(3),
           writeMs: Math.round(ms - (phaseEnds.digest ?? digestStart)),
           cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+          ...(baselineCpuMs !== undefined
+            ? {
+                baselineCpuMs: Math.round(baselineCpuMs),
+                cpuThroughputRatio: +(baselineCpuMs / ((cpu.user + cpu.system) / 1000)).toFixed(2),
+              }
+            : {}),
           ...firstRuns,
           // The former target's view: throughput against a loop that does not hash, whose ceiling
           // is md5Ceiling.
@@ -921,8 +932,10 @@ async function smallSharpLoop(root: string, concurrency: number) {
     .sort();
   const step = Math.max(1, Math.floor(all.length / FULL_LOOP_SAMPLE));
   const sample = all.filter((_, i) => i % step === 0).slice(0, FULL_LOOP_SAMPLE);
+  let cpuMs = 0;
   const loop = async (files: string[]) => {
     let i = 0;
+    const cpu0 = process.cpuUsage();
     const t0 = now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -932,11 +945,14 @@ async function smallSharpLoop(root: string, concurrency: number) {
         }
       }),
     );
+    const cpu = process.cpuUsage(cpu0);
+    cpuMs = (cpu.user + cpu.system) / 1000;
     return now() - t0;
   };
   await loop(sample.slice(0, 200));
   const sampleMs = await loop(sample);
-  return { ms: (sampleMs * all.length) / sample.length, sampled: sample.length, sampleMs };
+  const scale = all.length / sample.length;
+  return { ms: sampleMs * scale, cpuMs: cpuMs * scale, sampled: sample.length, sampleMs };
 }
 
 /** A Node script that makes each photo's thumbnail and MD5 as the in-process loop does. */
@@ -971,13 +987,19 @@ function cameraAsProcesses(root: string, cacheDir: string, concurrency: number):
   };
   const ours: number[] = [];
   const theirs: number[] = [];
+  const oursCpu: number[] = [];
+  const theirsCpu: number[] = [];
   fresh();
   timedProcess(scan);
   timedProcess(loop);
   for (let i = 0; i < 3; i++) {
     fresh();
-    ours.push(timedProcess(scan).ms);
-    theirs.push(timedProcess(loop).ms);
+    const a = timedProcess(scan);
+    const b = timedProcess(loop);
+    ours.push(a.ms);
+    theirs.push(b.ms);
+    oursCpu.push(a.cpuMs);
+    theirsCpu.push(b.cpuMs);
   }
   fresh();
   const middle = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -985,6 +1007,9 @@ function cameraAsProcesses(root: string, cacheDir: string, concurrency: number):
     cliScanMs: Math.round(middle(ours)),
     cliLoopMs: Math.round(middle(theirs)),
     cliThroughputRatio: +(middle(theirs) / middle(ours)).toFixed(2),
+    cliScanCpuMs: Math.round(middle(oursCpu)),
+    cliLoopCpuMs: Math.round(middle(theirsCpu)),
+    cliCpuThroughputRatio: +(middle(theirsCpu) / middle(oursCpu)).toFixed(2),
   };
 }
 
