@@ -77,6 +77,24 @@ describe('backend-local', () => {
     await expect(source.readAll('escape.jpg')).rejects.toMatchObject({ code: 'INVALID_PATH' });
   });
 
+  test('a root given through a link lists its files by the same relative paths, sizes and mtimes', async () => {
+    const root = await tree({ 'a/photo.jpg': 'pp', 'top.jpg': 't', 'a/b/deep.jpg': 'ddd' });
+    const linked = `${root}-link`;
+    await symlink(root, linked);
+    try {
+      const entries = async (dir: string) => {
+        const source = await createLocalSource({ root: dir });
+        const found: [string, number, number][] = [];
+        for await (const entry of source.enumerate()) found.push([entry.path, entry.size, entry.mtimeMs]);
+        return found.sort((x, y) => (x[0] < y[0] ? -1 : 1));
+      };
+      expect(await entries(linked)).toEqual(await entries(root));
+      expect((await entries(linked)).map((e) => e[0])).toEqual(['a/b/deep.jpg', 'a/photo.jpg', 'top.jpg']);
+    } finally {
+      await unlink(linked);
+    }
+  });
+
   test('readAll streams a large file whole, in bounded chunks', async () => {
     const big = Buffer.alloc(20 * 1024 * 1024 + 123);
     for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
