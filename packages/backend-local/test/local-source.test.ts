@@ -44,6 +44,10 @@ describe('backend-local', () => {
       '.DS_Store': 'x',
       'Thumbs.db': 'x',
       'desktop.ini': 'x',
+      'sub/EHTHUMBS_VISTA.DB': 'x',
+      'Picasa.ini': 'x',
+      // As long as a system file's name, but not one.
+      'Thumbs.dx': 'kept',
       '@eaDir/a.jpg/SYNOPHOTO_THUMB.jpg': 'x',
       '#recycle/old.jpg': 'x',
       '$RECYCLE.BIN/old.jpg': 'x',
@@ -56,7 +60,7 @@ describe('backend-local', () => {
       'sub/.photolala-tmp-abc': 'x',
     });
     const source = await createLocalSource({ root });
-    expect(await list(source)).toEqual(['a.jpg', 'sub/b.jpg']);
+    expect(await list(source)).toEqual(['Thumbs.dx', 'a.jpg', 'sub/b.jpg']);
   });
 
   test('a symlink loop does not hang, and links out of the root are not followed', async () => {
