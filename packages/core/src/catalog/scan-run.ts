@@ -59,7 +59,7 @@ export class Scanner {
     // backend that lists folders in the background (the local one does) works while this runs.
     let stats: StatIndex | undefined;
     const statIndex = () => {
-      stats ??= new StatIndex(this.ctx.working.db);
+      stats ??= new StatIndex(this.ctx.working.db, { etags: this.ctx.source.capabilities.etags });
       return stats;
     };
     return planScan(

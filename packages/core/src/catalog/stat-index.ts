@@ -32,8 +32,12 @@ export class StatIndex {
   /** Rows whose path `see` was called for; a row that lost its path to a later duplicate counts as seen. */
   private seen = new Uint8Array(0);
 
-  constructor(db: Database.Database) {
-    this.readColumns(db);
+  /**
+   * `etags: false` for a source whose entries carry none (`SourceCapabilities.etags`): the rows' tags
+   * are then never compared, and reading them was a sixth of the index's SQL.
+   */
+  constructor(db: Database.Database, { etags = true }: { etags?: boolean } = {}) {
+    this.readColumns(db, etags);
     // A catalog made before a file named as an image had to be one recorded such a file as a plain
     // `other`: it counts as unkeyed, so its head is read once more and it is reported.
     const namedImage = `(kind = 'other' AND status = 'ok' AND (${Object.keys(namedAsImage)
@@ -65,22 +69,22 @@ export class StatIndex {
    * fraction of it. A path holding the separator (no listing gives one; a damaged snapshot might)
    * would shift the rows, so then they are read in chunks instead.
    */
-  private readColumns(db: Database.Database): void {
-    const [joined, sizes, mtimes, etags, count] = readOnceWithScanCache(
+  private readColumns(db: Database.Database, withEtags: boolean): void {
+    const [joined, sizes, mtimes, count, etags] = readOnceWithScanCache(
       db,
       () =>
         db
           .prepare(
             `SELECT group_concat(path, char(0)), json_group_array(size), json_group_array(mtime_ms),
-           json_group_array(etag), count(*) FROM entries`,
+           count(*)${withEtags ? ', json_group_array(etag)' : ''} FROM entries`,
           )
           .raw(true)
-          .get() as [string | null, string, string, string, number],
+          .get() as [string | null, string, string, number, string | undefined],
     );
     if (joined !== null && this.indexJoined(joined, count)) {
       this.sizes = JSON.parse(sizes) as number[];
       this.mtimes = JSON.parse(mtimes) as number[];
-      this.etags = JSON.parse(etags) as (string | null)[];
+      this.etags = etags === undefined ? [] : (JSON.parse(etags) as (string | null)[]);
       return;
     }
     const paths: string[] = [];
@@ -179,7 +183,7 @@ export class StatIndex {
     return {
       size: this.sizes[row]!,
       mtime_ms: this.mtimes[row]!,
-      etag: this.etags[row]!,
+      etag: this.etags[row] ?? null,
       keyed,
       status,
       reason,
