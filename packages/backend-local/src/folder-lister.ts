@@ -19,7 +19,7 @@ export const EntryKind = { other: OTHER, file: FILE, folder: FOLDER, link: LINK,
 const WORKER_URL = new URL('../worker/list-folder.mjs', import.meta.url);
 
 type Reply =
-  | { id: number; listing: FolderListing }
+  | { id: number; listing: Omit<FolderListing, 'names'>; names: string }
   | { id: number; error: { code?: string; message: string } };
 
 type Waiting = { request: ListingRequest; resolve(listing: FolderListing): void; reject(error: Error): void };
@@ -135,7 +135,7 @@ export class FolderLister {
     this.pending.delete(reply.id);
     this.unrefWhenIdle();
     markSettled(waiting.request);
-    if ('listing' in reply) waiting.resolve(reply.listing);
+    if ('listing' in reply) waiting.resolve(withNames(reply.listing, reply.names));
     else waiting.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
   }
 
@@ -177,6 +177,21 @@ export class FolderLister {
     this.worker = worker;
     return worker;
   }
+}
+
+/**
+ * A listing from the worker, its `names` split from the text they crossed as (NUL never occurs in a
+ * file name) when first read: the window keeps many listings waiting, each as one string until then.
+ */
+function withNames(listing: Omit<FolderListing, 'names'>, joined: string): FolderListing {
+  let names: string[] | undefined;
+  return Object.defineProperty(listing, 'names', {
+    get: () => {
+      names ??= listing.kinds.length === 0 ? [] : joined.split('\0');
+      return names;
+    },
+    enumerable: true,
+  }) as FolderListing;
 }
 
 /** Marks a request's reply as in; only the lister does (the field is read-only to everyone else). */

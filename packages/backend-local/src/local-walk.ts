@@ -36,14 +36,18 @@ export async function* walkLocalRoot(
     onIssue?.({ path, error: localErrors.wrap(error, path, action) });
   // Folders already walked, by device and inode: a link loop or two links to one folder are walked once.
   const visited = new Set<string>();
+  // Folders are listed and files stat'ed under the root's real path, resolved once per walk: given
+  // through a link, every file's stat would otherwise follow that link again in the kernel.
+  let walkDir: string;
   try {
-    const info = statSync(rootDir);
+    walkDir = realpathSync(rootDir);
+    const info = statSync(walkDir);
     visited.add(`${info.dev}:${info.ino}`);
   } catch (error) {
     throw localErrors.wrap(error, rootDir, 'read root folder');
   }
   const window = new ListingWindow(lister, options.headBytes);
-  window.found({ abs: rootDir, rel: '' });
+  window.found({ abs: walkDir, rel: '' });
   window.fill();
   for (let next = window.next(); next; next = window.next()) {
     if (signal?.aborted) return;

@@ -44,6 +44,10 @@ describe('backend-local', () => {
       '.DS_Store': 'x',
       'Thumbs.db': 'x',
       'desktop.ini': 'x',
+      'sub/EHTHUMBS_VISTA.DB': 'x',
+      'Picasa.ini': 'x',
+      // As long as a system file's name, but not one.
+      'Thumbs.dx': 'kept',
       '@eaDir/a.jpg/SYNOPHOTO_THUMB.jpg': 'x',
       '#recycle/old.jpg': 'x',
       '$RECYCLE.BIN/old.jpg': 'x',
@@ -56,7 +60,7 @@ describe('backend-local', () => {
       'sub/.photolala-tmp-abc': 'x',
     });
     const source = await createLocalSource({ root });
-    expect(await list(source)).toEqual(['a.jpg', 'sub/b.jpg']);
+    expect(await list(source)).toEqual(['Thumbs.dx', 'a.jpg', 'sub/b.jpg']);
   });
 
   test('a symlink loop does not hang, and links out of the root are not followed', async () => {
@@ -75,6 +79,24 @@ describe('backend-local', () => {
     expect(paths.some((p) => p.includes('secret'))).toBe(false);
     expect(issues.map((i) => i.path).sort()).toEqual(['escape', 'escape.jpg']);
     await expect(source.readAll('escape.jpg')).rejects.toMatchObject({ code: 'INVALID_PATH' });
+  });
+
+  test('a root given through a link lists its files by the same relative paths, sizes and mtimes', async () => {
+    const root = await tree({ 'a/photo.jpg': 'pp', 'top.jpg': 't', 'a/b/deep.jpg': 'ddd' });
+    const linked = `${root}-link`;
+    await symlink(root, linked);
+    try {
+      const entries = async (dir: string) => {
+        const source = await createLocalSource({ root: dir });
+        const found: [string, number, number][] = [];
+        for await (const entry of source.enumerate()) found.push([entry.path, entry.size, entry.mtimeMs]);
+        return found.sort((x, y) => (x[0] < y[0] ? -1 : 1));
+      };
+      expect(await entries(linked)).toEqual(await entries(root));
+      expect((await entries(linked)).map((e) => e[0])).toEqual(['a/b/deep.jpg', 'a/photo.jpg', 'top.jpg']);
+    } finally {
+      await unlink(linked);
+    }
   });
 
   test('readAll streams a large file whole, in bounded chunks', async () => {

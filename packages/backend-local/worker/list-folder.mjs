@@ -237,8 +237,11 @@ if (workerData?.role === LISTING_WORKER) {
     // Taken back by the calling thread, which lists the folder itself (FolderLister.withdraw).
     if (Atomics.compareExchange(claims, id % claimSlots, id, CLAIMED) !== id) return;
     try {
-      const listing = listFolder(folder, headBytes, headBuffer);
-      replies.postMessage({ id, listing }, [
+      const { names, ...listing } = listFolder(folder, headBytes, headBuffer);
+      // The names cross as one text, split by the calling thread only when it reads the folder: an
+      // array of them costs a clone per name, and the calling thread holds a window of listings at
+      // once, which its garbage collector copied name by name while they waited (FolderLister).
+      replies.postMessage({ id, listing, names: names.join('\0') }, [
         listing.kinds.buffer,
         listing.sizes.buffer,
         listing.mtimes.buffer,

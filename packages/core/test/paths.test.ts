@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { isPhotolalaError, validateRelativePath } from '../src/index.js';
 
-/** The rules, one by one, as validateRelativePath stated them before its one-pattern fast path. */
+/** The rules, one by one, as validateRelativePath stated them before its fast path. */
 function referenceVerdict(path: string): string {
   if (path.length === 0) return 'empty';
   if (path.length > 4096) return 'too long';
@@ -59,7 +59,7 @@ describe('validateRelativePath', () => {
     for (const [path, why] of Object.entries(cases)) expect(verdict(path), JSON.stringify(path)).toBe(why);
   });
 
-  test('its one-pattern fast path agrees with the rules one by one, on 200,000 random paths', () => {
+  test('its fast path agrees with the rules one by one, on 200,000 random paths', () => {
     // An alphabet weighted towards what the rules look at.
     const alphabet = [
       'a',
@@ -70,6 +70,11 @@ describe('validateRelativePath', () => {
       '/',
       '/',
       ':',
+      // Next to letters in code: "@:" and "[:" (0x40, 0x5b) are no drive letters, "~" and "`" are printable.
+      '@',
+      '[',
+      '`',
+      '~',
       '\\',
       ' ',
       '\n',

@@ -66,6 +66,21 @@ describe('StatIndex', () => {
     expect([...index.unseenPaths()].sort()).toEqual(paths.filter((_, i) => i % 4 === 0).sort());
   });
 
+  test('for a source without etags the rows are read without theirs, every other field the same', () => {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE entries (path TEXT PRIMARY KEY, fast_photo_key TEXT NOT NULL, size INTEGER NOT NULL,
+      mtime_ms INTEGER NOT NULL, etag TEXT, kind TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+      failure_code TEXT) WITHOUT ROWID`);
+    const insert = db.prepare(`INSERT INTO entries VALUES (?, 'k', ?, ?, ?, 'jpeg', 'ok', NULL, NULL)`);
+    for (const [i, path] of ['a.jpg', 'b/c.jpg', 'd.jpg'].entries())
+      insert.run(path, i + 1, i + 100, `"t${i}"`);
+    const withTags = new StatIndex(db);
+    const without = new StatIndex(db, { etags: false });
+    expect(withTags.see('b/c.jpg')).toMatchObject({ size: 2, mtime_ms: 101, etag: '"t1"' });
+    expect(without.see('b/c.jpg')).toEqual({ ...withTags.see('b/c.jpg'), etag: null });
+    expect([...without.unseenPaths()]).toEqual(['a.jpg', 'd.jpg']);
+  });
+
   test('a path listed twice (a snapshot without its key) keeps its last row and is listed once', () => {
     const db = new Database(':memory:');
     db.exec(`CREATE TABLE entries (path TEXT, fast_photo_key TEXT, size INTEGER, mtime_ms INTEGER, etag TEXT,

@@ -189,6 +189,9 @@ export async function planScan(
   /** A read that threw (readOne records a file's own failures, so only a bug): thrown by the loop. */
   let readThrew: { error: unknown } | undefined;
   const mtimeResolution = source.capabilities.mtimeResolutionMs;
+  // Read once: the source is usually a proxy (see abortableSource), whose every property read is a
+  // call, and every listed path is checked under this name.
+  const backend = source.backend;
 
   /** Files the source read along with its listing, whose head only needs checking. */
   const headFromListing = (entry: SourceEntry): Uint8Array | undefined =>
@@ -214,7 +217,7 @@ export async function planScan(
     // not read again, and the scan reports it from the row each time.
     const notAnImage = image ? undefined : notAnImageReason(entry.path, entry.size, head);
     if (notAnImage !== undefined) {
-      const error = new PhotolalaError('CORRUPT', notAnImage, { backend: source.backend, path: entry.path });
+      const error = new PhotolalaError('CORRUPT', notAnImage, { backend, path: entry.path });
       file.readError = { reason: describeError(error), code: error.code };
       plan.failed.push({ path: entry.path, reason: file.readError.reason });
       (previous ? plan.changed : plan.added).push(file);
@@ -247,7 +250,7 @@ export async function planScan(
         throw new PhotolalaError(
           'IO',
           `read ${head.length} bytes of the head of ${JSON.stringify(entry.path)}, expected ${Math.min(entry.size, HEAD_BYTES)}: it changed since it was listed, or the read was cut short`,
-          { backend: source.backend, path: entry.path },
+          { backend, path: entry.path },
         );
       }
     } catch (error) {
@@ -302,7 +305,7 @@ export async function planScan(
     }
     plan.discovered++;
     if (plan.discovered % 1000 === 0) options.onDiscovered?.(plan.discovered);
-    const pathProblem = invalidListedPath(entry.path, source.backend);
+    const pathProblem = invalidListedPath(entry.path, backend);
     if (pathProblem) {
       plan.failed.push({ path: entry.path, reason: pathProblem });
       return undefined;

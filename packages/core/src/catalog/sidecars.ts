@@ -32,7 +32,15 @@ interface StoredSidecar {
 
 /** Whether a listed file is an XMP sidecar (`.xmp`, any case), which the catalog does not list. */
 export function isSidecarPath(path: string): boolean {
-  return path.length > 4 && path.slice(-4).toLowerCase() === '.xmp';
+  // By code units rather than a lower-cased slice: every listed file passes here.
+  const n = path.length;
+  return (
+    n > 4 &&
+    path.charCodeAt(n - 4) === 0x2e &&
+    (path.charCodeAt(n - 3) | 0x20) === 0x78 &&
+    (path.charCodeAt(n - 2) | 0x20) === 0x6d &&
+    (path.charCodeAt(n - 1) | 0x20) === 0x70
+  );
 }
 
 /**

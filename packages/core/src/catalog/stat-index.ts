@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
 import { namedAsImage } from '../digest/image-kind.js';
-import { KeyNumbers } from '../key-numbers.js';
 import { readOnceWithScanCache, selectEntryColumns } from './bulk-read.js';
 import type { EntryStat } from './scan-plan.js';
 
@@ -9,25 +8,36 @@ type Unusual = Pick<EntryStat, 'keyed' | 'status' | 'reason' | 'failure_code'>;
 /**
  * The stat fields of every entry, by path, for a rescan to settle unchanged files without a query
  * each. Kept in columns rather than an object per entry: 100k long-lived objects cost the garbage
- * collector more than the lookups themselves. The few entries without a key, failed or with a reason
- * keep those fields (and a failure's code) aside; `get` builds a short-lived EntryStat per call.
+ * collector more than the lookups themselves. The paths stay in the one text SQLite joins them into,
+ * found through a hash table of row numbers in typed arrays: split into 100k strings, they were a
+ * quarter of the index's cost to make and, living through the whole walk, most of its garbage
+ * collection. The few entries without a key, failed or with a reason keep those fields (and a
+ * failure's code) aside; `see` builds a short-lived EntryStat per call.
  */
 export class StatIndex {
-  /** Each path's number, and the row a number stands for (a path listed twice keeps its last row). */
-  private readonly paths: KeyNumbers;
-  private readonly rowOfNumber: Int32Array;
+  /** Every row's path, one after another (joined by NUL where SQLite joined them). */
+  private text = '';
+  /** Where row `r`'s path starts in `text`, and its length. */
+  private starts = new Int32Array(0);
+  private lengths = new Int32Array(0);
+  /** The hash of each row's path, compared first so that a probe rarely compares text. */
+  private hashes = new Int32Array(0);
+  /** Open addressing, at most half full: each slot holds a row plus one, 0 when empty. */
+  private slots = new Int32Array(16);
+  private mask = 15;
   private sizes: number[] = [];
   private mtimes: number[] = [];
   private etags: (string | null)[] = [];
   private readonly unusual = new Map<number, Unusual>();
-  /** Rows whose path `see` was called for. */
-  private readonly seen: Uint8Array;
+  /** Rows whose path `see` was called for; a row that lost its path to a later duplicate counts as seen. */
+  private seen = new Uint8Array(0);
 
-  constructor(db: Database.Database) {
-    const paths = this.readColumns(db);
-    this.paths = new KeyNumbers(paths.length);
-    this.rowOfNumber = new Int32Array(paths.length);
-    for (let row = 0; row < paths.length; row++) this.rowOfNumber[this.paths.add(paths[row]!)] = row;
+  /**
+   * `etags: false` for a source whose entries carry none (`SourceCapabilities.etags`): the rows' tags
+   * are then never compared, and reading them was a sixth of the index's SQL.
+   */
+  constructor(db: Database.Database, { etags = true }: { etags?: boolean } = {}) {
+    this.readColumns(db, etags);
     // A catalog made before a file named as an image had to be one recorded such a file as a plain
     // `other`: it counts as unkeyed, so its head is read once more and it is reported.
     const namedImage = `(kind = 'other' AND status = 'ok' AND (${Object.keys(namedAsImage)
@@ -49,62 +59,131 @@ export class StatIndex {
     ][];
     for (const [path, keyed, status, reason, code] of rows) {
       const row = this.rowOf(path);
-      if (row !== undefined)
-        this.unusual.set(row, { keyed: keyed === 1, status, reason, failure_code: code });
+      if (row >= 0) this.unusual.set(row, { keyed: keyed === 1, status, reason, failure_code: code });
     }
-    this.seen = new Uint8Array(this.sizes.length);
   }
 
   /**
-   * Reads every row's path and stat fields into the columns, and returns the paths. The paths come
-   * as one text, split here: SQLite joins them faster than it makes them a JSON array, and the text
-   * of the other columns is a fraction of it. A path holding the separator (no listing gives one; a
-   * damaged snapshot might) would shift the columns, so then they are read as JSON arrays instead.
+   * Reads every row's path and stat fields into the columns. The paths come as one text: SQLite
+   * joins them faster than it makes them a JSON array, and the text of the other columns is a
+   * fraction of it. A path holding the separator (no listing gives one; a damaged snapshot might)
+   * would shift the rows, so then they are read in chunks instead.
    */
-  private readColumns(db: Database.Database): string[] {
-    const [joined, sizes, mtimes, etags, count] = readOnceWithScanCache(
+  private readColumns(db: Database.Database, withEtags: boolean): void {
+    const [joined, sizes, mtimes, count, etags] = readOnceWithScanCache(
       db,
       () =>
         db
           .prepare(
             `SELECT group_concat(path, char(0)), json_group_array(size), json_group_array(mtime_ms),
-           json_group_array(etag), count(*) FROM entries`,
+           count(*)${withEtags ? ', json_group_array(etag)' : ''} FROM entries`,
           )
           .raw(true)
-          .get() as [string | null, string, string, string, number],
+          .get() as [string | null, string, string, number, string | undefined],
     );
-    const paths = joined === null ? [] : joined.split('\0');
-    if (paths.length === count) {
+    if (joined !== null && this.indexJoined(joined, count)) {
       this.sizes = JSON.parse(sizes) as number[];
       this.mtimes = JSON.parse(mtimes) as number[];
-      this.etags = JSON.parse(etags) as (string | null)[];
-      return paths;
+      this.etags = etags === undefined ? [] : (JSON.parse(etags) as (string | null)[]);
+      return;
     }
-    const chunked: string[] = [];
+    const paths: string[] = [];
     for (const [chunkPaths, chunkSizes, chunkMtimes, chunkEtags] of selectEntryColumns(db, [
       'path',
       'size',
       'mtime_ms',
       'etag',
     ])) {
-      chunked.push(...(chunkPaths as string[]));
+      paths.push(...(chunkPaths as string[]));
       this.sizes.push(...(chunkSizes as number[]));
       this.mtimes.push(...(chunkMtimes as number[]));
       this.etags.push(...(chunkEtags as (string | null)[]));
     }
-    return chunked;
+    this.allocate(paths.length);
+    this.text = paths.join('');
+    let start = 0;
+    for (let row = 0; row < paths.length; row++) {
+      const length = paths[row]!.length;
+      this.starts[row] = start;
+      this.lengths[row] = length;
+      this.hashes[row] = hashOf(this.text, start, start + length);
+      this.insert(row);
+      start += length;
+    }
+  }
+
+  /**
+   * Indexes the `count` paths of `joined`, separated by NUL, hashing each in place. False, having
+   * indexed nothing, when the text holds another number of paths.
+   */
+  private indexJoined(joined: string, count: number): boolean {
+    let separators = 0;
+    for (let at = joined.indexOf('\0'); at >= 0; at = joined.indexOf('\0', at + 1)) separators++;
+    if (separators !== count - 1) return false;
+    this.allocate(count);
+    this.text = joined;
+    let start = 0;
+    for (let row = 0; row < count; row++) {
+      let end = joined.indexOf('\0', start);
+      if (end < 0) end = joined.length;
+      this.starts[row] = start;
+      this.lengths[row] = end - start;
+      this.hashes[row] = hashOf(joined, start, end);
+      this.insert(row);
+      start = end + 1;
+    }
+    return true;
+  }
+
+  private allocate(count: number): void {
+    let size = 16;
+    while (size < count * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    this.starts = new Int32Array(count);
+    this.lengths = new Int32Array(count);
+    this.hashes = new Int32Array(count);
+    this.seen = new Uint8Array(count);
+  }
+
+  /** Puts `row` in the table, in the place of an earlier row with the same path. */
+  private insert(row: number): void {
+    const hash = this.hashes[row]!;
+    const start = this.starts[row]!;
+    const length = this.lengths[row]!;
+    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
+      const held = this.slots[slot]! - 1;
+      if (
+        held < 0 ||
+        (this.hashes[held] === hash && this.lengths[held] === length && this.samePath(held, start, length))
+      ) {
+        // A path listed twice (a snapshot without its key) keeps its last row: the earlier one is
+        // never found, and must not be reported unseen.
+        if (held >= 0) this.seen[held] = 1;
+        this.slots[slot] = row + 1;
+        return;
+      }
+    }
+  }
+
+  /** Whether row `row`'s path is the text at `start` (of `length`) of the joined paths. */
+  private samePath(row: number, start: number, length: number): boolean {
+    const at = this.starts[row]!;
+    for (let i = 0; i < length; i++)
+      if (this.text.charCodeAt(at + i) !== this.text.charCodeAt(start + i)) return false;
+    return true;
   }
 
   /** The stat fields of `path`, which is marked as found. */
   see(path: string): EntryStat | undefined {
     const row = this.rowOf(path);
-    if (row === undefined) return undefined;
+    if (row < 0) return undefined;
     this.seen[row] = 1;
     const { keyed, status, reason, failure_code } = this.unusual.get(row) ?? PLAIN;
     return {
       size: this.sizes[row]!,
       mtime_ms: this.mtimes[row]!,
-      etag: this.etags[row]!,
+      etag: this.etags[row] ?? null,
       keyed,
       status,
       reason,
@@ -114,14 +193,44 @@ export class StatIndex {
 
   /** The paths `see` was not called for. */
   *unseenPaths(): Generator<string> {
-    for (let number = 0; number < this.paths.size; number++)
-      if (this.seen[this.rowOfNumber[number]!] === 0) yield this.paths.key(number);
+    for (let row = 0; row < this.seen.length; row++) if (this.seen[row] === 0) yield this.pathOf(row);
   }
 
-  private rowOf(path: string): number | undefined {
-    const number = this.paths.find(path);
-    return number < 0 ? undefined : this.rowOfNumber[number];
+  private pathOf(row: number): string {
+    const start = this.starts[row]!;
+    return this.text.slice(start, start + this.lengths[row]!);
   }
+
+  /** The row of `path`, or -1. */
+  private rowOf(path: string): number {
+    const hash = hashOf(path, 0, path.length);
+    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
+      const held = this.slots[slot]! - 1;
+      if (held < 0) return -1;
+      if (
+        this.hashes[held] === hash &&
+        this.lengths[held] === path.length &&
+        this.text.startsWith(path, this.starts[held])
+      )
+        return held;
+    }
+  }
+}
+
+/**
+ * Drawn once per process: the paths come from snapshots, which anyone may craft, and paths chosen to
+ * collide under a hash known in advance would make every probe walk the whole table.
+ */
+const SEED = (Math.random() * 0x1_0000_0000) | 0;
+
+/** FNV-1a from a random start over the code units of `text` from `start` to `end`, then a final mix (see KeyNumbers). */
+function hashOf(text: string, start: number, end: number): number {
+  let hash = SEED;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  return hash;
 }
 
 const PLAIN: Unusual = { keyed: true, status: 'ok', reason: null, failure_code: null };

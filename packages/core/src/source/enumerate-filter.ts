@@ -52,6 +52,10 @@ export const SYSTEM_FILE_NAMES: ReadonlySet<string> = new Set([
   'picasa.ini',
 ]);
 
+const SYSTEM_FILE_NAME_LENGTHS: ReadonlySet<number> = new Set(
+  [...SYSTEM_FILE_NAMES].map((name) => name.length),
+);
+
 /** Prefix of temp files written by `writeAtomic` implementations and the cache. */
 export const TEMP_FILE_PREFIX = '.photolala-tmp-';
 
@@ -73,9 +77,10 @@ export const catalogFilter: EnumerateFilter = {
     return !isHidden(name) && !SYSTEM_FOLDER_NAMES.has(name.toLowerCase()) && !applicationStore(name);
   },
   file(name) {
-    if (isHidden(name) || SYSTEM_FILE_NAMES.has(name.toLowerCase())) return false;
-    if (name.startsWith(TEMP_FILE_PREFIX) || CATALOG_FILE_PATTERN.test(name)) return false;
-    return true;
+    // Temp files and the catalog's own files are hidden names too. Every listed file passes here, so
+    // a name is lower-cased only when its length is a system file's.
+    if (isHidden(name)) return false;
+    return !(SYSTEM_FILE_NAME_LENGTHS.has(name.length) && SYSTEM_FILE_NAMES.has(name.toLowerCase()));
   },
 };
 

@@ -15,10 +15,10 @@ export function validateRelativePath(path: string, backend: string): string {
   };
   if (typeof path !== 'string' || path.length === 0) reject('empty');
   if (path.length > 4096) reject('too long');
-  // Every file of every scan passes here, so the common cases take one pattern each: a printable
+  // Every file of every scan passes here, so the common cases take one test each: a printable
   // ASCII path that nothing is wrong with, then a non-ASCII one (accented or CJK names), which only
   // needs NFC. Only a path that breaks a rule is examined rule by rule, to name what is wrong.
-  if (!SUSPECT.test(path)) return path;
+  if (plainPath(path)) return path;
   if (!BREAKS_A_RULE.test(path)) return path.normalize('NFC');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we reject
   if (/[\u0000-\u001f\u007f]/.test(path)) reject('control character');
@@ -42,9 +42,32 @@ const BAD_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
 // an empty, "." or ".." segment, or a lone surrogate.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it finds
 const BREAKS_A_RULE = /[\u0000-\u001f\u007f\\]|^\/|^[a-zA-Z]:|(?:^|\/)\.{0,2}(?:\/|$)|\p{Surrogate}/u;
-// The same, with anything outside printable ASCII in place of control characters and surrogates: a
-// path it does not match is valid and already NFC.
-const SUSPECT = /[^\u0020-\u005b\u005d-\u007e]|^\/|^[a-zA-Z]:|(?:^|\/)\.{0,2}(?:\/|$)/;
+/**
+ * Whether `path` is printable ASCII without a backslash, leading "/", drive letter or empty, "." or
+ * ".." segment: valid and already NFC. A loop rather than one pattern, which cost a scan of 100k files
+ * several times more.
+ */
+function plainPath(path: string): boolean {
+  const length = path.length;
+  let segmentStart = 0;
+  for (let i = 0; i <= length; i++) {
+    const code = i < length ? path.charCodeAt(i) : SLASH;
+    if (code === SLASH) {
+      const segment = i - segmentStart;
+      if (segment === 0) return false;
+      if (segment <= 2 && path.charCodeAt(segmentStart) === DOT && path.charCodeAt(i - 1) === DOT)
+        return false;
+      segmentStart = i + 1;
+    } else if (code < 0x20 || code > 0x7e || code === BACKSLASH) return false;
+  }
+  const first = path.charCodeAt(0) | 0x20;
+  return !(length >= 2 && path.charCodeAt(1) === COLON && first >= 0x61 && first <= 0x7a);
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const COLON = 0x3a;
+const BACKSLASH = 0x5c;
 
 /** The last root resolved, so resolving paths under one root does not re-resolve it each time. */
 let lastRoot: { given: string; resolved: string } | undefined;
