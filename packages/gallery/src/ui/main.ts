@@ -1,9 +1,9 @@
 import './style.css';
 import { $, elements, getJson } from './dom.js';
-import { loadStarts, relayout, reload, render, type ViewAnswer, view, whenScreenDone } from './grid.js';
+import { relayout, reload, render, type ViewAnswer, view, whenScreenDone } from './grid.js';
 import { closeLightbox, markStar, open, show, toggleStar } from './lightbox.js';
 
-/** How long after the month starts the folder list is asked for, unless it is opened before. */
+/** How long after the first screen shows the folder list is asked for, unless it is opened before. */
 const FOLDERS_AFTER_MS = 1000;
 
 const {
@@ -121,26 +121,20 @@ function showOffline(roots: RootInfo[]) {
   banner.hidden = lines.length === 0;
 }
 
-/** The month starts of the page's first view (see `start`). */
-let startsAsked: Promise<void> = Promise.resolve();
-
 async function start() {
   // The folders wait for the first screen's thumbnails: the server answers one request at a time,
   // and counting the folders of 100,000 photos would hold up the thumbnails the user waits for.
+  // Then when the list is opened, or a while after: a jump should not wait for them either.
   whenScreenDone(() => {
-    // The month starts first (asked for with the first screen; see below), since a jump waits for
-    // them. The folders when the list is opened, or a while after: a jump should not wait for them.
-    void startsAsked.then(() => {
-      let asked = false;
-      const ask = () => {
-        if (asked) return;
-        asked = true;
-        void loadFolders();
-      };
-      for (const type of ['pointerdown', 'focus', 'keydown'])
-        folderSelect.addEventListener(type, ask, { once: true });
-      window.setTimeout(ask, FOLDERS_AFTER_MS);
-    });
+    let asked = false;
+    const ask = () => {
+      if (asked) return;
+      asked = true;
+      void loadFolders();
+    };
+    for (const type of ['pointerdown', 'focus', 'keydown'])
+      folderSelect.addEventListener(type, ask, { once: true });
+    window.setTimeout(ask, FOLDERS_AFTER_MS);
   });
   // The page carries the roots (see page.ts), sparing a round trip before the photos are asked for.
   const inline = document.getElementById('roots-data')?.textContent;
@@ -154,9 +148,6 @@ async function start() {
   // The page carries the first screen's months and rows too: no round trip before the thumbnails.
   const first = document.getElementById('first-screen')?.textContent;
   await reload(false, false, first ? (JSON.parse(first) as ViewAnswer) : undefined);
-  // Asked for now, answered by the server once the first screen's thumbnails are served: ready
-  // sooner than if asked for once they show.
-  startsAsked = loadStarts(true);
   // An empty view has no screen to finish.
   if (view.total === 0) void loadFolders();
 }
