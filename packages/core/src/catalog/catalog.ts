@@ -268,7 +268,9 @@ export class Catalog {
     ] as const)
       if (!Number.isInteger(n) || n < 0)
         throw new RangeError(`timelinePage: ${name} must be a whole number, not ${n}`);
-    return readTimelinePage(this.db, offset, limit);
+    // A pass over the whole table, as the first screen's: the default page cache, filled as it goes,
+    // tripled the first page's cost (see readOnceWithScanCache).
+    return readOnceWithScanCache(this.db, () => readTimelinePage(this.db, offset, limit));
   }
 
   /**
