@@ -15,9 +15,13 @@ const {
   starred: starredBox,
 } = elements;
 
-async function loadFolders() {
-  const roots = rootsSelect.value === '' ? '' : `?roots=${rootsSelect.value}`;
-  const { folders } = await getJson<{ folders: { path: string; count: number }[] }>(`/api/folders${roots}`);
+/** `quiet`: a prefetch, answered once the server is idle, so as not to hold up a jump made meanwhile. */
+async function loadFolders(quiet = false) {
+  const roots = rootsSelect.value === '' ? '' : `roots=${rootsSelect.value}`;
+  const query = [roots, quiet ? 'quiet=1' : ''].filter(Boolean).join('&');
+  const { folders } = await getJson<{ folders: { path: string; count: number }[] }>(
+    `/api/folders${query ? `?${query}` : ''}`,
+  );
   const chosen = folderSelect.value;
   folderSelect.replaceChildren(new Option('All folders', ''));
   for (const { path, count } of folders) {
@@ -85,7 +89,7 @@ events.addEventListener('progress', (event) => {
 events.addEventListener('photos', () => {
   // A scan adds photos in bursts: one refresh per burst, where the user is.
   clearTimeout(refreshing);
-  refreshing = window.setTimeout(() => void reload(true, scanning.size > 0).then(loadFolders), 300);
+  refreshing = window.setTimeout(() => void reload(true, scanning.size > 0).then(() => loadFolders()), 300);
 });
 events.addEventListener('scanned', (event) => {
   scanning.delete((JSON.parse(event.data) as { root: number }).root);
@@ -127,14 +131,14 @@ async function start() {
   // Then when the list is opened, or a while after: a jump should not wait for them either.
   whenScreenDone(() => {
     let asked = false;
-    const ask = () => {
+    const ask = (quiet: boolean) => {
       if (asked) return;
       asked = true;
-      void loadFolders();
+      void loadFolders(quiet);
     };
     for (const type of ['pointerdown', 'focus', 'keydown'])
-      folderSelect.addEventListener(type, ask, { once: true });
-    window.setTimeout(ask, FOLDERS_AFTER_MS);
+      folderSelect.addEventListener(type, () => ask(false), { once: true });
+    window.setTimeout(() => ask(true), FOLDERS_AFTER_MS);
   });
   // The page carries the roots (see page.ts), sparing a round trip before the photos are asked for.
   const inline = document.getElementById('roots-data')?.textContent;
