@@ -136,6 +136,81 @@ describe('Catalog.firstScreen', () => {
     expect(catalog.monthStarts(2, 2).starts.map((s) => s.month)).toEqual(['2023-04', '2023-03']);
   });
 
+  it('gives any page of the timeline, across months of any size and ties at their borders', async () => {
+    const root = await tempDir('timeline-page');
+    const cacheDir = await tempDir('timeline-page-cache');
+    cleanup.push(root, cacheDir);
+    // Canon_40D.jpg is dated 2008-05 by its EXIF (its mtime is today's), sharing that month with two
+    // photos by mtime. Three photos share the last millisecond of March 2023 and two the first of
+    // April, so ties by path fall at a month's border; January holds one photo.
+    const tree: Record<string, Uint8Array | string> = {
+      'camera/canon.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')),
+      'notes.txt': 'not a photo',
+    };
+    const endOfMarch = new Date(Date.UTC(2023, 2, 31, 23, 59, 59, 999));
+    const startOfApril = new Date(Date.UTC(2023, 3, 1));
+    const times: [string, Date][] = [
+      ['old/a.jpg', new Date(Date.UTC(2008, 4, 1, 8))],
+      ['old/z.jpg', new Date(Date.UTC(2008, 4, 31, 20))],
+      ['jan/only.jpg', new Date(Date.UTC(2023, 0, 15))],
+      ['mar/c.jpg', endOfMarch],
+      ['mar/a.jpg', endOfMarch],
+      ['b/mar.jpg', endOfMarch],
+      ['mar/d.jpg', new Date(Date.UTC(2023, 2, 9, 7))],
+      ['mar/e.jpg', new Date(Date.UTC(2023, 2, 1))],
+      ['apr/y.jpg', startOfApril],
+      ['apr/x.jpg', startOfApril],
+      ['apr/w.jpg', new Date(Date.UTC(2023, 3, 28))],
+    ];
+    for (const [i, [name]] of times.entries()) tree[name] = await syntheticJpeg(160 + i);
+    await writeTree(root, tree);
+    for (const [name, when] of times) await utimes(path.join(root, name), when, when);
+    const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
+    opened.push(catalog);
+    await catalog.scan();
+    const listed = catalog.list().map((e) => e.path);
+    const order = [
+      'apr/w.jpg',
+      'apr/x.jpg',
+      'apr/y.jpg',
+      'b/mar.jpg',
+      'mar/a.jpg',
+      'mar/c.jpg',
+      'mar/d.jpg',
+      'mar/e.jpg',
+      'jan/only.jpg',
+      'old/z.jpg',
+      'old/a.jpg',
+    ];
+    const whole = catalog.firstScreen(1000);
+    expect(whole.months).toEqual([
+      { month: '2023-04', count: 3 },
+      { month: '2023-03', count: 5 },
+      { month: '2023-01', count: 1 },
+      { month: '2008-05', count: 3 },
+    ]);
+    // The Canon (an EXIF time of day in May 2008) is placed by its capture time among the mtimes.
+    expect(whole.photos.map((p) => p.path).filter((p) => p !== 'camera/canon.jpg')).toEqual(order);
+    expect(whole.photos.slice(0, 9).map((p) => p.path)).toEqual(order.slice(0, 9));
+    for (let offset = 0; offset <= 13; offset++)
+      for (const limit of [0, 1, 2, 3, 4, 6, 300]) {
+        const page = catalog.timelinePage(offset, limit);
+        expect(page.total).toBe(12);
+        expect(page.photos).toEqual(whole.photos.slice(offset, offset + limit));
+        for (const photo of page.photos) expect(listed[photo.position]).toBe(photo.path);
+      }
+    // The start, the middle and the end by name: a page across the March-April border, January's one
+    // photo with March's last, and the oldest month's end.
+    expect(catalog.timelinePage(2, 3).photos.map((p) => p.path)).toEqual([
+      'apr/y.jpg',
+      'b/mar.jpg',
+      'mar/a.jpg',
+    ]);
+    expect(catalog.timelinePage(7, 2).photos.map((p) => p.path)).toEqual(['mar/e.jpg', 'jan/only.jpg']);
+    expect(catalog.timelinePage(11, 5).photos.map((p) => p.path)).toEqual(['old/a.jpg']);
+    expect(() => catalog.timelinePage(-1, 5)).toThrow(RangeError);
+  });
+
   it('answers again from what it read until the catalog changes: a star, a scan', async () => {
     const root = await tempDir('first-screen-cached');
     const cacheDir = await tempDir('first-screen-cached-cache');

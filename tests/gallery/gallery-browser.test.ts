@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Browser, Page, Route } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../cli/run-cli.js';
 import { FIXTURES, REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
@@ -204,39 +204,44 @@ describe('the gallery in Chromium', () => {
   });
 
   it('jumps with the scrubber to the oldest month of a 100,000-photo catalog', async () => {
-    const { root, env, months } = await largeCatalog(100_000);
+    const { root, env, months, names } = await largeCatalog(100_000);
     const url = await serve([root], env);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    // Once the first screen is painted, the page fetches every month's first rows.
-    const starts = page.waitForResponse((response) => response.url().includes('/api/starts'));
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/')) asked.push(new URL(request.url()).pathname);
+    });
     await page.goto(url);
     await page.waitForFunction(() => document.body.dataset.total !== undefined);
     expect(await total(page)).toBe(100_000);
     await visibleThumbnails(page);
-    await (await starts).finished();
+    /** The tiles on screen, by their place in the timeline: the photo each shows. */
+    const onScreen = () =>
+      page.evaluate(() => {
+        const box = document.getElementById('grid')!.getBoundingClientRect();
+        return [...document.querySelectorAll<HTMLElement>('.tile')]
+          .filter(
+            (t) => t.getBoundingClientRect().bottom > box.top && t.getBoundingClientRect().top < box.bottom,
+          )
+          .map((t) => [Number(t.dataset.index), t.title] as [number, string]);
+      });
+    // A month in the middle, at once (its rows come by a page read for it), then the oldest.
+    for (const month of [months[Math.floor(months.length / 2)]!, months[months.length - 1]!]) {
+      await page.click(`#scrubber button[data-month="${month}"]`);
+      const { count, widths } = await visibleThumbnails(page);
+      expect(count).toBeGreaterThan(0);
+      expect(widths).toEqual(Array(count).fill(256));
+      const tiles = await onScreen();
+      expect(tiles.length).toBe(count);
+      // Each tile shows the photo at its place in the timeline (newest month first, newest first
+      // within it, then by path); the month jumped to is on screen.
+      for (const [index, name] of tiles) expect(name).toBe(names[index]);
+      expect(tiles.some(([, name]) => name.includes(`-${month}-`))).toBe(true);
+    }
+    // No month starts were asked for: each jump read the pages it shows.
+    expect(asked).not.toContain('/api/starts');
+    expect(asked).toContain('/api/photos');
     const oldest = months[months.length - 1]!;
-    // Pages of rows are held back from here on: the screen the jump lands on must come from the
-    // month's first rows, fetched already.
-    const held: Route[] = [];
-    await page.route('**/api/photos?*', (route) => {
-      held.push(route);
-    });
-    await page.click(`#scrubber button[data-month="${oldest}"]`);
-    const { count, widths } = await visibleThumbnails(page);
-    expect(count).toBeGreaterThan(0);
-    expect(widths).toEqual(Array(count).fill(256));
-    // Nor does its margin ask for pages (which would have the server build the whole timeline while
-    // the next jump waits): the month starts carry each month's end too. Likewise a month between.
-    const middle = months[Math.floor(months.length / 2)]!;
-    await page.click(`#scrubber button[data-month="${middle}"]`);
-    const between = await visibleThumbnails(page);
-    expect(between.widths).toEqual(Array(between.count).fill(256));
-    await page.waitForTimeout(500);
-    expect(held.map((route) => route.request().url())).toEqual([]);
-    await page.click(`#scrubber button[data-month="${oldest}"]`);
-    await visibleThumbnails(page);
-    for (const route of held.splice(0)) await route.continue();
-    await page.unroute('**/api/photos?*');
     const header = await page.evaluate(() => {
       const grid = document.getElementById('grid')!;
       const box = grid.getBoundingClientRect();
@@ -293,7 +298,7 @@ async function largeCatalog(count: number) {
       months.add(monthText);
       insert.run({
         ...template[i % template.length]!,
-        path: `${year}/${monthText}/photo-${String(i).padStart(6, '0')}.jpg`,
+        path: `${year}/${monthText}/photo-${monthText}-${String(i).padStart(6, '0')}.jpg`,
         taken_at: `${monthText}-${String((i % 28) + 1).padStart(2, '0')}T12:00:00`,
       });
     }
@@ -303,5 +308,13 @@ async function largeCatalog(count: number) {
   const md5 = createHash('md5').update(bytes).digest('hex');
   await writeFile(path.join(root, `.photolala.${md5}.sqlite`), bytes);
   await writeFile(path.join(root, '.photolala.md5'), `${md5}\n`);
-  return { root, env, months: [...months].sort().reverse() };
+  // The timeline's order: newest month first, newest first within it (a day each), then by path.
+  const names = Array.from({ length: count }, (_, i) => {
+    const month = i % 120;
+    const monthText = `${2010 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`;
+    return { month, day: i % 28, name: `photo-${monthText}-${String(i).padStart(6, '0')}.jpg` };
+  })
+    .sort((a, b) => b.month - a.month || b.day - a.day || (a.name < b.name ? -1 : 1))
+    .map((photo) => photo.name);
+  return { root, env, months: [...months].sort().reverse(), names };
 }

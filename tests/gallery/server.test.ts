@@ -197,9 +197,15 @@ describe('gallery server', () => {
     type Folders = { folders: { path: string; count: number }[] };
     const early = (await (await fetch(`${base}/api/starts?count=2&tail=2`)).json()) as Starts;
     const earlyFolders = (await (await fetch(`${base}/api/folders`)).json()) as Folders;
+    // Asked for as a prefetch (answered once the server is idle): the same answer.
+    expect(await (await fetch(`${base}/api/folders?quiet=1`)).json()).toEqual(earlyFolders);
     expect(listings).toBe(0);
+    // Pages too, by SQL; then the view builds the timeline, whose pages are the same.
     const { rows } = (await (await fetch(`${base}/api/photos`)).json()) as { rows: unknown[][] };
+    expect(listings).toBe(0);
+    await fetch(`${base}/api/view`);
     expect(listings).toBe(1);
+    expect(((await (await fetch(`${base}/api/photos`)).json()) as { rows: unknown[][] }).rows).toEqual(rows);
     expect(early.total).toBe(8);
     // March (one photo), February (two), January (four); May 2008 by the Canon's EXIF date.
     expect(early.starts.map(([first, start]) => [first, start.length])).toEqual([

@@ -1,4 +1,11 @@
-import type { Catalog, CatalogEntry, FirstScreen, MonthStart, MonthStarts } from '@photolala/core';
+import type {
+  Catalog,
+  CatalogEntry,
+  FirstScreen,
+  FirstScreenPhoto,
+  MonthStart,
+  MonthStarts,
+} from '@photolala/core';
 import { folderCounts, folderCountsOf } from './folders.js';
 import { PathIds } from './path-ids.js';
 
@@ -72,6 +79,8 @@ export class RootPhotos {
   private served: FirstScreen | undefined;
   /** The month starts served before the timeline was built, likewise. */
   private servedStarts: MonthStarts | undefined;
+  /** The pages served before the timeline was built, by their first position, likewise. */
+  private servedPages = new Map<number, FirstScreenPhoto[]>();
   /** Told when the first build finds the first screen served before it wrong (see firstScreenStale). */
   onStale: (() => void) | undefined;
   /** Bumped on every change: views cached under an older generation are stale. */
@@ -121,6 +130,20 @@ export class RootPhotos {
   }
 
   /**
+   * The photos at timeline positions `offset` to `offset + limit` before the timeline is built, by
+   * SQL, numbered as `firstScreen` numbers them: the page a jump with the scrubber lands on, a few
+   * milliseconds where building the timeline first took most of a second. Undefined once it is built.
+   */
+  timelinePage(offset: number, limit: number): { total: number; photos: FirstScreenPhoto[] } | undefined {
+    if (this.numbered || this.provisional.size > 0) return undefined;
+    const page = this.catalog.timelinePage(offset, limit);
+    // Kept to check against the build, as the first screen is; a long session's pages stay few
+    // hundred (the build comes a few seconds after the first screen).
+    if (page.photos.length > 0) this.servedPages.set(offset, page.photos);
+    return page;
+  }
+
+  /**
    * Whether the timeline built differs from the first screen served before it: a capture time SQL
    * read otherwise than the build does, or paths numbered out of listing order. The page must then
    * read its view again. Asked once, after the first build.
@@ -128,13 +151,16 @@ export class RootPhotos {
   firstScreenStale(): boolean {
     const served = this.served;
     const starts = this.servedStarts;
-    if (!served && !starts) return false;
+    const pages = [...this.servedPages];
+    if (!served && !starts && pages.length === 0) return false;
     this.served = undefined;
     this.servedStarts = undefined;
+    this.servedPages.clear();
     const { ids, monthKeys } = this.build();
     const placed = (at: number, photo: { position: number; path: string }) =>
       ids[at] === photo.position && this.ids.pathOf(photo.position) === photo.path;
     if (served?.photos.some((photo, i) => !placed(i, photo))) return true;
+    if (pages.some(([offset, photos]) => photos.some((photo, i) => !placed(offset + i, photo)))) return true;
     const end = (start: MonthStart) => start.first + start.count - start.last.length;
     if (
       starts?.starts.some(
@@ -276,7 +302,8 @@ export class RootPhotos {
       timeline.times[i] = times[from]!;
     }
     this.timeline = timeline;
-    if ((this.served || this.servedStarts) && this.firstScreenStale()) setImmediate(() => this.onStale?.());
+    if ((this.served || this.servedStarts || this.servedPages.size > 0) && this.firstScreenStale())
+      setImmediate(() => this.onStale?.());
     return timeline;
   }
 

@@ -25,10 +25,12 @@ import type { CatalogEntry } from './entry-row.js';
 import { CatalogEvents } from './events.js';
 import {
   type FirstScreen,
+  type FirstScreenPhoto,
   type MonthStarts,
   readFirstScreen,
   readFolderPhotos,
   readMonthStarts,
+  readTimelinePage,
 } from './first-screen.js';
 import type { StoreReport } from './inspect.js';
 import { PhotoFiles } from './photo-files.js';
@@ -252,6 +254,23 @@ export class Catalog {
       if (!Number.isInteger(n) || n < 0)
         throw new RangeError(`monthStarts: ${name} must be a whole number, not ${n}`);
     return readMonthStarts(this.db, count, maxMonths, tail);
+  }
+
+  /**
+   * The photos at positions `offset` to `offset + limit` of this catalog's timeline, by SQL, in
+   * `firstScreen`'s order, and how many it holds: the page a gallery's scrubber jumps to, read in
+   * about one pass over the rows instead of ordering them all.
+   */
+  timelinePage(offset: number, limit: number): { total: number; photos: FirstScreenPhoto[] } {
+    for (const [name, n] of [
+      ['offset', offset],
+      ['limit', limit],
+    ] as const)
+      if (!Number.isInteger(n) || n < 0)
+        throw new RangeError(`timelinePage: ${name} must be a whole number, not ${n}`);
+    // A pass over the whole table, as the first screen's: the default page cache, filled as it goes,
+    // tripled the first page's cost (see readOnceWithScanCache).
+    return readOnceWithScanCache(this.db, () => readTimelinePage(this.db, offset, limit));
   }
 
   /**

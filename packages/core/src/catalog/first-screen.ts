@@ -93,21 +93,14 @@ export function readFirstScreen(db: Database.Database, limit: number): FirstScre
   const sinceMs = Date.UTC(Math.floor(oldest / 12), oldest % 12, 1);
   const rows = db
     .prepare(
-      `WITH newest AS (
-         SELECT path, photo_md5, starred, kind,
-           group_id IS NOT NULL AND role IN ('primary', 'motion', 'raw', 'edited') AS grouped, ${MONTH} AS month, ${TIME} AS time
-         FROM entries WHERE ${SHOWN} AND (taken_at >= ? OR mtime_ms >= ?)
-         ORDER BY month DESC, time DESC, path LIMIT ?
-       ), members AS (
-         SELECT group_id, group_concat(DISTINCT role) AS roles FROM entries
-         WHERE group_id IS NOT NULL AND role IN ${MEMBER_ROLES} GROUP BY group_id
-       )
-       SELECT newest.path, photo_md5, starred, kind, grouped, members.roles
-       FROM newest LEFT JOIN members ON members.group_id = newest.path
-       ORDER BY month DESC, time DESC, newest.path`,
+      `SELECT path, photo_md5, starred, kind,
+         group_id IS NOT NULL AND role IN ('primary', 'motion', 'raw', 'edited') AS grouped, NULL, ${MONTH} AS month, ${TIME} AS time
+       FROM entries WHERE ${SHOWN} AND (taken_at >= ? OR mtime_ms >= ?)
+       ORDER BY month DESC, time DESC, path LIMIT ?`,
     )
     .raw(true)
     .all(since, sinceMs, limit) as PhotoRow[];
+  withMembers(db, rows);
   // Rows are input (a snapshot): one not of its shape ends the list rather than being passed on.
   const shown: typeof rows = [];
   for (const row of rows) {
@@ -125,6 +118,97 @@ export function readFirstScreen(db: Database.Database, limit: number): FirstScre
   };
   cache.firstScreens.set(limit, screen);
   return screen;
+}
+
+/** A page of a timeline (see `readTimelinePage`). */
+export interface TimelinePage {
+  total: number;
+  /** The photos at the timeline positions `offset` on, newest first. */
+  photos: FirstScreenPhoto[];
+}
+
+/** `YYYY-MM` of a month key, as capture dates begin: what a range of them compares against. */
+const monthPrefix = (month: number) =>
+  `${String(Math.floor(month / 12)).padStart(4, '0')}-${String((month % 12) + 1).padStart(2, '0')}`;
+
+/**
+ * The photos at timeline positions `offset` to `offset + limit` (in `readFirstScreen`'s order), by
+ * SQL, without listing the catalog: where a gallery's scrubber jumps to. The month counts place the
+ * page in a run of months; only the photos whose capture date or mtime can fall in those months
+ * get their month and time computed and are sorted, so a page costs about one pass over the
+ * table's rows, not a sort of all of them.
+ */
+export function readTimelinePage(db: Database.Database, offset: number, limit: number): TimelinePage {
+  const { counts } = readMonths(db);
+  const total = counts.reduce((sum, [, n]) => sum + n, 0);
+  if (limit <= 0 || offset >= total) return { total, photos: [] };
+  // The months the page spans, newest (`newest`, whose first photo is at `first`) to oldest.
+  let first = 0;
+  let at = 0;
+  while (at < counts.length && first + counts[at]![1] <= offset) first += counts[at++]![1];
+  const newest = counts[at]![0];
+  let oldest = newest;
+  for (let held = first; at < counts.length && held < offset + limit; at++) {
+    held += counts[at]![1];
+    oldest = counts[at]![0];
+  }
+  // A superset of the months' photos, cheap to test (a capture date's text, an mtime a day either
+  // side of the months); the month itself decides.
+  const day = 86_400_000;
+  const since = Date.UTC(Math.floor(oldest / 12), oldest % 12, 1) - day;
+  const until = Date.UTC(Math.floor(newest / 12), (newest % 12) + 1, 1) + day;
+  const rows = db
+    .prepare(
+      `SELECT path, photo_md5, starred, kind,
+         group_id IS NOT NULL AND role IN ('primary', 'motion', 'raw', 'edited') AS grouped, NULL, ${MONTH} AS month, ${TIME} AS time
+       FROM entries
+       WHERE ((taken_at >= ? AND taken_at < ?) OR (mtime_ms >= ? AND mtime_ms < ?)) AND ${SHOWN}
+         AND month BETWEEN ? AND ?
+       ORDER BY month DESC, time DESC, path LIMIT ? OFFSET ?`,
+    )
+    .raw(true)
+    .all(
+      monthPrefix(oldest),
+      monthPrefix(newest + 1),
+      since,
+      until,
+      oldest,
+      newest,
+      limit,
+      offset - first,
+    ) as PhotoRow[];
+  withMembers(db, rows);
+  // Rows are input (a snapshot): one not of its shape ends the page rather than being passed on.
+  const shown: typeof rows = [];
+  for (const row of rows) {
+    if (typeof row[0] !== 'string' || !isMd5(row[1])) break;
+    shown.push(row);
+  }
+  const positions = positionsOf(
+    db,
+    shown.map(([path]) => path),
+  );
+  return { total, photos: shown.map((row) => photoOf(row, positions)) };
+}
+
+/**
+ * Fills in the roles attached to each group's primary among `rows` (their sixth column), by one
+ * query for the photos that are grouped, if any: joined into the query of the rows, the members were
+ * counted over the whole table even for a page with no group in it.
+ */
+function withMembers(db: Database.Database, rows: PhotoRow[]): void {
+  const grouped = rows.filter((row) => row[4] === 1 && typeof row[0] === 'string').map(([path]) => path);
+  if (grouped.length === 0) return;
+  const roles = new Map(
+    db
+      .prepare(
+        `SELECT group_id, group_concat(DISTINCT role) FROM entries
+         WHERE group_id IN (SELECT value FROM json_each(?)) AND role IN ${MEMBER_ROLES} GROUP BY group_id`,
+      )
+      .raw(true)
+      .all(JSON.stringify(grouped)) as [string, string][],
+  );
+  for (const row of rows) if (row[4] === 1) row[5] = roles.get(row[0]) ?? null;
 }
 
 /** What this file read of a database, while the database is unchanged (see `cacheOf`). */
@@ -184,12 +268,16 @@ function readMonths(db: Database.Database): ReturnType<typeof countMonths> {
 
 /** The timeline's buckets (see BUCKET) with their photo counts, by month key, newest month first. */
 function countMonths(db: Database.Database) {
-  const buckets = db
-    .prepare(`SELECT ${BUCKET} AS bucket, count(*) FROM entries WHERE ${SHOWN} GROUP BY bucket`)
-    .raw(true)
-    .all() as [number, number][];
+  // Counted here from one JSON array of every photo's bucket: SQLite's GROUP BY sorts all the rows
+  // first, which cost twice the pass that reads them.
+  const all = JSON.parse(
+    (db.prepare(`SELECT json_group_array(${BUCKET}) FROM entries WHERE ${SHOWN}`).pluck().get() as string) ??
+      '[]',
+  ) as number[];
+  const perBucket = new Map<number, number>();
+  for (const bucket of all) perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + 1);
   const byMonth = new Map<number, [bucket: number, count: number][]>();
-  for (const [bucket, count] of buckets) {
+  for (const [bucket, count] of perBucket) {
     const month = monthOfBucket(bucket);
     const list = byMonth.get(month) ?? [];
     list.push([bucket, count]);

@@ -37,40 +37,29 @@ export function rowAt(index: number): Row | undefined {
 /**
  * Fetches the first and last rows of every month of the view, a screen and its margin each, so that
  * a jump with the scrubber asks for its thumbnails at once rather than after a round trip for its
- * pages (which may wait for the server to build the whole timeline).
+ * pages. Not for the page's first view: the server reads a page of it by SQL in a few milliseconds,
+ * while every month's ends took a third of a second, which a jump made meanwhile waited for.
  */
-export function loadStarts(quiet = false): Promise<void> {
+function loadStarts(): Promise<void> {
   const asked = view.generation;
   const { columns, tile } = view.layout;
   // A jump shows a screen and its margin below from the month's start and its margin above from the
   // end of the month before; at the timeline's end (the oldest month), a screen and its margin above.
   const count = columns * (Math.ceil((grid.clientHeight + MARGIN) / (tile + GAP)) + 1);
-  const loading = getJson<{ starts: [number, Row[]][]; ends?: [number, Row[]][] }>(
-    `/api/starts?${viewParams()}&count=${count}&tail=${count}${quiet ? '&quiet=1' : ''}`,
+  return getJson<{ starts: [number, Row[]][]; ends?: [number, Row[]][] }>(
+    `/api/starts?${viewParams()}&count=${count}&tail=${count}`,
   )
     .then(({ starts, ends = [] }) => {
       if (asked !== view.generation) return;
       for (const [first, rows] of [...starts, ...ends])
         for (const [i, row] of rows.entries()) view.starts.set(first + i, row);
+      // Tiles drawn meanwhile without rows have them now.
+      render();
     })
     .catch(() => {
       // Only a shortcut: the pages give the same rows.
-    })
-    .finally(() => {
-      if (startsLoading !== loading) return;
-      startsLoading = undefined;
-      // A jump made meanwhile drew tiles without rows: they have them now, or ask for their pages.
-      render();
     });
-  startsLoading = loading;
-  return loading;
 }
-
-/**
- * The month starts while they are on their way: a jump made meanwhile waits for them rather than
- * asking for its pages, which the server answers only once it has built the whole timeline.
- */
-let startsLoading: Promise<void> | undefined;
 
 const pageUrl = (number: number) => `/api/photos?${viewParams()}&offset=${number * PAGE}&limit=${PAGE}`;
 
@@ -185,9 +174,8 @@ export function render() {
   for (const { index, x, y } of tiles) {
     const row = rowAt(index);
     const seen = onScreen(y);
-    // The margin's rows, like its thumbnails, once the screen shows: a page of rows may wait for
-    // the server to build the timeline, which a jump's screen should not.
-    if (!row && !flying && !startsLoading && (seen || screenDone)) void loadPage(index);
+    // The margin's rows, like its thumbnails, once the screen shows: the screen's come first.
+    if (!row && !flying && (seen || screenDone)) void loadPage(index);
     const key = row ? `t${index}:${row[0]}:${row[1]}` : `p${index}`;
     wanted.add(key);
     let tile = shown.get(key);
@@ -315,8 +303,8 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   buildScrubber();
   document.body.dataset.total = String(view.total);
   if (!scanning) status.textContent = `${view.total.toLocaleString('en')} photos`;
-  // The page's own first view asks for its month starts once its first screen is painted (main.ts);
-  // a view that changes as a scan adds photos does without.
+  // The page's own first view asks for pages as it needs them (see loadStarts); a view that changes
+  // as a scan adds photos does without.
   if (!given && !scanning) void loadStarts();
 }
 

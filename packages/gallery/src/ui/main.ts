@@ -1,10 +1,14 @@
 import './style.css';
 import { $, elements, getJson } from './dom.js';
-import { loadStarts, relayout, reload, render, type ViewAnswer, view, whenScreenDone } from './grid.js';
+import { relayout, reload, render, type ViewAnswer, view, whenScreenDone } from './grid.js';
 import { closeLightbox, markStar, open, show, toggleStar } from './lightbox.js';
 
-/** How long after the month starts the folder list is asked for, unless it is opened before. */
-const FOLDERS_AFTER_MS = 1000;
+/**
+ * How long after the first screen shows the folder list is asked for, unless the pointer comes to
+ * it first: counting the folders holds the server for a tenth of a second at 100,000 photos, which a
+ * jump made then waited for, and a user jumps soonest just after the first screen.
+ */
+const FOLDERS_AFTER_MS = 5000;
 
 const {
   grid,
@@ -15,9 +19,13 @@ const {
   starred: starredBox,
 } = elements;
 
-async function loadFolders() {
-  const roots = rootsSelect.value === '' ? '' : `?roots=${rootsSelect.value}`;
-  const { folders } = await getJson<{ folders: { path: string; count: number }[] }>(`/api/folders${roots}`);
+/** `quiet`: a prefetch, answered once the server is idle, so as not to hold up a jump made meanwhile. */
+async function loadFolders(quiet = false) {
+  const roots = rootsSelect.value === '' ? '' : `roots=${rootsSelect.value}`;
+  const query = [roots, quiet ? 'quiet=1' : ''].filter(Boolean).join('&');
+  const { folders } = await getJson<{ folders: { path: string; count: number }[] }>(
+    `/api/folders${query ? `?${query}` : ''}`,
+  );
   const chosen = folderSelect.value;
   folderSelect.replaceChildren(new Option('All folders', ''));
   for (const { path, count } of folders) {
@@ -85,7 +93,7 @@ events.addEventListener('progress', (event) => {
 events.addEventListener('photos', () => {
   // A scan adds photos in bursts: one refresh per burst, where the user is.
   clearTimeout(refreshing);
-  refreshing = window.setTimeout(() => void reload(true, scanning.size > 0).then(loadFolders), 300);
+  refreshing = window.setTimeout(() => void reload(true, scanning.size > 0).then(() => loadFolders()), 300);
 });
 events.addEventListener('scanned', (event) => {
   scanning.delete((JSON.parse(event.data) as { root: number }).root);
@@ -121,26 +129,20 @@ function showOffline(roots: RootInfo[]) {
   banner.hidden = lines.length === 0;
 }
 
-/** The month starts of the page's first view (see `start`). */
-let startsAsked: Promise<void> = Promise.resolve();
-
 async function start() {
   // The folders wait for the first screen's thumbnails: the server answers one request at a time,
   // and counting the folders of 100,000 photos would hold up the thumbnails the user waits for.
+  // Then when the pointer comes to the list or it is opened, or a while after (FOLDERS_AFTER_MS).
   whenScreenDone(() => {
-    // The month starts first (asked for with the first screen; see below), since a jump waits for
-    // them. The folders when the list is opened, or a while after: a jump should not wait for them.
-    void startsAsked.then(() => {
-      let asked = false;
-      const ask = () => {
-        if (asked) return;
-        asked = true;
-        void loadFolders();
-      };
-      for (const type of ['pointerdown', 'focus', 'keydown'])
-        folderSelect.addEventListener(type, ask, { once: true });
-      window.setTimeout(ask, FOLDERS_AFTER_MS);
-    });
+    let asked = false;
+    const ask = (quiet: boolean) => {
+      if (asked) return;
+      asked = true;
+      void loadFolders(quiet);
+    };
+    for (const type of ['pointerenter', 'pointerdown', 'focus', 'keydown'])
+      folderSelect.addEventListener(type, () => ask(false), { once: true });
+    window.setTimeout(() => ask(true), FOLDERS_AFTER_MS);
   });
   // The page carries the roots (see page.ts), sparing a round trip before the photos are asked for.
   const inline = document.getElementById('roots-data')?.textContent;
@@ -154,9 +156,6 @@ async function start() {
   // The page carries the first screen's months and rows too: no round trip before the thumbnails.
   const first = document.getElementById('first-screen')?.textContent;
   await reload(false, false, first ? (JSON.parse(first) as ViewAnswer) : undefined);
-  // Asked for now, answered by the server once the first screen's thumbnails are served: ready
-  // sooner than if asked for once they show.
-  startsAsked = loadStarts(true);
   // An empty view has no screen to finish.
   if (view.total === 0) void loadFolders();
 }
