@@ -12,6 +12,20 @@ import { readXmp } from './xmp.js';
 /** The version of the metadata document written now; `metadataDocumentSchema` accepts this one only. */
 export const METADATA_VERSION = 1;
 
+/** The values of a document's `takenAtSource` (see the schema), for zod and the hand check alike. */
+const TAKEN_AT_SOURCE_NAMES = [
+  'DateTimeOriginal',
+  'CreateDate',
+  'XMP',
+  'CIFF',
+  'PictureInfo',
+  'MakerNotes',
+  'ModifyDate',
+  'QuickTime',
+  'Library',
+  'XMPSidecar',
+] as const;
+
 /**
  * The metadata document stored per photo-md5 in the cache and in the catalog (versioned). Built on
  * first use (see lazySchema): a command that reads no document does not load zod.
@@ -46,20 +60,7 @@ export const metadataDocumentSchema = lazySchema((z) => {
      * (with its zone) or `creation_time` (UTC). `XMPSidecar`: the photo's XMP sidecar file, which wins
      * over every date in the file (see `sidecar`).
      */
-    takenAtSource: z
-      .enum([
-        'DateTimeOriginal',
-        'CreateDate',
-        'XMP',
-        'CIFF',
-        'PictureInfo',
-        'MakerNotes',
-        'ModifyDate',
-        'QuickTime',
-        'Library',
-        'XMPSidecar',
-      ])
-      .nullable(),
+    takenAtSource: z.enum(TAKEN_AT_SOURCE_NAMES).nullable(),
     /** Displayed size, after orientation. */
     width: z.number().int().nonnegative(),
     height: z.number().int().nonnegative(),
@@ -438,18 +439,7 @@ export const METADATA_DOCUMENT_KEYS = [
 ] as const;
 
 const SCHEMA_KEYS: ReadonlySet<string> = new Set(METADATA_DOCUMENT_KEYS);
-const TAKEN_AT_SOURCES: ReadonlySet<unknown> = new Set([
-  'DateTimeOriginal',
-  'CreateDate',
-  'XMP',
-  'CIFF',
-  'PictureInfo',
-  'MakerNotes',
-  'ModifyDate',
-  'QuickTime',
-  'Library',
-  'XMPSidecar',
-]);
+const TAKEN_AT_SOURCES: ReadonlySet<unknown> = new Set(TAKEN_AT_SOURCE_NAMES);
 /** The schema's keys a document built from EXIF may have: asParsedImageDocument's. */
 const IMAGE_KEYS: ReadonlySet<string> = new Set<string>([
   ...METADATA_DOCUMENT_KEYS.slice(0, METADATA_DOCUMENT_KEYS.indexOf('gps') + 1),
