@@ -100,21 +100,10 @@ export function readFirstScreen(db: Database.Database, limit: number): FirstScre
     )
     .raw(true)
     .all(since, sinceMs, limit) as PhotoRow[];
-  withMembers(db, rows);
-  // Rows are input (a snapshot): one not of its shape ends the list rather than being passed on.
-  const shown: typeof rows = [];
-  for (const row of rows) {
-    if (typeof row[0] !== 'string' || !isMd5(row[1])) break;
-    shown.push(row);
-  }
-  const positions = positionsOf(
-    db,
-    shown.map(([path]) => path),
-  );
   const screen: FirstScreen = {
     months,
     total: counts.reduce((sum, [, count]) => sum + count, 0),
-    photos: shown.map((row) => photoOf(row, positions)),
+    photos: photosOf(db, rows),
   };
   cache.firstScreens.set(limit, screen);
   return screen;
@@ -177,18 +166,25 @@ export function readTimelinePage(db: Database.Database, offset: number, limit: n
       limit,
       offset - first,
     ) as PhotoRow[];
-  withMembers(db, rows);
-  // Rows are input (a snapshot): one not of its shape ends the page rather than being passed on.
-  const shown: typeof rows = [];
+  return { total, photos: photosOf(db, rows) };
+}
+
+/**
+ * The photos of `rows` in their order, with their group members and timeline positions. Rows are
+ * input (a snapshot): one not of its shape ends the list rather than being passed on.
+ */
+function photosOf(db: Database.Database, rows: PhotoRow[]): FirstScreenPhoto[] {
+  const shown: PhotoRow[] = [];
   for (const row of rows) {
     if (typeof row[0] !== 'string' || !isMd5(row[1])) break;
     shown.push(row);
   }
+  withMembers(db, shown);
   const positions = positionsOf(
     db,
     shown.map(([path]) => path),
   );
-  return { total, photos: shown.map((row) => photoOf(row, positions)) };
+  return shown.map((row) => photoOf(row, positions));
 }
 
 /**
