@@ -65,10 +65,13 @@ export class KeyNumbers {
  */
 const SEED = (Math.random() * 0x1_0000_0000) | 0;
 
-/** FNV-1a from a random start over every code unit, then a final mix so that the low bits (the slot) depend on all of them. */
-function hashOf(key: string): number {
+/**
+ * FNV-1a from a random start over the code units of `text` from `start` to `end` (all of it by
+ * default), then a final mix so that the low bits (the slot) depend on all of them.
+ */
+export function hashOf(text: string, start = 0, end = text.length): number {
   let hash = SEED;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x85ebca6b);
   hash ^= hash >>> 13;

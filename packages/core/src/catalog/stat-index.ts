@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { namedAsImage } from '../digest/image-kind.js';
+import { hashOf } from '../key-numbers.js';
 import { readOnceWithScanCache, selectEntryColumns } from './bulk-read.js';
 import type { EntryStat } from './scan-plan.js';
 
@@ -215,22 +216,6 @@ export class StatIndex {
         return held;
     }
   }
-}
-
-/**
- * Drawn once per process: the paths come from snapshots, which anyone may craft, and paths chosen to
- * collide under a hash known in advance would make every probe walk the whole table.
- */
-const SEED = (Math.random() * 0x1_0000_0000) | 0;
-
-/** FNV-1a from a random start over the code units of `text` from `start` to `end`, then a final mix (see KeyNumbers). */
-function hashOf(text: string, start: number, end: number): number {
-  let hash = SEED;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  hash ^= hash >>> 13;
-  return hash;
 }
 
 const PLAIN: Unusual = { keyed: true, status: 'ok', reason: null, failure_code: null };
