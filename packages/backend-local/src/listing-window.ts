@@ -41,9 +41,9 @@ const LISTED_IN_THREAD = 2_000;
 const WARM_UP_AFTER = 500;
 
 /**
- * Head buffers of spent listings kept for the folders this thread lists itself, rather than handed
- * back to the worker: a new buffer per folder costs a page fault per 4 KiB, which added a fifth to
- * the CPU time of listing 100k files with their heads.
+ * Head buffers of folders this thread listed itself, kept once spent for the next it lists (the
+ * worker's go back to the worker): a new buffer per folder costs a page fault per 4 KiB, which added
+ * a fifth to the CPU time of listing 100k files with their heads.
  */
 const SPARE_HEAD_BUFFERS = 2;
 
@@ -72,7 +72,8 @@ export class ListingWindow {
   /** Whether the heads' MD5s are computed along with them. */
   private readonly headMd5s: boolean;
 
-  /** See SPARE_HEAD_BUFFERS. */
+  /** See SPARE_HEAD_BUFFERS: those made here, and those of them spent. */
+  private readonly ownHeads = new WeakSet<ArrayBuffer>();
   private readonly spareHeads: ArrayBuffer[] = [];
 
   /**
@@ -156,9 +157,8 @@ export class ListingWindow {
   spent(listing: FolderListing): void {
     if (this.headBytes === 0) return;
     const { buffer } = listing.heads;
-    if (this.spareHeads.length < SPARE_HEAD_BUFFERS && buffer instanceof ArrayBuffer && buffer.byteLength > 0)
-      this.spareHeads.push(buffer);
-    else this.lister.recycle(listing.heads);
+    if (!(buffer instanceof ArrayBuffer) || !this.ownHeads.has(buffer)) this.lister.recycle(listing.heads);
+    else if (this.spareHeads.length < SPARE_HEAD_BUFFERS) this.spareHeads.push(buffer);
   }
 
   /** Whether the worker has yet to answer `request`, the oldest asked for. */
@@ -207,10 +207,12 @@ export class ListingWindow {
 
   /** Room for the heads of a folder listed here: a spare buffer when one is large enough. */
   private readonly headBuffer = (bytes: number): Uint8Array<ArrayBuffer> => {
+    if (bytes === 0) return new Uint8Array(0);
     const index = this.spareHeads.findIndex((buffer) => buffer.byteLength >= bytes);
-    if (index < 0) return new Uint8Array(bytes);
-    const [buffer] = this.spareHeads.splice(index, 1);
-    return new Uint8Array(buffer!, 0, bytes);
+    if (index >= 0) return new Uint8Array(this.spareHeads.splice(index, 1)[0]!, 0, bytes);
+    const made = new Uint8Array(bytes);
+    this.ownHeads.add(made.buffer);
+    return made;
   };
 
   private note(listing: FolderListing): void {
