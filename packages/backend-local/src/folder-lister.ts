@@ -67,10 +67,11 @@ export class FolderLister {
   }
 
   /**
-   * Lists `folder`, with the first `headBytes` bytes of each file when more than 0; undefined in the
+   * Lists `folder`, with the first `headBytes` bytes of each file when more than 0, and with `headMd5s`
+   * the MD5s of those heads that the worker has time for (see list-folder.mjs); undefined in the
    * rare case that the request's slot is still held by a request the worker has not reached.
    */
-  list(folder: string, headBytes = 0): ListingRequest | undefined {
+  list(folder: string, headBytes = 0, headMd5s = false): ListingRequest | undefined {
     const { thread, replies, claims } = this.start();
     const id = this.nextId;
     const slot = id % this.claimSlots;
@@ -87,7 +88,7 @@ export class FolderLister {
     });
     const request: ListingRequest = { id, listing, settled: false };
     this.pending.set(id, { request, ...waiting! });
-    thread.postMessage({ id, folder, headBytes });
+    thread.postMessage({ id, folder, headBytes, headMd5s });
     return request;
   }
 

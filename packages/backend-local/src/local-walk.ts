@@ -46,7 +46,7 @@ export async function* walkLocalRoot(
   } catch (error) {
     throw localErrors.wrap(error, rootDir, 'read root folder');
   }
-  const window = new ListingWindow(lister, options.headBytes);
+  const window = new ListingWindow(lister, options.headBytes, options.headMd5);
   window.found({ abs: walkDir, rel: '' });
   window.fill();
   for (let next = window.next(); next; next = window.next()) {
@@ -62,6 +62,7 @@ export async function* walkLocalRoot(
       continue;
     }
     const failedStats = new Map(listing.errors.map((e) => [e.index, e]));
+    const headMd5s = window.headMd5sOf(listing);
     const batch: SourceEntry[] = [];
     for (let i = 0; i < listing.names.length; i++) {
       const rawName = listing.names[i]!;
@@ -110,11 +111,13 @@ export async function* walkLocalRoot(
         if (filter && !filter.file(name, childRel)) continue;
         if (failed) report(childRel, failed, 'stat file');
         else {
+          const head = window.headOf(listing, i);
           batch.push({
             path: childRel,
             size: listing.sizes[i]!,
             mtimeMs: listing.mtimes[i]!,
-            head: window.headOf(listing, i),
+            head,
+            headMd5: (head && headMd5s[i]) || undefined,
           });
         }
       }

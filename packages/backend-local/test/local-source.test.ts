@@ -215,7 +215,7 @@ describe('backend-local', () => {
     const source = await createLocalSource({ root });
     const md5 = (data: Uint8Array | string) => createHash('md5').update(data).digest('hex');
     let withHead = 0;
-    let kept: Uint8Array | undefined;
+    const kept: Uint8Array[] = [];
     for await (const entry of source.enumerate({ filter: catalogFilter, headBytes: 4096 })) {
       if (entry.path === 'link.jpg') {
         // A link is followed on the calling thread; its head is left to readHead.
@@ -226,14 +226,44 @@ describe('backend-local', () => {
       expect(entry.head, entry.path).toBeDefined();
       expect(md5(entry.head!), entry.path).toBe(md5(expected));
       withHead++;
-      if (withHead === 2500) kept = entry.head;
+      if (withHead > 2000 && entry.path.endsWith('/p0.jpg')) kept.push(entry.head!);
     }
     expect(withHead).toBe(3000);
-    // A head kept past its folder was handed back to the worker to be filled again.
-    expect(kept?.length).toBe(0);
+    // Heads kept past their folder were handed back to the worker to be filled again (those of the
+    // folders the worker listed: the walking thread may list a few itself, and keeps their memory).
+    expect(kept).toHaveLength(10);
+    expect(kept.filter((head) => head.length === 0).length).toBeGreaterThan(0);
     // Heads too large to read along are left to readHead.
     for await (const entry of source.enumerate({ filter: catalogFilter, headBytes: 2 * 1024 * 1024 }))
       expect(entry.head).toBeUndefined();
+    await source.close?.();
+  });
+
+  test("the heads' MD5s asked for are those of the heads beside them: every one listed in-thread, and the worker's while the reader is behind", async () => {
+    // 30 folders of 100 files: the first 2,000 are listed in-thread, the rest by the worker.
+    const files: Record<string, string> = {};
+    for (let f = 0; f < 30; f++)
+      for (let i = 0; i < 100; i++) files[`d${f}/p${i}.jpg`] = `${f}/${i};`.repeat((i * 97) % 1200);
+    const root = await tree(files);
+    const source = await createLocalSource({ root });
+    const md5 = (data: Uint8Array | string) => createHash('md5').update(data).digest('hex');
+    const listing = source.enumerate({ filter: catalogFilter, headBytes: 4096, headMd5: true });
+    let withMd5 = 0;
+    for await (const batch of listing.batches!()) {
+      for (const entry of batch) {
+        expect(entry.head, entry.path).toBeDefined();
+        if (entry.headMd5 === undefined) continue;
+        withMd5++;
+        expect(entry.headMd5, entry.path).toBe(md5(Buffer.from(files[entry.path]!).subarray(0, 4096)));
+        expect(md5(entry.head!), entry.path).toBe(entry.headMd5);
+      }
+      // A slow reader: the worker, done with the folders asked for, hashes their heads meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(withMd5).toBeGreaterThan(2000);
+    // Not asked for, none.
+    for await (const entry of source.enumerate({ filter: catalogFilter, headBytes: 4096 }))
+      expect(entry.headMd5, entry.path).toBeUndefined();
     await source.close?.();
   });
 

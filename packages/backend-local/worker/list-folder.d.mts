@@ -32,14 +32,21 @@ export interface FolderListing {
    * head budget was spent).
    */
   headLengths: Int32Array;
+  /**
+   * When heads and their MD5s were asked for: the MD5s, 32 lower-case hex digits each, by entry index,
+   * joined by spaces; empty for an entry without one, and none after the last one computed.
+   */
+  headMd5s: string;
 }
 
 /**
  * Lists `folder` (absolute) with synchronous system calls, and reads the first `headBytes` bytes of
- * each file when asked, into a buffer from `allocate`; throws what `readdir` throws.
+ * each file when asked, into a buffer from `allocate`; throws what `readdir` throws. With
+ * `digestHeads`, the heads' MD5s are computed too, in entry order, while it returns true.
  */
 export declare function listFolder(
   folder: string,
   headBytes?: number,
   allocate?: (bytes: number) => Uint8Array,
+  digestHeads?: () => boolean,
 ): FolderListing;

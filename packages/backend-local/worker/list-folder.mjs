@@ -7,6 +7,7 @@
  *
  * Plain JavaScript so the same file runs from the package's source and from its build.
  */
+import { hash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import nodePath from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -37,6 +38,8 @@ export const WITHDRAWN = -2;
  * @property {Uint8Array<ArrayBuffer>} heads when asked for: the files' heads, one after another
  * @property {Uint32Array<ArrayBuffer>} headStarts where each file's head starts in `heads`
  * @property {Int32Array<ArrayBuffer>} headLengths each file's head length, -1 where none was read
+ * @property {string} headMd5s when asked for: the MD5s of heads, 32 hex digits each, by entry index,
+ *   joined by spaces; empty for an entry without one, and none after the last one computed
  */
 
 /**
@@ -53,9 +56,16 @@ const OPEN_FOR_HEAD = constants.O_RDONLY | constants.O_NONBLOCK;
  * @param {string} folder absolute path
  * @param {number} headBytes leading bytes of each file to read as well, 0 for none
  * @param {(bytes: number) => Uint8Array<ArrayBuffer>} allocate where the heads go
+ * @param {(() => boolean) | undefined} digestHeads when given, the heads' MD5s are computed too, in
+ *   entry order, for as long as it returns true (asked before each one)
  * @returns {FolderListing}
  */
-export function listFolder(folder, headBytes = 0, allocate = (bytes) => new Uint8Array(bytes)) {
+export function listFolder(
+  folder,
+  headBytes = 0,
+  allocate = (bytes) => new Uint8Array(bytes),
+  digestHeads = undefined,
+) {
   const dirents = readdirSync(folder, { withFileTypes: true });
   // `folder` is absolute and normal and names hold no separator, so plain concatenation is enough
   // (path.join would normalise every path again: a quarter of the listing's cost).
@@ -72,6 +82,7 @@ export function listFolder(folder, headBytes = 0, allocate = (bytes) => new Uint
     heads: new Uint8Array(0),
     headStarts: new Uint32Array(0),
     headLengths: new Int32Array(0),
+    headMd5s: '',
   };
   /** @type {HeadReader | undefined} */
   let heads;
@@ -114,6 +125,7 @@ export function listFolder(folder, headBytes = 0, allocate = (bytes) => new Uint
     listing.heads = heads.filled();
     listing.headStarts = heads.starts;
     listing.headLengths = heads.lengths;
+    if (digestHeads) listing.headMd5s = heads.md5s(digestHeads);
   }
   return listing;
 }
@@ -197,6 +209,26 @@ class HeadReader {
   filled() {
     return this.buffer.subarray(0, this.used);
   }
+
+  /**
+   * The MD5s of the heads read, in entry order, while `goOn` says so (see FolderListing.headMd5s).
+   * @param {() => boolean} goOn
+   */
+  md5s(goOn) {
+    /** @type {string[]} */
+    const md5s = [];
+    for (let i = 0; i < this.lengths.length; i++) {
+      const length = /** @type {number} */ (this.lengths[i]);
+      if (length < 0) {
+        md5s.push('');
+        continue;
+      }
+      if (!goOn()) break;
+      const start = /** @type {number} */ (this.starts[i]);
+      md5s.push(hash('md5', this.buffer.subarray(start, start + length), 'hex'));
+    }
+    return md5s.join(' ');
+  }
 }
 
 /**
@@ -218,7 +250,7 @@ function headBuffer(bytes) {
 }
 
 /**
- * @typedef {{ id: number, folder: string, headBytes: number } | { spare: ArrayBuffer }} Request
+ * @typedef {{ id: number, folder: string, headBytes: number, headMd5s: boolean } | { spare: ArrayBuffer }} Request
  */
 
 // Only as the local source's worker: imported anywhere else (the source lists small trees in-thread,
@@ -233,11 +265,17 @@ if (workerData?.role === LISTING_WORKER) {
       if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(message.spare);
       return;
     }
-    const { id, folder, headBytes } = message;
+    const { id, folder, headBytes, headMd5s } = message;
     // Taken back by the calling thread, which lists the folder itself (FolderLister.withdraw).
     if (Atomics.compareExchange(claims, id % claimSlots, id, CLAIMED) !== id) return;
+    // The heads' MD5s are computed here only while no other listing is asked for: this thread then
+    // has nothing else to do, and the calling thread, which hashes every head left without one, is
+    // behind. Asked for one, it stops hashing and answers, so a listing is never late for them.
+    // (Ids are given in order: the next request's slot holds its id until this thread claims it.)
+    const nextId = id + 1;
+    const idle = () => Atomics.load(claims, nextId % claimSlots) !== nextId;
     try {
-      const { names, ...listing } = listFolder(folder, headBytes, headBuffer);
+      const { names, ...listing } = listFolder(folder, headBytes, headBuffer, headMd5s ? idle : undefined);
       // The names cross as one text, split by the calling thread only when it reads the folder: an
       // array of them costs a clone per name, and the calling thread holds a window of listings at
       // once, which its garbage collector copied name by name while they waited (FolderLister).

@@ -197,15 +197,20 @@ export async function planScan(
   const headFromListing = (entry: SourceEntry): Uint8Array | undefined =>
     entry.head && entry.head.length === Math.min(entry.size, HEAD_BYTES) ? entry.head : undefined;
 
+  /**
+   * `headMd5` is the source's MD5 of `head` when the head is the one it listed (see
+   * SourceEntry.headMd5), checked by fastPhotoKey.
+   */
   const classify = (
     entry: SourceEntry,
     previous: ScanRow | undefined,
     head: Uint8Array,
     image: DetectedMedia | undefined,
+    headMd5?: string,
   ) => {
-    const key = fastPhotoKey(head, entry.size);
+    const key = fastPhotoKey(head, entry.size, headMd5);
     const file: ReadFile = {
-      entry: entry.head ? withoutHead(entry) : entry,
+      entry: entry.head || entry.headMd5 ? withoutHead(entry) : entry,
       fastPhotoKey: key,
       image,
       // A copy: a head from the listing is a view of a whole folder's heads.
@@ -324,11 +329,11 @@ export async function planScan(
     if (head) {
       const jpeg = detectJpeg(head);
       if (jpeg) {
-        classify(entry, previous, head, jpeg);
+        classify(entry, previous, head, jpeg, entry.headMd5);
         return undefined;
       }
       // Done before the next entry is asked for, while the head is still valid.
-      return detectMediaKind(head).then((image) => classify(entry, previous, head, image));
+      return detectMediaKind(head).then((image) => classify(entry, previous, head, image, entry.headMd5));
     }
     const task: Promise<void> = limit(() => readOne(entry, previous))
       .catch((error: unknown) => {
@@ -361,7 +366,9 @@ export async function planScan(
     },
     tempFiles: true,
     signal: options.signal,
-    ...(options.full || options.firstScan ? { headBytes: HEAD_BYTES } : {}),
+    // The source may hash heads where it reads them (the local one on its second thread, while the
+    // thread running this plan is busy with the others).
+    ...(options.full || options.firstScan ? { headBytes: HEAD_BYTES, headMd5: true } : {}),
     onIssue: (issue) => {
       // A FIFO or device under a catalog file's name is the loader's to refuse, not a scan's to list.
       if (!issue.path.includes('/') && isRootCatalogFile(issue.path)) return;
@@ -440,8 +447,8 @@ export async function planScan(
   return plan;
 }
 
-/** The entry without the head read along with the listing, which is not kept past the plan. */
+/** The entry without the head read along with the listing (and its MD5), not kept past the plan. */
 function withoutHead(entry: SourceEntry): SourceEntry {
   // A spread, not a rest pattern: V8 copies a spread on its fast path.
-  return { ...entry, head: undefined };
+  return { ...entry, head: undefined, headMd5: undefined };
 }

@@ -34,11 +34,18 @@ export async function md5OfStream(
   return md5.digest('hex');
 }
 
-/** `"{photo-head-md5}:{size}"`; `head` is the first {@link HEAD_BYTES} bytes (or the whole file). */
-export function fastPhotoKey(head: Uint8Array, size: number): string {
+/**
+ * `"{photo-head-md5}:{size}"`; `head` is the first {@link HEAD_BYTES} bytes (or the whole file).
+ * `headMd5`, when given, is the MD5 of those bytes as computed already (by the source that read
+ * them): used if it is one (32 lower-case hex digits), and otherwise ignored, the head hashed here.
+ */
+export function fastPhotoKey(head: Uint8Array, size: number, headMd5?: string): string {
+  const md5 = isMd5(headMd5)
+    ? headMd5
+    : md5Hex(head.length > HEAD_BYTES ? head.subarray(0, HEAD_BYTES) : head);
   // One flat string: a template literal makes a rope (141 bytes a key against 63, measured), and a
   // first scan holds 100k keys until every photo is digested.
-  return [md5Hex(head.length > HEAD_BYTES ? head.subarray(0, HEAD_BYTES) : head), size].join(':');
+  return [md5, size].join(':');
 }
 
 /** Exactly 32 lowercase hex characters: the only form accepted from pointer files and databases. */

@@ -35,6 +35,13 @@ export interface SourceEntry {
    * a source may reuse the memory after that (the local one does), so copy what must be kept.
    */
   head?: Uint8Array;
+  /**
+   * The MD5 of `head`, as 32 lower-case hex digits, when asked for (`EnumerateOptions.headMd5`) and
+   * the source computed it where it read the head (the local one does, on its second thread, for
+   * the heads it has time for). Only ever beside `head`, and optional even then: the caller hashes
+   * a head that comes without one. A value that is not 32 lower-case hex digits is ignored.
+   */
+  headMd5?: string;
 }
 
 /** Facts a photo library (Apple Photos) records about an asset, as the user last edited them. */
@@ -86,6 +93,12 @@ export interface EnumerateOptions {
    * a second thread) attaches them as `SourceEntry.head`; any other source ignores this.
    */
   headBytes?: number;
+  /**
+   * With `headBytes`: the caller will hash every head, so a source that can do so more cheaply (on
+   * another thread) attaches the MD5 of the head it read as `SourceEntry.headMd5`, for as many
+   * entries as it likes. Any other source ignores this.
+   */
+  headMd5?: boolean;
   /**
    * Yield the temp files `writeAtomic` leaves (`.photolala-tmp-*`) too, through `filter` like any
    * file, so that the catalog can remove those a killed process left at the top of the root (see

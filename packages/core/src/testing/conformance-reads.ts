@@ -100,9 +100,30 @@ export function defineReadTests(def: DefineTest): void {
         assert.equal(entry.head.length, expected.length, `head length of ${entry.path}`);
         assert.equal(md5(entry.head), md5(expected), `head of ${entry.path}`);
       }
-      // Without headBytes no source reads heads.
-      for await (const entry of source.enumerate({ filter: everythingFilter }))
+      // Without headBytes no source reads heads (nor hashes them, asked to or not).
+      for await (const entry of source.enumerate({ filter: everythingFilter, headMd5: true })) {
         assert.equal(entry.head, undefined, `${entry.path} has a head nobody asked for`);
+        assert.equal(entry.headMd5, undefined, `${entry.path} has a head MD5 without a head`);
+      }
+    },
+  );
+
+  def(
+    'head MD5s attached by enumerate, where any, are the MD5s of the heads beside them',
+    standardFiles,
+    async (source, pathOf) => {
+      const asked = { filter: everythingFilter, headBytes: 4096, headMd5: true };
+      for await (const entry of source.enumerate(asked)) {
+        if (entry.headMd5 === undefined) continue;
+        assert.ok(entry.head, `${entry.path} has a head MD5 without its head`);
+        const file = standardFiles().find((f) => pathOf(f.path) === entry.path);
+        assert.ok(file, `unexpected ${entry.path}`);
+        assert.match(entry.headMd5, /^[0-9a-f]{32}$/, `head MD5 of ${entry.path}`);
+        assert.equal(entry.headMd5, md5(file.data.subarray(0, 4096)), `head MD5 of ${entry.path}`);
+      }
+      // Without headMd5 no source hashes heads.
+      for await (const entry of source.enumerate({ filter: everythingFilter, headBytes: 4096 }))
+        assert.equal(entry.headMd5, undefined, `${entry.path} has a head MD5 nobody asked for`);
     },
   );
 
