@@ -19,15 +19,27 @@ export interface Wanted {
 /** Whether an image waits for its batch: it has no `src` yet, yet is not a blank tile. */
 export const awaitingBatch = (img: HTMLImageElement) => img.dataset.batch === 'waiting';
 
-/** Frees the blob URL an image was shown from, if it was. */
+/** The batch each waiting image is in, and how many of a batch's images still wait in the page. */
+const batchOf = new WeakMap<HTMLImageElement, { waiting: number; abort: AbortController }>();
+
+/**
+ * Frees the blob URL an image was shown from, if it was; for an image still waiting, a batch whose
+ * every image left the page (a scroll went past) is cancelled, freeing the server and a connection.
+ */
 export function releaseThumbnail(img: HTMLImageElement) {
   if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+  const batch = batchOf.get(img);
+  batchOf.delete(img);
+  if (batch && --batch.waiting === 0) batch.abort.abort();
 }
 
 /** Shows `bytes` (or, when the batch could not give them, its own URL) in the image, if it is still in the page. */
 function show(item: Wanted, bytes: Uint8Array<ArrayBuffer> | undefined, loaded: () => void) {
   const { img } = item;
   delete img.dataset.batch;
+  const batch = batchOf.get(img);
+  batchOf.delete(img);
+  if (batch) batch.waiting--;
   if (!img.isConnected) return;
   img.dataset.md5 = item.md5;
   img.addEventListener('load', loaded, { once: true });
@@ -61,11 +73,16 @@ async function* frames(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Ar
 
 async function loadBatch(items: Wanted[], loaded: () => void) {
   const root = items[0]!.root;
+  const batch = { waiting: items.length, abort: new AbortController() };
+  for (const item of items) batchOf.set(item.img, batch);
   let next = 0;
   try {
     const response = await fetch(
       `/api/roots/${root}/thumbnails?md5s=${items.map((item) => item.md5).join(',')}`,
-      { priority: 'high' } as RequestInit,
+      {
+        priority: 'high',
+        signal: batch.abort.signal,
+      } as RequestInit,
     );
     if (!response.ok || !response.body) throw new Error(`thumbnails: ${response.status}`);
     for await (const bytes of frames(response.body)) {
