@@ -34,6 +34,9 @@ export function readHeadSync(file: string, path: string, bytes: number): Buffer 
   }
 }
 
+/** The buffer a synchronous growth probe reads into: its bytes are copied out in the rare case there are any. */
+const growthProbe = Buffer.allocUnsafeSlow(GROWTH_PROBE_BYTES);
+
 /**
  * A file's bytes: the `size` it had when opened, in chunks of up to {@link MAX_CHUNK_BYTES}, then
  * anything written since, so that a reader can tell a file that grew. Node's read stream would
@@ -41,6 +44,14 @@ export function readHeadSync(file: string, path: string, bytes: number): Buffer 
  * doubled the memory allocated and the garbage collections that set off.
  */
 async function* fileChunks(handle: fsp.FileHandle, size: number): AsyncGenerator<Buffer> {
+  // A file of one chunk (nearly every photo) is read with synchronous reads on the calling thread:
+  // from a local disk that takes a few milliseconds at most, while each asynchronous read waits for
+  // a slot in libuv's thread pool behind sharp's decodes. Larger files (RAW, video, snapshots) are
+  // read asynchronously, chunk by chunk, so a slow disk never holds the event loop for long.
+  if (size <= MAX_CHUNK_BYTES) {
+    yield* fileChunksSync(handle.fd, size);
+    return;
+  }
   let position = 0;
   while (position < size) {
     const chunk = Buffer.allocUnsafeSlow(Math.min(size - position, MAX_CHUNK_BYTES));
@@ -56,6 +67,26 @@ async function* fileChunks(handle: fsp.FileHandle, size: number): AsyncGenerator
     if (bytesRead === 0) return;
     position += bytesRead;
     yield more.subarray(0, bytesRead);
+  }
+}
+
+/** As fileChunks, for a file of at most one chunk, with synchronous reads. */
+function* fileChunksSync(fd: number, size: number): Generator<Buffer> {
+  const whole = Buffer.allocUnsafeSlow(size);
+  let filled = 0;
+  while (filled < size) {
+    const read = readSync(fd, whole, filled, size - filled, filled);
+    // Shrunk since it was opened: the reader sees the bytes missing.
+    if (read === 0) break;
+    filled += read;
+  }
+  if (filled > 0) yield filled === size ? whole : whole.subarray(0, filled);
+  if (filled < size) return;
+  for (let position = size; ; ) {
+    const read = readSync(fd, growthProbe, 0, GROWTH_PROBE_BYTES, position);
+    if (read === 0) return;
+    position += read;
+    yield Buffer.from(growthProbe.subarray(0, read));
   }
 }
 
