@@ -5,6 +5,8 @@ import { BACKEND } from './errors.js';
 
 /** A camera photo arrives in one read; a large snapshot in steps of this size. */
 const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
+/** Files up to this size are read synchronously (see fileChunks): a few milliseconds even from a slow mount. */
+const SYNC_READ_BYTES = 1024 * 1024;
 /** Reads past the size a file had when opened: nearly always empty, so small. */
 const GROWTH_PROBE_BYTES = 64 * 1024;
 
@@ -44,11 +46,11 @@ const growthProbe = Buffer.allocUnsafeSlow(GROWTH_PROBE_BYTES);
  * doubled the memory allocated and the garbage collections that set off.
  */
 async function* fileChunks(handle: fsp.FileHandle, size: number): AsyncGenerator<Buffer> {
-  // A file of one chunk (nearly every photo) is read with synchronous reads on the calling thread:
-  // from a local disk that takes a few milliseconds at most, while each asynchronous read waits for
-  // a slot in libuv's thread pool behind sharp's decodes. Larger files (RAW, video, snapshots) are
-  // read asynchronously, chunk by chunk, so a slow disk never holds the event loop for long.
-  if (size <= MAX_CHUNK_BYTES) {
+  // A small file (a web-sized JPEG, a screenshot) is read with synchronous reads on the
+  // calling thread: each asynchronous read waits for a slot in libuv's thread pool behind sharp's
+  // decodes. Anything larger is read asynchronously, chunk by chunk: a root on a network mount or
+  // a slow disk must never hold the event loop (progress, Ctrl-C, the gallery's events) for long.
+  if (size <= SYNC_READ_BYTES) {
     yield* fileChunksSync(handle.fd, size);
     return;
   }
@@ -70,7 +72,7 @@ async function* fileChunks(handle: fsp.FileHandle, size: number): AsyncGenerator
   }
 }
 
-/** As fileChunks, for a file of at most one chunk, with synchronous reads. */
+/** As fileChunks, for a file of at most SYNC_READ_BYTES, with synchronous reads. */
 function* fileChunksSync(fd: number, size: number): Generator<Buffer> {
   const whole = Buffer.allocUnsafeSlow(size);
   let filled = 0;

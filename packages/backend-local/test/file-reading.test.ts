@@ -28,18 +28,20 @@ async function chunksOf(file: string, meanwhile?: () => Promise<void>): Promise<
   return chunks;
 }
 
-// Files of one chunk (photos) are read with synchronous reads, larger ones asynchronously: both
+// Files up to 1 MiB are read with synchronous reads, larger ones asynchronously: both
 // deliver the bytes as they are when read, so a reader can tell a file that changed.
 describe('readableFile', () => {
   test('a photo-sized file arrives whole, in one chunk', async () => {
-    const data = randomBytes(300_000);
-    const chunks = await chunksOf(await fileOf(data));
-    expect(chunks).toHaveLength(1);
-    expect(chunks[0]!.equals(data)).toBe(true);
+    for (const size of [300_000, 5 * 1024 * 1024]) {
+      const data = randomBytes(size);
+      const chunks = await chunksOf(await fileOf(data));
+      expect(chunks).toHaveLength(1);
+      expect(chunks[0]!.equals(data)).toBe(true);
+    }
   });
 
   test('bytes written after opening follow the size it had, for small and large files', async () => {
-    for (const size of [5_000, 9 * 1024 * 1024]) {
+    for (const size of [5_000, 3 * 1024 * 1024, 9 * 1024 * 1024]) {
       const data = randomBytes(size);
       const more = randomBytes(70_000);
       const file = await fileOf(data);
@@ -51,7 +53,7 @@ describe('readableFile', () => {
   });
 
   test('a file cut short after opening delivers only the bytes still there', async () => {
-    for (const size of [5_000, 9 * 1024 * 1024]) {
+    for (const size of [5_000, 3 * 1024 * 1024, 9 * 1024 * 1024]) {
       const data = randomBytes(size);
       const file = await fileOf(data);
       const chunks = await chunksOf(file, () => truncate(file, 1_000));
