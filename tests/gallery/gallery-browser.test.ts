@@ -204,24 +204,12 @@ describe('the gallery in Chromium', () => {
   });
 
   it('jumps with the scrubber to the oldest month of a 100,000-photo catalog', async () => {
-    const { root, cache, env, months, names, md5s } = await largeCatalog(100_000);
-    expect(new Set(md5s.values()).size).toBe(3);
-    /** The SHA-256 of each photo's cached thumbnail file. */
-    const thumbnailSha = new Map<string, string>();
-    for (const md5 of new Set(md5s.values()))
-      thumbnailSha.set(
-        md5,
-        createHash('sha256')
-          .update(await readFile(path.join(cache, 'local', 'thumbnails', md5.slice(0, 2), `${md5}.jpg`)))
-          .digest('hex'),
-      );
+    const { root, env, months, names } = await largeCatalog(100_000);
     const url = await serve([root], env);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const asked: string[] = [];
-    let batches = 0;
     page.on('request', (request) => {
       if (request.url().includes('/api/')) asked.push(new URL(request.url()).pathname);
-      if (request.url().includes('/thumbnails?')) batches++;
     });
     await page.goto(url);
     await page.waitForFunction(() => document.body.dataset.total !== undefined);
@@ -237,24 +225,6 @@ describe('the gallery in Chromium', () => {
           )
           .map((t) => [Number(t.dataset.index), t.title] as [number, string]);
       });
-    /** The SHA-256 of the bytes each tile on screen shows, by its place in the timeline. */
-    const shownSha = () =>
-      page.evaluate(async () => {
-        const box = document.getElementById('grid')!.getBoundingClientRect();
-        const tiles = [...document.querySelectorAll<HTMLElement>('.tile')].filter(
-          (t) => t.getBoundingClientRect().bottom > box.top && t.getBoundingClientRect().top < box.bottom,
-        );
-        return Promise.all(
-          tiles.map(async (t) => {
-            const bytes = await (await fetch(t.querySelector('img')!.src)).arrayBuffer();
-            const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-            return [
-              Number(t.dataset.index),
-              [...digest].map((b) => b.toString(16).padStart(2, '0')).join(''),
-            ] as [number, string];
-          }),
-        );
-      });
     // A month in the middle, at once (its rows come by a page read for it), then the oldest.
     for (const month of [months[Math.floor(months.length / 2)]!, months[months.length - 1]!]) {
       await page.click(`#scrubber button[data-month="${month}"]`);
@@ -266,17 +236,11 @@ describe('the gallery in Chromium', () => {
       // Each tile shows the photo at its place in the timeline (newest month first, newest first
       // within it, then by path); the month jumped to is on screen.
       for (const [index, name] of tiles) expect(name).toBe(names[index]);
-      // ...and its thumbnail's bytes (a batch's, shown from a blob URL) are that photo's.
-      const shown = await shownSha();
-      expect(shown.length).toBe(count);
-      for (const [index, sha] of shown) expect(sha).toBe(thumbnailSha.get(md5s.get(names[index]!)!));
       expect(tiles.some(([, name]) => name.includes(`-${month}-`))).toBe(true);
     }
     // No month starts were asked for: each jump read the pages it shows.
     expect(asked).not.toContain('/api/starts');
     expect(asked).toContain('/api/photos');
-    // Each jump asked for its screen's thumbnails in one batch.
-    expect(batches).toBeGreaterThanOrEqual(2);
     const oldest = months[months.length - 1]!;
     const header = await page.evaluate(() => {
       const grid = document.getElementById('grid')!;
@@ -333,7 +297,7 @@ async function largeCatalog(count: number) {
       const monthText = `${year}-${String((month % 12) + 1).padStart(2, '0')}`;
       months.add(monthText);
       insert.run({
-        ...template[Math.floor(i / 120) % template.length]!,
+        ...template[i % template.length]!,
         path: `${year}/${monthText}/photo-${monthText}-${String(i).padStart(6, '0')}.jpg`,
         taken_at: `${monthText}-${String((i % 28) + 1).padStart(2, '0')}T12:00:00`,
       });
@@ -345,19 +309,12 @@ async function largeCatalog(count: number) {
   await writeFile(path.join(root, `.photolala.${md5}.sqlite`), bytes);
   await writeFile(path.join(root, '.photolala.md5'), `${md5}\n`);
   // The timeline's order: newest month first, newest first within it (a day each), then by path.
-  /**
-   * The photo-md5 each name was given: the digests of the three real photos, in turn by the year of
-   * rows (a month's neighbours differ, so a tile showing another's thumbnail is seen).
-   */
-  const md5s = new Map<string, string>();
   const names = Array.from({ length: count }, (_, i) => {
     const month = i % 120;
     const monthText = `${2010 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`;
-    const name = `photo-${monthText}-${String(i).padStart(6, '0')}.jpg`;
-    md5s.set(name, template[Math.floor(i / 120) % template.length]!.photo_md5 as string);
-    return { month, day: i % 28, name };
+    return { month, day: i % 28, name: `photo-${monthText}-${String(i).padStart(6, '0')}.jpg` };
   })
     .sort((a, b) => b.month - a.month || b.day - a.day || (a.name < b.name ? -1 : 1))
     .map((photo) => photo.name);
-  return { root, cache, env, months: [...months].sort().reverse(), names, md5s };
+  return { root, env, months: [...months].sort().reverse(), names };
 }

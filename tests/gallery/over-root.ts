@@ -62,9 +62,7 @@ function tilePixels(page: Page) {
       canvas.width = img.naturalWidth;
       canvas.height = img.naturalHeight;
       canvas.getContext('2d')!.drawImage(img, 0, 0);
-      // A thumbnail of a batch (see ui/thumbnail-batch.ts) shows from a blob URL and names its photo-md5.
-      const src = img.dataset.md5 ? `/thumbnails/${img.dataset.md5}` : img.src;
-      return { name: tile.title, src, png: canvas.toDataURL('image/png') };
+      return { name: tile.title, src: img.src, png: canvas.toDataURL('image/png') };
     }),
   );
 }

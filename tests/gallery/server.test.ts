@@ -262,53 +262,6 @@ describe('gallery server', () => {
     expect(again.status).toBe(304);
   });
 
-  it("serves a screen's thumbnails in one batch, each the bytes of its cached file, and refuses unknown, foreign and too many", async () => {
-    const { cacheDir, byName, catalog } = await served();
-    // A second root with a photo of its own: its photo-md5 is foreign to root 0.
-    const other = await tempDir('gallery-other');
-    cleanup.push(other);
-    await writeTree(other, { 'c.jpg': await syntheticJpeg(7) });
-    const otherCatalog = await openCatalog(await createLocalSource({ root: other }), { cacheDir });
-    opened.push(otherCatalog);
-    await otherCatalog.scan();
-    await gallery?.close();
-    gallery = await startGallery({ catalogs: [catalog, otherCatalog], port: 0 });
-    const two = `http://127.0.0.1:${gallery.port}`;
-    const foreign = otherCatalog.list().find((e) => e.path === 'c.jpg')!.photoMd5!;
-    const asked = [byName('b.jpg').md5, byName('a.jpg').md5, byName('phone.heic').md5];
-    // a.jpg's thumbnail is missing from the cache: the batch makes it, as a single request does.
-    const { rm } = await import('node:fs/promises');
-    await rm(await catalog.thumbnail(byName('a.jpg').md5));
-    const response = await fetch(`${two}/api/roots/0/thumbnails?md5s=${asked.join(',')}`);
-    expect(response.status).toBe(200);
-    const body = Buffer.from(await response.arrayBuffer());
-    const parts: Buffer[] = [];
-    for (let at = 0; at < body.length; ) {
-      const length = body.readUInt32BE(at);
-      parts.push(body.subarray(at + 4, at + 4 + length));
-      at += 4 + length;
-    }
-    expect(parts.length).toBe(3);
-    for (const [i, md5Asked] of asked.entries())
-      expect(md5(parts[i]!)).toBe(md5(await readFile(await catalog.thumbnail(md5Asked))));
-    expect(parts.every((part) => part.length > 0)).toBe(true);
-    // The other root's photo, from its own root only.
-    const otherBatch = await fetch(`${two}/api/roots/1/thumbnails?md5s=${foreign}`);
-    expect(otherBatch.status).toBe(200);
-    expect(md5(Buffer.from(await otherBatch.arrayBuffer()).subarray(4))).toBe(
-      md5(await readFile(await otherCatalog.thumbnail(foreign))),
-    );
-    const status = async (query: string, host?: string) =>
-      (await rawGet(gallery!.port, `/api/roots/0/thumbnails?${query}`, host ? { Host: host } : {})).status;
-    expect(await status(`md5s=${asked[0]},${foreign}`)).toBe(404);
-    expect(await status(`md5s=${asked[0]},${md5(Buffer.from('not a photo'))}`)).toBe(404);
-    expect(await status(`md5s=${asked[0]},..%2F..%2Fetc%2Fpasswd`)).toBe(404);
-    expect(await status('md5s=')).toBe(400);
-    expect(await status(`md5s=${Array.from({ length: 257 }, () => asked[0]).join(',')}`)).toBe(400);
-    expect(await status(`md5s=${asked[0]}`, 'evil.example:80')).toBe(403);
-    expect((await rawGet(gallery.port, `/api/roots/7/thumbnails?md5s=${asked[0]}`)).status).toBe(404);
-  });
-
   it('streams a JPEG original with Range, and renders a HEIC to a cached JPEG', async () => {
     const { base, byName, root } = await served();
     const original = await readFile(path.join(root, 'a.jpg'));

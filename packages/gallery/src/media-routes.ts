@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFile } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { CatalogEntry } from '@photolala/core';
 import type { Context, Hono } from 'hono';
@@ -41,8 +41,52 @@ async function sendOriginal(c: Context, root: RootPhotos, entry: CatalogEntry, t
   return c.body(Readable.toWeb(sliceStream(stream, range.start, range.end)) as ReadableStream, 206);
 }
 
-/** Previews and videos (thumbnails are answered ahead of the framework: see thumbnails.ts). */
-export function mediaRoutes(app: Hono, roots: RootPhotos[]) {
+/** A file's bytes. By callback, not `fs.promises`: a thumbnail's open, stat, read and close cost the
+ * promise API more than the rest of serving it. */
+const readWhole = (file: string) =>
+  new Promise<Buffer<ArrayBuffer>>((resolve, reject) =>
+    readFile(file, (error, data) => (error ? reject(error) : resolve(data))),
+  );
+
+const THUMBNAIL_HEADERS = (md5: string) => ({
+  'Content-Type': 'image/jpeg',
+  ETag: `"${md5}"`,
+  'Cache-Control': 'public, max-age=31536000, immutable',
+});
+
+/**
+ * The cached thumbnail of a photo-md5 that names a photo of the root, read at once; undefined when
+ * the cache lacks it (or the root's cache is keyed otherwise: Apple Photos' ids), for
+ * `catalog.thumbnail` to make. Spares a thumbnail served from the cache the checks for its files.
+ */
+async function cachedThumbnail(root: RootPhotos, md5: string): Promise<Buffer<ArrayBuffer> | undefined> {
+  const { catalog } = root;
+  if (catalog.shard === 'apple' || catalog.get(md5)?.photoMd5 !== md5) return undefined;
+  try {
+    return await readWhole(catalog.cache.pathsFor(catalog.shard, md5).thumbnail);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Thumbnails, previews and videos. `pending` holds the thumbnails a running scan has made for
+ * photos that are not entries yet.
+ */
+export function mediaRoutes(app: Hono, roots: RootPhotos[], pending: Map<string, string>) {
+  app.get('/api/roots/:root/thumbnails/:md5', async (c) => {
+    const root = rootOf(c, roots);
+    const md5 = md5Of(c);
+    if (c.req.header('if-none-match') === `"${md5}"`) return c.body(null, 304);
+    const pendingFile = pending.get(`${root.index}/${md5}`);
+    const body =
+      (pendingFile === undefined ? await cachedThumbnail(root, md5) : undefined) ??
+      // catalog.thumbnail refuses (404) a photo-md5 that is no entry of its catalog, and makes a
+      // thumbnail missing from the cache.
+      (await readWhole(pendingFile ?? (await root.catalog.thumbnail(md5))));
+    return c.body(body, 200, THUMBNAIL_HEADERS(md5));
+  });
+
   app.get('/api/roots/:root/previews/:md5', async (c) => {
     const root = rootOf(c, roots);
     const md5 = md5Of(c);

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
-import { createServer, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { createAdaptorServer } from '@hono/node-server';
 import {
   type Catalog,
   describeError,
@@ -10,8 +10,9 @@ import {
   isPhotolalaError,
   metadataDocumentSchema,
 } from '@photolala/core';
-import type { Context } from 'hono';
-import { frontListener, LOOPBACK, type Load } from './front.js';
+import { type Context, Hono } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
 import { badgeOf, type Photo, RootPhotos } from './library.js';
 import { mediaRoutes } from './media-routes.js';
 import { type FirstScreenData, pageHtml, readAssets } from './page.js';
@@ -49,6 +50,9 @@ export interface Gallery {
   close(): Promise<void>;
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const TOKEN_HEADER = 'x-photolala-token';
+const TOKEN_COOKIE = 'photolala_token';
 /** Star changes are saved (a snapshot published, as `photolala star` does) this long after the last. */
 const SAVE_DELAY_MS = 1000;
 const PAGE_LIMIT = 2000;
@@ -63,6 +67,13 @@ const QUIET_MS = 50;
 const MAX_QUIET_WAIT_MS = 2000;
 /** When nothing has asked for the timeline of a root whose first screen was served, it is built. */
 const BUILD_AFTER_MS = 3000;
+
+function sameSecret(given: string | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 /** Starts the gallery over opened catalogs. */
 export async function startGallery(options: GalleryOptions): Promise<Gallery> {
@@ -181,7 +192,9 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     const badge = badgeOf(p);
     return badge ? [...row, badge] : row;
   };
-  const load: Load = { busy: 0, lastBusy: 0 };
+  /** Requests being answered (not those waiting for a quiet server), and when the last one ended. */
+  let busy = 0;
+  let lastBusy = 0;
   /**
    * Resolves once no request has been answered for QUIET_MS (or after MAX_QUIET_WAIT_MS): what the
    * page asks for as its first screen shows is read when that screen's thumbnails are served.
@@ -191,8 +204,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       const started = Date.now();
       const check = () => {
         const now = Date.now();
-        if ((load.busy === 0 && now - load.lastBusy >= QUIET_MS) || now - started >= MAX_QUIET_WAIT_MS)
-          resolve();
+        if ((busy === 0 && now - lastBusy >= QUIET_MS) || now - started >= MAX_QUIET_WAIT_MS) resolve();
         else setTimeout(check, QUIET_MS);
       };
       setTimeout(check, QUIET_MS);
@@ -204,11 +216,11 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
    */
   const quietIfAsked = async (c: Context) => {
     if (c.req.query('quiet') !== '1') return;
-    load.busy--;
+    busy--;
     try {
       await quiet();
     } finally {
-      load.busy++;
+      busy++;
     }
   };
   let buildTimer: NodeJS.Timeout | undefined;
@@ -237,210 +249,199 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     return { total: view.size, months: view.months, rows: rowsOf(view, 0, FIRST_PAGE) };
   };
 
-  /**
-   * The API but for the page and thumbnails (see front.ts), on Hono: loaded, with the `fetch`
-   * classes its Node adapter builds on, once a request needs it, after the first screen's.
-   */
-  const api = async (): Promise<RequestListener> => {
-    const [{ Hono }, { getRequestListener }] = await Promise.all([
-      import('hono'),
-      import('@hono/node-server'),
-    ]);
-    const app = new Hono();
-    const queryOf = (c: Context): ViewQuery => {
-      const all = roots.map((r) => r.index);
-      const picked = (c.req.query('roots') ?? '')
-        .split(',')
-        .filter((s) => /^\d+$/.test(s))
-        .map(Number)
-        .filter((i) => i < roots.length);
-      const folder = c.req.query('folder')?.replace(/^\/+|\/+$/g, '');
-      const search = c.req.query('q')?.trim();
-      return {
-        roots: picked.length ? picked : all,
-        ...(folder ? { folder } : {}),
-        ...(search ? { search } : {}),
-        ...(c.req.query('starred') === '1' ? { starred: true } : {}),
-      };
+  const app = new Hono();
+  const queryOf = (c: Context): ViewQuery => {
+    const all = roots.map((r) => r.index);
+    const picked = (c.req.query('roots') ?? '')
+      .split(',')
+      .filter((s) => /^\d+$/.test(s))
+      .map(Number)
+      .filter((i) => i < roots.length);
+    const folder = c.req.query('folder')?.replace(/^\/+|\/+$/g, '');
+    const search = c.req.query('q')?.trim();
+    return {
+      roots: picked.length ? picked : all,
+      ...(folder ? { folder } : {}),
+      ...(search ? { search } : {}),
+      ...(c.req.query('starred') === '1' ? { starred: true } : {}),
     };
-
-    app.onError((error, c) => {
-      if (error instanceof Refusal) return c.json({ error: error.message }, error.status);
-      if (isPhotolalaError(error, 'NOT_FOUND')) return c.json({ error: describeError(error) }, 404);
-      if (isPhotolalaError(error, 'UNSUPPORTED')) return c.json({ error: describeError(error) }, 404);
-      return c.json({ error: describeError(error) }, 500);
-    });
-
-    app.get('/api/roots', (c) =>
-      c.json({
-        roots: roots.map((r) => ({
-          index: r.index,
-          uri: r.catalog.rootUri,
-          photos: r.count(),
-          scanning: scanning.has(r.index),
-          unsaved: saving[r.index]!.unsaved,
-          // The root could not be reached: this is the cache mirror's copy of its catalog.
-          offline: r.catalog.loadInfo.offline ?? null,
-        })),
-      }),
-    );
-    app.get('/api/view', (c) => {
-      const view = library.view(queryOf(c));
-      return c.json({ total: view.size, months: view.months });
-    });
-    app.get('/api/photos', (c) => {
-      const query = queryOf(c);
-      const offset = Math.max(0, Math.floor(Number(c.req.query('offset') ?? 0)) || 0);
-      const limit = Math.min(PAGE_LIMIT, Math.max(1, Math.floor(Number(c.req.query('limit') ?? 500)) || 500));
-      // The whole library of one root whose timeline is not built yet: by SQL (see RootPhotos.timelinePage).
-      const only = roots.length === 1 ? roots[0]! : undefined;
-      const whole = !query.folder && !query.search && !query.starred && !options.scan;
-      const quick = only && whole ? only.timelinePage(offset, limit) : undefined;
-      if (only && quick)
-        return c.json({ offset, total: quick.total, rows: quick.photos.map((p) => quickRow(only, p)) });
-      const view = library.view(query);
-      return c.json({ offset, total: view.size, rows: rowsOf(view, offset, limit) });
-    });
-    // The first rows of every month of a view, so that a jump with the scrubber asks for its
-    // thumbnails at once instead of first waiting for a page of rows.
-    app.get('/api/starts', async (c) => {
-      await quietIfAsked(c);
-      const query = queryOf(c);
-      const rowsAsked = (name: string, least: number) =>
-        Math.min(MAX_START_ROWS, Math.max(least, Math.floor(Number(c.req.query(name) ?? least)) || least));
-      const count = rowsAsked('count', 1);
-      const tail = rowsAsked('tail', 0);
-      // Months are given while their rows stay within MAX_STARTS_TOTAL.
-      const maxMonths = Math.ceil(MAX_STARTS_TOTAL / (count + tail));
-      const only = roots.length === 1 ? roots[0]! : undefined;
-      // The whole library of one root whose timeline is not built yet: by SQL (see RootPhotos.monthStarts).
-      const whole = !query.folder && !query.search && !query.starred && !options.scan;
-      const quick = only && whole ? only.monthStarts(count, maxMonths, tail) : undefined;
-      if (only && quick) {
-        const rows = (photos: FirstScreenPhoto[]) => photos.map((p) => quickRow(only, p));
-        return c.json({
-          total: quick.total,
-          starts: quick.starts.map((start) => [start.first, rows(start.photos)]),
-          ends: quick.starts.map((start) => [
-            start.first + start.count - start.last.length,
-            rows(start.last),
-          ]),
-        });
-      }
-      const view = library.view(query);
-      const starts: [number, (string | number)[][]][] = [];
-      const ends: [number, (string | number)[][]][] = [];
-      let first = 0;
-      for (const { count: inMonth } of view.months.slice(0, maxMonths)) {
-        starts.push([first, rowsOf(view, first, Math.min(count, inMonth))]);
-        const last = Math.min(tail, inMonth);
-        ends.push([first + inMonth - last, rowsOf(view, first + inMonth - last, last)]);
-        first += inMonth;
-      }
-      return c.json({ total: view.size, starts, ends });
-    });
-    app.get('/api/folders', async (c) => {
-      await quietIfAsked(c);
-      return c.json({ folders: library.folders(queryOf(c).roots) });
-    });
-
-    app.get('/api/roots/:root/photos/:id', async (c) => {
-      const root = rootOf(c, roots);
-      const path = pathOf(c, root);
-      const entry = root.catalog.get(path);
-      const photo: Photo | undefined = entry ? undefined : root.provisionalPhoto(path);
-      if (!entry && !photo) throw new Refusal(404, 'no such photo');
-      const md5 = entry?.photoMd5 ?? photo?.md5;
-      let metadata: unknown = null;
-      if (entry?.photoMd5)
-        metadata = JSON.parse(await fsp.readFile(await root.catalog.metadata(path), 'utf8'));
-      return c.json({
-        root: root.index,
-        rootUri: root.catalog.rootUri,
-        id: root.idOf(path),
-        path,
-        md5,
-        starred: entry?.starred ?? false,
-        size: entry?.size ?? null,
-        mtimeMs: entry?.mtimeMs ?? null,
-        kind: entry?.kind ?? null,
-        members: root.membersOf(root.idOf(path)),
-        metadata,
-      });
-    });
-    app.get('/api/roots/:root/photos/:id/metadata', async (c) => {
-      const root = rootOf(c, roots);
-      const file = await root.catalog.metadata(pathOf(c, root));
-      c.header('Content-Type', 'application/json');
-      return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream);
-    });
-    app.post('/api/roots/:root/photos/:id/star', async (c) => {
-      const root = rootOf(c, roots);
-      const path = pathOf(c, root);
-      const body = (await c.req.json().catch(() => undefined)) as { starred?: unknown } | undefined;
-      if (typeof body?.starred !== 'boolean') throw new Refusal(400, 'expected {"starred": true|false}');
-      // Through the catalog's own star API: journaled, queued for sync, saved as `photolala star` does.
-      // During a scan it waits for the scan to publish, which is when the photo becomes an entry.
-      const entry = body.starred ? await root.catalog.star(path) : await root.catalog.unstar(path);
-      return c.json({ root: root.index, id: root.idOf(path), starred: entry.starred });
-    });
-
-    mediaRoutes(app, roots);
-
-    return getRequestListener(app.fetch);
   };
-  let apiListener: Promise<RequestListener> | undefined;
-  /** `/api/events`: the catalog's events as server-sent events, until the page goes. */
-  const eventStream = (res: ServerResponse) => {
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache',
-      Connection: 'keep-alive',
-    });
-    const send = (name: string, data: unknown) =>
-      res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-    const names = ['progress', 'photos', 'star', 'saved', 'scanned'];
-    const forward = (event: Event) => send(event.type, (event as MessageEvent).data);
-    for (const name of names) events.addEventListener(name, forward);
-    res.once('close', () => {
-      for (const name of names) events.removeEventListener(name, forward);
-    });
-    send('hello', { scanning: [...scanning] });
-  };
-  const rootInfo = () =>
-    roots.map((r) => ({
+
+  app.onError((error, c) => {
+    if (error instanceof Refusal) return c.json({ error: error.message }, error.status);
+    if (isPhotolalaError(error, 'NOT_FOUND')) return c.json({ error: describeError(error) }, 404);
+    if (isPhotolalaError(error, 'UNSUPPORTED')) return c.json({ error: describeError(error) }, 404);
+    return c.json({ error: describeError(error) }, 500);
+  });
+
+  // DNS rebinding: a page of another site that resolves its own name to 127.0.0.1 sends its own
+  // Host. Off loopback there is no one address to expect, so every request needs the token.
+  app.use(async (c, next) => {
+    if (loopback) {
+      const hostHeader = c.req.header('host') ?? '';
+      const allowed = [...LOOPBACK].map((h) => (h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`));
+      if (!allowed.includes(hostHeader)) return c.text('refused: unexpected Host header', 403);
+    } else {
+      const given = c.req.query('token') ?? c.req.header(TOKEN_HEADER) ?? getCookie(c, TOKEN_COOKIE);
+      if (!sameSecret(given, token)) return c.text('refused: the token is missing or wrong', 403);
+    }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !sameSecret(c.req.header(TOKEN_HEADER), token))
+      return c.json({ error: 'refused: a change needs the token of this run' }, 403);
+    busy++;
+    try {
+      await next();
+    } finally {
+      busy--;
+      lastBusy = Date.now();
+    }
+  });
+
+  app.get('/', (c) => {
+    if (!loopback) setCookie(c, TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+    c.header('Cache-Control', 'no-store');
+    const rootInfo = roots.map((r) => ({
       index: r.index,
       uri: r.catalog.rootUri,
       offline: r.catalog.loadInfo.offline ?? null,
     }));
+    return c.html(pageHtml(rootInfo, assets, firstScreen()));
+  });
+  app.get('/assets/:name', (c) => {
+    const asset = assets.get(c.req.param('name'));
+    if (!asset) throw new Refusal(404, 'no such asset');
+    c.header('Content-Type', asset.type);
+    c.header('Cache-Control', 'no-cache');
+    return c.body(asset.body);
+  });
 
-  // ---- listening ----
-  const server = createServer(
-    frontListener({
-      roots,
-      loopback,
-      token,
-      port: () => port,
-      load,
-      pending: pendingThumbnails,
-      page: () => {
-        // The rest of the API is loaded once the first screen's thumbnails are served, so that
-        // neither that screen nor the first jump waits for it.
-        if (!apiListener)
-          void quiet().then(() => {
-            apiListener ??= api();
-            apiListener.catch(() => undefined); // told to the request that needs it
-          });
-        return pageHtml(rootInfo(), assets, firstScreen());
-      },
-      assets,
-      eventStream,
-      rest: () => {
-        apiListener ??= api();
-        return apiListener;
-      },
+  app.get('/api/roots', (c) =>
+    c.json({
+      roots: roots.map((r) => ({
+        index: r.index,
+        uri: r.catalog.rootUri,
+        photos: r.count(),
+        scanning: scanning.has(r.index),
+        unsaved: saving[r.index]!.unsaved,
+        // The root could not be reached: this is the cache mirror's copy of its catalog.
+        offline: r.catalog.loadInfo.offline ?? null,
+      })),
     }),
   );
+  app.get('/api/view', (c) => {
+    const view = library.view(queryOf(c));
+    return c.json({ total: view.size, months: view.months });
+  });
+  app.get('/api/photos', (c) => {
+    const query = queryOf(c);
+    const offset = Math.max(0, Math.floor(Number(c.req.query('offset') ?? 0)) || 0);
+    const limit = Math.min(PAGE_LIMIT, Math.max(1, Math.floor(Number(c.req.query('limit') ?? 500)) || 500));
+    // The whole library of one root whose timeline is not built yet: by SQL (see RootPhotos.timelinePage).
+    const only = roots.length === 1 ? roots[0]! : undefined;
+    const whole = !query.folder && !query.search && !query.starred && !options.scan;
+    const quick = only && whole ? only.timelinePage(offset, limit) : undefined;
+    if (only && quick)
+      return c.json({ offset, total: quick.total, rows: quick.photos.map((p) => quickRow(only, p)) });
+    const view = library.view(query);
+    return c.json({ offset, total: view.size, rows: rowsOf(view, offset, limit) });
+  });
+  // The first rows of every month of a view, so that a jump with the scrubber asks for its
+  // thumbnails at once instead of first waiting for a page of rows.
+  app.get('/api/starts', async (c) => {
+    await quietIfAsked(c);
+    const query = queryOf(c);
+    const rowsAsked = (name: string, least: number) =>
+      Math.min(MAX_START_ROWS, Math.max(least, Math.floor(Number(c.req.query(name) ?? least)) || least));
+    const count = rowsAsked('count', 1);
+    const tail = rowsAsked('tail', 0);
+    // Months are given while their rows stay within MAX_STARTS_TOTAL.
+    const maxMonths = Math.ceil(MAX_STARTS_TOTAL / (count + tail));
+    const only = roots.length === 1 ? roots[0]! : undefined;
+    // The whole library of one root whose timeline is not built yet: by SQL (see RootPhotos.monthStarts).
+    const whole = !query.folder && !query.search && !query.starred && !options.scan;
+    const quick = only && whole ? only.monthStarts(count, maxMonths, tail) : undefined;
+    if (only && quick) {
+      const rows = (photos: FirstScreenPhoto[]) => photos.map((p) => quickRow(only, p));
+      return c.json({
+        total: quick.total,
+        starts: quick.starts.map((start) => [start.first, rows(start.photos)]),
+        ends: quick.starts.map((start) => [start.first + start.count - start.last.length, rows(start.last)]),
+      });
+    }
+    const view = library.view(query);
+    const starts: [number, (string | number)[][]][] = [];
+    const ends: [number, (string | number)[][]][] = [];
+    let first = 0;
+    for (const { count: inMonth } of view.months.slice(0, maxMonths)) {
+      starts.push([first, rowsOf(view, first, Math.min(count, inMonth))]);
+      const last = Math.min(tail, inMonth);
+      ends.push([first + inMonth - last, rowsOf(view, first + inMonth - last, last)]);
+      first += inMonth;
+    }
+    return c.json({ total: view.size, starts, ends });
+  });
+  app.get('/api/folders', async (c) => {
+    await quietIfAsked(c);
+    return c.json({ folders: library.folders(queryOf(c).roots) });
+  });
+
+  app.get('/api/roots/:root/photos/:id', async (c) => {
+    const root = rootOf(c, roots);
+    const path = pathOf(c, root);
+    const entry = root.catalog.get(path);
+    const photo: Photo | undefined = entry ? undefined : root.provisionalPhoto(path);
+    if (!entry && !photo) throw new Refusal(404, 'no such photo');
+    const md5 = entry?.photoMd5 ?? photo?.md5;
+    let metadata: unknown = null;
+    if (entry?.photoMd5) metadata = JSON.parse(await fsp.readFile(await root.catalog.metadata(path), 'utf8'));
+    return c.json({
+      root: root.index,
+      rootUri: root.catalog.rootUri,
+      id: root.idOf(path),
+      path,
+      md5,
+      starred: entry?.starred ?? false,
+      size: entry?.size ?? null,
+      mtimeMs: entry?.mtimeMs ?? null,
+      kind: entry?.kind ?? null,
+      members: root.membersOf(root.idOf(path)),
+      metadata,
+    });
+  });
+  app.get('/api/roots/:root/photos/:id/metadata', async (c) => {
+    const root = rootOf(c, roots);
+    const file = await root.catalog.metadata(pathOf(c, root));
+    c.header('Content-Type', 'application/json');
+    return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream);
+  });
+  app.post('/api/roots/:root/photos/:id/star', async (c) => {
+    const root = rootOf(c, roots);
+    const path = pathOf(c, root);
+    const body = (await c.req.json().catch(() => undefined)) as { starred?: unknown } | undefined;
+    if (typeof body?.starred !== 'boolean') throw new Refusal(400, 'expected {"starred": true|false}');
+    // Through the catalog's own star API: journaled, queued for sync, saved as `photolala star` does.
+    // During a scan it waits for the scan to publish, which is when the photo becomes an entry.
+    const entry = body.starred ? await root.catalog.star(path) : await root.catalog.unstar(path);
+    return c.json({ root: root.index, id: root.idOf(path), starred: entry.starred });
+  });
+
+  mediaRoutes(app, roots, pendingThumbnails);
+
+  app.get('/api/events', (c) =>
+    streamSSE(c, async (stream) => {
+      const names = ['progress', 'photos', 'star', 'saved', 'scanned'];
+      const forward = (event: Event) => {
+        const { type, data } = event as MessageEvent;
+        void stream.writeSSE({ event: type, data: JSON.stringify(data) });
+      };
+      for (const name of names) events.addEventListener(name, forward);
+      await stream.writeSSE({ event: 'hello', data: JSON.stringify({ scanning: [...scanning] }) });
+      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      for (const name of names) events.removeEventListener(name, forward);
+    }),
+  );
+
+  // ---- listening ----
+  const server = createAdaptorServer({ fetch: app.fetch });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());

@@ -1,6 +1,5 @@
 import { elements, getJson, viewParams } from './dom.js';
 import { GAP, type Layout, layOut, sectionAt, visible } from './layout.js';
-import { awaitingBatch, loadThumbnails, releaseThumbnail, type Wanted } from './thumbnail-batch.js';
 
 /** A photo as the API's pages list it: [root, id, photo-md5, name, starred, badge]. */
 export type Row = [number, number, string, string, 0 | 1, string?];
@@ -98,25 +97,6 @@ function place(element: HTMLElement, x: number, y: number, width?: number) {
   }
 }
 
-/**
- * The thumbnails the page's head asked for (`<link rel=preload>`, see page.ts): the first screen's
- * tiles use those requests, not a batch.
- */
-const preloaded = new Set(
-  [...document.querySelectorAll<HTMLLinkElement>('link[rel=preload][as=image]')].map((link) => link.href),
-);
-
-/** Removes a tile, freeing its thumbnail's connection or blob. */
-function dropTile(element: HTMLElement) {
-  // A thumbnail still loading for a tile gone from the screen is cancelled, freeing its connection.
-  const img = element.firstElementChild;
-  if (img instanceof HTMLImageElement) {
-    releaseThumbnail(img);
-    if (!img.complete) img.removeAttribute('src');
-  }
-  element.remove();
-}
-
 let renderQueued = false;
 /** One render at the next frame, however many thumbnails on screen arrive before it. */
 function renderSoon() {
@@ -178,8 +158,6 @@ export function render() {
   /** Whether every tile on screen shows its thumbnail: only then are the margin's asked for. */
   let screenDone = tiles.length > 0;
   const wanted = new Set<string>();
-  /** Thumbnails on screen to ask for together (see thumbnail-batch.ts). */
-  const batch: Wanted[] = [];
   for (const section of headers) {
     const key = `m${section.month}`;
     wanted.add(key);
@@ -206,33 +184,28 @@ export function render() {
       shown.set(key, tile);
     }
     const img = tile.firstElementChild as HTMLImageElement | null;
-    if (row && img && !flying && !img.hasAttribute('src') && !awaitingBatch(img) && (seen || screenDone)) {
-      const url = thumbnailUrl(row);
-      if (seen && !preloaded.has(new URL(url, location.href).href))
-        batch.push({ img, root: row[0], md5: row[2], url });
-      else {
-        img.fetchPriority = seen ? 'high' : 'low';
-        img.src = url;
-        if (seen) {
-          img.addEventListener('load', renderSoon, { once: true });
-          img.addEventListener('error', renderSoon, { once: true });
-        }
+    if (row && img && !flying && !img.hasAttribute('src') && (seen || screenDone)) {
+      img.fetchPriority = seen ? 'high' : 'low';
+      img.src = thumbnailUrl(row);
+      if (seen) {
+        img.addEventListener('load', renderSoon, { once: true });
+        img.addEventListener('error', renderSoon, { once: true });
       }
     }
-    if (seen && (!img?.complete || (img && awaitingBatch(img)))) screenDone = false;
+    if (seen && !img?.complete) screenDone = false;
     tile.classList.toggle('starred', row?.[4] === 1);
     place(tile, x, y, layout.tile);
   }
-  if (batch.length > 0) loadThumbnails(batch, renderSoon);
   for (const [key, element] of shown) {
     if (!wanted.has(key)) {
-      dropTile(element);
+      // A thumbnail still loading for a tile gone from the screen is cancelled, freeing its connection.
+      const img = element.firstElementChild;
+      if (img instanceof HTMLImageElement && !img.complete) img.removeAttribute('src');
+      element.remove();
       shown.delete(key);
     }
   }
   markScrubber(sectionAt(layout, top + 1));
-  // Only the first screen's tiles took those requests; later screens (a jump) are asked for in batches.
-  if (screenDone) preloaded.clear();
   if (screenDone && onScreenDone) {
     const done = onScreenDone;
     onScreenDone = undefined;
@@ -295,7 +268,7 @@ function markScrubber(section: number) {
 export function relayout() {
   view.layout = layOut(view.months, grid.clientWidth);
   sizer.style.height = `${view.layout.height}px`;
-  for (const element of view.shown.values()) dropTile(element);
+  for (const element of view.shown.values()) element.remove();
   view.shown.clear();
   current = -1;
   render();
