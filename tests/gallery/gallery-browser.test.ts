@@ -204,7 +204,17 @@ describe('the gallery in Chromium', () => {
   });
 
   it('jumps with the scrubber to the oldest month of a 100,000-photo catalog', async () => {
-    const { root, env, months, names } = await largeCatalog(100_000);
+    const { root, cache, env, months, names, md5s } = await largeCatalog(100_000);
+    expect(new Set(md5s.values()).size).toBe(3);
+    /** The SHA-256 of each photo's cached thumbnail file. */
+    const thumbnailSha = new Map<string, string>();
+    for (const md5 of new Set(md5s.values()))
+      thumbnailSha.set(
+        md5,
+        createHash('sha256')
+          .update(await readFile(path.join(cache, 'local', 'thumbnails', md5.slice(0, 2), `${md5}.jpg`)))
+          .digest('hex'),
+      );
     const url = await serve([root], env);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const asked: string[] = [];
@@ -225,6 +235,24 @@ describe('the gallery in Chromium', () => {
           )
           .map((t) => [Number(t.dataset.index), t.title] as [number, string]);
       });
+    /** The SHA-256 of the bytes each tile on screen shows, by its place in the timeline. */
+    const shownSha = () =>
+      page.evaluate(async () => {
+        const box = document.getElementById('grid')!.getBoundingClientRect();
+        const tiles = [...document.querySelectorAll<HTMLElement>('.tile')].filter(
+          (t) => t.getBoundingClientRect().bottom > box.top && t.getBoundingClientRect().top < box.bottom,
+        );
+        return Promise.all(
+          tiles.map(async (t) => {
+            const bytes = await (await fetch(t.querySelector('img')!.src)).arrayBuffer();
+            const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+            return [
+              Number(t.dataset.index),
+              [...digest].map((b) => b.toString(16).padStart(2, '0')).join(''),
+            ] as [number, string];
+          }),
+        );
+      });
     // A month in the middle, at once (its rows come by a page read for it), then the oldest.
     for (const month of [months[Math.floor(months.length / 2)]!, months[months.length - 1]!]) {
       await page.click(`#scrubber button[data-month="${month}"]`);
@@ -236,6 +264,10 @@ describe('the gallery in Chromium', () => {
       // Each tile shows the photo at its place in the timeline (newest month first, newest first
       // within it, then by path); the month jumped to is on screen.
       for (const [index, name] of tiles) expect(name).toBe(names[index]);
+      // ...and its thumbnail's bytes are that photo's.
+      const shown = await shownSha();
+      expect(shown.length).toBe(count);
+      for (const [index, sha] of shown) expect(sha).toBe(thumbnailSha.get(md5s.get(names[index]!)!));
       expect(tiles.some(([, name]) => name.includes(`-${month}-`))).toBe(true);
     }
     // No month starts were asked for: each jump read the pages it shows.
@@ -297,7 +329,7 @@ async function largeCatalog(count: number) {
       const monthText = `${year}-${String((month % 12) + 1).padStart(2, '0')}`;
       months.add(monthText);
       insert.run({
-        ...template[i % template.length]!,
+        ...template[Math.floor(i / 120) % template.length]!,
         path: `${year}/${monthText}/photo-${monthText}-${String(i).padStart(6, '0')}.jpg`,
         taken_at: `${monthText}-${String((i % 28) + 1).padStart(2, '0')}T12:00:00`,
       });
@@ -309,12 +341,19 @@ async function largeCatalog(count: number) {
   await writeFile(path.join(root, `.photolala.${md5}.sqlite`), bytes);
   await writeFile(path.join(root, '.photolala.md5'), `${md5}\n`);
   // The timeline's order: newest month first, newest first within it (a day each), then by path.
+  /**
+   * The photo-md5 each name was given: the digests of the three real photos, in turn by the year of
+   * rows (a month's neighbours differ, so a tile showing another's thumbnail is seen).
+   */
+  const md5s = new Map<string, string>();
   const names = Array.from({ length: count }, (_, i) => {
     const month = i % 120;
     const monthText = `${2010 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`;
-    return { month, day: i % 28, name: `photo-${monthText}-${String(i).padStart(6, '0')}.jpg` };
+    const name = `photo-${monthText}-${String(i).padStart(6, '0')}.jpg`;
+    md5s.set(name, template[Math.floor(i / 120) % template.length]!.photo_md5 as string);
+    return { month, day: i % 28, name };
   })
     .sort((a, b) => b.month - a.month || b.day - a.day || (a.name < b.name ? -1 : 1))
     .map((photo) => photo.name);
-  return { root, env, months: [...months].sort().reverse(), names };
+  return { root, cache, env, months: [...months].sort().reverse(), names, md5s };
 }
