@@ -23,17 +23,25 @@ export function readHeadSync(file: string, path: string, bytes: number): Buffer 
     const kind = specialFileKind(fstatSync(fd));
     if (kind) throw notRegularFile(kind, BACKEND, path);
     const buffer = Buffer.allocUnsafe(bytes);
-    let filled = 0;
-    // One read normally; loop only for the rare short read.
-    while (filled < bytes) {
-      const read = readSync(fd, buffer, filled, bytes - filled, filled);
-      if (read === 0) break;
-      filled += read;
-    }
+    const filled = fillSync(fd, buffer);
     return filled === bytes ? buffer : Buffer.from(buffer.subarray(0, filled));
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Reads the file's first bytes into `buffer` until it is full or the file ends; returns how many.
+ * One read normally; the loop is for the rare short read.
+ */
+function fillSync(fd: number, buffer: Buffer): number {
+  let filled = 0;
+  while (filled < buffer.length) {
+    const read = readSync(fd, buffer, filled, buffer.length - filled, filled);
+    if (read === 0) break;
+    filled += read;
+  }
+  return filled;
 }
 
 /** The buffer a synchronous growth probe reads into: its bytes are copied out in the rare case there are any. */
@@ -75,13 +83,8 @@ async function* fileChunks(handle: fsp.FileHandle, size: number): AsyncGenerator
 /** As fileChunks, for a file of at most SYNC_READ_BYTES, with synchronous reads. */
 function* fileChunksSync(fd: number, size: number): Generator<Buffer> {
   const whole = Buffer.allocUnsafeSlow(size);
-  let filled = 0;
-  while (filled < size) {
-    const read = readSync(fd, whole, filled, size - filled, filled);
-    // Shrunk since it was opened: the reader sees the bytes missing.
-    if (read === 0) break;
-    filled += read;
-  }
+  // Fewer than `size` when it shrank since it was opened: the reader sees the bytes missing.
+  const filled = fillSync(fd, whole);
   if (filled > 0) yield filled === size ? whole : whole.subarray(0, filled);
   if (filled < size) return;
   for (let position = size; ; ) {
