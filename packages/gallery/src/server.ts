@@ -346,8 +346,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   });
   // The first rows of every month of a view, so that a jump with the scrubber asks for its
   // thumbnails at once instead of first waiting for a page of rows.
-  app.get('/api/starts', async (c) => {
-    await quietIfAsked(c);
+  app.get('/api/starts', (c) => {
     const query = queryOf(c);
     const rowsAsked = (name: string, least: number) =>
       Math.min(MAX_START_ROWS, Math.max(least, Math.floor(Number(c.req.query(name) ?? least)) || least));
