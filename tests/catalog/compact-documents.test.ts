@@ -114,7 +114,7 @@ describe('metadata documents in the snapshot (schema 6)', () => {
     const v5Md5 = await replaceSnapshot(source, cacheDir, (db) => {
       const put = db.prepare('UPDATE metadata SET document = ? WHERE photo_md5 = ?');
       for (const text of digested.values()) put.run(text, JSON.parse(text).photoMd5);
-      db.exec(`DROP INDEX entries_by_external_id;
+      db.exec(`DROP TABLE unlisted; DROP INDEX entries_by_external_id;
         CREATE INDEX entries_by_external_id ON entries(external_id);
         UPDATE version SET value = '5' WHERE key = 'schema_version'`);
       // In pages of 4 KiB, as release 5 wrote them.

@@ -58,7 +58,7 @@ const photoMd5 = async (root: string, file: string) => md5Hex(await readFile(pat
 /** Rewrites the root's newest snapshot as release 4 wrote it: no failure_code column, schema 4. */
 const asVersion4 = (source: RootSource, cacheDir: string) =>
   replaceSnapshot(source, cacheDir, (db) => {
-    db.exec(`ALTER TABLE entries DROP COLUMN failure_code;
+    db.exec(`DROP TABLE unlisted; ALTER TABLE entries DROP COLUMN failure_code;
       UPDATE version SET value = '4' WHERE key = 'schema_version'`);
   });
 describe('failure codes stored in the catalog', () => {

@@ -106,7 +106,7 @@ describe('the listing stored in each snapshot', () => {
     await writeFile(edited, await readFile(path.join(root, snapshotFileName(newer))));
     const db = new Database(edited);
     db.exec(
-      `DROP TABLE listing; DROP INDEX entries_with_sidecar; UPDATE version SET value = '1' WHERE key = 'schema_version'`,
+      `DROP TABLE listing; DROP TABLE unlisted; DROP INDEX entries_with_sidecar; UPDATE version SET value = '1' WHERE key = 'schema_version'`,
     );
     db.prepare('VACUUM INTO ?').run(v1File);
     db.close();

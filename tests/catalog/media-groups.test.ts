@@ -89,7 +89,7 @@ describe('pairs and groups in the catalog', () => {
     await catalog.close();
     // What release 2 wrote: no group, role, rating or keywords columns, and a listing of 14 columns.
     const old = await replaceSnapshot(source, cacheDir, (db) => {
-      db.exec('DROP INDEX entries_with_sidecar');
+      db.exec('DROP TABLE unlisted; DROP INDEX entries_with_sidecar');
       for (const column of ['group_id', 'role', 'rating', 'keywords', 'sidecar'])
         db.exec(`ALTER TABLE entries DROP COLUMN ${column}`);
       db.exec(`UPDATE version SET value = '2' WHERE key = 'schema_version'; DELETE FROM listing`);

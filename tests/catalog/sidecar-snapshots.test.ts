@@ -92,6 +92,7 @@ describe('sidecars in snapshots', () => {
           SELECT 'IMG_1.xmp', fast_photo_key, size, mtime_ms, NULL, NULL, NULL, 'other', NULL, NULL, NULL,
             0, 'ok', NULL FROM entries WHERE path = 'note.txt';
         UPDATE entries SET rating = NULL, keywords = NULL;
+        DROP TABLE unlisted;
         DROP INDEX entries_with_sidecar;
         ALTER TABLE entries DROP COLUMN sidecar;
         UPDATE version SET value = '3' WHERE key = 'schema_version';

@@ -14,6 +14,7 @@ function catalog(rootUri: string, rows: [string, string, number][]) {
     photoMd5s: sorted.map((r) => r[1]),
     sizes: sorted.map((r) => r[2]),
     unchecked: { count: 0, bytes: 0, paths: [] },
+    unlisted: [],
   };
   return { rootUri, photoColumns: () => columns };
 }
@@ -51,6 +52,7 @@ function expectedCompare(source: Catalog, destinations: Catalog[]) {
     present: tally(true),
     missing: tally(false),
     unchecked: source.photoColumns().unchecked,
+    unlisted: source.photoColumns().unlisted,
     photos,
   };
 }

@@ -31,6 +31,7 @@ describe('readPhotoColumns', () => {
       photoMd5s: [md5('a'), md5('b')],
       sizes: [10, 20],
       unchecked: { count: 3, bytes: 120, paths: ['failed.jpg', 'evil.jpg', 'upper.jpg'] },
+      unlisted: [],
     });
   });
 

@@ -18,7 +18,7 @@ function catalogDb(sql = ''): Database.Database {
 }
 
 /** The columns version 3 added, dropped: what an older release wrote (the rest of the schema is the same). */
-const withoutVersion3Columns = `DROP INDEX entries_with_sidecar; ${[
+const withoutVersion3Columns = `DROP TABLE unlisted; DROP INDEX entries_with_sidecar; ${[
   'group_id',
   'role',
   'rating',
@@ -28,10 +28,12 @@ const withoutVersion3Columns = `DROP INDEX entries_with_sidecar; ${[
 ]
   .map((c) => `ALTER TABLE entries DROP COLUMN ${c};`)
   .join(' ')}`;
+/** Version 6's schema: no table of what scans could not catalog. */
+const asVersion6 = `DROP TABLE unlisted; UPDATE version SET value = '6' WHERE key = 'schema_version'`;
 /** Version 5's schema: the external-id index over every row (what release 5 wrote; documents aside). */
-const asVersion5 = `DROP INDEX entries_by_external_id; CREATE INDEX entries_by_external_id ON entries(external_id); UPDATE version SET value = '5' WHERE key = 'schema_version'`;
-const asVersion4 = `ALTER TABLE entries DROP COLUMN failure_code; UPDATE version SET value = '4' WHERE key = 'schema_version'`;
-const asVersion3 = `DROP INDEX entries_with_sidecar; ALTER TABLE entries DROP COLUMN sidecar; ALTER TABLE entries DROP COLUMN failure_code; UPDATE version SET value = '3' WHERE key = 'schema_version'`;
+const asVersion5 = `DROP TABLE unlisted; DROP INDEX entries_by_external_id; CREATE INDEX entries_by_external_id ON entries(external_id); UPDATE version SET value = '5' WHERE key = 'schema_version'`;
+const asVersion4 = `DROP TABLE unlisted; ALTER TABLE entries DROP COLUMN failure_code; UPDATE version SET value = '4' WHERE key = 'schema_version'`;
+const asVersion3 = `DROP TABLE unlisted; DROP INDEX entries_with_sidecar; ALTER TABLE entries DROP COLUMN sidecar; ALTER TABLE entries DROP COLUMN failure_code; UPDATE version SET value = '3' WHERE key = 'schema_version'`;
 const asVersion2 = `${withoutVersion3Columns} UPDATE version SET value = '2' WHERE key = 'schema_version'`;
 const asVersion1 = `${withoutVersion3Columns} DROP TABLE listing; UPDATE version SET value = '1' WHERE key = 'schema_version'`;
 
@@ -62,8 +64,12 @@ const validation = (db: Database.Database) => {
 };
 
 describe('snapshot schema versions', () => {
-  test('the current version and versions 1 to 5 are accepted, each with exactly its own tables', () => {
-    expect(SCHEMA_VERSION).toBe(6);
+  test('the current version and versions 1 to 6 are accepted, each with exactly its own tables', () => {
+    expect(SCHEMA_VERSION).toBe(7);
+    expect(validation(catalogDb(asVersion6))).toBe('valid');
+    expect(validation(catalogDb(`UPDATE version SET value = '6' WHERE key = 'schema_version'`))).toMatch(
+      /unexpected table "unlisted"/,
+    );
     expect(validation(catalogDb(asVersion5))).toBe('valid');
     expect(validation(catalogDb(asVersion4))).toBe('valid');
     expect(validation(catalogDb(asVersion3))).toBe('valid');
@@ -83,8 +89,8 @@ describe('snapshot schema versions', () => {
       /unexpected table "listing"/,
     );
     // What a newer release wrote is refused: the pointer's next line is tried, then the mirror, then a rebuild.
-    expect(validation(catalogDb(`UPDATE version SET value = '7' WHERE key = 'schema_version'`))).toMatch(
-      /schema version 7, expected 1 to 6/,
+    expect(validation(catalogDb(`UPDATE version SET value = '8' WHERE key = 'schema_version'`))).toMatch(
+      /schema version 8, expected 1 to 7/,
     );
     expect(validation(catalogDb('DROP TABLE version'))).toMatch(/tables are missing/);
     expect(validation(catalogDb('CREATE VIEW listing_view AS SELECT 1'))).toMatch(/unexpected view/);
@@ -94,7 +100,7 @@ describe('snapshot schema versions', () => {
     const db = catalogDb(asVersion1);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
-    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('6');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('7');
     expect(db.prepare('SELECT count(*) FROM listing').pluck().get()).toBe(0);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
@@ -103,7 +109,7 @@ describe('snapshot schema versions', () => {
   test('a version 2 catalog gets its groups, ratings and keywords, and the schema a new catalog has', () => {
     const old = new Database(':memory:');
     createSchema(old, 'file:///schema', 0);
-    old.exec(`DROP TABLE entries; ${RELEASE_2_ENTRIES};
+    old.exec(`DROP TABLE unlisted; DROP TABLE entries; ${RELEASE_2_ENTRIES};
       CREATE INDEX entries_by_fast_photo_key ON entries(fast_photo_key);
       CREATE INDEX entries_by_photo_md5 ON entries(photo_md5);
       CREATE INDEX entries_by_external_id ON entries(external_id);
@@ -159,7 +165,7 @@ describe('snapshot schema versions', () => {
       VALUES ('a.jpg', '', 1, 1, 'jpeg', 'failed', 'UNAVAILABLE: server went away')`);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
-    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('6');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('7');
     // No code is read out of the reason: a row written before codes were stored has none.
     expect(db.prepare('SELECT status, reason, failure_code FROM entries').raw().all()).toEqual([
       ['failed', 'UNAVAILABLE: server went away', null],
@@ -188,7 +194,7 @@ describe('snapshot schema versions', () => {
     put.run(md5(4), JSON.stringify({ version: 1, kind: 'jpeg' }));
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
-    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('6');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('7');
     const stored = db.prepare('SELECT photo_md5, document FROM metadata ORDER BY photo_md5').raw().all() as [
       string,
       string,
@@ -227,6 +233,20 @@ describe('snapshot schema versions', () => {
         .pluck()
         .all('F1C5E8A2-0000-4000-8000-000000000001/L0/001'),
     ).toEqual(['b.jpg']);
+  });
+
+  test('a version 6 catalog gets the table unlisted, empty, its documents as they were, and the schema of a new catalog', () => {
+    const db = catalogDb(asVersion6);
+    const md5 = String(1).padStart(32, '0');
+    db.prepare('INSERT INTO metadata (photo_md5, document) VALUES (?, ?)').run(md5, '{"kind":"jpeg"}');
+    upgradeSchema(db);
+    expect(validation(db)).toBe('valid');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('7');
+    expect(db.prepare('SELECT count(*) FROM unlisted').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT document FROM metadata').pluck().all()).toEqual(['{"kind":"jpeg"}']);
+    const schemaText = (d: Database.Database) =>
+      d.prepare(`SELECT type, name, sql FROM sqlite_master ORDER BY name`).raw().all();
+    expect(schemaText(db)).toEqual(schemaText(catalogDb()));
   });
 
   test('a version 5 catalog upgraded gives the very snapshot bytes of a new catalog with the same rows', async () => {

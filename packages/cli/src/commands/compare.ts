@@ -161,6 +161,7 @@ export function compare(
         present: result.present,
         missing: result.missing,
         unchecked: result.unchecked,
+        unlisted: result.unlisted,
         stale,
       });
     } else {
@@ -176,9 +177,17 @@ export function compare(
         );
         for (const path of result.unchecked.paths) out.detail(`    ${path}`);
       }
+      if (result.unlisted.length > 0) {
+        out.result(
+          `  ${plural(result.unlisted.length, 'file or folder', 'files or folders')} not cataloged by the last scan, so not looked for:`,
+        );
+        for (const file of result.unlisted) out.result(`    ${file.path}: ${file.reason}`);
+      }
       if (result.missing.count > 0 && !missingOnly) out.info('--missing lists them');
     }
-    return result.missing.count + result.unchecked.count > 0 ? EXIT.partial : EXIT.ok;
+    return result.missing.count + result.unchecked.count + result.unlisted.length > 0
+      ? EXIT.partial
+      : EXIT.ok;
   });
 }
 

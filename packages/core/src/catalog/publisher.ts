@@ -166,7 +166,8 @@ export class Publisher {
   }
 
   private hasSessionChanges(): boolean {
-    if (this.ctx.state.session.stars.length > 0 || this.ctx.state.session.synced.length > 0) return true;
+    const { stars, synced, unlisted } = this.ctx.state.session;
+    if (stars.length > 0 || synced.length > 0 || unlisted) return true;
     this.ctx.working.db.exec(SESSION_PATHS);
     return this.ctx.working.db.prepare('SELECT 1 FROM temp.session_paths LIMIT 1').get() !== undefined;
   }

@@ -63,6 +63,8 @@ export interface ScanPlan {
   unchanged: number;
   /** Files or folders that could not be read, with the reason. */
   failed: { path: string; reason: string }[];
+  /** Those of `failed` that can have no entry (see unlisted.ts): a bad name, an unreadable folder. */
+  unlisted: { path: string; reason: string }[];
   /** Items the source deliberately leaves out, with the reason (videos, trashed photos, ...). */
   skipped: { path: string; reason: string }[];
   discovered: number;
@@ -175,6 +177,7 @@ export async function planScan(
     unchanged: 0,
     failed: [],
     skipped: [],
+    unlisted: [],
     discovered: 0,
     rootFiles: [],
     sidecars: [],
@@ -313,6 +316,7 @@ export async function planScan(
     const pathProblem = invalidListedPath(entry.path, backend);
     if (pathProblem) {
       plan.failed.push({ path: entry.path, reason: pathProblem });
+      plan.unlisted.push({ path: entry.path, reason: pathProblem });
       return undefined;
     }
     if (isSidecarPath(entry.path)) {
@@ -378,6 +382,7 @@ export async function planScan(
       }
       unreadableFolders.push(issue.path);
       plan.failed.push({ path: issue.path, reason: describeError(issue.error) });
+      plan.unlisted.push({ path: issue.path, reason: describeError(issue.error) });
     },
   });
   // A source that lists a folder's files at once hands them over so (see SourceListing.batches).

@@ -4,16 +4,18 @@ import { PhotolalaError } from '../source/errors.js';
 import { regroupAll } from './group-rows.js';
 import { dropSidecarEntries } from './sidecars.js';
 import { storedDocumentText } from './stored-document.js';
+import { UNLISTED_TABLE } from './unlisted.js';
 
 /**
  * 2 added the `listing` table; 3 the `entries` columns `group_id`, `role`, `rating` and `keywords`;
  * 4 the column `sidecar`; 5 the column `failure_code`; 6 stores metadata documents compacted (see
- * stored-document.ts) and indexes only the external ids there are.
+ * stored-document.ts) and indexes only the external ids there are; 7 the table `unlisted` (see
+ * unlisted.ts).
  * Older snapshots still load: they are upgraded when opened (see upgradeSchema; version 5 when next
  * published, see isUnreadableSchema), and published as the current version by the next scan. Readers that know only an older version refuse a newer one as invalid,
  * so they fall back to an older snapshot the pointer still names, or rebuild.
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 const OLDEST_READABLE_VERSION = 1;
 export const GENERATOR = '@photolala/core';
 
@@ -90,6 +92,7 @@ const COLUMNS_OF_VERSION = new Map<unknown, string[]>([
   ['4', ADDED_COLUMN_NAMES.slice(0, 5)],
   ['5', ADDED_COLUMN_NAMES],
   ['6', ADDED_COLUMN_NAMES],
+  ['7', ADDED_COLUMN_NAMES],
 ]);
 /**
  * The few rows that have a sidecar, found without reading every row: each scan looks at them, to find
@@ -115,6 +118,7 @@ const EXPECTED_OBJECTS = new Map<unknown, Set<string>>([
   ['4', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar'])],
   ['5', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar'])],
   ['6', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar'])],
+  ['7', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar', 'table:unlisted'])],
 ]);
 
 /**
@@ -167,6 +171,8 @@ export function createSchema(db: Database.Database, rootUri: string, createdAtMs
     for (const sql of ADDED_COLUMNS) db.exec(sql);
     db.exec(SIDECAR_INDEX);
     for (const sql of PARTIAL_EXTERNAL_ID_INDEX) db.exec(sql);
+    // Last, as an upgrade adds it: a new and an upgraded catalog then have the very same schema.
+    db.exec(UNLISTED_TABLE);
     const put = db.prepare('INSERT INTO version (key, value) VALUES (?, ?)');
     put.run('schema_version', String(SCHEMA_VERSION));
     put.run('generator', GENERATOR);
@@ -214,12 +220,13 @@ export function validateSchema(db: Database.Database): void {
 /**
  * Whether a loaded catalog lacks tables or columns that reads select, so that it is upgraded in a
  * working copy before it is read. A version 5 catalog differs only in how its documents are stored,
- * which every reader takes either way: it is read in place, and upgraded when it is next published
+ * which every reader takes either way, and a version 6 one only by the table `unlisted`, which
+ * readers take as empty when it is absent: both are read in place, and upgraded when next published
  * (compacting 100k documents costs seconds, which a command that only reads should not pay).
  */
 export function isUnreadableSchema(db: Database.Database): boolean {
   const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
-  return version !== String(SCHEMA_VERSION) && version !== '5';
+  return version !== String(SCHEMA_VERSION) && version !== '6' && version !== '5';
 }
 
 /**
@@ -241,12 +248,16 @@ export function upgradeSchema(db: Database.Database): void {
     // The very text a new catalog has (`IF NOT EXISTS` would be stored too).
     if (!indexed) db.exec(SIDECAR_INDEX);
     // Before version 4, an XMP sidecar was an entry of its own.
-    if (version !== '4' && version !== '5' && dropSidecarEntries(db) > 0) db.exec('DELETE FROM listing');
+    if (!['4', '5', '6'].includes(String(version)) && dropSidecarEntries(db) > 0)
+      db.exec('DELETE FROM listing');
     // From version 3 on, groups, ratings and keywords are there. Failed rows of versions before 5 keep
     // a null code: see retriesFailure in entry-row.ts for why they are tried again.
     if (version === '1' || version === '2') fillVersion3Columns(db);
-    for (const sql of PARTIAL_EXTERNAL_ID_INDEX) db.exec(sql);
-    compactDocuments(db);
+    if (version !== '6') {
+      for (const sql of PARTIAL_EXTERNAL_ID_INDEX) db.exec(sql);
+      compactDocuments(db);
+    }
+    db.exec(UNLISTED_TABLE);
     db.prepare(`UPDATE version SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
   })();
 }

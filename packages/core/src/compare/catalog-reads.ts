@@ -1,17 +1,20 @@
 import type Database from 'better-sqlite3';
+import { readUnlisted, type UnlistedFile } from '../catalog/unlisted.js';
 import { isMd5 } from '../digest/identity.js';
 import { PERCEPTUAL_HASH } from './perceptual-hash.js';
 
 /**
  * A catalog's photos as three parallel columns, in path order: what comparing catalogs needs of each
  * entry, and no more. `unchecked` counts the images without a photo-md5 (their digest failed), which
- * no comparison can place.
+ * no comparison can place, and `unlisted` names the files that have no entry at all.
  */
 export interface PhotoColumns {
   paths: string[];
   photoMd5s: string[];
   sizes: number[];
   unchecked: { count: number; bytes: number; paths: string[] };
+  /** Files and folders the last scan saw but could not catalog (see unlisted.ts), with the reason. */
+  unlisted: UnlistedFile[];
 }
 
 /** Columns already read, per connection, with the state of the database they were read at. */
@@ -56,6 +59,7 @@ function readPhotoColumnsNow(db: Database.Database): PhotoColumns {
       bytes: unchecked.reduce((sum, u) => sum + u.size, 0),
       paths: unchecked.map((u) => u.path),
     },
+    unlisted: readUnlisted(db),
   };
   // A snapshot is untrusted input: a row whose photo-md5 is not one cannot be matched to anything.
   // Testing the parsed column here costs a third of a GLOB over the table in SQLite.
@@ -68,6 +72,7 @@ function dropMalformed(columns: PhotoColumns): PhotoColumns {
     photoMd5s: [],
     sizes: [],
     unchecked: { ...columns.unchecked, paths: [...columns.unchecked.paths] },
+    unlisted: columns.unlisted,
   };
   for (let i = 0; i < columns.photoMd5s.length; i++) {
     if (!isMd5(columns.photoMd5s[i])) {

@@ -20,6 +20,11 @@ export interface CompareResult {
   missing: { count: number; bytes: number };
   /** Images of the source whose digest failed: with no photo-md5 they cannot be looked for. */
   unchecked: PhotoColumns['unchecked'];
+  /**
+   * Files and folders of the source its last scan could not catalog (a name that is not UTF-8, a
+   * folder it could not read): whatever photos they hold were never looked for.
+   */
+  unlisted: PhotoColumns['unlisted'];
   /** Every photo of the source, in path order. */
   photos: ComparedPhoto[];
 }
@@ -38,6 +43,7 @@ export function compareCatalogs(source: PhotoCatalog, destinations: PhotoCatalog
     present: { count: 0, bytes: 0 },
     missing: { count: 0, bytes: 0 },
     unchecked: sourceColumns.unchecked,
+    unlisted: sourceColumns.unlisted,
     photos: [],
   };
   const { paths, photoMd5s, sizes } = sourceColumns;
