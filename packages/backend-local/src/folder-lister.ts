@@ -75,6 +75,9 @@ export class FolderLister {
     const { thread, replies, claims } = this.start();
     const id = this.nextId;
     const slot = id % this.claimSlots;
+    // The slot holds a pending id only while that earlier request is open (neither claimed by the
+    // worker nor withdrawn, both of which write a negative state over it): overwritten, the worker
+    // would skip that request and its listing never settle. This one is refused instead.
     if (this.pending.has(Atomics.load(claims, slot))) return undefined;
     this.nextId++;
     Atomics.store(claims, slot, id);

@@ -72,7 +72,7 @@ export class ListingWindow {
   /** Whether the heads' MD5s are computed along with them. */
   private readonly headMd5s: boolean;
 
-  /** See SPARE_HEAD_BUFFERS: those made here, and those of them spent. */
+  /** See SPARE_HEAD_BUFFERS and `spent`: the head buffers made here, and those of them spent. */
   private readonly ownHeads = new WeakSet<ArrayBuffer>();
   private readonly spareHeads: ArrayBuffer[] = [];
 
@@ -153,7 +153,12 @@ export class ListingWindow {
     return this.headMd5s && listing.headMd5s !== '' ? listing.headMd5s.split(' ') : [];
   }
 
-  /** A listing's heads are no longer read: their memory is used again, here or by the worker. */
+  /**
+   * A listing's heads are no longer read: their memory is used again by the thread that made it.
+   * Each thread fills the heads of the folders it lists, so each keeps spares of its own: the
+   * worker's go back to it (FolderLister.recycle), those made here stay for the next folder this
+   * thread lists. Sent the other way, a buffer would leave the thread that made it allocating anew.
+   */
   spent(listing: FolderListing): void {
     if (this.headBytes === 0) return;
     const { buffer } = listing.heads;

@@ -6,6 +6,7 @@ import {
   METADATA_DOCUMENT_KEYS,
   METADATA_VERSION,
   metadataDocumentSchema,
+  NULLABLE_DOCUMENT_KEYS,
 } from '../src/digest/metadata.js';
 
 // buildMetadataDocument checks the documents it makes by hand (asParsedImageDocument), and hands
@@ -77,6 +78,15 @@ const text = (value: unknown) => JSON.stringify(value);
 
 test('the hand-kept key list is the schema’s, in its order', () => {
   expect([...METADATA_DOCUMENT_KEYS]).toEqual(Object.keys(metadataDocumentSchema.shape));
+});
+
+test('the hand-kept list of keys null when not recorded is the schema’s', () => {
+  // Those every document has that may be null: a stored document leaves them out when null.
+  const nullable = Object.entries(metadataDocumentSchema.shape)
+    .filter(([, field]) => field.safeParse(null).success && !field.safeParse(undefined).success)
+    .map(([key]) => key);
+  expect(nullable).toHaveLength(10);
+  expect([...NULLABLE_DOCUMENT_KEYS]).toEqual(nullable);
 });
 
 describe('asParsedImageDocument', () => {

@@ -234,8 +234,7 @@ export class Catalog {
    * listing every entry: what a gallery shows first for a large catalog (see first-screen.ts).
    */
   firstScreen(limit: number): FirstScreen {
-    if (!Number.isInteger(limit) || limit < 0)
-      throw new RangeError(`firstScreen: limit must be a whole number, not ${limit}`);
+    requireWholeNumbers('firstScreen', { limit });
     // Most often the first query of a fresh connection, which reads the whole table once: with the
     // default page cache, filling the cache costs as much as the query (see readOnceWithScanCache).
     return readOnceWithScanCache(this.db, () => readFirstScreen(this.db, limit));
@@ -247,12 +246,7 @@ export class Catalog {
    * gallery's scrubber jumps to, and what shows above and below it.
    */
   monthStarts(count: number, maxMonths = Infinity, tail = 0): MonthStarts {
-    for (const [name, n] of [
-      ['count', count],
-      ['tail', tail],
-    ] as const)
-      if (!Number.isInteger(n) || n < 0)
-        throw new RangeError(`monthStarts: ${name} must be a whole number, not ${n}`);
+    requireWholeNumbers('monthStarts', { count, tail });
     return readMonthStarts(this.db, count, maxMonths, tail);
   }
 
@@ -262,12 +256,7 @@ export class Catalog {
    * about one pass over the rows instead of ordering them all.
    */
   timelinePage(offset: number, limit: number): { total: number; photos: FirstScreenPhoto[] } {
-    for (const [name, n] of [
-      ['offset', offset],
-      ['limit', limit],
-    ] as const)
-      if (!Number.isInteger(n) || n < 0)
-        throw new RangeError(`timelinePage: ${name} must be a whole number, not ${n}`);
+    requireWholeNumbers('timelinePage', { offset, limit });
     // A pass over the whole table, as the first screen's: the default page cache, filled as it goes,
     // tripled the first page's cost (see readOnceWithScanCache).
     return readOnceWithScanCache(this.db, () => readTimelinePage(this.db, offset, limit));
@@ -454,6 +443,13 @@ export class Catalog {
       await this.source.close?.();
     }
   }
+}
+
+/** Throws a RangeError that names `method` and the argument, unless every one of `args` is a whole number. */
+function requireWholeNumbers(method: string, args: Record<string, number>): void {
+  for (const [name, n] of Object.entries(args))
+    if (!Number.isInteger(n) || n < 0)
+      throw new RangeError(`${method}: ${name} must be a whole number, not ${n}`);
 }
 
 /** Opens (loads or creates) the catalog of a root. */

@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
 import { TEMP_FILE_PREFIX } from '../source/enumerate-filter.js';
 import type { RootSource } from '../source/root-source.js';
+import { processRunning } from './process-running.js';
 import { SNAPSHOT_NAME } from './snapshot-store.js';
 
 /**
@@ -24,17 +25,6 @@ export const WORK_FILE_PREFIX = `${TEMP_FILE_PREFIX}work-`;
 const MIRROR_TEMP_NAME = /^\.photolala-tmp-[0-9a-z]+(?:-[0-9a-z]+)*(?:\.sqlite)?(?:-journal|-wal|-shm)?$/;
 const WORK_FILE_PID = /^\.photolala-tmp-work-(\d+)-/;
 
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists, but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes from a mirror folder the temp files a killed process left: regular files named exactly as
  * the catalog names its temp files and unchanged for `STALE_LEFTOVER_MS`, except a working database
@@ -50,7 +40,7 @@ export async function removeMirrorLeftovers(
   for (const name of await fsp.readdir(mirrorDir).catch(() => [] as string[])) {
     if (!MIRROR_TEMP_NAME.test(name)) continue;
     const pid = WORK_FILE_PID.exec(name)?.[1];
-    if (pid !== undefined && processAlive(Number(pid))) continue;
+    if (pid !== undefined && processRunning(Number(pid))) continue;
     const file = nodePath.join(mirrorDir, name);
     const info = await fsp.lstat(file).catch(() => undefined);
     if (!info?.isFile() || info.mtimeMs > now - STALE_LEFTOVER_MS) continue;

@@ -200,20 +200,18 @@ export async function planScan(
   const headFromListing = (entry: SourceEntry): Uint8Array | undefined =>
     entry.head && entry.head.length === Math.min(entry.size, HEAD_BYTES) ? entry.head : undefined;
 
-  /**
-   * `headMd5` is the source's MD5 of `head` when the head is the one it listed (see
-   * SourceEntry.headMd5), checked by fastPhotoKey.
-   */
+  /** Plans a file by its head: the one listed with it (see headFromListing), or one read since. */
   const classify = (
     entry: SourceEntry,
     previous: ScanRow | undefined,
     head: Uint8Array,
     image: DetectedMedia | undefined,
-    headMd5?: string,
   ) => {
-    const key = fastPhotoKey(head, entry.size, headMd5);
+    // The source's MD5 is of the head it listed (see SourceEntry.headMd5), so it counts for that
+    // head only, never for one read again; fastPhotoKey checks its form and otherwise hashes.
+    const key = fastPhotoKey(head, entry.size, head === entry.head ? entry.headMd5 : undefined);
     const file: ReadFile = {
-      entry: entry.head || entry.headMd5 ? withoutHead(entry) : entry,
+      entry: withoutHead(entry),
       fastPhotoKey: key,
       image,
       // A copy: a head from the listing is a view of a whole folder's heads.
@@ -333,11 +331,11 @@ export async function planScan(
     if (head) {
       const jpeg = detectJpeg(head);
       if (jpeg) {
-        classify(entry, previous, head, jpeg, entry.headMd5);
+        classify(entry, previous, head, jpeg);
         return undefined;
       }
       // Done before the next entry is asked for, while the head is still valid.
-      return detectMediaKind(head).then((image) => classify(entry, previous, head, image, entry.headMd5));
+      return detectMediaKind(head).then((image) => classify(entry, previous, head, image));
     }
     const task: Promise<void> = limit(() => readOne(entry, previous))
       .catch((error: unknown) => {
@@ -454,6 +452,8 @@ export async function planScan(
 
 /** The entry without the head read along with the listing (and its MD5), not kept past the plan. */
 function withoutHead(entry: SourceEntry): SourceEntry {
+  // Not copied when there is nothing to drop: nearly every file of a rescan.
+  if (!entry.head && !entry.headMd5) return entry;
   // A spread, not a rest pattern: V8 copies a spread on its fast path.
   return { ...entry, head: undefined, headMd5: undefined };
 }

@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import nodePath from 'node:path';
 import { isMd5 } from '../digest/identity.js';
 import { readRegularFile } from '../source/regular-file.js';
+import { processRunning } from './process-running.js';
 
 /** One star or unstar, as the journal keeps it until a snapshot holds it. */
 export interface StarChange {
@@ -48,16 +49,6 @@ export class StarJournal {
   }
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * The star changes left in `mirrorDir` by processes that ended without publishing them, oldest file
  * first, and the files they came from (removed by the caller once the changes are its own). A
@@ -70,7 +61,7 @@ export async function orphanedStarChanges(
   const found: { file: string; mtimeMs: number }[] = [];
   for (const name of await fsp.readdir(mirrorDir).catch(() => [] as string[])) {
     const pid = Number(JOURNAL_NAME.exec(name)?.[1]);
-    if (!Number.isInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    if (!Number.isInteger(pid) || processRunning(pid)) continue;
     const file = nodePath.join(mirrorDir, name);
     const info = await fsp.stat(file).catch(() => undefined);
     if (info?.isFile()) found.push({ file, mtimeMs: info.mtimeMs });

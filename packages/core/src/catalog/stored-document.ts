@@ -1,24 +1,10 @@
-import { METADATA_VERSION } from '../digest/metadata.js';
+import { METADATA_VERSION, NULLABLE_DOCUMENT_KEYS } from '../digest/metadata.js';
 
 // How a metadata document is kept in a catalog's `metadata` table from snapshot schema 6 on: JSON
 // still (SQL reads fields of it by name, see readPerceptualHashes and group-rows.ts), without what the
 // row's key or the document itself gives again. A photo without EXIF had ten nulls, its version and
 // its own photo-md5 in every document: more than half of its bytes, and the largest table of a
 // snapshot. Every reader of the table goes through storedDocument, which gives the whole document.
-
-/** Fields every document has, null when not recorded: stored only when not null. */
-const NULL_WHEN_ABSENT = [
-  'takenAt',
-  'takenAtSource',
-  'make',
-  'model',
-  'lens',
-  'exposureTime',
-  'fNumber',
-  'iso',
-  'focalLength',
-  'gps',
-] as const;
 
 type Fields = Record<string, unknown>;
 
@@ -32,7 +18,7 @@ const usualMime = (kind: unknown) =>
 /**
  * The text stored for `document`, the metadata document of `photoMd5`. Left out, and given back by
  * storedDocument: `version` (when it is METADATA_VERSION), `photoMd5` (when it is the row's key), the
- * fields of NULL_WHEN_ABSENT and a GPS altitude when null, `storedWidth` and `storedHeight` when equal
+ * fields of NULLABLE_DOCUMENT_KEYS and a GPS altitude when null, `storedWidth` and `storedHeight` when equal
  * to `width` and `height`, `orientation` when 1, `mime` when it is `image/{kind}`. A document of
  * another version, or no document at all, is stored whole: a stored text with `version` is read as
  * it stands, as documents of older snapshots are.
@@ -63,7 +49,7 @@ function omitted(document: Fields, key: string, value: unknown, photoMd5: string
     case 'mime':
       return value === usualMime(document.kind);
     default:
-      return value === null && (NULL_WHEN_ABSENT as readonly string[]).includes(key);
+      return value === null && (NULLABLE_DOCUMENT_KEYS as readonly string[]).includes(key);
   }
 }
 
@@ -89,7 +75,7 @@ export function storedDocument(text: unknown, photoMd5: string): unknown {
   if (!isObject(stored) || Object.hasOwn(stored, 'version')) return stored;
   const document: Fields = { version: METADATA_VERSION, photoMd5, ...stored };
   const absent = (key: string, fields: Fields = document) => !Object.hasOwn(fields, key);
-  for (const key of NULL_WHEN_ABSENT) if (absent(key)) document[key] = null;
+  for (const key of NULLABLE_DOCUMENT_KEYS) if (absent(key)) document[key] = null;
   if (isObject(document.gps) && absent('altitude', document.gps))
     document.gps = { ...document.gps, altitude: null };
   if (absent('storedWidth')) document.storedWidth = document.width;
