@@ -9,9 +9,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { openCatalog, openRoot } from '@photolala/core';
-import { type Requests, timeRemotePhases } from './remote-phases.js';
+import { type Requests, sourceTimer, timeRemotePhases } from './remote-phases.js';
 
-interface Harness {
+export interface Harness {
   root: string;
   env: NodeJS.ProcessEnv;
   /** Requests since the last call, then zeroed. */
@@ -87,7 +87,7 @@ const stopChild = (child: ChildProcess) =>
  * `rclone serve webdav` over `dir`, behind a proxy that counts requests by method (PROPFIND by its
  * Depth) and the GETs of photos.
  */
-async function webdavHarness(dir: string): Promise<Harness> {
+export async function webdavHarness(dir: string): Promise<Harness> {
   const rclonePort = await freePort();
   const rclone = spawn(
     'rclone',
@@ -173,7 +173,7 @@ function smbCounters(config: string): Record<string, number> {
  * A private smbd on a free port sharing the parent of `dir`, configured as the backend's tests do, plus
  * `smbd profiling level = count` so that its SMB2 operations can be counted.
  */
-async function smbHarness(dir: string): Promise<Harness> {
+export async function smbHarness(dir: string): Promise<Harness> {
   const state = mkdtempSync(path.join(os.tmpdir(), 'photolala-bench-samba-'));
   const subs = ['private', 'lock', 'state', 'cache', 'pid', 'ncalrpc'];
   for (const sub of subs) mkdirSync(path.join(state, sub), { recursive: true });
@@ -274,11 +274,17 @@ export async function remoteServer(kind: 'webdav' | 'smb', corpus: string, cache
   try {
     rmSync(cacheDir, { recursive: true, force: true });
     server.clearCatalog();
+    const timer = sourceTimer();
     const open = async () => {
       const { source } = await openRoot(server.root, { env: server.env });
-      return openCatalog(source, { cacheDir });
+      return openCatalog(timer.wrap(source), { cacheDir });
     };
-    const phases = await timeRemotePhases({ open, requests: server.requests, listing: server.listing });
+    const phases = await timeRemotePhases({
+      open,
+      requests: server.requests,
+      listing: server.listing,
+      sourceTimes: timer.taken,
+    });
     const { rescan, rescanRequests } = phases;
     return {
       scenario: `remote-${kind}`,

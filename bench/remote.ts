@@ -6,10 +6,10 @@ import path from 'node:path';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { openCatalog, openRoot } from '@photolala/core';
 import pLimit from 'p-limit';
-import { type Requests, timeRemotePhases } from './remote-phases.js';
+import { type Requests, sourceTimer, timeRemotePhases } from './remote-phases.js';
 
-const BUCKET = 'bench';
-const PREFIX = 'photos/';
+export const BUCKET = 'bench';
+export const PREFIX = 'photos/';
 
 /** The proxy's counts, by kind and by "KIND /url", as the requests a scenario reports. */
 function requestsOf(stats: Record<string, number>): Requests {
@@ -22,7 +22,7 @@ function requestsOf(stats: Record<string, number>): Requests {
   return { byKind, photoReads };
 }
 
-interface Server {
+export interface Server {
   endpoint: string;
   env: NodeJS.ProcessEnv;
   client: S3Client;
@@ -31,7 +31,7 @@ interface Server {
   stop(): void;
 }
 
-async function startServer(directory: string): Promise<Server> {
+export async function startServer(directory: string): Promise<Server> {
   const child = path.resolve('..', 'packages/backend-s3/test/s3rver-child.mjs');
   const proc: ChildProcess = spawn(
     process.execPath,
@@ -102,7 +102,7 @@ async function fill(server: Server, corpus: string, directory: string, count: nu
 }
 
 /** The baseline: a bare ListObjectsV2 pagination loop over the same prefix; gives every key. */
-async function listLoop(client: S3Client): Promise<string[]> {
+export async function listLoop(client: S3Client): Promise<string[]> {
   let token: string | undefined;
   const keys: string[] = [];
   do {
@@ -129,9 +129,10 @@ export async function remoteS3(corpus: string, cacheDir: string, count: number) 
     const root = `s3://${BUCKET}/${PREFIX.slice(0, -1)}`;
     // The backend reads the region and credentials through the AWS SDK's chain, from this process.
     Object.assign(process.env, server.env);
+    const timer = sourceTimer();
     const open = async () => {
       const { source } = await openRoot(root, { env: server.env });
-      return openCatalog(source, { cacheDir });
+      return openCatalog(timer.wrap(source), { cacheDir });
     };
     // A root left by an earlier run: its catalog files go, so the first scan is cold.
     for (const key of await listLoop(server.client))
@@ -141,6 +142,7 @@ export async function remoteS3(corpus: string, cacheDir: string, count: number) 
       open,
       requests: () => server.requests(),
       listing: async () => (await listLoop(server.client)).length,
+      sourceTimes: timer.taken,
     });
     return {
       scenario: 'remote-s3',
