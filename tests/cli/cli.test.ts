@@ -526,8 +526,10 @@ describe('photolala CLI', () => {
     expect(result.warnings).toEqual([expect.stringMatching(/read-only/)]);
     const viaFlag = await cli('--backend', `alias=${plugin}`, 'list', uri, '--json');
     expect(parseNdjson(viaFlag.stdout).map((r) => r.path)).toEqual(['x.jpg', 'y/z.jpg']);
+    // A scheme nothing serves: the supported ones, never a guessed package name to install.
     const none = await cli('scan', 'nobackend://host/x');
-    expect(none.code).toBe(1);
-    expect(none.stderr).toContain('install photolala-backend-nobackend');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no backend for nobackend:// roots: the supported roots are file://');
+    expect(none.stderr).not.toContain('install');
   });
 });

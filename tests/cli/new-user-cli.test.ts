@@ -1,0 +1,40 @@
+import { readFile, rm, truncate } from 'node:fs/promises';
+import net from 'node:net';
+import { afterAll, afterEach, expect, test } from 'vitest';
+import { servedUrl } from '../gallery/served-url.js';
+import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
+import { runCli, startCli } from './run-cli.js';
+
+// What a new user's trial of the packed CLI found: each test fails on the build before its fix.
+
+const cleanup: string[] = [];
+const running: ReturnType<typeof startCli>[] = [];
+afterEach(() => {
+  for (const cli of running.splice(0)) cli.child.kill('SIGKILL');
+});
+afterAll(async () => {
+  for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
+});
+
+/** A scanned root of two photos, one in `trips/`, with its own cache folder. */
+async function scannedRoot(name: string) {
+  const root = await tempDir(`new-user-${name}-root`);
+  const cacheDir = await tempDir(`new-user-${name}-cache`);
+  cleanup.push(root, cacheDir);
+  await writeTree(root, { 'a.jpg': await syntheticJpeg(61), 'trips/b.jpg': await syntheticJpeg(62) });
+  const cli = (...args: string[]) => runCli(['--cache-dir', cacheDir, ...args]);
+  const scan = await cli('scan', root);
+  expect(scan.code, scan.stderr).toBe(0);
+  return { root, cacheDir, cli };
+}
+
+test('a root of a scheme no backend serves is a usage error naming the supported ones, not a package to install', async () => {
+  const cacheDir = await tempDir('new-user-scheme-cache');
+  cleanup.push(cacheDir);
+  const result = await runCli(['--cache-dir', cacheDir, 'scan', 'http://example.com/x']);
+  expect(result.code).toBe(2);
+  expect(result.stderr).toBe(
+    'error: no backend for http:// roots: the supported roots are file://, apple-photos://, s3://, smb://, webdav://, webdavs:// and plain paths; a third-party backend is named with PHOTOLALA_BACKENDS=http=MODULE (see "Writing a backend" in the README)\n',
+  );
+  expect(result.stderr).not.toContain('photolala-backend-http');
+});
