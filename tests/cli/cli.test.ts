@@ -341,7 +341,7 @@ describe('photolala CLI', () => {
     const json = parseNdjson((await cli('list', root, '--json')).stdout).map((e) => e.path);
     expect(json).toEqual(['ok.jpg', 'right\u202egpj.jpg']);
     const status = await cli('status', root);
-    expect(status.stdout.split('\n').sort().slice(1)).toEqual([
+    expect(status.stdout.split('\n').sort().slice(2)).toEqual([
       'failed   evil\\u001b[2Jred.jpg: INVALID_PATH: invalid path "evil\\u001b[2Jred.jpg": control character',
       'failed   new\\nline.jpg: INVALID_PATH: invalid path "new\\nline.jpg": control character',
     ]);

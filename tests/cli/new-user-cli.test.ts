@@ -38,3 +38,16 @@ test('a root of a scheme no backend serves is a usage error naming the supported
   );
   expect(result.stderr).not.toContain('photolala-backend-http');
 });
+
+test('status prints its summary on stdout, and --json only its object', async () => {
+  const { root, cli } = await scannedRoot('status');
+  const status = await cli('status', root);
+  expect([status.code, status.stdout, status.stderr]).toEqual([
+    0,
+    '0 added, 0 removed, 0 changed, 0 moved, 2 unchanged\n',
+    '',
+  ]);
+  const json = await cli('status', root, '--json');
+  expect(JSON.parse(json.stdout)).toMatchObject({ added: [], unchanged: 2 });
+  expect(json.stdout.trim().split('\n')).toHaveLength(1);
+});

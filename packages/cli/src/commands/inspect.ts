@@ -41,7 +41,8 @@ export async function showStatus(
       for (const p of status.changed) out.result(`changed  ${p}`);
       for (const m of status.moved) out.result(`moved    ${m.from} -> ${m.to}`);
       for (const f of status.failed) out.result(`failed   ${f.path}: ${f.reason}`);
-      out.info(
+      // The summary is the answer itself (for a folder with no change, the only line): a result.
+      out.result(
         `${status.added.length} added, ${status.removed.length} removed, ${status.changed.length} changed, ${status.moved.length} moved, ${status.unchanged} unchanged`,
       );
     }
