@@ -162,7 +162,11 @@ describe('photolala CLI', () => {
     for (const whole of ['.', './', '/', ''])
       expect(await paths(whole), whole).toEqual(['a.jpg', 'trips/b.jpg']);
     const none = await cli('list', root, 'nowhere');
-    expect([none.code, none.stdout, none.stderr]).toEqual([0, '', 'nothing to list under nowhere\n']);
+    expect([none.code, none.stdout, none.stderr]).toEqual([
+      1,
+      '',
+      'error: no entry of the catalog lies under nowhere (is the path right? paths are relative to the root)\n',
+    ]);
     const outside = await cli('list', root, '../');
     expect([outside.code, outside.stderr]).toEqual([1, 'error: invalid path "..": ".." segment\n']);
     const kind = await cli('list', root, '--kind', 'jpg');

@@ -51,3 +51,16 @@ test('status prints its summary on stdout, and --json only its object', async ()
   expect(JSON.parse(json.stdout)).toMatchObject({ added: [], unchanged: 2 });
   expect(json.stdout.trim().split('\n')).toHaveLength(1);
 });
+
+test('list of a folder with no entry is an error; a folder whose entries the filters leave out is not', async () => {
+  const { root, cli } = await scannedRoot('list');
+  const typo = await cli('list', root, 'trip');
+  expect([typo.code, typo.stdout, typo.stderr]).toEqual([
+    1,
+    '',
+    'error: no entry of the catalog lies under trip (is the path right? paths are relative to the root)\n',
+  ]);
+  const filtered = await cli('list', root, 'trips', '--starred');
+  expect([filtered.code, filtered.stdout, filtered.stderr]).toEqual([0, '', 'nothing to list under trips\n']);
+  expect((await cli('list', root, 'trips')).stdout).toContain('trips/b.jpg');
+});
