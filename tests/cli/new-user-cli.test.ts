@@ -64,3 +64,16 @@ test('list of a folder with no entry is an error; a folder whose entries the fil
   expect([filtered.code, filtered.stdout, filtered.stderr]).toEqual([0, '', 'nothing to list under trips\n']);
   expect((await cli('list', root, 'trips')).stdout).toContain('trips/b.jpg');
 });
+
+test('serve stopped by Ctrl-C saves its catalog and exits 130', async () => {
+  const { root, cacheDir, cli } = await scannedRoot('serve');
+  const serve = startCli(['--cache-dir', cacheDir, 'serve', root, '--port', '0']);
+  running.push(serve);
+  const url = await servedUrl(serve);
+  expect((await fetch(url)).status).toBe(200);
+  serve.child.kill('SIGINT');
+  const done = await serve.done;
+  expect(done.stderr).toContain('stopping: saving the catalogs');
+  expect(done.code).toBe(130);
+  expect((await cli('list', root)).code).toBe(0);
+});

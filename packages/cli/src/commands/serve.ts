@@ -79,8 +79,9 @@ export async function serve(
     if (opts.open) openBrowser(gallery.url, out);
     await stop.stopped;
     await gallery.close();
-    return EXIT.ok;
   } finally {
     for (const catalog of catalogs) await closeRootCatalog(catalog, out);
   }
+  // Stopped by Ctrl-C or SIGTERM, as `--help` says, once the catalogs (and their stars) are saved.
+  return EXIT.interrupted;
 }
