@@ -77,3 +77,19 @@ test('serve stopped by Ctrl-C saves its catalog and exits 130', async () => {
   expect(done.code).toBe(130);
   expect((await cli('list', root)).code).toBe(0);
 });
+
+test('serve on a port in use says so and how to pick another', async () => {
+  const { root, cacheDir } = await scannedRoot('busy');
+  const busy = net.createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (busy.address() as net.AddressInfo).port;
+    const serve = await runCli(['--cache-dir', cacheDir, 'serve', root, '--port', String(port)]);
+    expect([serve.code, serve.stderr]).toEqual([
+      1,
+      `error: port ${port} on 127.0.0.1 is in use: give another with --port, or --port 0 for any free one\n`,
+    ]);
+  } finally {
+    await new Promise((resolve) => busy.close(resolve));
+  }
+});
