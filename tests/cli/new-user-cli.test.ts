@@ -93,3 +93,30 @@ test('serve on a port in use says so and how to pick another', async () => {
     await new Promise((resolve) => busy.close(resolve));
   }
 });
+
+test('a truncated cached thumbnail fails verify, which --repair makes whole, and thumbnail makes again', async () => {
+  const { root, cli } = await scannedRoot('thumb');
+  const thumbnailOf = async (photo: string) => (await cli('thumbnail', root, photo)).stdout.trim();
+  const file = await thumbnailOf('trips/b.jpg');
+  const whole = await readFile(file);
+  const cut = async () => {
+    await truncate(file, 100);
+    expect((await readFile(file)).length).toBe(100);
+  };
+
+  await cut();
+  const verify = await cli('verify', root);
+  expect(verify.code).toBe(1);
+  expect(verify.stdout).toContain('  missing or damaged thumbnail: trips/b.jpg\n');
+  expect(verify.stdout.trim().split('\n').at(-1)).toBe('problems found');
+  const repair = await cli('verify', root, '--repair');
+  expect(repair.stdout).toContain('repaired 1, could not repair 0');
+  expect(repair.code).toBe(0);
+  expect(await readFile(file)).toEqual(whole);
+  expect((await cli('verify', root)).code).toBe(0);
+
+  // `thumbnail` makes a damaged one again instead of handing it out.
+  await cut();
+  expect(await thumbnailOf('trips/b.jpg')).toBe(file);
+  expect(await readFile(file)).toEqual(whole);
+});

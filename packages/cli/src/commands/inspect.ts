@@ -106,11 +106,11 @@ export function verify(
         for (const snap of s.snapshots) out.result(`  ${snap.state.padEnd(13)} ${snap.location}`);
       }
       out.result(
-        `cache: ${missing.length} entr${missing.length === 1 ? 'y' : 'ies'} missing a thumbnail or metadata`,
+        `cache: ${missing.length} entr${missing.length === 1 ? 'y' : 'ies'} missing a thumbnail or metadata, or with a damaged thumbnail`,
       );
       for (const m of missing)
         out.result(
-          `  missing ${[m.thumbnail && 'thumbnail', m.metadata && 'metadata'].filter(Boolean).join(' and ')}: ${m.path}`,
+          `  missing ${[m.thumbnail && 'or damaged thumbnail', m.metadata && 'metadata'].filter(Boolean).join(' and ')}: ${m.path}`,
         );
       if (opts.repair) out.result(`repaired ${repaired.length}, could not repair ${repairFailed.length}`);
       for (const f of repairFailed) out.result(`  ${f.path}: ${f.reason}`);
