@@ -63,3 +63,12 @@ test('verify of a writable root that lost its pointer still reports it', async (
   expect(verify.stdout.trim().split('\n').at(-1)).toBe('problems found');
   expect(verify.code).toBe(1);
 });
+
+test("a read-only root's warning names the root and the system's refusal, not the temp files", async () => {
+  const { root, cacheDir } = await readOnlyRoot();
+  const scan = await cli(['--cache-dir', cacheDir, 'scan', root, '--json'], NOBODY);
+  expect(scan.code, scan.stderr).toBe(0);
+  expect(JSON.parse(scan.stdout).warnings).toEqual([
+    `the root ${root} is read-only (EACCES: permission denied); the catalog is kept in the cache mirror only`,
+  ]);
+});

@@ -29,7 +29,7 @@ describe('photolala serve', () => {
     const inline = /<script type="application\/json" id="roots-data">(.*?)<\/script>/.exec(page)?.[1];
     expect(JSON.parse(inline ?? 'null')).toEqual([{ index: 0, uri: `file://${root}`, offline: null }]);
     cli.child.kill('SIGINT');
-    expect((await cli.done).code).toBe(0);
+    expect((await cli.done).code).toBe(130);
   });
 
   it('refuses a root with no catalog unless --scan, and --host 0.0.0.0 without --token', async () => {

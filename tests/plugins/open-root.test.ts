@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isPhotolalaError, openRoot, type PhotolalaError } from '@photolala/core';
+import { ROOT_URI_ERROR_BACKEND } from '@photolala/core/backend';
 import { afterAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT, tempDir, writeTree } from '../support/fs.js';
 
@@ -33,12 +34,14 @@ describe('openRoot', () => {
     expect((await source.readHead('a/b.txt', 100)).toString()).toBe('hello from the root');
   });
 
-  test('an unknown scheme is an UNSUPPORTED error naming the package to install', async () => {
+  test('an unknown scheme is an UNSUPPORTED usage error naming the supported schemes, no package to install', async () => {
     const error = await failure(openRoot('nosuch://host/photos', { env: {}, importModule }));
     expect(error.code).toBe('UNSUPPORTED');
+    expect(error.backend).toBe(ROOT_URI_ERROR_BACKEND);
     expect(error.message).toContain(
-      'no backend for nosuch:// roots: install photolala-backend-nosuch (npm install photolala-backend-nosuch)',
+      'no backend for nosuch:// roots: the supported roots are file://, apple-photos://, s3://, smb://, webdav://, webdavs:// and plain paths; a third-party backend is named with PHOTOLALA_BACKENDS=nosuch=MODULE',
     );
+    expect(error.message).not.toContain('photolala-backend-nosuch');
   });
 
   test('a plug-in mapped by PHOTOLALA_BACKENDS to a path is loaded, and a malformed mapping refused', async () => {

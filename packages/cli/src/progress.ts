@@ -12,6 +12,27 @@ export interface ProgressBar {
 }
 
 /**
+ * The bar's format: cli-progress's own `{eta_formatted}` shows "LL" when it has no rate (0 of 0 left
+ * at 0/s, as in an unchanged scan's writing phase), so the ETA is ours (`etaText`).
+ */
+export function barFormat(color: boolean, unit: string): string {
+  return `{label} ${color ? '\u001b[36m{bar}\u001b[0m' : '{bar}'} {value}/{total}${unit ? ` ${unit}` : ''} | {rate}/s | ETA {etaText}`;
+}
+
+/** The time left at `rate` per second: "0s" when nothing is left, "--" while no rate is known. */
+export function etaText(done: number, total: number, rate: number): string {
+  const remaining = total - done;
+  if (remaining <= 0) return '0s';
+  if (!(rate > 0)) return '--';
+  const seconds = Math.ceil(remaining / rate);
+  if (seconds < 60) return `${seconds}s`;
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${two(seconds % 60)}s`;
+  if (seconds < 100 * 3600) return `${Math.floor(seconds / 3600)}h${two(Math.floor((seconds % 3600) / 60))}m`;
+  return '>99h';
+}
+
+/**
  * Drawn only on a terminal: callers do not create one for `--json`, `--quiet` or a non-TTY stderr.
  * Labels are padded to one width so the bar does not jump when the label changes. `unit` follows the
  * counts ("12/80 files"); `formatAmount` instead writes each amount, and the rate, with its own unit
@@ -25,11 +46,10 @@ export function progressBar(
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: `{label} ${color ? '\u001b[36m{bar}\u001b[0m' : '{bar}'} {value}/{total}${unit ? ` ${unit}` : ''} | {rate}/s | ETA {eta_formatted}`,
+      format: barFormat(color, unit),
       barsize: 30,
       hideCursor: true,
       clearOnComplete: true,
-      etaBuffer: 50,
       fps: 10,
       ...(formatAmount
         ? {
@@ -57,8 +77,12 @@ export function progressBar(
       // download already under way) does not start with a rate of megabytes per millisecond.
       const seconds = Math.max((Date.now() - labelSince) / 1000, 0.001);
       const rate = Math.round((done - doneAtLabel) / seconds);
-      const payload = { label: label.padEnd(11), rate: formatAmount ? formatAmount(rate) : rate };
       const shownTotal = Math.max(total, 1);
+      const payload = {
+        label: label.padEnd(11),
+        rate: formatAmount ? formatAmount(rate) : rate,
+        etaText: etaText(done, shownTotal, rate),
+      };
       if (!started) {
         bar.start(shownTotal, done, payload);
         started = true;

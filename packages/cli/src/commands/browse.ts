@@ -1,4 +1,4 @@
-import { type EntryKind, entryJson } from '@photolala/core';
+import { type Catalog, type EntryKind, entryJson } from '@photolala/core';
 import { type OpenOptions, withCatalog } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { entryTest, groupNote, streamItems } from '../list-items.js';
@@ -20,6 +20,12 @@ export interface ListOptions {
 
 function browseOptions(user: string | undefined): OpenOptions {
   return { requireCatalog: true, offline: true, ...(user ? { user } : {}) };
+}
+
+/** Whether any entry lies under `directory`, whatever the filters (one chunk is read at most). */
+function hasEntryUnder(catalog: Catalog, directory: string): boolean {
+  for (const chunk of catalog.listChunks({ directory })) if (chunk.length > 0) return true;
+  return false;
 }
 
 /** `photolala list ROOT [DIRECTORY]`: the entries of the newest valid snapshot. */
@@ -67,6 +73,13 @@ export function list(
         `${star} ${entry.kind.padEnd(5)} ${when.padEnd(29)} ${size.padEnd(11)} ${entry.path}${why}${group ? `  (${group})` : ''}`,
       );
     });
+    if (listed === 0 && filter.directory && !hasEntryUnder(catalog, filter.directory)) {
+      // A mistyped folder is an error, not an empty one.
+      out.error(
+        `no entry of the catalog lies under ${filter.directory} (is the path right? paths are relative to the root)`,
+      );
+      return EXIT.failure;
+    }
     // Said on stderr, so that stdout stays empty for scripts.
     if (listed === 0) out.info(`nothing to list${filter.directory ? ` under ${filter.directory}` : ''}`);
     return EXIT.ok;

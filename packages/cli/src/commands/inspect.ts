@@ -41,7 +41,8 @@ export async function showStatus(
       for (const p of status.changed) out.result(`changed  ${p}`);
       for (const m of status.moved) out.result(`moved    ${m.from} -> ${m.to}`);
       for (const f of status.failed) out.result(`failed   ${f.path}: ${f.reason}`);
-      out.info(
+      // The summary is the answer itself (for a folder with no change, the only line): a result.
+      out.result(
         `${status.added.length} added, ${status.removed.length} removed, ${status.changed.length} changed, ${status.moved.length} moved, ${status.unchanged} unchanged`,
       );
     }
@@ -105,11 +106,11 @@ export function verify(
         for (const snap of s.snapshots) out.result(`  ${snap.state.padEnd(13)} ${snap.location}`);
       }
       out.result(
-        `cache: ${missing.length} entr${missing.length === 1 ? 'y' : 'ies'} missing a thumbnail or metadata`,
+        `cache: ${missing.length} entr${missing.length === 1 ? 'y' : 'ies'} missing a thumbnail or metadata, or with a damaged thumbnail`,
       );
       for (const m of missing)
         out.result(
-          `  missing ${[m.thumbnail && 'thumbnail', m.metadata && 'metadata'].filter(Boolean).join(' and ')}: ${m.path}`,
+          `  missing ${[m.thumbnail && 'or damaged thumbnail', m.metadata && 'metadata'].filter(Boolean).join(' and ')}: ${m.path}`,
         );
       if (opts.repair) out.result(`repaired ${repaired.length}, could not repair ${repairFailed.length}`);
       for (const f of repairFailed) out.result(`  ${f.path}: ${f.reason}`);

@@ -66,21 +66,31 @@ export async function serve(
       );
     const { startGallery } = await loading;
     const stop = stopOnSignal();
-    const gallery = await startGallery({
-      catalogs,
-      host: opts.host,
-      port: opts.port,
-      ...(opts.token ? { token: opts.token } : {}),
-      ...(opts.scan ? { scan: true } : {}),
-      signal: stop.signal,
-      onWarning: (message) => out.warn(message),
-    });
+    let gallery: Awaited<ReturnType<typeof startGallery>>;
+    try {
+      gallery = await startGallery({
+        catalogs,
+        host: opts.host,
+        port: opts.port,
+        ...(opts.token ? { token: opts.token } : {}),
+        ...(opts.scan ? { scan: true } : {}),
+        signal: stop.signal,
+        onWarning: (message) => out.warn(message),
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      out.error(
+        `port ${opts.port} on ${opts.host} is in use: give another with --port, or --port 0 for any free one`,
+      );
+      return EXIT.failure;
+    }
     out.result(gallery.url);
     if (opts.open) openBrowser(gallery.url, out);
     await stop.stopped;
     await gallery.close();
-    return EXIT.ok;
   } finally {
     for (const catalog of catalogs) await closeRootCatalog(catalog, out);
   }
+  // Stopped by Ctrl-C or SIGTERM, as `--help` says, once the catalogs (and their stars) are saved.
+  return EXIT.interrupted;
 }

@@ -24,7 +24,7 @@ export function defineInspectCommands(program: Command, run: Runner): void {
     )
     .argument('<root>', 'the catalogued root')
     .option('--json', 'print one JSON object')
-    .option('--repair', 'regenerate missing thumbnails and metadata documents')
+    .option('--repair', 'regenerate missing or damaged thumbnails and missing metadata documents')
     .option(
       '--deep',
       're-read every photo and compare its MD5 with the catalog: report bytes that changed while size and mtime did not (possible corruption); the catalog is not changed',

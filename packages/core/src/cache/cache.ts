@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import envPaths from 'env-paths';
@@ -8,6 +18,36 @@ import { TEMP_FILE_PREFIX } from '../source/enumerate-filter.js';
 import { PhotolalaError } from '../source/errors.js';
 import { makeFolderSync } from '../source/make-folder.js';
 import { readRegularFile } from '../source/regular-file.js';
+
+/** Shorter than any JPEG the thumbnailer writes (its tables alone take more). */
+const MIN_JPEG_BYTES = 128;
+
+/**
+ * Whether `file` looks like a whole JPEG without decoding it: a regular file of some length that
+ * starts with a JPEG's SOI and marker (FF D8 FF) and ends with its EOI (FF D9). A copy cut short by
+ * a full disk or a killed process fails the end check.
+ */
+export function isWholeJpeg(file: string): boolean {
+  let fd: number;
+  try {
+    // Non-blocking, so that a FIFO planted in the cache is never waited on (fstat then refuses it).
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return false;
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || stats.size < MIN_JPEG_BYTES) return false;
+    const head = Buffer.alloc(3);
+    const tail = Buffer.alloc(2);
+    if (readSync(fd, head, 0, 3, 0) !== 3 || readSync(fd, tail, 0, 2, stats.size - 2) !== 2) return false;
+    return head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff && tail[0] === 0xff && tail[1] === 0xd9;
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * Which part of the cache a photo's derived files live in (DESIGN.md section 3): `local`, `s3` and
@@ -96,10 +136,14 @@ export class PhotoCache {
     return nodePath.join(this.root, md5Hex(Buffer.from(rootUri, 'utf8')));
   }
 
-  /** Which of the two derived files exist (two stat calls; cheaper inline than via the thread pool). */
+  /**
+   * Which of the two derived files are there to use: the metadata document exists, the thumbnail is
+   * a whole JPEG (see `isWholeJpeg`), so a truncated one is made again rather than served. Inline
+   * syscalls, cheaper than a trip through the thread pool.
+   */
   async has(shard: CacheShard, key: string): Promise<{ thumbnail: boolean; metadata: boolean }> {
     const paths = this.pathsFor(shard, key);
-    return { thumbnail: existsSync(paths.thumbnail), metadata: existsSync(paths.metadata) };
+    return { thumbnail: isWholeJpeg(paths.thumbnail), metadata: existsSync(paths.metadata) };
   }
 
   async writeThumbnail(shard: CacheShard, key: string, jpeg: Uint8Array): Promise<string> {

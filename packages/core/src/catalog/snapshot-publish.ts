@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describeError, isPhotolalaError } from '../source/errors.js';
 import type { WriteCondition } from '../source/root-source.js';
 import { formatPointer, nextPointer, snapshotFileName } from './pointer.js';
@@ -11,6 +12,30 @@ export interface SnapshotWriteProgress {
   catalogMd5: string;
   bytes: number;
   totalBytes: number;
+}
+
+/** Where a store is, as a user names it: a local folder as its path rather than a file:// URL. */
+function shownLocation(store: SnapshotStore): string {
+  const location = store.locate('').replace(/\/+$/, '');
+  if (!location.startsWith('file://')) return location;
+  try {
+    return fileURLToPath(location);
+  } catch {
+    return location;
+  }
+}
+
+/**
+ * Why a store refused a write, for a warning: the system's own words ("EACCES: permission denied")
+ * or the error's code, without the paths of the temp files it was writing, which mean nothing to a
+ * user.
+ */
+function refusal(error: unknown): string {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const native = /^(E[A-Z]+: [^,]+)/.exec(e.message.replace(/^\[photolala\] \[[^\]]*\] /, ''));
+    if (native?.[1]) return native[1];
+  }
+  return isPhotolalaError(error) ? error.code : describeError(error);
 }
 
 /** Whether a store's copy of a snapshot is known good, or hashes to its name when read. */
@@ -107,7 +132,7 @@ export async function publishSnapshot(
       if (!readOnly) result.failed.push(store.name);
       result.warnings.push(
         readOnly
-          ? `the ${store.name} is read-only (${describeError(error)}); the catalog is kept in the cache mirror only`
+          ? `the ${store.name} ${shownLocation(store)} is read-only (${refusal(error)}); the catalog is kept in the cache mirror only`
           : `could not write the snapshot to the ${store.name}: ${describeError(error)}`,
       );
     }

@@ -4,7 +4,7 @@ import type { CacheShard } from '../cache/cache.js';
 import { type BackendPlugin, isBackendPlugin, type SourceFactoryContext } from './backend-plugin.js';
 import { isPhotolalaError, PhotolalaError } from './errors.js';
 import type { RootSource } from './root-source.js';
-import { parseRootUri } from './root-uri.js';
+import { parseRootUri, ROOT_URI_ERROR_BACKEND } from './root-uri.js';
 import { unreachableSource } from './unreachable-source.js';
 
 // The core imports no backend: the first-party packages are names here, imported only when a root of
@@ -62,11 +62,30 @@ export function configuredBackends(
   return map;
 }
 
+/** The schemes served by first-party backends, as a message lists them. */
+const SUPPORTED_SCHEMES = `${Object.keys(FIRST_PARTY)
+  .map((s) => `${s}://`)
+  .join(', ')} and plain paths`;
+
+/**
+ * A scheme that no first-party backend serves and no mapping names, with no `photolala-backend-<scheme>`
+ * installed: a ROOT no backend can open, so a usage error (`ROOT_URI_ERROR_BACKEND`). The message does
+ * not tell the user to install that package: the name is only a convention, and anyone may publish it.
+ */
+function unknownScheme(scheme: string, cause: unknown): PhotolalaError {
+  return new PhotolalaError(
+    'UNSUPPORTED',
+    `no backend for ${scheme}:// roots: the supported roots are ${SUPPORTED_SCHEMES}; a third-party backend is named with PHOTOLALA_BACKENDS=${scheme}=MODULE (see "Writing a backend" in the README)`,
+    { backend: ROOT_URI_ERROR_BACKEND, cause },
+  );
+}
+
 async function importPlugin(
   specifier: string,
   scheme: string,
   importModule: (specifier: string) => Promise<unknown>,
   caller: string,
+  guessed: boolean,
 ): Promise<BackendPlugin> {
   const isPath = /^[./]/.test(specifier) || nodePath.isAbsolute(specifier);
   let mod: Record<string, unknown>;
@@ -76,6 +95,7 @@ async function importPlugin(
       : importModule(specifier))) as Record<string, unknown>;
   } catch (cause) {
     const missing = (cause as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
+    if (missing && guessed) throw unknownScheme(scheme, cause);
     throw new PhotolalaError(
       'UNSUPPORTED',
       missing
@@ -136,14 +156,17 @@ async function importFromApp(specifier: string): Promise<unknown> {
 /**
  * The plug-in serving a scheme's roots, imported now: the module `PHOTOLALA_BACKENDS` (or
  * `extraBackends`) maps the scheme to, else the first-party `@photolala/backend-*` package, else the
- * package `photolala-backend-<scheme>`. A package that is not installed is an `UNSUPPORTED` error
- * whose message names it ("install @photolala/backend-s3 (npm install @photolala/backend-s3)").
+ * package `photolala-backend-<scheme>` if installed. A first-party or mapped package that is not
+ * installed is an `UNSUPPORTED` error whose message names it ("install @photolala/backend-s3 (npm
+ * install @photolala/backend-s3)"); a scheme none of them serves is an `UNSUPPORTED` error from
+ * `ROOT_URI_ERROR_BACKEND` (a usage error) listing the supported schemes.
  */
 export function loadBackend(scheme: string, options: BackendRegistryOptions = {}): Promise<BackendPlugin> {
   const caller = options.caller ?? 'registry';
   const configured = configuredBackends(options.env ?? process.env, options.extraBackends, caller);
-  const specifier = configured.get(scheme) ?? FIRST_PARTY[scheme] ?? `photolala-backend-${scheme}`;
-  return importPlugin(specifier, scheme, options.importModule ?? importFromApp, caller);
+  const named = configured.get(scheme) ?? FIRST_PARTY[scheme];
+  const specifier = named ?? `photolala-backend-${scheme}`;
+  return importPlugin(specifier, scheme, options.importModule ?? importFromApp, caller, named === undefined);
 }
 
 /** What `openRoot` gives: the root's source and the cache shard its photos are kept in. */
@@ -170,7 +193,7 @@ export interface OpenRootOptions extends BackendRegistryOptions {
  * `smb://host/share/dir`, `webdav(s)://host/dir`, `apple-photos:///Library.photoslibrary`, or a
  * third-party scheme), importing its backend only now (see `loadBackend`): the same way the CLI opens
  * a ROOT argument. Errors are coded `PhotolalaError`s: `UNSUPPORTED` when no backend serves the
- * scheme, naming the package to install.
+ * scheme (see `loadBackend`).
  */
 export async function openRoot(root: string, options: OpenRootOptions = {}): Promise<OpenedRoot> {
   const env = options.env ?? process.env;
