@@ -39,6 +39,21 @@ test('a root of a scheme no backend serves is a usage error naming the supported
   expect(result.stderr).not.toContain('photolala-backend-http');
 });
 
+test('an s3:// root with no region anywhere says to set AWS_REGION, without sending a request', async () => {
+  const home = await tempDir('new-user-no-region');
+  cleanup.push(home);
+  const result = await runCli(['--cache-dir', home, 'scan', 's3://my-bucket/photos'], {
+    HOME: home,
+    AWS_CONFIG_FILE: `${home}/no-config`,
+    AWS_SHARED_CREDENTIALS_FILE: `${home}/no-credentials`,
+    AWS_ACCESS_KEY_ID: 'AKIAEXAMPLENOTREAL00',
+    AWS_SECRET_ACCESS_KEY: 'secret-that-must-not-show',
+  });
+  expect(result.code, result.stderr).not.toBe(0);
+  expect(result.stderr).toMatch(/Region is missing.*set AWS_REGION/);
+  expect(result.stderr + result.stdout).not.toContain('secret-that-must-not-show');
+});
+
 test('status prints its summary on stdout, and --json only its object', async () => {
   const { root, cli } = await scannedRoot('status');
   const status = await cli('status', root);

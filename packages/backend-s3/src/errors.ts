@@ -56,8 +56,12 @@ export const s3Errors = defineNativeErrors({
       (detail ? `: ${detail}` : '');
     return reason || 'Error';
   },
-  hint: (code, error) =>
-    code === 'AUTH_FAILED' || statusOf(error) === 403
-      ? ' (check the credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or AWS_PROFILE, and that they may use this bucket)'
-      : '',
+  hint: (code, error) => {
+    if (code === 'AUTH_FAILED' || statusOf(error) === 403)
+      return ' (check the credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or AWS_PROFILE, and that they may use this bucket)';
+    // The SDK finds no region in the environment or the profile before it sends anything.
+    if (/\bregion (is missing|not accepted)/i.test((error as SdkError | null)?.message ?? ''))
+      return " (set AWS_REGION to the bucket's region, or a region in the AWS_PROFILE's config)";
+    return '';
+  },
 });
