@@ -1,4 +1,5 @@
 import { existsSync, promises as fsp } from 'node:fs';
+import { isWholeJpeg } from '../cache/cache.js';
 import type { Digester } from '../digest/digest.js';
 import { fastPhotoKey, HEAD_BYTES, isMd5 } from '../digest/identity.js';
 import { detectImageKind, detectMediaKind } from '../digest/image-kind.js';
@@ -35,6 +36,7 @@ export class PhotoFiles {
   async thumbnail(id: string): Promise<string> {
     const entry = this.entries.requireImage(id);
     const paths = this.cachePaths(entry);
+    if (isWholeJpeg(paths.thumbnail)) return paths.thumbnail;
     const present = await this.ctx.cache.has(this.ctx.options.shard, paths.key);
     if (present.thumbnail) return paths.thumbnail;
     if (!(await this.fetchThumbnail(entry))) await this.regenerate(entry, present);
@@ -62,6 +64,8 @@ export class PhotoFiles {
   async metadata(id: string): Promise<string> {
     const entry = this.entries.requireImage(id);
     const paths = this.cachePaths(entry);
+    // The document alone first: `has` also reads the thumbnail's ends, which only a repair needs.
+    if (existsSync(paths.metadata)) return paths.metadata;
     const present = await this.ctx.cache.has(this.ctx.options.shard, paths.key);
     if (present.metadata) return paths.metadata;
     if (!(await this.restoreMetadata(entry, paths.key))) await this.regenerate(entry, present);
