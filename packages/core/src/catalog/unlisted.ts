@@ -28,11 +28,14 @@ export function readUnlisted(db: Database.Database): UnlistedFile[] {
   );
 }
 
-/** One file per shown name (two undecodable names can show alike), in path order. */
+/**
+ * One file per shown name (two undecodable names can show alike), in SQLite's order of the table's
+ * key (the bytes of the UTF-8), so that it compares with what `readUnlisted` returns.
+ */
 export function distinctUnlisted(files: readonly UnlistedFile[]): UnlistedFile[] {
   const byPath = new Map<string, UnlistedFile>();
   for (const file of files) if (!byPath.has(file.path)) byPath.set(file.path, file);
-  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...byPath.values()].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
 }
 
 /** Whether the table holds other files than `files` (distinct, in path order). */
