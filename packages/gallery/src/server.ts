@@ -126,7 +126,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
         pendingThumbnails.set(`${index}/${t.photoMd5}`, t.thumbnailPath);
         void catalog.cache.readMetadataJson(catalog.shard, t.photoMd5).then((doc) => {
           const takenAt = metadataDocumentSchema.safeParse(doc).data?.takenAt ?? null;
-          root.addProvisional(t.path, t.photoMd5, takenAt);
+          root.addProvisional(t.path, t.photoMd5, takenAt, t.mtimeMs ?? Date.now());
           push('photos', { root: index });
         });
       }),
