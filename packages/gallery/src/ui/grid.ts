@@ -176,17 +176,24 @@ export function render() {
     const seen = onScreen(y);
     // The margin's rows, like its thumbnails, once the screen shows: the screen's come first.
     if (!row && !flying && (seen || screenDone)) void loadPage(index);
-    const key = row ? `t${index}:${row[0]}:${row[1]}` : `p${index}`;
+    // By photo, not place: a scan that adds photos above moves a tile, which keeps its thumbnail.
+    const key = row ? `t${row[0]}:${row[1]}` : `p${index}`;
     wanted.add(key);
     let tile = shown.get(key);
     if (!tile) {
       tile = newTile(index, row);
       shown.set(key, tile);
-    }
+    } else tile.dataset.index = String(index);
     const img = tile.firstElementChild as HTMLImageElement | null;
+    // A thumbnail that failed (not made yet by a running scan) is asked again once the view changes.
+    if (img?.dataset.failed && img.dataset.failed !== String(view.generation)) {
+      delete img.dataset.failed;
+      img.removeAttribute('src');
+    }
     if (row && img && !flying && !img.hasAttribute('src') && (seen || screenDone)) {
       img.fetchPriority = seen ? 'high' : 'low';
       img.src = thumbnailUrl(row);
+      img.addEventListener('error', () => (img.dataset.failed = String(view.generation)), { once: true });
       if (seen) {
         img.addEventListener('load', renderSoon, { once: true });
         img.addEventListener('error', renderSoon, { once: true });
@@ -265,11 +272,14 @@ function markScrubber(section: number) {
   current = section;
 }
 
-export function relayout() {
+/** `keep`: the tiles drawn stay, to be moved (a scan added photos), not drawn afresh. */
+export function relayout(keep = false) {
   view.layout = layOut(view.months, grid.clientWidth);
   sizer.style.height = `${view.layout.height}px`;
-  for (const element of view.shown.values()) element.remove();
-  view.shown.clear();
+  if (!keep) {
+    for (const element of view.shown.values()) element.remove();
+    view.shown.clear();
+  }
   current = -1;
   render();
 }
@@ -291,21 +301,40 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   const firstPage = keep || given ? undefined : getJson<{ rows: Row[] }>(pageUrl(0));
   firstPage?.catch(() => undefined); // reported by loadPage below, or moot if the view failed
   const answer = given ?? (await getJson<ViewAnswer>(`/api/view?${viewParams()}`));
+  // A view read again (a scan added photos) comes with the rows of the pages drawn: swapping in a
+  // view with none blanked every tile until its page came, and a scan's next change came sooner.
+  const carried = keep ? await pagesDrawn() : undefined;
   if (asked !== view.generation) return;
-  view.pages = new Map();
+  view.pages = new Map(carried);
   view.starts = new Map();
   if (given?.rows) view.pages.set(0, given.rows);
   if (firstPage) void loadPage(0, firstPage);
   view.months = answer.months;
   view.total = answer.total;
   if (!keep) grid.scrollTop = 0;
-  relayout();
+  relayout(keep);
   buildScrubber();
   document.body.dataset.total = String(view.total);
   if (!scanning) status.textContent = `${view.total.toLocaleString('en')} photos`;
   // The page's own first view asks for pages as it needs them (see loadStarts); a view that changes
   // as a scan adds photos does without.
   if (!given && !scanning) void loadStarts();
+}
+
+/** The pages of the tiles drawn, read again for the view as it is now. */
+async function pagesDrawn(): Promise<[number, Row[]][]> {
+  const numbers = new Set<number>();
+  for (const tile of view.shown.values())
+    if (tile.dataset.index !== undefined) numbers.add(Math.floor(Number(tile.dataset.index) / PAGE));
+  const pages = await Promise.all(
+    [...numbers].map((n) =>
+      getJson<{ rows: Row[] }>(pageUrl(n)).then(
+        ({ rows }) => [n, rows] as [number, Row[]],
+        () => undefined,
+      ),
+    ),
+  );
+  return pages.filter((page) => page !== undefined);
 }
 
 /** Marks a photo starred or not wherever its row is held, and redraws. */

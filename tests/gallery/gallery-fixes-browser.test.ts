@@ -1,0 +1,145 @@
+import { utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { createLocalSource } from '@photolala/backend-local';
+import { type Catalog, openCatalog } from '@photolala/core';
+import { type Gallery, startGallery } from '@photolala/gallery';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../support/catalog.js';
+import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
+import { launchChromium, visibleThumbnails } from './browser.js';
+
+const { cleanup, opened } = cleanupAfterEach();
+let browser: Browser;
+let gallery: Gallery | undefined;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  await gallery?.close();
+  gallery = undefined;
+});
+
+/**
+ * A scanned root of `files`, each photo named `NAME` dated (by mtime) on `dates[NAME]` if given.
+ * Synthetic photos have no capture date.
+ */
+async function scannedRoot(files: Record<string, Uint8Array>, dates: Record<string, Date> = {}) {
+  const root = await tempDir('gfix');
+  const cacheDir = await tempDir('gfix-cache');
+  cleanup.push(root, cacheDir);
+  await writeTree(root, files);
+  for (const [name, when] of Object.entries(dates)) await utimes(path.join(root, name), when, when);
+  const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
+  opened.push(catalog);
+  await catalog.scan();
+  return { root, catalog };
+}
+
+/** `count` synthetic photos, `perMonth` to a month going back from December 2021. */
+async function manyPhotos(count: number, perMonth: number, prefix = 'p') {
+  const files: Record<string, Uint8Array> = {};
+  const dates: Record<string, Date> = {};
+  for (let i = 0; i < count; i++) {
+    const name = `${prefix}${String(i).padStart(3, '0')}.jpg`;
+    files[name] = await syntheticJpeg(i + 1);
+    dates[name] = new Date(Date.UTC(2021, 11 - Math.floor(i / perMonth), 20, 0, 0, 60 - (i % perMonth)));
+  }
+  return { files, dates };
+}
+
+async function openGallery(catalogs: Catalog[], viewport = { width: 1280, height: 800 }): Promise<Page> {
+  gallery = await startGallery({ catalogs, port: 0 });
+  const page = await browser.newPage({ viewport });
+  await page.goto(gallery.url);
+  await page.waitForFunction(() => document.body.dataset.total !== undefined);
+  return page;
+}
+
+async function _openTile(page: Page, name: string) {
+  await page.click(`.tile[title="${name}"]`);
+  await page.waitForFunction(() => {
+    const box = document.getElementById('lightbox')!;
+    return box.dataset.loaded === box.dataset.index;
+  });
+}
+const _field = (page: Page, name: string) => page.textContent(`#info dd[data-field="${name}"]`);
+
+/** The titles of the tiles drawn, in the view's order. */
+const tileOrder = (page: Page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('.tile[title]')]
+      .sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index))
+      .map((t) => t.title),
+  );
+
+/** The titles of the first row of tiles whose bottom is below the grid's top. */
+const _topRow = (page: Page) =>
+  page.evaluate(() => {
+    const top = document.getElementById('grid')!.getBoundingClientRect().top;
+    const tiles = [...document.querySelectorAll<HTMLElement>('.tile[title]')].filter(
+      (t) => t.getBoundingClientRect().bottom > top + 1,
+    );
+    const first = Math.min(...tiles.map((t) => t.getBoundingClientRect().top));
+    return tiles.filter((t) => t.getBoundingClientRect().top === first).map((t) => t.title);
+  });
+
+describe('the gallery in Chromium (new-user trial fixes)', () => {
+  it('draws "All roots" as one timeline by date, each year once in the scrubber', async () => {
+    const a = await scannedRoot(
+      { 'a-1.jpg': await syntheticJpeg(1), 'a-3.jpg': await syntheticJpeg(2) },
+      { 'a-1.jpg': new Date(Date.UTC(2020, 0, 5)), 'a-3.jpg': new Date(Date.UTC(2021, 2, 5)) },
+    );
+    const b = await scannedRoot(
+      { 'b-2.jpg': await syntheticJpeg(3), 'b-4.jpg': await syntheticJpeg(4) },
+      { 'b-2.jpg': new Date(Date.UTC(2020, 1, 5)), 'b-4.jpg': new Date(Date.UTC(2021, 3, 5)) },
+    );
+    const page = await openGallery([a.catalog, b.catalog]);
+    await visibleThumbnails(page);
+    expect(await tileOrder(page)).toEqual(['b-4.jpg', 'a-3.jpg', 'b-2.jpg', 'a-1.jpg']);
+    const years = await page.$$eval('#scrubber button.year', (buttons) => buttons.map((b) => b.textContent));
+    expect(years).toEqual(['2021', '2020']);
+  });
+
+  it('keeps the tiles drawn, thumbnails and all, while a scan makes it read the view again', async () => {
+    const { files, dates } = await manyPhotos(60, 10);
+    const { catalog } = await scannedRoot(files, dates);
+    const page = await openGallery([catalog]);
+    await page.evaluate(() => {
+      document.getElementById('grid')!.scrollTop = 900;
+    });
+    await visibleThumbnails(page);
+    // Counts, every frame, the tiles on screen without a thumbnail shown.
+    await page.evaluate(() => {
+      const w = window as unknown as { blank: number; watching: boolean };
+      w.blank = 0;
+      w.watching = true;
+      const grid = document.getElementById('grid')!;
+      const check = () => {
+        const box = grid.getBoundingClientRect();
+        const blank = [...document.querySelectorAll<HTMLElement>('.tile')].filter((t) => {
+          const r = t.getBoundingClientRect();
+          const img = t.querySelector('img');
+          return r.bottom > box.top && r.top < box.bottom && !(img?.complete && img.naturalWidth > 0);
+        }).length;
+        w.blank = Math.max(w.blank, blank);
+        if (w.watching) requestAnimationFrame(check);
+      };
+      requestAnimationFrame(check);
+    });
+    const reloaded = page.waitForResponse((r) => r.url().includes('/api/view'));
+    // What a scan does as it adds photos: the page is told, and reads its view again.
+    catalog.events.emit('entries-added', { paths: [] });
+    await reloaded;
+    await page.waitForTimeout(500);
+    const blank = await page.evaluate(() => {
+      const w = window as unknown as { blank: number; watching: boolean };
+      w.watching = false;
+      return w.blank;
+    });
+    expect(blank).toBe(0);
+  });
+});
