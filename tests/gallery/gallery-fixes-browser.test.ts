@@ -77,7 +77,7 @@ const tileOrder = (page: Page) =>
   );
 
 /** The titles of the first row of tiles whose bottom is below the grid's top. */
-const _topRow = (page: Page) =>
+const topRow = (page: Page) =>
   page.evaluate(() => {
     const top = document.getElementById('grid')!.getBoundingClientRect().top;
     const tiles = [...document.querySelectorAll<HTMLElement>('.tile[title]')].filter(
@@ -141,5 +141,23 @@ describe('the gallery in Chromium (new-user trial fixes)', () => {
       return w.blank;
     });
     expect(blank).toBe(0);
+  });
+
+  it('keeps the top photo in place when the window is resized, and marks one month in the scrubber', async () => {
+    const { files, dates } = await manyPhotos(120, 12);
+    const { catalog } = await scannedRoot(files, dates);
+    const page = await openGallery([catalog]);
+    await page.evaluate(() => {
+      document.getElementById('grid')!.scrollTop = 2500;
+    });
+    await visibleThumbnails(page);
+    const before = (await topRow(page))[0];
+    expect(before).toBeDefined();
+    for (const width of [900, 700, 1280]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.waitForTimeout(300);
+      expect(await topRow(page), `at ${width} px`).toContain(before);
+      expect(await page.$$eval('#scrubber button.current', (b) => b.length), `at ${width} px`).toBe(1);
+    }
   });
 });

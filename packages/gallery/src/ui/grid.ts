@@ -267,7 +267,8 @@ function buildScrubber() {
 let current = -1;
 function markScrubber(section: number) {
   if (section === current) return;
-  scrubber.children[current]?.classList.remove('current');
+  // Every mark, not only the last: a relayout forgets which that was.
+  for (const marked of scrubber.querySelectorAll('.current')) marked.classList.remove('current');
   scrubber.children[section]?.classList.add('current');
   current = section;
 }
