@@ -1,4 +1,4 @@
-import { utimes } from 'node:fs/promises';
+import { readFile, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import { type Catalog, openCatalog } from '@photolala/core';
@@ -6,7 +6,7 @@ import { type Gallery, startGallery } from '@photolala/gallery';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
-import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
+import { FIXTURES, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
 import { launchChromium, visibleThumbnails } from './browser.js';
 
 const { cleanup, opened } = cleanupAfterEach();
@@ -59,7 +59,7 @@ async function openGallery(catalogs: Catalog[], viewport = { width: 1280, height
   return page;
 }
 
-async function _openTile(page: Page, name: string) {
+async function openTile(page: Page, name: string) {
   await page.click(`.tile[title="${name}"]`);
   await page.waitForFunction(() => {
     const box = document.getElementById('lightbox')!;
@@ -159,5 +159,17 @@ describe('the gallery in Chromium (new-user trial fixes)', () => {
       expect(await topRow(page), `at ${width} px`).toContain(before);
       expect(await page.$$eval('#scrubber button.current', (b) => b.length), `at ${width} px`).toBe(1);
     }
+  });
+
+  it('on a 390 px window, puts the facts under the photo, full width', async () => {
+    const { catalog } = await scannedRoot({ 'a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')) });
+    const page = await openGallery([catalog], { width: 390, height: 844 });
+    await openTile(page, 'a.jpg');
+    const { figure, aside } = await page.evaluate(() => {
+      const box = (s: string) => document.querySelector(`#lightbox ${s}`)!.getBoundingClientRect().toJSON();
+      return { figure: box('figure'), aside: box('aside') };
+    });
+    expect(aside.width).toBeGreaterThan(350);
+    expect(aside.top).toBeGreaterThanOrEqual(figure.bottom - 1);
   });
 });
