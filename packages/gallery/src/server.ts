@@ -468,6 +468,8 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     scanned,
     async close() {
       if (options.signal?.aborted) await scanned;
+      // The catalogs may be closed next: a build due later would read a closed database.
+      clearTimeout(buildTimer);
       for (const off of offs) off();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
