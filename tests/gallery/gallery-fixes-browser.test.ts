@@ -1,4 +1,4 @@
-import { readFile, utimes } from 'node:fs/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import { type Catalog, openCatalog } from '@photolala/core';
@@ -66,7 +66,7 @@ async function openTile(page: Page, name: string) {
     return box.dataset.loaded === box.dataset.index;
   });
 }
-const _field = (page: Page, name: string) => page.textContent(`#info dd[data-field="${name}"]`);
+const field = (page: Page, name: string) => page.textContent(`#info dd[data-field="${name}"]`);
 
 /** The titles of the tiles drawn, in the view's order. */
 const tileOrder = (page: Page) =>
@@ -171,5 +171,47 @@ describe('the gallery in Chromium (new-user trial fixes)', () => {
     });
     expect(aside.width).toBeGreaterThan(350);
     expect(aside.top).toBeGreaterThanOrEqual(figure.bottom - 1);
+  });
+
+  it('says in the lightbox why a photo changed since the scan cannot be shown', async () => {
+    const { root, catalog } = await scannedRoot({
+      'a.jpg': await syntheticJpeg(1),
+      'b.jpg': await syntheticJpeg(2),
+    });
+    const bytes = await readFile(path.join(root, 'a.jpg'));
+    bytes[bytes.length - 3] ^= 0xff;
+    await writeFile(path.join(root, 'a.jpg'), bytes);
+    const page = await openGallery([catalog]);
+    await openTile(page, 'a.jpg');
+    await page.waitForSelector('#problem:not([hidden])');
+    expect(await page.textContent('#problem')).toContain('changed since the last scan');
+    expect(await page.isHidden('#preview')).toBe(true);
+    // The next photo shows as it is.
+    await page.keyboard.press(
+      (await page.getAttribute('#lightbox', 'data-index')) === '0' ? 'ArrowRight' : 'ArrowLeft',
+    );
+    await page.waitForFunction(
+      () => (document.getElementById('preview') as HTMLImageElement).naturalWidth > 0,
+    );
+    expect(await page.isHidden('#problem')).toBe(true);
+  });
+
+  it('names the camera once, shows the path in its root and an mtime as the file date, and counts 1 photo', async () => {
+    const one = await scannedRoot({
+      'My Photos/a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')),
+    });
+    let page = await openGallery([one.catalog]);
+    expect(await page.textContent('#status')).toBe('1 photo');
+    await openTile(page, 'a.jpg');
+    expect(await field(page, 'camera')).toBe('Canon EOS 40D');
+    expect(await field(page, 'path')).toBe('My Photos/a.jpg');
+    expect(await field(page, 'root')).toBe(one.root);
+    await gallery?.close();
+    const when = new Date(Date.UTC(2019, 2, 15, 10, 20, 30));
+    const undated = await scannedRoot({ 'plain.jpg': await syntheticJpeg(5) }, { 'plain.jpg': when });
+    page = await openGallery([undated.catalog]);
+    await openTile(page, 'plain.jpg');
+    expect(await page.textContent('#info dt:has(+ dd[data-field="date"])')).toBe('File date');
+    expect(await field(page, 'date')).toContain('2019-03-15 10:20:30');
   });
 });

@@ -1,4 +1,4 @@
-import { elements, getJson, viewParams } from './dom.js';
+import { elements, getJson, photoCount, viewParams } from './dom.js';
 import { GAP, type Layout, layOut, sectionAt, visible } from './layout.js';
 
 /** A photo as the API's pages list it: [root, id, photo-md5, name, starred, badge]. */
@@ -316,7 +316,7 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   relayout(keep);
   buildScrubber();
   document.body.dataset.total = String(view.total);
-  if (!scanning) status.textContent = `${view.total.toLocaleString('en')} photos`;
+  if (!scanning) status.textContent = photoCount(view.total);
   // The page's own first view asks for pages as it needs them (see loadStarts); a view that changes
   // as a scan adds photos does without.
   if (!given && !scanning) void loadStarts();

@@ -158,7 +158,7 @@ export async function toggleStar(index: number) {
     body: JSON.stringify({ starred }),
   });
   if (!response.ok) {
-    status.textContent = `could not star ${row[3]}: ${(await response.json()).error}`;
+    status.textContent = `could not ${starred ? 'star' : 'unstar'} ${row[3]}: ${(await response.json()).error}`;
     return;
   }
   markStar(row[0], row[1], starred);
