@@ -38,7 +38,7 @@ describe('originals changed since the scan', () => {
     const { root, base, md5Of } = await served();
     // Same size, other bytes: only the photo-md5 can tell.
     const edited = await readFile(path.join(root, 'edited.jpg'));
-    edited[edited.length - 3] ^= 0xff;
+    edited[edited.length - 3] = edited[edited.length - 3]! ^ 0xff;
     await writeFile(path.join(root, 'edited.jpg'), edited);
     await rm(path.join(root, 'gone.jpg'));
     await writeFile(path.join(root, 'phone.heic'), await syntheticJpeg(9));

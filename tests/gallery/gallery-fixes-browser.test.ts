@@ -179,7 +179,7 @@ describe('the gallery in Chromium (new-user trial fixes)', () => {
       'b.jpg': await syntheticJpeg(2),
     });
     const bytes = await readFile(path.join(root, 'a.jpg'));
-    bytes[bytes.length - 3] ^= 0xff;
+    bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0xff;
     await writeFile(path.join(root, 'a.jpg'), bytes);
     const page = await openGallery([catalog]);
     await openTile(page, 'a.jpg');
