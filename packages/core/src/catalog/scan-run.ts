@@ -12,7 +12,6 @@ import { regroupSessionFolders } from './group-rows.js';
 import type { Publisher } from './publisher.js';
 import { applyPlan, stageScan, summarize } from './scan-apply.js';
 import { isRacy, planScan, RACY_MTIME, type ReadFile, type ScanPlan } from './scan-plan.js';
-import { upgradeSchema } from './schema.js';
 import { applySidecars, sidecarChanges, staleSidecars } from './sidecars.js';
 import { StatIndex } from './stat-index.js';
 import { storedDocumentText } from './stored-document.js';
@@ -200,8 +199,6 @@ export class Scanner {
     }
     if (writes && applyPlan(this.ctx.working.db, plan, stagedRows, okReason)) this.ctx.state.dirty = true;
     if (unlistedChanged.length > 0) {
-      // A catalog of version 6 is written in place until it is published: it may lack the table.
-      upgradeSchema(this.ctx.working.db);
       writeUnlisted(this.ctx.working.db, unlisted);
       this.ctx.state.session.unlisted = mergeUnlistedChanges(
         this.ctx.state.session.unlisted,
