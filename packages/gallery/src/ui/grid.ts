@@ -87,7 +87,85 @@ export function loadPage(index: number, asking?: Promise<{ rows: Row[] }>): Prom
   return loading;
 }
 
+/**
+ * Thumbnails a screen's answer brought (see `loadScreen`), by place in the view, until a tile takes
+ * its own: a tile shows it from a blob URL, revoked when the tile goes.
+ */
+const screenThumbnails = new Map<number, { md5: string; blob: Blob }>();
+/** The range of the view a screen's answer is awaited for, if one is. */
+let screenAsked: { from: number; to: number; generation: number } | undefined;
+
+/**
+ * Fetches the rows of `from..to` (the screen after a jump) with their thumbnails in one answer
+ * (`/api/screen`): a jump asked for a page of rows, then for each tile's thumbnail, six at a time.
+ */
+function loadScreen(from: number, to: number): void {
+  const asked = view.generation;
+  if (screenAsked && screenAsked.generation === asked && screenAsked.from <= from && to <= screenAsked.to)
+    return;
+  const range = { from, to, generation: asked };
+  screenAsked = range;
+  fetch(`/api/screen?${viewParams()}&offset=${from}&limit=${to - from + 1}`, {
+    priority: 'high',
+  } as RequestInit)
+    .then(async (response) => {
+      if (!response.ok) throw new Error(`/api/screen: ${response.status}`);
+      const bytes = await response.arrayBuffer();
+      const length = new DataView(bytes).getUint32(0);
+      const { offset, rows, sizes } = JSON.parse(
+        new TextDecoder().decode(new Uint8Array(bytes, 4, length)),
+      ) as {
+        offset: number;
+        rows: Row[];
+        sizes: number[];
+      };
+      if (asked !== view.generation) return;
+      let at = 4 + length;
+      for (const [i, row] of rows.entries()) {
+        const size = sizes[i] ?? 0;
+        if (size > 0 && at + size <= bytes.byteLength)
+          screenThumbnails.set(offset + i, {
+            md5: row[2],
+            blob: new Blob([bytes.slice(at, at + size)], { type: 'image/jpeg' }),
+          });
+        at += size;
+        if (!rowAt(offset + i)) view.starts.set(offset + i, row);
+      }
+      render();
+    })
+    .catch(() => {
+      // The pages and each thumbnail's own request give the same: asked for at the next render.
+      if (screenAsked === range) screenAsked = undefined;
+    })
+    .finally(() => {
+      if (screenAsked === range) screenAsked = undefined;
+    });
+}
+
+/** Whether the row at `index` is coming with a screen's answer. */
+const awaitingScreen = (index: number) =>
+  screenAsked !== undefined &&
+  screenAsked.generation === view.generation &&
+  screenAsked.from <= index &&
+  index <= screenAsked.to;
+
+/** Frees the blob URL a tile's thumbnail was shown from, if it was. */
+function releaseThumbnail(img: Element | null) {
+  if (img instanceof HTMLImageElement && img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+}
+
 export const thumbnailUrl = (row: Row) => `/api/roots/${row[0]}/thumbnails/${row[2]}`;
+
+/**
+ * The first screen's thumbnails the page carries (see page.ts `InlineThumbnails`), as data URLs by
+ * photo-md5: its tiles show them without a request. Only base64 is taken.
+ */
+const inlineThumbnails = new Map<string, string>();
+for (const [md5, base64] of Object.entries(
+  JSON.parse(document.getElementById('first-thumbnails')?.textContent || '{}') as Record<string, unknown>,
+))
+  if (typeof base64 === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(base64))
+    inlineThumbnails.set(md5, `data:image/jpeg;base64,${base64}`);
 
 function place(element: HTMLElement, x: number, y: number, width?: number) {
   element.style.transform = `translate(${x}px, ${y}px)`;
@@ -171,11 +249,17 @@ export function render() {
     }
     place(header, GAP, section.top);
   }
+  /** The first and last tiles on screen without their rows: asked for with their thumbnails. */
+  let missing: [number, number] | undefined;
   for (const { index, x, y } of tiles) {
     const row = rowAt(index);
     const seen = onScreen(y);
-    // The margin's rows, like its thumbnails, once the screen shows: the screen's come first.
-    if (!row && !flying && (seen || screenDone)) void loadPage(index);
+    // After a leap (a jump), the screen's rows come with their thumbnails (see loadScreen); else
+    // by pages. The margin's rows, like its thumbnails, once the screen shows.
+    if (!row && !flying && seen) {
+      if (leapt) missing = [Math.min(missing?.[0] ?? index, index), Math.max(missing?.[1] ?? index, index)];
+      else if (!awaitingScreen(index)) void loadPage(index);
+    } else if (!row && !flying && screenDone) void loadPage(index);
     const key = row ? `t${index}:${row[0]}:${row[1]}` : `p${index}`;
     wanted.add(key);
     let tile = shown.get(key);
@@ -184,10 +268,21 @@ export function render() {
       shown.set(key, tile);
     }
     const img = tile.firstElementChild as HTMLImageElement | null;
-    if (row && img && !flying && !img.hasAttribute('src') && (seen || screenDone)) {
-      img.fetchPriority = seen ? 'high' : 'low';
-      img.src = thumbnailUrl(row);
-      if (seen) {
+    if (row && img && !img.hasAttribute('src')) {
+      const given = screenThumbnails.get(index);
+      screenThumbnails.delete(index);
+      // The page's own (the first screen), else the screen's answer's, else its own request.
+      const src =
+        inlineThumbnails.get(row[2]) ?? (given?.md5 === row[2] ? URL.createObjectURL(given.blob) : undefined);
+      if (src) {
+        // Its photo-md5, which a data or blob URL does not name.
+        img.dataset.md5 = row[2];
+        img.src = src;
+      } else if (!flying && (seen || screenDone)) {
+        img.fetchPriority = seen ? 'high' : 'low';
+        img.src = thumbnailUrl(row);
+      }
+      if (seen && img.hasAttribute('src')) {
         img.addEventListener('load', renderSoon, { once: true });
         img.addEventListener('error', renderSoon, { once: true });
       }
@@ -200,11 +295,13 @@ export function render() {
     if (!wanted.has(key)) {
       // A thumbnail still loading for a tile gone from the screen is cancelled, freeing its connection.
       const img = element.firstElementChild;
+      releaseThumbnail(img);
       if (img instanceof HTMLImageElement && !img.complete) img.removeAttribute('src');
       element.remove();
       shown.delete(key);
     }
   }
+  if (missing) loadScreen(missing[0], missing[1]);
   markScrubber(sectionAt(layout, top + 1));
   if (screenDone && onScreenDone) {
     const done = onScreenDone;
@@ -268,7 +365,10 @@ function markScrubber(section: number) {
 export function relayout() {
   view.layout = layOut(view.months, grid.clientWidth);
   sizer.style.height = `${view.layout.height}px`;
-  for (const element of view.shown.values()) element.remove();
+  for (const element of view.shown.values()) {
+    releaseThumbnail(element.firstElementChild);
+    element.remove();
+  }
   view.shown.clear();
   current = -1;
   render();
@@ -294,6 +394,7 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   if (asked !== view.generation) return;
   view.pages = new Map();
   view.starts = new Map();
+  screenThumbnails.clear();
   if (given?.rows) view.pages.set(0, given.rows);
   if (firstPage) void loadPage(0, firstPage);
   view.months = answer.months;
