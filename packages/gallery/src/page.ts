@@ -86,7 +86,8 @@ export function pageHtml(
   first?: FirstScreenData,
   inline: InlineThumbnails = new Map(),
 ): string {
-  // Photo-md5s checked, bytes as base64: nothing in it can close the <script>.
+  // Photo-md5s checked, bytes as base64: no `<` that could close the <script> (scriptJson's pass
+  // over a megabyte of base64 is spared).
   const thumbnails = [...inline].flatMap(([md5, bytes]) =>
     /^[0-9a-f]{32}$/.test(md5) ? [[md5, bytes.toString('base64')]] : [],
   );
@@ -129,7 +130,7 @@ ${preloads(first, inline)}
 </div>
 <script type="application/json" id="roots-data">${scriptJson(roots)}</script>
 ${first ? `<script type="application/json" id="first-screen">${scriptJson(first)}</script>` : ''}
-${thumbnails.length ? `<script type="application/json" id="first-thumbnails">${scriptJson(Object.fromEntries(thumbnails))}</script>` : ''}
+${thumbnails.length ? `<script type="application/json" id="first-thumbnails">${JSON.stringify(Object.fromEntries(thumbnails))}</script>` : ''}
 <script>${assets.get('app.js')?.body.replace(/<\/script/gi, '<\\/script') ?? ''}</script>
 </body>
 </html>

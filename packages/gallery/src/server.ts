@@ -264,6 +264,8 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     return { total: view.size, months: view.months, rows: rowsOf(view, 0, FIRST_PAGE) };
   };
 
+  /** Thumbnails read as the server starts, for the first page (see `firstThumbnails`), once each. */
+  const readAhead = new Map<string, Promise<Buffer | undefined>>();
   /**
    * The cached thumbnails of the first screen's first rows, for the page to carry: read from the
    * cache only (a missing one is made when the tile asks for it), in the rows' order.
@@ -273,7 +275,14 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       const root = typeof index === 'number' ? roots[index] : undefined;
       return root && typeof md5 === 'string' && !scanning.has(root.index) ? [{ root, md5 }] : [];
     });
-    const read = await Promise.all(picked.map(({ root, md5 }) => cachedThumbnail(root, md5)));
+    const read = await Promise.all(
+      picked.map(({ root, md5 }) => {
+        const key = `${root.index}/${md5}`;
+        const ahead = readAhead.get(key);
+        readAhead.delete(key);
+        return ahead ?? cachedThumbnail(root, md5);
+      }),
+    );
     const inline: InlineThumbnails = new Map();
     let bytes = 0;
     for (const [i, body] of read.entries()) {
@@ -521,7 +530,12 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   else
     setImmediate(() => {
       try {
-        roots[0]?.firstScreen(FIRST_PAGE);
+        const root = roots[0];
+        const first = root?.firstScreen(FIRST_PAGE);
+        // ...and the thumbnails the page carries are read meanwhile.
+        if (root && first)
+          for (const { photoMd5 } of first.photos.slice(0, INLINE_THUMBNAILS))
+            readAhead.set(`${root.index}/${photoMd5}`, cachedThumbnail(root, photoMd5));
       } catch {}
     });
   const shown = host.includes(':') ? `[${host}]` : host;

@@ -93,7 +93,7 @@ export function loadPage(index: number, asking?: Promise<{ rows: Row[] }>): Prom
  */
 const screenThumbnails = new Map<number, { md5: string; blob: Blob }>();
 /** The range of the view a screen's answer is awaited for, if one is. */
-let screenAsked: { from: number; to: number; generation: number } | undefined;
+let screenAsked: { from: number; to: number; generation: number; controller: AbortController } | undefined;
 
 /**
  * Fetches the rows of `from..to` (the screen after a jump) with their thumbnails in one answer
@@ -103,10 +103,12 @@ function loadScreen(from: number, to: number): void {
   const asked = view.generation;
   if (screenAsked && screenAsked.generation === asked && screenAsked.from <= from && to <= screenAsked.to)
     return;
-  const range = { from, to, generation: asked };
+  screenAsked?.controller.abort();
+  const range = { from, to, generation: asked, controller: new AbortController() };
   screenAsked = range;
   fetch(`/api/screen?${viewParams()}&offset=${from}&limit=${to - from + 1}`, {
     priority: 'high',
+    signal: range.controller.signal,
   } as RequestInit)
     .then(async (response) => {
       if (!response.ok) throw new Error(`/api/screen: ${response.status}`);
@@ -120,6 +122,8 @@ function loadScreen(from: number, to: number): void {
         sizes: number[];
       };
       if (asked !== view.generation) return;
+      // Only the last screen's: those of a screen left before its tiles took them are dropped.
+      screenThumbnails.clear();
       let at = 4 + length;
       for (const [i, row] of rows.entries()) {
         const size = sizes[i] ?? 0;
@@ -218,9 +222,10 @@ function newTile(index: number, row: Row | undefined): HTMLElement {
  * screen or more twice running (a fling, a drag of the scrollbar) only passes over tiles: they are
  * drawn empty, and get their rows and thumbnails once it slows or pauses, so that the screen it stops
  * on is not queued behind hundreds of requests for tiles long gone. One leap (the scrubber) loads at
- * once. Thumbnails on screen are asked for first.
+ * once. Thumbnails on screen are asked for first. `jumped`: drawn for a jump with the scrubber, whose
+ * screen's rows come with their thumbnails in one answer (see loadScreen).
  */
-export function render() {
+export function render(jumped = false) {
   const { layout, shown } = view;
   const top = grid.scrollTop;
   const bottom = top + grid.clientHeight;
@@ -254,10 +259,10 @@ export function render() {
   for (const { index, x, y } of tiles) {
     const row = rowAt(index);
     const seen = onScreen(y);
-    // After a leap (a jump), the screen's rows come with their thumbnails (see loadScreen); else
-    // by pages. The margin's rows, like its thumbnails, once the screen shows.
+    // After a jump, the screen's rows come with their thumbnails (see loadScreen); else by pages.
+    // The margin's rows, like its thumbnails, once the screen shows.
     if (!row && !flying && seen) {
-      if (leapt) missing = [Math.min(missing?.[0] ?? index, index), Math.max(missing?.[1] ?? index, index)];
+      if (jumped) missing = [Math.min(missing?.[0] ?? index, index), Math.max(missing?.[1] ?? index, index)];
       else if (!awaitingScreen(index)) void loadPage(index);
     } else if (!row && !flying && screenDone) void loadPage(index);
     const key = row ? `t${index}:${row[0]}:${row[1]}` : `p${index}`;
@@ -302,6 +307,16 @@ export function render() {
     }
   }
   if (missing) loadScreen(missing[0], missing[1]);
+  // A screen's answer no longer wanted (the view changed, or the screen moved off it) is
+  // cancelled: a scroll that leaps past screens does not wait behind theirs.
+  else if (
+    screenAsked &&
+    (screenAsked.generation !== view.generation ||
+      !tiles.some(({ index, y }) => onScreen(y) && awaitingScreen(index)))
+  ) {
+    screenAsked.controller.abort();
+    screenAsked = undefined;
+  }
   markScrubber(sectionAt(layout, top + 1));
   if (screenDone && onScreenDone) {
     const done = onScreenDone;
@@ -348,7 +363,7 @@ function buildScrubber() {
     button.addEventListener('click', () => {
       grid.scrollTop = view.layout.sections[i]!.top;
       // Drawn now, not at the scroll event of the next frame: its thumbnails are asked for sooner.
-      render();
+      render(true);
     });
     scrubber.append(button);
   });
