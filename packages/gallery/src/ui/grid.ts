@@ -88,10 +88,13 @@ export function loadPage(index: number, asking?: Promise<{ rows: Row[] }>): Prom
 }
 
 /**
- * Thumbnails a screen's answer brought (see `loadScreen`), by place in the view, until a tile takes
- * its own: a tile shows it from a blob URL, revoked when the tile goes.
+ * Thumbnails screens' answers brought (see `loadScreen`), by photo-md5, the last SCREEN_BLOBS of
+ * them: a tile shows one from a blob URL, revoked when the tile goes. Kept for tiles made again (a
+ * scroll back to a screen jumped to), which the browser's cache cannot give: the blob was never
+ * its own request.
  */
-const screenThumbnails = new Map<number, { md5: string; blob: Blob }>();
+const screenThumbnails = new Map<string, Blob>();
+const SCREEN_BLOBS = 600;
 /** The range of the view a screen's answer is awaited for, if one is. */
 let screenAsked: { from: number; to: number; generation: number; controller: AbortController } | undefined;
 
@@ -122,18 +125,20 @@ function loadScreen(from: number, to: number): void {
         sizes: number[];
       };
       if (asked !== view.generation) return;
-      // Only the last screen's: those of a screen left before its tiles took them are dropped.
-      screenThumbnails.clear();
       let at = 4 + length;
       for (const [i, row] of rows.entries()) {
         const size = sizes[i] ?? 0;
-        if (size > 0 && at + size <= bytes.byteLength)
-          screenThumbnails.set(offset + i, {
-            md5: row[2],
-            blob: new Blob([bytes.slice(at, at + size)], { type: 'image/jpeg' }),
-          });
+        if (size > 0 && at + size <= bytes.byteLength) {
+          screenThumbnails.delete(row[2]);
+          screenThumbnails.set(row[2], new Blob([bytes.slice(at, at + size)], { type: 'image/jpeg' }));
+        }
         at += size;
         if (!rowAt(offset + i)) view.starts.set(offset + i, row);
+      }
+      // The oldest go first (a Map keeps the order they were set in).
+      for (const md5 of screenThumbnails.keys()) {
+        if (screenThumbnails.size <= SCREEN_BLOBS) break;
+        screenThumbnails.delete(md5);
       }
       render();
     })
@@ -264,7 +269,7 @@ export function render(jumped = false) {
     if (!row && !flying && seen) {
       if (jumped) missing = [Math.min(missing?.[0] ?? index, index), Math.max(missing?.[1] ?? index, index)];
       else if (!awaitingScreen(index)) void loadPage(index);
-    } else if (!row && !flying && screenDone) void loadPage(index);
+    } else if (!row && !flying && screenDone && !awaitingScreen(index)) void loadPage(index);
     const key = row ? `t${index}:${row[0]}:${row[1]}` : `p${index}`;
     wanted.add(key);
     let tile = shown.get(key);
@@ -274,11 +279,9 @@ export function render(jumped = false) {
     }
     const img = tile.firstElementChild as HTMLImageElement | null;
     if (row && img && !img.hasAttribute('src')) {
-      const given = screenThumbnails.get(index);
-      screenThumbnails.delete(index);
-      // The page's own (the first screen), else the screen's answer's, else its own request.
-      const src =
-        inlineThumbnails.get(row[2]) ?? (given?.md5 === row[2] ? URL.createObjectURL(given.blob) : undefined);
+      const given = screenThumbnails.get(row[2]);
+      // The page's own (the first screen), else a screen's answer's, else its own request.
+      const src = inlineThumbnails.get(row[2]) ?? (given ? URL.createObjectURL(given) : undefined);
       if (src) {
         // Its photo-md5, which a data or blob URL does not name.
         img.dataset.md5 = row[2];
