@@ -14,6 +14,9 @@ export const VIEWPORT = { width: 1280, height: 800 };
 export const SCROLL_MS = 5000;
 
 export async function launchChromium(): Promise<Browser> {
+  // The gallery servers started from here on (children inherit the environment) say how long each
+  // answer took them (`Server-Timing`), which the phases below set apart from the browser's time.
+  process.env.PHOTOLALA_SERVER_TIMING = '1';
   if (!existsSync(CHROMIUM))
     throw new Error(
       `the gallery-browser benchmark needs Chromium at ${CHROMIUM}: apt-get install -y chromium (or bash scripts/setup.sh)`,
@@ -50,16 +53,21 @@ export async function openPainted(
   const url = await start();
   const listening = now() - t0;
   await page.goto(url, { waitUntil: 'commit' });
-  await waitPainted(page, tileSelector);
+  const paint = await waitPainted(page, tileSelector);
   const ms = now() - t0;
   const phases = await pagePhases(page, tileSelector, wallAt0, listening);
+  // The server's start in the page's clock, for the split of the thumbnails' time.
+  const started = wallAt0 - (await page.evaluate(() => performance.timeOrigin));
+  const urls = await screenSources(page, tileSelector);
+  phases.split = splitText(await timings(page, started, urls), new Set(urls), paint, started);
   const tiles = await page.evaluate((selector) => {
     const box = document.getElementById('grid')?.getBoundingClientRect() ?? { top: 0, bottom: innerHeight };
     const [top, bottom] = [Math.max(0, box.top), Math.min(innerHeight, box.bottom)];
     return [...document.querySelectorAll<HTMLElement>(selector)].flatMap((tile) => {
       const r = tile.getBoundingClientRect();
       const img = tile instanceof HTMLImageElement ? tile : tile.querySelector('img');
-      const md5 = /([0-9a-f]{32})/.exec(img?.src ?? '')?.[1];
+      // A thumbnail the page carried is a data URL: the tile names its photo-md5.
+      const md5 = img?.dataset.md5 ?? /([0-9a-f]{32})/.exec(img?.src ?? '')?.[1];
       return md5 && r.bottom > top && r.top < bottom
         ? [{ md5, x: Math.round(r.left), y: Math.round(r.top), size: Math.round(r.width) }]
         : [];
@@ -80,18 +88,20 @@ export interface Phases {
   firstThumbnailAsked: number;
   lastThumbnailLoaded: number;
   painted: number;
+  /** The same screen's requests in detail (see `splitText`), in ms from the server's start. */
+  split?: string;
 }
 
 /** The phases in one line: `listen 900, html 950-960, thumbs 1000-1400, painted 1450`. */
 export const phaseText = (p: Phases) =>
-  `listen ${p.listening}, html ${p.htmlFirstByte}-${p.htmlLoaded}, thumbs ${p.firstThumbnailAsked}-${p.lastThumbnailLoaded}, painted ${p.painted}`;
+  `listen ${p.listening}, html ${p.htmlFirstByte}-${p.htmlLoaded}, thumbs ${p.firstThumbnailAsked}-${p.lastThumbnailLoaded}, painted ${p.painted}${p.split ? ` [${p.split}]` : ''}`;
 
 async function pagePhases(
   page: Page,
   tileSelector: string,
   wallAt0: number,
   listening: number,
-): Promise<Omit<Phases, 'painted'>> {
+): Promise<Omit<Phases, 'painted' | 'split'> & { split?: string }> {
   const times = await page.evaluate((selector) => {
     const box = document.getElementById('grid')?.getBoundingClientRect() ?? { top: 0, bottom: innerHeight };
     const [top, bottom] = [Math.max(0, box.top), Math.min(innerHeight, box.bottom)];
@@ -128,7 +138,7 @@ async function pagePhases(
  * Resolves once the screen shows tiles and every one of them has its thumbnail loaded, decoded
  * (`img.decode()`) and a frame drawn after that: what the user sees, not what the network did.
  */
-export async function waitPainted(page: Page, tileSelector: string): Promise<void> {
+export async function waitPainted(page: Page, tileSelector: string): Promise<PaintTimes> {
   // One evaluation that loops on frames: waitForFunction takes a promise for a truthy answer.
   const painted = await page.evaluate(async (selector) => {
     const frame = () => new Promise<number>((resolve) => requestAnimationFrame(resolve));
@@ -146,14 +156,102 @@ export async function waitPainted(page: Page, tileSelector: string): Promise<voi
         tile instanceof HTMLImageElement ? tile : tile.querySelector('img'),
       );
       if (onScreen.length === 0 || !imgs.every((img) => img?.complete && img.naturalWidth > 0)) continue;
+      const complete = performance.now();
       await Promise.all(imgs.map((img) => img!.decode().catch(() => undefined)));
+      const decoded = performance.now();
       await frame();
       await frame();
-      return true;
+      return { complete, decoded, painted: performance.now() };
     }
-    return false;
+    return undefined;
   }, tileSelector);
   if (!painted) throw new Error(`${page.url()}: the screen's thumbnails were not all painted within 60 s`);
+  return painted;
+}
+
+/**
+ * When the screen's thumbnails were all loaded (seen at a frame), decoded, and painted (two frames
+ * later), in the page's clock.
+ */
+export interface PaintTimes {
+  complete: number;
+  decoded: number;
+  painted: number;
+}
+
+/**
+ * One request as the browser's resource timing tells it, in ms from `t0`: asked, sent (a
+ * connection was free: Chromium holds 6 per host), first byte, last byte, and the server's own time
+ * (`Server-Timing`), when it says.
+ */
+interface Timed {
+  name: string;
+  asked: number;
+  sent: number;
+  firstByte: number;
+  loaded: number;
+  server?: number;
+}
+
+/** The page's resource timings from `t0` on (page clock), with those of `urls` marked. */
+async function timings(page: Page, t0: number, urls?: string[]): Promise<(Timed & { visible: boolean })[]> {
+  return page.evaluate(
+    ([from, wanted]) => {
+      const set = new Set(wanted ?? []);
+      return (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+        .filter((r) => r.responseEnd >= from)
+        .map((r) => {
+          const server = r.serverTiming.find((t) => t.name === 'app')?.duration;
+          return {
+            name: r.name,
+            asked: r.startTime - from,
+            // requestStart is 0 for a request that never went out (a cancelled one).
+            sent: (r.requestStart || r.startTime) - from,
+            firstByte: r.responseStart - from,
+            loaded: r.responseEnd - from,
+            ...(server === undefined ? {} : { server }),
+            visible: set.has(r.name),
+          };
+        });
+    },
+    [t0, urls] as const,
+  );
+}
+
+/** The `src` of every tile's image on screen now. */
+const screenSources = (page: Page, selector: string) =>
+  page.evaluate((sel) => {
+    const box = document.getElementById('grid')?.getBoundingClientRect() ?? { top: 0, bottom: innerHeight };
+    const [top, bottom] = [Math.max(0, box.top), Math.min(innerHeight, box.bottom)];
+    return [...document.querySelectorAll<HTMLElement>(sel)].flatMap((tile) => {
+      const r = tile.getBoundingClientRect();
+      const img = tile instanceof HTMLImageElement ? tile : tile.querySelector('img');
+      return img?.src && r.bottom > top && r.top < bottom ? [img.src] : [];
+    });
+  }, selector);
+
+const median = (xs: number[]) =>
+  xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : Number.NaN;
+const r0 = (ms: number) => (Number.isFinite(ms) ? Math.round(ms) : '-');
+
+/**
+ * Where a screen's time went, from the resource timings (ms from `t0`): its rows' requests (asked,
+ * answered, the server's share), the screen's thumbnails (how many, asked from-to, the median wait
+ * for a connection and the median server time, loaded from-to), how many other thumbnails (the
+ * margin's) were loaded before the screen's last one, then loaded, decoded and painted.
+ */
+function splitText(all: Timed[], visible: Set<string>, paint: PaintTimes, t0: number): string {
+  const rows = all.filter((r) => /\/api\/(photos|starts|view|screen)/.test(r.name));
+  const thumbs = all.filter((r) => visible.has(r.name));
+  const lastVisible = Math.max(...thumbs.map((r) => r.loaded));
+  const others = all.filter(
+    (r) => r.name.includes('/thumbnails/') && !visible.has(r.name) && r.loaded <= lastVisible,
+  );
+  const span = (xs: number[]) => `${r0(Math.min(...xs))}-${r0(Math.max(...xs))}`;
+  const rowText = rows.length
+    ? `rows ${rows.length} ${span(rows.map((r) => r.asked))}->${span(rows.map((r) => r.loaded))} (server ${rows.map((r) => r0(r.server ?? Number.NaN)).join('/')})`
+    : 'rows none';
+  return `${rowText}; thumbs ${thumbs.length} asked ${span(thumbs.map((r) => r.asked))}, wait med ${r0(median(thumbs.map((r) => r.sent - r.asked)))}, ttfb med ${r0(median(thumbs.map((r) => r.firstByte - r.sent)))} (server ${r0(median(thumbs.map((r) => r.server ?? Number.NaN)))}), loaded ${span(thumbs.map((r) => r.loaded))}; others ${others.length}; complete ${r0(paint.complete - t0)}, decoded ${r0(paint.decoded - t0)}, painted ${r0(paint.painted - t0)}`;
 }
 
 /** The baseline page: the same first screen of thumbnails as plain <img>s, where the gallery drew them. */
@@ -209,23 +307,11 @@ export async function jump(
     else grid.scrollTop = Math.round((grid.scrollHeight - grid.clientHeight) * target.fraction);
     return t0;
   }, to);
-  await waitPainted(page, '.tile');
-  return page.evaluate((t0) => {
-    const after = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter(
-      (r) => r.startTime >= t0,
-    );
-    const pages = after.filter((r) => r.name.includes('/api/photos'));
-    const thumbs = after.filter((r) => r.name.includes('/thumbnails/'));
-    // The month starts the page asked for before the click, if they came in after it (the jump
-    // waited for them).
-    const starts = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter(
-      (r) => r.name.includes('/api/starts') && r.responseEnd >= t0,
-    );
-    const at = (ms: number) => (Number.isFinite(ms) ? Math.round(ms - t0) : '-');
-    // Requests made by the jump, in ms from the click: what it waited for before it painted.
-    const text = `${starts.length ? `starts until ${at(Math.max(...starts.map((r) => r.responseEnd)))}, ` : ''}rows ${pages.length ? `${at(Math.min(...pages.map((r) => r.startTime)))}-${at(Math.max(...pages.map((r) => r.responseEnd)))}` : 'none'}, thumbs ${thumbs.length} ${at(Math.min(...thumbs.map((r) => r.startTime)))}-${at(Math.max(...thumbs.map((r) => r.responseEnd)))}`;
-    return { ms: performance.now() - t0, phases: text };
-  }, started);
+  const paint = await waitPainted(page, '.tile');
+  // As before the split was added: until the page is asked, after its screen painted.
+  const ms = (await page.evaluate(() => performance.now())) - started;
+  const urls = await screenSources(page, '.tile');
+  return { ms, phases: splitText(await timings(page, started, urls), new Set(urls), paint, started) };
 }
 
 /**

@@ -12,7 +12,7 @@ const [username, password] = auth === '-' ? [] : auth.split(':');
 const go = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 for (const photo of photos) {
   const source = await createWebdavSource({ url, ...(username ? { username, password } : {}) });
-  if (!source.writeIfUnchanged) throw new Error('the server was not found to enforce If-Match');
+  if (!source.writeIfUnchanged) throw new Error('the source offers no writeIfUnchanged');
   const catalog = await openCatalog(source, { cacheDir });
   await catalog.star(photo);
   process.stdout.write('ready\n');

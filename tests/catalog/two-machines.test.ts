@@ -81,7 +81,8 @@ test(`two machines starring different photos of one S3 root at once keep both st
 
 // Over WebDAV the machines are two processes. webdav-server and rclone write a PUT whatever its
 // If-Match says, so each is put behind the test proxy that enforces it, as Apache mod_dav and
-// Nextcloud do; the source finds that out at open (the child checks it offers writeIfUnchanged).
+// Nextcloud do; the source finds that out before its first conditional write (the proxy's refusals
+// of the pointer show that the race was run and the condition held).
 const child = fileURLToPath(new URL('./two-machines-child.ts', import.meta.url));
 
 /** Starts a machine; `next()` resolves at its next "ready" (or "done") line. */

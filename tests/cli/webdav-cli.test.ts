@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parsePointer } from '@photolala/core/internals';
 import { afterAll, expect, test } from 'vitest';
@@ -36,6 +36,31 @@ test('the CLI catalogs a webdav:// root with the password from PHOTOLALA_WEBDAV_
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/HTTP 401/);
     expect(denied.stderr).not.toContain('wrong');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('photolala list and an unchanged rescan of a webdav:// root send it no PUT, MOVE or DELETE', async () => {
+  const share = await tempDir('cli-dav-list');
+  const cacheDir = await tempDir('cli-dav-list-cache');
+  cleanup.push(share, cacheDir);
+  await writeTree(share, { 'a.jpg': await syntheticJpeg(1), 'sub/b.jpg': await syntheticJpeg(2) });
+  const server = await startWebdavServer(share);
+  const writes = () => ['PUT', 'MOVE', 'DELETE', 'MKCOL'].map((m) => server.requests.get(m) ?? 0);
+  try {
+    expect((await runCli(['--cache-dir', cacheDir, 'scan', server.url])).code).toBe(0);
+    const files = (await readdir(share)).sort();
+    server.requests.clear();
+    const list = await runCli(['--cache-dir', cacheDir, 'list', server.url]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('a.jpg');
+    const rescan = await runCli(['--cache-dir', cacheDir, 'scan', server.url, '--json']);
+    expect(rescan.code, rescan.stderr).toBe(0);
+    expect(JSON.parse(rescan.stdout)).toMatchObject({ unchanged: 2, wroteNewSnapshot: false });
+    expect(writes()).toEqual([0, 0, 0, 0]);
+    expect(server.requests.get('PROPFIND')).toBeGreaterThan(0);
+    expect((await readdir(share)).sort()).toEqual(files);
   } finally {
     await server.stop();
   }

@@ -262,6 +262,51 @@ describe('gallery server', () => {
     expect(again.status).toBe(304);
   });
 
+  it("answers a screen's rows with their cached thumbnails in one response, the bytes each thumbnail's URL serves", async () => {
+    const { base, rows, byName, catalog } = await served();
+    // One thumbnail missing from the cache: the screen leaves it to its own URL (which makes it).
+    const { rm } = await import('node:fs/promises');
+    await rm(await catalog.thumbnail(byName('b.jpg').md5));
+    const response = await fetch(`${base}/api/screen?offset=0&limit=5`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/octet-stream');
+    const body = Buffer.from(await response.arrayBuffer());
+    const length = body.readUInt32BE(0);
+    const answer = JSON.parse(body.subarray(4, 4 + length).toString('utf8')) as {
+      offset: number;
+      total: number;
+      rows: [number, number, string, string, number][];
+      sizes: number[];
+    };
+    expect(answer.offset).toBe(0);
+    expect(answer.total).toBe(rows.length);
+    expect(answer.rows).toEqual(rows);
+    expect(answer.sizes).toHaveLength(answer.rows.length);
+    let at = 4 + length;
+    for (const [i, [, , photoMd5, name]] of answer.rows.entries()) {
+      const size = answer.sizes[i]!;
+      if (name === 'b.jpg') expect(size).toBe(0);
+      else {
+        const own = Buffer.from(
+          await (await fetch(`${base}/api/roots/0/thumbnails/${photoMd5}`)).arrayBuffer(),
+        );
+        expect(size).toBeGreaterThan(0);
+        expect(md5(body.subarray(at, at + size))).toBe(md5(own));
+      }
+      at += size;
+    }
+    expect(at).toBe(body.length);
+    // From an offset, as the pages give it.
+    const later = Buffer.from(await (await fetch(`${base}/api/screen?offset=1&limit=1`)).arrayBuffer());
+    expect(JSON.parse(later.subarray(4, 4 + later.readUInt32BE(0)).toString('utf8')).rows).toEqual(
+      rows.slice(1, 2),
+    );
+    // Like every request, refused with a foreign Host.
+    expect(
+      (await rawGet(gallery!.port, '/api/screen?offset=0&limit=5', { Host: 'evil.example:80' })).status,
+    ).toBe(403);
+  });
+
   it('streams a JPEG original with Range, and renders a HEIC to a cached JPEG', async () => {
     const { base, byName, root } = await served();
     const original = await readFile(path.join(root, 'a.jpg'));

@@ -7,6 +7,13 @@ import { type FileHandle, isFolder, type SmbShare, uint64 } from './smb-share.js
 const READ_CHUNK = 0x10000;
 
 /**
+ * READs a whole-file read keeps in flight: sent one after another, each waits a round trip, so a
+ * snapshot of 60 MB (900 READs) took three times as long to open as over S3 or WebDAV. The
+ * connection's own bound (`maxInFlight`) still holds across all reads.
+ */
+const READ_AHEAD = 8;
+
+/**
  * `readHead` and `readAll` of a share. The SMB client cannot cancel a request: an aborted read stops
  * being waited for at once (see raceAbort), and its answer, when it comes, is dropped and its file
  * handle closed.
@@ -73,30 +80,48 @@ export function smbReads(share: SmbShare) {
     );
     // The size when opened: a file that grows meanwhile is read as it was, one that shrinks ends early.
     const size = uint64(file.EndofFile);
-    let offset = 0;
+    // The READs sent and not yet handed on, in order of offset, and the offset after the last sent.
+    const ahead: Promise<Buffer>[] = [];
+    let sent = 0;
+    let ended = false;
     let closed = false;
     const release = async () => {
       if (closed) return;
       closed = true;
       await share.closeHandle(file);
     };
+    const sendAhead = () => {
+      while (!ended && ahead.length < READ_AHEAD && sent < size) {
+        const length = Math.min(READ_CHUNK, size - sent);
+        const read = readAt(file, sent, length);
+        // Its failure is reported when its turn comes; until then it must not count as unhandled.
+        read.catch(() => {});
+        ahead.push(read);
+        sent += length;
+      }
+    };
     const stream = new Readable({
-      highWaterMark: READ_CHUNK * 4,
+      highWaterMark: READ_CHUNK * READ_AHEAD,
       read() {
-        if (offset >= size) {
+        sendAhead();
+        const next = ahead.shift();
+        if (next === undefined) {
           void release().then(() => this.push(null));
           return;
         }
-        readAt(file, offset, Math.min(READ_CHUNK, size - offset)).then(
+        next.then(
           (chunk) => {
             if (chunk.length === 0) {
+              ended = true;
               void release().then(() => this.push(null));
               return;
             }
-            offset += chunk.length;
             this.push(chunk);
           },
-          (error: unknown) => this.destroy(smbErrors.wrap(error, rel, 'read')),
+          (error: unknown) => {
+            ended = true;
+            this.destroy(smbErrors.wrap(error, rel, 'read'));
+          },
         );
       },
       destroy(error, callback) {

@@ -16,7 +16,7 @@ import { BACKEND, webdavErrors } from './errors.js';
 import { type FolderContents, listFolder } from './folder-listing.js';
 import { webdavReads } from './webdav-reading.js';
 import { webdavRequests } from './webdav-requests.js';
-import { enforcesConditions, webdavWrites } from './webdav-writing.js';
+import { webdavWrites } from './webdav-writing.js';
 
 const webdavSourceOptions = z.object({
   /** `webdav://host[:port]/path`, `webdavs://...`, or the plain `http(s)://` URL of the folder. */
@@ -33,8 +33,9 @@ const webdavSourceOptions = z.object({
   timeoutMs: z.number().int().positive().optional(),
   readOnly: z.boolean().optional(),
   /**
-   * Whether the server enforces `If-Match`/`If-None-Match` on PUT, which `writeIfUnchanged` needs;
-   * by default one PUT at open finds out (see enforcesConditions).
+   * Whether the server enforces `If-Match`/`If-None-Match` on PUT. By default one PUT before the
+   * first `writeIfUnchanged` finds out (see enforcesConditions); `false` also leaves `writeIfUnchanged`
+   * out, so the catalog writes the pointer unconditionally.
    */
   conditionalWrites: z.boolean().optional(),
 });
@@ -96,8 +97,8 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
   } catch (error) {
     throw webdavErrors.wrap(error, uri, 'open root');
   }
-  const conditional =
-    !parsed.readOnly && (parsed.conditionalWrites ?? (await enforcesConditions(client, requests)));
+  // Not asked at open (a PUT and a DELETE): a command that only reads must not write to the share.
+  const conditional = parsed.conditionalWrites !== false;
 
   // Names as the server spells them, by NFC path: servers keep NFD names from macOS clients.
   const spellings = new ServerSpellings(async (dir) => (await list(dir)).items.map((e) => e.basename));
@@ -152,7 +153,13 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
     };
   }
 
-  const writes = webdavWrites({ client, requests, spelled, stat });
+  const writes = webdavWrites({
+    client,
+    requests,
+    spelled,
+    stat,
+    ...(parsed.conditionalWrites !== undefined ? { conditionalWrites: parsed.conditionalWrites } : {}),
+  });
   const source = defineRootSource(
     {
       backend: BACKEND,

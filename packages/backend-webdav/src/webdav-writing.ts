@@ -25,6 +25,8 @@ export interface WebdavWriteContext {
   spelled(rel: string): Promise<string>;
   /** The source's own `stat` (which throws NOT_FOUND for a missing file). */
   stat(rel: string): Promise<SourceEntry | undefined>;
+  /** Whether the server enforces `If-Match`, when the caller knows; else the first conditional write finds out. */
+  conditionalWrites?: boolean;
 }
 
 /**
@@ -32,7 +34,9 @@ export interface WebdavWriteContext {
  * anyway, and a `writeIfUnchanged` that does not hold back would only pretend. A PUT of an empty
  * temp file that does not exist, on the condition that it has an ETag, is refused with 412 by a
  * server that checks (RFC 9110) and costs nothing more; one that writes it has the file removed.
- * Anything else (a 403 on a share the user may only read, a timeout) offers no conditional writes.
+ * Anything else (a 403 on a share the user may only read, a timeout) counts as not checking.
+ * Asked only before the first conditional write, never at open: a command that only reads (a
+ * listing, a reopen, an unchanged rescan) writes nothing to the user's share, and pays no request.
  */
 export async function enforcesConditions(client: WebDAVClient, { timed }: WebdavRequests): Promise<boolean> {
   const probe = remote(`${TEMP_FILE_PREFIX}probe-${randomBytes(6).toString('hex')}`);
@@ -53,8 +57,14 @@ export async function enforcesConditions(client: WebDAVClient, { timed }: Webdav
 }
 
 /** `writeAtomic` (a PUT of a temp name, then MOVE over the target), `writeIfUnchanged` and `remove`. */
-export function webdavWrites({ client, requests, spelled, stat }: WebdavWriteContext) {
+export function webdavWrites({ client, requests, spelled, stat, conditionalWrites }: WebdavWriteContext) {
   const { request, timed } = requests;
+  let enforced: Promise<boolean> | undefined =
+    conditionalWrites === undefined ? undefined : Promise.resolve(conditionalWrites);
+  const serverEnforces = () => {
+    enforced ??= enforcesConditions(client, requests);
+    return enforced;
+  };
 
   async function ensureFolder(serverDir: string): Promise<void> {
     if (serverDir === '') return;
@@ -107,6 +117,7 @@ export function webdavWrites({ client, requests, spelled, stat }: WebdavWriteCon
    * by one, and the next valid snapshot is used), and the pointer is a few hundred bytes.
    */
   async function writeIfUnchanged(rel: string, data: Uint8Array, expected: WriteCondition): Promise<void> {
+    if (!(await serverEnforces())) return writeCheckedFirst(rel, data, expected);
     let condition = expected;
     if ('ifMatch' in expected && expected.ifMatch.startsWith('W/')) {
       const strong = await firmETag(rel, expected.ifMatch);
@@ -151,6 +162,34 @@ export function webdavWrites({ client, requests, spelled, stat }: WebdavWriteCon
         path: rel,
       },
     );
+  }
+
+  /**
+   * On a server that ignores `If-Match` (webdav-server, rclone): the condition is checked against a
+   * `stat` made just before the write, which is then atomic (temp name and MOVE). A write by another
+   * machine between the two is not caught, as no write was checked at all before; one made since the
+   * caller read the file is `CONFLICT`, as on a server that checks.
+   */
+  async function writeCheckedFirst(rel: string, data: Uint8Array, expected: WriteCondition): Promise<void> {
+    const now = await stat(rel).catch((error: unknown) => {
+      if (webdavErrors.codeOf(error) === 'NOT_FOUND') return undefined;
+      throw error;
+    });
+    const strong = (tag: string) => tag.replace(/^W\//, '');
+    const holds =
+      'ifMatch' in expected
+        ? now?.etag !== undefined && strong(now.etag) === strong(expected.ifMatch)
+        : now === undefined;
+    if (!holds)
+      throw new PhotolalaError(
+        'CONFLICT',
+        `cannot write ${JSON.stringify(rel)}: it changed since it was read`,
+        {
+          backend: BACKEND,
+          path: rel,
+        },
+      );
+    await writeAtomic(rel, data);
   }
 
   async function remove(rel: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isPhotolalaError, openCatalog } from '@photolala/core';
 import { md5Hex, parsePointer } from '@photolala/core/internals';
@@ -55,23 +55,80 @@ describe('backend-webdav', () => {
     }
   });
 
-  test('a server that ignores If-Match is found out at open: no writeIfUnchanged, and no probe file is left', async () => {
+  test('a server that ignores If-Match is found out by the first conditional write, which a stat then checks; no probe file is left', async () => {
     for (const start of [startWebdavServer, startRclone]) {
       const dir = await folder([{ path: 'a.jpg', data: 'x' }]);
       const server = await start(dir, AUTH);
       try {
         const source = await createWebdavSource({ url: server.url, ...AUTH });
-        expect(source.writeIfUnchanged).toBeUndefined();
-        expect(source.writeAtomic).toBeTypeOf('function');
-        expect(await readdir(dir)).toEqual(['a.jpg']);
-        // Told that the server enforces it, the source offers it without asking.
+        expect(source.writeIfUnchanged).toBeTypeOf('function');
+        await source.writeIfUnchanged!('.photolala.md5', Buffer.from('one\n'), { ifNoneMatch: '*' });
+        const seen = (await source.stat!('.photolala.md5'))!.etag!;
+        // Another machine writes the pointer after this one read it: found by the stat before the write.
+        await new Promise((r) => setTimeout(r, 1100));
+        const other = await createWebdavSource({ url: server.url, ...AUTH });
+        await other.writeAtomic!('.photolala.md5', Buffer.from('theirs\n'));
+        const error = await source.writeIfUnchanged!('.photolala.md5', Buffer.from('mine\n'), {
+          ifMatch: seen,
+        }).catch((e: unknown) => e);
+        expect(isPhotolalaError(error, 'CONFLICT')).toBe(true);
+        expect(await readFile(path.join(dir, '.photolala.md5'), 'utf8')).toBe('theirs\n');
+        expect((await readdir(dir)).sort()).toEqual(['.photolala.md5', 'a.jpg']);
+        // Told that the server enforces it, the source offers it without asking; told it does not,
+        // it leaves it out (the catalog then writes the pointer unconditionally).
         const told = await createWebdavSource({ url: server.url, ...AUTH, conditionalWrites: true });
         expect(told.writeIfUnchanged).toBeTypeOf('function');
+        const toldNot = await createWebdavSource({ url: server.url, ...AUTH, conditionalWrites: false });
+        expect(toldNot.writeIfUnchanged).toBeUndefined();
         const readOnly = await createWebdavSource({ url: server.url, ...AUTH, readOnly: true });
         expect(readOnly.writeIfUnchanged).toBeUndefined();
       } finally {
         await server.stop();
       }
+    }
+  });
+
+  test('opening a root, listing its catalog, reopening it and an unchanged rescan send no PUT, MOVE or DELETE', async () => {
+    const dir = await folder([
+      { path: 'a.jpg', data: await jpeg(1) },
+      { path: 'trip/b.jpg', data: await jpeg(2) },
+    ]);
+    const server = await startWebdavServer(dir, AUTH);
+    const proxy = await startConditionalProxy(server.url);
+    const cacheDir = await folder();
+    const writes = () =>
+      ['PUT', 'MOVE', 'DELETE', 'MKCOL'].reduce((sum, method) => sum + (server.requests.get(method) ?? 0), 0);
+    try {
+      for (const url of [server.url, proxy.url]) {
+        const root = url === server.url ? 'plain' : 'enforcing';
+        // A read-only command on a root never cataloged: nothing is written to it.
+        server.requests.clear();
+        const bare = await createWebdavSource({ url, ...AUTH });
+        expect(await readdir(dir)).not.toContain('.photolala.md5');
+        expect([root, writes()]).toEqual([root, 0]);
+
+        const catalog = await openCatalog(bare, { cacheDir: path.join(cacheDir, root) });
+        await catalog.scan();
+        await catalog.close();
+        const files = (await readdir(dir)).sort();
+
+        server.requests.clear();
+        const reopened = await openCatalog(await createWebdavSource({ url, ...AUTH }), {
+          cacheDir: path.join(cacheDir, root),
+        });
+        expect(reopened.list().map((e) => e.path)).toEqual(['a.jpg', 'trip/b.jpg']);
+        expect((await reopened.scan()).wroteNewSnapshot).toBe(false);
+        await reopened.close();
+        expect([root, writes()]).toEqual([root, 0]);
+        expect((await readdir(dir)).sort()).toEqual(files);
+        // The catalog is written again for the next round, onto the other server's view.
+        for (const file of files) if (file.startsWith('.photolala')) await rm(path.join(dir, file));
+      }
+      // The enforcing server was asked by the one write of its pointer, and refused it (412): one probe.
+      expect(proxy.stats().PRECONDITION_FAILED).toBe(1);
+    } finally {
+      await proxy.stop();
+      await server.stop();
     }
   });
 
@@ -91,7 +148,7 @@ describe('backend-webdav', () => {
       expect(isPhotolalaError(error, 'CONFLICT')).toBe(true);
       expect((error as Error).message).toContain('HTTP 412');
       expect(await readFile(path.join(dir, '.photolala.md5'), 'utf8')).toBe('theirs\n');
-      expect(proxy.stats().PRECONDITION_FAILED).toBe(2); // the probe at open, and this write
+      expect(proxy.stats().PRECONDITION_FAILED).toBe(2); // the probe before the first write, and this write
     } finally {
       await proxy.stop();
       await server.stop();

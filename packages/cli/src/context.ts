@@ -119,8 +119,17 @@ export async function openRootCatalog(
       { backend: 'cli', path: catalog.rootUri },
     );
   }
-  catalog.events.on('warning', (w) => out.warn(w.message));
+  catalog.events.on('warning', (w) => out.warnOnce(warningKey(catalog.rootUri, w.message), w.message));
   return catalog;
+}
+
+// The core words a read-only root's warning two ways: with the system's refusal when a write was
+// refused, without it when an unchanged catalog was not written at all. Either is the same news.
+const READ_ONLY_ROOT = /^the root\b.* is read-only\b.*; the catalog is kept in the cache mirror only$/;
+
+/** Which warnings of a root are one: its read-only warning however worded, else the same text. */
+function warningKey(rootUri: string, message: string): string {
+  return `${rootUri}\n${READ_ONLY_ROOT.test(message) ? 'read-only root' : message}`;
 }
 
 /**

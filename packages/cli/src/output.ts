@@ -71,6 +71,8 @@ const isLines = (item: unknown): item is Lines =>
 /** stdout carries results, stderr carries progress, warnings and errors. */
 export class Output {
   readonly #secrets: string[];
+  /** What `warnOnce` has shown in this command. */
+  readonly #warned = new Set<string>();
 
   constructor(
     readonly options: OutputOptions,
@@ -178,6 +180,16 @@ export class Output {
   warn(line: string): void {
     if (!this.options.quiet)
       process.stderr.write(`${this.paint('yellow', 'warning:')} ${printable(this.hide(line))}\n`);
+  }
+
+  /**
+   * A warning shown once in the command for `key`: one a catalog raises on every save (a read-only
+   * root, for each star `serve` saves) says nothing new the second time.
+   */
+  warnOnce(key: string, line: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.warn(line);
   }
 
   error(line: string): void {

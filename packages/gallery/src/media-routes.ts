@@ -60,7 +60,10 @@ const THUMBNAIL_HEADERS = (md5: string) => ({
  * the cache lacks it (or the root's cache is keyed otherwise: Apple Photos' ids), for
  * `catalog.thumbnail` to make. Spares a thumbnail served from the cache the checks for its files.
  */
-async function cachedThumbnail(root: RootPhotos, md5: string): Promise<Buffer<ArrayBuffer> | undefined> {
+export async function cachedThumbnail(
+  root: RootPhotos,
+  md5: string,
+): Promise<Buffer<ArrayBuffer> | undefined> {
   const { catalog } = root;
   if (catalog.shard === 'apple' || catalog.get(md5)?.photoMd5 !== md5) return undefined;
   try {

@@ -14,8 +14,8 @@ import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { badgeOf, type Photo, RootPhotos } from './library.js';
-import { mediaRoutes } from './media-routes.js';
-import { type FirstScreenData, pageHtml, readAssets } from './page.js';
+import { cachedThumbnail, mediaRoutes } from './media-routes.js';
+import { type FirstScreenData, type InlineThumbnails, pageHtml, readAssets } from './page.js';
 import { pathOf, Refusal, rootOf } from './refusal.js';
 import { Library, type View, type ViewQuery } from './views.js';
 
@@ -58,6 +58,14 @@ const SAVE_DELAY_MS = 1000;
 const PAGE_LIMIT = 2000;
 /** Rows of the first screen the page carries: one page of the UI's (`PAGE` in ui/grid.ts). */
 const FIRST_PAGE = 300;
+/**
+ * Thumbnails of the first rows the page carries (see page.ts `InlineThumbnails`): a laptop's screen
+ * (1280x800: 6 columns, 4 rows); the rows after them are preloaded. At most INLINE_BYTES together.
+ */
+const INLINE_THUMBNAILS = 24;
+const INLINE_BYTES = 2 * 1024 * 1024;
+/** Rows (and their thumbnails) a screen may ask for at once (`/api/screen`): a tall screen of small tiles. */
+const MAX_SCREEN_ROWS = 200;
 /** Rows a month's start (or its end) may carry (`/api/starts`): a tall screen of small tiles. */
 const MAX_START_ROWS = 200;
 /** Rows all months' starts may carry together: a library of decades stays a few megabytes. */
@@ -67,6 +75,13 @@ const QUIET_MS = 50;
 const MAX_QUIET_WAIT_MS = 2000;
 /** When nothing has asked for the timeline of a root whose first screen was served, it is built. */
 const BUILD_AFTER_MS = 3000;
+
+/**
+ * With PHOTOLALA_SERVER_TIMING=1 in the environment, every answer says how long its handler took
+ * (`Server-Timing: app;dur=MS`), which a browser's resource timings carry: the benchmark's split of
+ * a request's time between the server and the browser.
+ */
+const serverTiming = process.env.PHOTOLALA_SERVER_TIMING === '1';
 
 function sameSecret(given: string | undefined, token: string): boolean {
   if (!given) return false;
@@ -249,6 +264,35 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     return { total: view.size, months: view.months, rows: rowsOf(view, 0, FIRST_PAGE) };
   };
 
+  /** Thumbnails read as the server starts, for the first page (see `firstThumbnails`), once each. */
+  const readAhead = new Map<string, Promise<Buffer | undefined>>();
+  /**
+   * The cached thumbnails of the first screen's first rows, for the page to carry: read from the
+   * cache only (a missing one is made when the tile asks for it), in the rows' order.
+   */
+  const firstThumbnails = async (rows: (string | number)[][]): Promise<InlineThumbnails> => {
+    const picked = rows.slice(0, INLINE_THUMBNAILS).flatMap(([index, , md5]) => {
+      const root = typeof index === 'number' ? roots[index] : undefined;
+      return root && typeof md5 === 'string' && !scanning.has(root.index) ? [{ root, md5 }] : [];
+    });
+    const read = await Promise.all(
+      picked.map(({ root, md5 }) => {
+        const key = `${root.index}/${md5}`;
+        const ahead = readAhead.get(key);
+        readAhead.delete(key);
+        return ahead ?? cachedThumbnail(root, md5);
+      }),
+    );
+    const inline: InlineThumbnails = new Map();
+    let bytes = 0;
+    for (const [i, body] of read.entries()) {
+      if (!body || bytes + body.length > INLINE_BYTES) continue;
+      bytes += body.length;
+      inline.set(picked[i]!.md5, body);
+    }
+    return inline;
+  };
+
   const app = new Hono();
   const queryOf = (c: Context): ViewQuery => {
     const all = roots.map((r) => r.index);
@@ -288,15 +332,18 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !sameSecret(c.req.header(TOKEN_HEADER), token))
       return c.json({ error: 'refused: a change needs the token of this run' }, 403);
     busy++;
+    const started = serverTiming ? performance.now() : 0;
     try {
       await next();
     } finally {
       busy--;
       lastBusy = Date.now();
     }
+    if (serverTiming)
+      c.res.headers.set('Server-Timing', `app;dur=${(performance.now() - started).toFixed(1)}`);
   });
 
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     if (!loopback) setCookie(c, TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
     c.header('Cache-Control', 'no-store');
     const rootInfo = roots.map((r) => ({
@@ -304,7 +351,8 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       uri: r.catalog.rootUri,
       offline: r.catalog.loadInfo.offline ?? null,
     }));
-    return c.html(pageHtml(rootInfo, assets, firstScreen()));
+    const first = firstScreen();
+    return c.html(pageHtml(rootInfo, assets, first, await firstThumbnails(first.rows)));
   });
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));
@@ -331,18 +379,43 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     const view = library.view(queryOf(c));
     return c.json({ total: view.size, months: view.months });
   });
-  app.get('/api/photos', (c) => {
+  /** The rows of a view at `offset` to `offset + limit` (the query's), and the view's size. */
+  const pageOf = (c: Context, maxLimit: number) => {
     const query = queryOf(c);
     const offset = Math.max(0, Math.floor(Number(c.req.query('offset') ?? 0)) || 0);
-    const limit = Math.min(PAGE_LIMIT, Math.max(1, Math.floor(Number(c.req.query('limit') ?? 500)) || 500));
+    const limit = Math.min(maxLimit, Math.max(1, Math.floor(Number(c.req.query('limit') ?? 500)) || 500));
     // The whole library of one root whose timeline is not built yet: by SQL (see RootPhotos.timelinePage).
     const only = roots.length === 1 ? roots[0]! : undefined;
     const whole = !query.folder && !query.search && !query.starred && !options.scan;
     const quick = only && whole ? only.timelinePage(offset, limit) : undefined;
     if (only && quick)
-      return c.json({ offset, total: quick.total, rows: quick.photos.map((p) => quickRow(only, p)) });
+      return { offset, total: quick.total, rows: quick.photos.map((p) => quickRow(only, p)) };
     const view = library.view(query);
-    return c.json({ offset, total: view.size, rows: rowsOf(view, offset, limit) });
+    return { offset, total: view.size, rows: rowsOf(view, offset, limit) };
+  };
+  app.get('/api/photos', (c) => c.json(pageOf(c, PAGE_LIMIT)));
+  /**
+   * A screen of a view in one answer: its rows (as `/api/photos` gives them) and their cached
+   * thumbnails, for a jump, whose tiles otherwise waited for a page of rows and then for their
+   * thumbnails, six at a time. The answer is the rows' JSON (with `sizes`, each thumbnail's length,
+   * 0 for one the tile must ask for itself) after its own length (4 bytes, big-endian), then the
+   * thumbnails' bytes in the rows' order.
+   */
+  app.get('/api/screen', async (c) => {
+    const page = pageOf(c, MAX_SCREEN_ROWS);
+    const bodies = await Promise.all(
+      page.rows.map(([index, , md5]) => {
+        const root = typeof index === 'number' ? roots[index] : undefined;
+        return root && typeof md5 === 'string' && !pendingThumbnails.has(`${root.index}/${md5}`)
+          ? cachedThumbnail(root, md5)
+          : undefined;
+      }),
+    );
+    const json = Buffer.from(JSON.stringify({ ...page, sizes: bodies.map((b) => b?.length ?? 0) }));
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(json.length);
+    const body = Buffer.concat([head, json, ...bodies.filter((b) => b !== undefined)]);
+    return c.body(body, 200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' });
   });
   // The first rows of every month of a view, so that a jump with the scrubber asks for its
   // thumbnails at once instead of first waiting for a page of rows.
@@ -457,7 +530,12 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   else
     setImmediate(() => {
       try {
-        roots[0]?.firstScreen(FIRST_PAGE);
+        const root = roots[0];
+        const first = root?.firstScreen(FIRST_PAGE);
+        // ...and the thumbnails the page carries are read meanwhile.
+        if (root && first)
+          for (const { photoMd5 } of first.photos.slice(0, INLINE_THUMBNAILS))
+            readAhead.set(`${root.index}/${photoMd5}`, cachedThumbnail(root, photoMd5));
       } catch {}
     });
   const shown = host.includes(':') ? `[${host}]` : host;

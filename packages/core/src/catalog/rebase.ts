@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { ROW_COLUMN_LIST } from './entry-row.js';
-import { type UnlistedFile, writeUnlisted } from './unlisted.js';
+import { applyUnlistedChanges, type UnlistedChange } from './unlisted.js';
 
 /** One star or unstar this session made, not yet in a published snapshot. */
 export interface SessionStarChange {
@@ -24,8 +24,11 @@ export interface SessionSynced {
 export interface SessionChanges {
   stars: SessionStarChange[];
   synced: SessionSynced[];
-  /** What the session's last scan could not catalog, when it differed from what it loaded. */
-  unlisted?: UnlistedFile[];
+  /**
+   * The paths whose state as unlisted (see unlisted.ts) the session's scans changed from what it
+   * loaded; undefined when none did.
+   */
+  unlisted?: UnlistedChange[];
 }
 
 /**
@@ -92,8 +95,8 @@ const rebasedColumns = REBASED_COLUMNS.map((c) =>
  * one loaded its own: `ours` is the session's working database (writable), `headFile` a disposable
  * copy of the newest snapshot, changed in place. The scan's entries (the files it wrote or removed)
  * replace the head's, keeping the head's stars; then every star and unstar is made again where its
- * photo still is (a star only onto the photo starred), synced queue rows are marked again, and what
- * the session's scan could not catalog replaces the head's list of it.
+ * photo still is (a star only onto the photo starred), synced queue rows are marked again, and the
+ * paths the session's scans found unlisted or no longer unlisted are changed in the head's list.
  * `changes.stars` is updated to the rows added in the head (a change that no longer applies is
  * dropped). The session's paths are left in the head file's table `photolala_session_paths`, for the
  * caller to take into its new connection's temp table.
@@ -140,8 +143,9 @@ export function rebaseOnto(ours: Database.Database, headFile: string, changes: S
           WHERE operation = ? AND path = ? AND photo_md5 IS ? AND at_ms = ? AND state = 'pending'`,
       );
       for (const row of changes.synced) markSynced.run(row.operation, row.path, row.photoMd5, row.atMs);
-      // The session's scan listed the root after the head's did, or saw what the head's could not.
-      if (changes.unlisted) writeUnlisted(ours, changes.unlisted, 'head');
+      // Path by path, as the scan's entries: a file the head's scan found unlisted and the session's
+      // never saw (added after it listed the root) stays so, and is not called cataloged.
+      if (changes.unlisted) applyUnlistedChanges(ours, changes.unlisted, 'head');
       ours.exec('CREATE TABLE head.photolala_session_paths AS SELECT * FROM temp.session_paths');
     })();
   } finally {

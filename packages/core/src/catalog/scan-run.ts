@@ -12,11 +12,10 @@ import { regroupSessionFolders } from './group-rows.js';
 import type { Publisher } from './publisher.js';
 import { applyPlan, stageScan, summarize } from './scan-apply.js';
 import { isRacy, planScan, RACY_MTIME, type ReadFile, type ScanPlan } from './scan-plan.js';
-import { upgradeSchema } from './schema.js';
 import { applySidecars, sidecarChanges, staleSidecars } from './sidecars.js';
 import { StatIndex } from './stat-index.js';
 import { storedDocumentText } from './stored-document.js';
-import { distinctUnlisted, unlistedDiffer, writeUnlisted } from './unlisted.js';
+import { distinctUnlisted, mergeUnlistedChanges, unlistedChanges, writeUnlisted } from './unlisted.js';
 import { drainWithWorkers } from './worker-pool.js';
 
 /**
@@ -105,7 +104,7 @@ export class Scanner {
     plan.reverify = [];
     const total = toDigest.filter((f) => f?.image).length;
     const unlisted = distinctUnlisted(plan.unlisted);
-    const unlistedChanged = unlistedDiffer(this.ctx.working.db, unlisted);
+    const unlistedChanged = unlistedChanges(this.ctx.working.db, unlisted);
     let digested = 0;
     let rendered = 0;
     // An unchanged rescan writes nothing, so it makes no working copy of the snapshot (88 MB for 100k
@@ -115,7 +114,7 @@ export class Scanner {
       plan.removed.length > 0 ||
       plan.moved.length > 0 ||
       plan.touched.length > 0 ||
-      unlistedChanged ||
+      unlistedChanged.length > 0 ||
       staleSidecars(this.ctx.working.db, plan.sidecars).length > 0;
     if (writes) await this.ctx.working.writable();
     const staged = stageScan(this.ctx.working.db);
@@ -199,11 +198,12 @@ export class Scanner {
       this.ctx.events.emit('warning', { message });
     }
     if (writes && applyPlan(this.ctx.working.db, plan, stagedRows, okReason)) this.ctx.state.dirty = true;
-    if (unlistedChanged) {
-      // A catalog of version 6 is written in place until it is published: it may lack the table.
-      upgradeSchema(this.ctx.working.db);
+    if (unlistedChanged.length > 0) {
       writeUnlisted(this.ctx.working.db, unlisted);
-      this.ctx.state.session.unlisted = unlisted;
+      this.ctx.state.session.unlisted = mergeUnlistedChanges(
+        this.ctx.state.session.unlisted,
+        unlistedChanged,
+      );
       this.ctx.state.dirty = true;
     }
     // Live Photos, RAW+JPEG pairs and edited copies of the folders this scan touched (see groups.ts).

@@ -221,8 +221,9 @@ export function validateSchema(db: Database.Database): void {
  * Whether a loaded catalog lacks tables or columns that reads select, so that it is upgraded in a
  * working copy before it is read. A version 5 catalog differs only in how its documents are stored,
  * which every reader takes either way, and a version 6 one only by the table `unlisted`, which
- * readers take as empty when it is absent: both are read in place, and upgraded when next published
- * (compacting 100k documents costs seconds, which a command that only reads should not pay).
+ * readers take as empty when it is absent: both are read in place, and upgraded when first written (see
+ * WorkingDatabase.writable; compacting 100k documents costs seconds, which a command that only reads
+ * should not pay).
  */
 export function isUnreadableSchema(db: Database.Database): boolean {
   const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();

@@ -38,22 +38,55 @@ export function distinctUnlisted(files: readonly UnlistedFile[]): UnlistedFile[]
   return [...byPath.values()].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
 }
 
-/** Whether the table holds other files than `files` (distinct, in path order). */
-export function unlistedDiffer(db: Database.Database, files: readonly UnlistedFile[]): boolean {
-  const stored = readUnlisted(db);
-  return (
-    stored.length !== files.length ||
-    stored.some((s, i) => s.path !== files[i]!.path || s.reason !== files[i]!.reason)
-  );
+/**
+ * A path whose state a session's scans changed: unlisted now, with `reason`, or (`reason` null) no
+ * longer. A rebase applies these to the newer snapshot path by path, as it does a scan's entries, so
+ * that what another process's scan found and this one did not see is kept.
+ */
+export interface UnlistedChange {
+  path: string;
+  reason: string | null;
 }
 
-/** Replaces what the table holds by `files` (distinct), in `schema` ('head' during a rebase). */
-export function writeUnlisted(
-  db: Database.Database,
-  files: readonly UnlistedFile[],
-  schema: 'main' | 'head' = 'main',
-): void {
-  db.prepare(`DELETE FROM ${schema}.unlisted`).run();
-  const insert = db.prepare(`INSERT INTO ${schema}.unlisted (path, reason) VALUES (?, ?)`);
+/** How `files` (distinct) differ from what the table holds, path by path; empty when they do not. */
+export function unlistedChanges(db: Database.Database, files: readonly UnlistedFile[]): UnlistedChange[] {
+  const stored = new Map(readUnlisted(db).map((f) => [f.path, f.reason]));
+  const changes: UnlistedChange[] = [];
+  for (const file of files) {
+    if (stored.get(file.path) !== file.reason) changes.push(file);
+    stored.delete(file.path);
+  }
+  for (const path of stored.keys()) changes.push({ path, reason: null });
+  return changes;
+}
+
+/** The changes of `earlier` then `later`, one per path, the later winning. */
+export function mergeUnlistedChanges(
+  earlier: readonly UnlistedChange[] | undefined,
+  later: readonly UnlistedChange[],
+): UnlistedChange[] {
+  const byPath = new Map((earlier ?? []).map((c) => [c.path, c]));
+  for (const change of later) byPath.set(change.path, change);
+  return [...byPath.values()];
+}
+
+/** Replaces what the table holds by `files` (distinct). */
+export function writeUnlisted(db: Database.Database, files: readonly UnlistedFile[]): void {
+  db.prepare('DELETE FROM unlisted').run();
+  const insert = db.prepare('INSERT INTO unlisted (path, reason) VALUES (?, ?)');
   for (const file of files) insert.run(file.path, file.reason);
+}
+
+/** Applies a session's changes to the table in `schema` ('head' during a rebase). */
+export function applyUnlistedChanges(
+  db: Database.Database,
+  changes: readonly UnlistedChange[],
+  schema: 'main' | 'head',
+): void {
+  const remove = db.prepare(`DELETE FROM ${schema}.unlisted WHERE path = ?`);
+  const put = db.prepare(`INSERT OR REPLACE INTO ${schema}.unlisted (path, reason) VALUES (?, ?)`);
+  for (const { path, reason } of changes) {
+    if (reason === null) remove.run(path);
+    else put.run(path, reason);
+  }
 }

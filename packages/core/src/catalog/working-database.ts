@@ -1,7 +1,7 @@
 import { promises as fsp, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { checkSnapshotRows } from './row-check.js';
-import { hardenDatabase, validateSchema } from './schema.js';
+import { hardenDatabase, upgradeSchema, validateSchema } from './schema.js';
 
 /**
  * Opens snapshot bytes as a working database, after checking them like any untrusted input: in memory,
@@ -77,6 +77,8 @@ export class WorkingDatabase {
    * never read, at worst rebuilt when it was still right.
    */
   private listingAtChanges: number | undefined;
+  /** Whether the connection's schema is known to be the current one (see `writable`). */
+  private upgraded = false;
 
   constructor(
     private current: Database.Database,
@@ -108,6 +110,7 @@ export class WorkingDatabase {
     this.snapshotFile = snapshotFile;
     this.work = workFile;
     this.listingAtChanges = snapshotFile !== undefined ? this.totalChanges() : undefined;
+    this.upgraded = false;
     if (old !== workFile)
       for (const suffix of ['', '-journal']) await fsp.rm(`${old}${suffix}`, { force: true });
   }
@@ -126,7 +129,11 @@ export class WorkingDatabase {
     return this.current.prepare('SELECT total_changes()').pluck().get() as number;
   }
 
-  /** The database, writable: copied from the snapshot on first use. */
+  /**
+   * The database, writable: copied from the snapshot on first use, and brought to the current schema
+   * (see upgradeSchema), so that every writer (a scan, a star, a rebase) writes the current tables.
+   * A snapshot of an older readable version (5, 6) is read in place as it stands until then.
+   */
   async writable(): Promise<Database.Database> {
     if (this.snapshotFile !== undefined) {
       try {
@@ -145,6 +152,10 @@ export class WorkingDatabase {
       this.snapshotFile = undefined;
       // A byte copy of the snapshot, on a connection of its own: its count starts again.
       this.listingAtChanges = listingWasCurrent ? this.totalChanges() : undefined;
+    }
+    if (!this.upgraded) {
+      upgradeSchema(this.current);
+      this.upgraded = true;
     }
     return this.current;
   }

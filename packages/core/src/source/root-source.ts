@@ -220,10 +220,12 @@ export interface RootSource {
   /**
    * Optional: `writeAtomic`, but only when the file is still as `expected` says, checked by the store
    * in the same request (S3 `If-Match`/`If-None-Match`, or HTTP's on a WebDAV PUT); otherwise nothing
-   * is written and it throws `CONFLICT`. Offer it only where the store enforces the condition and
-   * `stat` reports ETags. The catalog writes the root's pointer with it, so that two machines
-   * publishing to one root at once cannot erase each other's changes: the one that loses merges and
-   * tries again.
+   * is written and it throws `CONFLICT`. Offer it where `stat` reports ETags. The catalog writes the
+   * root's pointer with it, so that two machines publishing to one root at once cannot erase each
+   * other's changes: the one that loses merges and tries again. Where the store does not enforce the
+   * condition (some WebDAV servers ignore `If-Match`), checking it by `stat` just before an atomic
+   * write narrows that race without closing it: better than no check, and the backend's README must
+   * say so.
    */
   writeIfUnchanged?(path: string, data: Uint8Array, expected: WriteCondition): Promise<void>;
 

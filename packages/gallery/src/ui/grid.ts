@@ -87,7 +87,94 @@ export function loadPage(index: number, asking?: Promise<{ rows: Row[] }>): Prom
   return loading;
 }
 
+/**
+ * Thumbnails screens' answers brought (see `loadScreen`), by photo-md5, the last SCREEN_BLOBS of
+ * them: a tile shows one from a blob URL, revoked when the tile goes. Kept for tiles made again (a
+ * scroll back to a screen jumped to), which the browser's cache cannot give: the blob was never
+ * its own request.
+ */
+const screenThumbnails = new Map<string, Blob>();
+const SCREEN_BLOBS = 600;
+/** The range of the view a screen's answer is awaited for, if one is. */
+let screenAsked: { from: number; to: number; generation: number; controller: AbortController } | undefined;
+
+/**
+ * Fetches the rows of `from..to` (the screen after a jump) with their thumbnails in one answer
+ * (`/api/screen`): a jump asked for a page of rows, then for each tile's thumbnail, six at a time.
+ */
+function loadScreen(from: number, to: number): void {
+  const asked = view.generation;
+  if (screenAsked && screenAsked.generation === asked && screenAsked.from <= from && to <= screenAsked.to)
+    return;
+  screenAsked?.controller.abort();
+  const range = { from, to, generation: asked, controller: new AbortController() };
+  screenAsked = range;
+  fetch(`/api/screen?${viewParams()}&offset=${from}&limit=${to - from + 1}`, {
+    priority: 'high',
+    signal: range.controller.signal,
+  } as RequestInit)
+    .then(async (response) => {
+      if (!response.ok) throw new Error(`/api/screen: ${response.status}`);
+      const bytes = await response.arrayBuffer();
+      const length = new DataView(bytes).getUint32(0);
+      const { offset, rows, sizes } = JSON.parse(
+        new TextDecoder().decode(new Uint8Array(bytes, 4, length)),
+      ) as {
+        offset: number;
+        rows: Row[];
+        sizes: number[];
+      };
+      if (asked !== view.generation) return;
+      let at = 4 + length;
+      for (const [i, row] of rows.entries()) {
+        const size = sizes[i] ?? 0;
+        if (size > 0 && at + size <= bytes.byteLength) {
+          screenThumbnails.delete(row[2]);
+          screenThumbnails.set(row[2], new Blob([bytes.slice(at, at + size)], { type: 'image/jpeg' }));
+        }
+        at += size;
+        if (!rowAt(offset + i)) view.starts.set(offset + i, row);
+      }
+      // The oldest go first (a Map keeps the order they were set in).
+      for (const md5 of screenThumbnails.keys()) {
+        if (screenThumbnails.size <= SCREEN_BLOBS) break;
+        screenThumbnails.delete(md5);
+      }
+      render();
+    })
+    .catch(() => {
+      // The pages and each thumbnail's own request give the same: asked for at the next render.
+      if (screenAsked === range) screenAsked = undefined;
+    })
+    .finally(() => {
+      if (screenAsked === range) screenAsked = undefined;
+    });
+}
+
+/** Whether the row at `index` is coming with a screen's answer. */
+const awaitingScreen = (index: number) =>
+  screenAsked !== undefined &&
+  screenAsked.generation === view.generation &&
+  screenAsked.from <= index &&
+  index <= screenAsked.to;
+
+/** Frees the blob URL a tile's thumbnail was shown from, if it was. */
+function releaseThumbnail(img: Element | null) {
+  if (img instanceof HTMLImageElement && img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+}
+
 export const thumbnailUrl = (row: Row) => `/api/roots/${row[0]}/thumbnails/${row[2]}`;
+
+/**
+ * The first screen's thumbnails the page carries (see page.ts `InlineThumbnails`), as data URLs by
+ * photo-md5: its tiles show them without a request. Only base64 is taken.
+ */
+const inlineThumbnails = new Map<string, string>();
+for (const [md5, base64] of Object.entries(
+  JSON.parse(document.getElementById('first-thumbnails')?.textContent || '{}') as Record<string, unknown>,
+))
+  if (typeof base64 === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(base64))
+    inlineThumbnails.set(md5, `data:image/jpeg;base64,${base64}`);
 
 function place(element: HTMLElement, x: number, y: number, width?: number) {
   element.style.transform = `translate(${x}px, ${y}px)`;
@@ -140,9 +227,10 @@ function newTile(index: number, row: Row | undefined): HTMLElement {
  * screen or more twice running (a fling, a drag of the scrollbar) only passes over tiles: they are
  * drawn empty, and get their rows and thumbnails once it slows or pauses, so that the screen it stops
  * on is not queued behind hundreds of requests for tiles long gone. One leap (the scrubber) loads at
- * once. Thumbnails on screen are asked for first.
+ * once. Thumbnails on screen are asked for first. `jumped`: drawn for a jump with the scrubber, whose
+ * screen's rows come with their thumbnails in one answer (see loadScreen).
  */
-export function render() {
+export function render(jumped = false) {
   const { layout, shown } = view;
   const top = grid.scrollTop;
   const bottom = top + grid.clientHeight;
@@ -171,11 +259,17 @@ export function render() {
     }
     place(header, GAP, section.top);
   }
+  /** The first and last tiles on screen without their rows: asked for with their thumbnails. */
+  let missing: [number, number] | undefined;
   for (const { index, x, y } of tiles) {
     const row = rowAt(index);
     const seen = onScreen(y);
-    // The margin's rows, like its thumbnails, once the screen shows: the screen's come first.
-    if (!row && !flying && (seen || screenDone)) void loadPage(index);
+    // After a jump, the screen's rows come with their thumbnails (see loadScreen); else by pages.
+    // The margin's rows, like its thumbnails, once the screen shows.
+    if (!row && !flying && seen) {
+      if (jumped) missing = [Math.min(missing?.[0] ?? index, index), Math.max(missing?.[1] ?? index, index)];
+      else if (!awaitingScreen(index)) void loadPage(index);
+    } else if (!row && !flying && screenDone && !awaitingScreen(index)) void loadPage(index);
     // By photo, not place: a scan that adds photos above moves a tile, which keeps its thumbnail.
     const key = row ? `t${row[0]}:${row[1]}` : `p${index}`;
     wanted.add(key);
@@ -190,11 +284,20 @@ export function render() {
       delete img.dataset.failed;
       img.removeAttribute('src');
     }
-    if (row && img && !flying && !img.hasAttribute('src') && (seen || screenDone)) {
-      img.fetchPriority = seen ? 'high' : 'low';
-      img.src = thumbnailUrl(row);
-      img.addEventListener('error', () => (img.dataset.failed = String(view.generation)), { once: true });
-      if (seen) {
+    if (row && img && !img.hasAttribute('src')) {
+      const given = screenThumbnails.get(row[2]);
+      // The page's own (the first screen), else a screen's answer's, else its own request.
+      const src = inlineThumbnails.get(row[2]) ?? (given ? URL.createObjectURL(given) : undefined);
+      if (src) {
+        // Its photo-md5, which a data or blob URL does not name.
+        img.dataset.md5 = row[2];
+        img.src = src;
+      } else if (!flying && (seen || screenDone)) {
+        img.fetchPriority = seen ? 'high' : 'low';
+        img.src = thumbnailUrl(row);
+        img.addEventListener('error', () => (img.dataset.failed = String(view.generation)), { once: true });
+      }
+      if (seen && img.hasAttribute('src')) {
         img.addEventListener('load', renderSoon, { once: true });
         img.addEventListener('error', renderSoon, { once: true });
       }
@@ -207,10 +310,22 @@ export function render() {
     if (!wanted.has(key)) {
       // A thumbnail still loading for a tile gone from the screen is cancelled, freeing its connection.
       const img = element.firstElementChild;
+      releaseThumbnail(img);
       if (img instanceof HTMLImageElement && !img.complete) img.removeAttribute('src');
       element.remove();
       shown.delete(key);
     }
+  }
+  if (missing) loadScreen(missing[0], missing[1]);
+  // A screen's answer no longer wanted (the view changed, or the screen moved off it) is
+  // cancelled: a scroll that leaps past screens does not wait behind theirs.
+  else if (
+    screenAsked &&
+    (screenAsked.generation !== view.generation ||
+      !tiles.some(({ index, y }) => onScreen(y) && awaitingScreen(index)))
+  ) {
+    screenAsked.controller.abort();
+    screenAsked = undefined;
   }
   markScrubber(sectionAt(layout, top + 1));
   if (screenDone && onScreenDone) {
@@ -258,7 +373,7 @@ function buildScrubber() {
     button.addEventListener('click', () => {
       grid.scrollTop = view.layout.sections[i]!.top;
       // Drawn now, not at the scroll event of the next frame: its thumbnails are asked for sooner.
-      render();
+      render(true);
     });
     scrubber.append(button);
   });
@@ -278,7 +393,10 @@ export function relayout(keep = false) {
   view.layout = layOut(view.months, grid.clientWidth);
   sizer.style.height = `${view.layout.height}px`;
   if (!keep) {
-    for (const element of view.shown.values()) element.remove();
+    for (const element of view.shown.values()) {
+      releaseThumbnail(element.firstElementChild);
+      element.remove();
+    }
     view.shown.clear();
   }
   current = -1;
@@ -308,6 +426,7 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   if (asked !== view.generation) return;
   view.pages = new Map(carried);
   view.starts = new Map();
+  screenThumbnails.clear();
   if (given?.rows) view.pages.set(0, given.rows);
   if (firstPage) void loadPage(0, firstPage);
   view.months = answer.months;
