@@ -142,6 +142,10 @@ describe('videos and groups in the gallery', () => {
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const videoAnswers: { range: string | undefined; status: number }[] = [];
+    const previewsAsked: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/previews/')) previewsAsked.push(new URL(request.url()).pathname);
+    });
     page.on('response', async (response) => {
       if (response.url().includes('/videos/'))
         videoAnswers.push({
@@ -162,6 +166,8 @@ describe('videos and groups in the gallery', () => {
     expect(video.poster).toBe(`${base}/api/roots/0/thumbnails/${row[2]}`);
     // Chromium asks for the video by ranges, and gets partial answers.
     expect(videoAnswers.some((a) => a.range?.startsWith('bytes=') && a.status === 206)).toBe(true);
+    // A video has no preview: none was asked for (it answered 404 before the <video> took over).
+    expect(previewsAsked).toEqual([]);
     // A photo after it shows as a picture again.
     await page.keyboard.press('Escape');
     await openTile(page, 'a.jpg');

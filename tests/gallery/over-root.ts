@@ -138,7 +138,7 @@ export async function checkGalleryOver(served: ServedRoot): Promise<void> {
     expect(response.status()).toBe(200);
     expect(md5(await response.body())).toBe(md5(original));
     expect(await page.textContent('#info dd[data-field="path"]')).toMatch(
-      new RegExp(`/${served.open.replace(/[.]/g, '\\.')}$`),
+      new RegExp(`(^|/)${served.open.replace(/[.]/g, '\\.')}$`),
     );
     await page.waitForFunction(() => (document.getElementById('preview') as HTMLImageElement).complete);
     const { width } = await sharp(original).metadata();

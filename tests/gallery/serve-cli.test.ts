@@ -32,6 +32,27 @@ describe('photolala serve', () => {
     expect((await cli.done).code).toBe(130);
   });
 
+  it('serves a root given twice (spelled differently) once, and says so', async () => {
+    const root = await tempDir('serve-twice');
+    const cache = await tempDir('serve-twice-cache');
+    await writeTree(root, { 'a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')) });
+    const env = { PHOTOLALA_CACHE_DIR: cache };
+    expect((await runCli(['scan', root], env)).code).toBe(0);
+    const cli = startCli(
+      ['serve', root, `${path.dirname(root)}/./${path.basename(root)}/`, '--port', '0'],
+      env,
+    );
+    running.push(cli);
+    const url = new URL(await servedUrl(cli));
+    const roots = (await (await fetch(new URL('/api/roots', url))).json()) as { roots: { uri: string }[] };
+    expect(roots.roots.map((r) => r.uri)).toEqual([`file://${root}`]);
+    const view = (await (await fetch(new URL('/api/view', url))).json()) as { total: number };
+    expect(view.total).toBe(1);
+    cli.child.kill('SIGINT');
+    const done = await cli.done;
+    expect(done.stderr).toContain('given already: serving it once');
+  });
+
   it('refuses a root with no catalog unless --scan, and --host 0.0.0.0 without --token', async () => {
     const root = await tempDir('serve-empty');
     const env = { PHOTOLALA_CACHE_DIR: await tempDir('serve-empty-cache') };

@@ -207,10 +207,13 @@ export class RootPhotos {
     this.generation++;
   }
 
-  /** A photo a running scan has digested, shown before the scan publishes the catalog. */
-  addProvisional(path: string, md5: string, takenAt: string | null): void {
+  /**
+   * A photo a running scan has digested, shown before the scan publishes the catalog: dated as the
+   * catalog will date it (capture date, else the file's mtime), so nothing moves when it publishes.
+   */
+  addProvisional(path: string, md5: string, takenAt: string | null, mtimeMs: number): void {
     const id = this.idOf(path);
-    const [month, time] = monthAndTime(takenAt, Date.now());
+    const [month, time] = monthAndTime(takenAt, mtimeMs);
     this.md5s[id] = md5;
     this.provisional.set(id, { md5, month, time });
     this.timeline = undefined;

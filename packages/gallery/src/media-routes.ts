@@ -5,6 +5,7 @@ import type { Context, Hono } from 'hono';
 import type { RootPhotos } from './library.js';
 import { parseRange, sliceStream } from './range.js';
 import { md5Of, pathOf, Refusal, rootOf } from './refusal.js';
+import { checkedOriginal, checkedPreview, checkUnchanged } from './unchanged.js';
 
 /** Kinds every browser shows as they are; the rest get a JPEG preview. */
 const ORIGINAL_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
@@ -95,14 +96,30 @@ export function mediaRoutes(app: Hono, roots: RootPhotos[], pending: Map<string,
     const md5 = md5Of(c);
     const entry = root.catalog.get(md5);
     if (!entry) throw new Refusal(404, 'no such photo');
-    c.header('ETag', `"${md5}"`);
-    c.header('Cache-Control', 'private, max-age=31536000, immutable');
-    if (c.req.header('if-none-match') === `"${md5}"`) return c.body(null, 304);
+    // Immutable under the photo-md5 only once the bytes are checked to be it (see unchanged.ts).
+    const immutable = () => {
+      c.header('ETag', `"${md5}"`);
+      c.header('Cache-Control', 'private, max-age=31536000, immutable');
+    };
+    if (c.req.header('if-none-match') === `"${md5}"`) {
+      immutable();
+      return c.body(null, 304);
+    }
     const type = ORIGINAL_TYPES[entry.kind];
     if (!type) {
+      const file = await checkedPreview(root, md5);
+      immutable();
       c.header('Content-Type', 'image/jpeg');
-      return c.body(await fsp.readFile(await root.catalog.preview(md5)));
+      return c.body(await fsp.readFile(file));
     }
+    if (c.req.header('range')) await checkUnchanged(root, entry);
+    else {
+      const body = await checkedOriginal(root, entry);
+      immutable();
+      c.header('Content-Type', type);
+      return c.body(new Uint8Array(body));
+    }
+    immutable();
     return sendOriginal(c, root, entry, type);
   });
 
@@ -110,6 +127,7 @@ export function mediaRoutes(app: Hono, roots: RootPhotos[], pending: Map<string,
     const root = rootOf(c, roots);
     const entry = root.catalog.get(pathOf(c, root));
     if (entry?.kind !== 'video' || entry.status !== 'ok') throw new Refusal(404, 'no such video');
+    await checkUnchanged(root, entry);
     const extension = entry.path.slice(entry.path.lastIndexOf('.') + 1).toLowerCase();
     if (entry.photoMd5) {
       c.header('ETag', `"${entry.photoMd5}"`);

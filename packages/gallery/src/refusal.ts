@@ -5,7 +5,7 @@ import type { RootPhotos } from './library.js';
 /** A refusal the client sees as `{ error }` with this status. */
 export class Refusal extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 416,
+    readonly status: 400 | 403 | 404 | 409 | 416,
     message: string,
   ) {
     super(message);

@@ -141,7 +141,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
         pendingThumbnails.set(`${index}/${t.photoMd5}`, t.thumbnailPath);
         void catalog.cache.readMetadataJson(catalog.shard, t.photoMd5).then((doc) => {
           const takenAt = metadataDocumentSchema.safeParse(doc).data?.takenAt ?? null;
-          root.addProvisional(t.path, t.photoMd5, takenAt);
+          root.addProvisional(t.path, t.photoMd5, takenAt, t.mtimeMs ?? Date.now());
           push('photos', { root: index });
         });
       }),
@@ -546,6 +546,8 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     scanned,
     async close() {
       if (options.signal?.aborted) await scanned;
+      // The catalogs may be closed next: a build due later would read a closed database.
+      clearTimeout(buildTimer);
       for (const off of offs) off();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

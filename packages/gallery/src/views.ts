@@ -101,9 +101,11 @@ function merge(roots: RootPhotos[], timelines: Timeline[]): View {
       }
       const b = timelines[best]!;
       const bAt = next[best]!;
+      // Positive when root r's head comes first: a newer month, then a newer time, then a path
+      // that sorts before (each root's own order), then the root given first.
       const order =
-        b.monthKeys[bAt]! - t.monthKeys[at]! ||
-        b.times[bAt]! - t.times[at]! ||
+        t.monthKeys[at]! - b.monthKeys[bAt]! ||
+        t.times[at]! - b.times[bAt]! ||
         comparePaths(roots[best]!.pathOf(b.ids[bAt]!)!, roots[r]!.pathOf(t.ids[at]!)!) ||
         best - r;
       if (order > 0) best = r;

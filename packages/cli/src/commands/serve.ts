@@ -60,10 +60,19 @@ export async function serve(
   loading.catch(() => undefined); // awaited below, unless a catalog fails to open first
   const catalogs: Catalog[] = [];
   try {
-    for (const root of roots)
-      catalogs.push(
-        await openRootCatalog(root, globals, out, { requireCatalog: !opts.scan, offline: !opts.scan }),
-      );
+    for (const root of roots) {
+      const catalog = await openRootCatalog(root, globals, out, {
+        requireCatalog: !opts.scan,
+        offline: !opts.scan,
+      });
+      // The same root spelled twice (`a` and `./a/`) would show every photo twice, and a star made
+      // through one copy could be undone by the other's save.
+      const same = catalogs.find((c) => c.rootUri === catalog.rootUri);
+      if (same) {
+        out.warn(`${root} is ${catalog.rootUri}, given already: serving it once`);
+        await closeRootCatalog(catalog, out);
+      } else catalogs.push(catalog);
+    }
     const { startGallery } = await loading;
     const stop = stopOnSignal();
     let gallery: Awaited<ReturnType<typeof startGallery>>;

@@ -13,7 +13,11 @@ export interface CatalogEventMap {
   'entries-removed': { paths: string[] };
   'entries-changed': { paths: string[] };
   'entries-moved': { moves: { from: string; to: string }[] };
-  'thumbnail-ready': { path: string; photoMd5: string; thumbnailPath: string };
+  /**
+   * A photo's thumbnail is in the cache. From a scan, with the file's mtime: what the photo is dated
+   * by until its capture date is known, as the finished catalog dates it.
+   */
+  'thumbnail-ready': { path: string; photoMd5: string; thumbnailPath: string; mtimeMs?: number };
   'star-changed': { path: string; photoMd5: string | null; starred: boolean };
   /**
    * A snapshot being written to a store as the catalog publishes it: bytes so far of its size. For a

@@ -297,6 +297,7 @@ export class Scanner {
         path: entry.path,
         photoMd5: result.photoMd5,
         thumbnailPath: result.thumbnailPath,
+        mtimeMs: entry.mtimeMs,
       });
       const row: ScanRow = {
         ...base,

@@ -19,6 +19,9 @@ export const elements = {
   star: $<HTMLButtonElement>('star'),
 };
 
+/** `1 photo`, `2,345 photos`. */
+export const photoCount = (n: number) => `${n.toLocaleString('en')} photo${n === 1 ? '' : 's'}`;
+
 /** The token of this run, from the URL `serve` printed: every write carries it. */
 export const token = new URLSearchParams(location.search).get('token') ?? '';
 

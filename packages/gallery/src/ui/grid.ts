@@ -1,4 +1,4 @@
-import { elements, getJson, viewParams } from './dom.js';
+import { elements, getJson, photoCount, viewParams } from './dom.js';
 import { GAP, type Layout, layOut, sectionAt, visible } from './layout.js';
 
 /** A photo as the API's pages list it: [root, id, photo-md5, name, starred, badge]. */
@@ -270,14 +270,20 @@ export function render(jumped = false) {
       if (jumped) missing = [Math.min(missing?.[0] ?? index, index), Math.max(missing?.[1] ?? index, index)];
       else if (!awaitingScreen(index)) void loadPage(index);
     } else if (!row && !flying && screenDone && !awaitingScreen(index)) void loadPage(index);
-    const key = row ? `t${index}:${row[0]}:${row[1]}` : `p${index}`;
+    // By photo, not place: a scan that adds photos above moves a tile, which keeps its thumbnail.
+    const key = row ? `t${row[0]}:${row[1]}` : `p${index}`;
     wanted.add(key);
     let tile = shown.get(key);
     if (!tile) {
       tile = newTile(index, row);
       shown.set(key, tile);
-    }
+    } else tile.dataset.index = String(index);
     const img = tile.firstElementChild as HTMLImageElement | null;
+    // A thumbnail that failed (not made yet by a running scan) is asked again once the view changes.
+    if (img?.dataset.failed && img.dataset.failed !== String(view.generation)) {
+      delete img.dataset.failed;
+      img.removeAttribute('src');
+    }
     if (row && img && !img.hasAttribute('src')) {
       const given = screenThumbnails.get(row[2]);
       // The page's own (the first screen), else a screen's answer's, else its own request.
@@ -289,6 +295,7 @@ export function render(jumped = false) {
       } else if (!flying && (seen || screenDone)) {
         img.fetchPriority = seen ? 'high' : 'low';
         img.src = thumbnailUrl(row);
+        img.addEventListener('error', () => (img.dataset.failed = String(view.generation)), { once: true });
       }
       if (seen && img.hasAttribute('src')) {
         img.addEventListener('load', renderSoon, { once: true });
@@ -375,19 +382,23 @@ function buildScrubber() {
 let current = -1;
 function markScrubber(section: number) {
   if (section === current) return;
-  scrubber.children[current]?.classList.remove('current');
+  // Every mark, not only the last: a relayout forgets which that was.
+  for (const marked of scrubber.querySelectorAll('.current')) marked.classList.remove('current');
   scrubber.children[section]?.classList.add('current');
   current = section;
 }
 
-export function relayout() {
+/** `keep`: the tiles drawn stay, to be moved (a scan added photos), not drawn afresh. */
+export function relayout(keep = false) {
   view.layout = layOut(view.months, grid.clientWidth);
   sizer.style.height = `${view.layout.height}px`;
-  for (const element of view.shown.values()) {
-    releaseThumbnail(element.firstElementChild);
-    element.remove();
+  if (!keep) {
+    for (const element of view.shown.values()) {
+      releaseThumbnail(element.firstElementChild);
+      element.remove();
+    }
+    view.shown.clear();
   }
-  view.shown.clear();
   current = -1;
   render();
 }
@@ -409,8 +420,11 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   const firstPage = keep || given ? undefined : getJson<{ rows: Row[] }>(pageUrl(0));
   firstPage?.catch(() => undefined); // reported by loadPage below, or moot if the view failed
   const answer = given ?? (await getJson<ViewAnswer>(`/api/view?${viewParams()}`));
+  // A view read again (a scan added photos) comes with the rows of the pages drawn: swapping in a
+  // view with none blanked every tile until its page came, and a scan's next change came sooner.
+  const carried = keep ? await pagesDrawn() : undefined;
   if (asked !== view.generation) return;
-  view.pages = new Map();
+  view.pages = new Map(carried);
   view.starts = new Map();
   screenThumbnails.clear();
   if (given?.rows) view.pages.set(0, given.rows);
@@ -418,13 +432,29 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   view.months = answer.months;
   view.total = answer.total;
   if (!keep) grid.scrollTop = 0;
-  relayout();
+  relayout(keep);
   buildScrubber();
   document.body.dataset.total = String(view.total);
-  if (!scanning) status.textContent = `${view.total.toLocaleString('en')} photos`;
+  if (!scanning) status.textContent = photoCount(view.total);
   // The page's own first view asks for pages as it needs them (see loadStarts); a view that changes
   // as a scan adds photos does without.
   if (!given && !scanning) void loadStarts();
+}
+
+/** The pages of the tiles drawn, read again for the view as it is now. */
+async function pagesDrawn(): Promise<[number, Row[]][]> {
+  const numbers = new Set<number>();
+  for (const tile of view.shown.values())
+    if (tile.dataset.index !== undefined) numbers.add(Math.floor(Number(tile.dataset.index) / PAGE));
+  const pages = await Promise.all(
+    [...numbers].map((n) =>
+      getJson<{ rows: Row[] }>(pageUrl(n)).then(
+        ({ rows }) => [n, rows] as [number, Row[]],
+        () => undefined,
+      ),
+    ),
+  );
+  return pages.filter((page) => page !== undefined);
 }
 
 /** Marks a photo starred or not wherever its row is held, and redraws. */

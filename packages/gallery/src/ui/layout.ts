@@ -76,3 +76,26 @@ export function visible(layout: Layout, from: number, to: number): { headers: Se
   }
   return { headers, tiles };
 }
+
+/** The first photo whose row shows at or below `y`: the top visible photo of a grid scrolled to `y`. */
+export function indexAt(layout: Layout, y: number): number | undefined {
+  const section = layout.sections[sectionAt(layout, y)];
+  if (!section) return undefined;
+  const step = layout.tile + GAP;
+  const row = Math.max(0, Math.floor((y - section.top - HEADER - layout.tile) / step) + 1);
+  return Math.min(section.first + row * layout.columns, section.first + section.count - 1);
+}
+
+/** The top (pixels from the grid's top) of the row holding photo `index`. */
+export function topOf(layout: Layout, index: number): number {
+  let lo = 0;
+  let hi = layout.sections.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (layout.sections[mid]!.first <= index) lo = mid;
+    else hi = mid - 1;
+  }
+  const section = layout.sections[lo];
+  if (!section) return 0;
+  return section.top + HEADER + Math.floor((index - section.first) / layout.columns) * (layout.tile + GAP);
+}

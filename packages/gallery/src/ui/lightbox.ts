@@ -7,6 +7,39 @@ const { lightbox, preview, video, members, info, star: starButton, status } = el
 /** The index (in the view) of the photo the lightbox shows, if it is open. */
 export let open: number | undefined;
 
+/** Why the photo cannot be shown (its original changed or went since the scan), in its place. */
+const problem = document.createElement('p');
+problem.id = 'problem';
+problem.setAttribute('role', 'alert');
+problem.hidden = true;
+preview.parentElement?.append(problem);
+
+/** Asks the server why `url` failed (it answers `{ error }`) and says so instead of a broken image. */
+async function explain(url: string, index: number) {
+  let reason: string;
+  try {
+    const response = await fetch(url, { cache: 'no-store' });
+    if (response.ok) reason = 'the browser could not show it';
+    else {
+      const answer = (await response.json().catch(() => ({}))) as { error?: unknown };
+      reason = typeof answer.error === 'string' ? answer.error : `the server answered ${response.status}`;
+    }
+  } catch (error) {
+    reason = `the server could not be reached (${String(error)})`;
+  }
+  if (open !== index) return;
+  problem.textContent = `This photo cannot be shown: ${reason}`;
+  problem.hidden = false;
+  preview.hidden = true;
+  video.hidden = true;
+}
+preview.addEventListener('error', () => {
+  if (open !== undefined && preview.getAttribute('src')) void explain(preview.src, open);
+});
+video.addEventListener('error', () => {
+  if (open !== undefined && video.getAttribute('src')) void explain(video.src, open);
+});
+
 function showFacts(detail: PhotoDetail) {
   info.replaceChildren();
   for (const { field, label, value, href } of describePhoto(detail)) {
@@ -76,11 +109,15 @@ export async function show(index: number) {
   lightbox.hidden = false;
   lightbox.dataset.index = String(index);
   delete lightbox.dataset.kind;
-  preview.src = `/api/roots/${row[0]}/previews/${row[2]}`;
-  preview.alt = row[3];
-  preview.hidden = false;
-  video.hidden = true;
+  problem.hidden = true;
   stopVideo();
+  // A video has no preview: its tile's badge says so before its details come.
+  const isVideo = row[5] === 'VIDEO';
+  if (isVideo) preview.removeAttribute('src');
+  else preview.src = `/api/roots/${row[0]}/previews/${row[2]}`;
+  preview.alt = row[3];
+  preview.hidden = isVideo;
+  video.hidden = true;
   members.replaceChildren();
   markStarButton(row[4] === 1);
   info.replaceChildren();
@@ -121,7 +158,7 @@ export async function toggleStar(index: number) {
     body: JSON.stringify({ starred }),
   });
   if (!response.ok) {
-    status.textContent = `could not star ${row[3]}: ${(await response.json()).error}`;
+    status.textContent = `could not ${starred ? 'star' : 'unstar'} ${row[3]}: ${(await response.json()).error}`;
     return;
   }
   markStar(row[0], row[1], starred);

@@ -1,6 +1,7 @@
 import './style.css';
-import { $, elements, getJson } from './dom.js';
+import { $, elements, getJson, photoCount } from './dom.js';
 import { relayout, reload, render, type ViewAnswer, view, whenScreenDone } from './grid.js';
+import { indexAt, topOf } from './layout.js';
 import { closeLightbox, markStar, open, show, toggleStar } from './lightbox.js';
 
 /**
@@ -39,7 +40,25 @@ async function loadFolders(quiet = false) {
 // ---- input ----
 
 grid.addEventListener('scroll', () => render(), { passive: true });
-new ResizeObserver(() => relayout()).observe(grid);
+/**
+ * A new width lays the tiles out anew: the photo at the top of the screen stays where it was, rather
+ * than the scroll offset, which now falls on other photos.
+ */
+let anchored: { index: number; shift: number; top: number } | undefined;
+new ResizeObserver(() => {
+  // Resized again with no scroll between: the same photo, not the first of the row it moved to.
+  const again = anchored?.top === grid.scrollTop ? anchored : undefined;
+  const index = again?.index ?? (view.total > 0 ? indexAt(view.layout, grid.scrollTop) : undefined);
+  const shift = again?.shift ?? (index === undefined ? 0 : topOf(view.layout, index) - grid.scrollTop);
+  relayout();
+  if (index === undefined || index >= view.total) {
+    anchored = undefined;
+    return;
+  }
+  grid.scrollTop = topOf(view.layout, index) - shift;
+  anchored = { index, shift, top: grid.scrollTop };
+  render();
+}).observe(grid);
 grid.addEventListener('click', (event) => {
   const tile = (event.target as HTMLElement).closest<HTMLElement>('.tile');
   if (tile?.dataset.index) void show(Number(tile.dataset.index));
@@ -93,18 +112,31 @@ events.addEventListener('progress', (event) => {
 events.addEventListener('photos', () => {
   // A scan adds photos in bursts: one refresh per burst, where the user is.
   clearTimeout(refreshing);
-  refreshing = window.setTimeout(() => void reload(true, scanning.size > 0).then(() => loadFolders()), 300);
+  refreshing = window.setTimeout(
+    () =>
+      void reload(true, scanning.size > 0).then(() => {
+        // The scan's last photos come after it says it finished: said again once they show.
+        if (finished && !scanning.size) status.textContent = `${photoCount(view.total)} · scan finished`;
+        return loadFolders();
+      }),
+    300,
+  );
 });
+/** Whether a scan of this run has finished (the status says so until something else happens). */
+let finished = false;
 events.addEventListener('scanned', (event) => {
   scanning.delete((JSON.parse(event.data) as { root: number }).root);
-  if (!scanning.size) status.textContent = `${view.total.toLocaleString('en')} photos · scan finished`;
+  if (!scanning.size) {
+    finished = true;
+    status.textContent = `${photoCount(view.total)} · scan finished`;
+  }
 });
 events.addEventListener('star', (event) => {
   const s = JSON.parse(event.data) as { root: number; id: number; starred: boolean };
   markStar(s.root, s.id, s.starred);
 });
 events.addEventListener('saved', () => {
-  if (!scanning.size) status.textContent = `${view.total.toLocaleString('en')} photos · stars saved`;
+  if (!scanning.size) status.textContent = `${photoCount(view.total)} · stars saved`;
 });
 
 // ---- start ----

@@ -6,6 +6,8 @@ export interface PhotoDetail {
   rootUri: string;
   path: string;
   size: number | null;
+  /** The file's modification time: what a photo with no capture date is dated by. */
+  mtimeMs?: number | null;
   kind: string | null;
   /** Files attached to this group's primary, if it is one. */
   members?: { id: number; name: string; role: string; kind: string }[];
@@ -61,7 +63,15 @@ export function describePhoto(detail: PhotoDetail): Fact[] {
   const m = detail.metadata;
   facts.push({ field: 'name', label: 'Name', value: detail.path.slice(detail.path.lastIndexOf('/') + 1) });
   if (m?.takenAt) facts.push({ field: 'date', label: 'Taken', value: describeDate(m.takenAt) });
-  const camera = [m?.make, m?.model].filter(Boolean).join(' ');
+  else if (typeof detail.mtimeMs === 'number')
+    facts.push({ field: 'date', label: 'File date', value: describeFileDate(detail.mtimeMs) });
+  // Most cameras put the make in the model too (`Canon` and `Canon EOS 40D`): said once.
+  const make = m?.make?.trim();
+  const model = m?.model?.trim();
+  const camera =
+    make && model?.toLowerCase().startsWith(make.toLowerCase())
+      ? model
+      : [make, model].filter(Boolean).join(' ');
   if (camera) facts.push({ field: 'camera', label: 'Camera', value: camera });
   if (m?.lens) facts.push({ field: 'lens', label: 'Lens', value: m.lens });
   const exposure = m ? describeExposure(m) : undefined;
@@ -79,6 +89,23 @@ export function describePhoto(detail: PhotoDetail): Fact[] {
       href: `https://www.openstreetmap.org/?mlat=${latitude}&mlon=${longitude}#map=15/${latitude}/${longitude}`,
     });
   }
-  facts.push({ field: 'path', label: 'Path', value: `${detail.rootUri.replace(/\/$/, '')}/${detail.path}` });
+  facts.push({ field: 'path', label: 'Path', value: detail.path });
+  facts.push({ field: 'root', label: 'Root', value: describeRoot(detail.rootUri) });
   return facts;
+}
+
+/** A file's mtime, in UTC as the timeline buckets it, saying it is no capture date. */
+function describeFileDate(mtimeMs: number): string {
+  const iso = new Date(mtimeMs).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} (UTC; the file's modification time, no capture date recorded)`;
+}
+
+/** A local root as the path it is (`/home/me/My Photos`), any other as its URI, unescaped. */
+export function describeRoot(uri: string): string {
+  const text = uri.replace(/\/$/, '');
+  try {
+    return text.startsWith('file://') ? decodeURIComponent(new URL(text).pathname) : decodeURI(text);
+  } catch {
+    return text;
+  }
 }
