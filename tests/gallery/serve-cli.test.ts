@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../cli/run-cli.js';
@@ -59,8 +60,44 @@ describe('photolala serve', () => {
     const none = await runCli(['serve', root, '--port', '0'], env);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no catalog yet/);
+    // The gallery can make one itself.
+    expect(none.stderr).toMatch(/serve it with --scan/);
     const open = await runCli(['serve', root, '--port', '0', '--host', '0.0.0.0'], env);
     expect(open.code).toBe(2);
     expect(open.stderr).toMatch(/--token/);
+  });
+
+  it('on every interface, prints addresses other machines can use, and warns of a short token', async () => {
+    const root = await tempDir('serve-wide');
+    const cache = await tempDir('serve-wide-cache');
+    await writeTree(root, { 'a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')) });
+    const env = { PHOTOLALA_CACHE_DIR: cache };
+    expect((await runCli(['scan', root], env)).code).toBe(0);
+    const cli = startCli(['serve', root, '--port', '0', '--host', '0.0.0.0', '--token', 'abc'], env);
+    running.push(cli);
+    const printed = async (): Promise<string> => {
+      for (;;) {
+        const line = /^http:\/\/\S+/m.exec(cli.output.stdout)?.[0];
+        if (line) return line;
+        if (cli.child.exitCode !== null) throw new Error(`serve exited: ${cli.output.stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    const url = new URL(await printed());
+    // Not the wildcard, which reaches nothing from elsewhere: an address of this machine's.
+    expect(url.hostname).not.toBe('0.0.0.0');
+    const own = Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a && !a.internal && a.family === 'IPv4')
+      .map((a) => a!.address);
+    expect(own.length > 0 ? own : ['127.0.0.1']).toContain(url.hostname);
+    expect(url.searchParams.get('token')).toBe('abc');
+    // Off loopback every request carries the token.
+    const answer = await fetch(new URL('/api/roots?token=abc', url));
+    const roots = (await answer.json()) as { roots: { photos: number }[] };
+    expect(roots.roots.map((r) => r.photos)).toEqual([1]);
+    cli.child.kill('SIGINT');
+    const done = await cli.done;
+    expect(done.stderr).toMatch(/--token is 3 characters long/);
   });
 });

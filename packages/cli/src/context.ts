@@ -10,6 +10,8 @@ import { afterRun } from './runner.js';
 export interface OpenOptions {
   /** Refuse to go on when the root has no catalog yet (commands that only read one). */
   requireCatalog?: boolean;
+  /** With `requireCatalog`: another way to get a catalog than `photolala scan`, said with it. */
+  orInstead?: string;
   /** Browse the cloud copy of a user's catalog: ROOT is `s3://bucket`. */
   user?: string;
   /**
@@ -115,7 +117,7 @@ export async function openRootCatalog(
     }
     throw new PhotolalaError(
       'NOT_FOUND',
-      `${catalog.rootUri} has no ${info.source === 'rebuild' ? 'readable ' : ''}catalog yet; run \`photolala scan ${redactRootUri(root)}\` first`,
+      `${catalog.rootUri} has no ${info.source === 'rebuild' ? 'readable ' : ''}catalog yet; run \`photolala scan ${redactRootUri(root)}\` first${options.orInstead ? `, ${options.orInstead}` : ''}`,
       { backend: 'cli', path: catalog.rootUri },
     );
   }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { networkInterfaces } from 'node:os';
 import type { Catalog } from '@photolala/core';
 import { closeRootCatalog, openRootCatalog } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -29,6 +30,29 @@ function openBrowser(url: string, out: Output) {
   child.unref();
 }
 
+/** Hosts that bind every interface: no one address in them reaches the server from elsewhere. */
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::']);
+/** Shorter tokens are warned about: the server answers every guess, as fast as a network allows. */
+const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * The URLs that reach a gallery bound to `host`: its own URL, or for a wildcard host the machine's
+ * own addresses (IPv4, and IPv6 too when bound to `::`), since `http://0.0.0.0:PORT` reaches
+ * nothing from another machine.
+ */
+function servedUrls(gallery: { url: string; port: number; token: string }, host: string): string[] {
+  if (!WILDCARD_HOSTS.has(host)) return [gallery.url];
+  const urls = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && !a.internal && (a.family === 'IPv4' || host === '::'))
+    .map((a) => {
+      const shown = a!.family === 'IPv6' ? `[${a!.address}]` : a!.address;
+      return `http://${shown}:${gallery.port}/?token=${gallery.token}`;
+    });
+  // A machine with no network but loopback is still served on it.
+  return urls.length > 0 ? urls : [`http://127.0.0.1:${gallery.port}/?token=${gallery.token}`];
+}
+
 /**
  * The first Ctrl-C or SIGTERM: `stopped` resolves and `signal` stops a background scan, which saves what
  * it has done; a second one quits without saving (see interrupt.ts).
@@ -55,6 +79,10 @@ export async function serve(
     out.error(`--host ${opts.host} lets other machines in: give a --token they must present`);
     return EXIT.usage;
   }
+  if (opts.token !== undefined && opts.token.length < MIN_TOKEN_LENGTH)
+    out.warn(
+      `--token is ${opts.token.length} characters long, easy to guess: use at least ${MIN_TOKEN_LENGTH} random ones (\`openssl rand -hex 16\`)`,
+    );
   // The gallery's modules load while the catalogs open: each waits on files the other does not.
   const loading = import('@photolala/gallery');
   loading.catch(() => undefined); // awaited below, unless a catalog fails to open first
@@ -63,6 +91,7 @@ export async function serve(
     for (const root of roots) {
       const catalog = await openRootCatalog(root, globals, out, {
         requireCatalog: !opts.scan,
+        orInstead: 'or serve it with --scan to catalog it while the gallery is open',
         offline: !opts.scan,
       });
       // The same root spelled twice (`a` and `./a/`) would show every photo twice, and a star made
@@ -93,8 +122,10 @@ export async function serve(
       );
       return EXIT.failure;
     }
-    out.result(gallery.url);
-    if (opts.open) openBrowser(gallery.url, out);
+    const [url, ...others] = servedUrls(gallery, opts.host);
+    out.result(url!);
+    for (const other of others) out.info(`also at ${other}`);
+    if (opts.open) openBrowser(url!, out);
     await stop.stopped;
     await gallery.close();
   } finally {
