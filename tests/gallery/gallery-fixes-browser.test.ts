@@ -214,4 +214,20 @@ describe('the gallery in Chromium (new-user trial fixes)', () => {
     expect(await page.textContent('#info dt:has(+ dd[data-field="date"])')).toBe('File date');
     expect(await field(page, 'date')).toContain('2019-03-15 10:20:30');
   });
+
+  it('says so when the server stops, and stops saying so when it answers again', async () => {
+    const { catalog } = await scannedRoot({ 'a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')) });
+    const page = await openGallery([catalog]);
+    // Connected: nothing to say.
+    await page.waitForFunction(() => document.body.dataset.total === '1');
+    expect(await page.isHidden('#stopped')).toBe(true);
+    const { port } = gallery!;
+    await gallery!.close();
+    gallery = undefined;
+    await page.waitForSelector('#stopped', { state: 'visible' });
+    expect(await page.textContent('#stopped')).toContain('not answering');
+    // Served again on the same port: the browser's stream comes back.
+    gallery = await startGallery({ catalogs: [catalog], port });
+    await page.waitForSelector('#stopped', { state: 'hidden', timeout: 20_000 });
+  });
 });

@@ -111,6 +111,7 @@ ${preloads(first, inline)}
   <span id="status" role="status"></span>
 </header>
 <p id="offline" role="alert" hidden></p>
+<p id="stopped" role="alert" hidden></p>
 <main>
   <div id="grid" tabindex="0"><div id="sizer"></div></div>
   <nav id="scrubber" aria-label="Months"></nav>

@@ -135,6 +135,18 @@ events.addEventListener('star', (event) => {
   const s = JSON.parse(event.data) as { root: number; id: number; starred: boolean };
   markStar(s.root, s.id, s.starred);
 });
+// The stream drops when `serve` stops (Ctrl-C) and the browser keeps trying it: until it answers
+// again, nothing the page asks for comes and no star is saved, which the user must be told.
+const stopped = $<HTMLParagraphElement>('stopped');
+events.addEventListener('error', () => {
+  if (events.readyState === EventSource.OPEN) return;
+  stopped.textContent =
+    'The gallery server is not answering (was `photolala serve` stopped?): photos cannot load and stars are not saved. Start it again and reload this page.';
+  stopped.hidden = false;
+});
+events.addEventListener('open', () => {
+  stopped.hidden = true;
+});
 events.addEventListener('saved', () => {
   if (!scanning.size) status.textContent = `${photoCount(view.total)} · stars saved`;
 });
