@@ -27,6 +27,10 @@ describe('photolala serve', () => {
     const page = await (await fetch(url)).text();
     const script = await (await fetch(new URL('/assets/app.js', url))).text();
     expect(page).toContain(script.slice(0, 500));
+    // The folder menu reads "All folders" before its folders come (a blank, narrow menu before).
+    expect(page).toContain(
+      '<select id="folder" aria-label="Folder"><option value="">All folders</option></select>',
+    );
     const inline = /<script type="application\/json" id="roots-data">(.*?)<\/script>/.exec(page)?.[1];
     expect(JSON.parse(inline ?? 'null')).toEqual([{ index: 0, uri: `file://${root}`, offline: null }]);
     cli.child.kill('SIGINT');

@@ -105,7 +105,7 @@ ${preloads(first, inline)}
 <header>
   <strong>Photolala</strong>
   <select id="roots" aria-label="Roots"></select>
-  <select id="folder" aria-label="Folder"></select>
+  <select id="folder" aria-label="Folder"><option value="">All folders</option></select>
   <input id="search" type="search" placeholder="Search file names" aria-label="Search file names">
   <label><input id="starred" type="checkbox"> Starred only</label>
   <span id="status" role="status"></span>
