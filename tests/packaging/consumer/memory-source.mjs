@@ -1,7 +1,12 @@
 // A third party's in-memory backend, written against the published @photolala/core/backend only: the
 // packaging test runs the published conformance suite against it.
 import { Readable } from 'node:stream';
-import { defineRootSource, PhotolalaError, TEMP_FILE_PREFIX, validateRelativePath } from '@photolala/core/backend';
+import {
+  defineRootSource,
+  PhotolalaError,
+  TEMP_FILE_PREFIX,
+  validateRelativePath,
+} from '@photolala/core/backend';
 
 const backend = 'memory';
 
