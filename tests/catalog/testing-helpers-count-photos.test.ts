@@ -39,7 +39,7 @@ describe('the testing helpers count only the root photos', () => {
   });
 
   test('faultySource: the catalog files are never faulted, and damaged() names only photos', async () => {
-    const { root, cacheDir } = await scannedRoot();
+    const { root } = await scannedRoot();
     const freshCache = await tempDir('cache');
     cleanup.push(freshCache);
     // Every read fails: the pointer and snapshot still load, and only photos are damaged.

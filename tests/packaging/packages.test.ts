@@ -181,6 +181,20 @@ describe('the published packages', () => {
     for (const pointer of pointers) expect(sections, `DESIGN.md section ${pointer}`).toContain(pointer);
   });
 
+  test('what a backend author needs ships in core: its README has "Writing a backend", where the error for an unknown scheme points', () => {
+    const readme = readFileSync(path.join(packagesDir, 'core', 'README.md'), 'utf8');
+    expect(readme).toMatch(/^## Writing a backend$/m);
+    expect(readme).toContain('defineNativeErrors({ backend, codes })');
+    expect(readme).not.toMatch(/repository README, "Writing a backend"/);
+    const registry = readFileSync(path.join(packagesDir, 'core', 'src/source/registry.ts'), 'utf8');
+    const url = /WRITING_A_BACKEND_URL =\s*'([^']+)'/.exec(registry)?.[1];
+    const repo = (rootManifest.repository?.url ?? '').replace(/^git\+/, '').replace(/\.git$/, '');
+    expect(url).toBe(`${repo}/blob/main/packages/core/README.md#writing-a-backend`);
+    expect(registry).toContain('(see ${WRITING_A_BACKEND_URL})');
+    const { files } = pack(path.join(packagesDir, 'core'));
+    expect(files).toContain('README.md');
+  });
+
   test("core's entries are the ones its README documents: main, /backend, /testing, and /internals", () => {
     const { files, manifest } = pack(path.join(packagesDir, 'core'));
     expect(Object.keys(manifest.exports ?? {})).toEqual([

@@ -296,7 +296,7 @@ export function defineReadTests(def: DefineTest): void {
   def(
     'etags, where the source claims them, are on every listed and stat-ed entry',
     standardFiles,
-    async (source, pathOf) => {
+    async (source) => {
       if (!source.capabilities.etags) return;
       const entries = await collect(source);
       for (const entry of entries) {
