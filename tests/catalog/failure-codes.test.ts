@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { createLocalSource } from '@photolala/backend-local';
 import { openCatalog, PhotolalaError, type RootSource, SCHEMA_VERSION } from '@photolala/core';
 import { md5Hex, POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
@@ -173,5 +174,39 @@ describe('failure codes stored in the catalog', () => {
     ]);
     // Published once: the next unchanged scan writes nothing new.
     expect((await catalog.scan()).catalogMd5).toBe(published.md5);
+  });
+
+  test('a plain Error thrown in the middle of a read stream is no verdict on the file: the next scan reads it again', async () => {
+    const { root, cacheDir } = await photoRoot();
+    const plain = await createLocalSource({ root });
+    // A backend that forgot to wrap its stream's error: 100 bytes, then an uncoded Error.
+    const cutStreams = Object.assign(Object.create(plain) as RootSource, {
+      readAll: async (file: string) => {
+        if (file !== 'flaky.jpg') return plain.readAll(file);
+        const bytes = await readFile(path.join(root, file));
+        return Readable.from(
+          (async function* () {
+            yield bytes.subarray(0, 100);
+            throw new Error('connection reset by peer');
+          })(),
+        );
+      },
+    });
+    const first = await openCatalog(cutStreams, { cacheDir });
+    opened.push(first);
+    expect((await first.scan()).failed.map((f) => f.path)).toEqual(['flaky.jpg']);
+    await first.close();
+
+    const source = countingSource(await createLocalSource({ root }));
+    const catalog = await openCatalog(source, { cacheDir });
+    opened.push(catalog);
+    const again = await catalog.scan();
+    expect(source.fulls.has('flaky.jpg')).toBe(true);
+    expect(again.changed).toEqual(['flaky.jpg']);
+    expect(again.failed).toEqual([]);
+    expect(catalog.get('flaky.jpg')).toMatchObject({
+      status: 'ok',
+      photoMd5: await photoMd5(root, 'flaky.jpg'),
+    });
   });
 });

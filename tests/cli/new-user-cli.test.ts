@@ -34,7 +34,7 @@ test('a root of a scheme no backend serves is a usage error naming the supported
   const result = await runCli(['--cache-dir', cacheDir, 'scan', 'http://example.com/x']);
   expect(result.code).toBe(2);
   expect(result.stderr).toBe(
-    'error: no backend for http:// roots: the supported roots are file://, apple-photos://, s3://, smb://, webdav://, webdavs:// and plain paths; a third-party backend is named with PHOTOLALA_BACKENDS=http=MODULE (see "Writing a backend" in the README)\n',
+    'error: no backend for http:// roots: the supported roots are file://, apple-photos://, s3://, smb://, webdav://, webdavs:// and plain paths; a third-party backend is named with PHOTOLALA_BACKENDS=http=MODULE (see https://github.com/photolala/photolala-catalog/blob/main/packages/core/README.md#writing-a-backend)\n',
   );
   expect(result.stderr).not.toContain('photolala-backend-http');
 });

@@ -126,6 +126,28 @@ describe('the published packages, installed with npm outside the workspace', () 
     expect(opened.files).toContain('Canon_40D.jpg');
   });
 
+  test('every entry loads with --conditions=source (nothing points at unshipped sources) and from require()', async () => {
+    const entries = [
+      '@photolala/core',
+      '@photolala/core/backend',
+      '@photolala/core/testing',
+      '@photolala/core/internals',
+      '@photolala/backend-local',
+    ];
+    const script = `for (const name of ${JSON.stringify(entries)}) await import(name); console.log('imported');`;
+    const imported = await inProject('node', ['--conditions=source', '--input-type=module', '-e', script]);
+    expect(imported.stderr).toBe('');
+    expect(imported.stdout.trim()).toBe('imported');
+    // CommonJS: require(esm), on by default from Node 20.19 (the engines' floor).
+    const required = await inProject('node', [
+      '--input-type=commonjs',
+      '-e',
+      `const m = require('@photolala/core/backend'); console.log(typeof m.defineRootSource, typeof require('@photolala/core').openCatalog)`,
+    ]);
+    expect(required.stderr).toBe('');
+    expect(required.stdout.trim()).toBe('function function');
+  });
+
   test("a plug-in with its own copy of core has its errors recognised by the CLI's copy", async () => {
     // The plug-in resolves @photolala/core from its own node_modules: a second copy of the module.
     const plugin = path.join(project, 'plugin');

@@ -18,7 +18,7 @@ interface Manifest {
   repository?: { type: string; url: string; directory?: string };
   homepage?: string;
   bugs?: { url: string };
-  publishConfig?: { access?: string };
+  publishConfig?: { access?: string; exports?: unknown };
   files?: string[];
   engines?: { node?: string };
   sideEffects?: boolean;
@@ -86,14 +86,23 @@ describe('the published packages', () => {
       expect(readFileSync(path.join(dir, 'LICENSE'), 'utf8')).toBe(
         readFileSync(path.join(REPO_ROOT, 'LICENSE'), 'utf8'),
       );
-      // Every file an export or a bin names is in the tarball (the "source" condition is for this
-      // repository's own tests and is not published).
+      // The "source" condition (src/*.ts, for this repository's own tests) is not published: with
+      // --conditions=source a user would get files the tarball does not hold. Every entry has a
+      // "default" beside "import", so require() from CommonJS (require(esm), Node 20.19+) finds it.
+      // The packed exports are the workspace's, but for those two (publishConfig.exports, kept in step).
+      const workspace = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
+      const expected = Object.fromEntries(
+        Object.entries(workspace.exports ?? {}).map(([entry, target]) => {
+          if (typeof target === 'string') return [entry, target];
+          const { source: _source, ...published } = target;
+          return [entry, { ...published, default: published.import }];
+        }),
+      );
+      expect(manifest.exports).toEqual(expected);
+      expect(JSON.stringify(manifest.exports)).not.toMatch(/"source"|\/src\//);
+      // Every file an export or a bin names is in the tarball.
       const named = Object.values(manifest.exports ?? {}).flatMap((target) =>
-        typeof target === 'string'
-          ? [target]
-          : Object.entries(target)
-              .filter(([condition]) => condition !== 'source')
-              .map(([, file]) => file),
+        typeof target === 'string' ? [target] : Object.values(target),
       );
       // And files the code loads by URL at run time.
       const loaded =
@@ -122,7 +131,7 @@ describe('the published packages', () => {
       expect(manifest.homepage).toBe(`${web}/tree/main/packages/${name}#readme`);
       expect(manifest.bugs).toEqual({ url: `${web}/issues` });
       expect(manifest.license).toBe('MIT');
-      expect(manifest.publishConfig).toEqual({ access: 'public' });
+      expect(manifest.publishConfig?.access).toBe('public');
       expect(manifest.files).toEqual(expect.arrayContaining(['dist', 'CHANGELOG.md']));
       expect(manifest.engines).toEqual(rootManifest.engines);
       expect(manifest.sideEffects).toBe(false);
@@ -170,6 +179,20 @@ describe('the published packages', () => {
     );
     expect(pointers.length).toBeGreaterThan(3);
     for (const pointer of pointers) expect(sections, `DESIGN.md section ${pointer}`).toContain(pointer);
+  });
+
+  test('what a backend author needs ships in core: its README has "Writing a backend", where the error for an unknown scheme points', () => {
+    const readme = readFileSync(path.join(packagesDir, 'core', 'README.md'), 'utf8');
+    expect(readme).toMatch(/^## Writing a backend$/m);
+    expect(readme).toContain('defineNativeErrors({ backend, codes })');
+    expect(readme).not.toMatch(/repository README, "Writing a backend"/);
+    const registry = readFileSync(path.join(packagesDir, 'core', 'src/source/registry.ts'), 'utf8');
+    const url = /WRITING_A_BACKEND_URL =\s*'([^']+)'/.exec(registry)?.[1];
+    const repo = (rootManifest.repository?.url ?? '').replace(/^git\+/, '').replace(/\.git$/, '');
+    expect(url).toBe(`${repo}/blob/main/packages/core/README.md#writing-a-backend`);
+    expect(registry).toMatch(/\(see \$\{WRITING_A_BACKEND_URL\}\)/);
+    const { files } = pack(path.join(packagesDir, 'core'));
+    expect(files).toContain('README.md');
   });
 
   test("core's entries are the ones its README documents: main, /backend, /testing, and /internals", () => {

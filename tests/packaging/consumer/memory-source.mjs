@@ -1,7 +1,12 @@
 // A third party's in-memory backend, written against the published @photolala/core/backend only: the
 // packaging test runs the published conformance suite against it.
 import { Readable } from 'node:stream';
-import { defineRootSource, PhotolalaError, validateRelativePath } from '@photolala/core/backend';
+import {
+  defineRootSource,
+  PhotolalaError,
+  TEMP_FILE_PREFIX,
+  validateRelativePath,
+} from '@photolala/core/backend';
 
 const backend = 'memory';
 
@@ -48,6 +53,8 @@ export function createMemorySource(files) {
           for (let i = 0; i < segments.length && inside; i++)
             inside = options.filter?.directory(segments[i], segments.slice(0, i + 1).join('/')) ?? true;
           if (!inside || !(options.filter?.file(name, path) ?? true)) continue;
+          // writeAtomic's temp files are listed only when asked for (this store writes none itself).
+          if (!options.tempFiles && name.startsWith(TEMP_FILE_PREFIX)) continue;
           yield { path, size: file.data.length, mtimeMs: file.mtimeMs };
         }
       },

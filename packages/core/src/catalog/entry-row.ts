@@ -66,7 +66,11 @@ export interface ScanRow extends EntryRow {
   failure_code: FailureCode | null;
 }
 
-/** Stored for a failure whose error had no code (a decoder's own error), to tell it from a null code. */
+/**
+ * Stored for a failure whose error had no code, to tell it from a null code. The core's own verdicts
+ * on content (sniffing, decoders, video tools) are coded CORRUPT; an uncoded error is one the core
+ * cannot classify, most often a backend's own error it forgot to wrap.
+ */
 export const UNCODED_FAILURE = '';
 
 /** What `failure_code` holds for a failed row: its PhotolalaError's code, or UNCODED_FAILURE. */
@@ -77,14 +81,16 @@ const KNOWN_CODES: ReadonlySet<unknown> = new Set(ERROR_CODES);
 /**
  * Whether a failed row is tried again though its file looks unchanged: its failure named a passing
  * condition (a dropped connection, a permission since fixed), decided from the code stored as data.
- * A row without a code was written before codes were stored (schema 4 and older), and its failure
- * may have been such a condition: it is tried again, which costs one more digest of a file that
- * failed and then records its code, where leaving it would keep a photo out of the catalog until its
- * file changes. A code this release does not know (a newer release's, or a crafted snapshot's) is
- * tried again for the same reason. A failure that had no code (a decoder's own error) is not.
+ * Only a code that is a verdict on the file itself (CORRUPT, UNSUPPORTED...) leaves it alone until it
+ * changes. A failure that had no code (UNCODED_FAILURE: a backend's stream that threw a plain Error)
+ * says nothing about the file, so it is tried again: nothing may stay unchecked because a backend
+ * forgot to wrap an error. A row without a code was written before codes were stored (schema 4 and
+ * older), and a code this release does not know (a newer release's, or a crafted snapshot's) is
+ * tried again for the same reason. Each costs one more read of a file that failed, which then
+ * records its code, where leaving it would keep a photo out of the catalog until its file changes.
  */
 export function retriesFailure(code: string | null): boolean {
-  if (code === null || !KNOWN_CODES.has(code)) return code !== UNCODED_FAILURE;
+  if (code === null || !KNOWN_CODES.has(code)) return true;
   return isTransientFailure(code as ErrorCode);
 }
 

@@ -6,6 +6,7 @@ import { describeError, isPhotolalaError, PhotolalaError } from '../source/error
 import type { RootSource, SourceEntry } from '../source/root-source.js';
 import { type FailureCode, failureCodeOf, retriesFailure, type ScanRow } from './entry-row.js';
 import { isRootCatalogFile, type RootCatalogFile } from './leftovers.js';
+import { listedPathFilter } from './listed-filter.js';
 import { invalidListedPath } from './listed-path.js';
 import { RACY_MTIME } from './racy-mtime.js';
 import { isSidecarPath, type SidecarFile, sidecarFile } from './sidecars.js';
@@ -299,6 +300,11 @@ export async function planScan(
       slotFreed = undefined;
     });
 
+  const excluded = (path: string) => options.excludeFolders?.includes(path) === true;
+  const listedPasses = listedPathFilter(
+    (name, path) => !excluded(path) && catalogFilter.directory(name, path),
+  );
+
   /**
    * Plans one listed file. Synchronous for nearly every file of a rescan (and every JPEG of a first
    * scan): it returns a promise only when the loop must wait, since a promise per file shows on a
@@ -309,9 +315,11 @@ export async function planScan(
       plan.rootFiles.push({ path: entry.path, mtimeMs: entry.mtimeMs });
       return undefined;
     }
+    const pathProblem = invalidListedPath(entry.path, backend);
+    // What the filter refused, listed all the same by a source that ignores it, is left out here too.
+    if (!pathProblem && !listedPasses(entry.path)) return undefined;
     plan.discovered++;
     if (plan.discovered % 1000 === 0) options.onDiscovered?.(plan.discovered);
-    const pathProblem = invalidListedPath(entry.path, backend);
     if (pathProblem) {
       plan.failed.push({ path: entry.path, reason: pathProblem });
       plan.unlisted.push({ path: entry.path, reason: pathProblem });
@@ -355,7 +363,7 @@ export async function planScan(
   const listing = source.enumerate({
     filter: {
       directory: (name, path) => {
-        if (options.excludeFolders?.includes(path)) return false;
+        if (excluded(path)) return false;
         if (catalogFilter.directory(name, path)) return true;
         // An application's store is said, not silently left out: the user may be looking for those
         // photos. Asked only of the few folders the filter refuses.

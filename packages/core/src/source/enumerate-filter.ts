@@ -68,6 +68,21 @@ function isHidden(name: string): boolean {
 }
 
 /**
+ * Whether the catalog's filter refuses the file named by `text` from `start` to its end: a hidden
+ * or system name (temp files and the catalog's own files are hidden names too). Every listed file
+ * passes here, twice in a scan (the source's filter, then the scan's check of what was listed), so
+ * the name is neither sliced out nor lower-cased unless its length is a system file's.
+ */
+export function refusesFileNameAt(text: string, start: number): boolean {
+  const first = text.charCodeAt(start);
+  if (first === 0x2e /* . */ || (first === 0x7e /* ~ */ && text.charCodeAt(start + 1) === 0x24))
+    /* $ */
+    return true;
+  const length = text.length - start;
+  return SYSTEM_FILE_NAME_LENGTHS.has(length) && SYSTEM_FILE_NAMES.has(text.slice(start).toLowerCase());
+}
+
+/**
  * The filter of discovery (DESIGN.md section 5, step 1): hidden and system folders, and applications'
  * stores, are not descended into; hidden and system files, the catalog's own files and temp files
  * are left out.
@@ -77,10 +92,7 @@ export const catalogFilter: EnumerateFilter = {
     return !isHidden(name) && !SYSTEM_FOLDER_NAMES.has(name.toLowerCase()) && !applicationStore(name);
   },
   file(name) {
-    // Temp files and the catalog's own files are hidden names too. Every listed file passes here, so
-    // a name is lower-cased only when its length is a system file's.
-    if (isHidden(name)) return false;
-    return !(SYSTEM_FILE_NAME_LENGTHS.has(name.length) && SYSTEM_FILE_NAMES.has(name.toLowerCase()));
+    return !refusesFileNameAt(name, 0);
   },
 };
 

@@ -68,6 +68,13 @@ const SUPPORTED_SCHEMES = `${Object.keys(FIRST_PARTY)
   .join(', ')} and plain paths`;
 
 /**
+ * Where a user of the published packages reads how to write and name a backend: the section of core's
+ * README (shipped in the package) on the repository's site, as package.json's `repository` names it.
+ */
+export const WRITING_A_BACKEND_URL =
+  'https://github.com/photolala/photolala-catalog/blob/main/packages/core/README.md#writing-a-backend';
+
+/**
  * A scheme that no first-party backend serves and no mapping names, with no `photolala-backend-<scheme>`
  * installed: a ROOT no backend can open, so a usage error (`ROOT_URI_ERROR_BACKEND`). The message does
  * not tell the user to install that package: the name is only a convention, and anyone may publish it.
@@ -75,7 +82,7 @@ const SUPPORTED_SCHEMES = `${Object.keys(FIRST_PARTY)
 function unknownScheme(scheme: string, cause: unknown): PhotolalaError {
   return new PhotolalaError(
     'UNSUPPORTED',
-    `no backend for ${scheme}:// roots: the supported roots are ${SUPPORTED_SCHEMES}; a third-party backend is named with PHOTOLALA_BACKENDS=${scheme}=MODULE (see "Writing a backend" in the README)`,
+    `no backend for ${scheme}:// roots: the supported roots are ${SUPPORTED_SCHEMES}; a third-party backend is named with PHOTOLALA_BACKENDS=${scheme}=MODULE (see ${WRITING_A_BACKEND_URL})`,
     { backend: ROOT_URI_ERROR_BACKEND, cause },
   );
 }

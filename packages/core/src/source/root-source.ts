@@ -248,21 +248,25 @@ export type ReadableRootSource = Omit<
 };
 
 /**
- * Completes a backend's source: the write methods when given (omit them for a read-only source), and
- * `writable`/`removable` derived from them, so the capabilities can never disagree with the methods.
+ * Completes a backend's source: the write methods given (omit them all for a read-only source), and
+ * `writable`/`removable` derived from `writeAtomic` and `remove`, so the capabilities can never
+ * disagree with the methods. Each is optional on its own, as the contract makes them: a store that
+ * can write but never delete passes `writeAtomic` alone.
  */
 export function defineRootSource(
   readSide: ReadableRootSource,
-  writes?: Pick<Required<RootSource>, 'writeAtomic' | 'remove'> &
-    Pick<RootSource, 'writeAtomicFromFile' | 'writeIfUnchanged'>,
+  writes?: Pick<RootSource, 'writeAtomic' | 'remove' | 'writeAtomicFromFile' | 'writeIfUnchanged'>,
 ): RootSource {
+  const methods = Object.fromEntries(
+    Object.entries(writes ?? {}).filter(([, method]) => typeof method === 'function'),
+  ) as Partial<RootSource>;
   return {
     ...readSide,
     capabilities: {
       ...readSide.capabilities,
-      writable: writes !== undefined,
-      removable: writes !== undefined,
+      writable: typeof methods.writeAtomic === 'function',
+      removable: typeof methods.remove === 'function',
     },
-    ...(writes ?? {}),
+    ...methods,
   };
 }

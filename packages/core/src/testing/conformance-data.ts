@@ -59,7 +59,16 @@ export async function readAllBytes(source: RootSource, path: string): Promise<Bu
   return Buffer.concat(chunks);
 }
 
-export async function expectCode(promise: Promise<unknown>, code: string, what: string): Promise<void> {
+/**
+ * Asserts that `promise` rejects with a PhotolalaError of `code`, naming a backend: `backend` (the
+ * source's own) where given.
+ */
+export async function expectCode(
+  promise: Promise<unknown>,
+  code: string,
+  what: string,
+  backend?: string,
+): Promise<void> {
   try {
     await promise;
   } catch (error) {
@@ -69,6 +78,8 @@ export async function expectCode(promise: Promise<unknown>, code: string, what: 
     );
     assert.equal(error.code, code, `${what}: expected code ${code}, got ${error.code} (${error.message})`);
     assert.ok(error.backend.length > 0, `${what}: error carries no backend name`);
+    if (backend !== undefined)
+      assert.equal(error.backend, backend, `${what}: the error names another backend (${error.message})`);
     return;
   }
   assert.fail(`${what}: expected ${code}, but it succeeded`);

@@ -73,6 +73,27 @@ export function defineWriteTests(def: DefineTest, features: WriteFeatures): void
   );
 
   def(
+    'etags, where claimed and writable, change when new bytes of the same size are written',
+    standardFiles,
+    whereWritable(async (source) => {
+      if (!source.capabilities.etags) return;
+      const etagOf = async (path: string) => {
+        const listed = (await collect(source)).find((entry) => entry.path === path)?.etag;
+        assert.ok(listed, `${path} was listed without an etag`);
+        if (!source.stat) return listed;
+        const stated = (await source.stat(path))?.etag;
+        assert.equal(stated, listed, `stat(${JSON.stringify(path)}) and enumerate disagree on its etag`);
+        return listed;
+      };
+      await source.writeAtomic!('etag/same-size.bin', bytes(3000, 21));
+      const before = await etagOf('etag/same-size.bin');
+      await source.writeAtomic!('etag/same-size.bin', bytes(3000, 22));
+      const after = await etagOf('etag/same-size.bin');
+      assert.notEqual(after, before, 'the etag stayed the same though the bytes changed (same size)');
+    }),
+  );
+
+  def(
     "writeAtomicFromFile, where present, writes a local file's exact bytes",
     standardFiles,
     async (source) => {
@@ -118,6 +139,7 @@ export function defineWriteTests(def: DefineTest, features: WriteFeatures): void
         source.writeIfUnchanged('cond/new.bin', two, { ifNoneMatch: '*' }),
         'CONFLICT',
         'ifNoneMatch over an existing file',
+        source.backend,
       );
       const seen = await etagOf('cond/new.bin');
       await source.writeIfUnchanged('cond/new.bin', two, { ifMatch: seen });
@@ -126,11 +148,13 @@ export function defineWriteTests(def: DefineTest, features: WriteFeatures): void
         source.writeIfUnchanged('cond/new.bin', three, { ifMatch: seen }),
         'CONFLICT',
         'ifMatch with an ETag the file no longer has',
+        source.backend,
       );
       await expectCode(
         source.writeIfUnchanged('cond/missing.bin', three, { ifMatch: seen }),
         'CONFLICT',
         'ifMatch on a missing file',
+        source.backend,
       );
       assert.equal(
         md5(await readAllBytes(source, 'cond/new.bin')),
@@ -187,7 +211,7 @@ export function defineWriteTests(def: DefineTest, features: WriteFeatures): void
       assert.ok(source.remove, 'capabilities.removable is true but remove is missing');
       const small = pathOf('small.bin');
       await source.remove(small);
-      await expectCode(source.readHead(small, 10), 'NOT_FOUND', 'readHead after remove');
+      await expectCode(source.readHead(small, 10), 'NOT_FOUND', 'readHead after remove', source.backend);
       await source.remove(small);
       const paths = (await collect(source)).map((e) => e.path);
       assert.ok(!paths.includes(small));

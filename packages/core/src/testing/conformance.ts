@@ -1,6 +1,7 @@
 import type { RootSource } from '../source/root-source.js';
 import type { ConformanceFile, DefineTest, SourceUnderTest } from './conformance-data.js';
 import { defineReadTests } from './conformance-reads.js';
+import { PendingCalls, watchedSource, withinTimeout } from './conformance-watch.js';
 import { defineWriteTests } from './conformance-writes.js';
 
 export type { ConformanceFile, SourceUnderTest } from './conformance-data.js';
@@ -48,11 +49,18 @@ export interface ConformanceOptions {
      */
     writeProgress?: boolean;
   };
-  /** Per-test timeout in ms (remote stores may want more). */
+  /**
+   * Per-test timeout in ms (remote stores may want more); default 30 s. The suite enforces it itself,
+   * whatever the runner: a test that takes longer fails with a message naming the test and the call
+   * of the source it was waiting for. The runner's own timeout (vitest's) is set a little longer.
+   */
   timeoutMs?: number;
 }
 
 const inNfc = (path: string) => path.normalize('NFC');
+
+/** How much longer than the suite's own timeout the runner's is, so that the suite's message wins. */
+const RUNNER_MARGIN_MS = 5_000;
 
 /**
  * Registers the `RootSource` conformance tests. A backend's test file calls this once:
@@ -66,19 +74,38 @@ export function runRootSourceConformance(options: ConformanceOptions): void {
   const timeout = options.timeoutMs ?? 30_000;
 
   const withSource = async (
+    title: string,
     files: ConformanceFile[],
     body: (source: RootSource, pathOf: (path: string) => string) => Promise<void>,
   ) => {
-    const { source, dispose, pathOf = inNfc } = await createSource(files);
+    const pending = new PendingCalls();
+    let made: (SourceUnderTest & { dispose?: () => Promise<void> }) | undefined;
+    const run = async () => {
+      made = await pending.during('createSource', () => createSource(files));
+      const source = watchedSource(made.source, pending);
+      try {
+        await body(source, made.pathOf ?? inNfc);
+      } finally {
+        await source.close?.();
+        await pending.during('dispose', async () => made?.dispose?.());
+      }
+    };
+    let finished = false;
+    const running = run().finally(() => {
+      finished = true;
+    });
     try {
-      await body(source, pathOf);
-    } finally {
-      await source.close?.();
-      await dispose?.();
+      await withinTimeout(title, timeout, pending, running);
+    } catch (error) {
+      // A stalled test's source is still cleaned up, without waiting for it (it may stall again).
+      if (!finished) void Promise.resolve(made?.dispose?.()).catch(() => {});
+      throw error;
     }
   };
-  const def: DefineTest = (title, files, body) =>
-    test(`${name} conformance: ${title}`, () => withSource(files(), body), timeout);
+  const def: DefineTest = (title, files, body) => {
+    const fullTitle = `${name} conformance: ${title}`;
+    test(fullTitle, () => withSource(fullTitle, files(), body), timeout + RUNNER_MARGIN_MS);
+  };
 
   defineReadTests(def);
   defineWriteTests(def, {

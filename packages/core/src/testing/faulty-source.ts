@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PhotolalaError } from '../source/errors.js';
 import type { EnumerateOptions, RootSource } from '../source/root-source.js';
+import { isCatalogOwnFile } from './catalog-files.js';
 
 /**
  * What can go wrong with one read:
@@ -60,7 +61,8 @@ const KINDS: FaultKind[] = ['fail', 'short', 'stall', 'swap', 'fifo'];
  * a flaky store: that a scan completes, reports exactly the files it could not read, and never
  * records a photo-md5 that is not the file's. Each decision is a hash of the seed, the call, the path
  * and how many times that call was made for that path, so a failing run is reproduced by its seed
- * whatever order concurrent reads come in. Heads are not read along with the listing
+ * whatever order concurrent reads come in. Only the root's files get faults: the catalog's own (its
+ * `.photolala.md5` pointer and snapshots) are read untouched and never in `damaged()`. Heads are not read along with the listing
  * (`headBytes` is not passed on), so every head goes through `readHead` and can be faulted.
  */
 export function faultySource(source: RootSource, options: FaultOptions): FaultySource {
@@ -74,6 +76,8 @@ export function faultySource(source: RootSource, options: FaultOptions): FaultyS
 
   /** The fault for this call, if any, and a second roll for how it strikes. */
   const decide = (call: InjectedFault['call'], path: string): { fault?: FaultKind; early: boolean } => {
+    // The catalog's own files are read as they are: faults, and `damaged()`, concern the root's photos.
+    if (isCatalogOwnFile(path)) return { early: false };
     const key = `${call}\0${path}`;
     const n = (calls.get(key) ?? 0) + 1;
     calls.set(key, n);
