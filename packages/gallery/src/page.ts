@@ -41,13 +41,6 @@ export interface FirstScreenData {
 }
 
 /**
- * Thumbnails of the first rows the page carries itself (see `firstThumbnails` in server.ts), by
- * photo-md5: a screen's thumbnails asked for one by one, six at a time, took longer than everything
- * the page needs before them. `preloads` asks for the rest of the first rows'.
- */
-export type InlineThumbnails = Map<string, Buffer>;
-
-/**
  * Thumbnails of the first screen the page asks for from its head, before its script has laid out
  * the grid (see `preloads`): a laptop screen's first screen, with its margin below.
  */
@@ -58,12 +51,11 @@ export const PRELOAD_THUMBNAILS = 48;
  * `thumbnailUrl`), so the browser asks for them while it parses and runs the script instead of
  * after. Rows are read defensively: only a root number and a photo-md5 make a URL.
  */
-function preloads(first: FirstScreenData | undefined, inline: InlineThumbnails): string {
+function preloads(first: FirstScreenData | undefined): string {
   const links: string[] = [];
   for (const row of first?.rows.slice(0, PRELOAD_THUMBNAILS) ?? []) {
     const [root, , md5] = row;
     if (!Number.isInteger(root) || typeof md5 !== 'string' || !/^[0-9a-f]{32}$/.test(md5)) continue;
-    if (inline.has(md5)) continue;
     links.push(
       `<link rel="preload" as="image" fetchpriority="high" href="/api/roots/${root}/thumbnails/${md5}">`,
     );
@@ -84,13 +76,7 @@ export function pageHtml(
   roots: RootInfo[],
   assets: Map<string, { body: string }>,
   first?: FirstScreenData,
-  inline: InlineThumbnails = new Map(),
 ): string {
-  // Photo-md5s checked, bytes as base64: no `<` that could close the <script> (scriptJson's pass
-  // over a megabyte of base64 is spared).
-  const thumbnails = [...inline].flatMap(([md5, bytes]) =>
-    /^[0-9a-f]{32}$/.test(md5) ? [[md5, bytes.toString('base64')]] : [],
-  );
   const title = roots.length === 1 ? roots[0]!.uri : `${roots.length} roots`;
   return `<!doctype html>
 <html lang="en">
@@ -98,7 +84,7 @@ export function pageHtml(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Photolala · ${escapeHtml(title)}</title>
-${preloads(first, inline)}
+${preloads(first)}
 <style>${assets.get('app.css')?.body ?? ''}</style>
 </head>
 <body>
@@ -131,7 +117,6 @@ ${preloads(first, inline)}
 </div>
 <script type="application/json" id="roots-data">${scriptJson(roots)}</script>
 ${first ? `<script type="application/json" id="first-screen">${scriptJson(first)}</script>` : ''}
-${thumbnails.length ? `<script type="application/json" id="first-thumbnails">${JSON.stringify(Object.fromEntries(thumbnails))}</script>` : ''}
 <script>${assets.get('app.js')?.body.replace(/<\/script/gi, '<\\/script') ?? ''}</script>
 </body>
 </html>

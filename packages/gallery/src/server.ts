@@ -15,7 +15,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { badgeOf, type Photo, RootPhotos } from './library.js';
 import { cachedThumbnail, mediaRoutes } from './media-routes.js';
-import { type FirstScreenData, type InlineThumbnails, pageHtml, readAssets } from './page.js';
+import { type FirstScreenData, pageHtml, readAssets } from './page.js';
 import { pathOf, Refusal, rootOf } from './refusal.js';
 import { Library, type View, type ViewQuery } from './views.js';
 
@@ -58,12 +58,6 @@ const SAVE_DELAY_MS = 1000;
 const PAGE_LIMIT = 2000;
 /** Rows of the first screen the page carries: one page of the UI's (`PAGE` in ui/grid.ts). */
 const FIRST_PAGE = 300;
-/**
- * Thumbnails of the first rows the page carries (see page.ts `InlineThumbnails`): a laptop's screen
- * (1280x800: 6 columns, 4 rows); the rows after them are preloaded. At most INLINE_BYTES together.
- */
-const INLINE_THUMBNAILS = 24;
-const INLINE_BYTES = 2 * 1024 * 1024;
 /** Rows (and their thumbnails) a screen may ask for at once (`/api/screen`): a tall screen of small tiles. */
 const MAX_SCREEN_ROWS = 200;
 /** Rows a month's start (or its end) may carry (`/api/starts`): a tall screen of small tiles. */
@@ -264,35 +258,6 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     return { total: view.size, months: view.months, rows: rowsOf(view, 0, FIRST_PAGE) };
   };
 
-  /** Thumbnails read as the server starts, for the first page (see `firstThumbnails`), once each. */
-  const readAhead = new Map<string, Promise<Buffer | undefined>>();
-  /**
-   * The cached thumbnails of the first screen's first rows, for the page to carry: read from the
-   * cache only (a missing one is made when the tile asks for it), in the rows' order.
-   */
-  const firstThumbnails = async (rows: (string | number)[][]): Promise<InlineThumbnails> => {
-    const picked = rows.slice(0, INLINE_THUMBNAILS).flatMap(([index, , md5]) => {
-      const root = typeof index === 'number' ? roots[index] : undefined;
-      return root && typeof md5 === 'string' && !scanning.has(root.index) ? [{ root, md5 }] : [];
-    });
-    const read = await Promise.all(
-      picked.map(({ root, md5 }) => {
-        const key = `${root.index}/${md5}`;
-        const ahead = readAhead.get(key);
-        readAhead.delete(key);
-        return ahead ?? cachedThumbnail(root, md5);
-      }),
-    );
-    const inline: InlineThumbnails = new Map();
-    let bytes = 0;
-    for (const [i, body] of read.entries()) {
-      if (!body || bytes + body.length > INLINE_BYTES) continue;
-      bytes += body.length;
-      inline.set(picked[i]!.md5, body);
-    }
-    return inline;
-  };
-
   const app = new Hono();
   const queryOf = (c: Context): ViewQuery => {
     const all = roots.map((r) => r.index);
@@ -352,7 +317,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       offline: r.catalog.loadInfo.offline ?? null,
     }));
     const first = firstScreen();
-    return c.html(pageHtml(rootInfo, assets, first, await firstThumbnails(first.rows)));
+    return c.html(pageHtml(rootInfo, assets, first));
   });
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));
@@ -530,12 +495,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   else
     setImmediate(() => {
       try {
-        const root = roots[0];
-        const first = root?.firstScreen(FIRST_PAGE);
-        // ...and the thumbnails the page carries are read meanwhile.
-        if (root && first)
-          for (const { photoMd5 } of first.photos.slice(0, INLINE_THUMBNAILS))
-            readAhead.set(`${root.index}/${photoMd5}`, cachedThumbnail(root, photoMd5));
+        roots[0]?.firstScreen(FIRST_PAGE);
       } catch {}
     });
   const shown = host.includes(':') ? `[${host}]` : host;

@@ -165,17 +165,6 @@ function releaseThumbnail(img: Element | null) {
 
 export const thumbnailUrl = (row: Row) => `/api/roots/${row[0]}/thumbnails/${row[2]}`;
 
-/**
- * The first screen's thumbnails the page carries (see page.ts `InlineThumbnails`), as data URLs by
- * photo-md5: its tiles show them without a request. Only base64 is taken.
- */
-const inlineThumbnails = new Map<string, string>();
-for (const [md5, base64] of Object.entries(
-  JSON.parse(document.getElementById('first-thumbnails')?.textContent || '{}') as Record<string, unknown>,
-))
-  if (typeof base64 === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(base64))
-    inlineThumbnails.set(md5, `data:image/jpeg;base64,${base64}`);
-
 function place(element: HTMLElement, x: number, y: number, width?: number) {
   element.style.transform = `translate(${x}px, ${y}px)`;
   if (width !== undefined) {
@@ -286,10 +275,10 @@ export function render(jumped = false) {
     }
     if (row && img && !img.hasAttribute('src')) {
       const given = screenThumbnails.get(row[2]);
-      // The page's own (the first screen), else a screen's answer's, else its own request.
-      const src = inlineThumbnails.get(row[2]) ?? (given ? URL.createObjectURL(given) : undefined);
+      // A jump's screen brought it (see loadScreen), else the tile asks for it.
+      const src = given ? URL.createObjectURL(given) : undefined;
       if (src) {
-        // Its photo-md5, which a data or blob URL does not name.
+        // Its photo-md5, which a blob URL does not name.
         img.dataset.md5 = row[2];
         img.src = src;
       } else if (!flying && (seen || screenDone)) {
