@@ -55,4 +55,14 @@ describe('openRoot', () => {
     const bad = await failure(openRoot(`alias://${root}`, { env: { PHOTOLALA_BACKENDS: 'alias' } }));
     expect(bad.code).toBe('INVALID_ARGUMENT');
   });
+
+  test('a mapping to a file that is not there says so, and suggests no npm install', async () => {
+    const missing = path.join(REPO_ROOT, 'tests/plugins/no-such-backend.mjs');
+    const error = await failure(
+      openRoot('alias://somewhere', { env: { PHOTOLALA_BACKENDS: `alias=${missing}` } }),
+    );
+    expect(error.code).toBe('UNSUPPORTED');
+    expect(error.message).toContain(`no backend for alias:// roots: the module ${missing} does not exist`);
+    expect(error.message).not.toContain('npm install');
+  });
 });

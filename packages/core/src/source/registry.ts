@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CacheShard } from '../cache/cache.js';
@@ -103,11 +104,17 @@ async function importPlugin(
   } catch (cause) {
     const missing = (cause as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
     if (missing && guessed) throw unknownScheme(scheme, cause);
+    // A module that is there but imports one that is not is a broken install, said as such.
+    const file = isPath ? nodePath.resolve(specifier) : undefined;
+    const absent =
+      missing && (file ? !existsSync(file) : (cause as Error).message.includes(`'${specifier}'`));
     throw new PhotolalaError(
       'UNSUPPORTED',
-      missing
-        ? `no backend for ${scheme}:// roots: install ${specifier} (npm install ${specifier})`
-        : `cannot load the backend ${specifier}: ${(cause as Error).message}`,
+      !absent
+        ? `cannot load the backend ${specifier}: ${(cause as Error).message}`
+        : file
+          ? `no backend for ${scheme}:// roots: the module ${file} does not exist`
+          : `no backend for ${scheme}:// roots: install ${specifier} (npm install ${specifier})`,
       { backend: caller, cause },
     );
   }
