@@ -1,7 +1,7 @@
-import { chmod, chown, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { takenAtInJsonLines, takenAtText } from '../../packages/cli/src/taken-at.js';
+import { describeDate } from '../../packages/gallery/src/ui/metadata.js';
 import { servedUrl } from '../gallery/served-url.js';
 import { FIXTURES, tempDir } from '../support/fs.js';
 import { xmpPacket } from '../support/media.js';
@@ -23,8 +23,8 @@ afterAll(async () => {
 });
 
 /**
- * Canon_40D.jpg has `SubSecTimeOriginal` 00, which the catalog keeps as `.000`; DSCN0010.jpg has no
- * sub-seconds.
+ * Canon_40D.jpg has `SubSecTimeOriginal` 00, which the catalog kept as `.000` before dates were stored
+ * in one form (see core's taken-at.ts); DSCN0010.jpg has no sub-seconds.
  */
 async function photoRoot(name: string) {
   const root = await tempDir(`taken-at-${name}`);
@@ -68,25 +68,30 @@ test('capture dates are printed in one form: milliseconds only when not zero, UT
   });
   const printed = await cli('metadata', root, 'a.jpg', '--print');
   expect((JSON.parse(printed.stdout) as { takenAt: string }).takenAt).toBe('2008-05-30T15:56:01');
-});
-
-test('the form itself: stored dates of every source, and the same in SQLite-made lines', () => {
-  expect(takenAtText('2008-05-30T15:56:01.000')).toBe('2008-05-30T15:56:01');
-  expect(takenAtText('2008-05-30T15:56:01.120+02:00')).toBe('2008-05-30T15:56:01.120+02:00');
-  expect(takenAtText('2008-05-30T15:56:01.5')).toBe('2008-05-30T15:56:01.500');
-  // Apple Photos without a zone: UTC from toISOString.
-  expect(takenAtText('2020-01-01T10:00:00.000Z')).toBe('2020-01-01T10:00:00+00:00');
-  expect(takenAtText('2024-05-01T12:00:00+02:00')).toBe('2024-05-01T12:00:00+02:00');
-  expect(takenAtText(null)).toBeNull();
-  // Anything else is shown as it is stored.
-  expect(takenAtText('yesterday')).toBe('yesterday');
-  const lines =
-    '{"path":"x\\"takenAt\\":\\"2008-05-30T15:56:01.000\\"","takenAt":"2008-05-30T15:56:01.000","width":1}\n' +
-    '{"path":"y","takenAt":null}\n{"path":"z","takenAt":"2020-01-01T10:00:00.000Z"}\n';
-  expect(takenAtInJsonLines(lines)).toBe(
-    '{"path":"x\\"takenAt\\":\\"2008-05-30T15:56:01.000\\"","takenAt":"2008-05-30T15:56:01","width":1}\n' +
-      '{"path":"y","takenAt":null}\n{"path":"z","takenAt":"2020-01-01T10:00:00+00:00"}\n',
+  // The file `metadata` names says the same.
+  const file = (await cli('metadata', root, 'a.jpg')).stdout.trim();
+  expect((JSON.parse(await readFile(file, 'utf8')) as { takenAt: string }).takenAt).toBe(
+    '2008-05-30T15:56:01',
   );
+
+  // And so does the gallery's metadata panel, from the document the server answers with.
+  const serve = startCli(['--cache-dir', cacheDir, 'serve', root, '--port', '0']);
+  running.push(serve);
+  const url = new URL(await servedUrl(serve));
+  const rows = ((await (await fetch(new URL('/api/photos?limit=10', url))).json()) as { rows: unknown[][] })
+    .rows;
+  const shown: string[] = [];
+  for (const row of rows) {
+    const detail = (await (await fetch(new URL(`/api/roots/0/photos/${row[1]}`, url))).json()) as {
+      metadata: { takenAt: string };
+    };
+    shown.push(describeDate(detail.metadata.takenAt));
+  }
+  expect(shown.sort()).toEqual([
+    "2008-05-30 15:56:01 (camera's clock, no time zone recorded)",
+    "2008-10-22 16:28:39 (camera's clock, no time zone recorded)",
+  ]);
+  expect(rows.length).toBe(2);
 });
 
 test('serve on a read-only root warns once, not at each save of a star', async () => {

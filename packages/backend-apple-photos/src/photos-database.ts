@@ -183,7 +183,11 @@ function readAssets(db: Database.Database): PhotosLibrary {
   return { schemaGeneration: assetTable === 'ZASSET' ? 6 : 5, assetTable, modelVersion, assets };
 }
 
-/** ISO 8601 local time with offset, from Core Data seconds and the asset's time-zone offset. */
+/**
+ * ISO 8601 local time with offset, from Core Data seconds and the asset's time-zone offset, in the
+ * one form capture dates take (see core's taken-at.ts): without a known offset, UTC as `+00:00`, with
+ * its milliseconds only when they are not zero (`2001-01-01T00:00:00+00:00`, not `.000Z`).
+ */
 export function libraryTakenAt(
   dateCreated: number | null,
   timezoneOffset: number | null,
@@ -191,7 +195,11 @@ export function libraryTakenAt(
   if (dateCreated === null) return undefined;
   const unixMs = (dateCreated + CORE_DATA_EPOCH_OFFSET) * 1000;
   if (!Number.isFinite(unixMs)) return undefined;
-  if (timezoneOffset === null || Math.abs(timezoneOffset) > 18 * 3600) return new Date(unixMs).toISOString();
+  if (timezoneOffset === null || Math.abs(timezoneOffset) > 18 * 3600) {
+    const utc = new Date(unixMs).toISOString();
+    const millis = utc.slice(19, 23);
+    return `${utc.slice(0, 19)}${millis === '.000' ? '' : millis}+00:00`;
+  }
   const local = new Date(unixMs + timezoneOffset * 1000).toISOString().slice(0, 19);
   const sign = timezoneOffset < 0 ? '-' : '+';
   const abs = Math.abs(timezoneOffset);

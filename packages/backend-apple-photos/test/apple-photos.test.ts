@@ -227,6 +227,9 @@ test('a library held open by Photos with a WAL is read without touching it, incl
 test('library times convert from Core Data seconds with the asset time zone', () => {
   expect(libraryTakenAt(0, 0)).toBe('2001-01-01T00:00:00+00:00');
   expect(libraryTakenAt(0, -5 * 3600)).toBe('2000-12-31T19:00:00-05:00');
-  expect(libraryTakenAt(0, null)).toBe('2001-01-01T00:00:00.000Z');
+  // Without a zone: UTC, in the one form (no `.000`, no `Z`), milliseconds kept when not zero.
+  expect(libraryTakenAt(0, null)).toBe('2001-01-01T00:00:00+00:00');
+  expect(libraryTakenAt(0.25, null)).toBe('2001-01-01T00:00:00.250+00:00');
+  expect(libraryTakenAt(0, 99 * 3600)).toBe('2001-01-01T00:00:00+00:00');
   expect(libraryTakenAt(null, 0)).toBeUndefined();
 });

@@ -69,6 +69,7 @@ export {
 export { fastPhotoKey, HEAD_BYTES, isFastPhotoKey, isMd5 } from './digest/identity.js';
 export { type EntryKind, IMAGE_KINDS, type ImageKind, isImageKind, isRawKind } from './digest/image-kind.js';
 export { METADATA_VERSION, type MetadataDocument, metadataDocumentSchema } from './digest/metadata.js';
+export { takenAtForm } from './digest/taken-at.js';
 export { FFMPEG_MISSING } from './digest/video.js';
 export {
   type BackendRegistryOptions,

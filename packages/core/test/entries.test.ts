@@ -89,6 +89,7 @@ const PUBLIC = [
   'resolveCacheRoot',
   'snapshotGeneration',
   'syncStarsToCloud',
+  'takenAtForm',
   'verifyPhotos',
 ];
 

@@ -64,8 +64,12 @@ const validation = (db: Database.Database) => {
 };
 
 describe('snapshot schema versions', () => {
-  test('the current version and versions 1 to 6 are accepted, each with exactly its own tables', () => {
-    expect(SCHEMA_VERSION).toBe(7);
+  test('the current version and versions 1 to 7 are accepted, each with exactly its own tables', () => {
+    expect(SCHEMA_VERSION).toBe(8);
+    // Version 7 has the tables of 8: only its dates may be of an older form (see datesInForm).
+    expect(validation(catalogDb(`UPDATE version SET value = '7' WHERE key = 'schema_version'`))).toBe(
+      'valid',
+    );
     expect(validation(catalogDb(asVersion6))).toBe('valid');
     expect(validation(catalogDb(`UPDATE version SET value = '6' WHERE key = 'schema_version'`))).toMatch(
       /unexpected table "unlisted"/,
@@ -89,8 +93,8 @@ describe('snapshot schema versions', () => {
       /unexpected table "listing"/,
     );
     // What a newer release wrote is refused: the pointer's next line is tried, then the mirror, then a rebuild.
-    expect(validation(catalogDb(`UPDATE version SET value = '8' WHERE key = 'schema_version'`))).toMatch(
-      /schema version 8, expected 1 to 7/,
+    expect(validation(catalogDb(`UPDATE version SET value = '9' WHERE key = 'schema_version'`))).toMatch(
+      /schema version 9, expected 1 to 8/,
     );
     expect(validation(catalogDb('DROP TABLE version'))).toMatch(/tables are missing/);
     expect(validation(catalogDb('CREATE VIEW listing_view AS SELECT 1'))).toMatch(/unexpected view/);
@@ -100,7 +104,7 @@ describe('snapshot schema versions', () => {
     const db = catalogDb(asVersion1);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
-    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('7');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('8');
     expect(db.prepare('SELECT count(*) FROM listing').pluck().get()).toBe(0);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
@@ -165,7 +169,7 @@ describe('snapshot schema versions', () => {
       VALUES ('a.jpg', '', 1, 1, 'jpeg', 'failed', 'UNAVAILABLE: server went away')`);
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
-    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('7');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('8');
     // No code is read out of the reason: a row written before codes were stored has none.
     expect(db.prepare('SELECT status, reason, failure_code FROM entries').raw().all()).toEqual([
       ['failed', 'UNAVAILABLE: server went away', null],
@@ -194,7 +198,7 @@ describe('snapshot schema versions', () => {
     put.run(md5(4), JSON.stringify({ version: 1, kind: 'jpeg' }));
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
-    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('7');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('8');
     const stored = db.prepare('SELECT photo_md5, document FROM metadata ORDER BY photo_md5').raw().all() as [
       string,
       string,
@@ -241,7 +245,7 @@ describe('snapshot schema versions', () => {
     db.prepare('INSERT INTO metadata (photo_md5, document) VALUES (?, ?)').run(md5, '{"kind":"jpeg"}');
     upgradeSchema(db);
     expect(validation(db)).toBe('valid');
-    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('7');
+    expect(db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get()).toBe('8');
     expect(db.prepare('SELECT count(*) FROM unlisted').pluck().get()).toBe(0);
     expect(db.prepare('SELECT document FROM metadata').pluck().all()).toEqual(['{"kind":"jpeg"}']);
     const schemaText = (d: Database.Database) =>

@@ -1,10 +1,9 @@
-import { type Catalog, type EntryKind, type EntryLines, entryJson } from '@photolala/core';
+import { type Catalog, type EntryKind, entryJson } from '@photolala/core';
 import { type OpenOptions, withCatalog } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { entryTest, groupNote, streamItems } from '../list-items.js';
 import type { GlobalOptions } from '../options.js';
 import type { Output } from '../output.js';
-import { takenAtInJsonLines, takenAtText } from '../taken-at.js';
 
 export interface ListOptions {
   json?: boolean;
@@ -48,13 +47,12 @@ export function list(
     };
     // Printed a chunk at a time as it is read: holding all 100k entries at once cost more in garbage
     // collection than reading them. For --json without a test of each entry, SQLite makes the lines
-    // of the entries in no group, which spares building (and collecting) an entry per line.
+    // of the entries in no group, which spares building (and collecting) an entry per line. Dates are
+    // printed as the catalog holds them: in the one form (see core's taken-at.ts).
     const all = opts.all ?? false;
     const test = entryTest(opts.rating, opts.keyword);
     const items = streamItems(
-      out.options.json && !test
-        ? shownJsonChunks(catalog.listJsonChunks(filter))
-        : catalog.listChunks(filter),
+      out.options.json && !test ? catalog.listJsonChunks(filter) : catalog.listChunks(filter),
       () => catalog.groupedEntries(filter),
       all,
       test,
@@ -63,13 +61,13 @@ export function list(
       const { entry } = item;
       if (out.options.json) {
         const members = item.members.map((m) => ({ path: m.path, role: m.role }));
-        const json = { ...entryJson(entry), takenAt: takenAtText(entry.takenAt) };
+        const json = entryJson(entry);
         return JSON.stringify(members.length > 0 ? { ...json, members } : json);
       }
       const star = entry.starred ? '*' : ' ';
       // A file whose digest failed has no date or size to show; it says so, and why.
       const failed = entry.status === 'failed';
-      const when = failed ? 'failed' : (takenAtText(entry.takenAt) ?? '-');
+      const when = failed ? 'failed' : (entry.takenAt ?? '-');
       const size = entry.width && entry.height ? `${entry.width}x${entry.height}` : '-';
       const why = failed && entry.reason ? `  (${entry.reason})` : '';
       const group = groupNote(item);
@@ -116,23 +114,8 @@ export function metadata(
     const file = await catalog.metadata(id);
     // Printed, the document is the entry's: its XMP sidecar's values over the photo's own, with
     // `sidecar` and `sources`; the file is the photo's, shared by every copy of it.
-    if (opts.print) out.document(JSON.stringify(shownDocument(await catalog.metadataDocument(id)), null, 2));
+    if (opts.print) out.document(JSON.stringify(await catalog.metadataDocument(id), null, 2));
     else out.result(file);
     return EXIT.ok;
   });
-}
-
-/** The chunks of `list --json` with each line's `takenAt` in the CLI's form (see taken-at.ts). */
-function* shownJsonChunks<T>(chunks: Iterable<T | EntryLines>): Generator<T | EntryLines> {
-  for (const chunk of chunks)
-    yield typeof chunk === 'object' && chunk !== null && 'lines' in chunk
-      ? { ...chunk, lines: takenAtInJsonLines(chunk.lines) }
-      : chunk;
-}
-
-/** A metadata document as printed: its `takenAt` in the CLI's form, the rest as stored. */
-function shownDocument(document: unknown): unknown {
-  if (typeof document !== 'object' || document === null || !('takenAt' in document)) return document;
-  const { takenAt } = document as { takenAt: unknown };
-  return typeof takenAt === 'string' ? { ...document, takenAt: takenAtText(takenAt) } : document;
 }

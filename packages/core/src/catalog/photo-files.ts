@@ -4,6 +4,7 @@ import type { Digester } from '../digest/digest.js';
 import { fastPhotoKey, HEAD_BYTES, isMd5 } from '../digest/identity.js';
 import { detectImageKind, detectMediaKind } from '../digest/image-kind.js';
 import { type MetadataDocument, metadataDocumentSchema } from '../digest/metadata.js';
+import { datedInForm, takenAtForm } from '../digest/taken-at.js';
 import { renderThumbnail } from '../digest/thumbnail.js';
 import { readWholeFile } from '../digest/whole-file.js';
 import { describeError, isPhotolalaError, PhotolalaError } from '../source/errors.js';
@@ -65,11 +66,30 @@ export class PhotoFiles {
     const entry = this.entries.requireImage(id);
     const paths = this.cachePaths(entry);
     // The document alone first: `has` also reads the thumbnail's ends, which only a repair needs.
-    if (existsSync(paths.metadata)) return paths.metadata;
+    if (existsSync(paths.metadata)) {
+      await this.datedInFormOnDisk(paths.key);
+      return paths.metadata;
+    }
     const present = await this.ctx.cache.has(this.ctx.options.shard, paths.key);
     if (present.metadata) return paths.metadata;
     if (!(await this.restoreMetadata(entry, paths.key))) await this.regenerate(entry, present);
     return paths.metadata;
+  }
+
+  /**
+   * Rewrites the cached document under `key` with its `takenAt` in the one form, when it was made
+   * before that form (see taken-at.ts): the file this class names is read by others (the gallery's
+   * metadata panel, users), and must say what `list` says. Anything else in the file is left alone.
+   */
+  private async datedInFormOnDisk(key: string): Promise<void> {
+    const { shard } = this.ctx.options;
+    const stored = await this.ctx.cache.readMetadataJson(shard, key);
+    if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) return;
+    const { takenAt } = stored as { takenAt?: unknown };
+    if (typeof takenAt !== 'string' || takenAtForm(takenAt) === takenAt) return;
+    await this.ctx.cache
+      .writeMetadata(shard, key, { ...stored, takenAt: takenAtForm(takenAt) })
+      .catch(() => {});
   }
 
   /**
@@ -83,7 +103,7 @@ export class PhotoFiles {
     const entry = this.entries.requireImage(id);
     const read = async () => {
       const parsed = metadataDocumentSchema.safeParse(safeJson(await fsp.readFile(file, 'utf8')));
-      return parsed.success && parsed.data.photoMd5 === entry.photoMd5 ? parsed.data : undefined;
+      return parsed.success && parsed.data.photoMd5 === entry.photoMd5 ? datedInForm(parsed.data) : undefined;
     };
     const document =
       (await read()) ??
@@ -102,7 +122,7 @@ export class PhotoFiles {
       .pluck()
       .get(entry.photoMd5);
     const parsed = metadataDocumentSchema.safeParse(storedDocument(stored, entry.photoMd5));
-    return parsed.success && parsed.data.photoMd5 === entry.photoMd5 ? parsed.data : undefined;
+    return parsed.success && parsed.data.photoMd5 === entry.photoMd5 ? datedInForm(parsed.data) : undefined;
   }
 
   /** Writes the catalog's own copy of an entry's metadata document back to the cache. */

@@ -1,21 +1,23 @@
 import type Database from 'better-sqlite3';
 import { METADATA_VERSION, metadataDocumentSchema } from '../digest/metadata.js';
+import { datedInForm, takenAtForm } from '../digest/taken-at.js';
 import { PhotolalaError } from '../source/errors.js';
 import { regroupAll } from './group-rows.js';
 import { dropSidecarEntries } from './sidecars.js';
-import { storedDocumentText } from './stored-document.js';
+import { storedDocument, storedDocumentText } from './stored-document.js';
 import { UNLISTED_TABLE } from './unlisted.js';
 
 /**
  * 2 added the `listing` table; 3 the `entries` columns `group_id`, `role`, `rating` and `keywords`;
  * 4 the column `sidecar`; 5 the column `failure_code`; 6 stores metadata documents compacted (see
  * stored-document.ts) and indexes only the external ids there are; 7 the table `unlisted` (see
- * unlisted.ts).
+ * unlisted.ts); 8 holds every capture date (`taken_at`, a document's `takenAt`) in the one form (see
+ * taken-at.ts; upgraded by datesInForm).
  * Older snapshots still load: they are upgraded when opened (see upgradeSchema; version 5 when next
  * published, see isUnreadableSchema), and published as the current version by the next scan. Readers that know only an older version refuse a newer one as invalid,
  * so they fall back to an older snapshot the pointer still names, or rebuild.
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 const OLDEST_READABLE_VERSION = 1;
 export const GENERATOR = '@photolala/core';
 
@@ -93,6 +95,7 @@ const COLUMNS_OF_VERSION = new Map<unknown, string[]>([
   ['5', ADDED_COLUMN_NAMES],
   ['6', ADDED_COLUMN_NAMES],
   ['7', ADDED_COLUMN_NAMES],
+  ['8', ADDED_COLUMN_NAMES],
 ]);
 /**
  * The few rows that have a sidecar, found without reading every row: each scan looks at them, to find
@@ -119,6 +122,7 @@ const EXPECTED_OBJECTS = new Map<unknown, Set<string>>([
   ['5', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar'])],
   ['6', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar'])],
   ['7', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar', 'table:unlisted'])],
+  ['8', new Set([...VERSION_1_OBJECTS, 'table:listing', 'index:entries_with_sidecar', 'table:unlisted'])],
 ]);
 
 /**
@@ -151,6 +155,60 @@ function compactDocuments(db: Database.Database): void {
     if (!metadataDocumentSchema.safeParse(document).success) continue;
     update.run(storedDocumentText(document, md5), md5);
   }
+}
+
+/**
+ * The rows whose `taken_at` may not be in the one form (see taken-at.ts): a zone `Z`, a fraction of
+ * `.000`, or one not of three digits. What SQL cannot tell exactly, takenAtForm does for the few rows
+ * this leaves; a catalog whose dates are all in the one form leaves none, whatever their number.
+ */
+const OFF_FORM_DATES = `taken_at GLOB '*Z' OR substr(taken_at, 20) GLOB '.000*' OR (substr(taken_at, 20) GLOB '.*'
+  AND NOT substr(taken_at, 20) GLOB '.[0-9][0-9][0-9]' AND NOT substr(taken_at, 20) GLOB '.[0-9][0-9][0-9][+-][0-9][0-9]:[0-9][0-9]')`;
+
+/** Whether any row of `entries` holds a capture date of a form made before schema 8 (`.000`, `Z`). */
+function hasOffFormDates(db: Database.Database): boolean {
+  const rows = db.prepare(`SELECT taken_at FROM entries WHERE ${OFF_FORM_DATES}`).pluck().iterate();
+  for (const value of rows as IterableIterator<unknown>)
+    if (typeof value === 'string' && takenAtForm(value) !== value) return true;
+  return false;
+}
+
+/**
+ * Version 8: every capture date in the one form (see taken-at.ts), in `entries` and in the metadata
+ * documents: what a new catalog writes. Only the dates of an older form are rewritten, and their
+ * documents through storedDocumentText, so an upgraded catalog holds the very bytes a new one would;
+ * no photo is read again. A document that is not valid is left as it stands, as compactDocuments
+ * leaves it. The listing, a copy of `entries`, is made again before the next snapshot.
+ */
+function datesInForm(db: Database.Database): void {
+  const rows = db.prepare(`SELECT path, taken_at FROM entries WHERE ${OFF_FORM_DATES}`).raw().all() as [
+    unknown,
+    unknown,
+  ][];
+  const setRow = db.prepare('UPDATE entries SET taken_at = ? WHERE path = ?');
+  let changed = 0;
+  for (const [path, value] of rows) {
+    if (typeof value !== 'string' || takenAtForm(value) === value) continue;
+    setRow.run(takenAtForm(value), path);
+    changed++;
+  }
+  if (changed > 0) db.exec('DELETE FROM listing');
+  // Inside a JSON text every quote of a value is escaped: `"takenAt":"` is only ever the key.
+  const documents = db
+    .prepare(`SELECT photo_md5, document FROM metadata WHERE instr(document, '"takenAt":"') > 0`)
+    .raw()
+    .iterate() as IterableIterator<[unknown, unknown]>;
+  const stale: [string, string][] = [];
+  for (const [md5, text] of documents) {
+    if (typeof md5 !== 'string' || typeof text !== 'string') continue;
+    const takenAt = /"takenAt":"([^"\\]*)"/.exec(text)?.[1];
+    if (takenAt === undefined || takenAtForm(takenAt) === takenAt) continue;
+    const parsed = metadataDocumentSchema.safeParse(storedDocument(text, md5));
+    if (!parsed.success) continue;
+    stale.push([storedDocumentText(datedInForm(parsed.data), md5), md5]);
+  }
+  const setDocument = db.prepare('UPDATE metadata SET document = ? WHERE photo_md5 = ?');
+  for (const [text, md5] of stale) setDocument.run(text, md5);
 }
 
 /**
@@ -221,20 +279,26 @@ export function validateSchema(db: Database.Database): void {
  * Whether a loaded catalog lacks tables or columns that reads select, so that it is upgraded in a
  * working copy before it is read. A version 5 catalog differs only in how its documents are stored,
  * which every reader takes either way, and a version 6 one only by the table `unlisted`, which
- * readers take as empty when it is absent: both are read in place, and upgraded when first written (see
+ * readers take as empty when it is absent; a version 7 one only by its dates, when none is of an
+ * older form (see hasOffFormDates; a single document's date is put in the form where it is read).
+ * These are read in place, and upgraded when first written (see
  * WorkingDatabase.writable; compacting 100k documents costs seconds, which a command that only reads
  * should not pay).
  */
 export function isUnreadableSchema(db: Database.Database): boolean {
   const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
-  return version !== String(SCHEMA_VERSION) && version !== '6' && version !== '5';
+  if (version === String(SCHEMA_VERSION)) return false;
+  if (version !== '7' && version !== '6' && version !== '5') return true;
+  // Every reader takes a date as `entries` holds it: one of an older form is upgraded first.
+  return hasOffFormDates(db);
 }
 
 /**
  * Brings a writable working database of an older readable version to the current schema; the next
  * snapshot is then written in it. From version 2, the new columns are filled: groups from the
  * entries, rating and keywords from the metadata documents (whatever a document holds is checked
- * again when read, see entry-row.ts). Before version 6, the documents are compacted.
+ * again when read, see entry-row.ts). Before version 6, the documents are compacted; before version 8,
+ * capture dates are put in the one form (see datesInForm).
  */
 export function upgradeSchema(db: Database.Database): void {
   const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
@@ -249,16 +313,17 @@ export function upgradeSchema(db: Database.Database): void {
     // The very text a new catalog has (`IF NOT EXISTS` would be stored too).
     if (!indexed) db.exec(SIDECAR_INDEX);
     // Before version 4, an XMP sidecar was an entry of its own.
-    if (!['4', '5', '6'].includes(String(version)) && dropSidecarEntries(db) > 0)
+    if (!['4', '5', '6', '7'].includes(String(version)) && dropSidecarEntries(db) > 0)
       db.exec('DELETE FROM listing');
     // From version 3 on, groups, ratings and keywords are there. Failed rows of versions before 5 keep
     // a null code: see retriesFailure in entry-row.ts for why they are tried again.
     if (version === '1' || version === '2') fillVersion3Columns(db);
-    if (version !== '6') {
+    if (version !== '6' && version !== '7') {
       for (const sql of PARTIAL_EXTERNAL_ID_INDEX) db.exec(sql);
       compactDocuments(db);
     }
-    db.exec(UNLISTED_TABLE);
+    if (version !== '7') db.exec(UNLISTED_TABLE);
+    datesInForm(db);
     db.prepare(`UPDATE version SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
   })();
 }

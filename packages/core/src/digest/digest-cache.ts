@@ -5,6 +5,7 @@ import { PhotolalaError } from '../source/errors.js';
 import type { SourceAttributes } from '../source/root-source.js';
 import type { DigestResult } from './digest-types.js';
 import { applyLibraryAttributes, type MetadataDocument, metadataDocumentSchema } from './metadata.js';
+import { datedInForm } from './taken-at.js';
 
 /**
  * A digest's files in the shared cache: the key they live under, the results found there (a photo
@@ -34,20 +35,24 @@ export class DigestCache {
   }
 
   /**
-   * A cached document made before perceptual hashes existed gets its hash from the cached thumbnail
-   * (the digest hashes the same thumbnail, so the two agree), and the cache file is rewritten with it.
-   * Should the thumbnail not decode, the document goes without; `duplicates --similar` says so.
+   * A cached document brought up to date, and rewritten in the cache when it was not: its `takenAt` in
+   * the one form (a document made before it may hold `.000` or `Z`, see taken-at.ts; the photo is not
+   * read again for that), and, made before perceptual hashes existed, its hash from the cached thumbnail
+   * (the digest hashes the same thumbnail, so the two agree). Should the thumbnail not decode, the
+   * document goes without; `duplicates --similar` says so.
    */
-  async withPerceptualHash(key: string, document: MetadataDocument): Promise<MetadataDocument> {
-    if (document.perceptualHash !== undefined) return document;
-    try {
-      const thumbnail = await readFile(this.cache.pathsFor(this.shard, key).thumbnail);
-      const hashed = { ...document, perceptualHash: await perceptualHash(thumbnail) };
-      await this.cache.writeMetadata(this.shard, key, hashed);
-      return hashed;
-    } catch {
-      return document;
+  async upToDate(key: string, cached: MetadataDocument): Promise<MetadataDocument> {
+    let document = datedInForm(cached);
+    if (document.perceptualHash === undefined) {
+      try {
+        const thumbnail = await readFile(this.cache.pathsFor(this.shard, key).thumbnail);
+        document = { ...document, perceptualHash: await perceptualHash(thumbnail) };
+      } catch {
+        // Without a hash, as before.
+      }
     }
+    if (document !== cached) await this.cache.writeMetadata(this.shard, key, document).catch(() => {});
+    return document;
   }
 
   /** The photo's cache files, when both are present and the document is valid for these bytes. */
@@ -63,7 +68,7 @@ export class DigestCache {
     const paths = this.cache.pathsFor(this.shard, key);
     return {
       photoMd5,
-      metadata: applyLibraryAttributes(await this.withPerceptualHash(key, cached), attributes),
+      metadata: applyLibraryAttributes(await this.upToDate(key, cached), attributes),
       thumbnailPath: paths.thumbnail,
       metadataPath: paths.metadata,
       rendered: false,

@@ -24,6 +24,7 @@ import {
   type MetadataDocument,
   readExif,
 } from './metadata.js';
+import { datedInForm } from './taken-at.js';
 import { renderThumbnail } from './thumbnail.js';
 import {
   buildVideoDocument,
@@ -124,7 +125,7 @@ export class Digester {
     const paths = this.cache.pathsFor(this.shard, md5);
     return {
       photoMd5: md5,
-      metadata: applyLibraryAttributes(await this.files.withPerceptualHash(md5, cached), entry.attributes),
+      metadata: applyLibraryAttributes(await this.files.upToDate(md5, cached), entry.attributes),
       thumbnailPath: paths.thumbnail,
       metadataPath: paths.metadata,
       rendered: false,
@@ -241,9 +242,13 @@ export class Digester {
     }
   }
 
-  /** The cached metadata document under `key`, when it exists, is valid and describes these bytes. */
-  cachedMetadata(key: string, photoMd5: string): Promise<MetadataDocument | undefined> {
-    return this.files.cachedMetadata(key, photoMd5);
+  /**
+   * The cached metadata document under `key`, when it exists, is valid and describes these bytes; its
+   * `takenAt` in the one form (see taken-at.ts).
+   */
+  async cachedMetadata(key: string, photoMd5: string): Promise<MetadataDocument | undefined> {
+    const cached = await this.files.cachedMetadata(key, photoMd5);
+    return cached && datedInForm(cached);
   }
 
   private async produce(

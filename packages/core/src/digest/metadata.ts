@@ -7,6 +7,7 @@ import { cleanText, EXIF_MAKER_NOTE_OPTIONS, EXIF_OPTIONS, MAX_TEXT } from './ex
 import { type ExifrReaders, loadExifr } from './exifr-loader.js';
 import type { ImageKind } from './image-kind.js';
 import { jpegSegments } from './jpeg-segments.js';
+import { millisecondsText, takenAtForm } from './taken-at.js';
 import { readXmp } from './xmp.js';
 
 /** The version of the metadata document written now; `metadataDocumentSchema` accepts this one only. */
@@ -47,8 +48,10 @@ export const metadataDocumentSchema = lazySchema((z) => {
     /** The file's size in bytes. */
     size: z.number().int().nonnegative(),
     /**
-     * Capture time as ISO 8601. With an offset (`...+01:00`) when the camera recorded one; without
-     * one it is the camera's local clock time. Null when no EXIF date exists: never the file mtime.
+     * Capture time as ISO 8601, in one form (see taken-at.ts): `YYYY-MM-DDTHH:MM:SS`, `.sss` only when
+     * the milliseconds are not zero, the offset as `±HH:MM` (UTC as `+00:00`) when one was recorded;
+     * without one it is the camera's local clock time. Null when no EXIF date exists: never the file
+     * mtime. Documents made before this form (`.000`, `Z`) are brought to it when read.
      */
     takenAt: z.string().nullable(),
     /**
@@ -167,8 +170,11 @@ function exifDate(value: unknown, offset: unknown, subSec: unknown): string | nu
   if (!m) return null;
   const [, y, mo, d, h, mi, s] = m;
   if (y === '0000' || mo === '00' || d === '00') return null;
+  // In the one form (see taken-at.ts): a `SubSecTimeOriginal` of `00` adds nothing.
   const fraction =
-    typeof subSec === 'string' && /^\d{1,3}$/.test(subSec.trim()) ? `.${subSec.trim().padEnd(3, '0')}` : '';
+    typeof subSec === 'string' && /^\d{1,3}$/.test(subSec.trim())
+      ? millisecondsText(`.${subSec.trim()}`)
+      : '';
   const zone = typeof offset === 'string' && OFFSET.test(offset.trim()) ? offset.trim() : '';
   return `${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}${zone}`;
 }
@@ -341,7 +347,8 @@ export function applyLibraryAttributes(
   if (!attributes) return document;
   const merged: MetadataDocument = { ...document };
   if (attributes.takenAt) {
-    merged.takenAt = attributes.takenAt;
+    // A library's date in the one form, whatever form its backend gave it in (see taken-at.ts).
+    merged.takenAt = takenAtForm(attributes.takenAt);
     merged.takenAtSource = 'Library';
   }
   if (attributes.latitude !== undefined && attributes.longitude !== undefined) {

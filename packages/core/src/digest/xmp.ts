@@ -1,5 +1,6 @@
 import { cleanText, XMP_OPTIONS } from './exif-text.js';
 import { loadExifr } from './exifr-loader.js';
+import { millisecondsText } from './taken-at.js';
 
 /** What a photo's embedded XMP packet says that EXIF may not: the user's rating, words and dates. */
 export interface XmpFacts {
@@ -92,7 +93,8 @@ const XMP_DATE =
 
 /**
  * An XMP date (ISO 8601, to any precision from the year down) as the metadata document writes dates:
- * `YYYY-MM-DDTHH:MM:SS[.sss][zone]`, a missing part taken as its first value. Null when malformed.
+ * `YYYY-MM-DDTHH:MM:SS[.sss][zone]` (see taken-at.ts), a missing part taken as its first value. Null
+ * when malformed.
  */
 export function xmpDate(value: unknown): string | null {
   if (typeof value !== 'string') return null;
@@ -101,7 +103,7 @@ export function xmpDate(value: unknown): string | null {
   const [, y, mo = '01', d = '01', h = '00', mi = '00', s = '00', fraction = '', zone = ''] = m;
   if (y === '0000' || mo === '00' || d === '00' || Number(mo) > 12 || Number(d) > 31) return null;
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return null;
-  const millis = fraction ? `.${fraction.slice(1, 4).padEnd(3, '0')}` : '';
+  const millis = millisecondsText(fraction);
   return `${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone === 'Z' ? '+00:00' : zone}`;
 }
 

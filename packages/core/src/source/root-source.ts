@@ -46,7 +46,10 @@ export interface SourceEntry {
 
 /** Facts a photo library (Apple Photos) records about an asset, as the user last edited them. */
 export interface SourceAttributes {
-  /** Capture time, ISO 8601, with the offset when the library knows the time zone. */
+  /**
+   * Capture time, ISO 8601, with the offset when the library knows the time zone. Stored in the one
+   * form capture dates take (see `takenAtForm`), whatever form it is given in.
+   */
   takenAt?: string;
   favorite?: boolean;
   hidden?: boolean;
