@@ -2,7 +2,6 @@ import { realpathSync, statSync } from 'node:fs';
 import nodePath from 'node:path';
 import {
   type EnumerateOptions,
-  joinRelative,
   notRegularFile,
   PhotolalaError,
   type SourceEntry,
@@ -12,6 +11,8 @@ import {
 import { BACKEND, localErrors } from './errors.js';
 import { EntryKind, type FolderLister, type FolderListing } from './folder-lister.js';
 import { ListingWindow } from './listing-window.js';
+
+const NO_FAILED_STATS: ReadonlyMap<number, FolderListing['errors'][number]> = new Map();
 
 /** The root folder a walk starts from, and the test of whether a link's target stays inside it. */
 export interface LocalRoot {
@@ -61,14 +62,18 @@ export async function* walkLocalRoot(
       window.fill();
       continue;
     }
-    const failedStats = new Map(listing.errors.map((e) => [e.index, e]));
+    const failedStats =
+      listing.errors.length === 0 ? NO_FAILED_STATS : new Map(listing.errors.map((e) => [e.index, e]));
     const headMd5s = window.headMd5sOf(listing);
     const batch: SourceEntry[] = [];
-    for (let i = 0; i < listing.names.length; i++) {
-      const rawName = listing.names[i]!;
+    const { names } = listing;
+    // The folder's part of every path, made once: an array joined per file cost an unchanged
+    // rescan of 100k files about 10 ms of the walking thread's time.
+    const prefix = folder.rel === '' ? '' : `${folder.rel}/`;
+    for (let i = 0; i < names.length; i++) {
+      const rawName = names[i]!;
       const name = rawName.normalize('NFC');
-      const childRel = joinRelative(folder.rel, name);
-      const childAbs = () => nodePath.join(folder.abs, rawName);
+      const childRel = prefix + name;
       let kind = listing.kinds[i];
       let folderId = listing.folderIds[i] ?? null;
       const failed = failedStats.get(i);
@@ -81,7 +86,7 @@ export async function* walkLocalRoot(
         continue;
       }
       if (kind === EntryKind.link) {
-        const target = followLink(childAbs(), childRel);
+        const target = followLink(nodePath.join(folder.abs, rawName), childRel);
         if (!target) continue;
         kind = target.isDirectory() ? EntryKind.folder : target.isFile() ? EntryKind.file : EntryKind.other;
         folderId = `${target.dev}:${target.ino}`;
@@ -98,12 +103,12 @@ export async function* walkLocalRoot(
         }
         if (folderId === null || visited.has(folderId)) continue;
         visited.add(folderId);
-        window.found({ abs: childAbs(), rel: childRel });
+        window.found({ abs: nodePath.join(folder.abs, rawName), rel: childRel });
       } else if (kind === EntryKind.other) {
         if (name.startsWith(TEMP_FILE_PREFIX) || (filter && !filter.file(name, childRel))) continue;
         // A FIFO, socket or device is never read (opening a FIFO to read waits for a writer), but
         // said, not silently left out: it may stand where a photo was.
-        const what = specialKindOf(childAbs());
+        const what = specialKindOf(nodePath.join(folder.abs, rawName));
         if (what)
           onIssue?.({ path: childRel, error: notRegularFile(what, BACKEND, childRel), skipped: true });
       } else if (kind === EntryKind.file) {

@@ -116,4 +116,69 @@ describe('StatIndex', () => {
       ).see('a.jpg'),
     ).toBeUndefined();
   });
+
+  /** A table of `paths`, each row's size its place in `paths`. */
+  function tableOf(paths: readonly string[]): Database.Database {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE entries (path TEXT PRIMARY KEY, fast_photo_key TEXT NOT NULL, size INTEGER NOT NULL,
+      mtime_ms INTEGER NOT NULL, etag TEXT, kind TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+      failure_code TEXT) WITHOUT ROWID`);
+    const insert = db.prepare(`INSERT INTO entries VALUES (?, 'k', ?, 7, NULL, 'jpeg', 'ok', NULL, NULL)`);
+    for (const [i, path] of paths.entries()) insert.run(path, i);
+    return db;
+  }
+
+  test('finds rows asked for as a walk asks: folders in any order, files in order, new files between', () => {
+    const folders = ['2024-01-01', '2024-01-02', '2024-01-02/sub', 'b', 'b-c', 'b.d', 'b/c'];
+    const paths: string[] = [];
+    for (const folder of folders)
+      for (let i = 0; i < 40; i++) paths.push(`${folder}/IMG_${i}.JPG`, `${folder}/IMG_${i}.xmp.jpg`);
+    paths.push('top.jpg', 'zz');
+    const index = new StatIndex(tableOf(paths));
+    const sizeOf = new Map(paths.map((path, i) => [path, i]));
+    const unseen = new Set(paths);
+    // Folders last first, as the local walk hands them over; a folder's files sorted as its listing
+    // sorts them (by code unit), with files the catalog lacks among them, and some asked twice.
+    for (const folder of [...folders].reverse()) {
+      const names = [
+        ...paths.filter((p) => p.startsWith(`${folder}/`) && !p.slice(folder.length + 1).includes('/')),
+      ]
+        .map((p) => p.slice(folder.length + 1))
+        .concat(['IMG_3.JPG.new', 'A.JPG', 'zzz.JPG'])
+        .sort();
+      for (const [n, name] of names.entries()) {
+        if (n % 9 === 4) continue;
+        const path = `${folder}/${name}`;
+        const expected = sizeOf.get(path);
+        expect(index.see(path)?.size).toBe(expected);
+        if (n % 11 === 0) expect(index.see(path)?.size).toBe(expected);
+        unseen.delete(path);
+      }
+    }
+    expect(index.see('zz')).toMatchObject({ size: paths.length - 1, mtime_ms: 7 });
+    expect(index.see('z')).toBeUndefined();
+    unseen.delete('zz');
+    expect([...index.unseenPaths()].sort()).toEqual([...unseen].sort());
+  });
+
+  test('finds every row when SQLite orders the paths otherwise than JavaScript, or they are asked for in no order', () => {
+    // U+FF5E is before U+1F642 in UTF-8 (SQLite's order), after it in UTF-16 (JavaScript's).
+    const astral = ['a/\uFF5E.jpg', 'a/\u{1F642}.jpg', 'a/b.jpg', 'c.jpg'];
+    const index = new StatIndex(tableOf(astral));
+    for (const path of [...astral].reverse()) expect(index.see(path)?.size).toBe(astral.indexOf(path));
+    expect(index.see('a/c.jpg')).toBeUndefined();
+    expect([...index.unseenPaths()]).toEqual([]);
+
+    const many = Array.from({ length: 5000 }, (_, i) => `f${i % 50}/IMG_${i}.JPG`);
+    const shuffled = new StatIndex(tableOf(many));
+    for (let i = 0; i < many.length; i += 2) {
+      const at = (i * 7919) % many.length;
+      expect(shuffled.see(many[at]!)?.size).toBe(at);
+      expect(shuffled.see(`${many[at]}.not`)).toBeUndefined();
+    }
+    const seen = new Set(
+      Array.from({ length: many.length / 2 }, (_, k) => many[(2 * k * 7919) % many.length]),
+    );
+    expect([...shuffled.unseenPaths()].sort()).toEqual(many.filter((p) => !seen.has(p)).sort());
+  });
 });

@@ -14,6 +14,14 @@ type Unusual = Pick<EntryStat, 'keyed' | 'status' | 'reason' | 'failure_code'>;
  * quarter of the index's cost to make and, living through the whole walk, most of its garbage
  * collection. The few entries without a key, failed or with a reason keep those fields (and a
  * failure's code) aside; `see` builds a short-lived EntryStat per call.
+ *
+ * The rows come in path order (the table's key), and a walk asks for a folder's files in the order
+ * its listing sorts them: when the paths strictly ascend, rows are found by a cursor that follows
+ * the last one found, and by halving where it does not (a new folder, a file the catalog lacks),
+ * with no hash table: hashing every path twice (the table, then each lookup) cost the calling
+ * thread 20-40 ms more on an unchanged rescan of 100k files. Paths that do not ascend in
+ * JavaScript's order (astral characters, which SQLite orders by their UTF-8 bytes; a damaged
+ * snapshot) get the hash table.
  */
 export class StatIndex {
   /** Every row's path, one after another (joined by NUL where SQLite joined them). */
@@ -23,6 +31,13 @@ export class StatIndex {
   private lengths = new Int32Array(0);
   /** The hash of each row's path, compared first so that a probe rarely compares text. */
   private hashes = new Int32Array(0);
+  /** Whether the rows' paths strictly ascend: then they are found by `cursor` and halving. */
+  private sorted = false;
+  /** The row after the last one found: where the next path of a walk's folder usually is. */
+  private cursor = 0;
+  /** Lookups, and those the cursor missed: a source listing in no order gets the hash table. */
+  private lookups = 0;
+  private misses = 0;
   /** Open addressing, at most half full: each slot holds a row plus one, 0 when empty. */
   private slots = new Int32Array(16);
   private mask = 15;
@@ -62,6 +77,7 @@ export class StatIndex {
       const row = this.rowOf(path);
       if (row >= 0) this.unusual.set(row, { keyed: keyed === 1, status, reason, failure_code: code });
     }
+    this.cursor = 0;
   }
 
   /**
@@ -121,7 +137,7 @@ export class StatIndex {
     let separators = 0;
     for (let at = joined.indexOf('\0'); at >= 0; at = joined.indexOf('\0', at + 1)) separators++;
     if (separators !== count - 1) return false;
-    this.allocate(count);
+    this.allocate(count, false);
     this.text = joined;
     let start = 0;
     for (let row = 0; row < count; row++) {
@@ -129,22 +145,61 @@ export class StatIndex {
       if (end < 0) end = joined.length;
       this.starts[row] = start;
       this.lengths[row] = end - start;
-      this.hashes[row] = hashOf(joined, start, end);
-      this.insert(row);
       start = end + 1;
     }
+    this.sorted = this.ascending();
+    if (!this.sorted) this.hashAll();
     return true;
   }
 
-  private allocate(count: number): void {
+  /** Whether every row's path is before the next one's, in JavaScript's order of strings. */
+  private ascending(): boolean {
+    for (let row = 1; row < this.starts.length; row++)
+      if (this.compareAt(this.starts[row - 1]!, this.lengths[row - 1]!, this.text, row) >= 0) return false;
+    return true;
+  }
+
+  /** Puts every row in the hash table. */
+  private hashAll(): void {
+    const count = this.starts.length;
     let size = 16;
     while (size < count * 2) size *= 2;
     this.slots = new Int32Array(size);
     this.mask = size - 1;
+    this.hashes = new Int32Array(count);
+    for (let row = 0; row < count; row++) {
+      const start = this.starts[row]!;
+      this.hashes[row] = hashOf(this.text, start, start + this.lengths[row]!);
+      this.insert(row);
+    }
+  }
+
+  /**
+   * How `text` from `start` (of `length`) compares with row `row`'s path: negative before it, 0
+   * equal, positive after it, in JavaScript's order of strings (by UTF-16 code units).
+   */
+  private compareAt(start: number, length: number, text: string, row: number): number {
+    const at = this.starts[row]!;
+    const rowLength = this.lengths[row]!;
+    const shorter = Math.min(length, rowLength);
+    const own = this.text;
+    for (let i = 0; i < shorter; i++) {
+      const difference = text.charCodeAt(start + i) - own.charCodeAt(at + i);
+      if (difference !== 0) return difference;
+    }
+    return length - rowLength;
+  }
+
+  private allocate(count: number, hashed = true): void {
     this.starts = new Int32Array(count);
     this.lengths = new Int32Array(count);
-    this.hashes = new Int32Array(count);
     this.seen = new Uint8Array(count);
+    if (!hashed) return;
+    let size = 16;
+    while (size < count * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    this.hashes = new Int32Array(count);
   }
 
   /** Puts `row` in the table, in the place of an earlier row with the same path. */
@@ -180,7 +235,7 @@ export class StatIndex {
     const row = this.rowOf(path);
     if (row < 0) return undefined;
     this.seen[row] = 1;
-    const { keyed, status, reason, failure_code } = this.unusual.get(row) ?? PLAIN;
+    const { keyed, status, reason, failure_code } = (this.unusual.size > 0 && this.unusual.get(row)) || PLAIN;
     return {
       size: this.sizes[row]!,
       mtime_ms: this.mtimes[row]!,
@@ -204,6 +259,14 @@ export class StatIndex {
 
   /** The row of `path`, or -1. */
   private rowOf(path: string): number {
+    if (this.sorted) {
+      this.lookups++;
+      // Halving costs more than a hash lookup: paths that mostly miss the cursor (a source that
+      // lists in no particular order) get the hash table after all.
+      if (this.misses < MISSES_TOLERATED || this.misses * 4 < this.lookups) return this.sortedRowOf(path);
+      this.sorted = false;
+      this.hashAll();
+    }
     const hash = hashOf(path, 0, path.length);
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const held = this.slots[slot]! - 1;
@@ -216,6 +279,33 @@ export class StatIndex {
         return held;
     }
   }
+  /** The row of `path` among strictly ascending rows: at the cursor, or else by halving; or -1. */
+  private sortedRowOf(path: string): number {
+    const count = this.starts.length;
+    const length = path.length;
+    let row = this.cursor;
+    if (row >= count || this.compareAt(0, length, path, row) !== 0) {
+      this.misses++;
+      let low = 0;
+      let high = count;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (this.compareAt(0, length, path, middle) > 0) low = middle + 1;
+        else high = middle;
+      }
+      row = low;
+      if (row >= count || this.compareAt(0, length, path, row) !== 0) {
+        // Not in the catalog: the walk's next path most likely follows it.
+        this.cursor = row;
+        return -1;
+      }
+    }
+    this.cursor = row + 1;
+    return row;
+  }
 }
+
+/** Cursor misses allowed before their share decides (see rowOf): one per folder is usual. */
+const MISSES_TOLERATED = 1024;
 
 const PLAIN: Unusual = { keyed: true, status: 'ok', reason: null, failure_code: null };
