@@ -2,6 +2,7 @@ import type sharpType from 'sharp';
 import { describeError, PhotolalaError } from '../source/errors.js';
 import { type HeifImageList, heifImages } from './heic-decoder.js';
 import { type ImageKind, isRawKind } from './image-kind.js';
+import { type JpegHeaderFacts, readJpegHeader } from './jpeg-header.js';
 import { findEmbeddedJpegs } from './raw-preview.js';
 import { loadSharp } from './sharp-loader.js';
 
@@ -87,17 +88,24 @@ const finish = (image: Sharp, options: RenderOptions) =>
     .jpeg({ quality: THUMBNAIL_QUALITY, chromaSubsampling: '4:2:0' })
     .toBuffer();
 
-async function renderWithSharp(data: Uint8Array, options: RenderOptions, explicitOrientation?: number) {
+async function renderWithSharp(
+  data: Uint8Array,
+  options: RenderOptions,
+  explicitOrientation?: number,
+  header?: JpegHeaderFacts,
+) {
   // One instance for header and pixels. sharp's own pixel limit would refuse the header read of an
   // oversized image without saying its size, so the limit is checked here before any decoding.
   const sharp = await loadSharp();
   const image = sharp(data, { limitInputPixels: false, failOn: 'error', pages: 1 });
-  let meta: SharpMetadata;
-  try {
-    meta = await image.metadata();
-  } catch (cause) {
-    throw fail('cannot read image header', cause);
-  }
+  let meta: Pick<SharpMetadata, 'width' | 'height' | 'orientation'>;
+  if (header) meta = header;
+  else
+    try {
+      meta = await image.metadata();
+    } catch (cause) {
+      throw fail('cannot read image header', cause);
+    }
   const storedWidth = meta.width ?? 0;
   const storedHeight = meta.height ?? 0;
   if (storedWidth <= 0 || storedHeight <= 0) throw fail('image has no dimensions');
@@ -207,6 +215,18 @@ export async function renderThumbnail(
       }
     }
     if (kind !== 'dng') throw fail(`no decodable embedded preview in ${kind.toUpperCase()} file`);
+  }
+  if (kind === 'jpeg') {
+    // Most photos: the header read in JavaScript instead of a sharp pipeline of its own. Should the
+    // render fail, the general path runs from the start, so a broken file fails as it always did.
+    const header = readJpegHeader(data);
+    if (header) {
+      try {
+        return await renderWithSharp(data, options, undefined, header);
+      } catch {
+        // Decided below.
+      }
+    }
   }
   return renderWithSharp(data, options);
 }
