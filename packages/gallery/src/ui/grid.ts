@@ -10,6 +10,13 @@ const MARGIN = 800;
 
 const { grid, sizer, scrubber, status } = elements;
 
+/** What an empty view says instead of an empty grid: why, and how to widen it. */
+const empty = document.createElement('div');
+empty.id = 'empty';
+empty.setAttribute('role', 'status');
+empty.hidden = true;
+grid.append(empty);
+
 /** The view shown: its months and size, its pages of rows as they arrive, and the tiles drawn. */
 export const view = {
   months: [] as { month: string; count: number }[],
@@ -424,6 +431,7 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   relayout(keep);
   buildScrubber();
   document.body.dataset.total = String(view.total);
+  sayIfEmpty(scanning);
   if (!scanning) status.textContent = photoCount(view.total);
   // The page's own first view asks for pages as it needs them (see loadStarts); a view that changes
   // as a scan adds photos does without.
@@ -454,4 +462,67 @@ export function markRowStar(root: number, id: number, starred: boolean) {
   }
   for (const row of view.starts.values()) if (row[0] === root && row[1] === id) row[4] = starred ? 1 : 0;
   render();
+}
+
+/** Dispatches `type` on a header control after changing it, so that the view is read again. */
+function changeControl(control: HTMLInputElement | HTMLSelectElement, type: 'input' | 'change') {
+  control.dispatchEvent(new Event(type, { bubbles: true }));
+}
+
+/**
+ * An empty view says why (the search, the folder, the starred box, or a catalog without photos) and
+ * offers to clear each filter that narrowed it, instead of showing an empty grid.
+ */
+function sayIfEmpty(scanning: boolean) {
+  empty.hidden = view.total > 0;
+  empty.replaceChildren();
+  if (view.total > 0) return;
+  const { search, folder, starred, roots } = elements;
+  const query = search.value.trim();
+  const text = document.createElement('p');
+  const clears: [string, () => void][] = [];
+  let said = starred.checked ? 'No starred photos' : 'No photos';
+  if (query) {
+    said += ` match “${query}”`;
+    clears.push([
+      'Clear the search',
+      () => {
+        search.value = '';
+        changeControl(search, 'input');
+      },
+    ]);
+  }
+  if (folder.value !== '') {
+    said += ` in the folder ${folder.value}`;
+    clears.push([
+      'Show all folders',
+      () => {
+        folder.value = '';
+        changeControl(folder, 'change');
+      },
+    ]);
+  }
+  if (starred.checked)
+    clears.push([
+      'Show all photos, starred or not',
+      () => {
+        starred.checked = false;
+        changeControl(starred, 'change');
+      },
+    ]);
+  if (clears.length === 0)
+    said =
+      roots.value !== '' && roots.options.length > 1
+        ? `No photos in ${roots.selectedOptions[0]?.text ?? 'this root'}`
+        : scanning
+          ? 'No photos yet: the scan has found none so far'
+          : 'No photos in this catalog: scan its root (photolala scan, or serve --scan) to add them';
+  text.textContent = `${said}.`;
+  empty.append(text);
+  for (const [label, clear] of clears) {
+    const button = document.createElement('button');
+    button.textContent = label;
+    button.addEventListener('click', clear);
+    empty.append(button);
+  }
 }
