@@ -1,9 +1,10 @@
-import { utimes } from 'node:fs/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import { type Catalog, openCatalog } from '@photolala/core';
 import { type Gallery, startGallery } from '@photolala/gallery';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
@@ -92,5 +93,52 @@ describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, p
     await page.waitForFunction(() => document.body.dataset.total === '1');
     expect(await page.isChecked('#starred')).toBe(false);
     expect(await page.isHidden('#empty')).toBe(true);
+  });
+
+  it('shows a rendered preview loading until its JPEG comes, and names the file and the reason when it fails', async () => {
+    const tiff = (red: number) =>
+      sharp({ create: { width: 320, height: 240, channels: 3, background: { r: red, g: 90, b: 30 } } })
+        .tiff()
+        .toBuffer();
+    const { root, catalog } = await scannedRoot(
+      { 'scan.tif': await tiff(200), 'bad.tif': await tiff(40) },
+      { 'scan.tif': new Date(Date.UTC(2021, 5, 2)), 'bad.tif': new Date(Date.UTC(2021, 5, 1)) },
+    );
+    const page = await openGallery([catalog]);
+    await visibleThumbnails(page);
+    // The rendered JPEG is held back until the test lets it through.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/previews/**', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.click('.tile[title="scan.tif"]');
+    await page.waitForSelector('#loading:not([hidden])');
+    expect(await page.textContent('#loading')).toBe('Rendering a preview of scan.tif…');
+    expect(await page.getAttribute('#lightbox', 'aria-busy')).toBe('true');
+    release();
+    await page.waitForSelector('#loading', { state: 'hidden' });
+    expect(
+      await page.evaluate(() => (document.getElementById('preview') as HTMLImageElement).naturalWidth),
+    ).toBeGreaterThan(0);
+    expect(await page.getAttribute('#lightbox', 'aria-busy')).toBeNull();
+    expect(await page.isHidden('#problem')).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.unroute('**/previews/**');
+
+    // A TIFF changed since the scan: the server refuses to render it, and says why.
+    const bytes = await readFile(path.join(root, 'bad.tif'));
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
+    await writeFile(path.join(root, 'bad.tif'), bytes);
+    await page.click('.tile[title="bad.tif"]');
+    await page.waitForSelector('#problem:not([hidden])');
+    expect(await page.textContent('#problem')).toMatch(
+      /^bad\.tif cannot be shown: .*changed since the last scan/,
+    );
+    expect(await page.isHidden('#loading')).toBe(true);
+    expect(await page.isHidden('#preview')).toBe(true);
   });
 });

@@ -7,6 +7,28 @@ const { lightbox, preview, video, members, info, star: starButton, status } = el
 /** The index (in the view) of the photo the lightbox shows, if it is open. */
 export let open: number | undefined;
 
+/** Kinds the browser shows as they are; the rest (HEIC, RAW, TIFF) are rendered to a JPEG on demand. */
+const AS_IS = /\.(jpe?g|png|webp)$/i;
+
+/** Says a preview is on its way, until it shows or fails. */
+const loading = document.createElement('p');
+loading.id = 'loading';
+loading.setAttribute('role', 'status');
+loading.hidden = true;
+preview.parentElement?.append(loading);
+
+function showLoading(name: string | undefined) {
+  loading.hidden = name === undefined;
+  if (name === undefined) lightbox.removeAttribute('aria-busy');
+  else {
+    loading.textContent = AS_IS.test(name) ? `Loading ${name}…` : `Rendering a preview of ${name}…`;
+    lightbox.setAttribute('aria-busy', 'true');
+  }
+}
+preview.addEventListener('load', () => {
+  if (open !== undefined) showLoading(undefined);
+});
+
 /** Why the photo cannot be shown (its original changed or went since the scan), in its place. */
 const problem = document.createElement('p');
 problem.id = 'problem';
@@ -16,6 +38,7 @@ preview.parentElement?.append(problem);
 
 /** Asks the server why `url` failed (it answers `{ error }`) and says so instead of a broken image. */
 async function explain(url: string, index: number) {
+  const name = rowAt(index)?.[3] ?? 'This photo';
   let reason: string;
   try {
     const response = await fetch(url, { cache: 'no-store' });
@@ -28,7 +51,8 @@ async function explain(url: string, index: number) {
     reason = `the server could not be reached (${String(error)})`;
   }
   if (open !== index) return;
-  problem.textContent = `This photo cannot be shown: ${reason}`;
+  showLoading(undefined);
+  problem.textContent = `${name} cannot be shown: ${reason}`;
   problem.hidden = false;
   preview.hidden = true;
   video.hidden = true;
@@ -115,6 +139,7 @@ export async function show(index: number) {
   const isVideo = row[5] === 'VIDEO';
   if (isVideo) preview.removeAttribute('src');
   else preview.src = `/api/roots/${row[0]}/previews/${row[2]}`;
+  showLoading(isVideo || preview.complete ? undefined : row[3]);
   preview.alt = row[3];
   preview.hidden = isVideo;
   video.hidden = true;
@@ -124,7 +149,10 @@ export async function show(index: number) {
   const detail = await getJson<PhotoDetail>(`/api/roots/${row[0]}/photos/${row[1]}`);
   if (open !== index) return;
   lightbox.dataset.kind = detail.kind ?? '';
-  if (detail.kind === 'video') preview.removeAttribute('src');
+  if (detail.kind === 'video') {
+    preview.removeAttribute('src');
+    showLoading(undefined);
+  }
   showMedia(detail);
   showMembers(detail);
   showFacts(detail);
@@ -136,6 +164,7 @@ export function closeLightbox() {
   open = undefined;
   lightbox.hidden = true;
   preview.removeAttribute('src');
+  showLoading(undefined);
   stopVideo();
   members.replaceChildren();
   if (index !== undefined) {
