@@ -1,8 +1,10 @@
-import { readFile, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import { type Catalog, openCatalog } from '@photolala/core';
 import { type Gallery, startGallery } from '@photolala/gallery';
+import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +61,76 @@ async function openGallery(catalogs: Catalog[], viewport = { width: 1280, height
 }
 
 describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, previews', () => {
+  it('labels each year once on the scrubber without overlap, and marks the month viewed', async () => {
+    // 60 years of months: more year labels than the track has room for.
+    const { catalog, months } = await datedCatalog(60 * 12);
+    const page = await openGallery([catalog]);
+    await visibleThumbnails(page);
+    const labels = await page.evaluate(() => {
+      const track = document.getElementById('scrubber')!.getBoundingClientRect();
+      return [...document.querySelectorAll<HTMLElement>('#scrubber button.year')].map((b) => {
+        const r = b.querySelector('span')!.getBoundingClientRect();
+        return {
+          year: b.textContent,
+          shown: getComputedStyle(b.querySelector('span')!).visibility === 'visible',
+          top: r.top,
+          bottom: r.bottom,
+          inside: r.top >= track.top - 0.5 && r.bottom <= track.bottom + 0.5,
+        };
+      });
+    });
+    expect(labels.map((l) => l.year)).toEqual(Array.from({ length: 60 }, (_, i) => String(2019 - i)));
+    const shown = labels.filter((l) => l.shown);
+    expect(shown[0]!.year).toBe('2019');
+    expect(shown.length).toBeGreaterThan(10);
+    expect(shown.length).toBeLessThan(60);
+    for (const label of shown) expect(label.inside, label.year!).toBe(true);
+    for (let i = 1; i < shown.length; i++)
+      expect(shown[i]!.top, `${shown[i - 1]!.year} and ${shown[i]!.year}`).toBeGreaterThanOrEqual(
+        shown[i - 1]!.bottom - 0.5,
+      );
+    expect(await page.textContent('#scrubber-now')).toBe('December 2019');
+    expect(await page.textContent('#sticky-month')).toBe('December 2019');
+
+    // A click on the track a third of the way down: the month under the pointer is shown (a month
+    // is about a pixel of the track here; the one drawn over the pixel is the one clicked).
+    const aimed = months[Math.floor(months.length / 3)]!;
+    const point = await page.$eval(`#scrubber button[data-month="${aimed}"]`, (b) => {
+      const r = b.getBoundingClientRect();
+      return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+    });
+    const target = await page.evaluate(
+      (p) => (document.elementFromPoint(p.x, p.y) as HTMLElement).dataset.month!,
+      point,
+    );
+    expect(Math.abs(months.indexOf(target) - months.indexOf(aimed))).toBeLessThanOrEqual(1);
+    await page.mouse.click(point.x, point.y);
+    await page.waitForFunction(
+      (month) => document.querySelector('#scrubber button.current')?.getAttribute('data-month') === month,
+      target,
+    );
+    const label = new Date(`${target}-01T00:00:00Z`).toLocaleString('en', {
+      month: 'long',
+      year: 'numeric',
+      timeZone: 'UTC',
+    });
+    expect(await page.textContent('#scrubber-now')).toBe(label);
+    expect(await page.textContent('#sticky-month')).toBe(label);
+    expect(await page.getAttribute('#scrubber button.current', 'aria-current')).toBe('true');
+    expect(await page.$$eval('#scrubber button.current', (b) => b.length)).toBe(1);
+
+    // Scrolled by hand into the middle of a month, the sticky header still names it.
+    const next = await page.evaluate(() => {
+      const grid = document.getElementById('grid')!;
+      grid.scrollTop += 120;
+      return grid.scrollTop;
+    });
+    expect(next).toBeGreaterThan(0);
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+    expect(await page.textContent('#sticky-month')).toBe(label);
+    expect(await page.evaluate(() => document.querySelectorAll('*').length)).toBeLessThan(3000);
+  });
+
   it('says why a view is empty, and clears the search, folder or starred filter that made it', async () => {
     const { catalog } = await scannedRoot({
       'trip/beach.jpg': await syntheticJpeg(1),
@@ -142,3 +214,44 @@ describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, p
     expect(await page.isHidden('#preview')).toBe(true);
   });
 });
+
+/**
+ * A catalog of `count` entries, one a month going back from December 2019, made in a second: a root
+ * of one photo is scanned, then its snapshot copied with `count` rows reusing that photo's digest.
+ */
+async function datedCatalog(count: number): Promise<{ catalog: Catalog; months: string[] }> {
+  const root = await tempDir('ga11y-years');
+  cleanup.push(root);
+  const cacheDir = await tempDir('ga11y-years-cache');
+  cleanup.push(cacheDir);
+  await writeTree(root, { 'a.jpg': await syntheticJpeg(1) });
+  const scanner = await openRoot(root, cacheDir);
+  await scanner.scan();
+  await scanner.close();
+  opened.splice(opened.indexOf(scanner), 1);
+  const pointer = (await readFile(path.join(root, '.photolala.md5'), 'utf8')).split('\n')[0]!;
+  const work = path.join(cacheDir, 'work.sqlite');
+  await cp(path.join(root, `.photolala.${pointer}.sqlite`), work);
+  const db = new Database(work);
+  const template = db.prepare('SELECT * FROM entries').get() as Record<string, unknown>;
+  const columns = Object.keys(template);
+  const insert = db.prepare(
+    `INSERT INTO entries (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
+  );
+  const months: string[] = [];
+  db.transaction(() => {
+    db.exec('DELETE FROM entries; DELETE FROM listing');
+    for (let i = 0; i < count; i++) {
+      const year = 2019 - Math.floor(i / 12);
+      const month = `${year}-${String(12 - (i % 12)).padStart(2, '0')}`;
+      months.push(month);
+      insert.run({ ...template, path: `${year}/${month}.jpg`, taken_at: `${month}-15T12:00:00` });
+    }
+  })();
+  db.close();
+  const bytes = await readFile(work);
+  const md5 = createHash('md5').update(bytes).digest('hex');
+  await writeFile(path.join(root, `.photolala.${md5}.sqlite`), bytes);
+  await writeFile(path.join(root, '.photolala.md5'), `${md5}\n`);
+  return { catalog: await openRoot(root, cacheDir), months };
+}

@@ -10,12 +10,23 @@ const MARGIN = 800;
 
 const { grid, sizer, scrubber, status } = elements;
 
+/** The month the top of the grid shows, kept in view above the tiles while they scroll. */
+const stickyMonth = document.createElement('div');
+stickyMonth.id = 'sticky-month';
+stickyMonth.setAttribute('aria-hidden', 'true');
+grid.prepend(stickyMonth);
+
 /** What an empty view says instead of an empty grid: why, and how to widen it. */
 const empty = document.createElement('div');
 empty.id = 'empty';
 empty.setAttribute('role', 'status');
 empty.hidden = true;
 grid.append(empty);
+
+/** The scrubber's label of the month the grid shows. */
+const scrubberNow = document.createElement('div');
+scrubberNow.id = 'scrubber-now';
+scrubberNow.setAttribute('aria-hidden', 'true');
 
 /** The view shown: its months and size, its pages of rows as they arrive, and the tiles drawn. */
 export const view = {
@@ -355,32 +366,100 @@ function monthLabel(month: string): string {
   return name ? `${name} ${month.slice(0, 4)}` : month;
 }
 
+/** Pixels a year label of the scrubber takes: closer labels would overlap, and all but the first hide. */
+const YEAR_LABEL = 18;
+
+/**
+ * The scrubber: a track as tall as the timeline is long, one button per month spanning its share of
+ * the timeline. The first month of each year carries the year's label, hidden where it would overlap
+ * the one above (many years on a short track); the month viewed is marked, with its name beside it.
+ */
 function buildScrubber() {
   scrubber.replaceChildren();
   let year = '';
-  view.layout.sections.forEach((section, i) => {
+  for (const section of view.layout.sections) {
     const button = document.createElement('button');
-    const y = section.month.slice(0, 4);
-    button.textContent = y !== year ? y : monthLabel(section.month).split(' ')[0]!.slice(0, 3);
-    button.title = monthLabel(section.month);
-    if (y !== year) button.className = 'year';
-    year = y;
+    const label = monthLabel(section.month);
+    button.setAttribute('aria-label', label);
+    button.title = label;
     button.dataset.month = section.month;
-    button.addEventListener('click', () => {
-      grid.scrollTop = view.layout.sections[i]!.top;
-      // Drawn now, not at the scroll event of the next frame: its thumbnails are asked for sooner.
-      render(true);
-    });
+    const y = section.month.slice(0, 4);
+    if (y !== year) {
+      button.className = 'year';
+      const text = document.createElement('span');
+      text.textContent = y;
+      button.append(text);
+    }
+    year = y;
     scrubber.append(button);
-  });
+  }
+  scrubber.append(scrubberNow);
+  placeScrubber();
+  current = -1;
+  markScrubber(sectionAt(view.layout, grid.scrollTop + 1));
 }
+
+/**
+ * Places the scrubber's months by the layout (a new width changes their shares of the timeline), and
+ * hides the year labels that would overlap the one shown above them (see YEAR_LABEL).
+ */
+function placeScrubber() {
+  const { sections, height } = view.layout;
+  for (const [i, section] of sections.entries()) {
+    const button = scrubber.children[i] as HTMLElement | undefined;
+    if (button?.dataset.month !== section.month) return; // the scrubber of another view
+    button.style.top = `${(section.top / height) * 100}%`;
+    button.style.height = `${(section.height / height) * 100}%`;
+  }
+  const track = scrubber.clientHeight;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const button of scrubber.querySelectorAll<HTMLElement>('button.year')) {
+    const label = button.firstElementChild as HTMLElement;
+    const at = (Number.parseFloat(button.style.top) / 100) * track;
+    // The last years' labels are lifted to stay on the track.
+    const shown = Math.min(at, track - YEAR_LABEL);
+    label.style.top = `${shown - at}px`;
+    const overlaps = shown - last < YEAR_LABEL;
+    button.classList.toggle('crowded', overlaps);
+    if (!overlaps) last = shown;
+  }
+}
+
+scrubber.addEventListener('click', (event) => {
+  const button = (event.target as HTMLElement).closest<HTMLElement>('button');
+  const { sections, height } = view.layout;
+  let section = button ? sections.findIndex((s) => s.month === button.dataset.month) : -1;
+  // Between buttons (a month too short to be hit): the month at that height of the track.
+  if (section < 0) {
+    const box = scrubber.getBoundingClientRect();
+    if (box.height === 0 || sections.length === 0) return;
+    section = sectionAt(view.layout, ((event.clientY - box.top) / box.height) * height);
+  }
+  const target = sections[section];
+  if (!target) return;
+  grid.scrollTop = target.top;
+  // Drawn now, not at the scroll event of the next frame: its thumbnails are asked for sooner.
+  render(true);
+});
 
 let current = -1;
 function markScrubber(section: number) {
   if (section === current) return;
   // Every mark, not only the last: a relayout forgets which that was.
-  for (const marked of scrubber.querySelectorAll('.current')) marked.classList.remove('current');
-  scrubber.children[section]?.classList.add('current');
+  for (const marked of scrubber.querySelectorAll('.current')) {
+    marked.classList.remove('current');
+    marked.removeAttribute('aria-current');
+  }
+  const month = view.layout.sections[section]?.month;
+  const button = month ? (scrubber.children[section] as HTMLElement | undefined) : undefined;
+  button?.classList.add('current');
+  button?.setAttribute('aria-current', 'true');
+  const label = month ? monthLabel(month) : '';
+  stickyMonth.textContent = label;
+  stickyMonth.hidden = !month;
+  scrubberNow.textContent = label;
+  scrubberNow.hidden = !button;
+  if (button) scrubberNow.style.top = button.style.top;
   current = section;
 }
 
@@ -396,6 +475,7 @@ export function relayout(keep = false) {
     view.shown.clear();
   }
   current = -1;
+  placeScrubber();
   render();
 }
 
