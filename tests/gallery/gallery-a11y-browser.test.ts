@@ -52,6 +52,18 @@ async function scannedRoot(files: Record<string, Uint8Array>, dates: Record<stri
   return { root, catalog };
 }
 
+/** `count` synthetic photos, `perMonth` to a month going back from December 2021. */
+async function manyPhotos(count: number, perMonth: number) {
+  const files: Record<string, Uint8Array> = {};
+  const dates: Record<string, Date> = {};
+  for (let i = 0; i < count; i++) {
+    const name = `p${String(i).padStart(3, '0')}.jpg`;
+    files[name] = await syntheticJpeg(i + 1);
+    dates[name] = new Date(Date.UTC(2021, 11 - Math.floor(i / perMonth), 20, 0, 0, 60 - (i % perMonth)));
+  }
+  return { files, dates };
+}
+
 async function openGallery(catalogs: Catalog[], viewport = { width: 1280, height: 800 }): Promise<Page> {
   gallery = await startGallery({ catalogs, port: 0 });
   const page = await browser.newPage({ viewport });
@@ -60,7 +72,141 @@ async function openGallery(catalogs: Catalog[], viewport = { width: 1280, height
   return page;
 }
 
+/** The focused element: its tile index, its title, and whether its tile shows whole in the grid. */
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    const active = document.activeElement as HTMLElement | null;
+    const grid = document.getElementById('grid')!.getBoundingClientRect();
+    const box = active?.getBoundingClientRect();
+    return {
+      index: active?.classList.contains('tile') ? Number(active.dataset.index) : undefined,
+      title: active?.title,
+      // Below the sticky month header (36 px), above the grid's bottom.
+      whole: !!box && box.top >= grid.top + 36 - 1 && box.bottom <= grid.bottom + 1,
+      inLightbox: !!active && !!document.getElementById('lightbox')?.contains(active),
+    };
+  });
+
+const press = async (page: Page, key: string) => {
+  await page.keyboard.press(key);
+  // A render at the next frame.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+};
+
 describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, previews', () => {
+  it('moves the focus between tiles with the keys, across months and the virtualizer recycling tiles', async () => {
+    const { files, dates } = await manyPhotos(60, 10);
+    const { catalog } = await scannedRoot(files, dates);
+    const page = await openGallery([catalog]);
+    await visibleThumbnails(page);
+    const columns = await page.evaluate(() => {
+      const tiles = [...document.querySelectorAll<HTMLElement>('.tile')];
+      const first = tiles.find((t) => t.dataset.index === '0')!.getBoundingClientRect().top;
+      return tiles.filter((t) => t.getBoundingClientRect().top === first).length;
+    });
+    expect(columns).toBeGreaterThan(2);
+    expect(columns).toBeLessThan(10);
+
+    // The grid is one Tab stop: from the starred box, Tab lands on the first tile.
+    await page.focus('#starred');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toMatchObject({ index: 0, title: 'p000.jpg', whole: true });
+    expect(
+      await page.$$eval('.tile[tabindex="0"]', (t) => t.map((e) => (e as HTMLElement).dataset.index)),
+    ).toEqual(['0']);
+    // A visible focus ring: the tile's edge is drawn in the ring's blue.
+    const ring = await page.evaluate(() => {
+      const r = document.activeElement!.getBoundingClientRect();
+      return { x: r.left - 4, y: r.top - 4, width: r.width + 8, height: r.height + 8 };
+    });
+    const shot = await sharp(await page.screenshot({ clip: ring }))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    let blue = 0;
+    for (let i = 0; i < shot.data.length; i += 3)
+      if (
+        Math.abs(shot.data[i]! - 0x4a) < 30 &&
+        Math.abs(shot.data[i + 1]! - 0x90) < 30 &&
+        shot.data[i + 2]! > 0xb0
+      )
+        blue++;
+    expect(blue).toBeGreaterThan(ring.width * 2);
+
+    await press(page, 'ArrowRight');
+    expect((await focused(page)).index).toBe(1);
+    await press(page, 'ArrowDown');
+    expect((await focused(page)).index).toBe(1 + columns);
+    // Below the month's last row: the next month's first row, same column.
+    await press(page, 'ArrowDown');
+    expect((await focused(page)).index).toBe(10 + 1);
+    await press(page, 'ArrowUp');
+    expect((await focused(page)).index).toBe(1 + columns);
+    await press(page, 'ArrowLeft');
+    expect((await focused(page)).index).toBe(columns);
+    await press(page, 'Home');
+    expect((await focused(page)).index).toBe(0);
+
+    // PageDown: a screen of rows down, scrolled so that the tile shows whole; PageUp back.
+    await press(page, 'PageDown');
+    const paged = await focused(page);
+    expect(paged.index).toBeGreaterThan(columns);
+    expect(paged.whole).toBe(true);
+    await press(page, 'PageUp');
+    expect((await focused(page)).index).toBe(0);
+
+    // End: the last photo, its tile drawn (the first ones are not any more) and focused.
+    await press(page, 'End');
+    expect(await focused(page)).toMatchObject({ index: 59, title: 'p059.jpg', whole: true });
+    expect(await page.$('.tile[data-index="0"]')).toBeNull();
+    // The sticky header names the month shown at the top.
+    const atTop = await page.evaluate(() => {
+      const top = document.getElementById('grid')!.getBoundingClientRect().top;
+      const above = [...document.querySelectorAll<HTMLElement>('.month')].filter(
+        (m) => m.getBoundingClientRect().top <= top + 1,
+      );
+      return above.sort((a, b) => b.getBoundingClientRect().top - a.getBoundingClientRect().top)[0]
+        ?.textContent;
+    });
+    expect(atTop).toBe('August 2021');
+    expect(await page.textContent('#sticky-month')).toBe(atTop);
+
+    // The focused tile scrolled out (removed by the virtualizer) and back gets the focus again.
+    await press(page, 'ArrowLeft');
+    expect((await focused(page)).index).toBe(58);
+    await page.evaluate(() => {
+      document.getElementById('grid')!.scrollTop = 0;
+    });
+    await page.waitForFunction(() => !document.querySelector('.tile[data-index="58"]'));
+    expect((await focused(page)).index).toBeUndefined();
+    await page.evaluate(() => {
+      const grid = document.getElementById('grid')!;
+      grid.scrollTop = grid.scrollHeight;
+    });
+    await page.waitForFunction(() => (document.activeElement as HTMLElement).dataset.index === '58');
+    // An arrow pressed while it was away brings it back into view, one step on.
+    await page.evaluate(() => {
+      document.getElementById('grid')!.scrollTop = 0;
+    });
+    await page.waitForFunction(() => !document.querySelector('.tile[data-index="58"]'));
+    await press(page, 'ArrowLeft');
+    expect(await focused(page)).toMatchObject({ index: 57, whole: true });
+
+    // Enter opens the lightbox on it; Esc returns the focus to the tile of the photo last shown,
+    // scrolled back into view.
+    await press(page, 'Enter');
+    await page.waitForFunction(() => document.getElementById('lightbox')!.dataset.loaded === '57');
+    await press(page, 'ArrowLeft');
+    await page.waitForFunction(() => document.getElementById('lightbox')!.dataset.loaded === '56');
+    await page.evaluate(() => {
+      document.getElementById('grid')!.scrollTop = 0;
+    });
+    await page.waitForFunction(() => !document.querySelector('.tile[data-index="56"]'));
+    await press(page, 'Escape');
+    expect(await page.isHidden('#lightbox')).toBe(true);
+    expect(await focused(page)).toMatchObject({ index: 56, title: 'p056.jpg', whole: true });
+  });
+
   it('labels each year once on the scrubber without overlap, and marks the month viewed', async () => {
     // 60 years of months: more year labels than the track has room for.
     const { catalog, months } = await datedCatalog(60 * 12);

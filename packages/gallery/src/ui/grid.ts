@@ -1,5 +1,5 @@
 import { elements, getJson, photoCount, viewParams } from './dom.js';
-import { GAP, type Layout, layOut, sectionAt, visible } from './layout.js';
+import { GAP, HEADER, type Layout, layOut, sectionAt, topOf, visible } from './layout.js';
 
 /** A photo as the API's pages list it: [root, id, photo-md5, name, starred, badge]. */
 export type Row = [number, number, string, string, 0 | 1, string?];
@@ -9,6 +9,13 @@ const PAGE = 300;
 const MARGIN = 800;
 
 const { grid, sizer, scrubber, status } = elements;
+
+/**
+ * The grid is one stop of the Tab key, its focused tile (a roving tabindex): the arrows move between
+ * tiles (see main.ts). Not the grid itself, whose focus would send Shift+Tab from a tile back to it.
+ */
+grid.tabIndex = -1;
+grid.setAttribute('aria-label', 'Photos');
 
 /** The month the top of the grid shows, kept in view above the tiles while they scroll. */
 const stickyMonth = document.createElement('div');
@@ -27,6 +34,39 @@ grid.append(empty);
 const scrubberNow = document.createElement('div');
 scrubberNow.id = 'scrubber-now';
 scrubberNow.setAttribute('aria-hidden', 'true');
+
+/**
+ * The photo the keyboard is on, by index in the view, and whether the focus should come back to its
+ * tile when the tile is drawn again: a tile scrolled out of the margin is removed (and the focus with
+ * it) and made anew when it comes back, and a placeholder is replaced once its row arrives.
+ */
+export const focus = { index: undefined as number | undefined, keep: false };
+
+/** The tile drawn for photo `index`, if it is drawn. */
+export function tileAt(index: number): HTMLElement | undefined {
+  const wanted = String(index);
+  for (const element of view.shown.values()) if (element.dataset.index === wanted) return element;
+  return undefined;
+}
+
+/**
+ * Puts the focus on photo `index`: scrolls the grid so that its tile shows whole (below the sticky
+ * month header), draws it, and focuses it.
+ */
+export function focusPhoto(index: number) {
+  if (index < 0 || index >= view.total) return;
+  const { layout } = view;
+  const top = topOf(layout, index);
+  const before = grid.scrollTop;
+  if (top - HEADER < grid.scrollTop) grid.scrollTop = top - HEADER;
+  else if (top + layout.tile + GAP > grid.scrollTop + grid.clientHeight)
+    grid.scrollTop = top + layout.tile + GAP - grid.clientHeight;
+  focus.index = index;
+  focus.keep = true;
+  // A move of a screen or more (PageDown, End) is a jump: its screen comes in one answer.
+  render(Math.abs(grid.scrollTop - before) >= grid.clientHeight);
+  tileAt(index)?.focus({ preventScroll: true });
+}
 
 /** The view shown: its months and size, its pages of rows as they arrive, and the tiles drawn. */
 export const view = {
@@ -211,9 +251,12 @@ function newTile(index: number, row: Row | undefined): HTMLElement {
   const tile = document.createElement('div');
   tile.className = 'tile';
   tile.dataset.index = String(index);
+  if (!row) tile.setAttribute('aria-label', 'Loading photo');
+  tile.tabIndex = -1;
+  tile.setAttribute('role', 'button');
   if (row) {
-    tile.tabIndex = 0;
     tile.title = row[3];
+    tile.setAttribute('aria-label', row[3]);
     const img = document.createElement('img');
     img.alt = row[3];
     img.decoding = 'async';
@@ -313,6 +356,10 @@ export function render(jumped = false) {
     tile.classList.toggle('starred', row?.[4] === 1);
     place(tile, x, y, layout.tile);
   }
+  // The one tile the Tab key stops at: the focused photo's, else the first on screen.
+  const stop = String(focus.index ?? tiles[0]?.index ?? -1);
+  for (const element of shown.values())
+    if (element.classList.contains('tile')) element.tabIndex = element.dataset.index === stop ? 0 : -1;
   for (const [key, element] of shown) {
     if (!wanted.has(key)) {
       // A thumbnail still loading for a tile gone from the screen is cancelled, freeing its connection.
@@ -335,6 +382,13 @@ export function render(jumped = false) {
     screenAsked = undefined;
   }
   markScrubber(sectionAt(layout, top + 1));
+  // The focused tile was removed (scrolled away, or its placeholder replaced) and is drawn again.
+  if (
+    focus.keep &&
+    focus.index !== undefined &&
+    (document.activeElement === null || document.activeElement === document.body)
+  )
+    tileAt(focus.index)?.focus({ preventScroll: true });
   if (screenDone && onScreenDone) {
     const done = onScreenDone;
     onScreenDone = undefined;
@@ -511,6 +565,7 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   relayout(keep);
   buildScrubber();
   document.body.dataset.total = String(view.total);
+  if (!keep) focus.index = undefined;
   sayIfEmpty(scanning);
   if (!scanning) status.textContent = photoCount(view.total);
   // The page's own first view asks for pages as it needs them (see loadStarts); a view that changes

@@ -1,5 +1,5 @@
 import { elements, getJson, token } from './dom.js';
-import { loadPage, markRowStar, rowAt, view } from './grid.js';
+import { focusPhoto, loadPage, markRowStar, rowAt, view } from './grid.js';
 import { describePhoto, type PhotoDetail } from './metadata.js';
 
 const { lightbox, preview, video, members, info, star: starButton, status } = elements;
@@ -167,9 +167,8 @@ export function closeLightbox() {
   showLoading(undefined);
   stopVideo();
   members.replaceChildren();
-  if (index !== undefined) {
-    for (const tile of view.shown.values()) if (tile.dataset.index === String(index)) tile.focus();
-  }
+  // Back to the tile of the photo last shown, scrolled into view if the arrows went past the screen.
+  if (index !== undefined) focusPhoto(index);
 }
 
 function markStarButton(starred: boolean) {
