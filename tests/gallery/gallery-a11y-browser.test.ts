@@ -207,6 +207,51 @@ describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, p
     expect(await focused(page)).toMatchObject({ index: 56, title: 'p056.jpg', whole: true });
   });
 
+  it('opens the lightbox as a modal dialog named by the file, keeping the focus inside until Esc', async () => {
+    const { files, dates } = await manyPhotos(4, 4);
+    const { catalog } = await scannedRoot(files, dates);
+    const page = await openGallery([catalog]);
+    await visibleThumbnails(page);
+    await page.focus('.tile[data-index="1"]');
+    await press(page, 'Enter');
+    await page.waitForFunction(() => document.getElementById('lightbox')!.dataset.loaded === '1');
+    const dialog = await page.evaluate(() => {
+      const box = document.getElementById('lightbox')!;
+      return {
+        role: box.getAttribute('role'),
+        modal: box.getAttribute('aria-modal'),
+        label: document.getElementById(box.getAttribute('aria-labelledby') ?? '')?.textContent,
+        focusInside: box.contains(document.activeElement),
+        inert: [...document.body.children]
+          .filter((e) => e !== box && e.tagName !== 'SCRIPT')
+          .map((e) => e.inert),
+      };
+    });
+    expect(dialog).toMatchObject({ role: 'dialog', modal: 'true', label: 'p001.jpg', focusInside: true });
+    expect(dialog.inert.every(Boolean)).toBe(true);
+    // The name follows the photo shown.
+    await press(page, 'ArrowRight');
+    await page.waitForFunction(() => document.getElementById('lightbox')!.dataset.loaded === '2');
+    expect(await page.textContent('#lightbox-title')).toBe('p002.jpg');
+    // Tab and Shift+Tab go round its controls and never leave it.
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press(i < 6 ? 'Tab' : 'Shift+Tab');
+      const at = await page.evaluate(() => {
+        const a = document.activeElement as HTMLElement;
+        return { inside: document.getElementById('lightbox')!.contains(a), id: a.id || a.tagName };
+      });
+      expect(at.inside, `after ${i + 1} presses`).toBe(true);
+      seen.add(at.id);
+    }
+    expect([...seen]).toEqual(expect.arrayContaining(['prev', 'next', 'star', 'close']));
+    expect(await page.getAttribute('#star', 'aria-pressed')).toBe('false');
+    await press(page, 'Escape');
+    expect(await page.isHidden('#lightbox')).toBe(true);
+    expect(await focused(page)).toMatchObject({ index: 2, title: 'p002.jpg', inLightbox: false });
+    expect(await page.evaluate(() => document.querySelector('main')!.inert)).toBe(false);
+  });
+
   it('labels each year once on the scrubber without overlap, and marks the month viewed', async () => {
     // 60 years of months: more year labels than the track has room for.
     const { catalog, months } = await datedCatalog(60 * 12);

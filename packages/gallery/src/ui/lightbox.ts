@@ -7,6 +7,57 @@ const { lightbox, preview, video, members, info, star: starButton, status } = el
 /** The index (in the view) of the photo the lightbox shows, if it is open. */
 export let open: number | undefined;
 
+/**
+ * A modal dialog, named by the file it shows: the focus goes into it and stays there (the page
+ * behind is inert) until it closes, and then returns to the photo's tile.
+ */
+lightbox.setAttribute('role', 'dialog');
+lightbox.setAttribute('aria-modal', 'true');
+lightbox.tabIndex = -1;
+const title = document.createElement('h2');
+title.id = 'lightbox-title';
+lightbox.setAttribute('aria-labelledby', title.id);
+starButton.parentElement?.after(title);
+for (const [id, label] of [
+  ['prev', 'Previous photo'],
+  ['next', 'Next photo'],
+  ['close', 'Close'],
+] as const)
+  document.getElementById(id)?.setAttribute('aria-label', label);
+
+/** The page behind the lightbox, made inert while it is open. */
+const behind = () =>
+  [...document.body.children].filter(
+    (element): element is HTMLElement => element !== lightbox && element instanceof HTMLElement,
+  );
+
+/** The elements inside the lightbox that Tab stops at, in order. */
+function tabStops(): HTMLElement[] {
+  return [
+    ...lightbox.querySelectorAll<HTMLElement>('button, a[href], video[controls], [tabindex="0"]'),
+  ].filter((element) => element.getClientRects().length > 0 && !element.closest('[hidden]'));
+}
+
+/** Tab and Shift+Tab go round the lightbox's controls, never out of it. */
+lightbox.addEventListener('keydown', (event) => {
+  if (event.key !== 'Tab') return;
+  const stops = tabStops();
+  const first = stops[0];
+  const last = stops[stops.length - 1];
+  if (!first || !last) {
+    event.preventDefault();
+    return;
+  }
+  const at = document.activeElement;
+  if (event.shiftKey && (at === first || at === lightbox || !lightbox.contains(at))) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && (at === last || !lightbox.contains(at))) {
+    event.preventDefault();
+    first.focus();
+  }
+});
+
 /** Kinds the browser shows as they are; the rest (HEIC, RAW, TIFF) are rendered to a JPEG on demand. */
 const AS_IS = /\.(jpe?g|png|webp)$/i;
 
@@ -129,8 +180,14 @@ export async function show(index: number) {
   await loadPage(index);
   const row = rowAt(index);
   if (!row) return;
+  const opening = open === undefined;
   open = index;
   lightbox.hidden = false;
+  title.textContent = row[3];
+  if (opening) {
+    for (const element of behind()) element.inert = true;
+    lightbox.focus();
+  }
   lightbox.dataset.index = String(index);
   delete lightbox.dataset.kind;
   problem.hidden = true;
@@ -163,6 +220,7 @@ export function closeLightbox() {
   const index = open;
   open = undefined;
   lightbox.hidden = true;
+  for (const element of behind()) element.inert = false;
   preview.removeAttribute('src');
   showLoading(undefined);
   stopVideo();
@@ -174,6 +232,8 @@ export function closeLightbox() {
 function markStarButton(starred: boolean) {
   starButton.classList.toggle('on', starred);
   starButton.textContent = starred ? '★' : '☆';
+  starButton.setAttribute('aria-label', 'Starred');
+  starButton.setAttribute('aria-pressed', String(starred));
 }
 
 export async function toggleStar(index: number) {
