@@ -320,6 +320,20 @@ describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, p
     await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
     expect(await page.textContent('#sticky-month')).toBe(label);
     expect(await page.evaluate(() => document.querySelectorAll('*').length)).toBeLessThan(3000);
+
+    // At the oldest month, its name stays on the track.
+    await page.evaluate(() => {
+      const grid = document.getElementById('grid')!;
+      grid.scrollTop = grid.scrollHeight;
+    });
+    await page.waitForFunction(() => document.getElementById('scrubber-now')!.textContent!.endsWith(' 1960'));
+    const now = await page.evaluate(() => {
+      const track = document.getElementById('scrubber')!.getBoundingClientRect();
+      const r = document.getElementById('scrubber-now')!.getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, trackBottom: track.bottom };
+    });
+    expect(now.bottom).toBeLessThanOrEqual(now.trackBottom + 0.5);
+    expect(now.bottom - now.top).toBeGreaterThan(10);
   });
 
   it('says why a view is empty, and clears the search, folder or starred filter that made it', async () => {

@@ -513,7 +513,8 @@ function markScrubber(section: number) {
   stickyMonth.hidden = !month;
   scrubberNow.textContent = label;
   scrubberNow.hidden = !button;
-  if (button) scrubberNow.style.top = button.style.top;
+  // At the month's top, kept on the track for the last months.
+  if (button) scrubberNow.style.top = `min(${button.style.top}, calc(100% - 18px))`;
   current = section;
 }
 
