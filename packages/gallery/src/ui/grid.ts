@@ -511,7 +511,8 @@ function markScrubber(section: number) {
   const label = month ? monthLabel(month) : '';
   stickyMonth.textContent = label;
   stickyMonth.hidden = !month;
-  scrubberNow.textContent = label;
+  // `Sep 2021`: the track is narrow.
+  scrubberNow.textContent = label.replace(/^(\S{3})\S*/, '$1');
   scrubberNow.hidden = !button;
   // At the month's top, kept on the track for the last months.
   if (button) scrubberNow.style.top = `min(${button.style.top}, calc(100% - 18px))`;
