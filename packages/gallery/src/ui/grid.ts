@@ -1,5 +1,5 @@
 import { elements, getJson, photoCount, viewParams } from './dom.js';
-import { GAP, type Layout, layOut, sectionAt, visible } from './layout.js';
+import { GAP, HEADER, type Layout, layOut, sectionAt, topOf, visible } from './layout.js';
 
 /** A photo as the API's pages list it: [root, id, photo-md5, name, starred, badge]. */
 export type Row = [number, number, string, string, 0 | 1, string?];
@@ -9,6 +9,64 @@ const PAGE = 300;
 const MARGIN = 800;
 
 const { grid, sizer, scrubber, status } = elements;
+
+/**
+ * The grid is one stop of the Tab key, its focused tile (a roving tabindex): the arrows move between
+ * tiles (see main.ts). Not the grid itself, whose focus would send Shift+Tab from a tile back to it.
+ */
+grid.tabIndex = -1;
+grid.setAttribute('aria-label', 'Photos');
+
+/** The month the top of the grid shows, kept in view above the tiles while they scroll. */
+const stickyMonth = document.createElement('div');
+stickyMonth.id = 'sticky-month';
+stickyMonth.setAttribute('aria-hidden', 'true');
+grid.prepend(stickyMonth);
+
+/** What an empty view says instead of an empty grid: why, and how to widen it. */
+const empty = document.createElement('div');
+empty.id = 'empty';
+empty.setAttribute('role', 'status');
+empty.hidden = true;
+grid.append(empty);
+
+/** The scrubber's label of the month the grid shows. */
+const scrubberNow = document.createElement('div');
+scrubberNow.id = 'scrubber-now';
+scrubberNow.setAttribute('aria-hidden', 'true');
+
+/**
+ * The photo the keyboard is on, by index in the view, and whether the focus should come back to its
+ * tile when the tile is drawn again: a tile scrolled out of the margin is removed (and the focus with
+ * it) and made anew when it comes back, and a placeholder is replaced once its row arrives.
+ */
+export const focus = { index: undefined as number | undefined, keep: false };
+
+/** The tile drawn for photo `index`, if it is drawn. */
+export function tileAt(index: number): HTMLElement | undefined {
+  const wanted = String(index);
+  for (const element of view.shown.values()) if (element.dataset.index === wanted) return element;
+  return undefined;
+}
+
+/**
+ * Puts the focus on photo `index`: scrolls the grid so that its tile shows whole (below the sticky
+ * month header), draws it, and focuses it.
+ */
+export function focusPhoto(index: number) {
+  if (index < 0 || index >= view.total) return;
+  const { layout } = view;
+  const top = topOf(layout, index);
+  const before = grid.scrollTop;
+  if (top - HEADER < grid.scrollTop) grid.scrollTop = top - HEADER;
+  else if (top + layout.tile + GAP > grid.scrollTop + grid.clientHeight)
+    grid.scrollTop = top + layout.tile + GAP - grid.clientHeight;
+  focus.index = index;
+  focus.keep = true;
+  // A move of a screen or more (PageDown, End) is a jump: its screen comes in one answer.
+  render(Math.abs(grid.scrollTop - before) >= grid.clientHeight);
+  tileAt(index)?.focus({ preventScroll: true });
+}
 
 /** The view shown: its months and size, its pages of rows as they arrive, and the tiles drawn. */
 export const view = {
@@ -193,9 +251,12 @@ function newTile(index: number, row: Row | undefined): HTMLElement {
   const tile = document.createElement('div');
   tile.className = 'tile';
   tile.dataset.index = String(index);
+  if (!row) tile.setAttribute('aria-label', 'Loading photo');
+  tile.tabIndex = -1;
+  tile.setAttribute('role', 'button');
   if (row) {
-    tile.tabIndex = 0;
     tile.title = row[3];
+    tile.setAttribute('aria-label', row[3]);
     const img = document.createElement('img');
     img.alt = row[3];
     img.decoding = 'async';
@@ -295,6 +356,10 @@ export function render(jumped = false) {
     tile.classList.toggle('starred', row?.[4] === 1);
     place(tile, x, y, layout.tile);
   }
+  // The one tile the Tab key stops at: the focused photo's, else the first on screen.
+  const stop = String(focus.index ?? tiles[0]?.index ?? -1);
+  for (const element of shown.values())
+    if (element.classList.contains('tile')) element.tabIndex = element.dataset.index === stop ? 0 : -1;
   for (const [key, element] of shown) {
     if (!wanted.has(key)) {
       // A thumbnail still loading for a tile gone from the screen is cancelled, freeing its connection.
@@ -317,6 +382,13 @@ export function render(jumped = false) {
     screenAsked = undefined;
   }
   markScrubber(sectionAt(layout, top + 1));
+  // The focused tile was removed (scrolled away, or its placeholder replaced) and is drawn again.
+  if (
+    focus.keep &&
+    focus.index !== undefined &&
+    (document.activeElement === null || document.activeElement === document.body)
+  )
+    tileAt(focus.index)?.focus({ preventScroll: true });
   if (screenDone && onScreenDone) {
     const done = onScreenDone;
     onScreenDone = undefined;
@@ -348,32 +420,102 @@ function monthLabel(month: string): string {
   return name ? `${name} ${month.slice(0, 4)}` : month;
 }
 
+/** Pixels a year label of the scrubber takes: closer labels would overlap, and all but the first hide. */
+const YEAR_LABEL = 18;
+
+/**
+ * The scrubber: a track as tall as the timeline is long, one button per month spanning its share of
+ * the timeline. The first month of each year carries the year's label, hidden where it would overlap
+ * the one above (many years on a short track); the month viewed is marked, with its name beside it.
+ */
 function buildScrubber() {
   scrubber.replaceChildren();
   let year = '';
-  view.layout.sections.forEach((section, i) => {
+  for (const section of view.layout.sections) {
     const button = document.createElement('button');
-    const y = section.month.slice(0, 4);
-    button.textContent = y !== year ? y : monthLabel(section.month).split(' ')[0]!.slice(0, 3);
-    button.title = monthLabel(section.month);
-    if (y !== year) button.className = 'year';
-    year = y;
+    const label = monthLabel(section.month);
+    button.setAttribute('aria-label', label);
+    button.title = label;
     button.dataset.month = section.month;
-    button.addEventListener('click', () => {
-      grid.scrollTop = view.layout.sections[i]!.top;
-      // Drawn now, not at the scroll event of the next frame: its thumbnails are asked for sooner.
-      render(true);
-    });
+    const y = section.month.slice(0, 4);
+    if (y !== year) {
+      button.className = 'year';
+      const text = document.createElement('span');
+      text.textContent = y;
+      button.append(text);
+    }
+    year = y;
     scrubber.append(button);
-  });
+  }
+  scrubber.append(scrubberNow);
+  placeScrubber();
+  current = -1;
+  markScrubber(sectionAt(view.layout, grid.scrollTop + 1));
 }
+
+/**
+ * Places the scrubber's months by the layout (a new width changes their shares of the timeline), and
+ * hides the year labels that would overlap the one shown above them (see YEAR_LABEL).
+ */
+function placeScrubber() {
+  const { sections, height } = view.layout;
+  for (const [i, section] of sections.entries()) {
+    const button = scrubber.children[i] as HTMLElement | undefined;
+    if (button?.dataset.month !== section.month) return; // the scrubber of another view
+    button.style.top = `${(section.top / height) * 100}%`;
+    button.style.height = `${(section.height / height) * 100}%`;
+  }
+  const track = scrubber.clientHeight;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const button of scrubber.querySelectorAll<HTMLElement>('button.year')) {
+    const label = button.firstElementChild as HTMLElement;
+    const at = (Number.parseFloat(button.style.top) / 100) * track;
+    // The last years' labels are lifted to stay on the track.
+    const shown = Math.min(at, track - YEAR_LABEL);
+    label.style.top = `${shown - at}px`;
+    const overlaps = shown - last < YEAR_LABEL;
+    button.classList.toggle('crowded', overlaps);
+    if (!overlaps) last = shown;
+  }
+}
+
+scrubber.addEventListener('click', (event) => {
+  const button = (event.target as HTMLElement).closest<HTMLElement>('button');
+  const { sections, height } = view.layout;
+  let section = button ? sections.findIndex((s) => s.month === button.dataset.month) : -1;
+  // Between buttons (a month too short to be hit): the month at that height of the track.
+  if (section < 0) {
+    const box = scrubber.getBoundingClientRect();
+    if (box.height === 0 || sections.length === 0) return;
+    section = sectionAt(view.layout, ((event.clientY - box.top) / box.height) * height);
+  }
+  const target = sections[section];
+  if (!target) return;
+  grid.scrollTop = target.top;
+  // Drawn now, not at the scroll event of the next frame: its thumbnails are asked for sooner.
+  render(true);
+});
 
 let current = -1;
 function markScrubber(section: number) {
   if (section === current) return;
   // Every mark, not only the last: a relayout forgets which that was.
-  for (const marked of scrubber.querySelectorAll('.current')) marked.classList.remove('current');
-  scrubber.children[section]?.classList.add('current');
+  for (const marked of scrubber.querySelectorAll('.current')) {
+    marked.classList.remove('current');
+    marked.removeAttribute('aria-current');
+  }
+  const month = view.layout.sections[section]?.month;
+  const button = month ? (scrubber.children[section] as HTMLElement | undefined) : undefined;
+  button?.classList.add('current');
+  button?.setAttribute('aria-current', 'true');
+  const label = month ? monthLabel(month) : '';
+  stickyMonth.textContent = label;
+  stickyMonth.hidden = !month;
+  // `Sep 2021`: the track is narrow.
+  scrubberNow.textContent = label.replace(/^(\S{3})\S*/, '$1');
+  scrubberNow.hidden = !button;
+  // At the month's top, kept on the track for the last months.
+  if (button) scrubberNow.style.top = `min(${button.style.top}, calc(100% - 18px))`;
   current = section;
 }
 
@@ -389,6 +531,7 @@ export function relayout(keep = false) {
     view.shown.clear();
   }
   current = -1;
+  placeScrubber();
   render();
 }
 
@@ -424,6 +567,8 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   relayout(keep);
   buildScrubber();
   document.body.dataset.total = String(view.total);
+  if (!keep) focus.index = undefined;
+  sayIfEmpty(scanning);
   if (!scanning) status.textContent = photoCount(view.total);
   // The page's own first view asks for pages as it needs them (see loadStarts); a view that changes
   // as a scan adds photos does without.
@@ -454,4 +599,67 @@ export function markRowStar(root: number, id: number, starred: boolean) {
   }
   for (const row of view.starts.values()) if (row[0] === root && row[1] === id) row[4] = starred ? 1 : 0;
   render();
+}
+
+/** Dispatches `type` on a header control after changing it, so that the view is read again. */
+function changeControl(control: HTMLInputElement | HTMLSelectElement, type: 'input' | 'change') {
+  control.dispatchEvent(new Event(type, { bubbles: true }));
+}
+
+/**
+ * An empty view says why (the search, the folder, the starred box, or a catalog without photos) and
+ * offers to clear each filter that narrowed it, instead of showing an empty grid.
+ */
+function sayIfEmpty(scanning: boolean) {
+  empty.hidden = view.total > 0;
+  empty.replaceChildren();
+  if (view.total > 0) return;
+  const { search, folder, starred, roots } = elements;
+  const query = search.value.trim();
+  const text = document.createElement('p');
+  const clears: [string, () => void][] = [];
+  let said = starred.checked ? 'No starred photos' : 'No photos';
+  if (query) {
+    said += ` match “${query}”`;
+    clears.push([
+      'Clear the search',
+      () => {
+        search.value = '';
+        changeControl(search, 'input');
+      },
+    ]);
+  }
+  if (folder.value !== '') {
+    said += ` in the folder ${folder.value}`;
+    clears.push([
+      'Show all folders',
+      () => {
+        folder.value = '';
+        changeControl(folder, 'change');
+      },
+    ]);
+  }
+  if (starred.checked)
+    clears.push([
+      'Show all photos, starred or not',
+      () => {
+        starred.checked = false;
+        changeControl(starred, 'change');
+      },
+    ]);
+  if (clears.length === 0)
+    said =
+      roots.value !== '' && roots.options.length > 1
+        ? `No photos in ${roots.selectedOptions[0]?.text ?? 'this root'}`
+        : scanning
+          ? 'No photos yet: the scan has found none so far'
+          : 'No photos in this catalog: scan its root (photolala scan, or serve --scan) to add them';
+  text.textContent = `${said}.`;
+  empty.append(text);
+  for (const [label, clear] of clears) {
+    const button = document.createElement('button');
+    button.textContent = label;
+    button.addEventListener('click', clear);
+    empty.append(button);
+  }
 }

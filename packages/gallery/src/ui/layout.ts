@@ -88,6 +88,84 @@ export function indexAt(layout: Layout, y: number): number | undefined {
 
 /** The top (pixels from the grid's top) of the row holding photo `index`. */
 export function topOf(layout: Layout, index: number): number {
+  const section = layout.sections[sectionOf(layout, index)];
+  if (!section) return 0;
+  return section.top + HEADER + Math.floor((index - section.first) / layout.columns) * (layout.tile + GAP);
+}
+
+/** The keys that move the focus between tiles (see `stepFrom`). */
+export const MOVE_KEYS = new Set([
+  'ArrowLeft',
+  'ArrowRight',
+  'ArrowUp',
+  'ArrowDown',
+  'Home',
+  'End',
+  'PageUp',
+  'PageDown',
+]);
+
+/** The photo one row above (`-1`) or below (`1`) `index`, in its column (or the shorter row's last). */
+function rowStep(layout: Layout, index: number, direction: -1 | 1): number {
+  const { sections, columns } = layout;
+  let s = sectionOf(layout, index);
+  const section = sections[s];
+  if (!section) return index;
+  const local = index - section.first;
+  const row = Math.floor(local / columns);
+  const column = local % columns;
+  if (direction < 0) {
+    if (row > 0) return section.first + (row - 1) * columns + column;
+    const above = sections[--s];
+    if (!above) return index;
+    const lastRow = Math.ceil(above.count / columns) - 1;
+    return above.first + Math.min(lastRow * columns + column, above.count - 1);
+  }
+  if ((row + 1) * columns < section.count)
+    return section.first + Math.min((row + 1) * columns + column, section.count - 1);
+  const below = sections[s + 1];
+  return below ? below.first + Math.min(column, below.count - 1) : index;
+}
+
+/**
+ * Where `key` moves the focus from photo `index` in a view of `total`: the photo beside it, the one
+ * above or below in its column (across month sections, whose last rows are short), `screenRows` rows
+ * up or down, or the first or last photo.
+ */
+export function stepFrom(
+  layout: Layout,
+  total: number,
+  index: number,
+  key: string,
+  screenRows: number,
+): number {
+  if (total === 0) return index;
+  switch (key) {
+    case 'ArrowLeft':
+      return Math.max(0, index - 1);
+    case 'ArrowRight':
+      return Math.min(total - 1, index + 1);
+    case 'Home':
+      return 0;
+    case 'End':
+      return total - 1;
+    case 'ArrowUp':
+    case 'ArrowDown':
+    case 'PageUp':
+    case 'PageDown': {
+      const direction = key === 'ArrowUp' || key === 'PageUp' ? -1 : 1;
+      const times = key.startsWith('Page') ? Math.max(1, screenRows) : 1;
+      let at = index;
+      for (let i = 0; i < times; i++) at = rowStep(layout, at, direction);
+      return at;
+    }
+    default:
+      return index;
+  }
+}
+
+/** The index of the section holding photo `index`. */
+function sectionOf(layout: Layout, index: number): number {
   let lo = 0;
   let hi = layout.sections.length - 1;
   while (lo < hi) {
@@ -95,7 +173,5 @@ export function topOf(layout: Layout, index: number): number {
     if (layout.sections[mid]!.first <= index) lo = mid;
     else hi = mid - 1;
   }
-  const section = layout.sections[lo];
-  if (!section) return 0;
-  return section.top + HEADER + Math.floor((index - section.first) / layout.columns) * (layout.tile + GAP);
+  return lo;
 }

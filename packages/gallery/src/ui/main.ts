@@ -1,7 +1,16 @@
 import './style.css';
 import { $, elements, getJson, photoCount } from './dom.js';
-import { relayout, reload, render, type ViewAnswer, view, whenScreenDone } from './grid.js';
-import { indexAt, topOf } from './layout.js';
+import {
+  focus,
+  focusPhoto,
+  relayout,
+  reload,
+  render,
+  type ViewAnswer,
+  view,
+  whenScreenDone,
+} from './grid.js';
+import { GAP, indexAt, MOVE_KEYS, stepFrom, topOf } from './layout.js';
 import { closeLightbox, markStar, open, show, toggleStar } from './lightbox.js';
 
 /**
@@ -63,15 +72,46 @@ grid.addEventListener('click', (event) => {
   const tile = (event.target as HTMLElement).closest<HTMLElement>('.tile');
   if (tile?.dataset.index) void show(Number(tile.dataset.index));
 });
+// The photo the keyboard is on: a tile focused by a click or Tab is where the arrows start from.
+grid.addEventListener('focusin', (event) => {
+  const index = (event.target as HTMLElement).dataset.index;
+  if (index === undefined) return;
+  focus.index = Number(index);
+  focus.keep = true;
+});
+// The focus gone elsewhere (another control, a click outside the grid) is not brought back to a
+// tile drawn again; a focused tile removed by the virtualizer leaves it on the body, which is.
+document.addEventListener('focusin', (event) => {
+  if (!grid.contains(event.target as Node)) focus.keep = false;
+});
+document.addEventListener('pointerdown', (event) => {
+  if (!grid.contains(event.target as Node)) focus.keep = false;
+});
 document.addEventListener('keydown', (event) => {
   if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
+  if (event.altKey || event.ctrlKey || event.metaKey) return;
   const focused = (document.activeElement as HTMLElement | null)?.dataset.index;
   const index = open ?? (focused !== undefined ? Number(focused) : undefined);
   if (open !== undefined) {
     if (event.key === 'Escape') closeLightbox();
     else if (event.key === 'ArrowRight') void show(open + 1);
     else if (event.key === 'ArrowLeft') void show(open - 1);
-  } else if (event.key === 'Enter' && index !== undefined) void show(index);
+  } else if (
+    MOVE_KEYS.has(event.key) &&
+    view.total > 0 &&
+    // In the grid, or on the page after the focused tile was scrolled away and removed.
+    (grid.contains(event.target as Node) || (event.target === document.body && focus.keep))
+  ) {
+    // Arrows, Home/End and PageUp/PageDown move between tiles (the grid does not scroll by itself).
+    event.preventDefault();
+    const at = index ?? focus.index;
+    const from = at ?? indexAt(view.layout, grid.scrollTop) ?? 0;
+    const screenRows = Math.max(1, Math.floor(grid.clientHeight / (view.layout.tile + GAP)) - 1);
+    focusPhoto(at === undefined ? from : stepFrom(view.layout, view.total, from, event.key, screenRows));
+  } else if ((event.key === 'Enter' || event.key === ' ') && focused !== undefined) {
+    event.preventDefault();
+    void show(Number(focused));
+  }
   if (event.key === 's' && index !== undefined) void toggleStar(index);
 });
 $('prev').addEventListener('click', () => open !== undefined && void show(open - 1));
