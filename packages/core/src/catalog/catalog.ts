@@ -418,6 +418,29 @@ export class Catalog {
     return this.enqueue(() => this.stars.markSynced(seq));
   }
 
+  /**
+   * Takes in the newest snapshot when another process published one since this catalog loaded or
+   * last published (a `photolala scan` in another terminal): what a long-running reader, a gallery,
+   * calls to see it. The pointers are read first (with `root: false` the mirror's alone, a local
+   * file), and nothing more is done unless one changed. Runs after the writes queued before it (a
+   * scan, which takes in what others published as it saves); unsaved changes (stars) are replayed
+   * onto the newer snapshot. Resolves to whether the catalog changed; emits no entry events.
+   */
+  async refresh(options: { root?: boolean } = {}): Promise<boolean> {
+    if (!(await this.newerPublished(options))) return false;
+    return this.enqueue(() => this.publisher.takeInNewer());
+  }
+
+  /**
+   * Whether a pointer (the root's and the mirror's; with `root: false` the mirror's alone) has
+   * changed since this catalog last read or wrote it, naming another snapshot first: `refresh`'s
+   * first step, a small read each, for a caller with something to do before the catalog changes.
+   */
+  async newerPublished(options: { root?: boolean } = {}): Promise<boolean> {
+    if (this.queue.isClosed) return false;
+    return this.publisher.pointersMoved(options.root ?? true);
+  }
+
   /** The bytes of the snapshot last loaded or published (from the mirror, else the root), verified. */
   snapshotBytes(): Promise<{ catalogMd5: string; bytes: Buffer } | undefined> {
     return this.publisher.snapshotBytes();
