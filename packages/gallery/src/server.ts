@@ -185,6 +185,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   /** Roots whose pointers are being read, and when each remote root's last was. */
   const looking = new Set<number>();
   const lookedAtRoot = roots.map(() => 0);
+  const lookWarnings: (string | undefined)[] = roots.map(() => undefined);
   let closing = false;
   /**
    * Takes in the snapshot another process published into a root (see Catalog.refresh), and tells the
@@ -202,7 +203,10 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       // The catalog says when it took the snapshot in (`snapshot-taken-in`), and the page is told.
       if (!closing) await root.catalog.refresh({ root: fromRoot });
     } catch (error) {
-      warn(`could not read the newer catalog of ${root.catalog.rootUri}: ${describeError(error)}`);
+      // Said once, not every NEWER_CHECK_MS while it lasts.
+      const message = `could not read the newer catalog of ${root.catalog.rootUri}: ${describeError(error)}`;
+      if (lookWarnings[root.index] !== message) warn(message);
+      lookWarnings[root.index] = message;
     } finally {
       looking.delete(root.index);
     }
