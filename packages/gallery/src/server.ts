@@ -69,6 +69,11 @@ const QUIET_MS = 50;
 const MAX_QUIET_WAIT_MS = 2000;
 /** When nothing has asked for the timeline of a root whose first screen was served, it is built. */
 const BUILD_AFTER_MS = 3000;
+/**
+ * How often the pointers are read for a snapshot another process published (a `photolala scan` in
+ * another terminal): the mirror's, and a local root's; a remote root's when the page asks for a view.
+ */
+const NEWER_CHECK_MS = 2000;
 
 /**
  * With PHOTOLALA_SERVER_TIMING=1 in the environment, every answer says how long its handler took
@@ -129,6 +134,8 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       catalog.events.on('entries-removed', changed),
       catalog.events.on('entries-changed', changed),
       catalog.events.on('entries-moved', changed),
+      // Another process's snapshot, taken in as this one saves or refreshes (see lookForNewer).
+      catalog.events.on('snapshot-taken-in', changed),
       catalog.events.on('progress', (p) => push('progress', { root: index, ...p })),
       catalog.events.on('thumbnail-ready', (t) => {
         if (!scanning.has(index) || catalog.get(t.path)?.photoMd5 === t.photoMd5) return;
@@ -173,6 +180,49 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       }
     }
   })();
+
+  // ---- snapshots other processes publish ----
+  /** Roots whose pointers are being read, and when each remote root's last was. */
+  const looking = new Set<number>();
+  const lookedAtRoot = roots.map(() => 0);
+  const lookWarnings: (string | undefined)[] = roots.map(() => undefined);
+  let closing = false;
+  /**
+   * Takes in the snapshot another process published into a root (see Catalog.refresh), and tells the
+   * page to read its view again. A root being scanned here is left alone: its scan takes in what
+   * others published as it saves.
+   */
+  const lookForNewer = async (root: RootPhotos, fromRoot: boolean) => {
+    if (closing || scanning.has(root.index) || looking.has(root.index)) return;
+    looking.add(root.index);
+    try {
+      if (fromRoot) lookedAtRoot[root.index] = Date.now();
+      if (!(await root.catalog.newerPublished({ root: fromRoot }))) return;
+      // Ids handed out by a first screen are places in this listing: fixed before it changes.
+      root.build();
+      // The catalog says when it took the snapshot in (`snapshot-taken-in`), and the page is told.
+      if (!closing) await root.catalog.refresh({ root: fromRoot });
+    } catch (error) {
+      // Said once, not every NEWER_CHECK_MS while it lasts.
+      const message = `could not read the newer catalog of ${root.catalog.rootUri}: ${describeError(error)}`;
+      if (lookWarnings[root.index] !== message) warn(message);
+      lookWarnings[root.index] = message;
+    } finally {
+      looking.delete(root.index);
+    }
+  };
+  /** A root whose pointer costs a request is read when the page asks for a view, not more often. */
+  const lookForNewerOnAsk = (indexes: number[]) => {
+    for (const i of indexes) {
+      const root = roots[i];
+      if (root?.catalog.source.capabilities.remote && Date.now() - lookedAtRoot[i]! >= NEWER_CHECK_MS)
+        void lookForNewer(root, true);
+    }
+  };
+  const newerTimer = setInterval(() => {
+    for (const root of roots) void lookForNewer(root, !root.catalog.source.capabilities.remote);
+  }, NEWER_CHECK_MS);
+  newerTimer.unref();
 
   // ---- requests ----
   /** Compact rows of a view: [root, id, photo-md5, name, starred, badge?], in timeline order. */
@@ -341,7 +391,9 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
     }),
   );
   app.get('/api/view', (c) => {
-    const view = library.view(queryOf(c));
+    const query = queryOf(c);
+    lookForNewerOnAsk(query.roots);
+    const view = library.view(query);
     return c.json({ total: view.size, months: view.months });
   });
   /** The rows of a view at `offset` to `offset + limit` (the query's), and the view's size. */
@@ -508,6 +560,8 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       if (options.signal?.aborted) await scanned;
       // The catalogs may be closed next: a build due later would read a closed database.
       clearTimeout(buildTimer);
+      closing = true;
+      clearInterval(newerTimer);
       for (const off of offs) off();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

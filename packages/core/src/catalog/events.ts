@@ -26,6 +26,12 @@ export interface CatalogEventMap {
    */
   'snapshot-progress': { store: 'root' | 'mirror'; catalogMd5: string; bytes: number; totalBytes: number };
   'snapshot-written': { catalogMd5: string; snapshots: string[]; wroteNew: boolean };
+  /**
+   * The catalog took in a snapshot another process published (as it publishes, or on `refresh`),
+   * with this session's unsaved changes replayed onto it: any entry may have changed, and no
+   * `entries-*` event says which.
+   */
+  'snapshot-taken-in': { catalogMd5: string };
   /** Something the user should know that did not stop the work (a read-only root, an unreadable folder). */
   warning: { message: string; path?: string };
 }

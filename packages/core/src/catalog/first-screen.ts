@@ -109,6 +109,16 @@ export function readFirstScreen(db: Database.Database, limit: number): FirstScre
   return screen;
 }
 
+/** The first screen of `limit` photos already read from `db` while it is unchanged, if any. */
+export function knownFirstScreen(db: Database.Database, limit: number): FirstScreen | undefined {
+  return cacheOf(db).firstScreens.get(limit);
+}
+
+/** Keeps `screen` as `db`'s first screen of `limit` photos while `db` is unchanged (one read from a file). */
+export function rememberFirstScreen(db: Database.Database, limit: number, screen: FirstScreen): void {
+  cacheOf(db).firstScreens.set(limit, screen);
+}
+
 /** A page of a timeline (see `readTimelinePage`). */
 export interface TimelinePage {
   total: number;
@@ -423,7 +433,7 @@ export function readMonthStarts(
  * order, which is the listing's unless a path mixes characters past U+FFFF with U+E000-U+FFFF (the
  * listing is sorted by UTF-16 code units): a caller checks against its own numbering.
  */
-function positionsOf(db: Database.Database, paths: string[]): Map<string, number> {
+export function positionsOf(db: Database.Database, paths: string[]): Map<string, number> {
   const before = db.prepare('SELECT count(*) FROM entries WHERE path < ?').pluck();
   const between = db.prepare('SELECT count(*) FROM entries WHERE path >= ? AND path < ?').pluck();
   const positions = new Map<string, number>();

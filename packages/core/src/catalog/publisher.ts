@@ -80,9 +80,9 @@ export class Publisher {
    * replayed. Returns the root pointer's version as it was before it was read, for the conditional
    * write of the pointer (undefined where the root has none, or nothing was read).
    */
-  private async catchUp(): Promise<WriteCondition | undefined> {
+  private async catchUp(always = false): Promise<WriteCondition | undefined> {
     // Nothing will be written, so nothing can be erased, and a remote root is spared a request.
-    if (this.unchangedSincePublished()) return undefined;
+    if (!always && this.unchangedSincePublished()) return undefined;
     // Taken before the pointer is read: a pointer changed in between fails the write, never passes.
     const expected = await this.stores[0]!.pointerVersion().catch(() => undefined);
     const { newer, pointers } = await findNewerSnapshot(
@@ -127,7 +127,36 @@ export class Publisher {
     }
     this.ctx.state.currentMd5 = newer.catalogMd5;
     this.ctx.state.generation = newer.generation;
+    this.ctx.events.emit('snapshot-taken-in', { catalogMd5: newer.catalogMd5 });
     return expected;
+  }
+
+  /**
+   * Takes in the snapshot another process published since this one loaded or published (a
+   * `photolala scan` in another terminal), as a publish first does, under the mirror's lock: this
+   * session's unsaved changes are replayed onto it. Resolves to whether the catalog changed.
+   */
+  takeInNewer(): Promise<boolean> {
+    return withMirrorLock(this.mirror.dir, async () => {
+      const before = this.ctx.state.currentMd5;
+      await this.catchUp(true);
+      return this.ctx.state.currentMd5 !== before;
+    });
+  }
+
+  /**
+   * Whether a pointer (the mirror's; the root's too with `root`) names another snapshot first than
+   * this catalog's and has changed since this process last read or wrote it: a small read each, and
+   * no snapshot read, for a caller that asks often whether another process published.
+   */
+  async pointersMoved(root: boolean): Promise<boolean> {
+    for (const store of this.stores) {
+      if (store.name === 'root' && !root) continue;
+      const lines = await store.readPointer().catch(() => undefined);
+      if (lines === undefined || lines[0] === this.ctx.state.currentMd5) continue;
+      if (lines.join('\n') !== this.ctx.state.knownPointers[store.name]?.join('\n')) return true;
+    }
+    return false;
   }
 
   /**

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../source/atomic-file.js';
 import { fromSystemError, PhotolalaError, unlessMissing } from '../source/errors.js';
 import { openRegularFile, readRegularFile } from '../source/regular-file.js';
 import type { RootSource, WriteCondition } from '../source/root-source.js';
+import { firstScreenFileName } from './first-screen-file.js';
 import { MAX_POINTER_BYTES, POINTER_FILE, parsePointer, snapshotFileName } from './pointer.js';
 
 /** Where a snapshot or pointer was found: in the root itself, or in the root's mirror in the cache. */
@@ -313,6 +314,11 @@ export function mirrorStore(dir: string): MirrorStore {
     dir,
     pointerVersion: async () => undefined,
     fileOf: (md5) => full(snapshotFileName(md5)),
+    // A snapshot's first screen (see first-screen-file.ts) goes with it.
+    async removeSnapshot(md5) {
+      await fsp.rm(full(snapshotFileName(md5)), { force: true });
+      await fsp.rm(full(firstScreenFileName(md5)), { force: true });
+    },
     async fingerprint(md5) {
       // Inode and ctime too: a local rewrite in place keeps size and can keep a coarse mtime.
       const info = await fsp.stat(full(snapshotFileName(md5)), { bigint: true }).catch(() => undefined);

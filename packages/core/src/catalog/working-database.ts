@@ -93,6 +93,14 @@ export class WorkingDatabase {
     return this.current;
   }
 
+  /**
+   * Whether the database is still the snapshot it was opened on, read-only: nothing was written to
+   * it, so whatever is read from it belongs to that snapshot's catalog-md5.
+   */
+  get isSnapshot(): boolean {
+    return this.snapshotFile !== undefined;
+  }
+
   /** The disposable working file: the database's once written, and removed when the catalog closes. */
   get workFile(): string {
     return this.work;
