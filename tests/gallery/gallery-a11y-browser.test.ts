@@ -224,7 +224,7 @@ describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, p
         focusInside: box.contains(document.activeElement),
         inert: [...document.body.children]
           .filter((e) => e !== box && e.tagName !== 'SCRIPT')
-          .map((e) => e.inert),
+          .map((e) => (e as HTMLElement).inert),
       };
     });
     expect(dialog).toMatchObject({ role: 'dialog', modal: 'true', label: 'p001.jpg', focusInside: true });
