@@ -1,4 +1,10 @@
-import { type Catalog, openCatalog, PhotolalaError, redactRootUri } from '@photolala/core';
+import {
+  type Catalog,
+  type CatalogWarning,
+  openCatalog,
+  PhotolalaError,
+  redactRootUri,
+} from '@photolala/core';
 import { openSource } from './backends.js';
 import { cloudBrowseRoot } from './cloud.js';
 import { forgetCatalog, trackCatalog } from './interrupt.js';
@@ -121,17 +127,16 @@ export async function openRootCatalog(
       { backend: 'cli', path: catalog.rootUri },
     );
   }
-  catalog.events.on('warning', (w) => out.warnOnce(warningKey(catalog.rootUri, w.message), w.message));
+  catalog.events.on('warning', (w) => out.warnOnce(warningKey(catalog.rootUri, w), w.message));
   return catalog;
 }
 
-// The core words a read-only root's warning two ways: with the system's refusal when a write was
-// refused, without it when an unchanged catalog was not written at all. Either is the same news.
-const READ_ONLY_ROOT = /^the root\b.* is read-only\b.*; the catalog is kept in the cache mirror only$/;
-
-/** Which warnings of a root are one: its read-only warning however worded, else the same text. */
-function warningKey(rootUri: string, message: string): string {
-  return `${rootUri}\n${READ_ONLY_ROOT.test(message) ? 'read-only root' : message}`;
+/**
+ * Which warnings of a root are one: those of one code (a read-only root's, worded with the system's
+ * refusal or without it, comes at every save `serve` makes), else those of the same text.
+ */
+function warningKey(rootUri: string, warning: CatalogWarning): string {
+  return `${rootUri}\n${warning.code ? `code ${warning.code}` : `text ${warning.message}`}`;
 }
 
 /**

@@ -16,6 +16,8 @@ const PUBLIC = [
   'CatalogEventName',
   'CatalogEvents',
   'CatalogLoadInfo',
+  'CatalogWarning',
+  'CatalogWarningCode',
   'CompareResult',
   'ComparedPhoto',
   'CorruptPhoto',
