@@ -99,6 +99,7 @@ const BACKEND = [
   'BackendPlugin',
   'CacheShard',
   'CloudObjectStore',
+  'DescribeErrorOptions',
   'ERROR_CODES',
   'EnumerateFilter',
   'EnumerateIssue',
