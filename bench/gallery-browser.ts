@@ -92,9 +92,18 @@ export interface Phases {
   split?: string;
 }
 
-/** The phases in one line: `listen 900, html 950-960, thumbs 1000-1400, painted 1450`. */
-export const phaseText = (p: Phases) =>
-  `listen ${p.listening}, html ${p.htmlFirstByte}-${p.htmlLoaded}, thumbs ${p.firstThumbnailAsked}-${p.lastThumbnailLoaded}, painted ${p.painted}${p.split ? ` [${p.split}]` : ''}`;
+/**
+ * The phases in one line: `listen 900, html 950-960, thumbs 1000-1400, painted 1450`. A screen
+ * whose thumbnails made no request the browser timed (none visible, or all from its cache) has no
+ * thumbnail phase: `thumbs not measured`, not the empty min and max (`Infinity--Infinity`).
+ */
+export const phaseText = (p: Phases) => {
+  const thumbs =
+    Number.isFinite(p.firstThumbnailAsked) && Number.isFinite(p.lastThumbnailLoaded)
+      ? `${p.firstThumbnailAsked}-${p.lastThumbnailLoaded}`
+      : 'not measured';
+  return `listen ${p.listening}, html ${p.htmlFirstByte}-${p.htmlLoaded}, thumbs ${thumbs}, painted ${p.painted}${p.split ? ` [${p.split}]` : ''}`;
+};
 
 async function pagePhases(
   page: Page,

@@ -1,7 +1,8 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { createLocalSource } from '@photolala/backend-local';
-import { openCatalog } from '@photolala/core';
+import { openCatalog, type RootSource } from '@photolala/core';
 import { type Gallery, startGallery } from '@photolala/gallery';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
@@ -64,5 +65,81 @@ describe('originals changed since the scan', () => {
       headers: { range: 'bytes=0-9' },
     });
     expect(ranged.status).toBe(409);
+  });
+});
+
+describe('an original sent again in the same run', () => {
+  it('is streamed without being read whole and hashed again, while a change since is still refused', async () => {
+    const root = await tempDir('verified');
+    const cacheDir = await tempDir('verified-cache');
+    cleanup.push(root, cacheDir);
+    await writeTree(root, { 'a.jpg': await syntheticJpeg(1) });
+    const local = await createLocalSource({ root });
+    // Reads that stop half way until `gate` opens: a request that must read the whole file before
+    // it answers does not answer while the gate is shut.
+    let gate: Promise<void> | undefined;
+    let reads = 0;
+    const source: RootSource = {
+      ...local,
+      async readAll(p, options) {
+        reads++;
+        const chunks: Buffer[] = [];
+        for await (const chunk of await local.readAll(p, options)) chunks.push(chunk as Buffer);
+        const whole = Buffer.concat(chunks);
+        const waitFor = gate;
+        return Readable.from(
+          (async function* () {
+            yield whole.subarray(0, whole.length >> 1);
+            await waitFor;
+            yield whole.subarray(whole.length >> 1);
+          })(),
+        );
+      },
+    };
+    const catalog = await openCatalog(source, { cacheDir });
+    opened.push(catalog);
+    await catalog.scan();
+    gallery = await startGallery({ catalogs: [catalog], port: 0 });
+    const md5 = catalog.get('a.jpg')!.photoMd5!;
+    const url = `http://127.0.0.1:${gallery.port}/api/roots/0/previews/${md5}`;
+    const bytes = await readFile(path.join(root, 'a.jpg'));
+
+    reads = 0;
+    const first = await fetch(url);
+    expect(first.status).toBe(200);
+    expect(Buffer.from(await first.arrayBuffer())).toEqual(bytes);
+    expect(reads).toBe(1);
+
+    let open = () => {};
+    gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    try {
+      const second = await Promise.race([
+        fetch(url),
+        new Promise<'no answer'>((resolve) => setTimeout(() => resolve('no answer'), 10_000)),
+      ]);
+      // Answered with half the file read: not held back for a hash of all of it.
+      expect(second).not.toBe('no answer');
+      open();
+      const response = second as Response;
+      expect(response.status).toBe(200);
+      expect(response.headers.get('etag')).toBe(`"${md5}"`);
+      expect(Buffer.from(await response.arrayBuffer())).toEqual(bytes);
+      expect(reads).toBe(2);
+    } finally {
+      open();
+      gate = undefined;
+    }
+
+    // Same size, other bytes, a new mtime: hashed again, and refused.
+    const edited = Buffer.from(bytes);
+    edited[edited.length - 3] = edited[edited.length - 3]! ^ 0xff;
+    await writeFile(path.join(root, 'a.jpg'), edited);
+    const changed = await fetch(url);
+    expect(changed.status).toBe(409);
+    expect(((await changed.json()) as { error: string }).error).toContain('changed since the last scan');
+    await rm(path.join(root, 'a.jpg'));
+    expect((await fetch(url)).status).toBe(404);
   });
 });

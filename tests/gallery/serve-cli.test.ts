@@ -104,4 +104,27 @@ describe('photolala serve', () => {
     const done = await cli.done;
     expect(done.stderr).toMatch(/--token is 3 characters long/);
   });
+
+  it('prints a URL that carries a token with URL characters (& # + %) as it was given, on every interface', async () => {
+    const root = await tempDir('serve-token-chars');
+    const cache = await tempDir('serve-token-chars-cache');
+    await writeTree(root, { 'a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')) });
+    const env = { PHOTOLALA_CACHE_DIR: cache };
+    expect((await runCli(['scan', root], env)).code).toBe(0);
+    const token = 'a&b=c#d+e%f/g h-0123456789';
+    const cli = startCli(['serve', root, '--port', '0', '--host', '0.0.0.0', '--token', token], env);
+    running.push(cli);
+    for (;;) {
+      if (/^http:\/\/\S+/m.test(cli.output.stdout)) break;
+      if (cli.child.exitCode !== null) throw new Error(`serve exited: ${cli.output.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const url = new URL(/^http:\/\/\S+/m.exec(cli.output.stdout)![0]);
+    expect(url.searchParams.get('token')).toBe(token);
+    expect(url.hash).toBe('');
+    // The printed URL itself opens the gallery: the page is refused without the right token.
+    expect((await fetch(url)).status).toBe(200);
+    cli.child.kill('SIGINT');
+    await cli.done;
+  });
 });

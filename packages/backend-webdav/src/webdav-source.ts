@@ -13,6 +13,7 @@ import {
 import { createClient, type FileStat, type WebDAVClient } from 'webdav';
 import { z } from 'zod';
 import { BACKEND, webdavErrors } from './errors.js';
+import { strongETag } from './etags.js';
 import { type FolderContents, listFolder } from './folder-listing.js';
 import { webdavReads } from './webdav-reading.js';
 import { webdavRequests } from './webdav-requests.js';
@@ -129,7 +130,7 @@ export async function createWebdavSource(options: WebdavSourceOptions): Promise<
                 directory: item.directory,
                 size: item.size,
                 mtimeMs: Number.isFinite(mtime) ? mtime : 0,
-                ...(item.etag ? { etag: item.etag.replace(/^W\//, '') } : {}),
+                ...(item.etag ? { etag: strongETag(item.etag) } : {}),
               };
             });
         },

@@ -10,6 +10,7 @@ import {
 } from '@photolala/core/backend';
 import type { WebDAVClient } from 'webdav';
 import { BACKEND, webdavErrors } from './errors.js';
+import { isWeakETag, strongETag } from './etags.js';
 import type { WebdavRequests } from './webdav-requests.js';
 
 /** How long a weak ETag may take to turn strong: Apache's second after a write, and some margin. */
@@ -119,7 +120,7 @@ export function webdavWrites({ client, requests, spelled, stat, conditionalWrite
   async function writeIfUnchanged(rel: string, data: Uint8Array, expected: WriteCondition): Promise<void> {
     if (!(await serverEnforces())) return writeCheckedFirst(rel, data, expected);
     let condition = expected;
-    if ('ifMatch' in expected && expected.ifMatch.startsWith('W/')) {
+    if ('ifMatch' in expected && isWeakETag(expected.ifMatch)) {
       const strong = await firmETag(rel, expected.ifMatch);
       // A tag that stays weak can never satisfy If-Match: written as on a server without ETags.
       if (strong === undefined) return writeAtomic(rel, data);
@@ -152,7 +153,7 @@ export function webdavWrites({ client, requests, spelled, stat, conditionalWrite
         throw error;
       })
     )?.etag;
-    if (now === weak.slice(2)) return now;
+    if (now === strongETag(weak)) return now;
     if (now === weak) return undefined;
     throw new PhotolalaError(
       'CONFLICT',
@@ -175,10 +176,9 @@ export function webdavWrites({ client, requests, spelled, stat, conditionalWrite
       if (webdavErrors.codeOf(error) === 'NOT_FOUND') return undefined;
       throw error;
     });
-    const strong = (tag: string) => tag.replace(/^W\//, '');
     const holds =
       'ifMatch' in expected
-        ? now?.etag !== undefined && strong(now.etag) === strong(expected.ifMatch)
+        ? now?.etag !== undefined && strongETag(now.etag) === strongETag(expected.ifMatch)
         : now === undefined;
     if (!holds)
       throw new PhotolalaError(

@@ -1,4 +1,12 @@
-import { type Catalog, openCatalog, PhotolalaError, redactRootUri } from '@photolala/core';
+import {
+  type Catalog,
+  type CatalogWarning,
+  describeError,
+  isPhotolalaError,
+  openCatalog,
+  PhotolalaError,
+  redactRootUri,
+} from '@photolala/core';
 import { openSource } from './backends.js';
 import { cloudBrowseRoot } from './cloud.js';
 import { forgetCatalog, trackCatalog } from './interrupt.js';
@@ -64,7 +72,9 @@ export async function openRootCatalog(
     { env: process.env, ...(globals.readOnly || browse ? { readOnly: true } : {}) },
     globals.backend ?? [],
     { offline: options.offline === true },
-  );
+  ).catch((error: unknown) => {
+    throw missingRootSaid(root, error, 'opening');
+  });
   const opening = await slowSnapshotNotice(out, `opening the catalog of ${source.uri}…`, 'loading');
   let catalog: Catalog;
   try {
@@ -115,23 +125,64 @@ export async function openRootCatalog(
         path: catalog.rootUri,
       });
     }
+    // A backend that finds out only by listing it (a third-party one) opens a root that is not there.
+    if (info.source === 'none')
+      await firstListed(catalog).catch((error: unknown) => {
+        throw missingRootSaid(root, error, 'listing');
+      });
     throw new PhotolalaError(
       'NOT_FOUND',
       `${catalog.rootUri} has no ${info.source === 'rebuild' ? 'readable ' : ''}catalog yet; run \`photolala scan ${redactRootUri(root)}\` first${options.orInstead ? `, ${options.orInstead}` : ''}`,
       { backend: 'cli', path: catalog.rootUri },
     );
   }
-  catalog.events.on('warning', (w) => out.warnOnce(warningKey(catalog.rootUri, w.message), w.message));
+  catalog.events.on('warning', (w) => out.warnOnce(warningKey(catalog.rootUri, w), w.message));
   return catalog;
 }
 
-// The core words a read-only root's warning two ways: with the system's refusal when a write was
-// refused, without it when an unchanged catalog was not written at all. Either is the same news.
-const READ_ONLY_ROOT = /^the root\b.* is read-only\b.*; the catalog is kept in the cache mirror only$/;
+/** Lists the root's first file, or nothing: what a listing of the root meets first, it throws. */
+async function firstListed(catalog: Catalog): Promise<void> {
+  const walk = catalog.source.enumerate()[Symbol.asyncIterator]();
+  try {
+    await walk.next();
+  } finally {
+    await walk.return?.();
+  }
+}
 
-/** Which warnings of a root are one: its read-only warning however worded, else the same text. */
-function warningKey(rootUri: string, message: string): string {
-  return `${rootUri}\n${READ_ONLY_ROOT.test(message) ? 'read-only root' : message}`;
+/**
+ * `error`, or for a root that is not there an error saying so by the name the user gave it (a
+ * password hidden), its reason on the lines below: failing `NOT_FOUND` (or a bare `ENOENT`) while
+ * `opening` or `listing` the root, or as a scan's listing of the root does (`NOT_FOUND` for the path
+ * `''`, the root itself).
+ */
+export function missingRootSaid(
+  root: string,
+  error: unknown,
+  when: 'opening' | 'listing' | 'scanning',
+): unknown {
+  const native = (error as NodeJS.ErrnoException | null)?.code;
+  const missing = isPhotolalaError(error)
+    ? error.code === 'NOT_FOUND' && (when !== 'scanning' || error.path === '')
+    : when !== 'scanning' && (native === 'ENOENT' || native === 'ENOTDIR');
+  if (!missing) return error;
+  // The scan's own error says the same by the root's URI: its reason is what it wraps.
+  const why = when === 'scanning' && (error as Error).cause !== undefined ? (error as Error).cause : error;
+  const reason = describeError(why, { code: false, allLines: true }).split('\n');
+  const shown = redactRootUri(root);
+  return new PhotolalaError('NOT_FOUND', [`the root ${shown} does not exist`, ...reason].join('\n'), {
+    backend: 'cli',
+    path: shown,
+    cause: error,
+  });
+}
+
+/**
+ * Which warnings of a root are one: those of one code (a read-only root's, worded with the system's
+ * refusal or without it, comes at every save `serve` makes), else those of the same text.
+ */
+function warningKey(rootUri: string, warning: CatalogWarning): string {
+  return `${rootUri}\n${warning.code ? `code ${warning.code}` : `text ${warning.message}`}`;
 }
 
 /**

@@ -192,8 +192,15 @@ export class Output {
     this.warn(line);
   }
 
-  error(line: string): void {
-    process.stderr.write(`${this.paint('red', 'error:')} ${printable(this.hide(line))}\n`);
+  /**
+   * An error: "error: TEXT", a text of several lines with the lines after the first indented under
+   * it, each passed through `printable` and with the secrets hidden, so no line of it can pass for
+   * a line of the CLI's own.
+   */
+  error(text: string): void {
+    const [first, ...rest] = this.hide(text).split('\n');
+    const more = rest.map((line) => `\n  ${printable(line)}`).join('');
+    process.stderr.write(`${this.paint('red', 'error:')} ${printable(first ?? '')}${more}\n`);
   }
 
   /** A stack trace (`-v`), several lines, with the secrets hidden as in every message. */

@@ -6,6 +6,7 @@ import { defineCompareCommands } from './definitions/compare.js';
 import { defineInspectCommands } from './definitions/inspect.js';
 import { defineServeCommand } from './definitions/serve.js';
 import { collect, parseSize, parseThreshold, positiveInteger } from './options.js';
+import { rootKinds } from './root-help.js';
 import { createRunner } from './runner.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -77,6 +78,8 @@ Examples:
   $ photolala thumbnail ~/Pictures 2024/IMG_0001.JPG
   $ photolala cache prune --max-size 5GB
   $ photolala serve ~/Pictures --open
+
+Roots: ${rootKinds()}.
 
 Exit codes: 0 success, 1 failure, 2 usage error, 3 scan finished but some files failed,
 130 stopped by Ctrl-C (a scan saves what it has done).`,

@@ -30,8 +30,9 @@ export function createRunner(onExit: (code: number) => void): Runner {
       const { describeError, isPhotolalaError, ROOT_URI_ERROR_BACKEND } = await import(
         '@photolala/core/backend'
       );
-      if (isPhotolalaError(error) && error.code !== 'IO') out.error(describeError(error, { code: false }));
-      else out.error(describeError(error));
+      // Every line of the message: a server's reason or a cause is often on the second.
+      const code = !isPhotolalaError(error) || error.code === 'IO';
+      out.error(describeError(error, { code, allLines: true }));
       if (globals.verbose && error instanceof Error && error.stack) out.stack(error.stack);
       // A ROOT that is no valid root is a usage error, as the help says.
       onExit(isPhotolalaError(error) && error.backend === ROOT_URI_ERROR_BACKEND ? EXIT.usage : EXIT.failure);

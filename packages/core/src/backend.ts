@@ -22,6 +22,7 @@ export {
 } from './source/backend-plugin.js';
 export { everythingFilter, TEMP_FILE_PREFIX } from './source/enumerate-filter.js';
 export {
+  type DescribeErrorOptions,
   describeError,
   ERROR_CODES,
   type ErrorCode,

@@ -16,6 +16,8 @@ export {
   type CatalogEventName,
   CatalogEvents,
   type CatalogLoadInfo,
+  type CatalogWarning,
+  type CatalogWarningCode,
   type EntryLines,
   entryJson,
   type FirstScreen,

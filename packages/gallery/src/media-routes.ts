@@ -5,7 +5,7 @@ import type { Context, Hono } from 'hono';
 import type { RootPhotos } from './library.js';
 import { parseRange, sliceStream } from './range.js';
 import { md5Of, pathOf, Refusal, rootOf } from './refusal.js';
-import { checkedOriginal, checkedPreview, checkUnchanged } from './unchanged.js';
+import { checkedOriginal, checkedPreview, checkUnchanged, stillVerified } from './unchanged.js';
 
 /** Kinds every browser shows as they are; the rest get a JPEG preview. */
 const ORIGINAL_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
@@ -113,7 +113,8 @@ export function mediaRoutes(app: Hono, roots: RootPhotos[], pending: Map<string,
       return c.body(await fsp.readFile(file));
     }
     if (c.req.header('range')) await checkUnchanged(root, entry);
-    else {
+    // Hashed earlier in this run and unchanged since: streamed, not read whole and hashed again.
+    else if (!(await stillVerified(root, entry))) {
       const body = await checkedOriginal(root, entry);
       immutable();
       c.header('Content-Type', type);

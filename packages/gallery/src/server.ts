@@ -13,6 +13,7 @@ import {
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
+import { galleryUrl } from './gallery-url.js';
 import { badgeOf, type Photo, RootPhotos } from './library.js';
 import { cachedThumbnail, mediaRoutes } from './media-routes.js';
 import { type FirstScreenData, pageHtml, readAssets } from './page.js';
@@ -550,9 +551,8 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
         roots[0]?.firstScreen(FIRST_PAGE);
       } catch {}
     });
-  const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shown}:${port}/?token=${token}`,
+    url: galleryUrl(host, port, token),
     port,
     token,
     scanned,

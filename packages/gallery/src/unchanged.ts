@@ -13,7 +13,21 @@ export const CHANGED = 'changed since the last scan: scan again to see it';
  */
 export async function checkedOriginal(root: RootPhotos, entry: CatalogEntry): Promise<Buffer> {
   try {
-    return await readChecked(root, entry);
+    const { source } = root.catalog;
+    // Taken before the bytes: a file changed after this is either caught by the hash, or has
+    // another size, mtime or ETag the next time (see stillVerified).
+    const before = source.stat ? await source.stat(entry.path) : undefined;
+    if (source.stat && !before) throw new Refusal(404, MISSING);
+    const bytes = await readChecked(root, entry);
+    if (before && entry.photoMd5)
+      verifiedOf(root).set(entry.path, {
+        size: before.size,
+        mtimeMs: before.mtimeMs,
+        etag: before.etag,
+        fastPhotoKey: entry.fastPhotoKey,
+        photoMd5: entry.photoMd5,
+      });
+    return bytes;
   } catch (error) {
     if (error instanceof Refusal) throw error;
     if (isPhotolalaError(error, 'NOT_FOUND') || (error as { code?: unknown }).code === 'ENOENT')
@@ -39,6 +53,56 @@ async function readChecked(root: RootPhotos, entry: CatalogEntry): Promise<Buffe
   }
   if (length !== entry.size || hash.digest('hex') !== entry.photoMd5) throw new Refusal(409, CHANGED);
   return Buffer.concat(chunks, length);
+}
+
+/** An original found to be its photo-md5, and what the source said of the file just before. */
+interface VerifiedOriginal {
+  size: number;
+  mtimeMs: number;
+  etag: string | undefined;
+  fastPhotoKey: string;
+  photoMd5: string;
+}
+
+/**
+ * The originals hashed and found unchanged in this run, by path, per source: kept for the run only
+ * (the server's process), so a photo opened again is not read twice before a byte is sent.
+ */
+const verifiedOriginals = new WeakMap<object, Map<string, VerifiedOriginal>>();
+
+function verifiedOf(root: RootPhotos): Map<string, VerifiedOriginal> {
+  const { source } = root.catalog;
+  let verified = verifiedOriginals.get(source);
+  if (!verified) {
+    verified = new Map();
+    verifiedOriginals.set(source, verified);
+  }
+  return verified;
+}
+
+/**
+ * Whether the original was hashed to the entry's photo-md5 (and fast-photo-key) earlier in this run
+ * and the source still reports the size, mtime and ETag it had then: it is sent streamed, without
+ * hashing it again. A file since changed is forgotten here and hashed again (409), a missing one
+ * refused (404). As for ranged reads, an edit that keeps the size, mtime and ETag is not caught.
+ */
+export async function stillVerified(root: RootPhotos, entry: CatalogEntry): Promise<boolean> {
+  const { source } = root.catalog;
+  const verified = verifiedOf(root);
+  const known = verified.get(entry.path);
+  if (!source.stat || !known) return false;
+  if (known.photoMd5 !== entry.photoMd5 || known.fastPhotoKey !== entry.fastPhotoKey) {
+    verified.delete(entry.path);
+    return false;
+  }
+  const now = await source.stat(entry.path);
+  if (!now) {
+    verified.delete(entry.path);
+    throw new Refusal(404, MISSING);
+  }
+  if (now.size === known.size && now.mtimeMs === known.mtimeMs && now.etag === known.etag) return true;
+  verified.delete(entry.path);
+  return false;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ScanResult } from '@photolala/core';
-import { withCatalog } from '../context.js';
+import { missingRootSaid, withCatalog } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { stopGracefully } from '../interrupt.js';
 import type { GlobalOptions } from '../options.js';
@@ -32,7 +32,7 @@ export function scan(out: Output, globals: GlobalOptions, root: string, opts: Sc
       result = await catalog.scan({ full: opts.full ?? false, signal: stop.signal });
     } catch (error) {
       // Stopped while the files were still being listed: nothing was changed.
-      if (!stop.signal.aborted) throw error;
+      if (!stop.signal.aborted) throw missingRootSaid(root, error, 'scanning');
       out.warn('stopped while listing the files; the catalog is as it was');
       return EXIT.interrupted;
     } finally {

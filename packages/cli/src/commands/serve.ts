@@ -40,17 +40,18 @@ const MIN_TOKEN_LENGTH = 16;
  * own addresses (IPv4, and IPv6 too when bound to `::`), since `http://0.0.0.0:PORT` reaches
  * nothing from another machine.
  */
-function servedUrls(gallery: { url: string; port: number; token: string }, host: string): string[] {
+function servedUrls(
+  gallery: { url: string; port: number; token: string },
+  host: string,
+  galleryUrl: (host: string, port: number, token: string) => string,
+): string[] {
   if (!WILDCARD_HOSTS.has(host)) return [gallery.url];
   const urls = Object.values(networkInterfaces())
     .flat()
     .filter((a) => a !== undefined && !a.internal && (a.family === 'IPv4' || host === '::'))
-    .map((a) => {
-      const shown = a!.family === 'IPv6' ? `[${a!.address}]` : a!.address;
-      return `http://${shown}:${gallery.port}/?token=${gallery.token}`;
-    });
+    .map((a) => galleryUrl(a!.address, gallery.port, gallery.token));
   // A machine with no network but loopback is still served on it.
-  return urls.length > 0 ? urls : [`http://127.0.0.1:${gallery.port}/?token=${gallery.token}`];
+  return urls.length > 0 ? urls : [galleryUrl('127.0.0.1', gallery.port, gallery.token)];
 }
 
 /**
@@ -102,7 +103,7 @@ export async function serve(
         await closeRootCatalog(catalog, out);
       } else catalogs.push(catalog);
     }
-    const { startGallery } = await loading;
+    const { galleryUrl, startGallery } = await loading;
     const stop = stopOnSignal();
     let gallery: Awaited<ReturnType<typeof startGallery>>;
     try {
@@ -122,7 +123,7 @@ export async function serve(
       );
       return EXIT.failure;
     }
-    const [url, ...others] = servedUrls(gallery, opts.host);
+    const [url, ...others] = servedUrls(gallery, opts.host, galleryUrl);
     out.result(url!);
     for (const other of others) out.info(`also at ${other}`);
     if (opts.open) openBrowser(url!, out);

@@ -3,6 +3,7 @@ import type { ListOptions } from '../commands/browse.js';
 import type { ScanOptions } from '../commands/scan.js';
 import type { SyncOptions } from '../commands/sync.js';
 import { parseRating } from '../options.js';
+import { rootKinds } from '../root-help.js';
 import type { Runner } from '../runner.js';
 
 /** sync, scan, list, thumbnail, metadata, star and unstar: the commands that build and browse a catalog. */
@@ -29,7 +30,7 @@ export function defineCatalogCommands(program: Command, run: Runner, kind: Optio
   program
     .command('scan')
     .description('build or update the catalog of ROOT, then publish a snapshot')
-    .argument('<root>', 'a folder, file://, s3://, smb://, webdav(s):// URI or .photoslibrary')
+    .argument('<root>', rootKinds())
     .option('--json', 'print one JSON object with the result on stdout')
     .option('--full', 're-read file heads and re-hash every photo, even when size and mtime are unchanged')
     .addHelpText(

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { ServeOptions } from '../commands/serve.js';
 import { port } from '../options.js';
+import { rootKinds } from '../root-help.js';
 import type { Runner } from '../runner.js';
 
 /** serve: the web gallery over the catalogs of one or more roots. */
@@ -8,7 +9,7 @@ export function defineServeCommand(program: Command, run: Runner): void {
   program
     .command('serve')
     .description('browse the catalogs of one or more roots in a web gallery on this machine')
-    .argument('<roots...>', 'catalogued roots (a folder, s3://, smb://, webdav(s):// URI or .photoslibrary)')
+    .argument('<roots...>', `catalogued roots: each ${rootKinds()}`)
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').default(7447).argParser(port))
     .option('--host <address>', 'address to listen on; anything but loopback needs --token', '127.0.0.1')
     .addOption(

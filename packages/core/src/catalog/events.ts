@@ -33,7 +33,23 @@ export interface CatalogEventMap {
    */
   'snapshot-taken-in': { catalogMd5: string };
   /** Something the user should know that did not stop the work (a read-only root, an unreadable folder). */
-  warning: { message: string; path?: string };
+  warning: CatalogWarning;
+}
+
+/**
+ * What a catalog's warning is about, as data, for a front end to group or count warnings by, never
+ * by their wording: `READ_ONLY`, a store (the root) that takes no writes, so the catalog is kept in
+ * the cache mirror only. It comes on every save of such a root, worded with the system's refusal or
+ * without it.
+ */
+export type CatalogWarningCode = 'READ_ONLY';
+
+/** A `warning` event: its message for the user, and what it is about where a front end may ask. */
+export interface CatalogWarning {
+  message: string;
+  /** The file it concerns, relative to the root, when there is one. */
+  path?: string;
+  code?: CatalogWarningCode;
 }
 
 /** The name of a catalog event: a key of `CatalogEventMap`. */

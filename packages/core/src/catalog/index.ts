@@ -10,7 +10,14 @@ export type {
 } from './catalog-types.js';
 export { type EntryLines, entryJson } from './entry-json.js';
 export type { CatalogEntry } from './entry-row.js';
-export { type CatalogEventMap, type CatalogEventName, CatalogEvents, type ScanPhase } from './events.js';
+export {
+  type CatalogEventMap,
+  type CatalogEventName,
+  CatalogEvents,
+  type CatalogWarning,
+  type CatalogWarningCode,
+  type ScanPhase,
+} from './events.js';
 export type { FirstScreen, FirstScreenPhoto, MonthStart, MonthStarts } from './first-screen.js';
 export { inspectStores, type SnapshotReport, type StoreReport } from './inspect.js';
 export { removeMirrorLeftovers, STALE_LEFTOVER_MS } from './leftovers.js';

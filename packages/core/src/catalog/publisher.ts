@@ -5,6 +5,7 @@ import type { WriteCondition } from '../source/root-source.js';
 import { writeListing } from './bulk-read.js';
 import type { CatalogContext } from './catalog-context.js';
 import { ENTRY_COLUMN_LIST } from './entry-row.js';
+import type { CatalogWarning } from './events.js';
 import { regroupSessionFolders } from './group-rows.js';
 import { inspectStores, type StoreReport } from './inspect.js';
 import { type RootCatalogFile, removeRootLeftovers } from './leftovers.js';
@@ -13,7 +14,13 @@ import { snapshotFileName } from './pointer.js';
 import { rebaseOnto, SESSION_PATHS, takeSessionPaths } from './rebase.js';
 import { hardenDatabase, isUnreadableSchema, upgradeSchema, upgradeSchemaFile } from './schema.js';
 import type { MirrorStore, SnapshotStore } from './snapshot-store.js';
-import { findNewerSnapshot, openWorkingFile, publishSnapshot, serializeSnapshot } from './snapshots.js';
+import {
+  findNewerSnapshot,
+  openWorkingFile,
+  publishSnapshot,
+  readOnlyWarning,
+  serializeSnapshot,
+} from './snapshots.js';
 import type { StarJournal } from './star-journal.js';
 import type { VerifiedSnapshots } from './verified-snapshots.js';
 import { newWorkFilePath, removeWorkFile } from './working-file.js';
@@ -26,7 +33,7 @@ export interface PublishResult {
   catalogMd5: string;
   snapshots: string[];
   wroteNew: boolean;
-  warnings: string[];
+  warnings: CatalogWarning[];
   failed: string[];
 }
 
@@ -171,8 +178,8 @@ export class Publisher {
       return undefined;
     const warnings = this.stores
       .filter((store) => !store.writable)
-      .map((store) => `the ${store.name} is read-only; the catalog is kept in the cache mirror only`);
-    for (const message of warnings) this.ctx.events.emit('warning', { message });
+      .map((store) => readOnlyWarning(store.name));
+    for (const warning of warnings) this.ctx.events.emit('warning', warning);
     const snapshots = this.stores
       .filter((store) => store.writable)
       .map((store) => store.locate(snapshotFileName(md5)));
@@ -233,11 +240,11 @@ export class Publisher {
       this.snapshotsInProgress.delete(snapshot.file);
     }
     if (result.conflict) return 'conflict';
-    for (const message of result.warnings) this.ctx.events.emit('warning', { message });
+    for (const warning of result.warnings) this.ctx.events.emit('warning', warning);
     if (result.pointers.length === 0) {
       throw new PhotolalaError(
         'IO',
-        `could not publish the catalog of ${this.ctx.source.uri}: ${result.warnings.join('; ')}`,
+        `could not publish the catalog of ${this.ctx.source.uri}: ${result.warnings.map((w) => w.message).join('; ')}`,
         {
           backend: 'catalog',
         },

@@ -2,8 +2,8 @@ import pLimit from 'p-limit';
 import { fastPhotoKey, HEAD_BYTES } from '../digest/identity.js';
 import { type DetectedMedia, detectJpeg, detectMediaKind, notAnImageReason } from '../digest/image-kind.js';
 import { applicationStore, catalogFilter } from '../source/enumerate-filter.js';
-import { describeError, isPhotolalaError, PhotolalaError } from '../source/errors.js';
-import type { RootSource, SourceEntry } from '../source/root-source.js';
+import { describeError, isPhotolalaError, PhotolalaError, SYSTEM_ERROR_CODES } from '../source/errors.js';
+import type { EnumerateOptions, RootSource, SourceEntry, SourceListing } from '../source/root-source.js';
 import { type FailureCode, failureCodeOf, retriesFailure, type ScanRow } from './entry-row.js';
 import { isRootCatalogFile, type RootCatalogFile } from './leftovers.js';
 import { listedPathFilter } from './listed-filter.js';
@@ -360,7 +360,7 @@ export async function planScan(
     return pending.size >= options.headConcurrency * 64 ? slotFree() : undefined;
   };
 
-  const listing = source.enumerate({
+  const listing = failingAsMissingRoot(source, {
     filter: {
       directory: (name, path) => {
         if (excluded(path)) return false;
@@ -464,4 +464,41 @@ function withoutHead(entry: SourceEntry): SourceEntry {
   if (!entry.head && !entry.headMd5) return entry;
   // A spread, not a rest pattern: V8 copies a spread on its fast path.
   return { ...entry, head: undefined, headMd5: undefined };
+}
+
+/**
+ * The root's listing, whose failure for something missing says that the root does not exist: a
+ * source raises whatever its listing meets (`cannot list ""`, `scandir '/no/such'`, a bare `ENOENT`
+ * from a third-party backend), and reports a folder inside the root that cannot be listed as an
+ * issue instead, so a listing that fails NOT_FOUND names a root that is not there (or went away).
+ * That error is `NOT_FOUND` with the path `''`, the root itself, what a front end says it by.
+ */
+function failingAsMissingRoot(source: RootSource, options: EnumerateOptions): SourceListing {
+  const listing = source.enumerate(options);
+  const fail = (error: unknown): never => {
+    const native = (error as NodeJS.ErrnoException | null)?.code;
+    const missing =
+      isPhotolalaError(error, 'NOT_FOUND') ||
+      (!isPhotolalaError(error) && typeof native === 'string' && SYSTEM_ERROR_CODES[native] === 'NOT_FOUND');
+    if (!missing || options.signal?.aborted) throw error;
+    throw new PhotolalaError(
+      'NOT_FOUND',
+      `the root ${source.uri} does not exist\n${describeError(error, { code: false, allLines: true })}`,
+      { backend: source.backend, path: '', cause: error },
+    );
+  };
+  const failing = <T>(items: AsyncIterable<T>): AsyncIterableIterator<T> => {
+    const walk = items[Symbol.asyncIterator]();
+    return {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      next: () => walk.next().catch(fail),
+      return: async (value?: unknown) => (await walk.return?.(value)) ?? { done: true, value: undefined },
+    };
+  };
+  const said: SourceListing = { [Symbol.asyncIterator]: () => failing(listing) };
+  const { batches } = listing;
+  if (batches) said.batches = () => failing(batches.call(listing));
+  return said;
 }

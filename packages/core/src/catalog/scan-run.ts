@@ -236,7 +236,7 @@ export class Scanner {
       rendered,
       snapshots: published.snapshots,
       wroteNewSnapshot: published.wroteNew,
-      warnings: [...warnings, ...published.warnings],
+      warnings: [...warnings, ...published.warnings.map((w) => w.message)],
       ...(published.failed.length > 0 ? { publishFailed: published.failed } : {}),
       durationMs: Math.round(performance.now() - started),
       ...(notDone.size > 0 ? { interrupted: { remaining: notDone.size } } : {}),

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describeError, isPhotolalaError } from '../source/errors.js';
 import type { WriteCondition } from '../source/root-source.js';
+import type { CatalogWarning } from './events.js';
 import { formatPointer, nextPointer, snapshotFileName } from './pointer.js';
 import type { SerializedSnapshot } from './snapshot-serialize.js';
 import type { SnapshotStore, StoreName } from './snapshot-store.js';
@@ -12,6 +13,17 @@ export interface SnapshotWriteProgress {
   catalogMd5: string;
   bytes: number;
   totalBytes: number;
+}
+
+/**
+ * The warning of a store that takes no writes (coded `READ_ONLY`, which a front end dedupes by):
+ * `location` names where it is and `why` gives the system's refusal, when a write was tried.
+ */
+export function readOnlyWarning(store: StoreName, location = '', why = ''): CatalogWarning {
+  return {
+    message: `the ${store} ${location}is read-only${why}; the catalog is kept in the cache mirror only`,
+    code: 'READ_ONLY',
+  };
 }
 
 /** Where a store is, as a user names it: a local folder as its path rather than a file:// URL. */
@@ -61,7 +73,7 @@ export interface PublishResult {
   pointers: StoreName[];
   /** True when the snapshot bytes were new in at least one store. */
   wroteNew: boolean;
-  warnings: string[];
+  warnings: CatalogWarning[];
   /** Writable stores that could not be written (not read-only ones): their catalog is now stale. */
   failed: StoreName[];
   /**
@@ -99,7 +111,7 @@ export async function publishSnapshot(
   const ready: { store: SnapshotStore; previous: string[] }[] = [];
   for (const store of stores) {
     if (!store.writable) {
-      result.warnings.push(`the ${store.name} is read-only; the catalog is kept in the cache mirror only`);
+      result.warnings.push(readOnlyWarning(store.name));
       continue;
     }
     // This process read or wrote that pointer, and it already names this snapshot first: nothing to
@@ -132,8 +144,8 @@ export async function publishSnapshot(
       if (!readOnly) result.failed.push(store.name);
       result.warnings.push(
         readOnly
-          ? `the ${store.name} ${shownLocation(store)} is read-only (${refusal(error)}); the catalog is kept in the cache mirror only`
-          : `could not write the snapshot to the ${store.name}: ${describeError(error)}`,
+          ? readOnlyWarning(store.name, `${shownLocation(store)} `, ` (${refusal(error)})`)
+          : { message: `could not write the snapshot to the ${store.name}: ${describeError(error)}` },
       );
     }
   }
@@ -149,7 +161,7 @@ export async function publishSnapshot(
         result.conflict = true;
         break;
       }
-      result.warnings.push(`could not write the ${store.name} pointer: ${describeError(error)}`);
+      result.warnings.push({ message: `could not write the ${store.name} pointer: ${describeError(error)}` });
       result.failed.push(store.name);
       continue;
     }

@@ -168,23 +168,42 @@ export function isTransientFailure(failure: ErrorCode | PhotolalaError | null | 
   return typeof code === 'string' && TRANSIENT_CODES.has(code);
 }
 
-/** The first non-empty line of an error's message: what a one-line failure reason can hold. */
-function firstLine(error: unknown): string {
+/**
+ * The non-empty lines of an error's message, trimmed: the first alone is what a one-line failure
+ * reason can hold.
+ */
+function messageLines(error: unknown): string[] {
   const text = error instanceof Error ? error.message : String(error);
-  const line = text
-    .split('\n')
+  const lines = text
+    .split(/\r?\n/)
     .map((part) => part.trim())
-    .find((part) => part !== '');
-  return line ?? (error instanceof Error ? error.name : 'unknown error');
+    .filter((part) => part !== '');
+  return lines.length > 0 ? lines : [error instanceof Error ? error.name : 'unknown error'];
+}
+
+/** How {@link describeError} words an error. */
+export interface DescribeErrorOptions {
+  /** Start with the PhotolalaError's code (`NOT_FOUND: ...`). Default true. */
+  code?: boolean;
+  /**
+   * Every line of the message, joined by newlines, for a front end that shows a failure on several
+   * lines (a server's reason or a cause is often on the second). Default: the first line only.
+   */
+  allLines?: boolean;
 }
 
 /**
- * "CODE: message" for a PhotolalaError, else the message, always on one line: a failure reason is
- * stored in a catalog row and printed as one line of a scan's report. With `code: false`, the message
- * alone, for a sentence of the caller's own.
+ * "CODE: message" for a PhotolalaError, else the message, on one line: a failure reason is stored in
+ * a catalog row and printed as one line of a scan's report. With `code: false`, the message alone,
+ * for a sentence of the caller's own; with `allLines`, all of its lines.
  */
-export function describeError(error: unknown, { code = true }: { code?: boolean } = {}): string {
-  if (!(error instanceof PhotolalaError)) return firstLine(error);
-  const message = firstLine(error).replace(/^\[photolala\] \[[^\]]*\] /, '');
+export function describeError(
+  error: unknown,
+  { code = true, allLines = false }: DescribeErrorOptions = {},
+): string {
+  const lines = messageLines(error);
+  const text = allLines ? lines.join('\n') : lines[0]!;
+  if (!(error instanceof PhotolalaError)) return text;
+  const message = text.replace(/^\[photolala\] \[[^\]]*\] /, '');
   return code ? `${error.code}: ${message}` : message;
 }
