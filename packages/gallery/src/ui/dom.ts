@@ -1,3 +1,5 @@
+import { thousands } from './numbers.js';
+
 /** The page's elements (see page.ts), the run's token, and how the UI asks the API. */
 
 export const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -20,7 +22,7 @@ export const elements = {
 };
 
 /** `1 photo`, `2,345 photos`. */
-export const photoCount = (n: number) => `${n.toLocaleString('en')} photo${n === 1 ? '' : 's'}`;
+export const photoCount = (n: number) => `${thousands(n)} photo${n === 1 ? '' : 's'}`;
 
 /** The token of this run, from the URL `serve` printed: every write carries it. */
 export const token = new URLSearchParams(location.search).get('token') ?? '';

@@ -12,6 +12,7 @@ import {
 } from './grid.js';
 import { GAP, indexAt, MOVE_KEYS, stepFrom, topOf } from './layout.js';
 import { closeLightbox, markStar, open, show, toggleStar } from './lightbox.js';
+import { thousands } from './numbers.js';
 
 /**
  * How long after the first screen shows the folder list is asked for, unless the pointer comes to
@@ -146,8 +147,8 @@ events.addEventListener('progress', (event) => {
   scanning.add(p.root);
   status.textContent =
     p.phase === 'discover'
-      ? `scanning: ${p.discovered.toLocaleString('en')} files found`
-      : `scanning: ${p.digested.toLocaleString('en')} of ${p.total.toLocaleString('en')} photos digested`;
+      ? `scanning: ${thousands(p.discovered)} files found`
+      : `scanning: ${thousands(p.digested)} of ${thousands(p.total)} photos digested`;
 });
 events.addEventListener('photos', () => {
   // A scan adds photos in bursts: one refresh per burst, where the user is.
