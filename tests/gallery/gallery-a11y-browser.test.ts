@@ -410,8 +410,23 @@ describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, p
     const bytes = await readFile(path.join(root, 'bad.tif'));
     bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     await writeFile(path.join(root, 'bad.tif'), bytes);
+    // Its details come after the failure is said (the order a loaded server may give): the
+    // broken preview must not show again beside the reason.
+    let releaseDetail: () => void = () => undefined;
+    const detailHeld = new Promise<void>((resolve) => {
+      releaseDetail = resolve;
+    });
+    await page.route('**/api/roots/*/photos/*', async (route) => {
+      await detailHeld;
+      await route.continue();
+    });
     await page.click('.tile[title="bad.tif"]');
     await page.waitForSelector('#problem:not([hidden])');
+    releaseDetail();
+    await page.waitForFunction(() => {
+      const box = document.getElementById('lightbox');
+      return box?.dataset.loaded !== undefined && box.dataset.loaded === box.dataset.index;
+    });
     expect(await page.textContent('#problem')).toMatch(
       /^bad\.tif cannot be shown: .*changed since the last scan/,
     );

@@ -137,7 +137,8 @@ function showFacts(detail: PhotoDetail) {
 /** A video plays in place of the preview, streamed (HTTP ranges), its thumbnail as its poster. */
 function showMedia(detail: PhotoDetail) {
   const isVideo = detail.kind === 'video';
-  preview.hidden = isVideo;
+  // A preview that failed before its details came stays hidden beside the reason said for it.
+  preview.hidden = isVideo || !problem.hidden;
   video.hidden = !isVideo;
   if (isVideo) {
     video.poster = `/api/roots/${detail.root}/thumbnails/${detail.md5}`;
