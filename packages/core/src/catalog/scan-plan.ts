@@ -3,6 +3,7 @@ import { fastPhotoKey, HEAD_BYTES } from '../digest/identity.js';
 import { type DetectedMedia, detectJpeg, detectMediaKind, notAnImageReason } from '../digest/image-kind.js';
 import { applicationStore, catalogFilter } from '../source/enumerate-filter.js';
 import { describeError, isPhotolalaError, PhotolalaError, SYSTEM_ERROR_CODES } from '../source/errors.js';
+import { listingFailingWith } from '../source/guard-source.js';
 import type { EnumerateOptions, RootSource, SourceEntry, SourceListing } from '../source/root-source.js';
 import { type FailureCode, failureCodeOf, retriesFailure, type ScanRow } from './entry-row.js';
 import { isRootCatalogFile, type RootCatalogFile } from './leftovers.js';
@@ -487,18 +488,5 @@ function failingAsMissingRoot(source: RootSource, options: EnumerateOptions): So
       { backend: source.backend, path: '', cause: error },
     );
   };
-  const failing = <T>(items: AsyncIterable<T>): AsyncIterableIterator<T> => {
-    const walk = items[Symbol.asyncIterator]();
-    return {
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-      next: () => walk.next().catch(fail),
-      return: async (value?: unknown) => (await walk.return?.(value)) ?? { done: true, value: undefined },
-    };
-  };
-  const said: SourceListing = { [Symbol.asyncIterator]: () => failing(listing) };
-  const { batches } = listing;
-  if (batches) said.batches = () => failing(batches.call(listing));
-  return said;
+  return listingFailingWith(listing, fail);
 }

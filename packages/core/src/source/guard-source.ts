@@ -119,10 +119,7 @@ export function guardSource<Source extends RootSource>(source: Source, errors: N
         if (signal?.aborted) throw signal.reason;
         throw errors.wrap(error, source.uri, 'list');
       };
-      const guarded: SourceListing = { [Symbol.asyncIterator]: () => failingCoded(listing, fail) };
-      const { batches } = listing;
-      if (batches) guarded.batches = () => failingCoded(batches.call(listing), fail);
-      return guarded;
+      return listingFailingWith(listing, fail);
     },
     readHead: (path, bytes, options) =>
       call(path, 'read', options?.signal, (rel) => source.readHead(rel, bytes, options)),
@@ -143,6 +140,14 @@ export function guardSource<Source extends RootSource>(source: Source, errors: N
     guarded.remove = (path) => unlessMissing(path, 'remove', undefined, (rel) => raw.remove!(rel));
   if (raw.stat) guarded.stat = (path) => unlessMissing(path, 'stat', undefined, (rel) => raw.stat!(rel));
   return guarded as Source;
+}
+
+/** `listing` (its files and its batches, where it has them), with whatever a step throws passed through `fail`. */
+export function listingFailingWith(listing: SourceListing, fail: (error: unknown) => never): SourceListing {
+  const said: SourceListing = { [Symbol.asyncIterator]: () => failingCoded(listing, fail) };
+  const { batches } = listing;
+  if (batches) said.batches = () => failingCoded(batches.call(listing), fail);
+  return said;
 }
 
 /** The iteration of `items`, with whatever a step throws passed through `fail`. */
