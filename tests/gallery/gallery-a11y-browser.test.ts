@@ -1,75 +1,30 @@
 import { createHash } from 'node:crypto';
-import { cp, readFile, utimes, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import { type Catalog, openCatalog } from '@photolala/core';
-import { type Gallery, startGallery } from '@photolala/gallery';
 import Database from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { launchChromium, visibleThumbnails } from './browser.js';
+import { useGalleryBrowser, visibleThumbnails, waitForTotal } from './browser.js';
+import { manyPhotos, scannedRoot } from './dated-root.js';
 
 /**
  * The gallery's keyboard, dialog, scrubber, empty views and preview states, in Chromium: what an
  * outside user found missing (issue #23's UI).
  */
 
-const { cleanup, opened } = cleanupAfterEach();
-let browser: Browser;
-let gallery: Gallery | undefined;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await gallery?.close();
-  gallery = undefined;
-});
+const made = cleanupAfterEach();
+const { cleanup, opened } = made;
+const chromium = useGalleryBrowser();
 
-async function openRoot(root: string, cacheDir?: string): Promise<Catalog> {
-  if (cacheDir === undefined) {
-    cacheDir = await tempDir('ga11y-cache');
-    cleanup.push(cacheDir);
-  }
+async function openRoot(root: string, cacheDir: string): Promise<Catalog> {
   const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
   opened.push(catalog);
   return catalog;
-}
-
-/** A scanned root of `files`, each dated (by mtime) on `dates[NAME]` if given. */
-async function scannedRoot(files: Record<string, Uint8Array>, dates: Record<string, Date> = {}) {
-  const root = await tempDir('ga11y');
-  cleanup.push(root);
-  await writeTree(root, files);
-  for (const [name, when] of Object.entries(dates)) await utimes(path.join(root, name), when, when);
-  const catalog = await openRoot(root);
-  await catalog.scan();
-  return { root, catalog };
-}
-
-/** `count` synthetic photos, `perMonth` to a month going back from December 2021. */
-async function manyPhotos(count: number, perMonth: number) {
-  const files: Record<string, Uint8Array> = {};
-  const dates: Record<string, Date> = {};
-  for (let i = 0; i < count; i++) {
-    const name = `p${String(i).padStart(3, '0')}.jpg`;
-    files[name] = await syntheticJpeg(i + 1);
-    dates[name] = new Date(Date.UTC(2021, 11 - Math.floor(i / perMonth), 20, 0, 0, 60 - (i % perMonth)));
-  }
-  return { files, dates };
-}
-
-async function openGallery(catalogs: Catalog[], viewport = { width: 1280, height: 800 }): Promise<Page> {
-  gallery = await startGallery({ catalogs, port: 0 });
-  const page = await browser.newPage({ viewport });
-  await page.goto(gallery.url);
-  await page.waitForFunction(() => document.body.dataset.total !== undefined);
-  return page;
 }
 
 /** The focused element: its tile index, its title, and whether its tile shows whole in the grid. */
@@ -96,8 +51,8 @@ const press = async (page: Page, key: string) => {
 describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, previews', () => {
   it('moves the focus between tiles with the keys, across months and the virtualizer recycling tiles', async () => {
     const { files, dates } = await manyPhotos(60, 10);
-    const { catalog } = await scannedRoot(files, dates);
-    const page = await openGallery([catalog]);
+    const { catalog } = await scannedRoot(made, files, dates);
+    const { page } = await chromium.openGallery([catalog]);
     await visibleThumbnails(page);
     const columns = await page.evaluate(() => {
       const tiles = [...document.querySelectorAll<HTMLElement>('.tile')];
@@ -209,8 +164,8 @@ describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, p
 
   it('opens the lightbox as a modal dialog named by the file, keeping the focus inside until Esc', async () => {
     const { files, dates } = await manyPhotos(4, 4);
-    const { catalog } = await scannedRoot(files, dates);
-    const page = await openGallery([catalog]);
+    const { catalog } = await scannedRoot(made, files, dates);
+    const { page } = await chromium.openGallery([catalog]);
     await visibleThumbnails(page);
     await page.focus('.tile[data-index="1"]');
     await press(page, 'Enter');
@@ -255,7 +210,7 @@ describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, p
   it('labels each year once on the scrubber without overlap, and marks the month viewed', async () => {
     // 60 years of months: more year labels than the track has room for.
     const { catalog, months } = await datedCatalog(60 * 12);
-    const page = await openGallery([catalog]);
+    const { page } = await chromium.openGallery([catalog]);
     await visibleThumbnails(page);
     const labels = await page.evaluate(() => {
       const track = document.getElementById('scrubber')!.getBoundingClientRect();
@@ -337,15 +292,15 @@ describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, p
   });
 
   it('says why a view is empty, and clears the search, folder or starred filter that made it', async () => {
-    const { catalog } = await scannedRoot({
+    const { catalog } = await scannedRoot(made, {
       'trip/beach.jpg': await syntheticJpeg(1),
       'home.jpg': await syntheticJpeg(2),
     });
-    const page = await openGallery([catalog]);
+    const { page } = await chromium.openGallery([catalog]);
     await visibleThumbnails(page);
     expect(await page.isHidden('#empty')).toBe(true);
     await page.fill('#search', 'xyz');
-    await page.waitForFunction(() => document.body.dataset.total === '0');
+    await waitForTotal(page, 0);
     expect(await page.textContent('#empty p')).toBe('No photos match “xyz”.');
     expect(await page.$$('.tile')).toHaveLength(0);
     // Narrowed to a folder too.
@@ -358,16 +313,16 @@ describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, p
       'Show all folders',
     ]);
     await page.click('#empty button:has-text("Clear the search")');
-    await page.waitForFunction(() => document.body.dataset.total === '1');
+    await waitForTotal(page, 1);
     expect(await page.inputValue('#search')).toBe('');
     expect(await page.isHidden('#empty')).toBe(true);
     expect(await page.$$eval('.tile', (t) => t.map((e) => (e as HTMLElement).title))).toEqual(['beach.jpg']);
     // No starred photo in the folder.
     await page.check('#starred');
-    await page.waitForFunction(() => document.body.dataset.total === '0');
+    await waitForTotal(page, 0);
     expect(await page.textContent('#empty p')).toBe('No starred photos in the folder trip.');
     await page.click('#empty button:has-text("Show all photos, starred or not")');
-    await page.waitForFunction(() => document.body.dataset.total === '1');
+    await waitForTotal(page, 1);
     expect(await page.isChecked('#starred')).toBe(false);
     expect(await page.isHidden('#empty')).toBe(true);
   });
@@ -378,10 +333,11 @@ describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, p
         .tiff()
         .toBuffer();
     const { root, catalog } = await scannedRoot(
+      made,
       { 'scan.tif': await tiff(200), 'bad.tif': await tiff(40) },
       { 'scan.tif': new Date(Date.UTC(2021, 5, 2)), 'bad.tif': new Date(Date.UTC(2021, 5, 1)) },
     );
-    const page = await openGallery([catalog]);
+    const { page } = await chromium.openGallery([catalog]);
     await visibleThumbnails(page);
     // The rendered JPEG is held back until the test lets it through.
     let release: () => void = () => undefined;

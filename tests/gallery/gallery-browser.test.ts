@@ -1,30 +1,16 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli } from '../cli/run-cli.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
+import { cleanupAfterEach } from '../support/catalog.js';
 import { FIXTURES, REPO_ROOT, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { launchChromium, visibleThumbnails } from './browser.js';
-import { servedUrl } from './served-url.js';
+import { field, openTile, useGalleryBrowser, visibleThumbnails, waitForTotal } from './browser.js';
 
-let browser: Browser;
-const running: ReturnType<typeof startCli>[] = [];
-const cleanup: string[] = [];
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  for (const cli of running.splice(0)) {
-    cli.child.kill('SIGINT');
-    await cli.done;
-  }
-  for (const dir of cleanup.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const { cleanup } = cleanupAfterEach();
+const chromium = useGalleryBrowser();
 
 /** The fixture photos, the landscapes in a folder of their own, scanned. */
 async function fixtureRoot() {
@@ -42,35 +28,16 @@ async function fixtureRoot() {
 }
 
 async function serve(args: string[], env: Record<string, string>): Promise<string> {
-  const cli = startCli(['serve', ...args, '--port', '0'], env);
-  running.push(cli);
-  return servedUrl(cli);
-}
-
-async function openGallery(url: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
-  const page = await browser.newPage({ viewport });
-  await page.goto(url);
-  await page.waitForFunction(() => document.body.dataset.total !== undefined);
-  return page;
+  return (await chromium.serve(args, env)).url;
 }
 
 const total = (page: Page) => page.evaluate(() => Number(document.body.dataset.total));
-
-async function openTile(page: Page, name: string) {
-  await page.click(`.tile[title="${name}"]`);
-  await page.waitForFunction(
-    () =>
-      document.getElementById('lightbox')!.dataset.loaded ===
-      document.getElementById('lightbox')!.dataset.index,
-  );
-}
-const field = (page: Page, name: string) => page.textContent(`#info dd[data-field="${name}"]`);
 
 describe('the gallery in Chromium', () => {
   it('shows every photo of the fixture root as a 256x256 thumbnail (and, with PHOTOLALA_WRITE_SCREENSHOT=1, makes the README screenshot)', async () => {
     const { root, env } = await fixtureRoot();
     // Tall enough for all six months of the fixtures.
-    const page = await openGallery(await serve([root], env), { width: 1400, height: 1600 });
+    const page = await chromium.open(await serve([root], env), { width: 1400, height: 1600 });
     expect(await total(page)).toBe(14); // 15 files, one of them NOTICE.md
     const { count, widths } = await visibleThumbnails(page);
     expect(count).toBe(14);
@@ -83,7 +50,7 @@ describe('the gallery in Chromium', () => {
   it("asks for the first screen's thumbnails from the page's head, each once", async () => {
     const { root, env } = await fixtureRoot();
     const url = await serve([root], env);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
+    const page = await chromium.newPage({ width: 1400, height: 1600 });
     const asked: string[] = [];
     page.on('request', (request) => {
       if (request.url().includes('/thumbnails/')) asked.push(new URL(request.url()).pathname);
@@ -109,7 +76,7 @@ describe('the gallery in Chromium', () => {
 
   it('opens the lightbox, steps with the arrows, and shows the metadata of a known photo', async () => {
     const { root, env } = await fixtureRoot();
-    const page = await openGallery(await serve([root], env));
+    const page = await chromium.open(await serve([root], env));
     await openTile(page, 'Canon_40D.jpg');
     expect(await field(page, 'camera')).toBe('Canon EOS 40D');
     expect(await field(page, 'date')).toContain('2008-05-30 15:56:01');
@@ -135,7 +102,7 @@ describe('the gallery in Chromium', () => {
   it('stars with s, and photolala list --starred shows the photo', async () => {
     const { root, env } = await fixtureRoot();
     const url = await serve([root], env);
-    const page = await openGallery(url);
+    const page = await chromium.open(url);
     await openTile(page, 'DSCN0010.jpg');
     await page.keyboard.press('s');
     await page.waitForSelector('#star.on');
@@ -150,20 +117,20 @@ describe('the gallery in Chromium', () => {
     ).toEqual(['DSCN0010.jpg']);
     await page.keyboard.press('Escape');
     await page.check('#starred');
-    await page.waitForFunction(() => document.body.dataset.total === '1');
+    await waitForTotal(page, 1);
   });
 
   it('narrows to a folder, then by name; and shows a HEIC', async () => {
     const { root, env } = await fixtureRoot();
-    const page = await openGallery(await serve([root], env));
+    const page = await chromium.open(await serve([root], env));
     await page.selectOption('#folder', 'landscapes');
-    await page.waitForFunction(() => document.body.dataset.total === '8');
+    await waitForTotal(page, 8);
     await page.fill('#search', 'landscape_3');
-    await page.waitForFunction(() => document.body.dataset.total === '1');
+    await waitForTotal(page, 1);
     expect((await visibleThumbnails(page)).count).toBe(1);
     await page.selectOption('#folder', '');
     await page.fill('#search', 'heic');
-    await page.waitForFunction(() => document.body.dataset.total === '1');
+    await waitForTotal(page, 1);
     await openTile(page, 'iphone_13_pro_max.HEIC');
     await page.waitForFunction(
       () => (document.getElementById('preview') as HTMLImageElement).naturalWidth > 0,
@@ -190,7 +157,7 @@ describe('the gallery in Chromium', () => {
       ALIAS_READ_DELAY_MS: '1500',
     };
     const url = await serve([`alias://${root}`, '--scan', '--concurrency', '1'], env);
-    const page = await browser.newPage();
+    const page = await chromium.newPage();
     await page.goto(url);
     await page.waitForFunction(
       () =>
@@ -200,7 +167,7 @@ describe('the gallery in Chromium', () => {
     await page.waitForFunction(() =>
       document.getElementById('status')!.textContent!.includes('scan finished'),
     );
-    await page.waitForFunction(() => document.body.dataset.total === '12');
+    await waitForTotal(page, 12);
     expect((await visibleThumbnails(page)).widths).toEqual(Array(12).fill(256));
     // Still said once the scan's last refresh has come (it said "12 photos" then).
     await page.waitForTimeout(1000);
@@ -220,7 +187,7 @@ describe('the gallery in Chromium', () => {
           .digest('hex'),
       );
     const url = await serve([root], env);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await chromium.newPage();
     const asked: string[] = [];
     page.on('request', (request) => {
       if (request.url().includes('/api/')) asked.push(new URL(request.url()).pathname);

@@ -1,72 +1,14 @@
-import { readFile, utimes, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createLocalSource } from '@photolala/backend-local';
-import { type Catalog, openCatalog } from '@photolala/core';
-import { type Gallery, startGallery } from '@photolala/gallery';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
-import { FIXTURES, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { launchChromium, visibleThumbnails } from './browser.js';
+import { FIXTURES, syntheticJpeg } from '../support/fs.js';
+import { field, openTile, useGalleryBrowser, visibleThumbnails, waitForTotal } from './browser.js';
+import { manyPhotos, scannedRoot } from './dated-root.js';
 
-const { cleanup, opened } = cleanupAfterEach();
-let browser: Browser;
-let gallery: Gallery | undefined;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await gallery?.close();
-  gallery = undefined;
-});
-
-/**
- * A scanned root of `files`, each photo named `NAME` dated (by mtime) on `dates[NAME]` if given.
- * Synthetic photos have no capture date.
- */
-async function scannedRoot(files: Record<string, Uint8Array>, dates: Record<string, Date> = {}) {
-  const root = await tempDir('gfix');
-  const cacheDir = await tempDir('gfix-cache');
-  cleanup.push(root, cacheDir);
-  await writeTree(root, files);
-  for (const [name, when] of Object.entries(dates)) await utimes(path.join(root, name), when, when);
-  const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
-  opened.push(catalog);
-  await catalog.scan();
-  return { root, catalog };
-}
-
-/** `count` synthetic photos, `perMonth` to a month going back from December 2021. */
-async function manyPhotos(count: number, perMonth: number, prefix = 'p') {
-  const files: Record<string, Uint8Array> = {};
-  const dates: Record<string, Date> = {};
-  for (let i = 0; i < count; i++) {
-    const name = `${prefix}${String(i).padStart(3, '0')}.jpg`;
-    files[name] = await syntheticJpeg(i + 1);
-    dates[name] = new Date(Date.UTC(2021, 11 - Math.floor(i / perMonth), 20, 0, 0, 60 - (i % perMonth)));
-  }
-  return { files, dates };
-}
-
-async function openGallery(catalogs: Catalog[], viewport = { width: 1280, height: 800 }): Promise<Page> {
-  gallery = await startGallery({ catalogs, port: 0 });
-  const page = await browser.newPage({ viewport });
-  await page.goto(gallery.url);
-  await page.waitForFunction(() => document.body.dataset.total !== undefined);
-  return page;
-}
-
-async function openTile(page: Page, name: string) {
-  await page.click(`.tile[title="${name}"]`);
-  await page.waitForFunction(() => {
-    const box = document.getElementById('lightbox')!;
-    return box.dataset.loaded === box.dataset.index;
-  });
-}
-const field = (page: Page, name: string) => page.textContent(`#info dd[data-field="${name}"]`);
+const made = cleanupAfterEach();
+const chromium = useGalleryBrowser();
 
 /** The titles of the tiles drawn, in the view's order. */
 const tileOrder = (page: Page) =>
@@ -90,14 +32,16 @@ const topRow = (page: Page) =>
 describe('the gallery in Chromium (new-user trial fixes)', () => {
   it('draws "All roots" as one timeline by date, each year once in the scrubber', async () => {
     const a = await scannedRoot(
+      made,
       { 'a-1.jpg': await syntheticJpeg(1), 'a-3.jpg': await syntheticJpeg(2) },
       { 'a-1.jpg': new Date(Date.UTC(2020, 0, 5)), 'a-3.jpg': new Date(Date.UTC(2021, 2, 5)) },
     );
     const b = await scannedRoot(
+      made,
       { 'b-2.jpg': await syntheticJpeg(3), 'b-4.jpg': await syntheticJpeg(4) },
       { 'b-2.jpg': new Date(Date.UTC(2020, 1, 5)), 'b-4.jpg': new Date(Date.UTC(2021, 3, 5)) },
     );
-    const page = await openGallery([a.catalog, b.catalog]);
+    const { page } = await chromium.openGallery([a.catalog, b.catalog]);
     await visibleThumbnails(page);
     expect(await tileOrder(page)).toEqual(['b-4.jpg', 'a-3.jpg', 'b-2.jpg', 'a-1.jpg']);
     const years = await page.$$eval('#scrubber button.year', (buttons) => buttons.map((b) => b.textContent));
@@ -106,8 +50,8 @@ describe('the gallery in Chromium (new-user trial fixes)', () => {
 
   it('keeps the tiles drawn, thumbnails and all, while a scan makes it read the view again', async () => {
     const { files, dates } = await manyPhotos(60, 10);
-    const { catalog } = await scannedRoot(files, dates);
-    const page = await openGallery([catalog]);
+    const { catalog } = await scannedRoot(made, files, dates);
+    const { page } = await chromium.openGallery([catalog]);
     await page.evaluate(() => {
       document.getElementById('grid')!.scrollTop = 900;
     });
@@ -145,8 +89,8 @@ describe('the gallery in Chromium (new-user trial fixes)', () => {
 
   it('keeps the top photo in place when the window is resized, and marks one month in the scrubber', async () => {
     const { files, dates } = await manyPhotos(120, 12);
-    const { catalog } = await scannedRoot(files, dates);
-    const page = await openGallery([catalog]);
+    const { catalog } = await scannedRoot(made, files, dates);
+    const { page } = await chromium.openGallery([catalog]);
     await page.evaluate(() => {
       document.getElementById('grid')!.scrollTop = 2500;
     });
@@ -162,8 +106,10 @@ describe('the gallery in Chromium (new-user trial fixes)', () => {
   });
 
   it('on a 390 px window, puts the facts under the photo, full width', async () => {
-    const { catalog } = await scannedRoot({ 'a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')) });
-    const page = await openGallery([catalog], { width: 390, height: 844 });
+    const { catalog } = await scannedRoot(made, {
+      'a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')),
+    });
+    const { page } = await chromium.openGallery([catalog], { width: 390, height: 844 });
     await openTile(page, 'a.jpg');
     const { figure, aside } = await page.evaluate(() => {
       const box = (s: string) => document.querySelector(`#lightbox ${s}`)!.getBoundingClientRect().toJSON();
@@ -174,14 +120,14 @@ describe('the gallery in Chromium (new-user trial fixes)', () => {
   });
 
   it('says in the lightbox why a photo changed since the scan cannot be shown', async () => {
-    const { root, catalog } = await scannedRoot({
+    const { root, catalog } = await scannedRoot(made, {
       'a.jpg': await syntheticJpeg(1),
       'b.jpg': await syntheticJpeg(2),
     });
     const bytes = await readFile(path.join(root, 'a.jpg'));
     bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0xff;
     await writeFile(path.join(root, 'a.jpg'), bytes);
-    const page = await openGallery([catalog]);
+    const { page } = await chromium.openGallery([catalog]);
     await openTile(page, 'a.jpg');
     await page.waitForSelector('#problem:not([hidden])');
     expect(await page.textContent('#problem')).toContain('changed since the last scan');
@@ -197,37 +143,38 @@ describe('the gallery in Chromium (new-user trial fixes)', () => {
   });
 
   it('names the camera once, shows the path in its root and an mtime as the file date, and counts 1 photo', async () => {
-    const one = await scannedRoot({
+    const one = await scannedRoot(made, {
       'My Photos/a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')),
     });
-    let page = await openGallery([one.catalog]);
+    const first = await chromium.openGallery([one.catalog]);
+    let page = first.page;
     expect(await page.textContent('#status')).toBe('1 photo');
     await openTile(page, 'a.jpg');
     expect(await field(page, 'camera')).toBe('Canon EOS 40D');
     expect(await field(page, 'path')).toBe('My Photos/a.jpg');
     expect(await field(page, 'root')).toBe(one.root);
-    await gallery?.close();
+    await first.gallery.close();
     const when = new Date(Date.UTC(2019, 2, 15, 10, 20, 30));
-    const undated = await scannedRoot({ 'plain.jpg': await syntheticJpeg(5) }, { 'plain.jpg': when });
-    page = await openGallery([undated.catalog]);
+    const undated = await scannedRoot(made, { 'plain.jpg': await syntheticJpeg(5) }, { 'plain.jpg': when });
+    ({ page } = await chromium.openGallery([undated.catalog]));
     await openTile(page, 'plain.jpg');
     expect(await page.textContent('#info dt:has(+ dd[data-field="date"])')).toBe('File date');
     expect(await field(page, 'date')).toContain('2019-03-15 10:20:30');
   });
 
   it('says so when the server stops, and stops saying so when it answers again', async () => {
-    const { catalog } = await scannedRoot({ 'a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')) });
-    const page = await openGallery([catalog]);
+    const { catalog } = await scannedRoot(made, {
+      'a.jpg': await readFile(path.join(FIXTURES, 'Canon_40D.jpg')),
+    });
+    const { page, gallery } = await chromium.openGallery([catalog]);
     // Connected: nothing to say.
-    await page.waitForFunction(() => document.body.dataset.total === '1');
+    await waitForTotal(page, 1);
     expect(await page.isHidden('#stopped')).toBe(true);
-    const { port } = gallery!;
-    await gallery!.close();
-    gallery = undefined;
+    await gallery.close();
     await page.waitForSelector('#stopped', { state: 'visible' });
     expect(await page.textContent('#stopped')).toContain('not answering');
     // Served again on the same port: the browser's stream comes back.
-    gallery = await startGallery({ catalogs: [catalog], port });
+    await chromium.startGallery({ catalogs: [catalog], port: gallery.port });
     await page.waitForSelector('#stopped', { state: 'hidden', timeout: 20_000 });
   });
 });

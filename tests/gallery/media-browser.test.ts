@@ -6,18 +6,16 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import { openCatalog } from '@photolala/core';
-import { type Gallery, startGallery } from '@photolala/gallery';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
 import { FIXTURES, tempDir, writeTree } from '../support/fs.js';
 import { rawWithPreview } from '../support/images.js';
-import { launchChromium } from './browser.js';
+import { openTile, useGalleryBrowser } from './browser.js';
 
 const { cleanup, opened } = cleanupAfterEach();
-let browser: Browser;
-let gallery: Gallery | undefined;
-beforeAll(async () => {
+const chromium = useGalleryBrowser();
+beforeAll(() => {
   for (const tool of ['ffmpeg', 'ffprobe']) {
     try {
       execFileSync(tool, ['-version'], { stdio: 'ignore' });
@@ -25,14 +23,6 @@ beforeAll(async () => {
       throw new Error(`${tool} is needed by the gallery's video tests: apt-get install -y ffmpeg`);
     }
   }
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await gallery?.close();
-  gallery = undefined;
 });
 
 const fixture = (name: string) => readFile(path.join(FIXTURES, name));
@@ -79,20 +69,12 @@ async function serveTree(files: Record<string, Buffer>) {
   const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
   opened.push(catalog);
   await catalog.scan();
-  gallery = await startGallery({ catalogs: [catalog], port: 0 });
+  const gallery = await chromium.startGallery({ catalogs: [catalog] });
   const base = `http://127.0.0.1:${gallery.port}`;
   const { rows } = (await (await fetch(`${base}/api/photos`)).json()) as {
     rows: [number, number, string, string, number, string?][];
   };
   return { root, base, url: gallery.url, rows };
-}
-
-async function openTile(page: Page, name: string) {
-  await page.click(`.tile[title="${name}"]`);
-  await page.waitForFunction(() => {
-    const box = document.getElementById('lightbox')!;
-    return box.dataset.loaded === box.dataset.index;
-  });
 }
 
 /** Waits for a <video> to have its metadata (readyState HAVE_METADATA or more), and reads it. */
@@ -140,7 +122,7 @@ describe('videos and groups in the gallery', () => {
     expect((await fetch(`${base}/api/roots/0/videos/${photo[1]}`)).status).toBe(404);
     expect((await fetch(`${base}/api/roots/0/videos/99999`)).status).toBe(404);
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await chromium.newPage();
     const videoAnswers: { range: string | undefined; status: number }[] = [];
     const previewsAsked: string[] = [];
     page.on('request', (request) => {
@@ -173,7 +155,6 @@ describe('videos and groups in the gallery', () => {
     await openTile(page, 'a.jpg');
     expect(await page.isHidden('#video')).toBe(true);
     expect(await page.$eval('#video', (v: HTMLVideoElement) => v.getAttribute('src'))).toBeNull();
-    await page.close();
   });
 
   it('shows one tile per group with its badge, and lists the files attached in the lightbox', async () => {
@@ -195,7 +176,7 @@ describe('videos and groups in the gallery', () => {
       'single.jpg': '',
     });
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await chromium.newPage();
     await page.goto(url);
     await page.waitForFunction(() => document.querySelectorAll('.tile img').length === 4);
     const badges = await page.$$eval('.tile', (tiles: HTMLElement[]) =>
@@ -226,6 +207,5 @@ describe('videos and groups in the gallery', () => {
     await page.keyboard.press('Escape');
     await openTile(page, 'single.jpg');
     expect(await page.isHidden('#members')).toBe(true);
-    await page.close();
   });
 });

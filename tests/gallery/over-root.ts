@@ -3,10 +3,9 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { expect } from 'vitest';
-import { runCli, startCli } from '../cli/run-cli.js';
+import { runCli } from '../cli/run-cli.js';
 import { syntheticJpeg } from '../support/fs.js';
-import { launchChromium, visibleThumbnails } from './browser.js';
-import { servedUrl } from './served-url.js';
+import { type GalleryBrowser, openTile, useGalleryBrowser, visibleThumbnails } from './browser.js';
 
 export interface ServedRoot {
   /** The ROOT argument as a user types it (a URI with its user name, or a path). */
@@ -68,12 +67,19 @@ function tilePixels(page: Page) {
 }
 
 /**
- * The gallery over one root through its real backend, in Chromium: the root is scanned, served by
- * `photolala serve`, and every photo shows as a tile whose decoded pixels are its cached thumbnail;
- * the original opened in the lightbox arrives byte for byte through the backend (whole and by
- * `Range`); and a star set with `s` is what `photolala list --starred` then shows.
+ * For a file of tests of the gallery over one root through its real backend, in Chromium: call it
+ * at the top of the file. The check it returns scans the root, serves it with `photolala serve`, and
+ * sees every photo show as a tile whose decoded pixels are its cached thumbnail; the original opened
+ * in the lightbox arrive byte for byte through the backend (whole and by `Range`); and a star set
+ * with `s` be what `photolala list --starred` then shows. `serve` is stopped when it returns, before
+ * the test stops the backend's server.
  */
-export async function checkGalleryOver(served: ServedRoot): Promise<void> {
+export function useGalleryOver(): (served: ServedRoot) => Promise<void> {
+  const chromium = useGalleryBrowser();
+  return (served) => checkGalleryOver(chromium, served);
+}
+
+async function checkGalleryOver(chromium: GalleryBrowser, served: ServedRoot): Promise<void> {
   const { root, env, photos } = served;
   const scan = await runCli(['scan', root, '--json'], env);
   expect(scan.code).toBe(0);
@@ -82,12 +88,9 @@ export async function checkGalleryOver(served: ServedRoot): Promise<void> {
   expect([...rows.keys()].sort()).toEqual([...photos.keys()].sort());
   const byName = new Map([...rows.values()].map((row) => [path.posix.basename(row.path), row]));
 
-  const cli = startCli(['serve', root, '--port', '0'], env);
-  const browser = await launchChromium();
+  const serving = await chromium.serve([root], env);
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(await servedUrl(cli));
-    await page.waitForFunction(() => document.body.dataset.total !== undefined);
+    const page = await chromium.open(serving.url);
     expect(await page.evaluate(() => Number(document.body.dataset.total))).toBe(photos.size);
     expect(await visibleThumbnails(page)).toEqual({
       count: photos.size,
@@ -125,12 +128,7 @@ export async function checkGalleryOver(served: ServedRoot): Promise<void> {
     const original = photos.get(served.open)!;
     const name = path.posix.basename(served.open);
     const previewResponse = page.waitForResponse((r) => r.url().includes('/previews/'));
-    await page.click(`.tile[title="${name}"]`);
-    await page.waitForFunction(
-      () =>
-        document.getElementById('lightbox')!.dataset.loaded ===
-        document.getElementById('lightbox')!.dataset.index,
-    );
+    await openTile(page, name);
     const response = await previewResponse;
     expect(response.status()).toBe(200);
     expect(md5(await response.body())).toBe(md5(original));
@@ -157,9 +155,7 @@ export async function checkGalleryOver(served: ServedRoot): Promise<void> {
     await page.waitForFunction(() => document.getElementById('status')!.textContent!.includes('stars saved'));
     expect((await listJson([root, '--starred'], env)).map((row) => row.path)).toEqual([served.open]);
   } finally {
-    await browser.close();
-    cli.child.kill('SIGINT');
-    await cli.done;
+    await serving.stop();
   }
 }
 

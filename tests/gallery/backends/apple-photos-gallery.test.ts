@@ -4,8 +4,9 @@ import path from 'node:path';
 import { afterAll, test } from 'vitest';
 import { buildLibrary } from '../../../packages/backend-apple-photos/test/library-builder.js';
 import { FIXTURES, syntheticJpeg, tempDir } from '../../support/fs.js';
-import { checkGalleryOver } from '../over-root.js';
+import { useGalleryOver } from '../over-root.js';
 
+const checkGalleryOver = useGalleryOver();
 const cleanup: string[] = [];
 afterAll(async () => {
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });

@@ -3,9 +3,10 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, test } from 'vitest';
 import { type S3TestServer, startS3Server } from '../../../packages/backend-s3/test/s3-server.js';
 import { tempDir } from '../../support/fs.js';
-import { checkGalleryOver, galleryPhotos } from '../over-root.js';
+import { galleryPhotos, useGalleryOver } from '../over-root.js';
 
 let server: S3TestServer;
+const checkGalleryOver = useGalleryOver();
 const cleanup: string[] = [];
 beforeAll(async () => {
   server = await startS3Server(['gallery-photos']);

@@ -2,8 +2,9 @@ import { rm } from 'node:fs/promises';
 import { afterAll, test } from 'vitest';
 import { startSamba } from '../../../packages/backend-smb/test/samba.js';
 import { tempDir, writeTree } from '../../support/fs.js';
-import { checkGalleryOver, galleryPhotos } from '../over-root.js';
+import { galleryPhotos, useGalleryOver } from '../over-root.js';
 
+const checkGalleryOver = useGalleryOver();
 const cleanup: string[] = [];
 afterAll(async () => {
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
