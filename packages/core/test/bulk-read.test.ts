@@ -6,7 +6,12 @@ import {
   selectEntryColumns,
   writeListing,
 } from '../src/catalog/bulk-read.js';
-import { ENTRY_COLUMN_LIST, entryFromArray, entryFromColumns } from '../src/catalog/entry-row.js';
+import {
+  type CatalogEntry,
+  ENTRY_COLUMN_LIST,
+  entryFromArray,
+  entryFromColumns,
+} from '../src/catalog/entry-row.js';
 import { createSchema } from '../src/catalog/schema.js';
 
 /** 12,345 entries: more than two chunks of 5,000, so every chunk boundary is crossed. */
@@ -176,6 +181,19 @@ describe('bulk reads of the entries table', () => {
       expect(entries.filter((e) => e.group !== undefined).every((e) => e.role === 'motion')).toBe(true);
       expect(entries.some((e) => e.keywords?.join(',') === 'beach,sun\u{1F600}')).toBe(true);
       expect(entries.some((e) => e.size === 1.5)).toBe(true);
+      // What a row lacks (or holds in no valid form, like the group with a nonsense role), its entry
+      // lacks too: left out, not set to undefined, read from the listing and from the rows alike.
+      const extras = (entry: object) =>
+        Object.keys(entry).filter((key) => ['group', 'role', 'rating', 'keywords'].includes(key));
+      const row = (from: CatalogEntry[], i: number) => from.find((e) => e.path.endsWith(`\\${i}.jpg`))!;
+      for (const from of [entries, fromRows(db)]) {
+        expect(extras(row(from, 0))).toEqual([]);
+        expect(extras(row(from, 5))).toEqual([]);
+        expect(extras(row(from, 6))).toEqual([]);
+        expect(extras(row(from, 8))).toEqual([]);
+        expect(extras(row(from, 4))).toEqual(['group', 'role']);
+        expect(extras(row(from, 7))).toEqual(['rating', 'keywords']);
+      }
     });
   });
 });

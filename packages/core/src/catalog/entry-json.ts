@@ -49,7 +49,7 @@ const FIXED = `json_object('path', path, 'fastPhotoKey', fast_photo_key, 'photoM
   'mtimeMs', mtime_ms, 'kind', kind, 'takenAt', taken_at, 'width', width, 'height', height,
   'starred', iif(starred = 1, json('true'), json('false')), 'status', iif(status = 'ok', 'ok', 'failed'))`;
 
-// entryFromArray's mappings (shownReason, ratingOf, keywordsOf) and entryJson's tests of each
+// entryFromArray's mappings (shownReason, withExtras) and entryJson's tests of each
 // optional field, in SQL. `json_quote` fails on a BLOB, which the caller takes as a chunk to read
 // the general way. A keyword list is quoted whole and split at its escaped newlines, which only a
 // backslash in a keyword could imitate: such a row's line holds a NUL instead, which no JSON text

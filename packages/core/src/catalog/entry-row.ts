@@ -128,24 +128,36 @@ function shownReason(ok: boolean, reason: unknown): string | null {
   return ok && reason === RACY_MTIME ? null : reason;
 }
 
-// The group, rating and keywords of a row, as an entry has them: values a snapshot holds are
-// untrusted, so anything not of their shape is left out rather than passed on. Four small functions
-// rather than one returning an object: listing 100k entries should build no object per row but the entry.
-const groupOf = (groupId: unknown, role: unknown) =>
-  typeof groupId === 'string' && ROLES.has(role) ? groupId : undefined;
-const roleOf = (groupId: unknown, role: unknown) =>
-  typeof groupId === 'string' && ROLES.has(role) ? (role as GroupRole) : undefined;
-const ratingOf = (rating: unknown) =>
-  typeof rating === 'number' && Number.isInteger(rating) && rating >= -1 && rating <= 5 ? rating : undefined;
-const keywordsOf = (keywords: unknown) =>
-  typeof keywords === 'string' && keywords !== '' ? keywords.split('\n') : undefined;
-
 const ROLES: ReadonlySet<unknown> = new Set(GROUP_ROLES);
+
+/**
+ * Sets the group, rating and keywords of a row on its entry, where it has them: values a snapshot
+ * holds are untrusted, so anything not of their shape is left out rather than passed on. Left out,
+ * not set to undefined: most entries have none of them, and four fields fewer are 32 bytes less of
+ * each of the 100k entries a listing keeps (about a tenth of an entry with its strings; in fresh
+ * processes 1,500 fewer page faults and about 20-30 ms less CPU to list 100k, medians of 12 pairs).
+ */
+function withExtras(
+  entry: CatalogEntry,
+  groupId: unknown,
+  role: unknown,
+  rating: unknown,
+  keywords: unknown,
+): CatalogEntry {
+  if (typeof groupId === 'string' && ROLES.has(role)) {
+    entry.group = groupId;
+    entry.role = role as GroupRole;
+  }
+  if (typeof rating === 'number' && Number.isInteger(rating) && rating >= -1 && rating <= 5)
+    entry.rating = rating;
+  if (typeof keywords === 'string' && keywords !== '') entry.keywords = keywords.split('\n');
+  return entry;
+}
 
 /** A `CatalogEntry` from a row selected as an array of ENTRY_COLUMN_LIST. */
 export function entryFromArray(row: unknown[]): CatalogEntry {
   const ok = row[12] === 'ok';
-  return {
+  const entry: CatalogEntry = {
     path: row[0] as string,
     fastPhotoKey: row[1] as string,
     size: row[2] as number,
@@ -160,17 +172,14 @@ export function entryFromArray(row: unknown[]): CatalogEntry {
     starred: row[11] === 1,
     status: ok ? 'ok' : 'failed',
     reason: shownReason(ok, row[13]),
-    group: groupOf(row[14], row[15]),
-    role: roleOf(row[14], row[15]),
-    rating: ratingOf(row[16]),
-    keywords: keywordsOf(row[17]),
   };
+  return withExtras(entry, row[14], row[15], row[16], row[17]);
 }
 
 /** Row `i` of a chunk of columns (see readListing), as a `CatalogEntry`; the same mapping as `entryFromArray`. */
 export function entryFromColumns(columns: readonly unknown[][], i: number): CatalogEntry {
   const ok = columns[12]![i] === 'ok';
-  return {
+  const entry: CatalogEntry = {
     path: columns[0]![i] as string,
     fastPhotoKey: columns[1]![i] as string,
     size: columns[2]![i] as number,
@@ -185,11 +194,8 @@ export function entryFromColumns(columns: readonly unknown[][], i: number): Cata
     starred: columns[11]![i] === 1,
     status: ok ? 'ok' : 'failed',
     reason: shownReason(ok, columns[13]![i]),
-    group: groupOf(columns[14]![i], columns[15]![i]),
-    role: roleOf(columns[14]![i], columns[15]![i]),
-    rating: ratingOf(columns[16]![i]),
-    keywords: keywordsOf(columns[17]![i]),
   };
+  return withExtras(entry, columns[14]![i], columns[15]![i], columns[16]![i], columns[17]![i]);
 }
 
 export function entryToRow(entry: CatalogEntry): EntryRow {
