@@ -5,12 +5,13 @@ import {
   type Catalog,
   type MetadataDocument,
   openCatalog,
+  PhotoCache,
   SCHEMA_VERSION,
   takenAtForm,
 } from '@photolala/core';
 import { POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
 import Database from 'better-sqlite3';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { applyLibraryAttributes } from '../../packages/core/src/digest/metadata.js';
 import { xmpDate } from '../../packages/core/src/digest/xmp.js';
 import { cleanupAfterEach } from '../support/catalog.js';
@@ -138,6 +139,8 @@ describe('capture dates in one form', () => {
   test('a catalog of schema 7 with dates of the older forms reads in the form, and its next snapshot is what a new catalog stores', async () => {
     const { root, cacheDir, source, catalog } = await scannedRoot();
     const current = await newestSnapshot(root);
+    const cacheFiles: Record<string, string> = {};
+    for (const file of Object.keys(OLD_DATES)) cacheFiles[file] = await catalog.metadata(file);
     for (const [file, takenAt] of Object.entries(OLD_DATES)) await ageCacheFile(catalog, file, takenAt);
     await catalog.close();
     await replaceSnapshot(source, cacheDir, (db) => {
@@ -168,6 +171,11 @@ describe('capture dates in one form', () => {
     const reopened = await openCatalog(await createLocalSource({ root }), { cacheDir });
     opened.push(reopened);
     const expected = { ...DATES, ...OLD_IN_FORM };
+    // Its cache documents were put in the form when it was opened, not when each is asked for.
+    for (const [file, cacheFile] of Object.entries(cacheFiles))
+      expect((JSON.parse(await readFile(cacheFile, 'utf8')) as MetadataDocument).takenAt).toBe(
+        OLD_IN_FORM[file],
+      );
     const printed = await printedDates(reopened);
     for (const dates of Object.values(printed)) expect(dates).toEqual(expected);
     // Upgraded in its working copy before it was read; nothing was read from the photos.
@@ -188,6 +196,17 @@ describe('capture dates in one form', () => {
     expect(byMd5(upgraded.documents).get(reopened.get('photos/DSCN0010.jpg')!.photoMd5!)).toContain(
       '"takenAt":"2008-10-22T16:28:39+00:00"',
     );
+  });
+
+  test('a catalog of schema 8 does not read its cache documents again to check their dates', async () => {
+    const { catalog } = await scannedRoot();
+    const reads = vi.spyOn(PhotoCache.prototype, 'readMetadataJson');
+    try {
+      for (let i = 0; i < 3; i++) for (const file of Object.keys(DATES)) await catalog.metadata(file);
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   test('a catalog of schema 7 whose dates are all in the form is read in place', async () => {
