@@ -178,6 +178,7 @@ export class PhotoFiles {
     const rendered = await renderThumbnail(data, image.kind, {
       maxPixels: this.ctx.options.limits.maxPixels,
       preview: true,
+      path: entry.path,
       ...(orientation !== undefined ? { orientation } : {}),
     });
     return this.ctx.cache.writePreview(this.ctx.options.shard, paths.key, rendered.jpeg);
