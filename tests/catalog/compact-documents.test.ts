@@ -1,13 +1,9 @@
 import { readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import { type Catalog, openCatalog, SCHEMA_VERSION } from '@photolala/core';
-import { POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
-import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
-import { cleanupAfterEach } from '../support/catalog.js';
-import { replaceSnapshot } from '../support/craft-snapshot.js';
-import { FIXTURES, tempDir, writeTree } from '../support/fs.js';
+import { cleanupAfterEach, scannedPhotos } from '../support/catalog.js';
+import { readNewestSnapshot, replaceSnapshot } from '../support/craft-snapshot.js';
 
 // Snapshot schema 6 stores metadata documents without their nulls and without what the row or the
 // document gives again; every reader still gets the whole document, from new and older snapshots.
@@ -17,19 +13,7 @@ const { cleanup, opened } = cleanupAfterEach();
 /** EXIF of several cameras (GPS, a turned photo, a HEIC), and a photo with none. */
 const PHOTOS = ['Canon_40D.jpg', 'DSCN0010.jpg', 'landscape_6.jpg', 'iphone_13_pro_max.HEIC', 'no_exif.jpg'];
 
-async function scannedRoot() {
-  const root = await tempDir('root');
-  const cacheDir = await tempDir('cache');
-  cleanup.push(root, cacheDir);
-  const files: Record<string, Buffer> = {};
-  for (const name of PHOTOS) files[`photos/${name}`] = await readFile(path.join(FIXTURES, name));
-  await writeTree(root, files);
-  const source = await createLocalSource({ root });
-  const catalog = await openCatalog(source, { cacheDir });
-  opened.push(catalog);
-  await catalog.scan();
-  return { root, cacheDir, source, catalog };
-}
+const scannedRoot = () => scannedPhotos(PHOTOS, { cleanup, opened });
 
 /** The documents as digested: the cache files a first scan wrote, as text, by path. */
 async function cachedDocuments(catalog: Catalog): Promise<Map<string, string>> {
@@ -51,26 +35,17 @@ async function documentsFromCatalog(catalog: Catalog): Promise<Map<string, unkno
 }
 
 async function newestSnapshot(root: string) {
-  const [md5] = parsePointer(await readFile(path.join(root, POINTER_FILE), 'utf8'));
-  const file = path.join(root, snapshotFileName(md5!));
-  const db = new Database(file, { readonly: true });
-  try {
-    return {
-      md5: md5!,
-      bytes: await readFile(file),
-      version: db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get(),
-      documents: db.prepare('SELECT photo_md5, document FROM metadata ORDER BY photo_md5').raw().all() as [
-        string,
-        string,
-      ][],
-      externalIdIndex: db
-        .prepare(`SELECT sql FROM sqlite_master WHERE name = 'entries_by_external_id'`)
-        .pluck()
-        .get(),
-    };
-  } finally {
-    db.close();
-  }
+  const snapshot = await readNewestSnapshot(root, (db) => ({
+    documents: db.prepare('SELECT photo_md5, document FROM metadata ORDER BY photo_md5').raw().all() as [
+      string,
+      string,
+    ][],
+    externalIdIndex: db
+      .prepare(`SELECT sql FROM sqlite_master WHERE name = 'entries_by_external_id'`)
+      .pluck()
+      .get(),
+  }));
+  return { ...snapshot, bytes: await readFile(snapshot.file) };
 }
 
 describe('metadata documents in the snapshot (schema 6)', () => {

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createLocalSource } from '@photolala/backend-local';
 import { openCatalog, PhotolalaError, type RootSource, SCHEMA_VERSION } from '@photolala/core';
-import { md5Hex, POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
+import { md5Hex, snapshotFileName } from '@photolala/core/internals';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
-import { replaceSnapshot } from '../support/craft-snapshot.js';
+import { readNewestSnapshot, replaceSnapshot } from '../support/craft-snapshot.js';
 import { countingSource, syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
 
 // A failed file's error code is stored in its row (failure_code, schema 5), and a rescan decides from
@@ -40,19 +40,10 @@ function failingReads(plain: RootSource, failures: Record<string, PhotolalaError
 }
 
 /** The rows of a root's newest snapshot, and its schema version. */
-async function newestSnapshot(root: string) {
-  const [md5] = parsePointer(await readFile(path.join(root, POINTER_FILE), 'utf8'));
-  const db = new Database(path.join(root, snapshotFileName(md5!)), { readonly: true });
-  try {
-    return {
-      md5,
-      version: db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get(),
-      rows: db.prepare('SELECT path, status, failure_code, photo_md5 FROM entries ORDER BY path').raw().all(),
-    };
-  } finally {
-    db.close();
-  }
-}
+const newestSnapshot = (root: string) =>
+  readNewestSnapshot(root, (db) => ({
+    rows: db.prepare('SELECT path, status, failure_code, photo_md5 FROM entries ORDER BY path').raw().all(),
+  }));
 
 const photoMd5 = async (root: string, file: string) => md5Hex(await readFile(path.join(root, file)));
 

@@ -1,12 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { createLocalSource } from '@photolala/backend-local';
 import { openCatalog, SCHEMA_VERSION } from '@photolala/core';
-import { POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
-import Database from 'better-sqlite3';
 import { expect, test } from 'vitest';
 import { cleanupAfterEach, scannedRoot } from '../support/catalog.js';
-import { replaceSnapshot } from '../support/craft-snapshot.js';
+import { readNewestSnapshot, replaceSnapshot } from '../support/craft-snapshot.js';
 import { syntheticJpeg } from '../support/fs.js';
 
 // A snapshot of schema 6 (before the table `unlisted`) is read in place; its first write, whatever
@@ -17,21 +14,12 @@ const { cleanup, opened } = cleanupAfterEach();
 /** What release 6 wrote: the current schema without the table `unlisted`. */
 const asVersion6 = `DROP TABLE unlisted; UPDATE version SET value = '6' WHERE key = 'schema_version'`;
 
-async function newestSnapshot(root: string) {
-  const [md5] = parsePointer(await readFile(path.join(root, POINTER_FILE), 'utf8'));
-  const db = new Database(path.join(root, snapshotFileName(md5!)), { readonly: true });
-  try {
-    return {
-      md5: md5!,
-      version: db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get(),
-      schema: db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').raw().all(),
-      starred: db.prepare('SELECT path FROM entries WHERE starred = 1 ORDER BY path').pluck().all(),
-      unlisted: db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'unlisted'`).pluck().get(),
-    };
-  } finally {
-    db.close();
-  }
-}
+const newestSnapshot = (root: string) =>
+  readNewestSnapshot(root, (db) => ({
+    schema: db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').raw().all(),
+    starred: db.prepare('SELECT path FROM entries WHERE starred = 1 ORDER BY path').pluck().all(),
+    unlisted: db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'unlisted'`).pluck().get(),
+  }));
 
 test('a star on a snapshot of schema 6 upgrades the working copy and publishes a current snapshot that reads back', async () => {
   const { root, cacheDir } = await scannedRoot(cleanup);

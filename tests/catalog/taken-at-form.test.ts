@@ -5,16 +5,16 @@ import {
   type Catalog,
   type MetadataDocument,
   openCatalog,
+  PhotoCache,
   SCHEMA_VERSION,
   takenAtForm,
 } from '@photolala/core';
-import { POINTER_FILE, parsePointer, snapshotFileName } from '@photolala/core/internals';
-import Database from 'better-sqlite3';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { applyLibraryAttributes } from '../../packages/core/src/digest/metadata.js';
 import { xmpDate } from '../../packages/core/src/digest/xmp.js';
-import { cleanupAfterEach } from '../support/catalog.js';
-import { replaceSnapshot } from '../support/craft-snapshot.js';
+import { documentWithoutExif } from '../../packages/core/test/documents.js';
+import { cleanupAfterEach, scannedPhotos } from '../support/catalog.js';
+import { readNewestSnapshot, replaceSnapshot } from '../support/craft-snapshot.js';
 import { FIXTURES, tempDir, writeTree } from '../support/fs.js';
 
 // Capture dates are stored in one form (core's taken-at.ts), made where metadata is read: every
@@ -43,20 +43,12 @@ const OLD_IN_FORM: Record<string, string> = {
   'photos/DSCN0010.jpg': '2008-10-22T16:28:39+00:00',
 };
 
-async function scannedRoot() {
-  const root = await tempDir('root');
-  const cacheDir = await tempDir('cache');
-  cleanup.push(root, cacheDir);
-  const files: Record<string, Buffer> = {};
-  for (const file of Object.keys(DATES))
-    files[file] = await readFile(path.join(FIXTURES, path.basename(file)));
-  await writeTree(root, files);
-  const source = await createLocalSource({ root });
-  const catalog = await openCatalog(source, { cacheDir });
-  opened.push(catalog);
-  await catalog.scan();
-  return { root, cacheDir, source, catalog };
-}
+/** The three photos, scanned. */
+const scannedRoot = () =>
+  scannedPhotos(
+    Object.keys(DATES).map((file) => path.basename(file)),
+    { cleanup, opened },
+  );
 
 /** Each output's date of every photo: list, list --json's lines, the document, the cache file. */
 async function printedDates(catalog: Catalog) {
@@ -80,20 +72,11 @@ async function printedDates(catalog: Catalog) {
   return { listed, lines, documents, files };
 }
 
-async function newestSnapshot(root: string) {
-  const [md5] = parsePointer(await readFile(path.join(root, POINTER_FILE), 'utf8'));
-  const db = new Database(path.join(root, snapshotFileName(md5!)), { readonly: true });
-  try {
-    return {
-      md5: md5!,
-      version: db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get(),
-      dates: db.prepare('SELECT path, taken_at FROM entries ORDER BY path').raw().all(),
-      documents: db.prepare('SELECT photo_md5, document FROM metadata ORDER BY photo_md5').raw().all(),
-    };
-  } finally {
-    db.close();
-  }
-}
+const newestSnapshot = (root: string) =>
+  readNewestSnapshot(root, (db) => ({
+    dates: db.prepare('SELECT path, taken_at FROM entries ORDER BY path').raw().all(),
+    documents: db.prepare('SELECT photo_md5, document FROM metadata ORDER BY photo_md5').raw().all(),
+  }));
 
 /** Rewrites a cache document's takenAt as an older release wrote it. */
 async function ageCacheFile(catalog: Catalog, file: string, takenAt: string) {
@@ -118,11 +101,14 @@ describe('capture dates in one form', () => {
     expect(xmpDate('2013-09-23T10:09:46.000Z')).toBe('2013-09-23T10:09:46+00:00');
     expect(xmpDate('2013-09-23T10:09:46.25+02:00')).toBe('2013-09-23T10:09:46.250+02:00');
     // A library's date from a backend, in whatever form it came.
-    const document = { takenAt: '2008-05-30T15:56:01', takenAtSource: 'DateTimeOriginal' };
+    const document = { takenAt: '2008-05-30T15:56:01', takenAtSource: 'DateTimeOriginal' } as const;
     expect(
-      applyLibraryAttributes({ ...minimalDocument(), ...document } as MetadataDocument, {
-        takenAt: '2020-01-01T10:00:00.000Z',
-      }).takenAt,
+      applyLibraryAttributes(
+        documentWithoutExif({ photoMd5: '0123456789abcdef0123456789abcdef', size: 1, ...document }),
+        {
+          takenAt: '2020-01-01T10:00:00.000Z',
+        },
+      ).takenAt,
     ).toBe('2020-01-01T10:00:00+00:00');
   });
 
@@ -138,6 +124,8 @@ describe('capture dates in one form', () => {
   test('a catalog of schema 7 with dates of the older forms reads in the form, and its next snapshot is what a new catalog stores', async () => {
     const { root, cacheDir, source, catalog } = await scannedRoot();
     const current = await newestSnapshot(root);
+    const cacheFiles: Record<string, string> = {};
+    for (const file of Object.keys(OLD_DATES)) cacheFiles[file] = await catalog.metadata(file);
     for (const [file, takenAt] of Object.entries(OLD_DATES)) await ageCacheFile(catalog, file, takenAt);
     await catalog.close();
     await replaceSnapshot(source, cacheDir, (db) => {
@@ -168,6 +156,11 @@ describe('capture dates in one form', () => {
     const reopened = await openCatalog(await createLocalSource({ root }), { cacheDir });
     opened.push(reopened);
     const expected = { ...DATES, ...OLD_IN_FORM };
+    // Its cache documents were put in the form when it was opened, not when each is asked for.
+    for (const [file, cacheFile] of Object.entries(cacheFiles))
+      expect((JSON.parse(await readFile(cacheFile, 'utf8')) as MetadataDocument).takenAt).toBe(
+        OLD_IN_FORM[file],
+      );
     const printed = await printedDates(reopened);
     for (const dates of Object.values(printed)) expect(dates).toEqual(expected);
     // Upgraded in its working copy before it was read; nothing was read from the photos.
@@ -188,6 +181,17 @@ describe('capture dates in one form', () => {
     expect(byMd5(upgraded.documents).get(reopened.get('photos/DSCN0010.jpg')!.photoMd5!)).toContain(
       '"takenAt":"2008-10-22T16:28:39+00:00"',
     );
+  });
+
+  test('a catalog of schema 8 does not read its cache documents again to check their dates', async () => {
+    const { catalog } = await scannedRoot();
+    const reads = vi.spyOn(PhotoCache.prototype, 'readMetadataJson');
+    try {
+      for (let i = 0; i < 3; i++) for (const file of Object.keys(DATES)) await catalog.metadata(file);
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   test('a catalog of schema 7 whose dates are all in the form is read in place', async () => {
@@ -217,29 +221,3 @@ describe('capture dates in one form', () => {
     expect(file.takenAt).toBe('2008-05-30T15:56:01');
   });
 });
-
-function minimalDocument(): MetadataDocument {
-  return {
-    version: 1,
-    photoMd5: '0123456789abcdef0123456789abcdef',
-    kind: 'jpeg',
-    mime: 'image/jpeg',
-    extension: 'jpg',
-    size: 1,
-    takenAt: null,
-    takenAtSource: null,
-    width: 1,
-    height: 1,
-    storedWidth: 1,
-    storedHeight: 1,
-    orientation: 1,
-    make: null,
-    model: null,
-    lens: null,
-    exposureTime: null,
-    fNumber: null,
-    iso: null,
-    focalLength: null,
-    gps: null,
-  };
-}

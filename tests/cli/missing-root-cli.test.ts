@@ -92,5 +92,13 @@ describe('a root that does not exist is said to be missing, by the name the user
           'error: the root s3://nosuchbucket/photos does not exist',
         );
     });
+
+    test('a prefix under which there is no object (a typo)', async () => {
+      for (const command of ['scan', 'list']) {
+        const result = await cli([command, 's3://present/phtos'], s3.cliEnv());
+        expect(said(result)).toBe('error: the root s3://present/phtos does not exist');
+        expect(result.stderr).toContain('\n  no object under s3://present/phtos/');
+      }
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type S3TestServer, startS3Server } from '../../packages/backend-s3/test/s3-server.js';
 import { tempDir } from '../support/fs.js';
@@ -29,6 +30,10 @@ test('wrong S3 credentials say to check the credentials, not "UnknownError"', as
 });
 
 test('with -q an S3 command prints no AWS SDK warning about the Node version', async () => {
+  // A prefix is a root when an object is under it (a prefix under which there is none does not exist).
+  const client = server.client();
+  await client.send(new PutObjectCommand({ Bucket: 'messages', Key: 'photos/', Body: '' }));
+  client.destroy();
   const result = await runCli(['--cache-dir', cacheDir, '-q', 'scan', 's3://messages/photos'], {
     ...server.cliEnv(),
     // The SDK warns unless this is exactly "true": the CLI must not depend on the user setting it.

@@ -260,6 +260,9 @@ describe('digest', () => {
     const error = await digestFile(source, digester, 'truncated.jpg').catch((e: unknown) => e);
     expect(isPhotolalaError(error, 'CORRUPT')).toBe(true);
     expect((error as Error).message).toMatch(/premature end|truncated|corrupt/i);
+    // Its header was read, its pixels not: one decode's failure, for the file named.
+    expect(error).toMatchObject({ path: 'truncated.jpg' });
+    expect((error as Error).message).toMatch(/^\[photolala\] \[thumbnail\] cannot decode image: [^\n]+$/);
   });
 
   test('a 20000x20000 image is refused without exhausting memory', async () => {

@@ -1,9 +1,9 @@
-import { chmod, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import { type Catalog, openCatalog, PhotoCache } from '@photolala/core';
 import { afterEach } from 'vitest';
-import { syntheticJpeg, tempDir, writeTree } from './fs.js';
+import { FIXTURES, syntheticJpeg, tempDir, writeTree } from './fs.js';
 
 /**
  * What a test file opens and makes, undone after each test: push catalogs to `opened` and temp
@@ -45,4 +45,25 @@ export async function scannedRoot(cleanup: string[], { twice = false } = {}) {
   await catalog.close();
   const mirror = new PhotoCache(cacheDir).mirrorDir(`file://${root}`);
   return { root, cacheDir, mirror, older, newer };
+}
+
+/**
+ * A temp root holding the real photos `names` (from fixtures/real) under `photos/`, scanned by a
+ * catalog left open; the folders go to `cleanup`, the catalog to `opened`.
+ */
+export async function scannedPhotos(
+  names: readonly string[],
+  { cleanup, opened }: { cleanup: string[]; opened: Catalog[] },
+) {
+  const root = await tempDir('root');
+  const cacheDir = await tempDir('cache');
+  cleanup.push(root, cacheDir);
+  const files: Record<string, Buffer> = {};
+  for (const name of names) files[`photos/${name}`] = await readFile(path.join(FIXTURES, name));
+  await writeTree(root, files);
+  const source = await createLocalSource({ root });
+  const catalog = await openCatalog(source, { cacheDir });
+  opened.push(catalog);
+  await catalog.scan();
+  return { root, cacheDir, source, catalog };
 }

@@ -52,3 +52,23 @@ export async function replaceSnapshot(
   }
   return md5;
 }
+
+/**
+ * What `read` takes from a root's newest snapshot (the first its pointer names), opened read-only,
+ * with its catalog-md5, its file and its schema version.
+ */
+export async function readNewestSnapshot<T extends object>(
+  root: string,
+  read: (db: Database.Database) => T,
+): Promise<T & { md5: string; file: string; version: unknown }> {
+  const [md5] = parsePointer(await readFile(path.join(root, POINTER_FILE), 'utf8'));
+  if (!md5) throw new Error(`${root} has no catalog`);
+  const file = path.join(root, snapshotFileName(md5));
+  const db = new Database(file, { readonly: true });
+  try {
+    const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
+    return { ...read(db), md5, file, version };
+  } finally {
+    db.close();
+  }
+}

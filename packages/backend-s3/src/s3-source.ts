@@ -122,6 +122,14 @@ export async function createS3Source(options: S3SourceOptions): Promise<RootSour
         if (signal?.aborted) return;
         throw error;
       }
+      // S3 has no folders: a prefix is there when an object is under it (its folder marker at least).
+      // A prefix under which there is none is a root that does not exist (a typo), as a missing folder
+      // is for a file system; the bucket itself, checked when the source was made, is there empty.
+      if (token === undefined && prefix !== '' && (page.Contents ?? []).length === 0)
+        throw new PhotolalaError('NOT_FOUND', `no object under s3://${Bucket}/${prefix}`, {
+          backend: BACKEND,
+          path: '',
+        });
       const batch: SourceEntry[] = [];
       for (const object of page.Contents ?? []) {
         if (!object.Key) continue;

@@ -155,4 +155,45 @@ describe('backend-s3', () => {
     client.destroy();
     await expect(createS3Source({ bucket: 'Bad_Name' })).rejects.toThrow(/bucket/);
   });
+
+  test('a prefix under which there is no object is a root that does not exist; one holding only its folder marker is empty', async () => {
+    const client = roots.server.client();
+    const listed = async (prefix: string) => {
+      const paths: string[] = [];
+      for await (const e of (await createS3Source({ bucket: BUCKET, prefix, client })).enumerate())
+        paths.push(e.path);
+      return paths;
+    };
+    // A prefix that only begins other keys' names is no folder either.
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'typo-not/x.jpg', Body: 'x' }));
+    for (const prefix of ['typo', 'typo/deeper'])
+      await expect(listed(prefix)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+        path: '',
+        message: expect.stringContaining(`no object under s3://${BUCKET}/${prefix}/`),
+      });
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'made-empty/', Body: '' }));
+    expect(await listed('made-empty')).toEqual([]);
+    // The bucket itself is its root, empty or not.
+    await expect(listed('')).resolves.toContain('typo-not/x.jpg');
+
+    // A catalog's scan of it fails as a missing local root does, and writes nothing there.
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'photolala-s3-cache-'));
+    dirs.push(cacheDir);
+    const source = await createS3Source({ bucket: BUCKET, prefix: 'typo', client });
+    const scanned = (async () => {
+      const catalog = await openCatalog(source, { cacheDir, shard: 's3' });
+      try {
+        return await catalog.scan();
+      } finally {
+        await catalog.close();
+      }
+    })();
+    await expect(scanned).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining(`the root s3://${BUCKET}/typo does not exist`),
+    });
+    await expect(listed('typo')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    client.destroy();
+  });
 });

@@ -65,11 +65,10 @@ export class PhotoFiles {
   async metadata(id: string): Promise<string> {
     const entry = this.entries.requireImage(id);
     const paths = this.cachePaths(entry);
+    // An upgrade since the catalog was opened (its first write) may have dates of cache files to settle.
+    if (this.ctx.working.redated.length > 0) await this.settleCachedDates();
     // The document alone first: `has` also reads the thumbnail's ends, which only a repair needs.
-    if (existsSync(paths.metadata)) {
-      await this.datedInFormOnDisk(paths.key);
-      return paths.metadata;
-    }
+    if (existsSync(paths.metadata)) return paths.metadata;
     const present = await this.ctx.cache.has(this.ctx.options.shard, paths.key);
     if (present.metadata) return paths.metadata;
     if (!(await this.restoreMetadata(entry, paths.key))) await this.regenerate(entry, present);
@@ -77,9 +76,35 @@ export class PhotoFiles {
   }
 
   /**
+   * Puts in the one form (see taken-at.ts) the capture dates of the cache documents of the photos
+   * whose dates the catalog's upgrade to schema 8 put in it (`working.redated`): the file `metadata`
+   * names is read by others (the gallery's metadata panel, users) and must say what `list` says. Done
+   * once, when the catalog is opened or first written, not on every `metadata` call: a catalog of
+   * schema 8 holds no date of an older form, and a cached document it reuses from another root is put
+   * in the form by the scan that reuses it (see DigestCache.upToDate).
+   */
+  async settleCachedDates(): Promise<void> {
+    const redated = this.ctx.working.redated.splice(0);
+    if (redated.length === 0) return;
+    const externalIds = this.ctx.working.db
+      .prepare('SELECT DISTINCT external_id FROM entries WHERE photo_md5 = ?')
+      .pluck();
+    for (const md5 of redated)
+      for (const externalId of externalIds.all(md5)) {
+        let key: string;
+        try {
+          key = this.digester.cacheKey(md5, typeof externalId === 'string' ? externalId : undefined);
+          this.ctx.cache.pathsFor(this.ctx.options.shard, key);
+        } catch {
+          continue; // No cache file of ours can be named by it.
+        }
+        await this.datedInFormOnDisk(key);
+      }
+  }
+
+  /**
    * Rewrites the cached document under `key` with its `takenAt` in the one form, when it was made
-   * before that form (see taken-at.ts): the file this class names is read by others (the gallery's
-   * metadata panel, users), and must say what `list` says. Anything else in the file is left alone.
+   * before that form. Anything else in the file is left alone.
    */
   private async datedInFormOnDisk(key: string): Promise<void> {
     const { shard } = this.ctx.options;
@@ -153,6 +178,7 @@ export class PhotoFiles {
     const rendered = await renderThumbnail(data, image.kind, {
       maxPixels: this.ctx.options.limits.maxPixels,
       preview: true,
+      path: entry.path,
       ...(orientation !== undefined ? { orientation } : {}),
     });
     return this.ctx.cache.writePreview(this.ctx.options.shard, paths.key, rendered.jpeg);

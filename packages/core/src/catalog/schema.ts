@@ -185,18 +185,22 @@ function hasOffFormDates(db: Database.Database): boolean {
  * documents: what a new catalog writes. Only the dates of an older form are rewritten, and their
  * documents through storedDocumentText, so an upgraded catalog holds the very bytes a new one would;
  * no photo is read again. A document that is not valid is left as it stands, as compactDocuments
- * leaves it. The listing, a copy of `entries`, is made again before the next snapshot.
+ * leaves it. The listing, a copy of `entries`, is made again before the next snapshot. Gives the
+ * photo-md5s whose dates it rewrote: their cache documents, made by the same older release, are put
+ * in the form once by the catalog (see PhotoFiles.settleCachedDates), not checked on every read.
  */
-function datesInForm(db: Database.Database): void {
+function datesInForm(db: Database.Database): string[] {
   const rows = db.prepare(`SELECT path, taken_at FROM entries WHERE ${OFF_FORM_DATES}`).raw().all() as [
     unknown,
     unknown,
   ][];
-  const setRow = db.prepare('UPDATE entries SET taken_at = ? WHERE path = ?');
+  const setRow = db.prepare('UPDATE entries SET taken_at = ? WHERE path = ? RETURNING photo_md5').pluck();
+  const redated = new Set<string>();
   let changed = 0;
   for (const [path, value] of rows) {
     if (typeof value !== 'string' || takenAtForm(value) === value) continue;
-    setRow.run(takenAtForm(value), path);
+    const md5 = setRow.get(takenAtForm(value), path);
+    if (typeof md5 === 'string') redated.add(md5);
     changed++;
   }
   if (changed > 0) db.exec('DELETE FROM listing');
@@ -215,7 +219,11 @@ function datesInForm(db: Database.Database): void {
     stale.push([storedDocumentText(datedInForm(parsed.data), md5), md5]);
   }
   const setDocument = db.prepare('UPDATE metadata SET document = ? WHERE photo_md5 = ?');
-  for (const [text, md5] of stale) setDocument.run(text, md5);
+  for (const [text, md5] of stale) {
+    setDocument.run(text, md5);
+    redated.add(md5);
+  }
+  return [...redated];
 }
 
 /**
@@ -305,12 +313,12 @@ export function isUnreadableSchema(db: Database.Database): boolean {
  * snapshot is then written in it. From version 2, the new columns are filled: groups from the
  * entries, rating and keywords from the metadata documents (whatever a document holds is checked
  * again when read, see entry-row.ts). Before version 6, the documents are compacted; before version 8,
- * capture dates are put in the one form (see datesInForm).
+ * capture dates are put in the one form (see datesInForm); the photo-md5s whose dates were are given.
  */
-export function upgradeSchema(db: Database.Database): void {
+export function upgradeSchema(db: Database.Database): string[] {
   const version = db.prepare(`SELECT value FROM version WHERE key = 'schema_version'`).pluck().get();
-  if (version === String(SCHEMA_VERSION)) return;
-  db.transaction(() => {
+  if (version === String(SCHEMA_VERSION)) return [];
+  return db.transaction(() => {
     if (version === '1') db.exec(LISTING_TABLE);
     const present = new Set(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('entries'));
     ADDED_COLUMN_NAMES.forEach((name, i) => {
@@ -330,8 +338,9 @@ export function upgradeSchema(db: Database.Database): void {
       compactDocuments(db);
     }
     if (version !== '7') db.exec(UNLISTED_TABLE);
-    datesInForm(db);
+    const redated = datesInForm(db);
     db.prepare(`UPDATE version SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
+    return redated;
   })();
 }
 

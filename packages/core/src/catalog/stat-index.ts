@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
 import { namedAsImage } from '../digest/image-kind.js';
-import { hashOf } from '../key-numbers.js';
 import { readOnceWithScanCache, selectEntryColumns } from './bulk-read.js';
 import type { EntryStat } from './scan-plan.js';
 
@@ -10,42 +9,32 @@ type Unusual = Pick<EntryStat, 'keyed' | 'status' | 'reason' | 'failure_code'>;
  * The stat fields of every entry, by path, for a rescan to settle unchanged files without a query
  * each. Kept in columns rather than an object per entry: 100k long-lived objects cost the garbage
  * collector more than the lookups themselves. The paths stay in the one text SQLite joins them into,
- * found through a hash table of row numbers in typed arrays: split into 100k strings, they were a
- * quarter of the index's cost to make and, living through the whole walk, most of its garbage
- * collection. The few entries without a key, failed or with a reason keep those fields (and a
- * failure's code) aside; `see` builds a short-lived EntryStat per call.
+ * found by their place in it: split into 100k strings, they were a quarter of the index's cost to
+ * make and, living through the whole walk, most of its garbage collection. The few entries without a
+ * key, failed or with a reason keep those fields (and a failure's code) aside; `see` builds a
+ * short-lived EntryStat per call.
  *
- * The rows come in path order (the table's key), and a walk asks for a folder's files in the order
- * its listing sorts them: when the paths strictly ascend, rows are found by a cursor that follows
- * the last one found, and by halving where it does not (a new folder, a file the catalog lacks),
- * with no hash table: hashing every path twice (the table, then each lookup) cost the calling
- * thread 20-40 ms more on an unchanged rescan of 100k files. Paths that do not ascend in
- * JavaScript's order (astral characters, which SQLite orders by their UTF-8 bytes; a damaged
- * snapshot) get the hash table.
+ * The rows come in path order (the table's key, in SQLite's order: by UTF-8 bytes, which is the
+ * order of code points that `compareAt` keeps), and a walk asks for a folder's files in the order its
+ * listing sorts them: a row is found by a cursor that follows the last one found, and by halving
+ * where it is not there (a new folder, a file the catalog lacks, a source listing in no order). No
+ * hash table: hashing every path twice (the table, then each lookup) cost the calling thread 20-40 ms
+ * more on an unchanged rescan of 100k files. Rows that do not ascend (a damaged snapshot, a table
+ * without its key) are put in order once, a path listed twice keeping its last row.
  */
 export class StatIndex {
   /** Every row's path, one after another (joined by NUL where SQLite joined them). */
   private text = '';
-  /** Where row `r`'s path starts in `text`, and its length. */
+  /** Where row `r`'s path starts in `text`, and its length; rows strictly ascend by path. */
   private starts = new Int32Array(0);
   private lengths = new Int32Array(0);
-  /** The hash of each row's path, compared first so that a probe rarely compares text. */
-  private hashes = new Int32Array(0);
-  /** Whether the rows' paths strictly ascend: then they are found by `cursor` and halving. */
-  private sorted = false;
   /** The row after the last one found: where the next path of a walk's folder usually is. */
   private cursor = 0;
-  /** Lookups, and those the cursor missed: a source listing in no order gets the hash table. */
-  private lookups = 0;
-  private misses = 0;
-  /** Open addressing, at most half full: each slot holds a row plus one, 0 when empty. */
-  private slots = new Int32Array(16);
-  private mask = 15;
   private sizes: number[] = [];
   private mtimes: number[] = [];
   private etags: (string | null)[] = [];
   private readonly unusual = new Map<number, Unusual>();
-  /** Rows whose path `see` was called for; a row that lost its path to a later duplicate counts as seen. */
+  /** Rows whose path `see` was called for. */
   private seen = new Uint8Array(0);
 
   /**
@@ -102,6 +91,7 @@ export class StatIndex {
       this.sizes = JSON.parse(sizes) as number[];
       this.mtimes = JSON.parse(mtimes) as number[];
       this.etags = etags === undefined ? [] : (JSON.parse(etags) as (string | null)[]);
+      this.inOrder();
       return;
     }
     const paths: string[] = [];
@@ -123,21 +113,20 @@ export class StatIndex {
       const length = paths[row]!.length;
       this.starts[row] = start;
       this.lengths[row] = length;
-      this.hashes[row] = hashOf(this.text, start, start + length);
-      this.insert(row);
       start += length;
     }
+    this.inOrder();
   }
 
   /**
-   * Indexes the `count` paths of `joined`, separated by NUL, hashing each in place. False, having
-   * indexed nothing, when the text holds another number of paths.
+   * Indexes the `count` paths of `joined`, separated by NUL. False, having indexed nothing, when the
+   * text holds another number of paths.
    */
   private indexJoined(joined: string, count: number): boolean {
     let separators = 0;
     for (let at = joined.indexOf('\0'); at >= 0; at = joined.indexOf('\0', at + 1)) separators++;
     if (separators !== count - 1) return false;
-    this.allocate(count, false);
+    this.allocate(count);
     this.text = joined;
     let start = 0;
     for (let row = 0; row < count; row++) {
@@ -147,36 +136,42 @@ export class StatIndex {
       this.lengths[row] = end - start;
       start = end + 1;
     }
-    this.sorted = this.ascending();
-    if (!this.sorted) this.hashAll();
     return true;
   }
 
-  /** Whether every row's path is before the next one's, in JavaScript's order of strings. */
-  private ascending(): boolean {
-    for (let row = 1; row < this.starts.length; row++)
-      if (this.compareAt(this.starts[row - 1]!, this.lengths[row - 1]!, this.text, row) >= 0) return false;
-    return true;
+  /** How row `a`'s path compares with row `b`'s (see compareAt). */
+  private compareRows(a: number, b: number): number {
+    return this.compareAt(this.starts[a]!, this.lengths[a]!, this.text, b);
   }
 
-  /** Puts every row in the hash table. */
-  private hashAll(): void {
+  /**
+   * Puts the rows in strictly ascending order of their paths when they are not already (SQLite's
+   * rows of a table keyed by path are): a path listed twice keeps its last row, the earlier ones
+   * dropped, never to be found nor reported unseen.
+   */
+  private inOrder(): void {
     const count = this.starts.length;
-    let size = 16;
-    while (size < count * 2) size *= 2;
-    this.slots = new Int32Array(size);
-    this.mask = size - 1;
-    this.hashes = new Int32Array(count);
-    for (let row = 0; row < count; row++) {
-      const start = this.starts[row]!;
-      this.hashes[row] = hashOf(this.text, start, start + this.lengths[row]!);
-      this.insert(row);
-    }
+    let row = 1;
+    while (row < count && this.compareRows(row - 1, row) < 0) row++;
+    if (row >= count) return;
+    const order = Array.from({ length: count }, (_, r) => r).sort((a, b) => this.compareRows(a, b) || a - b);
+    const kept = order.filter((r, i) => i + 1 === count || this.compareRows(r, order[i + 1]!) !== 0);
+    const { starts, lengths, sizes, mtimes, etags } = this;
+    this.allocate(kept.length);
+    kept.forEach((from, to) => {
+      this.starts[to] = starts[from]!;
+      this.lengths[to] = lengths[from]!;
+    });
+    this.sizes = kept.map((r) => sizes[r]!);
+    this.mtimes = kept.map((r) => mtimes[r]!);
+    this.etags = etags.length === 0 ? [] : kept.map((r) => etags[r] ?? null);
   }
 
   /**
    * How `text` from `start` (of `length`) compares with row `row`'s path: negative before it, 0
-   * equal, positive after it, in JavaScript's order of strings (by UTF-16 code units).
+   * equal, positive after it, by code points: SQLite's order of the paths (by their UTF-8 bytes),
+   * which by UTF-16 code units alone differs for characters beyond U+FFFF (surrogates, D800-DFFF,
+   * come before E000-FFFF as code units but after them as code points).
    */
   private compareAt(start: number, length: number, text: string, row: number): number {
     const at = this.starts[row]!;
@@ -184,50 +179,17 @@ export class StatIndex {
     const shorter = Math.min(length, rowLength);
     const own = this.text;
     for (let i = 0; i < shorter; i++) {
-      const difference = text.charCodeAt(start + i) - own.charCodeAt(at + i);
-      if (difference !== 0) return difference;
+      const unit = text.charCodeAt(start + i);
+      const rowUnit = own.charCodeAt(at + i);
+      if (unit !== rowUnit) return codePointOrder(unit) - codePointOrder(rowUnit);
     }
     return length - rowLength;
   }
 
-  private allocate(count: number, hashed = true): void {
+  private allocate(count: number): void {
     this.starts = new Int32Array(count);
     this.lengths = new Int32Array(count);
     this.seen = new Uint8Array(count);
-    if (!hashed) return;
-    let size = 16;
-    while (size < count * 2) size *= 2;
-    this.slots = new Int32Array(size);
-    this.mask = size - 1;
-    this.hashes = new Int32Array(count);
-  }
-
-  /** Puts `row` in the table, in the place of an earlier row with the same path. */
-  private insert(row: number): void {
-    const hash = this.hashes[row]!;
-    const start = this.starts[row]!;
-    const length = this.lengths[row]!;
-    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-      const held = this.slots[slot]! - 1;
-      if (
-        held < 0 ||
-        (this.hashes[held] === hash && this.lengths[held] === length && this.samePath(held, start, length))
-      ) {
-        // A path listed twice (a snapshot without its key) keeps its last row: the earlier one is
-        // never found, and must not be reported unseen.
-        if (held >= 0) this.seen[held] = 1;
-        this.slots[slot] = row + 1;
-        return;
-      }
-    }
-  }
-
-  /** Whether row `row`'s path is the text at `start` (of `length`) of the joined paths. */
-  private samePath(row: number, start: number, length: number): boolean {
-    const at = this.starts[row]!;
-    for (let i = 0; i < length; i++)
-      if (this.text.charCodeAt(at + i) !== this.text.charCodeAt(start + i)) return false;
-    return true;
   }
 
   /** The stat fields of `path`, which is marked as found. */
@@ -257,35 +219,12 @@ export class StatIndex {
     return this.text.slice(start, start + this.lengths[row]!);
   }
 
-  /** The row of `path`, or -1. */
+  /** The row of `path`: at the cursor, or else by halving; or -1. */
   private rowOf(path: string): number {
-    if (this.sorted) {
-      this.lookups++;
-      // Halving costs more than a hash lookup: paths that mostly miss the cursor (a source that
-      // lists in no particular order) get the hash table after all.
-      if (this.misses < MISSES_TOLERATED || this.misses * 4 < this.lookups) return this.sortedRowOf(path);
-      this.sorted = false;
-      this.hashAll();
-    }
-    const hash = hashOf(path, 0, path.length);
-    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-      const held = this.slots[slot]! - 1;
-      if (held < 0) return -1;
-      if (
-        this.hashes[held] === hash &&
-        this.lengths[held] === path.length &&
-        this.text.startsWith(path, this.starts[held])
-      )
-        return held;
-    }
-  }
-  /** The row of `path` among strictly ascending rows: at the cursor, or else by halving; or -1. */
-  private sortedRowOf(path: string): number {
     const count = this.starts.length;
     const length = path.length;
     let row = this.cursor;
     if (row >= count || this.compareAt(0, length, path, row) !== 0) {
-      this.misses++;
       let low = 0;
       let high = count;
       while (low < high) {
@@ -305,7 +244,12 @@ export class StatIndex {
   }
 }
 
-/** Cursor misses allowed before their share decides (see rowOf): one per folder is usual. */
-const MISSES_TOLERATED = 1024;
+/**
+ * A UTF-16 code unit's place in the order of code points: surrogates (D800-DFFF, the halves of a
+ * character beyond U+FFFF) after E000-FFFF, as those characters come after them.
+ */
+function codePointOrder(unit: number): number {
+  return unit < 0xd800 ? unit : unit < 0xe000 ? unit + 0x2000 : unit - 0x800;
+}
 
 const PLAIN: Unusual = { keyed: true, status: 'ok', reason: null, failure_code: null };

@@ -79,6 +79,11 @@ export class WorkingDatabase {
   private listingAtChanges: number | undefined;
   /** Whether the connection's schema is known to be the current one (see `writable`). */
   private upgraded = false;
+  /**
+   * Photo-md5s whose capture dates an upgrade put in the one form (see upgradeSchema): their cache
+   * documents are to follow, once (see PhotoFiles.settleCachedDates), which takes them from here.
+   */
+  readonly redated: string[] = [];
 
   constructor(
     private current: Database.Database,
@@ -162,7 +167,7 @@ export class WorkingDatabase {
       this.listingAtChanges = listingWasCurrent ? this.totalChanges() : undefined;
     }
     if (!this.upgraded) {
-      upgradeSchema(this.current);
+      this.redated.push(...upgradeSchema(this.current));
       this.upgraded = true;
     }
     return this.current;

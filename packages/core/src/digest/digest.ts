@@ -265,6 +265,7 @@ export class Digester {
     const thumbnail = await this.decodeSlots(() =>
       renderThumbnail(data, image.kind, {
         maxPixels: this.limits.maxPixels,
+        path,
         ...(exif.orientation !== undefined ? { orientation: exif.orientation } : {}),
       }),
     );

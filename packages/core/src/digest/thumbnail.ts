@@ -21,6 +21,8 @@ export interface RenderOptions {
   orientation?: number;
   /** A preview that fits in PREVIEW_SIZE, uncropped, instead of the 256x256 thumbnail. */
   preview?: boolean;
+  /** The photo's path, carried by the errors (`PhotolalaError.path`): which file could not be rendered. */
+  path?: string;
 }
 
 /** A rendered thumbnail (or preview) and the dimensions of the image it was made from. */
@@ -43,11 +45,20 @@ type SharpMetadata = Awaited<ReturnType<Sharp['metadata']>>;
 
 // libvips joins every message of a failed decode into one text, repeated per attempt; the first line
 // is the one that says what is wrong, and a failure reason is one line in the catalog and the CLI.
-const fail = (what: string, cause?: unknown) =>
+const fail = (what: string, cause?: unknown, path?: string) =>
   new PhotolalaError('CORRUPT', cause === undefined ? what : `${what}: ${describeError(cause)}`, {
     backend: 'thumbnail',
     cause,
+    ...(path !== undefined ? { path } : {}),
   });
+
+/** An image over `maxPixels`, refused before it is decoded. */
+const overLimit = (width: number, height: number, options: RenderOptions) =>
+  new PhotolalaError(
+    'UNSUPPORTED',
+    `image is ${width}x${height}, over the limit of ${options.maxPixels} pixels`,
+    { backend: 'thumbnail', ...(options.path !== undefined ? { path: options.path } : {}) },
+  );
 
 function orientedSize(width: number, height: number, orientation: number) {
   return orientation >= 5 && orientation <= 8 ? { width: height, height: width } : { width, height };
@@ -104,18 +115,12 @@ async function renderWithSharp(
     try {
       meta = await image.metadata();
     } catch (cause) {
-      throw fail('cannot read image header', cause);
+      throw fail('cannot read image header', cause, options.path);
     }
   const storedWidth = meta.width ?? 0;
   const storedHeight = meta.height ?? 0;
-  if (storedWidth <= 0 || storedHeight <= 0) throw fail('image has no dimensions');
-  if (storedWidth * storedHeight > options.maxPixels) {
-    throw new PhotolalaError(
-      'UNSUPPORTED',
-      `image is ${storedWidth}x${storedHeight}, over the limit of ${options.maxPixels} pixels`,
-      { backend: 'thumbnail' },
-    );
-  }
+  if (storedWidth <= 0 || storedHeight <= 0) throw fail('image has no dimensions', undefined, options.path);
+  if (storedWidth * storedHeight > options.maxPixels) throw overLimit(storedWidth, storedHeight, options);
   const orientation = explicitOrientation ?? meta.orientation ?? 1;
   try {
     const jpeg = await finish(
@@ -130,7 +135,7 @@ async function renderWithSharp(
       ...orientedSize(storedWidth, storedHeight, orientation),
     };
   } catch (cause) {
-    throw fail('cannot decode image', cause);
+    throw fail('cannot decode image', cause, options.path);
   }
 }
 
@@ -146,7 +151,7 @@ async function renderHeic(data: Uint8Array, options: RenderOptions): Promise<Ren
   try {
     images = await heifImages(data);
   } catch (cause) {
-    throw fail('cannot read HEIF container', cause);
+    throw fail('cannot read HEIF container', cause, options.path);
   }
   try {
     const bySize = [...images].sort((a, b) => a.width * a.height - b.width * b.height);
@@ -154,14 +159,9 @@ async function renderHeic(data: Uint8Array, options: RenderOptions): Promise<Ren
     const primary = images.find((i) => i.primary) ?? largest;
     const wanted = options.preview ? PREVIEW_SIZE : THUMBNAIL_SIZE;
     const chosen = bySize.find((i) => Math.min(i.width, i.height) >= wanted) ?? largest;
-    if (!chosen || !primary) throw fail('HEIF file holds no image');
-    if (primary.width * primary.height > options.maxPixels) {
-      throw new PhotolalaError(
-        'UNSUPPORTED',
-        `image is ${primary.width}x${primary.height}, over the limit of ${options.maxPixels} pixels`,
-        { backend: 'thumbnail' },
-      );
-    }
+    if (!chosen || !primary) throw fail('HEIF file holds no image', undefined, options.path);
+    if (primary.width * primary.height > options.maxPixels)
+      throw overLimit(primary.width, primary.height, options);
     const decoded = await chosen.decode();
     const sharp = await loadSharp();
     const orientation = options.orientation ?? 1;
@@ -187,7 +187,7 @@ async function renderHeic(data: Uint8Array, options: RenderOptions): Promise<Ren
     };
   } catch (cause) {
     if (cause instanceof PhotolalaError) throw cause;
-    throw fail('cannot decode HEIF image', cause);
+    throw fail('cannot decode HEIF image', cause, options.path);
   } finally {
     images.dispose();
   }
@@ -214,19 +214,12 @@ export async function renderThumbnail(
         // Try the next, smaller preview.
       }
     }
-    if (kind !== 'dng') throw fail(`no decodable embedded preview in ${kind.toUpperCase()} file`);
+    if (kind !== 'dng')
+      throw fail(`no decodable embedded preview in ${kind.toUpperCase()} file`, undefined, options.path);
   }
-  if (kind === 'jpeg') {
-    // Most photos: the header read in JavaScript instead of a sharp pipeline of its own. Should the
-    // render fail, the general path runs from the start, so a broken file fails as it always did.
-    const header = readJpegHeader(data);
-    if (header) {
-      try {
-        return await renderWithSharp(data, options, undefined, header);
-      } catch {
-        // Decided below.
-      }
-    }
-  }
-  return renderWithSharp(data, options);
+  // Most photos: a JPEG's header read in JavaScript instead of by sharp. Its failure is the file's:
+  // a second pipeline from the start would decode the same broken pixels again (twice the time on a
+  // damaged file) and report its header read's failure instead of the decode's.
+  const header = kind === 'jpeg' ? readJpegHeader(data) : undefined;
+  return renderWithSharp(data, options, undefined, header);
 }
