@@ -591,8 +591,15 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   // view with none blanked every tile until its page came, and a scan's next change came sooner.
   const carried = keep ? await pagesDrawn() : undefined;
   if (asked !== view.generation) return;
+  // The photo the keyboard is on, found again in the view read again: a scan that adds photos above
+  // it moves it, and the focus follows the photo, not the place it was at.
+  const focusedRow = keep && focus.index !== undefined ? rowAt(focus.index) : undefined;
   view.pages = new Map(carried);
   view.starts = new Map();
+  if (focusedRow) {
+    const at = indexOfPhoto(focusedRow[0], focusedRow[1]);
+    if (at !== undefined) focus.index = at;
+  }
   screenThumbnails.clear();
   if (given?.rows) view.pages.set(0, given.rows);
   if (firstPage) void loadPage(0, firstPage);
@@ -611,6 +618,16 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   // The page's own first view asks for pages as it needs them (see loadStarts); a view that changes
   // as a scan adds photos does without.
   if (!given && !scanning) void loadStarts();
+}
+
+/** The index in the view of photo `id` of root `root`, if a page held now has its row. */
+function indexOfPhoto(root: number, id: number): number | undefined {
+  for (const [number, page] of view.pages) {
+    if (!Array.isArray(page)) continue;
+    const i = page.findIndex((row) => row[0] === root && row[1] === id);
+    if (i >= 0) return number * PAGE + i;
+  }
+  return undefined;
 }
 
 /** The pages of the tiles drawn, read again for the view as it is now. */
