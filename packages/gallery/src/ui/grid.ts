@@ -511,7 +511,54 @@ function placeScrubber() {
   }
 }
 
+/** Pixels the pointer moves on the scrubber, button held, before a press is a drag and not a click. */
+const DRAG_AFTER = 4;
+/** The drag on the scrubber under way: its pointer, where it was pressed, whether it has moved yet. */
+let drag: { pointer: number; y: number; moved: boolean } | undefined;
+/** Whether the click that ends a drag is to be ignored (the drag has put the grid where it ends). */
+let dragEnded = false;
+
+/**
+ * Dragging the scrubber moves the grid with the pointer: the timeline at the pointer's share of the
+ * track, drawn as a scroll is (a fast drag passes over tiles, see `render`), and the screen it stops
+ * on loaded as a jump's. A press without a move stays a click on its month.
+ */
+scrubber.addEventListener('pointerdown', (event) => {
+  if (event.button !== 0 || view.total === 0) return;
+  drag = { pointer: event.pointerId, y: event.clientY, moved: false };
+  dragEnded = false;
+  scrubber.setPointerCapture(event.pointerId);
+});
+scrubber.addEventListener('pointermove', (event) => {
+  if (event.pointerId !== drag?.pointer) return;
+  if (!drag.moved && Math.abs(event.clientY - drag.y) < DRAG_AFTER) return;
+  drag.moved = true;
+  const box = scrubber.getBoundingClientRect();
+  if (box.height === 0) return;
+  const share = Math.min(1, Math.max(0, (event.clientY - box.top) / box.height));
+  grid.scrollTop = share * view.layout.height;
+  render();
+});
+const endDrag = (event: PointerEvent) => {
+  if (event.pointerId !== drag?.pointer) return;
+  const moved = drag.moved;
+  drag = undefined;
+  if (!moved) return;
+  // The click this press makes comes in the same task, if it comes (not when let go off the track).
+  dragEnded = event.type === 'pointerup';
+  setTimeout(() => {
+    dragEnded = false;
+  }, 0);
+  render(true);
+};
+scrubber.addEventListener('pointerup', endDrag);
+scrubber.addEventListener('pointercancel', endDrag);
+
 scrubber.addEventListener('click', (event) => {
+  if (dragEnded) {
+    dragEnded = false;
+    return;
+  }
   const button = (event.target as HTMLElement).closest<HTMLElement>('button');
   const { sections, height } = view.layout;
   let section = button ? sections.findIndex((s) => s.month === button.dataset.month) : -1;
