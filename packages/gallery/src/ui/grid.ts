@@ -527,12 +527,15 @@ scrubber.addEventListener('pointerdown', (event) => {
   if (event.button !== 0 || view.total === 0) return;
   drag = { pointer: event.pointerId, y: event.clientY, moved: false };
   dragEnded = false;
-  scrubber.setPointerCapture(event.pointerId);
 });
 scrubber.addEventListener('pointermove', (event) => {
   if (event.pointerId !== drag?.pointer) return;
   if (!drag.moved && Math.abs(event.clientY - drag.y) < DRAG_AFTER) return;
-  drag.moved = true;
+  if (!drag.moved) {
+    drag.moved = true;
+    // Captured only once dragged: a click keeps its target (the month button pressed).
+    scrubber.setPointerCapture(event.pointerId);
+  }
   const box = scrubber.getBoundingClientRect();
   if (box.height === 0) return;
   const share = Math.min(1, Math.max(0, (event.clientY - box.top) / box.height));
