@@ -293,5 +293,7 @@ function listenOnce() {
 
 // The server drew the first screen (page.ts): the browser lays it out and paints it as it is, and
 // the script takes it over after that frame, rather than laying out the page before the first frame.
-if (document.getElementById('sizer')?.classList.contains('first')) afterPaint(() => void start());
+// A page opened in a background tab paints no frame until shown: it starts at once.
+if (document.getElementById('sizer')?.classList.contains('first') && document.visibilityState === 'visible')
+  afterPaint(() => void start());
 else void start();
