@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { monthLabel } from './ui/months.js';
 
 /** The built UI (see tsup.config.ts): the same folder from the sources and from dist. */
 const UI_FOLDER = new URL('../dist/ui/', import.meta.url);
@@ -63,6 +64,53 @@ function preloads(first: FirstScreenData | undefined): string {
   return links.join('\n');
 }
 
+const isMd5 = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{32}$/.test(value);
+const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/**
+ * The first screen's tiles and month headers, drawn by the server: the browser paints them (and asks
+ * for their thumbnails) as it parses, before the script has run or laid out anything. The same DOM
+ * as ui/grid.ts `newTile` draws, each element named by its key there (`data-key`), so that the
+ * script adopts them rather than drawing them again; laid out by CSS (`#sizer.first` in style.css) as
+ * ui/layout.ts lays them out, until the script places them. Rows are untrusted: a row that is not
+ * [root, id, photo-md5, name, starred, badge?] ends the tiles drawn, and every text is escaped.
+ */
+function firstTiles(first: FirstScreenData | undefined): { sticky: string; tiles: string } {
+  const parts: string[] = [];
+  const months = first?.months ?? [];
+  const rows = first?.rows.slice(0, PRELOAD_THUMBNAILS) ?? [];
+  let section = -1;
+  let sectionEnd = 0;
+  for (const [index, row] of rows.entries()) {
+    const [root, id, md5, name, starred, badge] = row;
+    if (!isId(root) || !isId(id) || !isMd5(md5) || typeof name !== 'string') break;
+    if ((starred !== 0 && starred !== 1) || (badge !== undefined && typeof badge !== 'string')) break;
+    while (index >= sectionEnd && section + 1 < months.length) {
+      const next = months[++section]!;
+      if (typeof next.month !== 'string' || !isId(next.count)) return { sticky: '', tiles: '' };
+      if (next.count === 0) continue;
+      sectionEnd += next.count;
+      const key = `m${next.month}`;
+      parts.push(
+        `<div class="month" data-key="${escapeHtml(key)}">${escapeHtml(monthLabel(next.month))}</div>`,
+      );
+    }
+    if (index >= sectionEnd) break;
+    const label = escapeHtml(name);
+    parts.push(
+      `<div class="tile${starred === 1 ? ' starred' : ''}" data-key="t${root}:${id}" data-index="${index}" tabindex="${index === 0 ? 0 : -1}" role="button" title="${label}" aria-label="${label}">` +
+        `<img alt="${label}" decoding="async" fetchpriority="high" src="/api/roots/${root}/thumbnails/${md5}">` +
+        `${badge ? `<span class="badge">${escapeHtml(badge)}</span>` : ''}</div>`,
+    );
+  }
+  if (parts.length === 0) return { sticky: '', tiles: '' };
+  const top = months.find((m) => isId(m.count) && m.count > 0)?.month ?? '';
+  return {
+    sticky: `<div id="sticky-month" aria-hidden="true">${escapeHtml(monthLabel(top))}</div>`,
+    tiles: parts.join('\n'),
+  };
+}
+
 /** JSON safe inside a <script> element: no `<` that could close it. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
@@ -78,6 +126,7 @@ export function pageHtml(
   first?: FirstScreenData,
 ): string {
   const title = roots.length === 1 ? roots[0]!.uri : `${roots.length} roots`;
+  const { sticky, tiles } = firstTiles(first);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -99,7 +148,7 @@ ${preloads(first)}
 <p id="offline" role="alert" hidden></p>
 <p id="stopped" role="alert" hidden></p>
 <main>
-  <div id="grid" tabindex="0"><div id="sizer"></div></div>
+  <div id="grid" tabindex="0">${sticky}<div id="sizer"${tiles ? ' class="first"' : ''}>${tiles}</div></div>
   <nav id="scrubber" aria-label="Months"></nav>
 </main>
 <div id="lightbox" hidden>

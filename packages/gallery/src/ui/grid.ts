@@ -1,5 +1,6 @@
 import { elements, getJson, photoCount, viewParams } from './dom.js';
 import { GAP, HEADER, type Layout, layOut, sectionAt, topOf, visible } from './layout.js';
+import { monthLabel } from './months.js';
 
 /** A photo as the API's pages list it: [root, id, photo-md5, name, starred, badge]. */
 export type Row = [number, number, string, string, 0 | 1, string?];
@@ -18,10 +19,47 @@ grid.tabIndex = -1;
 grid.setAttribute('aria-label', 'Photos');
 
 /** The month the top of the grid shows, kept in view above the tiles while they scroll. */
-const stickyMonth = document.createElement('div');
-stickyMonth.id = 'sticky-month';
-stickyMonth.setAttribute('aria-hidden', 'true');
-grid.prepend(stickyMonth);
+const stickyMonth = document.getElementById('sticky-month') ?? document.createElement('div');
+if (!stickyMonth.isConnected) {
+  stickyMonth.id = 'sticky-month';
+  stickyMonth.setAttribute('aria-hidden', 'true');
+  grid.prepend(stickyMonth);
+}
+
+/**
+ * The first screen's tiles and month headers as the server drew them (page.ts `firstTiles`), by key
+ * (see `render`), laid out by CSS until the first render takes them over where they are: the same
+ * elements, so no thumbnail is asked for or decoded twice, and no frame shows the screen empty.
+ */
+const drawn = new Map<string, HTMLElement>();
+for (const element of sizer.querySelectorAll<HTMLElement>('[data-key]'))
+  if (element.dataset.key) drawn.set(element.dataset.key, element);
+
+/** A tile or header the server drew for `key`, now the grid's. */
+function adopt(key: string): HTMLElement | undefined {
+  const element = drawn.get(key);
+  if (!element) return undefined;
+  drawn.delete(key);
+  view.shown.set(key, element);
+  const img = element.querySelector('img');
+  if (img?.hasAttribute('src')) {
+    // Failed before the script came: asked again once the view changes, as a tile's own (see render).
+    if (img.complete && img.naturalWidth === 0) img.dataset.failed = String(view.generation);
+    else if (!img.complete) {
+      img.addEventListener('load', renderSoon, { once: true });
+      img.addEventListener('error', () => (img.dataset.failed = String(view.generation)), { once: true });
+      img.addEventListener('error', renderSoon, { once: true });
+    }
+  }
+  return element;
+}
+
+/** Ends the server's first screen: what the first render did not take is removed, and CSS no longer lays out. */
+function endDrawn() {
+  for (const element of drawn.values()) element.remove();
+  drawn.clear();
+  sizer.classList.remove('first');
+}
 
 /** What an empty view says instead of an empty grid: why, and how to widen it. */
 const empty = document.createElement('div');
@@ -73,6 +111,8 @@ export const view = {
   months: [] as { month: string; count: number }[],
   total: 0,
   layout: layOut([], 800) as Layout,
+  /** The grid's width the layout was made for (see `relayout`). */
+  width: 800,
   /** Pages of rows by page number; a new view (filters, a scan) starts afresh. */
   pages: new Map<number, Row[] | Promise<void>>(),
   /** The first rows of each month (see `loadStarts`), by index: where the scrubber jumps to. */
@@ -231,6 +271,11 @@ function place(element: HTMLElement, x: number, y: number, width?: number) {
   }
 }
 
+/** Runs `task` after the next frame is painted (a task queued from the frame's callback). */
+export function afterPaint(task: () => void) {
+  requestAnimationFrame(() => setTimeout(task, 0));
+}
+
 let renderQueued = false;
 /** One render at the next frame, however many thumbnails on screen arrive before it. */
 function renderSoon() {
@@ -241,6 +286,9 @@ function renderSoon() {
     render();
   });
 }
+
+/** The grid's height at the last render (see `placeScrubber`). */
+let gridHeight = 0;
 
 /** Where the last render drew, whether it had moved a screen or more, and the render after a fling. */
 let lastTop = 0;
@@ -281,9 +329,12 @@ function newTile(index: number, row: Row | undefined): HTMLElement {
  * screen's rows come with their thumbnails in one answer (see loadScreen).
  */
 export function render(jumped = false) {
+  // No view yet (a scroll or resize before the page's first view is read).
+  if (view.generation === 0) return;
   const { layout, shown } = view;
   const top = grid.scrollTop;
-  const bottom = top + grid.clientHeight;
+  gridHeight = grid.clientHeight;
+  const bottom = top + gridHeight;
   const leapt = Math.abs(top - lastTop) >= grid.clientHeight;
   const flying = leapt && lastLeapt;
   lastTop = top;
@@ -299,7 +350,7 @@ export function render(jumped = false) {
   for (const section of headers) {
     const key = `m${section.month}`;
     wanted.add(key);
-    let header = shown.get(key);
+    let header = shown.get(key) ?? adopt(key);
     if (!header) {
       header = document.createElement('div');
       header.className = 'month';
@@ -323,7 +374,7 @@ export function render(jumped = false) {
     // By photo, not place: a scan that adds photos above moves a tile, which keeps its thumbnail.
     const key = row ? `t${row[0]}:${row[1]}` : `p${index}`;
     wanted.add(key);
-    let tile = shown.get(key);
+    let tile = shown.get(key) ?? (row ? adopt(key) : undefined);
     if (!tile) {
       tile = newTile(index, row);
       shown.set(key, tile);
@@ -370,6 +421,8 @@ export function render(jumped = false) {
       shown.delete(key);
     }
   }
+  // Placed by the script now: in the same task, so that no frame shows them between the two layouts.
+  if (sizer.classList.contains('first')) endDrawn();
   if (missing) loadScreen(missing[0], missing[1]);
   // A screen's answer no longer wanted (the view changed, or the screen moved off it) is
   // cancelled: a scroll that leaps past screens does not wait behind theirs.
@@ -394,30 +447,6 @@ export function render(jumped = false) {
     onScreenDone = undefined;
     done();
   }
-}
-
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
-/**
- * `March 2024` of `2024-03`. By name, not `toLocaleString`: a formatter made per call cost about a
- * millisecond each, and the scrubber labels every month of the library before the first screen.
- */
-function monthLabel(month: string): string {
-  const name = MONTH_NAMES[Number(month.slice(5, 7)) - 1];
-  return name ? `${name} ${month.slice(0, 4)}` : month;
 }
 
 /** Pixels a year label of the scrubber takes: closer labels would overlap, and all but the first hide. */
@@ -450,7 +479,8 @@ function buildScrubber() {
   scrubber.append(scrubberNow);
   placeScrubber();
   current = -1;
-  markScrubber(sectionAt(view.layout, grid.scrollTop + 1));
+  // Where the last render drew (reading the grid's scroll position would lay out the new buttons now).
+  markScrubber(sectionAt(view.layout, lastTop + 1));
 }
 
 /**
@@ -465,7 +495,9 @@ function placeScrubber() {
     button.style.top = `${(section.top / height) * 100}%`;
     button.style.height = `${(section.height / height) * 100}%`;
   }
-  const track = scrubber.clientHeight;
+  // The grid's height, which the track shares (both fill <main>): read by the render before it
+  // changed anything, where the scrubber's own height asked for a layout of the page.
+  const track = gridHeight;
   let last = Number.NEGATIVE_INFINITY;
   for (const button of scrubber.querySelectorAll<HTMLElement>('button.year')) {
     const label = button.firstElementChild as HTMLElement;
@@ -479,7 +511,57 @@ function placeScrubber() {
   }
 }
 
+/** Pixels the pointer moves on the scrubber, button held, before a press is a drag and not a click. */
+const DRAG_AFTER = 4;
+/** The drag on the scrubber under way: its pointer, where it was pressed, whether it has moved yet. */
+let drag: { pointer: number; y: number; moved: boolean } | undefined;
+/** Whether the click that ends a drag is to be ignored (the drag has put the grid where it ends). */
+let dragEnded = false;
+
+/**
+ * Dragging the scrubber moves the grid with the pointer: the timeline at the pointer's share of the
+ * track, drawn as a scroll is (a fast drag passes over tiles, see `render`), and the screen it stops
+ * on loaded as a jump's. A press without a move stays a click on its month.
+ */
+scrubber.addEventListener('pointerdown', (event) => {
+  if (event.button !== 0 || view.total === 0) return;
+  drag = { pointer: event.pointerId, y: event.clientY, moved: false };
+  dragEnded = false;
+});
+scrubber.addEventListener('pointermove', (event) => {
+  if (event.pointerId !== drag?.pointer) return;
+  if (!drag.moved && Math.abs(event.clientY - drag.y) < DRAG_AFTER) return;
+  if (!drag.moved) {
+    drag.moved = true;
+    // Captured only once dragged: a click keeps its target (the month button pressed).
+    scrubber.setPointerCapture(event.pointerId);
+  }
+  const box = scrubber.getBoundingClientRect();
+  if (box.height === 0) return;
+  const share = Math.min(1, Math.max(0, (event.clientY - box.top) / box.height));
+  grid.scrollTop = share * view.layout.height;
+  render();
+});
+const endDrag = (event: PointerEvent) => {
+  if (event.pointerId !== drag?.pointer) return;
+  const moved = drag.moved;
+  drag = undefined;
+  if (!moved) return;
+  // The click this press makes comes in the same task, if it comes (not when let go off the track).
+  dragEnded = event.type === 'pointerup';
+  setTimeout(() => {
+    dragEnded = false;
+  }, 0);
+  render(true);
+};
+scrubber.addEventListener('pointerup', endDrag);
+scrubber.addEventListener('pointercancel', endDrag);
+
 scrubber.addEventListener('click', (event) => {
+  if (dragEnded) {
+    dragEnded = false;
+    return;
+  }
   const button = (event.target as HTMLElement).closest<HTMLElement>('button');
   const { sections, height } = view.layout;
   let section = button ? sections.findIndex((s) => s.month === button.dataset.month) : -1;
@@ -521,7 +603,8 @@ function markScrubber(section: number) {
 
 /** `keep`: the tiles drawn stay, to be moved (a scan added photos), not drawn afresh. */
 export function relayout(keep = false) {
-  view.layout = layOut(view.months, grid.clientWidth);
+  view.width = grid.clientWidth;
+  view.layout = layOut(view.months, view.width);
   sizer.style.height = `${view.layout.height}px`;
   if (!keep) {
     for (const element of view.shown.values()) {
@@ -530,9 +613,11 @@ export function relayout(keep = false) {
     }
     view.shown.clear();
   }
-  current = -1;
-  placeScrubber();
+  // Drawn first: the render reads the grid's height, which the scrubber's placing uses.
   render();
+  placeScrubber();
+  current = -1;
+  markScrubber(sectionAt(view.layout, lastTop + 1));
 }
 
 /** A view's months and size, with its first page of rows when the page carries them (see page.ts). */
@@ -556,8 +641,15 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   // view with none blanked every tile until its page came, and a scan's next change came sooner.
   const carried = keep ? await pagesDrawn() : undefined;
   if (asked !== view.generation) return;
+  // The photo the keyboard is on, found again in the view read again: a scan that adds photos above
+  // it moves it, and the focus follows the photo, not the place it was at.
+  const focusedRow = keep && focus.index !== undefined ? rowAt(focus.index) : undefined;
   view.pages = new Map(carried);
   view.starts = new Map();
+  if (focusedRow) {
+    const at = indexOfPhoto(focusedRow[0], focusedRow[1]);
+    if (at !== undefined) focus.index = at;
+  }
   screenThumbnails.clear();
   if (given?.rows) view.pages.set(0, given.rows);
   if (firstPage) void loadPage(0, firstPage);
@@ -565,7 +657,10 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   view.total = answer.total;
   if (!keep) grid.scrollTop = 0;
   relayout(keep);
-  buildScrubber();
+  // The page's first view: the scrubber once the first screen is drawn and painted, which it is not
+  // needed for (its buttons, and their layout, took a tenth of the task before the first tile).
+  if (given) afterPaint(() => asked === view.generation && buildScrubber());
+  else buildScrubber();
   document.body.dataset.total = String(view.total);
   if (!keep) focus.index = undefined;
   sayIfEmpty(scanning);
@@ -573,6 +668,16 @@ export async function reload(keep = false, scanning = false, given?: ViewAnswer)
   // The page's own first view asks for pages as it needs them (see loadStarts); a view that changes
   // as a scan adds photos does without.
   if (!given && !scanning) void loadStarts();
+}
+
+/** The index in the view of photo `id` of root `root`, if a page held now has its row. */
+function indexOfPhoto(root: number, id: number): number | undefined {
+  for (const [number, page] of view.pages) {
+    if (!Array.isArray(page)) continue;
+    const i = page.findIndex((row) => row[0] === root && row[1] === id);
+    if (i >= 0) return number * PAGE + i;
+  }
+  return undefined;
 }
 
 /** The pages of the tiles drawn, read again for the view as it is now. */

@@ -21,7 +21,9 @@ export interface Layout {
 
 export function layOut(months: { month: string; count: number }[], width: number): Layout {
   const columns = Math.max(1, Math.floor((width - GAP) / (TARGET_TILE + GAP)));
-  const tile = Math.max(32, Math.floor((width - GAP) / columns) - GAP);
+  // Not rounded to whole pixels: as CSS shares the width out (`1fr` columns) for the first screen the
+  // server draws (page.ts), which the script takes over where it is.
+  const tile = Math.max(32, (width - GAP) / columns - GAP);
   const sections: Section[] = [];
   let top = 0;
   let first = 0;

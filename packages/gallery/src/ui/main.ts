@@ -1,6 +1,7 @@
 import './style.css';
 import { $, elements, getJson, photoCount } from './dom.js';
 import {
+  afterPaint,
   focus,
   focusPhoto,
   relayout,
@@ -20,6 +21,9 @@ import { thousands } from './numbers.js';
  * jump made then waited for, and a user jumps soonest just after the first screen.
  */
 const FOLDERS_AFTER_MS = 5000;
+
+/** The server's events are listened to at the latest this long after the page's first view is read. */
+const EVENTS_AFTER_MS = 2000;
 
 const {
   grid,
@@ -55,7 +59,14 @@ grid.addEventListener('scroll', () => render(), { passive: true });
  * than the scroll offset, which now falls on other photos.
  */
 let anchored: { index: number; shift: number; top: number } | undefined;
-new ResizeObserver(() => {
+/** Observed once the first view is laid out (see `start`): its first call, for the width it has, changes nothing. */
+const resized = new ResizeObserver(() => {
+  // Taller or shorter only (or the observer's first call): the same layout, more or fewer tiles.
+  if (grid.clientWidth === view.width) {
+    anchored = undefined;
+    render();
+    return;
+  }
   // Resized again with no scroll between: the same photo, not the first of the row it moved to.
   const again = anchored?.top === grid.scrollTop ? anchored : undefined;
   const index = again?.index ?? (view.total > 0 ? indexAt(view.layout, grid.scrollTop) : undefined);
@@ -68,7 +79,7 @@ new ResizeObserver(() => {
   grid.scrollTop = topOf(view.layout, index) - shift;
   anchored = { index, shift, top: grid.scrollTop };
   render();
-}).observe(grid);
+});
 grid.addEventListener('click', (event) => {
   const tile = (event.target as HTMLElement).closest<HTMLElement>('.tile');
   if (tile?.dataset.index) void show(Number(tile.dataset.index));
@@ -135,22 +146,69 @@ rootsSelect.addEventListener('change', () => {
 
 const scanning = new Set<number>();
 let refreshing: number | undefined;
-const events = new EventSource('/api/events');
-events.addEventListener('progress', (event) => {
-  const p = JSON.parse(event.data) as {
-    root: number;
-    phase: string;
-    digested: number;
-    total: number;
-    discovered: number;
-  };
-  scanning.add(p.root);
-  status.textContent =
-    p.phase === 'discover'
-      ? `scanning: ${thousands(p.discovered)} files found`
-      : `scanning: ${thousands(p.digested)} of ${thousands(p.total)} photos digested`;
-});
-events.addEventListener('photos', () => {
+
+/**
+ * The server's events, listened to once the first screen shows (see `start`): the stream holds one
+ * of the browser's six connections to the server for good, which the first screen's thumbnails
+ * waited for.
+ */
+function listen() {
+  const events = new EventSource('/api/events');
+  // Photos a scan added before the stream was opened are not missed: the view is read again.
+  events.addEventListener('hello', (event) => {
+    const { scanning: roots } = JSON.parse(event.data) as { scanning?: number[] };
+    if (!Array.isArray(roots) || roots.length === 0) return;
+    for (const root of roots) if (Number.isInteger(root)) scanning.add(root);
+    refresh();
+  });
+  events.addEventListener('progress', (event) => {
+    const p = JSON.parse(event.data) as {
+      root: number;
+      phase: string;
+      digested: number;
+      total: number;
+      discovered: number;
+    };
+    scanning.add(p.root);
+    status.textContent =
+      p.phase === 'discover'
+        ? `scanning: ${thousands(p.discovered)} files found`
+        : `scanning: ${thousands(p.digested)} of ${thousands(p.total)} photos digested`;
+  });
+  events.addEventListener('photos', refresh);
+  events.addEventListener('scanned', (event) => {
+    scanning.delete((JSON.parse(event.data) as { root: number }).root);
+    if (!scanning.size) {
+      finished = true;
+      status.textContent = `${photoCount(view.total)} · scan finished`;
+    }
+  });
+  events.addEventListener('star', (event) => {
+    const s = JSON.parse(event.data) as { root: number; id: number; starred: boolean };
+    markStar(s.root, s.id, s.starred);
+  });
+  // The stream drops when `serve` stops (Ctrl-C) and the browser keeps trying it: until it answers
+  // again, nothing the page asks for comes and no star is saved, which the user must be told.
+  const stopped = $<HTMLParagraphElement>('stopped');
+  events.addEventListener('error', () => {
+    if (events.readyState === EventSource.OPEN) return;
+    stopped.textContent =
+      'The gallery server is not answering (was `photolala serve` stopped?): photos cannot load and stars are not saved. Start it again and reload this page.';
+    stopped.hidden = false;
+  });
+  events.addEventListener('open', () => {
+    stopped.hidden = true;
+  });
+  events.addEventListener('saved', () => {
+    if (!scanning.size) status.textContent = `${photoCount(view.total)} · stars saved`;
+  });
+}
+
+/** Whether a scan of this run has finished (the status says so until something else happens). */
+let finished = false;
+
+/** The view read again where the user is, once per burst of a scan's photos. */
+function refresh() {
   // A scan adds photos in bursts: one refresh per burst, where the user is.
   clearTimeout(refreshing);
   refreshing = window.setTimeout(
@@ -162,35 +220,7 @@ events.addEventListener('photos', () => {
       }),
     300,
   );
-});
-/** Whether a scan of this run has finished (the status says so until something else happens). */
-let finished = false;
-events.addEventListener('scanned', (event) => {
-  scanning.delete((JSON.parse(event.data) as { root: number }).root);
-  if (!scanning.size) {
-    finished = true;
-    status.textContent = `${photoCount(view.total)} · scan finished`;
-  }
-});
-events.addEventListener('star', (event) => {
-  const s = JSON.parse(event.data) as { root: number; id: number; starred: boolean };
-  markStar(s.root, s.id, s.starred);
-});
-// The stream drops when `serve` stops (Ctrl-C) and the browser keeps trying it: until it answers
-// again, nothing the page asks for comes and no star is saved, which the user must be told.
-const stopped = $<HTMLParagraphElement>('stopped');
-events.addEventListener('error', () => {
-  if (events.readyState === EventSource.OPEN) return;
-  stopped.textContent =
-    'The gallery server is not answering (was `photolala serve` stopped?): photos cannot load and stars are not saved. Start it again and reload this page.';
-  stopped.hidden = false;
-});
-events.addEventListener('open', () => {
-  stopped.hidden = true;
-});
-events.addEventListener('saved', () => {
-  if (!scanning.size) status.textContent = `${photoCount(view.total)} · stars saved`;
-});
+}
 
 // ---- start ----
 
@@ -228,6 +258,7 @@ async function start() {
     for (const type of ['pointerenter', 'pointerdown', 'focus', 'keydown'])
       folderSelect.addEventListener(type, () => ask(false), { once: true });
     window.setTimeout(() => ask(true), FOLDERS_AFTER_MS);
+    listenOnce();
   });
   // The page carries the roots (see page.ts), sparing a round trip before the photos are asked for.
   const inline = document.getElementById('roots-data')?.textContent;
@@ -240,8 +271,29 @@ async function start() {
   if (roots.length === 1) rootsSelect.hidden = true;
   // The page carries the first screen's months and rows too: no round trip before the thumbnails.
   const first = document.getElementById('first-screen')?.textContent;
-  await reload(false, false, first ? (JSON.parse(first) as ViewAnswer) : undefined);
+  await reload(false, false, first ? (JSON.parse(first) as ViewAnswer) : undefined).finally(() => {
+    // Laid out for the grid's width now: the observer's first call (that width) redraws nothing.
+    resized.observe(grid);
+    // The events once the first screen shows, or a while after (a thumbnail that never comes).
+    window.setTimeout(listenOnce, EVENTS_AFTER_MS);
+  });
   // An empty view has no screen to finish.
-  if (view.total === 0) void loadFolders();
+  if (view.total === 0) {
+    listenOnce();
+    void loadFolders();
+  }
 }
-void start();
+
+let listening = false;
+function listenOnce() {
+  if (listening) return;
+  listening = true;
+  listen();
+}
+
+// The server drew the first screen (page.ts): the browser lays it out and paints it as it is, and
+// the script takes it over after that frame, rather than laying out the page before the first frame.
+// A page opened in a background tab paints no frame until shown: it starts at once.
+if (document.getElementById('sizer')?.classList.contains('first') && document.visibilityState === 'visible')
+  afterPaint(() => void start());
+else void start();
