@@ -27,6 +27,11 @@ export interface OpenOptions {
    * (commands that only show the catalog: list, thumbnail, metadata, serve).
    */
   offline?: boolean;
+  /**
+   * Refuse to go on when the root is not there, even with no catalog required (`serve --scan`): a
+   * backend that finds out only by listing opens a root that is not there.
+   */
+  requireRoot?: boolean;
 }
 
 /**
@@ -136,6 +141,14 @@ export async function openRootCatalog(
       { backend: 'cli', path: catalog.rootUri },
     );
   }
+  if (options.requireRoot && info.source === 'none' && !info.offline)
+    await firstListed(catalog).catch(async (error: unknown) => {
+      // Any other failure is the scan's to report.
+      const missing = missingRootSaid(root, error, 'listing');
+      if (missing === error) return;
+      await catalog.close();
+      throw missing;
+    });
   catalog.events.on('warning', (w) => out.warnOnce(warningKey(catalog.rootUri, w), w.message));
   return catalog;
 }

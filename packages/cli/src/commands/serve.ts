@@ -94,6 +94,8 @@ export async function serve(
         requireCatalog: !opts.scan,
         orInstead: 'or serve it with --scan to catalog it while the gallery is open',
         offline: !opts.scan,
+        // A root that is not there is said so now, by the name typed, as `scan` says it.
+        ...(opts.scan ? { requireRoot: true } : {}),
       });
       // The same root spelled twice (`a` and `./a/`) would show every photo twice, and a star made
       // through one copy could be undone by the other's save.
