@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import type { Catalog } from '@photolala/core';
 import { type Gallery, type GalleryOptions, startGallery } from '@photolala/gallery';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type CliResult, startCli } from '../cli/run-cli.js';
 import { servedUrl } from './served-url.js';
@@ -31,8 +37,8 @@ export interface Serving {
 export interface GalleryBrowser {
   /** Chromium, launched before the file's first test and closed after its last. */
   readonly browser: Browser;
-  /** A page in a browser context of its own (no cookies shared), closed after the test. */
-  newPage(viewport?: { width: number; height: number }): Promise<Page>;
+  /** A page in a browser context of its own (no cookies shared, `options` added), closed after the test. */
+  newPage(viewport?: { width: number; height: number }, options?: BrowserContextOptions): Promise<Page>;
   /** A new page at `url`, once the gallery has said how many photos its view holds. */
   open(url: string, viewport?: { width: number; height: number }): Promise<Page>;
   /** The gallery server in this process (any free port unless given); closed after the test. */
@@ -73,8 +79,8 @@ export function useGalleryBrowser(): GalleryBrowser {
       if (!browser) throw new Error('useGalleryBrowser: Chromium is launched in beforeAll, not yet');
       return browser;
     },
-    async newPage(viewport = VIEWPORT) {
-      const context = await handle.browser.newContext({ viewport });
+    async newPage(viewport = VIEWPORT, options = {}) {
+      const context = await handle.browser.newContext({ ...options, viewport });
       contexts.push(context);
       return context.newPage();
     },

@@ -22,15 +22,18 @@ export async function scannedRoot(
   const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
   made.opened.push(catalog);
   await catalog.scan();
-  return { root, catalog };
+  return { root, cacheDir, catalog };
 }
 
-/** `count` synthetic photos named PREFIX000.jpg on, `perMonth` to a month going back from December 2021. */
-export async function manyPhotos(count: number, perMonth: number, prefix = 'p') {
+/**
+ * `count` synthetic photos named PREFIX000.jpg on (`digits` wide), `perMonth` to a month going back
+ * from December 2021.
+ */
+export async function manyPhotos(count: number, perMonth: number, prefix = 'p', digits = 3) {
   const files: Record<string, Uint8Array> = {};
   const dates: Record<string, Date> = {};
   for (let i = 0; i < count; i++) {
-    const name = `${prefix}${String(i).padStart(3, '0')}.jpg`;
+    const name = `${prefix}${String(i).padStart(digits, '0')}.jpg`;
     files[name] = await syntheticJpeg(i + 1);
     dates[name] = new Date(Date.UTC(2021, 11 - Math.floor(i / perMonth), 20, 0, 0, 60 - (i % perMonth)));
   }

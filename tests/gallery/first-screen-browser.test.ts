@@ -1,13 +1,9 @@
-import { utimes } from 'node:fs/promises';
-import path from 'node:path';
-import { createLocalSource } from '@photolala/backend-local';
-import { openCatalog } from '@photolala/core';
-import { type Gallery, startGallery } from '@photolala/gallery';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
-import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { launchChromium } from './browser.js';
+import { syntheticJpeg } from '../support/fs.js';
+import { useGalleryBrowser, VIEWPORT } from './browser.js';
+import { scannedRoot } from './dated-root.js';
 
 /**
  * The first screen the server draws into the page (page.ts `firstTiles`): painted by the browser
@@ -15,37 +11,20 @@ import { launchChromium } from './browser.js';
  * drawn twice.
  */
 
-const { cleanup, opened } = cleanupAfterEach();
-let browser: Browser;
-let gallery: Gallery | undefined;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await gallery?.close();
-  gallery = undefined;
-});
+const made = cleanupAfterEach();
+const chromium = useGalleryBrowser();
 
 /** 40 photos: 3 in March 2024, the rest in February (the first screen holds two month headers). */
 async function servedRoot() {
-  const root = await tempDir('first-screen');
-  const cacheDir = await tempDir('first-screen-cache');
-  cleanup.push(root, cacheDir);
   const files: Record<string, Uint8Array> = {};
-  for (let i = 0; i < 40; i++) files[`p${String(i).padStart(2, '0')}.jpg`] = await syntheticJpeg(i + 1);
-  await writeTree(root, files);
+  const dates: Record<string, Date> = {};
   for (let i = 0; i < 40; i++) {
-    const when = new Date(Date.UTC(2024, i < 3 ? 2 : 1, 20, 0, 0, 59 - i));
-    await utimes(path.join(root, `p${String(i).padStart(2, '0')}.jpg`), when, when);
+    const name = `p${String(i).padStart(2, '0')}.jpg`;
+    files[name] = await syntheticJpeg(i + 1);
+    dates[name] = new Date(Date.UTC(2024, i < 3 ? 2 : 1, 20, 0, 0, 59 - i));
   }
-  const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
-  opened.push(catalog);
-  await catalog.scan();
-  gallery = await startGallery({ catalogs: [catalog], port: 0 });
-  return gallery;
+  const { catalog } = await scannedRoot(made, files, dates);
+  return chromium.startGallery({ catalogs: [catalog] });
 }
 
 /** The tiles and month headers on screen: key, index, box, and whether the thumbnail is decoded. */
@@ -87,15 +66,11 @@ describe('the first screen drawn by the server', () => {
   it('shows its thumbnails without the script, where the script then keeps the same elements', async () => {
     const { url } = await servedRoot();
     // Without JavaScript: what the browser paints before the script has run.
-    const bare = await browser.newContext({
-      viewport: { width: 1280, height: 800 },
-      javaScriptEnabled: false,
-    });
-    const before = await bare.newPage();
+    const before = await chromium.newPage(VIEWPORT, { javaScriptEnabled: false });
     await before.goto(url);
     await screenShown(before);
     const drawn = await onScreen(before);
-    await bare.close();
+    await before.close();
     const tiles = drawn.filter((t) => t.index !== null);
     // 6 columns at this width: a row of 3 under the first header, 3 rows of 6 under the second.
     expect(tiles.length).toBeGreaterThanOrEqual(18);
@@ -103,8 +78,7 @@ describe('the first screen drawn by the server', () => {
     expect(drawn.filter((t) => t.text !== null).map((t) => t.text)).toEqual(['March 2024', 'February 2024']);
     expect(tiles.map((t) => t.index)).toEqual(tiles.map((_, i) => String(i)));
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
+    const page = await chromium.newPage();
     await page.goto(url);
     await page.waitForFunction(() => !document.getElementById('sizer')!.classList.contains('first'));
     await screenShown(page);
@@ -120,13 +94,11 @@ describe('the first screen drawn by the server', () => {
     // No tile drawn twice.
     const indices = await page.$$eval('.tile', (all) => all.map((t) => (t as HTMLElement).dataset.index));
     expect(new Set(indices).size).toBe(indices.length);
-    await context.close();
   });
 
   it('opens the lightbox and moves with the keys from a tile the server drew', async () => {
     const { url } = await servedRoot();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
+    const page = await chromium.newPage();
     await page.goto(url);
     await page.waitForFunction(() => !document.getElementById('sizer')!.classList.contains('first'));
     expect(await page.getAttribute('.tile[data-index="0"]', 'data-key')).toMatch(/^t0:\d+$/);
@@ -138,6 +110,5 @@ describe('the first screen drawn by the server', () => {
     expect(await page.textContent('#lightbox-title')).toContain('p01.jpg');
     await page.keyboard.press('Escape');
     await page.waitForSelector('#lightbox', { state: 'hidden' });
-    await context.close();
   });
 });

@@ -2,30 +2,19 @@ import { utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
 import { openCatalog, type RootSource } from '@photolala/core';
-import { type Gallery, startGallery } from '@photolala/gallery';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
-import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { launchChromium, visibleThumbnails } from './browser.js';
+import { syntheticJpeg, writeTree } from '../support/fs.js';
+import { useGalleryBrowser, visibleThumbnails, waitForTotal } from './browser.js';
+import { scannedRoot } from './dated-root.js';
 
 /** The keyboard's photo while `serve --scan` adds photos above it, in Chromium. */
 
-const { cleanup, opened } = cleanupAfterEach();
-let browser: Browser;
-let gallery: Gallery | undefined;
+const made = cleanupAfterEach();
+const chromium = useGalleryBrowser();
 let release: () => void = () => {};
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  release();
-  await gallery?.close();
-  gallery = undefined;
-});
+// Registered after useGalleryBrowser, so run before it closes the gallery: a scan held is let go.
+afterEach(() => release());
 
 /** A source whose reads of the files `held` names wait until `release()`: a scan held before them. */
 function holding(source: RootSource, held: (p: string) => boolean) {
@@ -37,7 +26,7 @@ function holding(source: RootSource, held: (p: string) => boolean) {
       if (held(p)) await gate;
       return source.readAll(p, options);
     },
-    readHead: async (p: string, bytes: number, options?: Parameters<RootSource['readHead']>[1]) => {
+    readHead: async (p: string, bytes: number, options?: Parameters<RootSource['readHead']>[2]) => {
       if (held(p)) await gate;
       return source.readHead(p, bytes, options);
     },
@@ -48,19 +37,14 @@ const name = (prefix: string, i: number) => `${prefix}${String(i).padStart(2, '0
 
 describe('serve --scan and the keyboard', () => {
   it('keeps the focus on its photo when the scan adds newer photos above it', async () => {
-    const root = await tempDir('scan-focus');
-    const cacheDir = await tempDir('scan-focus-cache');
-    cleanup.push(root, cacheDir);
     // Ten photos of 2019 catalogued, then four of 2024 (newer: shown above them) found by the scan.
     const old: Record<string, Uint8Array> = {};
-    for (let i = 0; i < 10; i++) old[name('old', i)] = await syntheticJpeg(i + 1);
-    await writeTree(root, old);
+    const oldDates: Record<string, Date> = {};
     for (let i = 0; i < 10; i++) {
-      const when = new Date(Date.UTC(2019, 2, 15, 0, 0, 59 - i));
-      await utimes(path.join(root, name('old', i)), when, when);
+      old[name('old', i)] = await syntheticJpeg(i + 1);
+      oldDates[name('old', i)] = new Date(Date.UTC(2019, 2, 15, 0, 0, 59 - i));
     }
-    const first = await openCatalog(await createLocalSource({ root }), { cacheDir });
-    await first.scan();
+    const { root, cacheDir, catalog: first } = await scannedRoot(made, old, oldDates);
     await first.close();
     const added: Record<string, Uint8Array> = {};
     for (let i = 0; i < 4; i++) added[name('new', i)] = await syntheticJpeg(100 + i);
@@ -71,12 +55,12 @@ describe('serve --scan and the keyboard', () => {
     }
     const source = holding(await createLocalSource({ root }), (p) => p.startsWith('new'));
     const catalog = await openCatalog(source, { cacheDir });
-    opened.push(catalog);
-    gallery = await startGallery({ catalogs: [catalog], port: 0, scan: true });
+    made.opened.push(catalog);
+    const gallery = await chromium.startGallery({ catalogs: [catalog], scan: true });
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await chromium.newPage();
     await page.goto(gallery.url);
-    await page.waitForFunction(() => document.body.dataset.total === '10');
+    await waitForTotal(page, 10);
     await visibleThumbnails(page);
     await page.focus('.tile[data-index="2"]');
     expect(await page.evaluate(() => (document.activeElement as HTMLElement).title)).toBe('old02.jpg');
@@ -92,6 +76,5 @@ describe('serve --scan and the keyboard', () => {
     await page.evaluate(() => (document.activeElement as HTMLElement).blur());
     await page.keyboard.press('ArrowRight');
     expect(await page.evaluate(() => (document.activeElement as HTMLElement).title)).toBe('old03.jpg');
-    await page.close();
   });
 });

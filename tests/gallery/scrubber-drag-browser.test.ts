@@ -1,50 +1,19 @@
-import { utimes } from 'node:fs/promises';
-import path from 'node:path';
-import { createLocalSource } from '@photolala/backend-local';
-import { openCatalog } from '@photolala/core';
-import { type Gallery, startGallery } from '@photolala/gallery';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
-import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
-import { launchChromium, visibleThumbnails } from './browser.js';
+import { useGalleryBrowser, visibleThumbnails } from './browser.js';
+import { manyPhotos, scannedRoot } from './dated-root.js';
 
 /** The scrubber dragged with the mouse, in Chromium: the grid follows while the button is held. */
 
-const { cleanup, opened } = cleanupAfterEach();
-let browser: Browser;
-let gallery: Gallery | undefined;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await gallery?.close();
-  gallery = undefined;
-});
+const made = cleanupAfterEach();
+const chromium = useGalleryBrowser();
 
 describe('the scrubber dragged', () => {
   it('moves the grid with the pointer, and loads the screen where the drag ends', async () => {
-    const root = await tempDir('scrubber-drag');
-    const cacheDir = await tempDir('scrubber-drag-cache');
-    cleanup.push(root, cacheDir);
     // 60 photos, 5 a month over the 12 months of 2021: a timeline several screens tall.
-    const files: Record<string, Uint8Array> = {};
-    for (let i = 0; i < 60; i++) files[`p${String(i).padStart(2, '0')}.jpg`] = await syntheticJpeg(i + 1);
-    await writeTree(root, files);
-    for (let i = 0; i < 60; i++) {
-      const when = new Date(Date.UTC(2021, 11 - Math.floor(i / 5), 20, 0, 0, 59 - (i % 5)));
-      await utimes(path.join(root, `p${String(i).padStart(2, '0')}.jpg`), when, when);
-    }
-    const catalog = await openCatalog(await createLocalSource({ root }), { cacheDir });
-    opened.push(catalog);
-    await catalog.scan();
-    gallery = await startGallery({ catalogs: [catalog], port: 0 });
-
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(gallery.url);
+    const { files, dates } = await manyPhotos(60, 5, 'p', 2);
+    const { catalog } = await scannedRoot(made, files, dates);
+    const { page } = await chromium.openGallery([catalog]);
     await page.waitForSelector('#scrubber button[data-month="2021-01"]');
     await visibleThumbnails(page);
     const track = (await page.locator('#scrubber').boundingBox())!;
@@ -76,6 +45,5 @@ describe('the scrubber dragged', () => {
     expect(widths.every((w) => w === 256)).toBe(true);
     const last = await page.locator('.tile[title="p59.jpg"]').boundingBox();
     expect(last && last.y + last.height <= 800).toBe(true);
-    await page.close();
   });
 });
