@@ -177,4 +177,33 @@ describe('the gallery in Chromium (new-user trial fixes)', () => {
     await chromium.startGallery({ catalogs: [catalog], port: gallery.port });
     await page.waitForSelector('#stopped', { state: 'hidden', timeout: 20_000 });
   });
+
+  it('reads the view again when a star was made before its event stream opened', async () => {
+    const { files, dates } = await manyPhotos(6, 6);
+    const { catalog } = await scannedRoot(made, files, dates);
+    const gallery = await chromium.startGallery({ catalogs: [catalog] });
+    const page = await chromium.newPage();
+    // The page opens its stream once its first screen shows: held here, a star made meanwhile
+    // reaches no page, as when another tab or `photolala star` stars it in that window.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let asked = false;
+    await page.route('**/api/events', async (route) => {
+      asked = true;
+      await held;
+      await route.continue();
+    });
+    await page.goto(gallery.url);
+    await visibleThumbnails(page);
+    await expect.poll(() => asked).toBe(true);
+    expect(await page.locator('.tile.starred').count()).toBe(0);
+    await catalog.star('p003.jpg');
+    release();
+    await page.waitForSelector('.tile.starred[title="p003.jpg"]', { timeout: 20_000 });
+    expect(await page.$$eval('.tile.starred', (tiles) => tiles.map((t) => (t as HTMLElement).title))).toEqual(
+      ['p003.jpg'],
+    );
+  });
 });

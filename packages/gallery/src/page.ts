@@ -124,6 +124,7 @@ export function pageHtml(
   roots: RootInfo[],
   assets: Map<string, { body: string }>,
   first?: FirstScreenData,
+  revision = 0,
 ): string {
   const title = roots.length === 1 ? roots[0]!.uri : `${roots.length} roots`;
   const { sticky, tiles } = firstTiles(first);
@@ -132,6 +133,7 @@ export function pageHtml(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="photolala-revision" content="${Number.isSafeInteger(revision) ? revision : 0}">
 <title>Photolala · ${escapeHtml(title)}</title>
 ${preloads(first)}
 <style>${assets.get('app.css')?.body ?? ''}</style>

@@ -101,7 +101,16 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
   const roots = options.catalogs.map((catalog, i) => new RootPhotos(i, catalog));
   const library = new Library(roots);
   const events = new EventTarget();
-  const push = (name: string, data: unknown) => events.dispatchEvent(new MessageEvent(name, { data }));
+  /**
+   * Bumped by every event that changes what a page shows: a page opens its event stream a while
+   * after its HTML was made (see ui/main.ts `listen`), and reads its view again when the `hello`
+   * event's revision is not the one its HTML was made at.
+   */
+  let revision = 0;
+  const push = (name: string, data: unknown) => {
+    if (name === 'photos' || name === 'star' || name === 'scanned') revision++;
+    events.dispatchEvent(new MessageEvent(name, { data }));
+  };
   const warn = options.onWarning ?? (() => {});
   /** Thumbnails of photos a running scan digested, by root and photo-md5, until the scan publishes. */
   const pendingThumbnails = new Map<string, string>();
@@ -368,7 +377,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
       offline: r.catalog.loadInfo.offline ?? null,
     }));
     const first = firstScreen();
-    return c.html(pageHtml(rootInfo, assets, first));
+    return c.html(pageHtml(rootInfo, assets, first, revision));
   });
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));
@@ -524,7 +533,7 @@ export async function startGallery(options: GalleryOptions): Promise<Gallery> {
         void stream.writeSSE({ event: type, data: JSON.stringify(data) });
       };
       for (const name of names) events.addEventListener(name, forward);
-      await stream.writeSSE({ event: 'hello', data: JSON.stringify({ scanning: [...scanning] }) });
+      await stream.writeSSE({ event: 'hello', data: JSON.stringify({ scanning: [...scanning], revision }) });
       await new Promise<void>((resolve) => stream.onAbort(resolve));
       for (const name of names) events.removeEventListener(name, forward);
     }),

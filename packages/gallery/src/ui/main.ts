@@ -154,12 +154,19 @@ let refreshing: number | undefined;
  */
 function listen() {
   const events = new EventSource('/api/events');
-  // Photos a scan added before the stream was opened are not missed: the view is read again.
+  // What changed before the stream was opened (photos a scan added or another process published, a
+  // star from another tab) is not missed: the view is read again when the server's revision is not
+  // the one the page was made at, or a scan is running.
+  let madeAt = document.querySelector<HTMLMetaElement>('meta[name="photolala-revision"]')?.content;
   events.addEventListener('hello', (event) => {
-    const { scanning: roots } = JSON.parse(event.data) as { scanning?: number[] };
-    if (!Array.isArray(roots) || roots.length === 0) return;
-    for (const root of roots) if (Number.isInteger(root)) scanning.add(root);
-    refresh();
+    const { scanning: roots, revision } = JSON.parse(event.data) as {
+      scanning?: number[];
+      revision?: number;
+    };
+    const running = Array.isArray(roots) ? roots.filter((root) => Number.isInteger(root)) : [];
+    for (const root of running) scanning.add(root);
+    if (running.length > 0 || String(revision) !== madeAt) refresh();
+    madeAt = String(revision);
   });
   events.addEventListener('progress', (event) => {
     const p = JSON.parse(event.data) as {
