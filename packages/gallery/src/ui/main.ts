@@ -298,9 +298,44 @@ function listenOnce() {
   listen();
 }
 
-// The server drew the first screen (page.ts): the browser lays it out and paints it as it is, and
-// the script takes it over after that frame, rather than laying out the page before the first frame.
-// A page opened in a background tab paints no frame until shown: it starts at once.
+/** The longest the script waits for the first screen's thumbnails before it starts (see below). */
+const FIRST_SCREEN_WAIT_MS = 1000;
+
+/**
+ * Runs `task` after the frame that paints the first screen's thumbnails, once all have loaded (or
+ * failed), or FIRST_SCREEN_WAIT_MS after the page, or as soon as the user acts on the page: the
+ * script's start is one long task of the main thread, and a thumbnail that arrived during it would
+ * wait for its end to be painted.
+ */
+function afterFirstScreen(task: () => void) {
+  const inputs = ['pointerdown', 'keydown', 'wheel', 'touchstart'];
+  let started = false;
+  const go = () => {
+    if (started) return;
+    started = true;
+    for (const type of inputs) window.removeEventListener(type, go, true);
+    afterPaint(task);
+  };
+  const loading = [...document.querySelectorAll<HTMLImageElement>('#sizer.first img')].filter(
+    (img) => !img.complete,
+  );
+  let pending = loading.length;
+  const settled = () => {
+    if (--pending === 0) go();
+  };
+  for (const img of loading) {
+    img.addEventListener('load', settled, { once: true });
+    img.addEventListener('error', settled, { once: true });
+  }
+  for (const type of inputs) window.addEventListener(type, go, { capture: true, passive: true });
+  window.setTimeout(go, FIRST_SCREEN_WAIT_MS);
+  if (pending === 0) go();
+}
+
+// The server drew the first screen (page.ts): the browser lays it out and paints it, thumbnails and
+// all, as it would a static page, and the script takes it over after that, rather than laying out
+// the page before the first frame. A page opened in a background tab paints no frame until shown:
+// it starts at once.
 if (document.getElementById('sizer')?.classList.contains('first') && document.visibilityState === 'visible')
-  afterPaint(() => void start());
+  afterFirstScreen(() => void start());
 else void start();
