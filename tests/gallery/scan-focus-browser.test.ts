@@ -37,7 +37,7 @@ function holding(source: RootSource, held: (p: string) => boolean) {
       if (held(p)) await gate;
       return source.readAll(p, options);
     },
-    readHead: async (p: string, bytes: number, options?: Parameters<RootSource['readHead']>[1]) => {
+    readHead: async (p: string, bytes: number, options?: Parameters<RootSource['readHead']>[2]) => {
       if (held(p)) await gate;
       return source.readHead(p, bytes, options);
     },
