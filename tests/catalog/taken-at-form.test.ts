@@ -6,6 +6,7 @@ import {
   type MetadataDocument,
   openCatalog,
   PhotoCache,
+  type RootSource,
   SCHEMA_VERSION,
   takenAtForm,
 } from '@photolala/core';
@@ -85,6 +86,35 @@ async function ageCacheFile(catalog: Catalog, file: string, takenAt: string) {
   await writeFile(cacheFile, `${JSON.stringify({ ...document, takenAt }, null, 2)}\n`);
 }
 
+/**
+ * Closes the scanned catalog and makes its snapshot one of schema 7 with dates of the older forms
+ * (OLD_DATES), in its entries, its metadata documents, its listing and its cache files; gives the
+ * cache files.
+ */
+async function agedToSchema7(catalog: Catalog, source: RootSource, cacheDir: string) {
+  const cacheFiles: Record<string, string> = {};
+  for (const file of Object.keys(OLD_DATES)) cacheFiles[file] = await catalog.metadata(file);
+  for (const [file, takenAt] of Object.entries(OLD_DATES)) await ageCacheFile(catalog, file, takenAt);
+  await catalog.close();
+  await replaceSnapshot(source, cacheDir, (db) => {
+    for (const [file, takenAt] of Object.entries(OLD_DATES)) {
+      db.prepare('UPDATE entries SET taken_at = ? WHERE path = ?').run(takenAt, file);
+      const md5 = db.prepare('SELECT photo_md5 FROM entries WHERE path = ?').pluck().get(file) as string;
+      const text = db.prepare('SELECT document FROM metadata WHERE photo_md5 = ?').pluck().get(md5) as string;
+      const document = JSON.parse(text) as Record<string, unknown>;
+      db.prepare('UPDATE metadata SET document = ? WHERE photo_md5 = ?').run(
+        JSON.stringify({ ...document, takenAt }),
+        md5,
+      );
+    }
+    // Its listing was written from those rows.
+    db.exec(`UPDATE listing SET json = replace(replace(json, '2008-05-30T15:56:01"', '2008-05-30T15:56:01.000"'),
+      '2008-10-22T16:28:39"', '2008-10-22T16:28:39.000Z"')`);
+    db.exec(`UPDATE version SET value = '7' WHERE key = 'schema_version'`);
+  });
+  return cacheFiles;
+}
+
 describe('capture dates in one form', () => {
   test('the form itself, from every source form', () => {
     expect(takenAtForm('2008-05-30T15:56:01.000')).toBe('2008-05-30T15:56:01');
@@ -124,29 +154,7 @@ describe('capture dates in one form', () => {
   test('a catalog of schema 7 with dates of the older forms reads in the form, and its next snapshot is what a new catalog stores', async () => {
     const { root, cacheDir, source, catalog } = await scannedRoot();
     const current = await newestSnapshot(root);
-    const cacheFiles: Record<string, string> = {};
-    for (const file of Object.keys(OLD_DATES)) cacheFiles[file] = await catalog.metadata(file);
-    for (const [file, takenAt] of Object.entries(OLD_DATES)) await ageCacheFile(catalog, file, takenAt);
-    await catalog.close();
-    await replaceSnapshot(source, cacheDir, (db) => {
-      for (const [file, takenAt] of Object.entries(OLD_DATES)) {
-        db.prepare('UPDATE entries SET taken_at = ? WHERE path = ?').run(takenAt, file);
-        const md5 = db.prepare('SELECT photo_md5 FROM entries WHERE path = ?').pluck().get(file) as string;
-        const text = db
-          .prepare('SELECT document FROM metadata WHERE photo_md5 = ?')
-          .pluck()
-          .get(md5) as string;
-        const document = JSON.parse(text) as Record<string, unknown>;
-        db.prepare('UPDATE metadata SET document = ? WHERE photo_md5 = ?').run(
-          JSON.stringify({ ...document, takenAt }),
-          md5,
-        );
-      }
-      // Its listing was written from those rows.
-      db.exec(`UPDATE listing SET json = replace(replace(json, '2008-05-30T15:56:01"', '2008-05-30T15:56:01.000"'),
-        '2008-10-22T16:28:39"', '2008-10-22T16:28:39.000Z"')`);
-      db.exec(`UPDATE version SET value = '7' WHERE key = 'schema_version'`);
-    });
+    await agedToSchema7(catalog, source, cacheDir);
     const old = await newestSnapshot(root);
     expect(old.version).toBe('7');
     expect(
@@ -156,11 +164,7 @@ describe('capture dates in one form', () => {
     const reopened = await openCatalog(await createLocalSource({ root }), { cacheDir });
     opened.push(reopened);
     const expected = { ...DATES, ...OLD_IN_FORM };
-    // Its cache documents were put in the form when it was opened, not when each is asked for.
-    for (const [file, cacheFile] of Object.entries(cacheFiles))
-      expect((JSON.parse(await readFile(cacheFile, 'utf8')) as MetadataDocument).takenAt).toBe(
-        OLD_IN_FORM[file],
-      );
+    // Its cache files too, as each is read through `metadata`.
     const printed = await printedDates(reopened);
     for (const dates of Object.values(printed)) expect(dates).toEqual(expected);
     // Upgraded in its working copy before it was read; nothing was read from the photos.
@@ -192,6 +196,46 @@ describe('capture dates in one form', () => {
     } finally {
       reads.mockRestore();
     }
+  });
+
+  test('an upgraded catalog reads no cache document when opened, and puts each in the form when it is asked for', async () => {
+    const { root, cacheDir, source, catalog } = await scannedRoot();
+    const cacheFiles = await agedToSchema7(catalog, source, cacheDir);
+    const reads = vi.spyOn(PhotoCache.prototype, 'readMetadataJson');
+    let reopened: Catalog;
+    try {
+      reopened = await openCatalog(await createLocalSource({ root }), { cacheDir });
+      opened.push(reopened);
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
+    }
+    const cached = async (file: string) =>
+      (JSON.parse(await readFile(file, 'utf8')) as MetadataDocument).takenAt;
+    for (const [file, takenAt] of Object.entries(OLD_DATES))
+      expect(await cached(cacheFiles[file]!)).toBe(takenAt);
+    for (const [file, takenAt] of Object.entries(OLD_IN_FORM))
+      expect(await cached(await reopened.metadata(file))).toBe(takenAt);
+  });
+
+  test('two concurrent metadata calls of a photo whose dates an upgrade after the opening put in the form both give a file in the form', async () => {
+    const { root, cacheDir, source, catalog } = await scannedRoot();
+    const file = 'photos/Canon_40D.jpg';
+    await ageCacheFile(catalog, file, OLD_DATES[file]!);
+    await catalog.close();
+    // Only its document is of the older form: the catalog is read in place until its first write.
+    await replaceSnapshot(source, cacheDir, (db) => {
+      db.exec(`UPDATE metadata SET document = replace(document, '"takenAt":"${DATES[file]}"',
+        '"takenAt":"${OLD_DATES[file]}"')`);
+      db.exec(`UPDATE version SET value = '7' WHERE key = 'schema_version'`);
+    });
+    const reopened = await openCatalog(await createLocalSource({ root }), { cacheDir });
+    opened.push(reopened);
+    expect(reopened.version.schema_version).toBe('7');
+    await reopened.star('photos/DSCN0010.jpg');
+    const read = async () =>
+      (JSON.parse(await readFile(await reopened.metadata(file), 'utf8')) as MetadataDocument).takenAt;
+    expect(await Promise.all([read(), read()])).toEqual([DATES[file], DATES[file]]);
   });
 
   test('a catalog of schema 7 whose dates are all in the form is read in place', async () => {

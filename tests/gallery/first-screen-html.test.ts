@@ -78,6 +78,24 @@ describe('the page drawn with its first screen', () => {
     }
   });
 
+  it('preloads the thumbnails of rows with a root number and a photo-md5, and of no other', () => {
+    const html = pageHtml(roots, assets, {
+      total: 5,
+      months: [{ month: '2024-01', count: 5 }],
+      rows: [
+        [-1, 1, md5(1), 'a.jpg', 0],
+        [1.5, 2, md5(2), 'b.jpg', 0],
+        ['0', 3, md5(3), 'c.jpg', 0],
+        [0, 4, '../../etc/passwd', 'd.jpg', 0],
+        [0, 5, md5(5), 'e.jpg', 0],
+      ],
+    });
+    const preloaded = [...html.matchAll(/<link rel="preload" as="image"[^>]* href="([^"]*)">/g)].map(
+      (m) => m[1],
+    );
+    expect(preloaded).toEqual([`/api/roots/0/thumbnails/${md5(5)}`]);
+  });
+
   it('draws no tiles without a first screen, or with an empty one', () => {
     for (const first of [undefined, { total: 0, months: [], rows: [] }]) {
       const [, attributes, body] = sizer(pageHtml(roots, assets, first)) ?? [];

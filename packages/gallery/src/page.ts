@@ -47,6 +47,9 @@ export interface FirstScreenData {
  */
 export const PRELOAD_THUMBNAILS = 48;
 
+const isMd5 = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{32}$/.test(value);
+const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
 /**
  * `<link rel=preload>`s for the first rows' thumbnails, at the URLs the grid gives them (ui/grid.ts
  * `thumbnailUrl`), so the browser asks for them while it parses and runs the script instead of
@@ -56,16 +59,13 @@ function preloads(first: FirstScreenData | undefined): string {
   const links: string[] = [];
   for (const row of first?.rows.slice(0, PRELOAD_THUMBNAILS) ?? []) {
     const [root, , md5] = row;
-    if (!Number.isInteger(root) || typeof md5 !== 'string' || !/^[0-9a-f]{32}$/.test(md5)) continue;
+    if (!isId(root) || !isMd5(md5)) continue;
     links.push(
       `<link rel="preload" as="image" fetchpriority="high" href="/api/roots/${root}/thumbnails/${md5}">`,
     );
   }
   return links.join('\n');
 }
-
-const isMd5 = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{32}$/.test(value);
-const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
 /**
  * The first screen's tiles and month headers, drawn by the server: the browser paints them (and asks

@@ -112,15 +112,10 @@ function* jsonChunks(
 export type LineChunk = { lines: string; count: number } | { lines: undefined; after: string; count: number };
 
 /**
- * Rows per chunk of lines: their text (about 260 bytes a row, 52 KB) stays well under V8's 128 KB
- * limit for an object in the young generation, whose memory is used again at once, and so do the
- * buffers SQLite builds it in (`group_concat` doubles its buffer as it grows, to up to twice the
- * text). Freed at the top of glibc's heap, buffers that add up to more than its trim threshold (128
- * KB) are given back to the system after every chunk, and touched again, page by page, by the next:
- * 100k entries in chunks of 400 rows faulted in 16,000 pages against 11,000 in chunks of 200 (5,000
- * pages fewer again with the threshold raised by MALLOC_TRIM_THRESHOLD_), and took 410 against 375
- * ms of CPU for `list --json` as a whole process (medians of 16 alternated pairs). 5,000 rows touched
- * 9,600 pages more than 400.
+ * Rows per chunk of lines: small enough that a chunk's text stays in V8's young generation and the
+ * buffers SQLite's `group_concat` grows for it stay under glibc's trim threshold, so their memory is
+ * used again by the next chunk rather than given back to the system and faulted in anew (figures in
+ * bench/README.md, session 23).
  */
 export const LINE_CHUNK_ROWS = 200;
 
@@ -283,9 +278,9 @@ export function* listingChunks<T>(
       `SELECT count(*) AS chunks, total(rows) AS claimed, sum(typeof(rows) = 'integer') AS typed FROM listing`,
     )
     .get() as { chunks: number; claimed: number; typed: number | null };
-  // Counting reads an index of about 6 MB for 100k entries, once: with the connection's own cache it
-  // filled that cache, fresh memory page by page (1,400 page faults more in a fresh process). The
-  // listing's texts below span overflow pages, which SQLite copies out without caching them.
+  // Counting reads a whole index once: through the connection's own cache it would fill that cache
+  // with fresh memory for nothing. The listing's texts below span overflow pages, which SQLite copies
+  // out without caching them.
   const count = readOnceWithScanCache(
     db,
     () => db.prepare('SELECT count(*) FROM entries').pluck().get() as number,

@@ -158,7 +158,6 @@ export class Catalog {
     // A snapshot of an older schema is read through the current columns: upgraded in the working copy.
     if (isUnreadableSchema(working.db)) upgradeSchema(await working.writable());
     const catalog = new Catalog(source, working, loaded, resolved, cache, stores, verified);
-    await catalog.photoFiles.settleCachedDates();
     const unreachable = loaded.skipped.find((s) => s.store === 'root' && s.code === 'UNAVAILABLE');
     if (unreachable) {
       const saved = loaded.file ? await fsp.stat(loaded.file).catch(() => undefined) : undefined;

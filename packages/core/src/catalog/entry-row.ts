@@ -133,9 +133,8 @@ const ROLES: ReadonlySet<unknown> = new Set(GROUP_ROLES);
 /**
  * Sets the group, rating and keywords of a row on its entry, where it has them: values a snapshot
  * holds are untrusted, so anything not of their shape is left out rather than passed on. Left out,
- * not set to undefined: most entries have none of them, and four fields fewer are 32 bytes less of
- * each of the 100k entries a listing keeps (about a tenth of an entry with its strings; in fresh
- * processes 1,500 fewer page faults and about 20-30 ms less CPU to list 100k, medians of 12 pairs).
+ * not set to undefined: most entries have none of them, and every entry a listing keeps is smaller
+ * without the four fields (figures in bench/README.md, session 23).
  */
 function withExtras(
   entry: CatalogEntry,

@@ -21,6 +21,9 @@ import { drainWithWorkers } from './worker-pool.js';
  * cache lacks them, and refused when the photo no longer matches the catalog.
  */
 export class PhotoFiles {
+  /** The rewrites `settleCachedDates` has under way, by photo-md5. */
+  private readonly settling = new Map<string, Promise<void>>();
+
   constructor(
     private readonly ctx: Pick<CatalogContext, 'source' | 'working' | 'cache' | 'events' | 'options'>,
     private readonly entries: EntryQueries,
@@ -65,8 +68,7 @@ export class PhotoFiles {
   async metadata(id: string): Promise<string> {
     const entry = this.entries.requireImage(id);
     const paths = this.cachePaths(entry);
-    // An upgrade since the catalog was opened (its first write) may have dates of cache files to settle.
-    if (this.ctx.working.redated.length > 0) await this.settleCachedDates();
+    await this.settleCachedDates(entry.photoMd5);
     // The document alone first: `has` also reads the thumbnail's ends, which only a repair needs.
     if (existsSync(paths.metadata)) return paths.metadata;
     const present = await this.ctx.cache.has(this.ctx.options.shard, paths.key);
@@ -76,30 +78,38 @@ export class PhotoFiles {
   }
 
   /**
-   * Puts in the one form (see taken-at.ts) the capture dates of the cache documents of the photos
-   * whose dates the catalog's upgrade to schema 8 put in it (`working.redated`): the file `metadata`
-   * names is read by others (the gallery's metadata panel, users) and must say what `list` says. Done
-   * once, when the catalog is opened or first written, not on every `metadata` call: a catalog of
-   * schema 8 holds no date of an older form, and a cached document it reuses from another root is put
-   * in the form by the scan that reuses it (see DigestCache.upToDate).
+   * Puts in the one form (see taken-at.ts) the capture dates of the cache documents of a photo whose
+   * dates the catalog's upgrade to schema 8 put in it (`working.redated`): the file `metadata` names
+   * is read by others (the gallery's metadata panel, users) and must say what `list` says. Done when
+   * the photo's document is first asked for, not when the catalog is opened: a command that reads no
+   * document reads no cache file, and a catalog of schema 8 holds no date of an older form (a cached
+   * document it reuses from another root is put in the form by the scan that reuses it, see
+   * DigestCache.upToDate). A second call while the first rewrites waits for it.
    */
-  async settleCachedDates(): Promise<void> {
-    const redated = this.ctx.working.redated.splice(0);
-    if (redated.length === 0) return;
+  private settleCachedDates(md5: string): Promise<void> | undefined {
+    if (this.ctx.working.redated.delete(md5)) {
+      const settled = this.cachedDatesInForm(md5).finally(() => this.settling.delete(md5));
+      this.settling.set(md5, settled);
+    }
+    return this.settling.get(md5);
+  }
+
+  /** Every cache document of the photo, one per external id it is cached under, in the one form. */
+  private async cachedDatesInForm(md5: string): Promise<void> {
     const externalIds = this.ctx.working.db
       .prepare('SELECT DISTINCT external_id FROM entries WHERE photo_md5 = ?')
-      .pluck();
-    for (const md5 of redated)
-      for (const externalId of externalIds.all(md5)) {
-        let key: string;
-        try {
-          key = this.digester.cacheKey(md5, typeof externalId === 'string' ? externalId : undefined);
-          this.ctx.cache.pathsFor(this.ctx.options.shard, key);
-        } catch {
-          continue; // No cache file of ours can be named by it.
-        }
-        await this.datedInFormOnDisk(key);
+      .pluck()
+      .all(md5);
+    for (const externalId of externalIds) {
+      let key: string;
+      try {
+        key = this.digester.cacheKey(md5, typeof externalId === 'string' ? externalId : undefined);
+        this.ctx.cache.pathsFor(this.ctx.options.shard, key);
+      } catch {
+        continue; // No cache file of ours can be named by it.
       }
+      await this.datedInFormOnDisk(key);
+    }
   }
 
   /**

@@ -187,7 +187,8 @@ function hasOffFormDates(db: Database.Database): boolean {
  * no photo is read again. A document that is not valid is left as it stands, as compactDocuments
  * leaves it. The listing, a copy of `entries`, is made again before the next snapshot. Gives the
  * photo-md5s whose dates it rewrote: their cache documents, made by the same older release, are put
- * in the form once by the catalog (see PhotoFiles.settleCachedDates), not checked on every read.
+ * in the form by the catalog, each once when first asked for (see PhotoFiles.settleCachedDates),
+ * not checked on every read.
  */
 function datesInForm(db: Database.Database): string[] {
   const rows = db.prepare(`SELECT path, taken_at FROM entries WHERE ${OFF_FORM_DATES}`).raw().all() as [

@@ -18,9 +18,9 @@ type Unusual = Pick<EntryStat, 'keyed' | 'status' | 'reason' | 'failure_code'>;
  * order of code points that `compareAt` keeps), and a walk asks for a folder's files in the order its
  * listing sorts them: a row is found by a cursor that follows the last one found, and by halving
  * where it is not there (a new folder, a file the catalog lacks, a source listing in no order). No
- * hash table: hashing every path twice (the table, then each lookup) cost the calling thread 20-40 ms
- * more on an unchanged rescan of 100k files. Rows that do not ascend (a damaged snapshot, a table
- * without its key) are put in order once, a path listed twice keeping its last row.
+ * hash table: hashing every path twice (the table, then each lookup) costs more than the cursor
+ * (bench/README.md, session 22). Rows that do not ascend (a damaged snapshot, a table without its
+ * key) are put in order once, a path listed twice keeping its last row.
  */
 export class StatIndex {
   /** Every row's path, one after another (joined by NUL where SQLite joined them). */

@@ -81,9 +81,10 @@ export class WorkingDatabase {
   private upgraded = false;
   /**
    * Photo-md5s whose capture dates an upgrade put in the one form (see upgradeSchema): their cache
-   * documents are to follow, once (see PhotoFiles.settleCachedDates), which takes them from here.
+   * documents are to follow, each when it is first asked for (see PhotoFiles.settleCachedDates),
+   * which takes it from here.
    */
-  readonly redated: string[] = [];
+  readonly redated = new Set<string>();
 
   constructor(
     private current: Database.Database,
@@ -167,7 +168,7 @@ export class WorkingDatabase {
       this.listingAtChanges = listingWasCurrent ? this.totalChanges() : undefined;
     }
     if (!this.upgraded) {
-      this.redated.push(...upgradeSchema(this.current));
+      for (const md5 of upgradeSchema(this.current)) this.redated.add(md5);
       this.upgraded = true;
     }
     return this.current;
