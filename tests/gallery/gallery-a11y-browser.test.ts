@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
+import { heldRoute } from '../support/held.js';
 import { useGalleryBrowser, visibleThumbnails, waitForTotal } from './browser.js';
 import { manyPhotos, scannedRoot } from './dated-root.js';
 
@@ -340,14 +341,7 @@ describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, p
     const { page } = await chromium.openGallery([catalog]);
     await visibleThumbnails(page);
     // The rendered JPEG is held back until the test lets it through.
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    await page.route('**/previews/**', async (route) => {
-      await held;
-      await route.continue();
-    });
+    const { release } = await heldRoute(page, '**/previews/**');
     await page.click('.tile[title="scan.tif"]');
     await page.waitForSelector('#loading:not([hidden])');
     expect(await page.textContent('#loading')).toBe('Rendering a preview of scan.tif…');
@@ -368,14 +362,7 @@ describe('the gallery UI in Chromium: keyboard, dialog, scrubber, empty views, p
     await writeFile(path.join(root, 'bad.tif'), bytes);
     // Its details come after the failure is said (the order a loaded server may give): the
     // broken preview must not show again beside the reason.
-    let releaseDetail: () => void = () => undefined;
-    const detailHeld = new Promise<void>((resolve) => {
-      releaseDetail = resolve;
-    });
-    await page.route('**/api/roots/*/photos/*', async (route) => {
-      await detailHeld;
-      await route.continue();
-    });
+    const { release: releaseDetail } = await heldRoute(page, '**/api/roots/*/photos/*');
     await page.click('.tile[title="bad.tif"]');
     await page.waitForSelector('#problem:not([hidden])');
     releaseDetail();

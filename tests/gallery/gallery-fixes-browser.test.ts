@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
 import { FIXTURES, syntheticJpeg } from '../support/fs.js';
+import { heldRoute } from '../support/held.js';
 import { field, openTile, useGalleryBrowser, visibleThumbnails, waitForTotal } from './browser.js';
 import { manyPhotos, scannedRoot } from './dated-root.js';
 
@@ -185,19 +186,10 @@ describe('the gallery in Chromium (new-user trial fixes)', () => {
     const page = await chromium.newPage();
     // The page opens its stream once its first screen shows: held here, a star made meanwhile
     // reaches no page, as when another tab or `photolala star` stars it in that window.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let asked = false;
-    await page.route('**/api/events', async (route) => {
-      asked = true;
-      await held;
-      await route.continue();
-    });
+    const { release, asked } = await heldRoute(page, '**/api/events');
     await page.goto(gallery.url);
     await visibleThumbnails(page);
-    await expect.poll(() => asked).toBe(true);
+    await expect.poll(asked).toBe(true);
     expect(await page.locator('.tile.starred').count()).toBe(0);
     await catalog.star('p003.jpg');
     release();

@@ -1,11 +1,12 @@
 import { utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import { openCatalog, type RootSource } from '@photolala/core';
+import { openCatalog } from '@photolala/core';
 import { type Gallery, startGallery } from '@photolala/gallery';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
 import { syntheticJpeg, tempDir, writeTree } from '../support/fs.js';
+import { heldSource } from '../support/held.js';
 
 const { cleanup, opened } = cleanupAfterEach();
 let gallery: Gallery | undefined;
@@ -15,19 +16,6 @@ afterEach(async () => {
   await gallery?.close();
   gallery = undefined;
 });
-
-/** A source whose whole reads of `held` wait until `release()`: a scan caught halfway. */
-function holding(source: RootSource, held: string) {
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  return Object.assign(Object.create(source) as RootSource, {
-    readAll: async (p: string) => {
-      if (p === held) await gate;
-      return source.readAll(p);
-    },
-  });
-}
 
 const poll = async <T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {
   for (;;) {
@@ -49,7 +37,10 @@ describe('serve --scan', () => {
     const when = new Date(Date.UTC(2019, 2, 15));
     await utimes(path.join(root, 'old.jpg'), when, when);
     await utimes(path.join(root, 'z-held.jpg'), when, when);
-    const catalog = await openCatalog(holding(await createLocalSource({ root }), 'z-held.jpg'), { cacheDir });
+    // A scan caught halfway: the digest of z-held.jpg waits.
+    const held = heldSource(await createLocalSource({ root }), (p) => p === 'z-held.jpg', ['readAll']);
+    release = held.release;
+    const catalog = await openCatalog(held.source, { cacheDir });
     opened.push(catalog);
     gallery = await startGallery({ catalogs: [catalog], port: 0, scan: true });
     const base = `http://127.0.0.1:${gallery.port}`;

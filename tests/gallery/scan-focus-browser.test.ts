@@ -1,10 +1,11 @@
 import { utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalSource } from '@photolala/backend-local';
-import { openCatalog, type RootSource } from '@photolala/core';
+import { openCatalog } from '@photolala/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/catalog.js';
 import { syntheticJpeg, writeTree } from '../support/fs.js';
+import { heldSource } from '../support/held.js';
 import { useGalleryBrowser, visibleThumbnails, waitForTotal } from './browser.js';
 import { scannedRoot } from './dated-root.js';
 
@@ -15,23 +16,6 @@ const chromium = useGalleryBrowser();
 let release: () => void = () => {};
 // Registered after useGalleryBrowser, so run before it closes the gallery: a scan held is let go.
 afterEach(() => release());
-
-/** A source whose reads of the files `held` names wait until `release()`: a scan held before them. */
-function holding(source: RootSource, held: (p: string) => boolean) {
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  return Object.assign(Object.create(source) as RootSource, {
-    readAll: async (p: string, options?: Parameters<RootSource['readAll']>[1]) => {
-      if (held(p)) await gate;
-      return source.readAll(p, options);
-    },
-    readHead: async (p: string, bytes: number, options?: Parameters<RootSource['readHead']>[2]) => {
-      if (held(p)) await gate;
-      return source.readHead(p, bytes, options);
-    },
-  });
-}
 
 const name = (prefix: string, i: number) => `${prefix}${String(i).padStart(2, '0')}.jpg`;
 
@@ -53,8 +37,13 @@ describe('serve --scan and the keyboard', () => {
       const when = new Date(Date.UTC(2024, 5, 1, 0, 0, 59 - i));
       await utimes(path.join(root, name('new', i)), when, when);
     }
-    const source = holding(await createLocalSource({ root }), (p) => p.startsWith('new'));
-    const catalog = await openCatalog(source, { cacheDir });
+    // A scan held before the new photos' reads.
+    const held = heldSource(await createLocalSource({ root }), (p) => p.startsWith('new'), [
+      'readAll',
+      'readHead',
+    ]);
+    release = held.release;
+    const catalog = await openCatalog(held.source, { cacheDir });
     made.opened.push(catalog);
     const gallery = await chromium.startGallery({ catalogs: [catalog], scan: true });
 
